@@ -1,0 +1,30 @@
+package dev.iccache.backend;
+
+import dev.iccache.api.ChatRequest;
+import dev.iccache.api.ChatResponse;
+import dev.iccache.api.ChatStream;
+import dev.iccache.config.BackendConfig;
+
+/**
+ * A model server that answers OpenAI chat completions. Implementations send the request with the
+ * backend's own upstream model id, whatever model the client named. Failures are
+ * {@link dev.iccache.api.IccacheException}s whose kind says whether to retry.
+ */
+public interface ModelBackend extends AutoCloseable {
+    /** The backend's configuration (name, role, cost, limits). */
+    BackendConfig config();
+
+    /** A whole completion. */
+    ChatResponse complete(ChatRequest request);
+
+    /**
+     * A streamed completion. Returns once the backend accepted the call; failures before that are
+     * thrown here, failures after it from {@link ChatStream#next()}. The stream always ends with
+     * a chunk carrying {@code usage}.
+     */
+    ChatStream stream(ChatRequest request);
+
+    @Override
+    default void close() {
+    }
+}

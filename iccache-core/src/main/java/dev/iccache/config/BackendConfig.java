@@ -1,0 +1,144 @@
+package dev.iccache.config;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.net.URI;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * One model backend. Either remote ({@code base-url} of an OpenAI-compatible server) or
+ * {@code simulated} (an in-process simulated model with the named profile). Defaults are applied
+ * and every value is checked when the record is built; see docs/configuration.md.
+ *
+ * @param name           model name clients use and {@code /v1/models} lists
+ * @param baseUrl        base URL up to and including {@code /v1}; null for a simulated backend
+ * @param model          model id sent upstream; defaults to {@code name}
+ * @param apiKeyEnv      environment variable holding the upstream API key; null for none
+ * @param role           small or large
+ * @param cost           relative cost of serving one unit of work (small = 1 by convention)
+ * @param contextWindow  context window in tokens
+ * @param maxConcurrent  requests in flight to this backend at most; more wait in a queue
+ * @param queueTimeoutMs longest wait for a slot before the request fails with 503
+ * @param connectTimeoutMs TCP connect timeout
+ * @param readTimeoutMs  longest silence from the backend (before the first byte or between events)
+ * @param totalTimeoutMs longest whole call
+ * @param maxRetries     retries of a retriable failure before the first byte
+ * @param simulated      simulated profile name ({@code small}/{@code large}); null for remote
+ * @param simTimeScale   simulated backends only: time runs this many times faster than real
+ */
+public record BackendConfig(
+        String name, String baseUrl, String model, String apiKeyEnv, BackendRole role, double cost,
+        int contextWindow, int maxConcurrent, long queueTimeoutMs, long connectTimeoutMs, long readTimeoutMs,
+        long totalTimeoutMs, int maxRetries, String simulated, double simTimeScale) {
+
+    public BackendConfig {
+        if (name == null || name.isBlank()) {
+            throw new ConfigException("backends[].name is required");
+        }
+        String where = "backend '" + name + "': ";
+        if ((baseUrl == null) == (simulated == null)) {
+            throw new ConfigException(where + "set exactly one of base-url (remote) or simulated (small|large)");
+        }
+        if (baseUrl != null) {
+            URI uri;
+            try {
+                uri = URI.create(baseUrl);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(where + "base-url is not a URL: " + baseUrl);
+            }
+            if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme()) || uri.getHost() == null) {
+                throw new ConfigException(where + "base-url must be an http(s) URL, got " + baseUrl);
+            }
+            baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
+        }
+        if (simulated != null) {
+            simulated = simulated.toLowerCase(Locale.ROOT);
+            if (!simulated.equals("small") && !simulated.equals("large")) {
+                throw new ConfigException(where + "simulated must be 'small' or 'large', got " + simulated);
+            }
+        }
+        model = model == null ? name : model;
+        role = role == null ? (simulated != null && simulated.equals("small") ? BackendRole.SMALL : BackendRole.LARGE)
+                : role;
+        cost = cost == 0 ? 1.0 : cost;
+        contextWindow = contextWindow == 0 ? 8192 : contextWindow;
+        maxConcurrent = maxConcurrent == 0 ? 64 : maxConcurrent;
+        queueTimeoutMs = queueTimeoutMs == 0 ? 30_000 : queueTimeoutMs;
+        connectTimeoutMs = connectTimeoutMs == 0 ? 5_000 : connectTimeoutMs;
+        readTimeoutMs = readTimeoutMs == 0 ? 60_000 : readTimeoutMs;
+        totalTimeoutMs = totalTimeoutMs == 0 ? 600_000 : totalTimeoutMs;
+        simTimeScale = simTimeScale == 0 ? 1.0 : simTimeScale;
+        positive(where, "cost", cost);
+        positive(where, "context-window", contextWindow);
+        positive(where, "max-concurrent", maxConcurrent);
+        positive(where, "queue-timeout-ms", queueTimeoutMs);
+        positive(where, "connect-timeout-ms", connectTimeoutMs);
+        positive(where, "read-timeout-ms", readTimeoutMs);
+        positive(where, "total-timeout-ms", totalTimeoutMs);
+        positive(where, "sim-time-scale", simTimeScale);
+        if (maxRetries < 0 || maxRetries > 10) {
+            throw new ConfigException(where + "max-retries must be between 0 and 10, got " + maxRetries);
+        }
+    }
+
+    /** Jackson entry point: absent numbers arrive as null and take the defaults above. */
+    @JsonCreator
+    static BackendConfig fromYaml(
+            @JsonProperty("name") String name, @JsonProperty("base-url") String baseUrl,
+            @JsonProperty("model") String model, @JsonProperty("api-key-env") String apiKeyEnv,
+            @JsonProperty("role") String role, @JsonProperty("cost") Double cost,
+            @JsonProperty("context-window") Integer contextWindow,
+            @JsonProperty("max-concurrent") Integer maxConcurrent,
+            @JsonProperty("queue-timeout-ms") Long queueTimeoutMs,
+            @JsonProperty("connect-timeout-ms") Long connectTimeoutMs,
+            @JsonProperty("read-timeout-ms") Long readTimeoutMs,
+            @JsonProperty("total-timeout-ms") Long totalTimeoutMs,
+            @JsonProperty("max-retries") Integer maxRetries, @JsonProperty("simulated") String simulated,
+            @JsonProperty("sim-time-scale") Double simTimeScale) {
+        BackendRole parsedRole = null;
+        if (role != null) {
+            try {
+                parsedRole = BackendRole.valueOf(role.toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException("backend '" + name + "': role must be small or large, got " + role);
+            }
+        }
+        return new BackendConfig(name, baseUrl, model, apiKeyEnv, parsedRole, orZero(cost), orZero(contextWindow),
+                orZero(maxConcurrent), orZero(queueTimeoutMs), orZero(connectTimeoutMs), orZero(readTimeoutMs),
+                orZero(totalTimeoutMs), maxRetries == null ? 2 : maxRetries, simulated, orZero(simTimeScale));
+    }
+
+    /** An in-process simulated backend with defaults. */
+    public static BackendConfig simulated(String name, String profile, double timeScale) {
+        return new BackendConfig(name, null, null, null, null, profile.equals("large") ? 7.17 : 1.0,
+                0, 0, 0, 0, 0, 0, 2, profile, timeScale);
+    }
+
+    /** A remote OpenAI-compatible backend with defaults. */
+    public static BackendConfig remote(String name, String baseUrl, BackendRole role) {
+        return new BackendConfig(name, baseUrl, null, null, role, 0, 0, 0, 0, 0, 0, 0, 2, null, 0);
+    }
+
+    public Optional<String> simulatedProfile() {
+        return Optional.ofNullable(simulated);
+    }
+
+    private static void positive(String where, String key, double v) {
+        if (!(v > 0)) {
+            throw new ConfigException(where + key + " must be positive, got " + v);
+        }
+    }
+
+    private static double orZero(Double v) {
+        return v == null ? 0 : v;
+    }
+
+    private static int orZero(Integer v) {
+        return v == null ? 0 : v;
+    }
+
+    private static long orZero(Long v) {
+        return v == null ? 0 : v;
+    }
+}

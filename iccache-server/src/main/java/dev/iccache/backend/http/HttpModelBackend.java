@@ -1,0 +1,290 @@
+package dev.iccache.backend.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.iccache.api.ChatChunk;
+import dev.iccache.api.ChatRequest;
+import dev.iccache.api.ChatResponse;
+import dev.iccache.api.ChatStream;
+import dev.iccache.api.IccacheException;
+import dev.iccache.api.Json;
+import dev.iccache.backend.ModelBackend;
+import dev.iccache.config.BackendConfig;
+import dev.iccache.config.ConfigException;
+import dev.iccache.time.SimClock;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.UnaryOperator;
+
+/**
+ * A remote OpenAI-compatible backend (vLLM, SGLang, llama.cpp, Ollama, a cloud) over the JDK
+ * {@link HttpClient}. Connect, read (silence) and total timeouts; retries with backoff on
+ * connection failures and on 429/502/503/504 before any byte was received; closing a stream
+ * early closes the upstream connection.
+ */
+public final class HttpModelBackend implements ModelBackend {
+    private static final int MAX_ERROR_BODY = 64 * 1024;
+    private static final long BACKOFF_BASE_MS = 100;
+
+    private final BackendConfig config;
+    private final HttpClient client;
+    private final URI endpoint;
+    private final String authorization;
+    private final ScheduledExecutorService watchdog;
+    private final SimClock clock;
+
+    /**
+     * @param env      looks up environment variables (the API key)
+     * @param watchdog runs read/total timeout checks
+     * @param clock    measures timeouts and sleeps between retries
+     */
+    public HttpModelBackend(BackendConfig config, UnaryOperator<String> env, ScheduledExecutorService watchdog,
+            SimClock clock) {
+        this.config = config;
+        this.endpoint = URI.create(config.baseUrl() + "/chat/completions");
+        this.watchdog = watchdog;
+        this.clock = clock;
+        if (config.apiKeyEnv() != null) {
+            String key = env.apply(config.apiKeyEnv());
+            if (key == null || key.isBlank()) {
+                throw new ConfigException("backend '" + config.name() + "': environment variable "
+                        + config.apiKeyEnv() + " (api-key-env) is not set");
+            }
+            this.authorization = "Bearer " + key;
+        } else {
+            this.authorization = null;
+        }
+        this.client = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofMillis(config.connectTimeoutMs()))
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .build();
+    }
+
+    @Override
+    public BackendConfig config() {
+        return config;
+    }
+
+    @Override
+    public ChatResponse complete(ChatRequest request) {
+        CallGuard guard = new CallGuard(config, watchdog, clock);
+        try (InputStream in = send(upstreamBody(request, false), guard)) {
+            byte[] bytes = guard.readAll(in, Integer.MAX_VALUE);
+            JsonNode node;
+            try {
+                node = Json.MAPPER.readTree(bytes);
+            } catch (IOException e) {
+                throw UpstreamErrors.broken(config.name(), "returned a body that is not JSON: " + e.getMessage());
+            }
+            if (node == null || !node.isObject() || !node.path("choices").isArray()) {
+                throw UpstreamErrors.broken(config.name(), "returned a response without 'choices'.");
+            }
+            return new ChatResponse((ObjectNode) node);
+        } catch (IOException e) {
+            throw guard.failure(e);
+        } finally {
+            guard.close();
+        }
+    }
+
+    @Override
+    public ChatStream stream(ChatRequest request) {
+        CallGuard guard = new CallGuard(config, watchdog, clock);
+        InputStream in = send(upstreamBody(request, true), guard);
+        return new SseChatStream(in, guard);
+    }
+
+    /** The client's body with this backend's model id and the stream flags iccache needs. */
+    ObjectNode upstreamBody(ChatRequest request, boolean stream) {
+        ObjectNode body = request.bodyCopy();
+        body.put("model", config.model());
+        if (stream) {
+            body.put("stream", true);
+            ObjectNode options = body.path("stream_options").isObject() ? (ObjectNode) body.get("stream_options")
+                    : body.putObject("stream_options");
+            options.put("include_usage", true);
+        } else {
+            body.remove("stream");
+            body.remove("stream_options");
+        }
+        return body;
+    }
+
+    /** Sends with retries until a 200 arrives; returns its body stream, guarded by {@code guard}. */
+    private InputStream send(ObjectNode body, CallGuard guard) {
+        byte[] bytes = Json.bytes(body);
+        int attempt = 0;
+        while (true) {
+            HttpRequest.Builder rb = HttpRequest.newBuilder(endpoint)
+                    .timeout(Duration.ofMillis(Math.max(1, guard.headerTimeoutMs())))
+                    .header("Content-Type", "application/json")
+                    .header("Accept", "application/json, text/event-stream")
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(bytes));
+            if (authorization != null) {
+                rb.header("Authorization", authorization);
+            }
+            IccacheException failure;
+            long retryAfterMs = -1;
+            try {
+                HttpResponse<InputStream> response = client.send(rb.build(), HttpResponse.BodyHandlers.ofInputStream());
+                if (response.statusCode() == 200) {
+                    guard.watch(response.body());
+                    return response.body();
+                }
+                byte[] error;
+                try (InputStream in = response.body()) {
+                    guard.watch(in);
+                    error = guard.readAll(in, MAX_ERROR_BODY);
+                }
+                failure = UpstreamErrors.fromStatus(config.name(), response.statusCode(), error);
+                if (!UpstreamErrors.RETRIABLE_STATUS.contains(response.statusCode())) {
+                    throw failure;
+                }
+                retryAfterMs = response.headers().firstValue("retry-after").map(HttpModelBackend::parseSeconds)
+                        .orElse(-1L);
+            } catch (HttpConnectTimeoutException | ConnectException e) {
+                failure = UpstreamErrors.unreachable(config.name(), config.baseUrl(), e);
+            } catch (HttpTimeoutException e) {
+                throw UpstreamErrors.timeout(config.name(), "no response headers", guard.headerTimeoutMs());
+            } catch (IOException e) {
+                failure = guard.failure(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw UpstreamErrors.broken(config.name(), "call was interrupted.");
+            }
+            if (attempt >= config.maxRetries() || guard.remainingMs() <= 0) {
+                throw failure;
+            }
+            long backoff = retryAfterMs >= 0 ? Math.min(retryAfterMs, 2_000) : BACKOFF_BASE_MS << attempt;
+            attempt++;
+            try {
+                clock.sleepNanos(Math.min(backoff, guard.remainingMs()) * 1_000_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw failure;
+            }
+        }
+    }
+
+    private static long parseSeconds(String value) {
+        try {
+            return Long.parseLong(value.strip()) * 1000;
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    /** Reads OpenAI server-sent events: {@code data: {...}} lines, ending with {@code data: [DONE]}. */
+    private final class SseChatStream implements ChatStream {
+        private final InputStream in;
+        private final BufferedReader reader;
+        private final CallGuard guard;
+        private boolean done;
+        private boolean sawFinish;
+
+        SseChatStream(InputStream in, CallGuard guard) {
+            this.in = in;
+            this.reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
+            this.guard = guard;
+        }
+
+        @Override
+        public Optional<ChatChunk> next() {
+            if (done) {
+                return Optional.empty();
+            }
+            try {
+                StringBuilder data = new StringBuilder();
+                String line;
+                while ((line = reader.readLine()) != null) {
+                    guard.touch();
+                    if (line.isEmpty()) {
+                        if (data.isEmpty()) {
+                            continue;
+                        }
+                        Optional<ChatChunk> chunk = event(data.toString());
+                        if (chunk.isPresent() || done) {
+                            return chunk;
+                        }
+                        data.setLength(0);
+                    } else if (line.startsWith("data:")) {
+                        if (!data.isEmpty()) {
+                            data.append('\n');
+                        }
+                        data.append(line.substring(line.charAt(5) == ' ' ? 6 : 5));
+                    }
+                    // other fields (event:, id:, retry:) and comments (:) carry nothing for chat completions
+                }
+                guard.checkTripped();
+                if (!data.isEmpty()) {
+                    Optional<ChatChunk> chunk = event(data.toString());
+                    if (chunk.isPresent()) {
+                        return chunk;
+                    }
+                }
+                if (sawFinish) {
+                    done = true;
+                    return Optional.empty();
+                }
+                throw UpstreamErrors.broken(config.name(), "closed the stream before it completed.");
+            } catch (IOException e) {
+                throw guard.failure(e);
+            }
+        }
+
+        private Optional<ChatChunk> event(String data) {
+            if (data.equals("[DONE]")) {
+                done = true;
+                return Optional.empty();
+            }
+            JsonNode node;
+            try {
+                node = Json.MAPPER.readTree(data);
+            } catch (IOException e) {
+                throw UpstreamErrors.broken(config.name(), "sent a stream event that is not JSON: " + abbreviate(data));
+            }
+            if (node == null || !node.isObject()) {
+                throw UpstreamErrors.broken(config.name(), "sent a stream event that is not an object.");
+            }
+            if (node.has("error")) {
+                JsonNode m = node.path("error").path("message");
+                throw UpstreamErrors.broken(config.name(), "failed mid-stream: "
+                        + (m.isTextual() ? m.asText() : node.get("error").toString()));
+            }
+            ChatChunk chunk = new ChatChunk((ObjectNode) node);
+            if (chunk.finishReason().isPresent()) {
+                sawFinish = true;
+            }
+            return Optional.of(chunk);
+        }
+
+        @Override
+        public void close() {
+            done = true;
+            guard.close();
+            try {
+                in.close();
+            } catch (IOException ignored) {
+                // the connection is being abandoned; nothing to recover
+            }
+        }
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() > 200 ? s.substring(0, 200) + "..." : s;
+    }
+}

@@ -1,0 +1,48 @@
+package dev.iccache.server;
+
+import dev.iccache.backend.BackendMetrics;
+import dev.iccache.backend.BoundedBackend;
+import dev.iccache.backend.ModelBackend;
+import dev.iccache.backend.http.HttpModelBackend;
+import dev.iccache.backend.sim.SimProfile;
+import dev.iccache.backend.sim.SimulatedBackend;
+import dev.iccache.config.BackendConfig;
+import dev.iccache.config.IccacheConfig;
+import dev.iccache.time.SimClock;
+import java.lang.System.Logger.Level;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.UnaryOperator;
+
+/** Builds the configured backends: remote ones over HTTP, simulated ones in process. */
+public final class Backends {
+    private static final System.Logger LOG = System.getLogger(Backends.class.getName());
+
+    private Backends() {
+    }
+
+    /**
+     * @param env      environment lookup for API keys
+     * @param watchdog runs HTTP read/total timeout checks
+     * @param seed     seed of simulated backends
+     */
+    public static List<BoundedBackend> create(IccacheConfig config, BackendMetrics metrics, UnaryOperator<String> env,
+            ScheduledExecutorService watchdog, long seed) {
+        List<BoundedBackend> out = new ArrayList<>();
+        for (BackendConfig b : config.backends()) {
+            ModelBackend backend;
+            if (b.simulatedProfile().isPresent()) {
+                LOG.log(Level.WARNING, "backend ''{0}'' is SIMULATED (profile {1}, time scale {2}): its answers are "
+                        + "generated filler text, not a real model", b.name(), b.simulated(), b.simTimeScale());
+                backend = new SimulatedBackend(b, SimProfile.named(b.simulated()), SimClock.REAL,
+                        InstantSource.system(), seed, b.simTimeScale());
+            } else {
+                backend = new HttpModelBackend(b, env, watchdog, SimClock.REAL);
+            }
+            out.add(new BoundedBackend(backend, SimClock.REAL, metrics));
+        }
+        return out;
+    }
+}

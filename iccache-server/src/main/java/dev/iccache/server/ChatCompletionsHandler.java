@@ -1,0 +1,191 @@
+package dev.iccache.server;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.iccache.api.ChatChunk;
+import dev.iccache.api.ChatRequest;
+import dev.iccache.api.ChatResponse;
+import dev.iccache.api.ChatStream;
+import dev.iccache.api.ErrorKind;
+import dev.iccache.api.IccacheException;
+import dev.iccache.gateway.Gateway;
+import dev.iccache.gateway.Route;
+import dev.iccache.time.Ticker;
+import io.helidon.http.HeaderNames;
+import io.helidon.webserver.http.Handler;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.lang.System.Logger.Level;
+import java.time.InstantSource;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * {@code POST /v1/chat/completions}: validates, asks the {@link Gateway} for a route, calls the
+ * backend and relays the answer, whole or as server-sent events, with the x-iccache headers.
+ */
+final class ChatCompletionsHandler implements Handler {
+    private static final System.Logger LOG = System.getLogger(ChatCompletionsHandler.class.getName());
+
+    private final Gateway gateway;
+    private final GatewayMetrics metrics;
+    private final Ticker ticker;
+    private final InstantSource wallClock;
+    private final long maxBodyBytes;
+
+    ChatCompletionsHandler(Gateway gateway, GatewayMetrics metrics, Ticker ticker, InstantSource wallClock) {
+        this.gateway = gateway;
+        this.metrics = metrics;
+        this.ticker = ticker;
+        this.wallClock = wallClock;
+        this.maxBodyBytes = gateway.config().server().maxBodyBytes();
+    }
+
+    @Override
+    public void handle(ServerRequest req, ServerResponse res) {
+        long t0 = ticker.nanoTime();
+        Route route = null;
+        ChatRequest request = null;
+        try {
+            request = ChatRequest.parse(OpenAiHttp.readBody(req, maxBodyBytes));
+            route = gateway.route(request);
+            if (request.stream()) {
+                stream(request, route, res, t0);
+            } else {
+                complete(request, route, res, t0);
+            }
+        } catch (IccacheException e) {
+            fail(res, route, request, e, t0);
+        } catch (UncheckedIOException e) {
+            fail(res, route, request, IccacheException.of(ErrorKind.INVALID_REQUEST,
+                    "Could not read the request body: " + e.getCause().getMessage()), t0);
+        } catch (RuntimeException e) {
+            LOG.log(Level.ERROR, "unexpected failure serving a chat completion", e);
+            fail(res, route, request, IccacheException.of(ErrorKind.INTERNAL,
+                    "iccache failed unexpectedly; the failure is logged."), t0);
+        }
+    }
+
+    private void complete(ChatRequest request, Route route, ServerResponse res, long t0) {
+        long b0 = ticker.nanoTime();
+        ChatResponse response = route.backend().complete(request);
+        long backendNanos = ticker.nanoTime() - b0;
+        ObjectNode body = response.body();
+        body.put("id", newId());
+        body.put("model", route.backend().config().name());
+        if (!body.hasNonNull("created")) {
+            body.put("created", wallClock.instant().getEpochSecond());
+        }
+        long overhead = ticker.nanoTime() - t0 - backendNanos;
+        headers(res, route, overhead);
+        OpenAiHttp.sendJson(res, 200, body);
+        done(route, "false", 200, t0, overhead);
+    }
+
+    private void stream(ChatRequest request, Route route, ServerResponse res, long t0) {
+        long b0 = ticker.nanoTime();
+        String id = newId();
+        String model = route.backend().config().name();
+        boolean includeUsage = request.includeUsage();
+        ChatStream upstream = route.backend().stream(request);
+        OutputStream out = null;
+        boolean clientGone = false;
+        try {
+            // Wait for the first chunk before committing a 200, so a backend failing up front gets a proper status.
+            Optional<ChatChunk> chunk = upstream.next();
+            long firstChunk = ticker.nanoTime();
+            long overhead = b0 - t0;
+            headers(res, route, overhead + (ticker.nanoTime() - firstChunk));
+            out = OpenAiHttp.startEventStream(res);
+            boolean firstContent = true;
+            while (chunk.isPresent()) {
+                ObjectNode body = chunk.get().body();
+                if (includeUsage || chunk.get().hasChoices()) {
+                    body.put("id", id);
+                    body.put("model", model);
+                    if (!includeUsage) {
+                        body.remove("usage");
+                    }
+                    try {
+                        OpenAiHttp.writeEvent(out, body);
+                    } catch (IOException | UncheckedIOException e) {
+                        clientGone = true;
+                        break;
+                    }
+                    if (firstContent && !chunk.get().deltaText().isEmpty()) {
+                        firstContent = false;
+                        metrics.ttft.labels(model).observe((ticker.nanoTime() - t0) / 1e9);
+                    }
+                }
+                chunk = upstream.next();
+            }
+            if (clientGone) {
+                done(route, "true", 499, t0, overhead);
+                return;
+            }
+            OpenAiHttp.writeDone(out);
+            out.close();
+            done(route, "true", 200, t0, overhead);
+        } catch (IccacheException e) {
+            if (out == null) {
+                throw e;
+            }
+            midStreamFailure(out, route, e, t0);
+        } catch (IOException | UncheckedIOException e) {
+            done(route, "true", 499, t0, b0 - t0);
+        } finally {
+            upstream.close();
+        }
+    }
+
+    /** A failure after the 200 was sent: an error event, and no [DONE], so clients see the truncation. */
+    private void midStreamFailure(OutputStream out, Route route, IccacheException e, long t0) {
+        LOG.log(Level.WARNING, "stream from " + route.backend().config().name() + " failed: " + e.getMessage());
+        try {
+            OpenAiHttp.writeEvent(out, OpenAiHttp.errorBody(e));
+            out.close();
+        } catch (IOException | UncheckedIOException ignored) {
+            // the client is gone as well
+        }
+        done(route, "true", e.kind().httpStatus(), t0, 0);
+    }
+
+    private void fail(ServerResponse res, Route route, ChatRequest request, IccacheException e, long t0) {
+        if (e.kind().httpStatus() >= 500) {
+            LOG.log(Level.WARNING, e.getMessage());
+        }
+        if (!res.isSent()) {
+            if (route != null) {
+                headers(res, route, 0);
+            }
+            OpenAiHttp.sendError(res, e);
+        }
+        String stream = request != null && request.stream() ? "true" : "false";
+        String backend = route == null ? "none" : route.backend().config().name();
+        String why = route == null ? "rejected" : route.reason();
+        metrics.requests.labels(backend, why, stream, Integer.toString(e.kind().httpStatus())).inc();
+    }
+
+    private void headers(ServerResponse res, Route route, long overheadNanos) {
+        res.header(HeaderNames.create("x-iccache-model"), route.backend().config().name());
+        res.header(HeaderNames.create("x-iccache-examples"), Integer.toString(route.examples()));
+        res.header(HeaderNames.create("x-iccache-route"), route.reason());
+        res.header(HeaderNames.create("x-iccache-overhead-ms"),
+                String.format(Locale.ROOT, "%.3f", Math.max(0, overheadNanos) / 1e6));
+    }
+
+    private void done(Route route, String stream, int status, long t0, long overheadNanos) {
+        String backend = route.backend().config().name();
+        metrics.requests.labels(backend, route.reason(), stream, Integer.toString(status)).inc();
+        metrics.duration.labels(backend, stream).observe((ticker.nanoTime() - t0) / 1e9);
+        metrics.overhead.labels().observe(Math.max(0, overheadNanos) / 1e9);
+    }
+
+    private static String newId() {
+        ThreadLocalRandom r = ThreadLocalRandom.current();
+        return "chatcmpl-ic" + Long.toHexString(r.nextLong() | Long.MIN_VALUE) + Long.toHexString(r.nextLong() | Long.MIN_VALUE);
+    }
+}

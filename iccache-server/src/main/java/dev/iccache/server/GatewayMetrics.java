@@ -1,0 +1,28 @@
+package dev.iccache.server;
+
+import dev.iccache.metrics.MetricsRegistry;
+
+/** Client-facing metric families of the gateway (backend-side ones live in BackendMetrics). */
+final class GatewayMetrics {
+    final MetricsRegistry.Counter requests;
+    final MetricsRegistry.Histogram duration;
+    final MetricsRegistry.Histogram ttft;
+    final MetricsRegistry.Histogram overhead;
+    final MetricsRegistry.Counter bypass;
+
+    GatewayMetrics(MetricsRegistry registry) {
+        requests = registry.counter("iccache_requests_total",
+                "Chat completion requests by answering backend, route, mode and HTTP status.",
+                "backend", "route", "stream", "status");
+        duration = registry.histogram("iccache_request_duration_seconds",
+                "Chat completion latency seen by clients, by answering backend.", MetricsRegistry.LATENCY_BUCKETS,
+                "backend", "stream");
+        ttft = registry.histogram("iccache_time_to_first_token_seconds",
+                "Time from request arrival to the first content chunk sent to the client (streams).",
+                MetricsRegistry.LATENCY_BUCKETS, "backend");
+        overhead = registry.histogram("iccache_gateway_overhead_seconds",
+                "Gateway time per request excluding the backend call.", MetricsRegistry.LATENCY_BUCKETS);
+        bypass = registry.counter("iccache_bypass_total",
+                "Requests sent straight to the default model because an iccache component failed.", "component");
+    }
+}

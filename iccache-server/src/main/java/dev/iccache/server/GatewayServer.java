@@ -1,0 +1,149 @@
+package dev.iccache.server;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.iccache.api.ErrorKind;
+import dev.iccache.api.IccacheException;
+import dev.iccache.api.Json;
+import dev.iccache.backend.BackendMetrics;
+import dev.iccache.backend.BoundedBackend;
+import dev.iccache.config.IccacheConfig;
+import dev.iccache.gateway.Gateway;
+import dev.iccache.metrics.MetricsRegistry;
+import dev.iccache.time.Ticker;
+import io.helidon.http.HeaderNames;
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.http.HttpRules;
+import java.lang.System.Logger.Level;
+import java.time.InstantSource;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The iccache HTTP server: OpenAI-compatible chat completions and models, health, readiness and
+ * Prometheus metrics, on Helidon SE with a virtual thread per request.
+ */
+public final class GatewayServer implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(GatewayServer.class.getName());
+
+    private final Gateway gateway;
+    private final MetricsRegistry registry;
+    private final ScheduledExecutorService watchdog;
+    private final WebServer server;
+    private final AtomicBoolean draining = new AtomicBoolean();
+
+    private GatewayServer(Gateway gateway, MetricsRegistry registry, ScheduledExecutorService watchdog) {
+        this.gateway = gateway;
+        this.registry = registry;
+        this.watchdog = watchdog;
+        IccacheConfig config = gateway.config();
+        ChatCompletionsHandler chat = new ChatCompletionsHandler(gateway, new GatewayMetrics(registry), Ticker.SYSTEM,
+                InstantSource.system());
+        this.server = WebServer.builder()
+                .host(config.server().host())
+                .port(config.server().port())
+                .routing(r -> {
+                    r.post("/v1/chat/completions", chat);
+                    r.get("/v1/models", (req, res) -> OpenAiHttp.sendJson(res, 200, models()));
+                    r.get("/healthz", (req, res) -> OpenAiHttp.sendJson(res, 200, status("ok")));
+                    r.get("/readyz", (req, res) -> OpenAiHttp.sendJson(res, draining.get() ? 503 : 200, readiness()));
+                    r.get("/metrics", (req, res) -> {
+                        res.header(HeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
+                        res.send(registry.scrape());
+                    });
+                    fallbacks(r, "/v1/chat/completions", "/v1/models", "/healthz", "/readyz", "/metrics");
+                })
+                .build();
+    }
+
+    /** Builds the backends of {@code config} and starts serving. */
+    public static GatewayServer start(IccacheConfig config) {
+        MetricsRegistry registry = new MetricsRegistry();
+        ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "iccache-timeouts");
+            t.setDaemon(true);
+            return t;
+        });
+        Gateway gateway = new Gateway(config, Backends.create(config, new BackendMetrics(registry), System::getenv,
+                watchdog, 42));
+        GatewayServer s = new GatewayServer(gateway, registry, watchdog);
+        s.server.start();
+        LOG.log(Level.INFO, "iccache listening on http://{0}:{1,number,#} (virtual model ''{2}'', default ''{3}'')",
+                config.server().host(), s.port(), config.virtualModel(), config.defaultModel());
+        return s;
+    }
+
+    /** Unmatched methods on known paths get 405, unknown paths 404, both as OpenAI errors. */
+    static void fallbacks(HttpRules r, String... paths) {
+        for (String path : paths) {
+            r.any(path, (req, res) -> OpenAiHttp.sendError(res, IccacheException.of(ErrorKind.METHOD_NOT_ALLOWED,
+                    "Method " + req.prologue().method().text() + " is not allowed on " + path + ".")));
+        }
+        r.any((req, res) -> OpenAiHttp.sendError(res, new IccacheException(ErrorKind.NOT_FOUND,
+                "Unknown path " + req.path().path() + ".", null, "unknown_url", null)));
+    }
+
+    public int port() {
+        return server.port();
+    }
+
+    public Gateway gateway() {
+        return gateway;
+    }
+
+    public MetricsRegistry metrics() {
+        return registry;
+    }
+
+    private ObjectNode models() {
+        ObjectNode body = Json.object();
+        body.put("object", "list");
+        ArrayNode data = body.putArray("data");
+        ObjectNode virtual = data.addObject();
+        virtual.put("id", gateway.config().virtualModel());
+        virtual.put("object", "model");
+        virtual.put("created", 0);
+        virtual.put("owned_by", "iccache");
+        for (BoundedBackend b : gateway.backends()) {
+            ObjectNode m = data.addObject();
+            m.put("id", b.config().name());
+            m.put("object", "model");
+            m.put("created", 0);
+            m.put("owned_by", b.config().simulatedProfile().isPresent() ? "iccache-simulated" : "upstream");
+            m.put("role", b.config().role().name().toLowerCase(java.util.Locale.ROOT));
+            m.put("context_window", b.config().contextWindow());
+        }
+        return body;
+    }
+
+    private static ObjectNode status(String status) {
+        ObjectNode body = Json.object();
+        body.put("status", status);
+        return body;
+    }
+
+    private ObjectNode readiness() {
+        ObjectNode body = status(draining.get() ? "draining" : "ready");
+        ObjectNode backends = body.putObject("backends");
+        for (BoundedBackend b : gateway.backends()) {
+            var load = b.load();
+            ObjectNode n = backends.putObject(b.config().name());
+            n.put("in_flight", load.inFlight());
+            n.put("queued", load.queued());
+            n.put("capacity", load.capacity());
+            n.put("latency_ema_ms", load.latencyEmaMs());
+        }
+        return body;
+    }
+
+    /** Marks the server not ready, stops it (in-flight requests finish) and closes the backends. */
+    @Override
+    public void close() {
+        draining.set(true);
+        server.stop();
+        gateway.close();
+        watchdog.shutdownNow();
+    }
+
+}

@@ -1,0 +1,101 @@
+package dev.iccache.server;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.iccache.api.ErrorKind;
+import dev.iccache.api.IccacheException;
+import dev.iccache.api.Json;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.HeaderValues;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+
+/** HTTP plumbing shared by the gateway and the simulated backend: bodies, JSON, errors, SSE. */
+final class OpenAiHttp {
+    private static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.US_ASCII);
+
+    private OpenAiHttp() {
+    }
+
+    /** Reads a request body of at most {@code limit} bytes; larger is a 413. */
+    static byte[] readBody(ServerRequest req, long limit) {
+        var declared = req.headers().contentLength();
+        if (declared.isPresent() && declared.getAsLong() > limit) {
+            throw tooLarge(limit);
+        }
+        if (!req.content().hasEntity()) {
+            return new byte[0];
+        }
+        try (InputStream in = req.content().inputStream()) {
+            byte[] body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
+            if (body.length > limit) {
+                throw tooLarge(limit);
+            }
+            return body;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static IccacheException tooLarge(long limit) {
+        return IccacheException.of(ErrorKind.PAYLOAD_TOO_LARGE,
+                "The request body exceeds the limit of " + limit + " bytes (server.max-body-bytes).");
+    }
+
+    /** The OpenAI error object for a failure. */
+    static ObjectNode errorBody(IccacheException e) {
+        ObjectNode body = Json.object();
+        ObjectNode error = body.putObject("error");
+        error.put("message", e.getMessage());
+        error.put("type", e.kind().type());
+        if (e.param().isPresent()) {
+            error.put("param", e.param().get());
+        } else {
+            error.putNull("param");
+        }
+        if (e.code().isPresent()) {
+            error.put("code", e.code().get());
+        } else {
+            error.putNull("code");
+        }
+        return body;
+    }
+
+    static void sendError(ServerResponse res, IccacheException e) {
+        sendJson(res, e.kind().httpStatus(), errorBody(e));
+    }
+
+    static void sendJson(ServerResponse res, int status, ObjectNode body) {
+        res.status(Status.create(status));
+        res.header(HeaderValues.CONTENT_TYPE_JSON);
+        res.send(Json.bytes(body));
+    }
+
+    /** Starts an SSE response; headers must be set before. */
+    static OutputStream startEventStream(ServerResponse res) {
+        res.status(Status.OK_200);
+        res.header(HeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8");
+        res.header(HeaderNames.CACHE_CONTROL, "no-cache");
+        res.header(HeaderNames.create("X-Accel-Buffering"), "no");
+        return res.outputStream();
+    }
+
+    /** Writes one {@code data:} event and flushes it to the client. */
+    static void writeEvent(OutputStream out, ObjectNode data) throws IOException {
+        out.write("data: ".getBytes(StandardCharsets.US_ASCII));
+        out.write(Json.bytes(data));
+        out.write('\n');
+        out.write('\n');
+        out.flush();
+    }
+
+    static void writeDone(OutputStream out) throws IOException {
+        out.write(DONE);
+        out.flush();
+    }
+}

@@ -1,0 +1,123 @@
+package dev.iccache.server;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.iccache.api.ChatChunk;
+import dev.iccache.api.ChatRequest;
+import dev.iccache.api.ChatStream;
+import dev.iccache.api.ErrorKind;
+import dev.iccache.api.IccacheException;
+import dev.iccache.api.Json;
+import dev.iccache.backend.sim.SimulatedBackend;
+import io.helidon.http.HeaderNames;
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.util.Optional;
+
+/**
+ * A simulated model server over HTTP: the OpenAI chat API of a {@link SimulatedBackend}, plus
+ * {@code /metrics} with vLLM's running/waiting gauges, so it can stand in for a real server.
+ */
+public final class SimBackendServer implements AutoCloseable {
+    private static final long MAX_BODY = 16L << 20;
+
+    private final SimulatedBackend backend;
+    private final WebServer server;
+
+    public SimBackendServer(SimulatedBackend backend, String host, int port) {
+        this.backend = backend;
+        this.server = WebServer.builder()
+                .host(host)
+                .port(port)
+                .routing(r -> {
+                    r.post("/v1/chat/completions", this::chat);
+                    r.get("/v1/models", (req, res) -> OpenAiHttp.sendJson(res, 200, models()));
+                    r.get("/health", (req, res) -> res.send());
+                    r.get("/metrics", (req, res) -> {
+                        res.header(HeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
+                        res.send(vllmMetrics());
+                    });
+                    GatewayServer.fallbacks(r, "/v1/chat/completions", "/v1/models", "/health", "/metrics");
+                })
+                .build();
+    }
+
+    public SimBackendServer start() {
+        server.start();
+        return this;
+    }
+
+    public int port() {
+        return server.port();
+    }
+
+    public SimulatedBackend backend() {
+        return backend;
+    }
+
+    private void chat(ServerRequest req, ServerResponse res) {
+        try {
+            ChatRequest request = ChatRequest.parse(OpenAiHttp.readBody(req, MAX_BODY));
+            if (!request.model().equals(backend.config().model())) {
+                throw new IccacheException(ErrorKind.NOT_FOUND, "The model '" + request.model()
+                        + "' does not exist; this simulated server serves '" + backend.config().model() + "'.",
+                        "model", "model_not_found", null);
+            }
+            if (!request.stream()) {
+                OpenAiHttp.sendJson(res, 200, backend.complete(request).body());
+                return;
+            }
+            try (ChatStream stream = backend.stream(request)) {
+                OutputStream out = OpenAiHttp.startEventStream(res);
+                Optional<ChatChunk> chunk;
+                while ((chunk = stream.next()).isPresent()) {
+                    if (request.includeUsage() || chunk.get().hasChoices()) {
+                        OpenAiHttp.writeEvent(out, chunk.get().body());
+                    }
+                }
+                OpenAiHttp.writeDone(out);
+                out.close();
+            } catch (IOException | UncheckedIOException e) {
+                // the client went away; closing the stream frees the batch slot
+            }
+        } catch (IccacheException e) {
+            if (!res.isSent()) {
+                OpenAiHttp.sendError(res, e);
+            }
+        } catch (UncheckedIOException e) {
+            OpenAiHttp.sendError(res, IccacheException.invalid(null, "Could not read the request body."));
+        }
+    }
+
+    private ObjectNode models() {
+        ObjectNode body = Json.object();
+        body.put("object", "list");
+        ArrayNode data = body.putArray("data");
+        ObjectNode m = data.addObject();
+        m.put("id", backend.config().model());
+        m.put("object", "model");
+        m.put("created", 0);
+        m.put("owned_by", "iccache-simulated");
+        m.put("max_model_len", backend.profile().contextWindow());
+        return body;
+    }
+
+    private String vllmMetrics() {
+        String label = "{model_name=\"" + backend.config().model() + "\"}";
+        return "# HELP vllm:num_requests_running Number of requests in the batch (simulated).\n"
+                + "# TYPE vllm:num_requests_running gauge\n"
+                + "vllm:num_requests_running" + label + " " + backend.running() + "\n"
+                + "# HELP vllm:num_requests_waiting Number of requests waiting (simulated).\n"
+                + "# TYPE vllm:num_requests_waiting gauge\n"
+                + "vllm:num_requests_waiting" + label + " " + backend.waiting() + "\n";
+    }
+
+    @Override
+    public void close() {
+        server.stop();
+    }
+}
