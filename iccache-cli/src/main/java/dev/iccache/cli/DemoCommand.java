@@ -1,0 +1,128 @@
+package dev.iccache.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.iccache.api.Json;
+import dev.iccache.backend.sim.SimProfile;
+import dev.iccache.backend.sim.SimulatedBackend;
+import dev.iccache.config.BackendConfig;
+import dev.iccache.config.BackendRole;
+import dev.iccache.config.IccacheConfig;
+import dev.iccache.config.ServerConfig;
+import dev.iccache.server.GatewayServer;
+import dev.iccache.server.SimBackendServer;
+import dev.iccache.time.SimClock;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.InstantSource;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code iccache demo}: starts two SIMULATED model servers and the gateway in front of them, sends
+ * a few requests over real HTTP and prints what happened.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = "Start two simulated backends and the gateway, send requests through HTTP, print the results.")
+final class DemoCommand implements Callable<Integer> {
+    @Option(names = "--time-scale", defaultValue = "20",
+            description = "Simulated backends run this many times faster than calibrated (default ${DEFAULT-VALUE}).")
+    double timeScale;
+
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    @Override
+    public Integer call() throws Exception {
+        System.out.println("iccache demo: two SIMULATED backends (filler text, calibrated latency / " + timeScale
+                + ") behind the gateway, all on 127.0.0.1.\n");
+        try (SimBackendServer small = simServer("sim-small", SimProfile.SMALL);
+                SimBackendServer large = simServer("sim-large", SimProfile.LARGE);
+                GatewayServer gateway = GatewayServer.start(new IccacheConfig(
+                        new ServerConfig("127.0.0.1", 0, 4L << 20), "iccache", "sim-large",
+                        Files.createTempDirectory("iccache-demo"),
+                        List.of(BackendConfig.remote("sim-small", "http://127.0.0.1:" + small.port() + "/v1",
+                                BackendRole.SMALL),
+                                BackendConfig.remote("sim-large", "http://127.0.0.1:" + large.port() + "/v1",
+                                        BackendRole.LARGE))))) {
+            String base = "http://127.0.0.1:" + gateway.port();
+            System.out.printf("sim-small on :%d, sim-large on :%d, gateway on %s%n%n", small.port(), large.port(), base);
+            System.out.printf("%-34s %6s %-10s %-8s %9s %8s  %s%n", "request", "status", "model", "route",
+                    "latency", "overhead", "answer / error");
+            send(base, "virtual model, non-streaming", chat("iccache", "What is in-context caching?", false));
+            send(base, "pinned to sim-small", chat("sim-small", "Name three prime numbers.", false));
+            send(base, "virtual model, streaming", chat("iccache", "Explain SSE in one line.", true));
+            send(base, "pinned, max_tokens=8, stream", "{\"model\":\"sim-small\",\"max_tokens\":8,\"stream\":true,"
+                    + "\"messages\":[{\"role\":\"user\",\"content\":\"Count to ten.\"}]}");
+            send(base, "malformed JSON", "{\"model\": \"iccache\", \"messages\": [");
+            send(base, "unknown model", chat("gpt-17", "hello", false));
+            send(base, "empty messages", "{\"model\":\"iccache\",\"messages\":[]}");
+            System.out.println("\n/metrics (requests):");
+            String metrics = http.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            metrics.lines().filter(l -> l.startsWith("iccache_requests_total")
+                    || l.startsWith("iccache_backend_time_to_first_token_seconds_count"))
+                    .forEach(l -> System.out.println("  " + l));
+        }
+        System.out.println("\nDone. Run `./iccache serve` to keep a gateway running (see README.md).");
+        return 0;
+    }
+
+    private SimBackendServer simServer(String name, SimProfile profile) {
+        SimulatedBackend backend = new SimulatedBackend(BackendConfig.simulated(name, profile.name(), timeScale),
+                profile, SimClock.REAL, InstantSource.system(), 7, timeScale);
+        return new SimBackendServer(backend, "127.0.0.1", 0).start();
+    }
+
+    private static String chat(String model, String prompt, boolean stream) {
+        var body = Json.object();
+        body.put("model", model);
+        body.put("stream", stream);
+        body.put("max_tokens", 40);
+        body.putArray("messages").addObject().put("role", "user").put("content", prompt);
+        return body.toString();
+    }
+
+    private void send(String base, String label, String body) throws Exception {
+        long t0 = System.nanoTime();
+        HttpResponse<java.io.InputStream> res = http.send(HttpRequest.newBuilder(URI.create(base
+                + "/v1/chat/completions")).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofInputStream());
+        String answer;
+        String contentType = res.headers().firstValue("content-type").orElse("");
+        if (contentType.startsWith("text/event-stream")) {
+            StringBuilder text = new StringBuilder();
+            int events = 0;
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(res.body(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = r.readLine()) != null) {
+                    if (line.startsWith("data: ") && !line.equals("data: [DONE]")) {
+                        events++;
+                        text.append(Json.MAPPER.readTree(line.substring(6)).path("choices").path(0).path("delta")
+                                .path("content").asText(""));
+                    }
+                }
+            }
+            answer = "[" + events + " SSE events] " + text;
+        } else {
+            JsonNode json = Json.MAPPER.readTree(res.body().readAllBytes());
+            answer = json.has("error") ? "error: " + json.path("error").path("message").asText()
+                    : json.path("choices").path(0).path("message").path("content").asText();
+        }
+        double ms = (System.nanoTime() - t0) / 1e6;
+        System.out.printf("%-34s %6d %-10s %-8s %7.0fms %6sms  %s%n", label, res.statusCode(),
+                res.headers().firstValue("x-iccache-model").orElse("-"),
+                res.headers().firstValue("x-iccache-route").orElse("-"), ms,
+                res.headers().firstValue("x-iccache-overhead-ms").orElse("-"), abbreviate(answer, 70));
+    }
+
+    private static String abbreviate(String s, int n) {
+        return s.length() > n ? s.substring(0, n - 3) + "..." : s;
+    }
+}
