@@ -1,0 +1,101 @@
+package dev.iccache.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+    @Test
+    void readsAFullConfigurationAndAppliesDefaults() {
+        IccacheConfig c = ConfigLoader.parse("""
+                server:
+                  host: 0.0.0.0
+                  port: 9000
+                virtual-model: auto
+                data-dir: /tmp/x
+                backends:
+                  - name: llama-8b
+                    base-url: http://127.0.0.1:8001/v1/
+                    model: meta-llama/Llama-3.1-8B-Instruct
+                    api-key-env: VLLM_KEY
+                    role: small
+                    cost: 1
+                    max-concurrent: 128
+                    read-timeout-ms: 30000
+                    max-retries: 0
+                  - name: big
+                    simulated: large
+                """, "test.yaml");
+        assertThat(c.server().port()).isEqualTo(9000);
+        assertThat(c.server().maxBodyBytes()).isEqualTo(4L << 20);
+        assertThat(c.virtualModel()).isEqualTo("auto");
+        assertThat(c.defaultModel()).isEqualTo("big");
+        BackendConfig small = c.backend("llama-8b").orElseThrow();
+        assertThat(small.baseUrl()).isEqualTo("http://127.0.0.1:8001/v1");
+        assertThat(small.model()).isEqualTo("meta-llama/Llama-3.1-8B-Instruct");
+        assertThat(small.role()).isEqualTo(BackendRole.SMALL);
+        assertThat(small.maxConcurrent()).isEqualTo(128);
+        assertThat(small.maxRetries()).isZero();
+        assertThat(small.connectTimeoutMs()).isEqualTo(5000);
+        BackendConfig big = c.backend("big").orElseThrow();
+        assertThat(big.role()).isEqualTo(BackendRole.LARGE);
+        assertThat(big.model()).isEqualTo("big");
+        assertThat(big.maxRetries()).isEqualTo(2);
+    }
+
+    @Test
+    void mistakesFailWithTheKeyNamed() {
+        assertThatThrownBy(() -> ConfigLoader.parse("backends: []", "a.yaml"))
+                .hasMessageContaining("at least one backend");
+        assertThatThrownBy(() -> ConfigLoader.parse("""
+                backends:
+                  - name: x
+                    simulated: small
+                    max-concurent: 3
+                """, "b.yaml")).hasMessageContaining("max-concurent");
+        assertThatThrownBy(() -> ConfigLoader.parse("""
+                backends:
+                  - name: x
+                    base-url: ftp://host
+                """, "c.yaml")).hasMessageContaining("base-url must be an http(s) URL");
+        assertThatThrownBy(() -> ConfigLoader.parse("""
+                default-model: nope
+                backends:
+                  - name: x
+                    simulated: small
+                """, "d.yaml")).hasMessageContaining("default-model 'nope'");
+        assertThatThrownBy(() -> ConfigLoader.parse("""
+                backends:
+                  - name: x
+                    simulated: small
+                  - name: x
+                    simulated: large
+                """, "e.yaml")).hasMessageContaining("duplicate name 'x'");
+        assertThatThrownBy(() -> ConfigLoader.parse("""
+                backends:
+                  - name: x
+                    simulated: small
+                    role: medium
+                """, "f.yaml")).hasMessageContaining("role must be small or large");
+    }
+
+    @Test
+    void missingFileIsNamed(@TempDir Path dir) throws Exception {
+        assertThatThrownBy(() -> ConfigLoader.load(dir.resolve("nope.yaml"))).hasMessageContaining("not found");
+        Path f = dir.resolve("ok.yaml");
+        Files.writeString(f, "backends:\n  - name: s\n    simulated: small\n");
+        assertThat(ConfigLoader.load(f).defaultModel()).isEqualTo("s");
+    }
+
+    @Test
+    void embeddedDefaultIsTwoSimulatedBackends() {
+        IccacheConfig c = IccacheConfig.embeddedDefault();
+        assertThat(c.backends()).extracting(BackendConfig::name).containsExactly("sim-small", "sim-large");
+        assertThat(c.defaultModel()).isEqualTo("sim-large");
+        assertThat(c.virtualModel()).isEqualTo("iccache");
+    }
+}

@@ -1,0 +1,65 @@
+package dev.iccache.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.iccache.api.ChatRequest;
+import dev.iccache.api.ErrorKind;
+import dev.iccache.api.IccacheException;
+import dev.iccache.backend.BackendMetrics;
+import dev.iccache.backend.BoundedBackend;
+import dev.iccache.backend.sim.SimProfile;
+import dev.iccache.backend.sim.SimulatedBackend;
+import dev.iccache.config.BackendConfig;
+import dev.iccache.config.IccacheConfig;
+import dev.iccache.metrics.MetricsRegistry;
+import dev.iccache.time.VirtualClock;
+import java.nio.charset.StandardCharsets;
+import java.time.InstantSource;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class GatewayTest {
+    private final IccacheConfig config = IccacheConfig.embeddedDefault();
+    private final Gateway gateway = new Gateway(config, config.backends().stream().map(this::bounded).toList());
+
+    private BoundedBackend bounded(BackendConfig b) {
+        VirtualClock clock = new VirtualClock();
+        return new BoundedBackend(new SimulatedBackend(b, SimProfile.named(b.simulated()), clock,
+                InstantSource.system(), 1, 1), clock, new BackendMetrics(new MetricsRegistry()));
+    }
+
+    private static ChatRequest request(String model) {
+        return ChatRequest.parse(("{\"model\":\"" + model + "\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}")
+                .getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void theVirtualModelGoesToTheDefaultModel() {
+        Route r = gateway.route(request("iccache"));
+        assertThat(r.backend().config().name()).isEqualTo("sim-large");
+        assertThat(r.reason()).isEqualTo("default");
+        assertThat(r.examples()).isZero();
+    }
+
+    @Test
+    void aBackendModelIsPinned() {
+        Route r = gateway.route(request("sim-small"));
+        assertThat(r.backend().config().name()).isEqualTo("sim-small");
+        assertThat(r.reason()).isEqualTo("pinned");
+    }
+
+    @Test
+    void anUnknownModelIs404WithTheAvailableModels() {
+        assertThatThrownBy(() -> gateway.route(request("gpt-17"))).isInstanceOfSatisfying(IccacheException.class, e -> {
+            assertThat(e.kind()).isEqualTo(ErrorKind.NOT_FOUND);
+            assertThat(e.code()).hasValue("model_not_found");
+            assertThat(e.getMessage()).contains("iccache", "sim-small", "sim-large");
+        });
+    }
+
+    @Test
+    void everyConfiguredBackendNeedsAnInstance() {
+        assertThatThrownBy(() -> new Gateway(config, List.of())).isInstanceOf(IllegalArgumentException.class);
+    }
+}
