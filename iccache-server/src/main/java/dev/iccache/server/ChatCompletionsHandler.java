@@ -14,7 +14,6 @@ import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
-import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
@@ -109,9 +108,7 @@ final class ChatCompletionsHandler implements Handler {
                     if (!includeUsage) {
                         body.remove("usage");
                     }
-                    try {
-                        OpenAiHttp.writeEvent(out, body);
-                    } catch (IOException | UncheckedIOException e) {
+                    if (!OpenAiHttp.tryWriteEvent(out, body)) {
                         clientGone = true;
                         break;
                     }
@@ -122,20 +119,13 @@ final class ChatCompletionsHandler implements Handler {
                 }
                 chunk = upstream.next();
             }
-            if (clientGone) {
-                done(route, "true", 499, t0, overhead);
-                return;
-            }
-            OpenAiHttp.writeDone(out);
-            out.close();
-            done(route, "true", 200, t0, overhead);
+            clientGone = clientGone || !OpenAiHttp.tryFinish(out);
+            done(route, "true", clientGone ? 499 : 200, t0, overhead);
         } catch (IccacheException e) {
             if (out == null) {
                 throw e;
             }
             midStreamFailure(out, route, e, t0);
-        } catch (IOException | UncheckedIOException e) {
-            done(route, "true", 499, t0, b0 - t0);
         } finally {
             upstream.close();
         }
@@ -144,11 +134,8 @@ final class ChatCompletionsHandler implements Handler {
     /** A failure after the 200 was sent: an error event, and no [DONE], so clients see the truncation. */
     private void midStreamFailure(OutputStream out, Route route, IccacheException e, long t0) {
         LOG.log(Level.WARNING, "stream from " + route.backend().config().name() + " failed: " + e.getMessage());
-        try {
-            OpenAiHttp.writeEvent(out, OpenAiHttp.errorBody(e));
-            out.close();
-        } catch (IOException | UncheckedIOException ignored) {
-            // the client is gone as well
+        if (OpenAiHttp.tryWriteEvent(out, OpenAiHttp.errorBody(e))) {
+            OpenAiHttp.tryClose(out);
         }
         done(route, "true", e.kind().httpStatus(), t0, 0);
     }

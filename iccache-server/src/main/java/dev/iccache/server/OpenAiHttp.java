@@ -7,6 +7,7 @@ import dev.iccache.api.Json;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
 import io.helidon.http.Status;
+import io.helidon.webserver.ServerConnectionException;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.io.IOException;
@@ -17,6 +18,8 @@ import java.nio.charset.StandardCharsets;
 
 /** HTTP plumbing shared by the gateway and the simulated backend: bodies, JSON, errors, SSE. */
 final class OpenAiHttp {
+    private static final byte[] EVENT_PREFIX = "data: ".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] EVENT_END = "\n\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.US_ASCII);
 
     private OpenAiHttp() {
@@ -85,17 +88,37 @@ final class OpenAiHttp {
         return res.outputStream();
     }
 
-    /** Writes one {@code data:} event and flushes it to the client. */
-    static void writeEvent(OutputStream out, ObjectNode data) throws IOException {
-        out.write("data: ".getBytes(StandardCharsets.US_ASCII));
-        out.write(Json.bytes(data));
-        out.write('\n');
-        out.write('\n');
-        out.flush();
+    /** Writes one {@code data:} event and flushes it; false if the client has gone away. */
+    static boolean tryWriteEvent(OutputStream out, ObjectNode data) {
+        try {
+            out.write(EVENT_PREFIX);
+            out.write(Json.bytes(data));
+            out.write(EVENT_END);
+            out.flush();
+            return true;
+        } catch (IOException | UncheckedIOException | ServerConnectionException e) {
+            return false;
+        }
     }
 
-    static void writeDone(OutputStream out) throws IOException {
-        out.write(DONE);
-        out.flush();
+    /** Writes {@code data: [DONE]} and ends the response; false if the client has gone away. */
+    static boolean tryFinish(OutputStream out) {
+        try {
+            out.write(DONE);
+            out.flush();
+        } catch (IOException | UncheckedIOException | ServerConnectionException e) {
+            return false;
+        }
+        return tryClose(out);
+    }
+
+    /** Ends the response; false if the client has gone away. */
+    static boolean tryClose(OutputStream out) {
+        try {
+            out.close();
+            return true;
+        } catch (IOException | UncheckedIOException | ServerConnectionException e) {
+            return false;
+        }
     }
 }

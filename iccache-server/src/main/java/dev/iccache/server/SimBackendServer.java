@@ -13,7 +13,6 @@ import io.helidon.http.HeaderNames;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
-import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.util.Optional;
@@ -75,14 +74,12 @@ public final class SimBackendServer implements AutoCloseable {
                 OutputStream out = OpenAiHttp.startEventStream(res);
                 Optional<ChatChunk> chunk;
                 while ((chunk = stream.next()).isPresent()) {
-                    if (request.includeUsage() || chunk.get().hasChoices()) {
-                        OpenAiHttp.writeEvent(out, chunk.get().body());
+                    boolean wanted = request.includeUsage() || chunk.get().hasChoices();
+                    if (wanted && !OpenAiHttp.tryWriteEvent(out, chunk.get().body())) {
+                        return; // the client went away; closing the stream frees the batch slot
                     }
                 }
-                OpenAiHttp.writeDone(out);
-                out.close();
-            } catch (IOException | UncheckedIOException e) {
-                // the client went away; closing the stream frees the batch slot
+                OpenAiHttp.tryFinish(out);
             }
         } catch (IccacheException e) {
             if (!res.isSent()) {
