@@ -25,3 +25,9 @@ iccache_find_jdk() {
   return 1
 }
 iccache_find_jdk || exit 1
+# Maven's own Guice/Guava call sun.misc.Unsafe; JDK 24+ warns about it on every build. Silence only that.
+if [ "$(iccache_jdk_major "$JAVA_HOME")" -ge 24 ]; then
+  case "${MAVEN_OPTS-}" in *sun-misc-unsafe-memory-access*) ;; *)
+    MAVEN_OPTS="${MAVEN_OPTS-} --sun-misc-unsafe-memory-access=allow"; export MAVEN_OPTS ;;
+  esac
+fi
