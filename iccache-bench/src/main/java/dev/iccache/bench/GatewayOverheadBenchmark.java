@@ -235,6 +235,8 @@ public final class GatewayOverheadBenchmark {
             System.out.println(usage());
             return;
         }
+        // Helidon and the gateway log start/stop at INFO; keep the report readable (warnings still show).
+        java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.WARNING);
         new GatewayOverheadBenchmark(options).run();
     }
 

@@ -1,0 +1,89 @@
+package dev.iccache.bank;
+
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalDouble;
+
+/**
+ * One cached request/response pair: the unit of the example bank.
+ *
+ * @param id              stable id (a UUID unless imported with one)
+ * @param tenant          tenant/domain the example belongs to; searches never cross it unless configured
+ * @param requestMessages the request's {@code messages} array as OpenAI JSON text
+ * @param embeddedText    the text that was embedded (see docs/example-bank.md)
+ * @param vector          unit-length embedding of {@code embeddedText}
+ * @param response        the response text
+ * @param model           the model that produced the response
+ * @param quality         quality estimate in [0, 1], if known
+ * @param requestTokens   tokens of the request
+ * @param responseTokens  tokens of the response
+ * @param createdAt       when it was admitted
+ * @param expiresAt       when it stops being selectable, if ever
+ * @param stats           usage statistics
+ */
+public record Example(String id, String tenant, String requestMessages, String embeddedText, float[] vector,
+        String response, String model, OptionalDouble quality, int requestTokens, int responseTokens,
+        Instant createdAt, Optional<Instant> expiresAt, ExampleStats stats) {
+
+    public Example {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(tenant, "tenant");
+        Objects.requireNonNull(requestMessages, "requestMessages");
+        Objects.requireNonNull(embeddedText, "embeddedText");
+        Objects.requireNonNull(vector, "vector");
+        Objects.requireNonNull(response, "response");
+        Objects.requireNonNull(model, "model");
+        Objects.requireNonNull(quality, "quality");
+        Objects.requireNonNull(createdAt, "createdAt");
+        Objects.requireNonNull(expiresAt, "expiresAt");
+        Objects.requireNonNull(stats, "stats");
+        if (id.isBlank() || tenant.isBlank()) {
+            throw new IllegalArgumentException("id and tenant must not be blank");
+        }
+        if (quality.isPresent() && (quality.getAsDouble() < 0 || quality.getAsDouble() > 1)) {
+            throw new IllegalArgumentException("quality must be in [0, 1]: " + quality.getAsDouble());
+        }
+    }
+
+    /** Whether the example is expired at {@code now}. */
+    public boolean expiredAt(Instant now) {
+        return expiresAt.isPresent() && !expiresAt.get().isAfter(now);
+    }
+
+    /** Plaintext size in bytes (request + response, UTF-8): the weight used for eviction and budgets. */
+    public long plaintextBytes() {
+        return (long) requestMessages.getBytes(java.nio.charset.StandardCharsets.UTF_8).length
+                + response.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+    }
+
+    public Example withStats(ExampleStats newStats) {
+        return new Example(id, tenant, requestMessages, embeddedText, vector, response, model, quality,
+                requestTokens, responseTokens, createdAt, expiresAt, newStats);
+    }
+
+    public Example withResponse(String newResponse, String newModel, OptionalDouble newQuality, int newResponseTokens) {
+        return new Example(id, tenant, requestMessages, embeddedText, vector, newResponse, newModel, newQuality,
+                requestTokens, newResponseTokens, createdAt, expiresAt, stats);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Example e && id.equals(e.id) && tenant.equals(e.tenant)
+                && requestMessages.equals(e.requestMessages) && embeddedText.equals(e.embeddedText)
+                && java.util.Arrays.equals(vector, e.vector) && response.equals(e.response) && model.equals(e.model)
+                && quality.equals(e.quality) && requestTokens == e.requestTokens
+                && responseTokens == e.responseTokens && createdAt.equals(e.createdAt)
+                && expiresAt.equals(e.expiresAt) && stats.equals(e.stats);
+    }
+
+    @Override
+    public int hashCode() {
+        return id.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return "Example[" + id + ", tenant=" + tenant + ", model=" + model + "]";
+    }
+}

@@ -1,0 +1,55 @@
+package dev.iccache.bank;
+
+import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * Durable example bank with vector search scoped by tenant. Implementations: exact-scan in
+ * memory (reference), Lucene HNSW on local disk (default), later a distributed store. The
+ * interface carries no storage-engine types. Every method is thread-safe; searches never wait for
+ * writes.
+ */
+public interface ExampleStore extends AutoCloseable {
+    /**
+     * Inserts or replaces examples by id. When this returns the examples are durable (they
+     * survive a crash of the process) and visible to searches.
+     */
+    void putAll(Collection<Example> examples);
+
+    default void put(Example example) {
+        putAll(List.of(example));
+    }
+
+    Optional<Example> get(String id);
+
+    /** Deletes one example; false if it did not exist. Durable on return. */
+    boolean delete(String id);
+
+    /** Deletes every example of a tenant; returns how many. Durable on return. */
+    long deleteTenant(String tenant);
+
+    /**
+     * The {@code k} examples most similar to {@code vector} among those of the given tenants that
+     * are not expired at {@code now}, best first. The tenant filter is part of the search: it
+     * returns {@code k} results whenever the scope holds at least {@code k} live examples.
+     */
+    List<SearchHit> search(float[] vector, Set<String> tenants, int k, Instant now);
+
+    /** Applies batched statistics changes; unknown ids are ignored. */
+    void updateStats(Collection<StatsDelta> deltas, Instant now);
+
+    /** Deletes examples expired at {@code now}; returns how many. */
+    long purgeExpired(Instant now);
+
+    /** Visits every example (of one tenant, if given) in no particular order. */
+    void forEach(Optional<String> tenant, Consumer<Example> visitor);
+
+    StoreStats stats();
+
+    @Override
+    void close();
+}
