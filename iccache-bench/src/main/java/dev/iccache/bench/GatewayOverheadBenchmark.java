@@ -8,6 +8,7 @@ import dev.iccache.backend.sim.SimProfile;
 import dev.iccache.backend.sim.SimulatedBackend;
 import dev.iccache.config.BackendConfig;
 import dev.iccache.config.BackendRole;
+import dev.iccache.config.BankConfig;
 import dev.iccache.config.IccacheConfig;
 import dev.iccache.config.ServerConfig;
 import dev.iccache.server.GatewayServer;
@@ -252,8 +253,9 @@ public final class GatewayOverheadBenchmark {
             // Full constructor: max-concurrent well above the client concurrency so the gateway never queues.
             BackendConfig upstream = new BackendConfig(MODEL, simBase, null, null, BackendRole.SMALL, 0, 0,
                     Math.max(64, 4 * maxConcurrency), 0, 0, 0, 0, 2, null, 0);
-            IccacheConfig config = new IccacheConfig(new ServerConfig("127.0.0.1", 0, 4L << 20), "iccache", MODEL,
-                    dataDir, List.of(upstream));
+            IccacheConfig config = IccacheConfig.builder().server(new ServerConfig("127.0.0.1", 0, 4L << 20))
+                    .defaultModel(MODEL).dataDir(dataDir).bank(BankConfig.DEFAULT.withStore("memory"))
+                    .backends(List.of(upstream)).build();
             try (GatewayServer gateway = GatewayServer.start(config)) {
                 Target direct = new Target("direct", simBase, false);
                 Target viaGateway = new Target("gateway", "http://127.0.0.1:" + gateway.port() + "/v1", true);

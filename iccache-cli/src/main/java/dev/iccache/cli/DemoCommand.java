@@ -44,13 +44,13 @@ final class DemoCommand implements Callable<Integer> {
                 + ") behind the gateway, all on 127.0.0.1.\n");
         try (SimBackendServer small = simServer("sim-small", SimProfile.SMALL);
                 SimBackendServer large = simServer("sim-large", SimProfile.LARGE);
-                GatewayServer gateway = GatewayServer.start(new IccacheConfig(
-                        new ServerConfig("127.0.0.1", 0, 4L << 20), "iccache", "sim-large",
-                        Files.createTempDirectory("iccache-demo"),
-                        List.of(BackendConfig.remote("sim-small", "http://127.0.0.1:" + small.port() + "/v1",
+                GatewayServer gateway = GatewayServer.start(IccacheConfig.builder()
+                        .server(new ServerConfig("127.0.0.1", 0, 4L << 20)).defaultModel("sim-large")
+                        .dataDir(Files.createTempDirectory("iccache-demo"))
+                        .backends(List.of(BackendConfig.remote("sim-small", "http://127.0.0.1:" + small.port() + "/v1",
                                 BackendRole.SMALL),
                                 BackendConfig.remote("sim-large", "http://127.0.0.1:" + large.port() + "/v1",
-                                        BackendRole.LARGE))))) {
+                                        BackendRole.LARGE))).build())) {
             String base = "http://127.0.0.1:" + gateway.port();
             System.out.printf("sim-small on :%d, sim-large on :%d, gateway on %s%n%n", small.port(), large.port(), base);
             System.out.printf("%-34s %6s %-10s %-8s %9s %8s  %s%n", "request", "status", "model", "route",

@@ -1,5 +1,7 @@
 package dev.iccache.cli;
 
+import dev.iccache.api.IccacheException;
+import dev.iccache.config.ConfigException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Properties;
@@ -10,19 +12,34 @@ import picocli.CommandLine.Command;
 /** The {@code iccache} command line. */
 @Command(name = "iccache", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "In-context caching gateway for LLM serving.",
-        subcommands = {ServeCommand.class, SimBackendCommand.class, DemoCommand.class})
+        subcommands = {ServeCommand.class, SimBackendCommand.class, DemoCommand.class, ImportCommand.class,
+            ExportCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
         configureLogging();
-        System.exit(new CommandLine(new Main()).execute(args));
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The configured command line, also for tests. */
+    static CommandLine commandLine() {
+        return new CommandLine(new Main()).setExecutionExceptionHandler(Main::report);
     }
 
     @Override
     public void run() {
         spec.commandLine().usage(System.out);
+    }
+
+    /** Configuration and input mistakes print one clear line, not a stack trace. */
+    private static int report(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) throws Exception {
+        if (e instanceof ConfigException || e instanceof IccacheException || e instanceof IllegalStateException) {
+            cmd.getErr().println("iccache " + cmd.getCommandName() + ": " + e.getMessage());
+            return 2;
+        }
+        throw e;
     }
 
     private static void configureLogging() {

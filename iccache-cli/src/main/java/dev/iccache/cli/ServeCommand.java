@@ -26,10 +26,10 @@ final class ServeCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         IccacheConfig cfg = config == null ? IccacheConfig.embeddedDefault() : ConfigLoader.load(config);
         if (port != null) {
-            cfg = cfg.withServer(cfg.server().withPort(port));
+            cfg = cfg.toBuilder().server(cfg.server().withPort(port)).build();
         }
         if (dataDir != null) {
-            cfg = cfg.withDataDir(dataDir);
+            cfg = cfg.toBuilder().dataDir(dataDir).build();
         }
         GatewayServer server = GatewayServer.start(cfg);
         CountDownLatch stopped = new CountDownLatch(1);

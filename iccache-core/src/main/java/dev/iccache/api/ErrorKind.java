@@ -7,6 +7,7 @@ package dev.iccache.api;
 public enum ErrorKind {
     INVALID_REQUEST(400, "invalid_request_error", false),
     AUTHENTICATION(401, "authentication_error", false),
+    FORBIDDEN(403, "permission_error", false),
     NOT_FOUND(404, "invalid_request_error", false),
     METHOD_NOT_ALLOWED(405, "invalid_request_error", false),
     PAYLOAD_TOO_LARGE(413, "invalid_request_error", false),

@@ -2,6 +2,7 @@ package dev.iccache.config;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.iccache.embed.EmbedderSettings;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
@@ -18,9 +19,15 @@ import java.util.Set;
  *                     first large backend, else the first backend)
  * @param dataDir      where iccache keeps its state (default {@code ./iccache-data})
  * @param backends     the model backends, at least one
+ * @param tenants      tenants and their API keys; none = no authentication, every request is tenant {@code default}
+ * @param bank         the example bank
+ * @param adminApiKeyEnv environment variable holding the admin API key (default {@code ICCACHE_ADMIN_KEY});
+ *                     the admin API is off while it is unset
+ * @param embedder     how request texts become vectors
  */
 public record IccacheConfig(ServerConfig server, String virtualModel, String defaultModel, Path dataDir,
-        List<BackendConfig> backends) {
+        List<BackendConfig> backends, List<TenantConfig> tenants, BankConfig bank, String adminApiKeyEnv,
+        EmbedderSettings embedder) {
 
     public IccacheConfig {
         server = server == null ? ServerConfig.DEFAULT : server;
@@ -39,6 +46,21 @@ public record IccacheConfig(ServerConfig server, String virtualModel, String def
         if (names.contains(virtualModel)) {
             throw new ConfigException("virtual-model '" + virtualModel + "' must differ from every backend name");
         }
+        tenants = tenants == null ? List.of() : List.copyOf(tenants);
+        Set<String> tenantNames = new HashSet<>();
+        for (TenantConfig t : tenants) {
+            if (!tenantNames.add(t.name())) {
+                throw new ConfigException("tenants: duplicate name '" + t.name() + "'");
+            }
+        }
+        bank = bank == null ? BankConfig.DEFAULT : bank;
+        for (String source : bank.exampleSources()) {
+            if (!names.contains(source)) {
+                throw new ConfigException("bank.example-sources: '" + source + "' is not a configured backend " + names);
+            }
+        }
+        adminApiKeyEnv = adminApiKeyEnv == null || adminApiKeyEnv.isBlank() ? "ICCACHE_ADMIN_KEY" : adminApiKeyEnv;
+        embedder = embedder == null ? EmbedderSettings.DEFAULT : embedder;
         if (defaultModel == null) {
             defaultModel = backends.stream().filter(b -> b.role() == BackendRole.LARGE).findFirst()
                     .orElse(backends.get(0)).name();
@@ -50,27 +72,105 @@ public record IccacheConfig(ServerConfig server, String virtualModel, String def
     @JsonCreator
     static IccacheConfig fromYaml(@JsonProperty("server") ServerConfig server,
             @JsonProperty("virtual-model") String virtualModel, @JsonProperty("default-model") String defaultModel,
-            @JsonProperty("data-dir") String dataDir, @JsonProperty("backends") List<BackendConfig> backends) {
+            @JsonProperty("data-dir") String dataDir, @JsonProperty("backends") List<BackendConfig> backends,
+            @JsonProperty("tenants") List<TenantConfig> tenants, @JsonProperty("bank") BankConfig bank,
+            @JsonProperty("admin-api-key-env") String adminApiKeyEnv,
+            @JsonProperty("embedder") EmbedderSettings embedder) {
         return new IccacheConfig(server, virtualModel, defaultModel, dataDir == null ? null : Path.of(dataDir),
-                backends);
+                backends, tenants, bank, adminApiKeyEnv, embedder);
+    }
+
+    /** A configuration built in code; unset parts take the documented defaults. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Whether a backend's answers may become examples. */
+    public boolean isExampleSource(BackendConfig backend) {
+        return bank.exampleSources().isEmpty() ? backend.role() == BackendRole.LARGE
+                : bank.exampleSources().contains(backend.name());
     }
 
     /** The embedded default: two in-process simulated backends, {@code sim-small} and {@code sim-large}. */
     public static IccacheConfig embeddedDefault() {
-        return new IccacheConfig(null, null, "sim-large", null, List.of(
+        return builder().defaultModel("sim-large").backends(List.of(
                 BackendConfig.simulated("sim-small", "small", 1.0),
-                BackendConfig.simulated("sim-large", "large", 1.0)));
+                BackendConfig.simulated("sim-large", "large", 1.0))).build();
     }
 
     public Optional<BackendConfig> backend(String name) {
         return backends.stream().filter(b -> b.name().equals(name)).findFirst();
     }
 
-    public IccacheConfig withServer(ServerConfig newServer) {
-        return new IccacheConfig(newServer, virtualModel, defaultModel, dataDir, backends);
+    /** A builder holding this configuration, to change parts of it. */
+    public Builder toBuilder() {
+        return new Builder().server(server).virtualModel(virtualModel).defaultModel(defaultModel).dataDir(dataDir)
+                .backends(backends).tenants(tenants).bank(bank).adminApiKeyEnv(adminApiKeyEnv).embedder(embedder);
     }
 
-    public IccacheConfig withDataDir(Path newDataDir) {
-        return new IccacheConfig(server, virtualModel, defaultModel, newDataDir, backends);
+    /** Builds an {@link IccacheConfig}; {@link #build()} validates. */
+    public static final class Builder {
+        private ServerConfig server;
+        private String virtualModel;
+        private String defaultModel;
+        private Path dataDir;
+        private List<BackendConfig> backends;
+        private List<TenantConfig> tenants;
+        private BankConfig bank;
+        private String adminApiKeyEnv;
+        private EmbedderSettings embedder;
+
+        private Builder() {
+        }
+
+        public Builder server(ServerConfig value) {
+            server = value;
+            return this;
+        }
+
+        public Builder virtualModel(String value) {
+            virtualModel = value;
+            return this;
+        }
+
+        public Builder defaultModel(String value) {
+            defaultModel = value;
+            return this;
+        }
+
+        public Builder dataDir(Path value) {
+            dataDir = value;
+            return this;
+        }
+
+        public Builder backends(List<BackendConfig> value) {
+            backends = value;
+            return this;
+        }
+
+        public Builder tenants(List<TenantConfig> value) {
+            tenants = value;
+            return this;
+        }
+
+        public Builder bank(BankConfig value) {
+            bank = value;
+            return this;
+        }
+
+        public Builder adminApiKeyEnv(String value) {
+            adminApiKeyEnv = value;
+            return this;
+        }
+
+        public Builder embedder(EmbedderSettings value) {
+            embedder = value;
+            return this;
+        }
+
+        public IccacheConfig build() {
+            return new IccacheConfig(server, virtualModel, defaultModel, dataDir, backends, tenants, bank,
+                    adminApiKeyEnv, embedder);
+        }
     }
 }

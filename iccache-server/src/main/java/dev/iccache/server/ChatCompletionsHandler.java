@@ -1,15 +1,20 @@
 package dev.iccache.server;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.iccache.admission.Candidate;
 import dev.iccache.api.ChatChunk;
 import dev.iccache.api.ChatRequest;
 import dev.iccache.api.ChatResponse;
 import dev.iccache.api.ChatStream;
 import dev.iccache.api.ErrorKind;
 import dev.iccache.api.IccacheException;
+import dev.iccache.api.Usage;
 import dev.iccache.gateway.Gateway;
 import dev.iccache.gateway.Route;
+import dev.iccache.tenant.Tenant;
+import dev.iccache.tenant.TenantResolver;
 import dev.iccache.time.Ticker;
+import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.ServerRequest;
@@ -20,13 +25,16 @@ import java.lang.System.Logger.Level;
 import java.time.InstantSource;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.OptionalDouble;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Consumer;
 
 /**
  * {@code POST /v1/chat/completions}: validates, asks the {@link Gateway} for a route, calls the
  * backend and relays the answer, whole or as server-sent events, with the x-iccache headers.
  */
 final class ChatCompletionsHandler implements Handler {
+    private static final HeaderName NO_STORE = HeaderNames.create("x-iccache-no-store");
     private static final System.Logger LOG = System.getLogger(ChatCompletionsHandler.class.getName());
 
     private final Gateway gateway;
@@ -34,9 +42,17 @@ final class ChatCompletionsHandler implements Handler {
     private final Ticker ticker;
     private final InstantSource wallClock;
     private final long maxBodyBytes;
+    private final TenantResolver tenants;
+    private final Consumer<Candidate> admissions;
 
-    ChatCompletionsHandler(Gateway gateway, GatewayMetrics metrics, Ticker ticker, InstantSource wallClock) {
+    /**
+     * @param admissions receives finished pairs that may become examples; must not block
+     */
+    ChatCompletionsHandler(Gateway gateway, TenantResolver tenants, Consumer<Candidate> admissions,
+            GatewayMetrics metrics, Ticker ticker, InstantSource wallClock) {
         this.gateway = gateway;
+        this.tenants = tenants;
+        this.admissions = admissions;
         this.metrics = metrics;
         this.ticker = ticker;
         this.wallClock = wallClock;
@@ -49,12 +65,16 @@ final class ChatCompletionsHandler implements Handler {
         Route route = null;
         ChatRequest request = null;
         try {
+            Tenant tenant = tenants.resolve(req.headers().first(HeaderNames.AUTHORIZATION));
             request = ChatRequest.parse(OpenAiHttp.readBody(req, maxBodyBytes));
             route = gateway.route(request);
+            boolean store = gateway.config().bank().enabled() && gateway.config().isExampleSource(route.backend().config())
+                    && !req.headers().first(NO_STORE).map(v -> v.strip().equalsIgnoreCase("true")).orElse(false);
+            Admission admission = new Admission(tenant, request, route.backend().config().name(), store);
             if (request.stream()) {
-                stream(request, route, res, t0);
+                stream(request, route, res, t0, admission);
             } else {
-                complete(request, route, res, t0);
+                complete(request, route, res, t0, admission);
             }
         } catch (IccacheException e) {
             fail(res, route, request, e, t0);
@@ -68,7 +88,7 @@ final class ChatCompletionsHandler implements Handler {
         }
     }
 
-    private void complete(ChatRequest request, Route route, ServerResponse res, long t0) {
+    private void complete(ChatRequest request, Route route, ServerResponse res, long t0, Admission admission) {
         long b0 = ticker.nanoTime();
         ChatResponse response = route.backend().complete(request);
         long backendNanos = ticker.nanoTime() - b0;
@@ -82,9 +102,10 @@ final class ChatCompletionsHandler implements Handler {
         headers(res, route, overhead);
         OpenAiHttp.sendJson(res, 200, body);
         done(route, "false", 200, t0, overhead);
+        admission.offer(response.content(), response.finishReason(), response.usage());
     }
 
-    private void stream(ChatRequest request, Route route, ServerResponse res, long t0) {
+    private void stream(ChatRequest request, Route route, ServerResponse res, long t0, Admission admission) {
         long b0 = ticker.nanoTime();
         String id = newId();
         String model = route.backend().config().name();
@@ -100,8 +121,18 @@ final class ChatCompletionsHandler implements Handler {
             headers(res, route, overhead + (ticker.nanoTime() - firstChunk));
             out = OpenAiHttp.startEventStream(res);
             boolean firstContent = true;
+            StringBuilder text = new StringBuilder();
+            Optional<String> finishReason = Optional.empty();
+            Optional<Usage> usage = Optional.empty();
             while (chunk.isPresent()) {
                 ObjectNode body = chunk.get().body();
+                text.append(chunk.get().deltaText());
+                if (chunk.get().finishReason().isPresent()) {
+                    finishReason = chunk.get().finishReason();
+                }
+                if (chunk.get().usage().isPresent()) {
+                    usage = chunk.get().usage();
+                }
                 if (includeUsage || chunk.get().hasChoices()) {
                     body.put("id", id);
                     body.put("model", model);
@@ -121,6 +152,9 @@ final class ChatCompletionsHandler implements Handler {
             }
             clientGone = clientGone || !OpenAiHttp.tryFinish(out);
             done(route, "true", clientGone ? 499 : 200, t0, overhead);
+            if (!clientGone) {
+                admission.offer(text.toString(), finishReason, usage);
+            }
         } catch (IccacheException e) {
             if (out == null) {
                 throw e;
@@ -169,6 +203,29 @@ final class ChatCompletionsHandler implements Handler {
         metrics.requests.labels(backend, route.reason(), stream, Integer.toString(status)).inc();
         metrics.duration.labels(backend, stream).observe((ticker.nanoTime() - t0) / 1e9);
         metrics.overhead.labels().observe(Math.max(0, overheadNanos) / 1e9);
+    }
+
+    /** What the bank needs to admit a pair once the response is complete. */
+    private final class Admission {
+        private final Tenant tenant;
+        private final ChatRequest request;
+        private final String model;
+        private final boolean enabled;
+
+        Admission(Tenant tenant, ChatRequest request, String model, boolean enabled) {
+            this.tenant = tenant;
+            this.request = request;
+            this.model = model;
+            this.enabled = enabled;
+        }
+
+        void offer(String response, Optional<String> finishReason, Optional<Usage> usage) {
+            if (enabled) {
+                admissions.accept(new Candidate(tenant, request, response, model, finishReason,
+                        usage.map(Usage::promptTokens).orElse(0), usage.map(Usage::completionTokens).orElse(0),
+                        OptionalDouble.empty()));
+            }
+        }
     }
 
     private static String newId() {

@@ -2,6 +2,7 @@ package dev.iccache.server;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.iccache.admission.Candidate;
 import dev.iccache.api.ErrorKind;
 import dev.iccache.api.IccacheException;
 import dev.iccache.api.Json;
@@ -10,15 +11,19 @@ import dev.iccache.backend.BoundedBackend;
 import dev.iccache.config.IccacheConfig;
 import dev.iccache.gateway.Gateway;
 import dev.iccache.metrics.MetricsRegistry;
+import dev.iccache.tenant.TenantResolver;
 import dev.iccache.time.Ticker;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRules;
 import java.lang.System.Logger.Level;
 import java.time.InstantSource;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 
 /**
  * The iccache HTTP server: OpenAI-compatible chat completions and models, health, readiness and
@@ -28,18 +33,25 @@ public final class GatewayServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(GatewayServer.class.getName());
 
     private final Gateway gateway;
+    private final Optional<ExampleBank> bank;
     private final MetricsRegistry registry;
     private final ScheduledExecutorService watchdog;
     private final WebServer server;
     private final AtomicBoolean draining = new AtomicBoolean();
 
-    private GatewayServer(Gateway gateway, MetricsRegistry registry, ScheduledExecutorService watchdog) {
+    private GatewayServer(Gateway gateway, Optional<ExampleBank> bank, MetricsRegistry registry,
+            ScheduledExecutorService watchdog, UnaryOperator<String> env) {
         this.gateway = gateway;
+        this.bank = bank;
         this.registry = registry;
         this.watchdog = watchdog;
         IccacheConfig config = gateway.config();
-        ChatCompletionsHandler chat = new ChatCompletionsHandler(gateway, new GatewayMetrics(registry), Ticker.SYSTEM,
-                InstantSource.system());
+        ChatCompletionsHandler chat = new ChatCompletionsHandler(gateway,
+                new TenantResolver(config.tenants(), env),
+                bank.<Consumer<Candidate>>map(b -> b.admitter()::offer).orElse(c -> { }),
+                new GatewayMetrics(registry), Ticker.SYSTEM, InstantSource.system());
+        Optional<AdminRoutes> admin = bank.map(b -> new AdminRoutes(b.store(), b.embedder(), InstantSource.system(),
+                Optional.ofNullable(env.apply(config.adminApiKeyEnv())), config.adminApiKeyEnv()));
         this.server = WebServer.builder()
                 .host(config.server().host())
                 .port(config.server().port())
@@ -52,22 +64,32 @@ public final class GatewayServer implements AutoCloseable {
                         res.header(HeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
                         res.send(registry.scrape());
                     });
+                    admin.ifPresent(a -> a.register(r));
                     fallbacks(r, "/v1/chat/completions", "/v1/models", "/healthz", "/readyz", "/metrics");
                 })
                 .build();
     }
 
-    /** Builds the backends of {@code config} and starts serving. */
+    /** Builds the backends and the bank of {@code config} and starts serving. */
     public static GatewayServer start(IccacheConfig config) {
+        return start(config, System::getenv);
+    }
+
+    /**
+     * As {@link #start(IccacheConfig)}, reading API keys (tenants, backends, admin, embedder) through {@code env}.
+     */
+    public static GatewayServer start(IccacheConfig config, UnaryOperator<String> env) {
         MetricsRegistry registry = new MetricsRegistry();
         ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "iccache-timeouts");
             t.setDaemon(true);
             return t;
         });
-        Gateway gateway = new Gateway(config, Backends.create(config, new BackendMetrics(registry), System::getenv,
-                watchdog, 42));
-        GatewayServer s = new GatewayServer(gateway, registry, watchdog);
+        Gateway gateway = new Gateway(config, Backends.create(config, new BackendMetrics(registry), env, watchdog,
+                42));
+        Optional<ExampleBank> bank = config.bank().enabled() ? Optional.of(ExampleBank.open(config, registry, env))
+                : Optional.empty();
+        GatewayServer s = new GatewayServer(gateway, bank, registry, watchdog, env);
         s.server.start();
         LOG.log(Level.INFO, "iccache listening on http://{0}:{1,number,#} (virtual model ''{2}'', default ''{3}'')",
                 config.server().host(), s.port(), config.virtualModel(), config.defaultModel());
@@ -94,6 +116,11 @@ public final class GatewayServer implements AutoCloseable {
 
     public MetricsRegistry metrics() {
         return registry;
+    }
+
+    /** The example bank, when enabled. */
+    public Optional<ExampleBank> bank() {
+        return bank;
     }
 
     private ObjectNode models() {
@@ -143,6 +170,7 @@ public final class GatewayServer implements AutoCloseable {
         draining.set(true);
         server.stop();
         gateway.close();
+        bank.ifPresent(ExampleBank::close);
         watchdog.shutdownNow();
     }
 

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.iccache.api.Json;
 import dev.iccache.config.BackendConfig;
 import dev.iccache.config.BackendRole;
+import dev.iccache.config.BankConfig;
 import dev.iccache.config.IccacheConfig;
 import dev.iccache.config.ServerConfig;
 import java.io.OutputStream;
@@ -47,8 +48,8 @@ class UpstreamBehaviourTest {
     private void start(String baseUrl, long readTimeoutMs, int retries) {
         BackendConfig b = new BackendConfig("fake", baseUrl, "org/upstream-model", null, BackendRole.LARGE, 0, 0, 0,
                 0, 0, readTimeoutMs, 0, retries, null, 0);
-        gateway = GatewayServer.start(new IccacheConfig(new ServerConfig("127.0.0.1", 0, 1 << 20), null, null,
-                dataDir, List.of(b)));
+        gateway = GatewayServer.start(IccacheConfig.builder().server(new ServerConfig("127.0.0.1", 0, 1 << 20))
+                .dataDir(dataDir).bank(BankConfig.DEFAULT.withStore("memory")).backends(List.of(b)).build());
     }
 
     private HttpResponse<String> post(String body) throws Exception {

@@ -1,0 +1,232 @@
+package dev.iccache.admission;
+
+import dev.iccache.bank.Example;
+import dev.iccache.bank.ExampleStats;
+import dev.iccache.bank.ExampleStore;
+import dev.iccache.bank.SearchHit;
+import dev.iccache.config.BankConfig;
+import dev.iccache.embed.Embedder;
+import dev.iccache.embed.EmbeddingText;
+import dev.iccache.metrics.MetricsRegistry;
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Admits finished request/response pairs to the example bank, off the request thread: checks
+ * eligibility, embeds in batches, merges near-duplicates within the tenant (cosine at or above
+ * {@code bank.dedup-threshold}, keeping the better response) and stores durably. See
+ * docs/example-bank.md for the rules.
+ */
+public final class ExampleAdmitter implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(ExampleAdmitter.class.getName());
+    private static final int BATCH = 64;
+
+    private final Embedder embedder;
+    private final ExampleStore store;
+    private final BankConfig config;
+    private final InstantSource clock;
+    private final MetricsRegistry.Counter admissions;
+    private final BlockingQueue<Candidate> queue;
+    private final Thread worker;
+    private volatile boolean running = true;
+
+    /**
+     * @param threads makes the one background worker thread
+     */
+    public ExampleAdmitter(Embedder embedder, ExampleStore store, BankConfig config, InstantSource clock,
+            MetricsRegistry metrics, ThreadFactory threads) {
+        this.embedder = embedder;
+        this.store = store;
+        this.config = config;
+        this.clock = clock;
+        this.admissions = metrics.counter("iccache_bank_admissions_total",
+                "Admission candidates by outcome (admitted, merged, duplicate, opt_out, ...).", "outcome");
+        this.queue = new ArrayBlockingQueue<>(config.admissionQueue());
+        this.worker = threads.newThread(this::drain);
+        this.worker.start();
+    }
+
+    /** Queues a candidate for background admission; never blocks (a full queue drops it). */
+    public void offer(Candidate candidate) {
+        if (!queue.offer(candidate)) {
+            count(AdmissionOutcome.DROPPED, 1);
+        }
+    }
+
+    /** Admits candidates now, embedding them in one batch; returns the outcome of each, in order. */
+    public List<AdmissionOutcome> admitAll(List<Candidate> candidates) {
+        List<AdmissionOutcome> outcomes = new ArrayList<>(candidates.size());
+        List<Candidate> eligible = new ArrayList<>();
+        for (Candidate c : candidates) {
+            AdmissionOutcome rejection = eligibility(c);
+            outcomes.add(rejection);
+            if (rejection == null) {
+                eligible.add(c);
+            }
+        }
+        if (!eligible.isEmpty()) {
+            List<AdmissionOutcome> stored = store(eligible);
+            for (int i = 0, j = 0; i < outcomes.size(); i++) {
+                if (outcomes.get(i) == null) {
+                    outcomes.set(i, stored.get(j++));
+                }
+            }
+        }
+        Map<AdmissionOutcome, Integer> counts = new EnumMap<>(AdmissionOutcome.class);
+        outcomes.forEach(o -> counts.merge(o, 1, Integer::sum));
+        counts.forEach(this::count);
+        return outcomes;
+    }
+
+    private static AdmissionOutcome eligibility(Candidate c) {
+        if (!c.tenant().store()) {
+            return AdmissionOutcome.OPT_OUT;
+        }
+        if (c.response().isBlank()) {
+            return AdmissionOutcome.EMPTY;
+        }
+        if (c.finishReason().filter(r -> r.equals("length") || r.equals("content_filter")).isPresent()) {
+            return AdmissionOutcome.TRUNCATED;
+        }
+        var body = c.request().bodyCopy();
+        if (body.path("tools").size() > 0 || body.hasNonNull("functions") || c.finishReason()
+                .filter(r -> r.equals("tool_calls") || r.equals("function_call")).isPresent()) {
+            return AdmissionOutcome.TOOLS;
+        }
+        return null;
+    }
+
+    private List<AdmissionOutcome> store(List<Candidate> candidates) {
+        List<String> texts = candidates.stream().map(c -> EmbeddingText.of(c.request())).toList();
+        List<float[]> vectors;
+        try {
+            vectors = embedder.embedAll(texts);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "embedding " + candidates.size() + " admission candidates failed", e);
+            return candidates.stream().map(c -> AdmissionOutcome.FAILED).toList();
+        }
+        Instant now = clock.instant();
+        Optional<Instant> expiry = config.ttlHours() > 0
+                ? Optional.of(now.plus(Duration.ofMillis((long) (config.ttlHours() * 3_600_000)))) : Optional.empty();
+        List<AdmissionOutcome> outcomes = new ArrayList<>();
+        List<Example> writes = new ArrayList<>();
+        for (int i = 0; i < candidates.size(); i++) {
+            Candidate c = candidates.get(i);
+            Example fresh = new Example(UUID.randomUUID().toString(), c.tenant().name(),
+                    c.request().messages().toString(), texts.get(i), vectors.get(i), c.response(), c.model(),
+                    c.quality(), c.promptTokens(), c.responseTokens(), now, expiry, ExampleStats.fresh(now));
+            Optional<Example> twin = nearDuplicate(fresh, writes, now);
+            if (twin.isEmpty()) {
+                writes.add(fresh);
+                outcomes.add(AdmissionOutcome.ADMITTED);
+            } else if (better(fresh.quality(), twin.get().quality())) {
+                Example merged = twin.get().withResponse(fresh.response(), fresh.model(), fresh.quality(),
+                        fresh.responseTokens());
+                writes.removeIf(e -> e.id().equals(merged.id()));
+                writes.add(merged);
+                outcomes.add(AdmissionOutcome.MERGED);
+            } else {
+                outcomes.add(AdmissionOutcome.DUPLICATE);
+            }
+        }
+        try {
+            store.putAll(writes);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "storing " + writes.size() + " examples failed", e);
+            return candidates.stream().map(c -> AdmissionOutcome.FAILED).toList();
+        }
+        return outcomes;
+    }
+
+    /** The closest example of the same tenant at or above the threshold, among stored and pending ones. */
+    private Optional<Example> nearDuplicate(Example fresh, List<Example> pending, Instant now) {
+        Example best = null;
+        double bestScore = config.dedupThreshold();
+        for (Example p : pending) {
+            double score = dot(p.vector(), fresh.vector());
+            if (p.tenant().equals(fresh.tenant()) && score >= bestScore) {
+                best = p;
+                bestScore = score;
+            }
+        }
+        for (SearchHit hit : store.search(fresh.vector(), Set.of(fresh.tenant()), 1, now)) {
+            // The int8 model's vectors vary by about 1% with batch companions (docs/embedding.md), so an
+            // identical embedded text is a duplicate whatever its score.
+            if (hit.score() >= bestScore || hit.example().embeddedText().equals(fresh.embeddedText())) {
+                Example stored = hit.example();
+                best = pending.stream().filter(p -> p.id().equals(stored.id())).findFirst().orElse(stored);
+            }
+        }
+        return Optional.ofNullable(best);
+    }
+
+    /**
+     * Whether a new response should replace an existing one: by quality where both are known,
+     * a known quality beats an unknown one, and with neither known the newer response wins.
+     */
+    static boolean better(OptionalDouble fresh, OptionalDouble existing) {
+        if (fresh.isPresent() && existing.isPresent()) {
+            return fresh.getAsDouble() > existing.getAsDouble();
+        }
+        return fresh.isPresent() || existing.isEmpty();
+    }
+
+    private static double dot(float[] a, float[] b) {
+        double s = 0;
+        for (int i = 0; i < a.length; i++) {
+            s += a[i] * b[i];
+        }
+        return s;
+    }
+
+    private void count(AdmissionOutcome outcome, int n) {
+        admissions.labels(outcome.label()).inc(n);
+    }
+
+    private void drain() {
+        List<Candidate> batch = new ArrayList<>(BATCH);
+        while (running || !queue.isEmpty()) {
+            try {
+                Candidate first = queue.poll(100, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    continue;
+                }
+                batch.add(first);
+                queue.drainTo(batch, BATCH - 1);
+                admitAll(batch);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "admission batch failed", e);
+            } finally {
+                batch.clear();
+            }
+        }
+    }
+
+    /** Admits what is queued, then stops the worker. */
+    @Override
+    public void close() {
+        running = false;
+        try {
+            worker.join(TimeUnit.SECONDS.toMillis(30));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,52 @@
+package dev.iccache.config;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The example bank: where examples live and which responses become examples.
+ *
+ * @param enabled         whether responses are admitted and the bank is searchable
+ * @param store           {@code lucene} (durable, on disk under data-dir) or {@code memory} (lost on exit)
+ * @param exampleSources  backend names whose answers are admitted; empty = every backend with role large
+ * @param dedupThreshold  cosine at or above which a new example merges with an existing one of its tenant
+ * @param ttlHours        hours an example stays selectable; 0 = no expiry
+ * @param admissionQueue  admissions waiting at most; more are dropped (and counted) rather than slow requests
+ */
+public record BankConfig(boolean enabled, String store, List<String> exampleSources, double dedupThreshold,
+        double ttlHours, int admissionQueue) {
+    public static final BankConfig DEFAULT = new BankConfig(true, "lucene", List.of(), 0.98, 0, 1000);
+
+    public BankConfig {
+        store = store == null ? "lucene" : store.toLowerCase(Locale.ROOT);
+        if (!store.equals("lucene") && !store.equals("memory")) {
+            throw new ConfigException("bank.store must be 'lucene' or 'memory', got " + store);
+        }
+        exampleSources = exampleSources == null ? List.of() : List.copyOf(exampleSources);
+        if (!(dedupThreshold > 0 && dedupThreshold <= 1)) {
+            throw new ConfigException("bank.dedup-threshold must be in (0, 1], got " + dedupThreshold);
+        }
+        if (ttlHours < 0) {
+            throw new ConfigException("bank.ttl-hours must not be negative, got " + ttlHours);
+        }
+        if (admissionQueue < 1) {
+            throw new ConfigException("bank.admission-queue must be positive, got " + admissionQueue);
+        }
+    }
+
+    @JsonCreator
+    static BankConfig fromYaml(@JsonProperty("enabled") Boolean enabled, @JsonProperty("store") String store,
+            @JsonProperty("example-sources") List<String> exampleSources,
+            @JsonProperty("dedup-threshold") Double dedupThreshold, @JsonProperty("ttl-hours") Double ttlHours,
+            @JsonProperty("admission-queue") Integer admissionQueue) {
+        return new BankConfig(enabled == null || enabled, store, exampleSources,
+                dedupThreshold == null ? DEFAULT.dedupThreshold : dedupThreshold,
+                ttlHours == null ? 0 : ttlHours, admissionQueue == null ? DEFAULT.admissionQueue : admissionQueue);
+    }
+
+    public BankConfig withStore(String newStore) {
+        return new BankConfig(enabled, newStore, exampleSources, dedupThreshold, ttlHours, admissionQueue);
+    }
+}

@@ -1,0 +1,75 @@
+package dev.iccache.tenant;
+
+import dev.iccache.api.ErrorKind;
+import dev.iccache.api.IccacheException;
+import dev.iccache.config.ConfigException;
+import dev.iccache.config.TenantConfig;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.UnaryOperator;
+
+/**
+ * Resolves the tenant of a request from its API key. With no tenants configured there is no
+ * authentication and every request belongs to {@link Tenant#DEFAULT}; with tenants configured a
+ * request without a known key is refused (401).
+ */
+public final class TenantResolver {
+    private final Map<String, Tenant> byKeyDigest = new HashMap<>();
+
+    public TenantResolver(List<TenantConfig> tenants, UnaryOperator<String> env) {
+        for (TenantConfig t : tenants) {
+            String key = env.apply(t.apiKeyEnv());
+            if (key == null || key.isBlank()) {
+                throw new ConfigException("tenant '" + t.name() + "': environment variable " + t.apiKeyEnv()
+                        + " (api-key-env) is not set");
+            }
+            if (byKeyDigest.put(digest(key), new Tenant(t.name(), t.store())) != null) {
+                throw new ConfigException("tenant '" + t.name() + "': its API key is also another tenant's key");
+            }
+        }
+    }
+
+    /** Whether clients must authenticate. */
+    public boolean authenticates() {
+        return !byKeyDigest.isEmpty();
+    }
+
+    /**
+     * The tenant for an {@code Authorization} header value.
+     *
+     * @throws IccacheException 401 when keys are configured and this one is missing or unknown
+     */
+    public Tenant resolve(Optional<String> authorization) {
+        if (byKeyDigest.isEmpty()) {
+            return Tenant.DEFAULT;
+        }
+        String key = bearer(authorization).orElseThrow(() -> IccacheException.of(ErrorKind.AUTHENTICATION,
+                "Missing API key: send 'Authorization: Bearer YOUR_KEY'."));
+        Tenant t = byKeyDigest.get(digest(key));
+        if (t == null) {
+            throw new IccacheException(ErrorKind.AUTHENTICATION, "Incorrect API key provided.", null,
+                    "invalid_api_key", null);
+        }
+        return t;
+    }
+
+    /** The token of a {@code Bearer} authorization value. */
+    public static Optional<String> bearer(Optional<String> authorization) {
+        return authorization.map(String::strip).filter(a -> a.regionMatches(true, 0, "Bearer ", 0, 7))
+                .map(a -> a.substring(7).strip()).filter(k -> !k.isEmpty());
+    }
+
+    /** Keys are compared by SHA-256 digest, so lookups take the same time whatever the key. */
+    static String digest(String key) {
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(d);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is always available", e);
+        }
+    }
+}

@@ -1,0 +1,175 @@
+package dev.iccache.admission;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.iccache.api.ChatRequest;
+import dev.iccache.bank.Example;
+import dev.iccache.bank.InMemoryExampleStore;
+import dev.iccache.config.BankConfig;
+import dev.iccache.embed.Embedder;
+import dev.iccache.metrics.MetricsRegistry;
+import dev.iccache.tenant.Tenant;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class ExampleAdmitterTest {
+    private static final Instant NOW = Instant.parse("2026-01-01T00:00:00Z");
+    private static final Tenant A = new Tenant("a", true);
+
+    /** Equal texts get equal vectors, different texts near-orthogonal ones (seeded by the text). */
+    private static final Embedder EMBEDDER = new Embedder() {
+        @Override
+        public int dimension() {
+            return 64;
+        }
+
+        @Override
+        public List<float[]> embedAll(List<String> texts) {
+            List<float[]> out = new ArrayList<>();
+            for (String t : texts) {
+                Random r = new Random(t.hashCode());
+                float[] v = new float[64];
+                double norm = 0;
+                for (int i = 0; i < v.length; i++) {
+                    v[i] = (float) r.nextGaussian();
+                    norm += v[i] * v[i];
+                }
+                for (int i = 0; i < v.length; i++) {
+                    v[i] /= (float) Math.sqrt(norm);
+                }
+                out.add(v);
+            }
+            return out;
+        }
+    };
+
+    private final InMemoryExampleStore store = new InMemoryExampleStore();
+    private MetricsRegistry metrics = new MetricsRegistry();
+    private ExampleAdmitter admitter = admitter(BankConfig.DEFAULT);
+
+    private ExampleAdmitter admitter(BankConfig config) {
+        return new ExampleAdmitter(EMBEDDER, store, config, InstantSource.fixed(NOW), metrics, Thread::new);
+    }
+
+    @AfterEach
+    void close() {
+        admitter.close();
+    }
+
+    private static Candidate candidate(Tenant tenant, String question, String answer, String finish, double quality,
+            String extra) {
+        ChatRequest r = ChatRequest.parse(("{\"model\":\"iccache\",\"messages\":[{\"role\":\"user\",\"content\":\""
+                + question + "\"}]" + extra + "}").getBytes(StandardCharsets.UTF_8));
+        return new Candidate(tenant, r, answer, "big", Optional.ofNullable(finish), 5, 7,
+                Double.isNaN(quality) ? OptionalDouble.empty() : OptionalDouble.of(quality));
+    }
+
+    private List<Example> all() {
+        List<Example> out = new ArrayList<>();
+        store.forEach(Optional.empty(), out::add);
+        return out;
+    }
+
+    @Test
+    void admitsAnEligiblePairWithItsFields() {
+        assertThat(admitter.admitAll(List.of(candidate(A, "capital of france?", "Paris", "stop", 0.9, ""))))
+                .containsExactly(AdmissionOutcome.ADMITTED);
+        Example e = all().get(0);
+        assertThat(e.tenant()).isEqualTo("a");
+        assertThat(e.response()).isEqualTo("Paris");
+        assertThat(e.model()).isEqualTo("big");
+        assertThat(e.embeddedText()).isEqualTo("capital of france?");
+        assertThat(e.requestMessages()).contains("capital of france?");
+        assertThat(e.quality()).hasValue(0.9);
+        assertThat(e.requestTokens()).isEqualTo(5);
+        assertThat(e.responseTokens()).isEqualTo(7);
+        assertThat(e.createdAt()).isEqualTo(NOW);
+        assertThat(e.expiresAt()).isEmpty();
+        assertThat(metrics.scrape()).contains("iccache_bank_admissions_total{outcome=\"admitted\"} 1");
+    }
+
+    @Test
+    void refusesOptOutTruncatedEmptyAndToolTraffic() {
+        List<AdmissionOutcome> outcomes = admitter.admitAll(List.of(
+                candidate(new Tenant("b", false), "q1", "a", "stop", Double.NaN, ""),
+                candidate(A, "q2", "a", "length", Double.NaN, ""),
+                candidate(A, "q3", " ", "stop", Double.NaN, ""),
+                candidate(A, "q4", "a", "stop", Double.NaN,
+                        ",\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\"}}]")));
+        assertThat(outcomes).containsExactly(AdmissionOutcome.OPT_OUT, AdmissionOutcome.TRUNCATED,
+                AdmissionOutcome.EMPTY, AdmissionOutcome.TOOLS);
+        assertThat(all()).isEmpty();
+    }
+
+    @Test
+    void nearDuplicatesMergeKeepingTheBetterResponseWithinTheTenantOnly() {
+        admitter.admitAll(List.of(candidate(A, "same question", "good", "stop", 0.8, "")));
+        String id = all().get(0).id();
+        assertThat(admitter.admitAll(List.of(candidate(A, "same question", "worse", "stop", 0.5, ""))))
+                .containsExactly(AdmissionOutcome.DUPLICATE);
+        assertThat(store.get(id).orElseThrow().response()).isEqualTo("good");
+        assertThat(admitter.admitAll(List.of(candidate(A, "same question", "better", "stop", 0.95, ""))))
+                .containsExactly(AdmissionOutcome.MERGED);
+        assertThat(all()).singleElement().satisfies(e -> {
+            assertThat(e.id()).isEqualTo(id);
+            assertThat(e.response()).isEqualTo("better");
+        });
+        assertThat(admitter.admitAll(List.of(candidate(new Tenant("other", true), "same question", "x", "stop", 0.1,
+                "")))).containsExactly(AdmissionOutcome.ADMITTED);
+    }
+
+    @Test
+    void duplicatesInsideOneBatchMergeToo() {
+        assertThat(admitter.admitAll(List.of(candidate(A, "q", "first", null, Double.NaN, ""),
+                candidate(A, "q", "second", null, Double.NaN, ""))))
+                .containsExactly(AdmissionOutcome.ADMITTED, AdmissionOutcome.MERGED);
+        assertThat(all()).singleElement().satisfies(e -> assertThat(e.response()).isEqualTo("second"));
+    }
+
+    @Test
+    void qualityRuleForMerges() {
+        assertThat(ExampleAdmitter.better(OptionalDouble.of(0.6), OptionalDouble.of(0.5))).isTrue();
+        assertThat(ExampleAdmitter.better(OptionalDouble.of(0.5), OptionalDouble.of(0.5))).isFalse();
+        assertThat(ExampleAdmitter.better(OptionalDouble.empty(), OptionalDouble.of(0.1))).isFalse();
+        assertThat(ExampleAdmitter.better(OptionalDouble.of(0.1), OptionalDouble.empty())).isTrue();
+        assertThat(ExampleAdmitter.better(OptionalDouble.empty(), OptionalDouble.empty())).isTrue();
+    }
+
+    @Test
+    void ttlSetsTheExpiry() {
+        admitter.close();
+        metrics = new MetricsRegistry();
+        admitter = admitter(new BankConfig(true, "memory", List.of(), 0.98, 2, 10));
+        admitter.admitAll(List.of(candidate(A, "q", "a", "stop", Double.NaN, "")));
+        assertThat(all().get(0).expiresAt()).hasValue(NOW.plus(Duration.ofHours(2)));
+    }
+
+    @Test
+    void offeredCandidatesAreAdmittedInTheBackgroundBeforeClose() {
+        for (int i = 0; i < 20; i++) {
+            admitter.offer(candidate(A, "question " + i, "answer", "stop", Double.NaN, ""));
+        }
+        admitter.close();
+        assertThat(all()).hasSize(20);
+    }
+
+    @Test
+    void aFullQueueDropsInsteadOfBlocking() {
+        admitter.close();
+        metrics = new MetricsRegistry();
+        admitter = new ExampleAdmitter(EMBEDDER, store, new BankConfig(true, "memory", List.of(), 0.98, 0, 1),
+                InstantSource.fixed(NOW), metrics, r -> new Thread(() -> { }));
+        admitter.offer(candidate(A, "q1", "a", "stop", Double.NaN, ""));
+        admitter.offer(candidate(A, "q2", "a", "stop", Double.NaN, ""));
+        assertThat(metrics.scrape()).contains("iccache_bank_admissions_total{outcome=\"dropped\"} 1");
+    }
+}

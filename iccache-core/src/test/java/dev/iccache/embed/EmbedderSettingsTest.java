@@ -1,0 +1,101 @@
+package dev.iccache.embed;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.iccache.config.ConfigException;
+import dev.iccache.embed.EmbedderSettings.Kind;
+import org.junit.jupiter.api.Test;
+
+class EmbedderSettingsTest {
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+    private static EmbedderSettings parse(String yaml) throws Exception {
+        return YAML.readValue(yaml, EmbedderSettings.class);
+    }
+
+    /** The {@link ConfigException} a YAML document fails with, as ConfigLoader reports it. */
+    private static ConfigException failure(String yaml) {
+        try {
+            parse(yaml);
+        } catch (JsonMappingException e) {
+            Throwable root = e;
+            while (root.getCause() != null) {
+                root = root.getCause();
+            }
+            if (root instanceof ConfigException ce) {
+                return ce;
+            }
+            throw new AssertionError("not a ConfigException", e);
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+        throw new AssertionError("no failure for " + yaml);
+    }
+
+    @Test
+    void anEmptySectionIsTheInProcessModelWithDefaults() throws Exception {
+        EmbedderSettings s = parse("{}");
+        assertThat(s).isEqualTo(EmbedderSettings.DEFAULT);
+        assertThat(s.kind()).isEqualTo(Kind.ONNX);
+        assertThat(s.model()).isEqualTo("all-minilm-l6-v2-q");
+        assertThat(s.cacheSize()).isEqualTo(10_000);
+        assertThat(s.maxBatch()).isEqualTo(32);
+        assertThat(s.maxWaitMs()).isEqualTo(2);
+    }
+
+    @Test
+    void readsARemoteSectionFromKebabCaseKeys() throws Exception {
+        EmbedderSettings s = parse("""
+                kind: Remote
+                base-url: http://127.0.0.1:8080/v1/
+                model: text-embedding-3-small
+                api-key-env: EMBED_KEY
+                timeout-ms: 3000
+                cache-size: 0
+                max-batch: 64
+                max-wait-ms: 0
+                """);
+        assertThat(s).isEqualTo(new EmbedderSettings(Kind.REMOTE, "http://127.0.0.1:8080/v1",
+                "text-embedding-3-small", "EMBED_KEY", 3000, 0, 64, 0));
+    }
+
+    @Test
+    void remoteInCodeTakesTheDefaults() {
+        EmbedderSettings s = EmbedderSettings.remote("https://api.example.com/v1", "m");
+        assertThat(s.apiKeyEnv()).isNull();
+        assertThat(s.timeoutMs()).isEqualTo(10_000);
+        assertThat(s.cacheSize()).isEqualTo(10_000);
+    }
+
+    @Test
+    void badValuesFailWithTheKeyInTheMessage() {
+        assertThat(failure("kind: lucene")).hasMessage("embedder.kind must be 'onnx' or 'remote', got lucene");
+        assertThat(failure("kind: remote\nmodel: m")).hasMessage("embedder.base-url is required when kind is remote");
+        assertThat(failure("kind: remote\nbase-url: ftp://x/v1\nmodel: m"))
+                .hasMessage("embedder.base-url must be an http(s) URL, got ftp://x/v1");
+        assertThat(failure("kind: remote\nbase-url: http://x/v1")).hasMessage(
+                "embedder.model is required when kind is remote");
+        assertThat(failure("base-url: http://x/v1")).hasMessageContaining("embedder.base-url applies only to kind remote");
+        assertThat(failure("api-key-env: K")).hasMessageContaining("embedder.api-key-env applies only to kind remote");
+        assertThat(failure("timeout-ms: 5")).hasMessageContaining("embedder.timeout-ms applies only to kind remote");
+        assertThat(failure("model: bge-small")).hasMessage(
+                "embedder.model must be all-minilm-l6-v2-q (the only bundled model) when kind is onnx, got bge-small");
+        assertThat(failure("cache-size: -1")).hasMessageContaining("embedder.cache-size must not be negative");
+        assertThat(failure("max-batch: 0")).hasMessage("embedder.max-batch must be between 1 and 2048, got 0");
+        assertThat(failure("max-batch: 5000")).hasMessage("embedder.max-batch must be between 1 and 2048, got 5000");
+        assertThat(failure("max-wait-ms: -1")).hasMessage("embedder.max-wait-ms must be between 0 and 1000, got -1");
+        assertThat(failure("kind: remote\nbase-url: http://x/v1\nmodel: m\ntimeout-ms: 0"))
+                .hasMessage("embedder.timeout-ms must be positive, got 0");
+    }
+
+    @Test
+    void unknownKeysAreRejected() {
+        assertThatThrownBy(() -> parse("max-batch-size: 4")).hasMessageContaining("max-batch-size");
+    }
+}

@@ -1,0 +1,46 @@
+package dev.iccache.tenant;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.iccache.api.ErrorKind;
+import dev.iccache.api.IccacheException;
+import dev.iccache.config.ConfigException;
+import dev.iccache.config.TenantConfig;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class TenantResolverTest {
+    private final Map<String, String> env = Map.of("A_KEY", "sk-a", "B_KEY", "sk-b");
+
+    @Test
+    void withoutTenantsEveryRequestIsTheDefaultTenant() {
+        TenantResolver r = new TenantResolver(List.of(), env::get);
+        assertThat(r.authenticates()).isFalse();
+        assertThat(r.resolve(Optional.empty())).isEqualTo(Tenant.DEFAULT);
+        assertThat(r.resolve(Optional.of("Bearer whatever"))).isEqualTo(Tenant.DEFAULT);
+    }
+
+    @Test
+    void keysMapToTenantsAndUnknownKeysAre401() {
+        TenantResolver r = new TenantResolver(List.of(new TenantConfig("a", "A_KEY", true),
+                new TenantConfig("b", "B_KEY", false)), env::get);
+        assertThat(r.resolve(Optional.of("Bearer sk-a"))).isEqualTo(new Tenant("a", true));
+        assertThat(r.resolve(Optional.of("bearer  sk-b "))).isEqualTo(new Tenant("b", false));
+        for (Optional<String> bad : List.of(Optional.<String>empty(), Optional.of("Bearer sk-c"),
+                Optional.of("Basic sk-a"), Optional.of("Bearer "))) {
+            assertThatThrownBy(() -> r.resolve(bad)).isInstanceOfSatisfying(IccacheException.class,
+                    e -> assertThat(e.kind()).isEqualTo(ErrorKind.AUTHENTICATION));
+        }
+    }
+
+    @Test
+    void missingOrSharedKeysFailAtStartUp() {
+        assertThatThrownBy(() -> new TenantResolver(List.of(new TenantConfig("a", "NOPE", true)), env::get))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("NOPE");
+        assertThatThrownBy(() -> new TenantResolver(List.of(new TenantConfig("a", "A_KEY", true),
+                new TenantConfig("b", "A_KEY", true)), env::get)).isInstanceOf(ConfigException.class);
+    }
+}

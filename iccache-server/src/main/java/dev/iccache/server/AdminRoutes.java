@@ -1,0 +1,172 @@
+package dev.iccache.server;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.iccache.api.ErrorKind;
+import dev.iccache.api.IccacheException;
+import dev.iccache.api.Json;
+import dev.iccache.bank.Example;
+import dev.iccache.bank.ExampleStore;
+import dev.iccache.bank.SearchHit;
+import dev.iccache.bank.StoreStats;
+import dev.iccache.embed.Embedder;
+import dev.iccache.tenant.TenantResolver;
+import io.helidon.http.HeaderNames;
+import io.helidon.webserver.http.Handler;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.InstantSource;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The admin API under {@code /admin/}: search, read and delete examples, delete a tenant's
+ * examples, bank statistics. Every route needs {@code Authorization: Bearer ADMIN_KEY}; with no
+ * admin key configured the admin API is off.
+ */
+final class AdminRoutes {
+    private static final int MAX_K = 100;
+
+    private final ExampleStore store;
+    private final Embedder embedder;
+    private final InstantSource clock;
+    private final Optional<byte[]> adminKey;
+    private final String adminKeyEnv;
+
+    AdminRoutes(ExampleStore store, Embedder embedder, InstantSource clock, Optional<String> adminKey,
+            String adminKeyEnv) {
+        this.store = store;
+        this.embedder = embedder;
+        this.clock = clock;
+        this.adminKey = adminKey.filter(k -> !k.isBlank()).map(k -> k.getBytes(StandardCharsets.UTF_8));
+        this.adminKeyEnv = adminKeyEnv;
+    }
+
+    void register(HttpRules r) {
+        r.get("/admin/examples/search", guarded(this::search));
+        r.get("/admin/examples/{id}", guarded(this::get));
+        r.delete("/admin/examples/{id}", guarded(this::delete));
+        r.delete("/admin/tenants/{tenant}/examples", guarded(this::deleteTenant));
+        r.get("/admin/bank/stats", guarded(this::stats));
+    }
+
+    private Handler guarded(Handler handler) {
+        return (req, res) -> {
+            try {
+                authorise(TenantResolver.bearer(req.headers().first(HeaderNames.AUTHORIZATION)));
+                handler.handle(req, res);
+            } catch (IccacheException e) {
+                OpenAiHttp.sendError(res, e);
+            }
+        };
+    }
+
+    private void authorise(Optional<String> presented) {
+        if (adminKey.isEmpty()) {
+            throw new IccacheException(ErrorKind.FORBIDDEN, "The admin API is disabled: set the environment variable "
+                    + adminKeyEnv + " to an admin key and restart.", null, "admin_disabled", null);
+        }
+        boolean ok = presented.map(p -> MessageDigest.isEqual(p.getBytes(StandardCharsets.UTF_8), adminKey.get()))
+                .orElse(false);
+        if (!ok) {
+            throw new IccacheException(ErrorKind.AUTHENTICATION, "A valid admin key is required: send "
+                    + "'Authorization: Bearer ADMIN_KEY'.", null, "invalid_api_key", null);
+        }
+    }
+
+    private void search(ServerRequest req, ServerResponse res) {
+        String q = req.query().first("q").orElseThrow(() -> IccacheException.invalid("q",
+                "Query parameter 'q' (the text to search for) is required."));
+        int k = parseK(req.query().first("k").orElse("10"));
+        Set<String> tenants = req.query().first("tenant").asOptional().map(Set::of)
+                .orElseGet(() -> store.stats().countByTenant().keySet());
+        ObjectNode body = Json.object();
+        ArrayNode results = body.putArray("results");
+        if (!tenants.isEmpty()) {
+            for (SearchHit hit : store.search(embedder.embed(q), tenants, k, clock.instant())) {
+                ObjectNode r = summary(hit.example());
+                r.put("score", hit.score());
+                results.add(r);
+            }
+        }
+        OpenAiHttp.sendJson(res, 200, body);
+    }
+
+    private static int parseK(String k) {
+        try {
+            int v = Integer.parseInt(k);
+            if (v >= 1 && v <= MAX_K) {
+                return v;
+            }
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        throw IccacheException.invalid("k", "'k' must be an integer from 1 to " + MAX_K + ".");
+    }
+
+    private void get(ServerRequest req, ServerResponse res) {
+        Example e = store.get(req.path().pathParameters().get("id")).orElseThrow(this::noSuchExample);
+        ObjectNode body = summary(e);
+        body.put("embedded_text", e.embeddedText());
+        body.put("request_tokens", e.requestTokens());
+        body.put("response_tokens", e.responseTokens());
+        body.put("created_at", e.createdAt().toString());
+        e.expiresAt().ifPresent(x -> body.put("expires_at", x.toString()));
+        if (e.quality().isPresent()) {
+            body.put("quality", e.quality().getAsDouble());
+        }
+        ObjectNode stats = body.putObject("stats");
+        stats.put("uses", e.stats().uses());
+        stats.put("decayed_offloads", e.stats().offloadsAt(clock.instant()));
+        stats.put("replay_gain_ema", e.stats().replayGainEma());
+        stats.put("replay_count", e.stats().replayCount());
+        OpenAiHttp.sendJson(res, 200, body);
+    }
+
+    private void delete(ServerRequest req, ServerResponse res) {
+        String id = req.path().pathParameters().get("id");
+        if (!store.delete(id)) {
+            throw noSuchExample();
+        }
+        ObjectNode body = Json.object();
+        body.put("id", id);
+        body.put("deleted", true);
+        OpenAiHttp.sendJson(res, 200, body);
+    }
+
+    private void deleteTenant(ServerRequest req, ServerResponse res) {
+        String tenant = req.path().pathParameters().get("tenant");
+        ObjectNode body = Json.object();
+        body.put("tenant", tenant);
+        body.put("deleted", store.deleteTenant(tenant));
+        OpenAiHttp.sendJson(res, 200, body);
+    }
+
+    private void stats(ServerRequest req, ServerResponse res) {
+        StoreStats s = store.stats();
+        ObjectNode body = Json.object();
+        body.put("count", s.count());
+        ObjectNode perTenant = body.putObject("count_by_tenant");
+        s.countByTenant().forEach(perTenant::put);
+        body.put("plaintext_bytes", s.plaintextBytes());
+        body.put("index_bytes", s.indexBytes());
+        OpenAiHttp.sendJson(res, 200, body);
+    }
+
+    private IccacheException noSuchExample() {
+        return new IccacheException(ErrorKind.NOT_FOUND, "No such example.", "id", "example_not_found", null);
+    }
+
+    private static ObjectNode summary(Example e) {
+        ObjectNode r = Json.object();
+        r.put("id", e.id());
+        r.put("tenant", e.tenant());
+        r.set("request", Json.parse(e.requestMessages().getBytes(StandardCharsets.UTF_8)));
+        r.put("response", e.response());
+        r.put("model", e.model());
+        return r;
+    }
+}

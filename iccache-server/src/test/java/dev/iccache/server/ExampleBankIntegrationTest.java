@@ -1,0 +1,139 @@
+package dev.iccache.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.iccache.api.Json;
+import dev.iccache.config.TenantConfig;
+import java.net.http.HttpResponse;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Admission, tenants and the admin API over loopback HTTP, with the real embedder. */
+class ExampleBankIntegrationTest {
+    private static final String[] ADMIN = {"Authorization", "Bearer admin-secret"};
+    private TestCluster cluster;
+
+    @AfterEach
+    void stop() {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    private void start(List<TenantConfig> tenants) {
+        cluster = new TestCluster(1000, b -> b.tenants(tenants).bank(dev.iccache.config.BankConfig.DEFAULT
+                .withStore("memory")), Map.of("ICCACHE_ADMIN_KEY", "admin-secret", "KEY_A", "sk-a", "KEY_B", "sk-b"));
+    }
+
+    private static String chat(String model, String question, boolean stream) {
+        return "{\"model\":\"" + model + "\",\"stream\":" + stream
+                + ",\"messages\":[{\"role\":\"user\",\"content\":\"" + question + "\"}]}";
+    }
+
+    private long count() throws Exception {
+        return Json.MAPPER.readTree(cluster.send("GET", "/admin/bank/stats", ADMIN).body()).path("count").asLong();
+    }
+
+    private JsonNode search(String q, String tenant) throws Exception {
+        HttpResponse<String> r = cluster.send("GET", "/admin/examples/search?k=3&q="
+                + java.net.URLEncoder.encode(q, java.nio.charset.StandardCharsets.UTF_8)
+                + (tenant == null ? "" : "&tenant=" + tenant), ADMIN);
+        assertThat(r.statusCode()).isEqualTo(200);
+        return Json.MAPPER.readTree(r.body()).path("results");
+    }
+
+    @Test
+    void largeModelAnswersAreAdmittedAndFoundByAParaphrase() throws Exception {
+        start(List.of());
+        assertThat(cluster.post("/v1/chat/completions", chat("iccache", "When did humans last walk on the moon?",
+                false)).statusCode()).isEqualTo(200);
+        assertThat(cluster.post("/v1/chat/completions", chat("sim-large", "How do vaccines train the immune system?",
+                true)).statusCode()).isEqualTo(200);
+        assertThat(eventually(() -> count() == 2)).isTrue();
+
+        JsonNode hits = search("what year was the final moon landing", null);
+        assertThat(hits.get(0).path("request").toString()).contains("last walk on the moon");
+        assertThat(hits.get(0).path("response").asText()).startsWith("[simulated large]");
+        assertThat(hits.get(0).path("model").asText()).isEqualTo("sim-large");
+        assertThat(hits.get(0).path("tenant").asText()).isEqualTo("default");
+        assertThat(hits.get(0).path("score").asDouble()).isGreaterThan(hits.get(1).path("score").asDouble());
+
+        String id = hits.get(0).path("id").asText();
+        JsonNode one = Json.MAPPER.readTree(cluster.send("GET", "/admin/examples/" + id, ADMIN).body());
+        assertThat(one.path("embedded_text").asText()).isEqualTo("When did humans last walk on the moon?");
+        assertThat(one.path("response_tokens").asInt()).isPositive();
+        assertThat(cluster.send("DELETE", "/admin/examples/" + id, ADMIN).statusCode()).isEqualTo(200);
+        assertThat(cluster.send("GET", "/admin/examples/" + id, ADMIN).statusCode()).isEqualTo(404);
+        assertThat(cluster.send("DELETE", "/admin/examples/" + id, ADMIN).statusCode()).isEqualTo(404);
+        assertThat(count()).isEqualTo(1);
+        assertThat(cluster.gateway.metrics().scrape()).contains("iccache_bank_admissions_total{outcome=\"admitted\"} 2");
+    }
+
+    @Test
+    void smallModelAnswersAndNoStoreRequestsAreNotAdmitted() throws Exception {
+        start(List.of());
+        cluster.post("/v1/chat/completions", chat("sim-small", "a question for the small model", false));
+        cluster.post("/v1/chat/completions", chat("iccache", "a private question", false), "x-iccache-no-store", "true");
+        cluster.post("/v1/chat/completions", chat("iccache", "an ordinary question", false));
+        assertThat(eventually(() -> count() == 1)).isTrue();
+        assertThat(search("private question", null)).allSatisfy(
+                h -> assertThat(h.path("request").toString()).doesNotContain("private", "small model"));
+    }
+
+    @Test
+    void tenantsAuthenticateAndNeverSeeEachOthersExamples() throws Exception {
+        start(List.of(new TenantConfig("a", "KEY_A", true), new TenantConfig("b", "KEY_B", true)));
+        assertThat(cluster.post("/v1/chat/completions", chat("iccache", "hello", false)).statusCode()).isEqualTo(401);
+        assertThat(cluster.post("/v1/chat/completions", chat("iccache", "hello", false), "Authorization",
+                "Bearer wrong").statusCode()).isEqualTo(401);
+        cluster.post("/v1/chat/completions", chat("iccache", "tenant a asks about tides", false), "Authorization",
+                "Bearer sk-a");
+        cluster.post("/v1/chat/completions", chat("iccache", "tenant b asks about tides", false), "Authorization",
+                "Bearer sk-b");
+        assertThat(eventually(() -> count() == 2)).isTrue();
+        assertThat(search("tides", "a")).singleElement()
+                .satisfies(h -> assertThat(h.path("tenant").asText()).isEqualTo("a"));
+        HttpResponse<String> deleted = cluster.send("DELETE", "/admin/tenants/b/examples", ADMIN);
+        assertThat(Json.MAPPER.readTree(deleted.body()).path("deleted").asLong()).isEqualTo(1);
+        assertThat(search("tides", "b")).isEmpty();
+        assertThat(search("tides", null)).hasSize(1);
+    }
+
+    @Test
+    void theAdminApiNeedsTheAdminKey() throws Exception {
+        start(List.of());
+        assertThat(cluster.send("GET", "/admin/bank/stats").statusCode()).isEqualTo(401);
+        assertThat(cluster.send("GET", "/admin/bank/stats", "Authorization", "Bearer nope").statusCode())
+                .isEqualTo(401);
+        assertThat(cluster.send("GET", "/admin/examples/search?q=x&k=0", ADMIN).statusCode()).isEqualTo(400);
+        assertThat(cluster.send("GET", "/admin/examples/search?k=2", ADMIN).statusCode()).isEqualTo(400);
+    }
+
+    @Test
+    void withoutAnAdminKeyTheAdminApiIsOff() throws Exception {
+        cluster = new TestCluster(1000, b -> b.bank(dev.iccache.config.BankConfig.DEFAULT.withStore("memory")),
+                Map.of());
+        HttpResponse<String> r = cluster.send("GET", "/admin/bank/stats", ADMIN);
+        assertThat(r.statusCode()).isEqualTo(403);
+        assertThat(r.body()).contains("ICCACHE_ADMIN_KEY");
+    }
+
+    /** Polls for up to 20 s; the bound only stops a broken build from hanging. */
+    private static boolean eventually(CheckedCondition condition) throws Exception {
+        for (int i = 0; i < 400; i++) {
+            if (condition.test()) {
+                return true;
+            }
+            Thread.sleep(50);
+        }
+        return condition.test();
+    }
+
+    @FunctionalInterface
+    private interface CheckedCondition {
+        boolean test() throws Exception;
+    }
+}

@@ -1,0 +1,458 @@
+package dev.iccache.store.lucene;
+
+import static dev.iccache.store.lucene.ExampleDocuments.PLAINTEXT_BYTES;
+import static dev.iccache.store.lucene.ExampleDocuments.TENANT;
+import static dev.iccache.store.lucene.ExampleDocuments.VECTOR;
+
+import dev.iccache.api.ErrorKind;
+import dev.iccache.api.IccacheException;
+import dev.iccache.bank.Example;
+import dev.iccache.bank.ExampleStats;
+import dev.iccache.bank.ExampleStore;
+import dev.iccache.bank.SearchHit;
+import dev.iccache.bank.StatsDelta;
+import dev.iccache.bank.StoreStats;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Consumer;
+import org.apache.lucene.document.Document;
+import org.apache.lucene.document.KeywordField;
+import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.index.DocValues;
+import org.apache.lucene.index.IndexWriter;
+import org.apache.lucene.index.IndexWriterConfig;
+import org.apache.lucene.index.LeafReader;
+import org.apache.lucene.index.LeafReaderContext;
+import org.apache.lucene.index.NumericDocValues;
+import org.apache.lucene.index.PostingsEnum;
+import org.apache.lucene.index.ReaderUtil;
+import org.apache.lucene.index.Term;
+import org.apache.lucene.index.Terms;
+import org.apache.lucene.index.TermsEnum;
+import org.apache.lucene.search.BooleanClause;
+import org.apache.lucene.search.BooleanQuery;
+import org.apache.lucene.search.DocIdSetIterator;
+import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.search.KnnFloatVectorQuery;
+import org.apache.lucene.search.Query;
+import org.apache.lucene.search.ScoreDoc;
+import org.apache.lucene.search.SearcherManager;
+import org.apache.lucene.search.TermQuery;
+import org.apache.lucene.store.Directory;
+import org.apache.lucene.store.FSDirectory;
+import org.apache.lucene.store.LockObtainFailedException;
+import org.apache.lucene.util.Bits;
+import org.apache.lucene.util.BytesRef;
+import org.apache.lucene.util.IOUtils;
+
+/**
+ * The durable {@link ExampleStore}: Apache Lucene 10 on local disk, vectors in an HNSW graph
+ * scored by dot product. Every write returns after a Lucene commit (fsync); concurrent writers
+ * share commits. Searches read the last commit and never wait for writers. See
+ * docs/example-store.md for the layout, the commit policy and its cost.
+ */
+public final class LuceneExampleStore implements ExampleStore {
+    private static final Comparator<SearchHit> BEST_FIRST = Comparator.comparingDouble(SearchHit::score).reversed()
+            .thenComparing(h -> h.example().id());
+
+    private final Path path;
+    private final Directory directory;
+    private final IndexWriter writer;
+    /** Readers of the last commit: what searches, gets and stats see. */
+    private final SearcherManager committed;
+    /** Near-real-time readers of every applied change: what read-modify-write operations see. */
+    private final SearcherManager latest;
+    private final GroupCommit groupCommit;
+    /**
+     * Puts hold it shared and may index in parallel; operations that read before they write hold
+     * it exclusively so that what they read stays true until they have written.
+     */
+    private final ReentrantReadWriteLock writeLock = new ReentrantReadWriteLock();
+    private boolean closed;
+
+    private LuceneExampleStore(Path path, Directory directory, IndexWriter writer, SearcherManager committed,
+            SearcherManager latest) {
+        this.path = path;
+        this.directory = directory;
+        this.writer = writer;
+        this.committed = committed;
+        this.latest = latest;
+        this.groupCommit = new GroupCommit(() -> {
+            long applied = writer.getMaxCompletedSequenceNumber();
+            long commit = writer.commit(); // -1 when there was nothing left to commit
+            committed.maybeRefreshBlocking();
+            return Math.max(applied, commit);
+        }, writer.getMaxCompletedSequenceNumber());
+    }
+
+    /**
+     * Opens the store in {@code dir}, creating it if the directory is new or empty. Fails with a
+     * message naming the directory if it is not a store, is corrupt or half-written, has another
+     * format, or is open elsewhere; such a directory is left untouched. Opening verifies the
+     * checksum of every index file, which reads the whole index once.
+     */
+    public static LuceneExampleStore open(Path dir) {
+        Path path = dir.toAbsolutePath().normalize();
+        Directory directory = null;
+        IndexWriter writer = null;
+        DirectoryReader reader = null;
+        SearcherManager committed = null;
+        try {
+            boolean create = StoreFormat.prepare(path);
+            directory = FSDirectory.open(path);
+            writer = new IndexWriter(directory, new IndexWriterConfig()
+                    .setOpenMode(create ? IndexWriterConfig.OpenMode.CREATE : IndexWriterConfig.OpenMode.APPEND));
+            if (create) {
+                writer.commit();
+            }
+            reader = DirectoryReader.open(directory);
+            for (LeafReaderContext leaf : reader.leaves()) {
+                leaf.reader().checkIntegrity();
+            }
+            committed = new SearcherManager(reader, null);
+            SearcherManager latest = new SearcherManager(writer, null);
+            return new LuceneExampleStore(path, directory, writer, committed, latest);
+        } catch (IccacheException e) {
+            closeAfterFailure(committed, reader, writer, directory);
+            throw e;
+        } catch (LockObtainFailedException e) {
+            closeAfterFailure(committed, reader, writer, directory);
+            throw new IccacheException(ErrorKind.INTERNAL, "example store at " + path + " is already open (in this"
+                    + " or another process); one store instance owns a directory.", null, "store_locked", e);
+        } catch (IOException | RuntimeException e) {
+            closeAfterFailure(committed, reader, writer, directory);
+            throw new IccacheException(ErrorKind.INTERNAL, "example store at " + path + " cannot be opened: " + e
+                    + ". If it is corrupt, half-written or from an incompatible version, restore a backup or move it"
+                    + " aside to start empty; iccache left it as it is.", null, "store_corrupt", e);
+        }
+    }
+
+    private static void closeAfterFailure(SearcherManager committed, DirectoryReader reader, IndexWriter writer,
+            Directory directory) {
+        if (writer != null) {
+            try {
+                writer.rollback(); // closes without committing anything
+            } catch (IOException | RuntimeException ignored) {
+                // already failing; the first exception is the one to report
+            }
+        }
+        IOUtils.closeWhileHandlingException(committed == null ? reader : committed, directory);
+    }
+
+    @Override
+    public void putAll(Collection<Example> examples) {
+        if (examples.isEmpty()) {
+            return;
+        }
+        List<Document> docs = examples.stream().map(ExampleDocuments::toDocument).toList();
+        long seqNo = 0;
+        Lock shared = writeLock.readLock();
+        shared.lock();
+        try {
+            for (Document d : docs) {
+                seqNo = writer.updateDocument(ExampleDocuments.idTerm(d.get(ExampleDocuments.ID)), d);
+            }
+        } catch (IOException e) {
+            throw failure("put", e);
+        } finally {
+            shared.unlock();
+        }
+        awaitDurable(seqNo, "put");
+    }
+
+    @Override
+    public Optional<Example> get(String id) {
+        Objects.requireNonNull(id, "id");
+        return read(committed, searcher -> {
+            Optional<LeafDoc> doc = locate(searcher, id);
+            return doc.isEmpty() ? Optional.empty() : Optional.of(new LeafExamples(doc.get().reader).read(doc.get().doc));
+        }, "get");
+    }
+
+    @Override
+    public boolean delete(String id) {
+        Objects.requireNonNull(id, "id");
+        return deleteMatching(new TermQuery(ExampleDocuments.idTerm(id)), "delete") > 0;
+    }
+
+    @Override
+    public long deleteTenant(String tenant) {
+        Objects.requireNonNull(tenant, "tenant");
+        return deleteMatching(new TermQuery(new Term(TENANT, tenant)), "delete tenant");
+    }
+
+    @Override
+    public long purgeExpired(Instant now) {
+        return deleteMatching(ExampleDocuments.expiredAt(now), "purge expired");
+    }
+
+    /** Deletes what the query matches among all applied changes; returns how many, durable on return. */
+    private long deleteMatching(Query query, String what) {
+        long count;
+        long seqNo;
+        Lock exclusive = writeLock.writeLock();
+        exclusive.lock();
+        try {
+            latest.maybeRefreshBlocking();
+            count = read(latest, searcher -> (long) searcher.count(query), what);
+            if (count == 0) {
+                return 0;
+            }
+            seqNo = writer.deleteDocuments(query);
+        } catch (IOException e) {
+            throw failure(what, e);
+        } finally {
+            exclusive.unlock();
+        }
+        awaitDurable(seqNo, what);
+        return count;
+    }
+
+    @Override
+    public List<SearchHit> search(float[] vector, Set<String> tenants, int k, Instant now) {
+        Objects.requireNonNull(vector, "vector");
+        Objects.requireNonNull(now, "now");
+        if (k < 1) {
+            throw new IllegalArgumentException("k must be positive: " + k);
+        }
+        if (tenants.isEmpty()) {
+            return List.of();
+        }
+        // The filter is part of the kNN search (never applied afterwards): Lucene explores the
+        // graph for accepted documents only and falls back to an exact scan of them when the
+        // filter is too selective, so k hits come back whenever the scope holds k live examples.
+        Query filter = new BooleanQuery.Builder()
+                .add(KeywordField.newSetQuery(TENANT, tenants.stream().map(BytesRef::new).toList()),
+                        BooleanClause.Occur.FILTER)
+                .add(ExampleDocuments.liveAt(now), BooleanClause.Occur.FILTER)
+                .build();
+        Query query = new KnnFloatVectorQuery(VECTOR, vector.clone(), k, filter);
+        return read(committed, searcher -> {
+            ScoreDoc[] top = searcher.search(query, k).scoreDocs.clone();
+            Arrays.sort(top, Comparator.comparingInt(sd -> sd.doc)); // doc-values iterators only go forward
+            List<LeafReaderContext> leaves = searcher.getIndexReader().leaves();
+            List<SearchHit> hits = new ArrayList<>(top.length);
+            LeafReaderContext leaf = null;
+            LeafExamples examples = null;
+            for (ScoreDoc sd : top) {
+                LeafReaderContext of = leaves.get(ReaderUtil.subIndex(sd.doc, leaves));
+                if (of != leaf) {
+                    leaf = of;
+                    examples = new LeafExamples(leaf.reader());
+                }
+                // Lucene scores DOT_PRODUCT as (1 + dot) / 2; the dot product of unit vectors is the cosine.
+                hits.add(new SearchHit(examples.read(sd.doc - leaf.docBase), 2.0 * sd.score - 1.0));
+            }
+            hits.sort(BEST_FIRST);
+            return hits;
+        }, "search");
+    }
+
+    @Override
+    public void updateStats(Collection<StatsDelta> deltas, Instant now) {
+        Objects.requireNonNull(now, "now");
+        if (deltas.isEmpty()) {
+            return;
+        }
+        long seqNo = 0;
+        Lock exclusive = writeLock.writeLock();
+        exclusive.lock();
+        try {
+            latest.maybeRefreshBlocking();
+            Map<String, ExampleStats> updated = read(latest, searcher -> {
+                Map<String, ExampleStats> result = new LinkedHashMap<>();
+                for (StatsDelta delta : deltas) {
+                    Optional<ExampleStats> current = Optional.ofNullable(result.get(delta.exampleId()));
+                    if (current.isEmpty()) {
+                        Optional<LeafDoc> doc = locate(searcher, delta.exampleId());
+                        if (doc.isPresent()) {
+                            current = Optional.of(new LeafExamples(doc.get().reader).stats(doc.get().doc));
+                        }
+                    }
+                    current.ifPresent(stats -> result.put(delta.exampleId(), stats.apply(delta, now)));
+                }
+                return result;
+            }, "update stats");
+            if (updated.isEmpty()) {
+                return;
+            }
+            for (Map.Entry<String, ExampleStats> e : updated.entrySet()) {
+                seqNo = writer.updateDocValues(ExampleDocuments.idTerm(e.getKey()),
+                        ExampleDocuments.statsFields(e.getValue()));
+            }
+        } catch (IOException e) {
+            throw failure("update stats", e);
+        } finally {
+            exclusive.unlock();
+        }
+        awaitDurable(seqNo, "update stats");
+    }
+
+    @Override
+    public void forEach(Optional<String> tenant, Consumer<Example> visitor) {
+        Objects.requireNonNull(visitor, "visitor");
+        read(committed, searcher -> {
+            for (LeafReaderContext leaf : searcher.getIndexReader().leaves()) {
+                LeafReader reader = leaf.reader();
+                DocIdSetIterator docs = tenant.isPresent()
+                        ? reader.postings(new Term(TENANT, tenant.get()), PostingsEnum.NONE)
+                        : DocIdSetIterator.all(reader.maxDoc());
+                if (docs == null) {
+                    continue;
+                }
+                Bits live = reader.getLiveDocs();
+                LeafExamples examples = new LeafExamples(reader);
+                for (int doc = docs.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = docs.nextDoc()) {
+                    if (live == null || live.get(doc)) {
+                        visitor.accept(examples.read(doc));
+                    }
+                }
+            }
+            return null;
+        }, "forEach");
+    }
+
+    @Override
+    public StoreStats stats() {
+        return read(committed, searcher -> {
+            Map<String, Long> counts = new HashMap<>();
+            long plaintext = 0;
+            PostingsEnum postings = null;
+            for (LeafReaderContext leaf : searcher.getIndexReader().leaves()) {
+                LeafReader reader = leaf.reader();
+                Bits live = reader.getLiveDocs();
+                Terms terms = reader.terms(TENANT);
+                if (terms != null) {
+                    TermsEnum te = terms.iterator();
+                    for (BytesRef tenant = te.next(); tenant != null; tenant = te.next()) {
+                        postings = te.postings(postings, PostingsEnum.NONE);
+                        long n = countLive(postings, live);
+                        if (n > 0) {
+                            counts.merge(tenant.utf8ToString(), n, Long::sum);
+                        }
+                    }
+                }
+                NumericDocValues bytes = DocValues.getNumeric(reader, PLAINTEXT_BYTES);
+                for (int doc = bytes.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = bytes.nextDoc()) {
+                    if (live == null || live.get(doc)) {
+                        plaintext += bytes.longValue();
+                    }
+                }
+            }
+            return new StoreStats(Map.copyOf(counts), plaintext, bytesOnDisk());
+        }, "stats");
+    }
+
+    private static long countLive(DocIdSetIterator docs, Bits live) throws IOException {
+        long n = 0;
+        for (int doc = docs.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = docs.nextDoc()) {
+            if (live == null || live.get(doc)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    private long bytesOnDisk() throws IOException {
+        long total = 0;
+        for (String file : directory.listAll()) {
+            try {
+                total += directory.fileLength(file);
+            } catch (NoSuchFileException | FileNotFoundException deletedMeanwhile) {
+                // a merge or commit removed it after the listing
+            }
+        }
+        return total;
+    }
+
+    /** Commits what is pending and closes; further calls fail with an {@link IllegalStateException}. */
+    @Override
+    public void close() {
+        Lock exclusive = writeLock.writeLock();
+        exclusive.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            awaitDurable(writer.getMaxCompletedSequenceNumber(), "close");
+            IOUtils.close(committed, latest, writer, directory);
+        } catch (IOException e) {
+            throw failure("close", e);
+        } finally {
+            exclusive.unlock();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "LuceneExampleStore[" + path + "]";
+    }
+
+    private void awaitDurable(long seqNo, String what) {
+        try {
+            groupCommit.awaitDurable(seqNo);
+        } catch (IOException e) {
+            throw failure(what + " (commit)", e);
+        }
+    }
+
+    private IccacheException failure(String what, IOException e) {
+        return new IccacheException(ErrorKind.INTERNAL, "example store at " + path + ": " + what + " failed: " + e,
+                null, null, e);
+    }
+
+    /** The live document holding example {@code id}, if any. */
+    private static Optional<LeafDoc> locate(IndexSearcher searcher, String id) throws IOException {
+        Term term = ExampleDocuments.idTerm(id);
+        for (LeafReaderContext leaf : searcher.getIndexReader().leaves()) {
+            PostingsEnum docs = leaf.reader().postings(term, PostingsEnum.NONE);
+            if (docs == null) {
+                continue;
+            }
+            Bits live = leaf.reader().getLiveDocs();
+            for (int doc = docs.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = docs.nextDoc()) {
+                if (live == null || live.get(doc)) {
+                    return Optional.of(new LeafDoc(leaf.reader(), doc));
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    private record LeafDoc(LeafReader reader, int doc) {
+    }
+
+    private interface SearcherFunction<T> {
+        T apply(IndexSearcher searcher) throws IOException;
+    }
+
+    private <T> T read(SearcherManager manager, SearcherFunction<T> function, String what) {
+        try {
+            IndexSearcher searcher = manager.acquire();
+            try {
+                return function.apply(searcher);
+            } finally {
+                manager.release(searcher);
+            }
+        } catch (IOException e) {
+            throw failure(what, e);
+        }
+    }
+}
