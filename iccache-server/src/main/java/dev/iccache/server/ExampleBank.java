@@ -8,8 +8,12 @@ import dev.iccache.embed.Embedder;
 import dev.iccache.embed.Embedders;
 import dev.iccache.metrics.MetricsRegistry;
 import dev.iccache.store.lucene.LuceneExampleStore;
+import java.lang.System.Logger.Level;
 import java.nio.file.Path;
 import java.time.InstantSource;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 
 /**
@@ -18,14 +22,20 @@ import java.util.function.UnaryOperator;
  * {@code import} and {@code export}.
  */
 public final class ExampleBank implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(ExampleBank.class.getName());
+    private static final long PURGE_EVERY_MINUTES = 10;
+
     private final Embedder embedder;
     private final ExampleStore store;
     private final ExampleAdmitter admitter;
+    private final ScheduledExecutorService purger;
 
-    private ExampleBank(Embedder embedder, ExampleStore store, ExampleAdmitter admitter) {
+    private ExampleBank(Embedder embedder, ExampleStore store, ExampleAdmitter admitter,
+            ScheduledExecutorService purger) {
         this.embedder = embedder;
         this.store = store;
         this.admitter = admitter;
+        this.purger = purger;
     }
 
     /**
@@ -48,7 +58,28 @@ public final class ExampleBank implements AutoCloseable {
                     t.setDaemon(true);
                     return t;
                 });
-        return new ExampleBank(embedder, store, admitter);
+        // Expired examples are never returned by a search; purging them only reclaims space.
+        ScheduledExecutorService purger = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "iccache-bank-purge");
+            t.setDaemon(true);
+            return t;
+        });
+        if (config.bank().ttlHours() > 0) {
+            purger.scheduleWithFixedDelay(() -> purge(store), PURGE_EVERY_MINUTES, PURGE_EVERY_MINUTES,
+                    TimeUnit.MINUTES);
+        }
+        return new ExampleBank(embedder, store, admitter, purger);
+    }
+
+    private static void purge(ExampleStore store) {
+        try {
+            long n = store.purgeExpired(InstantSource.system().instant());
+            if (n > 0) {
+                LOG.log(Level.INFO, "purged {0} expired examples", n);
+            }
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "purging expired examples failed; will retry", e);
+        }
     }
 
     /** Where the Lucene store lives. */
@@ -71,6 +102,7 @@ public final class ExampleBank implements AutoCloseable {
     /** Finishes queued admissions, then closes the store and the embedder. */
     @Override
     public void close() {
+        purger.shutdownNow();
         try {
             admitter.close();
         } finally {
