@@ -163,11 +163,11 @@ public abstract class ExampleStoreContract {
         Example full = new Example("ex-1", "acme", "[{\"role\":\"user\",\"content\":\"Grüße 👋 \\\"quoted\\\"\"}]",
                 "Grüße 👋", unitVector(random, DIM), "Hallo ✓\nzweite Zeile", "llama-3.1-70b", OptionalDouble.of(0.75),
                 12, 34, T0.minusSeconds(86_400), Optional.of(T0.plus(Duration.ofDays(3))),
-                new ExampleStats(7, 2.5, T0.minusSeconds(3600), 0.125, 2));
+                new ExampleStats(7, 2.5, T0.minusSeconds(3600), 0.125, 2, 5, 1));
         Example bare = example("ex-2", "acme", unitVector(random, DIM));
         Example zeroQuality = new Example("ex-3", "other", "[]", "", unitVector(random, DIM), "", "m",
                 OptionalDouble.of(0), 0, 0, Instant.EPOCH, Optional.of(Instant.parse("2100-01-01T00:00:00.001Z")),
-                new ExampleStats(0, 0, Instant.EPOCH, 0, 0));
+                new ExampleStats(0, 0, Instant.EPOCH, 0, 0, 0, 0));
 
         store.putAll(List.of(full, bare, zeroQuality));
 
@@ -352,10 +352,10 @@ public abstract class ExampleStoreContract {
     void updateStatsAppliesBatchedDeltasWithTheSharedRule() {
         Random random = new Random(12);
         Example a = example("a", "t", unitVector(random, DIM));
-        Example b = example("b", "t", unitVector(random, DIM)).withStats(new ExampleStats(10, 4, T0, 0.5, 1));
+        Example b = example("b", "t", unitVector(random, DIM)).withStats(new ExampleStats(10, 4, T0, 0.5, 1, 0, 0));
         store.putAll(List.of(a, b));
         Instant t1 = T0.plus(Duration.ofHours(1));
-        StatsDelta a1 = new StatsDelta("a", 2, 1, Double.NaN);
+        StatsDelta a1 = new StatsDelta("a", 2, 1, Double.NaN, 2, 1);
         StatsDelta b1 = new StatsDelta("b", 1, 0, 0.9);
         StatsDelta a2 = new StatsDelta("a", 1, 0, 0.3);
 
@@ -364,6 +364,8 @@ public abstract class ExampleStoreContract {
         ExampleStats aStats = store.get("a").orElseThrow().stats();
         assertThat(aStats).isEqualTo(a.stats().apply(a1, t1).apply(a2, t1));
         assertThat(aStats.uses()).isEqualTo(3);
+        assertThat(aStats.wins()).isEqualTo(2);
+        assertThat(aStats.losses()).isEqualTo(1);
         assertThat(aStats.decayedOffloads()).isCloseTo(1.0, within(1e-12));
         assertThat(aStats.offloadsAsOf()).isEqualTo(t1);
         assertThat(aStats.replayGainEma()).isCloseTo(0.06, within(1e-12));

@@ -44,6 +44,8 @@ final class ExampleDocuments {
     static final String OFFLOADS_AS_OF_NANOS = "stats_offloads_as_of_ns";
     static final String REPLAY_GAIN = "stats_replay_gain";
     static final String REPLAY_COUNT = "stats_replay_count";
+    static final String WINS = "stats_wins";
+    static final String LOSSES = "stats_losses";
 
     /** The indexed expiry of examples that never expire; real expiries and "now" stay below it. */
     static final long NEVER = Long.MAX_VALUE;
@@ -90,6 +92,8 @@ final class ExampleDocuments {
             new NumericDocValuesField(OFFLOADS_AS_OF_NANOS, s.offloadsAsOf().getNano()),
             new NumericDocValuesField(REPLAY_GAIN, Double.doubleToRawLongBits(s.replayGainEma())),
             new NumericDocValuesField(REPLAY_COUNT, s.replayCount()),
+            new NumericDocValuesField(WINS, s.wins()),
+            new NumericDocValuesField(LOSSES, s.losses()),
         };
     }
 

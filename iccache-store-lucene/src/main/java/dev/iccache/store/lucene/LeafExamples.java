@@ -11,6 +11,7 @@ import static dev.iccache.store.lucene.ExampleDocuments.OFFLOADS;
 import static dev.iccache.store.lucene.ExampleDocuments.OFFLOADS_AS_OF_NANOS;
 import static dev.iccache.store.lucene.ExampleDocuments.OFFLOADS_AS_OF_SECONDS;
 import static dev.iccache.store.lucene.ExampleDocuments.QUALITY;
+import static dev.iccache.store.lucene.ExampleDocuments.LOSSES;
 import static dev.iccache.store.lucene.ExampleDocuments.REPLAY_COUNT;
 import static dev.iccache.store.lucene.ExampleDocuments.REPLAY_GAIN;
 import static dev.iccache.store.lucene.ExampleDocuments.REQUEST;
@@ -19,6 +20,7 @@ import static dev.iccache.store.lucene.ExampleDocuments.RESPONSE;
 import static dev.iccache.store.lucene.ExampleDocuments.RESPONSE_TOKENS;
 import static dev.iccache.store.lucene.ExampleDocuments.TENANT;
 import static dev.iccache.store.lucene.ExampleDocuments.USES;
+import static dev.iccache.store.lucene.ExampleDocuments.WINS;
 import static dev.iccache.store.lucene.ExampleDocuments.VECTOR;
 
 import dev.iccache.bank.Example;
@@ -50,6 +52,8 @@ final class LeafExamples {
     private final NumericDocValues offloadsAsOfNanos;
     private final NumericDocValues replayGain;
     private final NumericDocValues replayCount;
+    private final NumericDocValues wins;
+    private final NumericDocValues losses;
 
     LeafExamples(LeafReader reader) throws IOException {
         stored = reader.storedFields();
@@ -61,6 +65,8 @@ final class LeafExamples {
         offloadsAsOfNanos = DocValues.getNumeric(reader, OFFLOADS_AS_OF_NANOS);
         replayGain = DocValues.getNumeric(reader, REPLAY_GAIN);
         replayCount = DocValues.getNumeric(reader, REPLAY_COUNT);
+        wins = DocValues.getNumeric(reader, WINS);
+        losses = DocValues.getNumeric(reader, LOSSES);
     }
 
     /** The example in document {@code doc}, which must not be lower than the previous one read. */
@@ -82,7 +88,8 @@ final class LeafExamples {
     ExampleStats stats(int doc) throws IOException {
         return new ExampleStats(value(uses, doc), Double.longBitsToDouble(value(offloads, doc)),
                 Instant.ofEpochSecond(value(offloadsAsOfSeconds, doc), value(offloadsAsOfNanos, doc)),
-                Double.longBitsToDouble(value(replayGain, doc)), Math.toIntExact(value(replayCount, doc)));
+                Double.longBitsToDouble(value(replayGain, doc)), Math.toIntExact(value(replayCount, doc)),
+                value(wins, doc), value(losses, doc));
     }
 
     private float[] vector(int doc) throws IOException {
