@@ -1,0 +1,174 @@
+package dev.iccache.select;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import dev.iccache.api.ChatRequest;
+import dev.iccache.api.Json;
+import dev.iccache.bank.Example;
+import dev.iccache.bank.ExampleStore;
+import dev.iccache.bank.SearchHit;
+import dev.iccache.config.BackendConfig;
+import dev.iccache.embed.Embedder;
+import dev.iccache.embed.EmbeddingText;
+import java.nio.charset.StandardCharsets;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Set;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * Two-stage example selection (IC-Cache §4.1): the top-M most similar examples of the tenant
+ * scope (stage 1), each scored by the {@link UtilityModel} for the target model (stage 2), then
+ * combined: utility at least τ, no near-duplicates, at most {@code max-examples}, within the
+ * token budget left in the target's context. Zero examples is a valid outcome.
+ */
+public final class ExampleSelector {
+    private final ExampleStore store;
+    private final Embedder embedder;
+    private final UtilityModel utility;
+    private final TokenCounter tokens;
+    private final SelectionSettings settings;
+    private final ToDoubleFunction<String> modelCost;
+    private final InstantSource clock;
+
+    /**
+     * @param modelCost relative cost of a model by name, NaN when unknown (imported examples)
+     */
+    public ExampleSelector(ExampleStore store, Embedder embedder, UtilityModel utility, TokenCounter tokens,
+            SelectionSettings settings, ToDoubleFunction<String> modelCost, InstantSource clock) {
+        this.store = store;
+        this.embedder = embedder;
+        this.utility = utility;
+        this.tokens = tokens;
+        this.settings = settings;
+        this.modelCost = modelCost;
+        this.clock = clock;
+    }
+
+    public SelectionSettings settings() {
+        return settings;
+    }
+
+    /** Whether a request may get examples at all: no tools, not too long a conversation. */
+    public boolean eligible(ChatRequest request) {
+        var body = request.bodyCopy();
+        return request.messages().size() <= settings.maxMessages() && body.path("tools").isEmpty()
+                && !body.hasNonNull("functions") && request.lastUserText().isPresent();
+    }
+
+    /**
+     * Selects examples for {@code request} from the examples of {@code scope} for {@code target},
+     * with threshold {@code tau}.
+     */
+    public Selection select(ChatRequest request, Set<String> scope, BackendConfig target, double tau) {
+        int requestTokens = requestTokens(request);
+        int reserve = request.maxTokens().orElse(settings.outputReserveTokens());
+        String instruction = PromptAssembler.restatedInstruction(request);
+        int template = PromptAssembler.TEMPLATE_TOKENS + 2 * tokens.count(instruction);
+        int budget = target.contextWindow() - requestTokens - reserve - template;
+        if (budget <= 0 || settings.maxExamples() == 0) {
+            return Selection.none(tau, requestTokens, Math.max(0, budget));
+        }
+        float[] vector = embedder.embed(EmbeddingText.of(request));
+        List<SearchHit> hits = store.search(vector, scope, settings.candidates(), clock.instant());
+
+        List<Scored> scored = new ArrayList<>(hits.size());
+        List<Selection.Decision> decisions = new ArrayList<>(hits.size());
+        for (SearchHit hit : hits) {
+            Example e = hit.example();
+            String exampleRequest = lastUserText(e.requestMessages());
+            int cost = tokens.count(exampleRequest) + tokens.count(e.response()) + PromptAssembler.PER_EXAMPLE_TOKENS;
+            if (earlierTurnOf(e.requestMessages(), request.messages())) {
+                decisions.add(new Selection.Decision(e.id(), hit.score(), Double.NaN, cost,
+                        Selection.Verdict.SAME_CONVERSATION));
+                continue;
+            }
+            UtilityFeatures f = UtilityFeatures.of(hit.score(),
+                    e.quality().isPresent() ? e.quality().getAsDouble() : Double.NaN,
+                    modelCost.applyAsDouble(e.model()), target.cost(), cost, target.contextWindow(), e.stats(),
+                    requestTokens);
+            scored.add(new Scored(e, exampleRequest, hit.score(), utility.score(f, target.name()), f, cost));
+        }
+        scored.sort(Comparator.comparingDouble(Scored::utility).reversed()
+                .thenComparing(Comparator.comparingDouble(Scored::similarity).reversed())
+                .thenComparing(s -> s.example.id()));
+
+        List<Scored> kept = new ArrayList<>();
+        int used = 0;
+        for (Scored s : scored) {
+            Selection.Verdict verdict;
+            if (s.utility < tau) {
+                verdict = Selection.Verdict.BELOW_THRESHOLD;
+            } else if (kept.stream().anyMatch(k -> dot(k.example.vector(), s.example.vector()) >= settings.diversity())) {
+                verdict = Selection.Verdict.NEAR_DUPLICATE;
+            } else if (kept.size() >= settings.maxExamples()) {
+                verdict = Selection.Verdict.OVER_COUNT;
+            } else if (used + s.tokens > budget) {
+                verdict = Selection.Verdict.OVER_BUDGET;
+            } else {
+                verdict = Selection.Verdict.KEPT;
+                kept.add(s);
+                used += s.tokens;
+            }
+            decisions.add(new Selection.Decision(s.example.id(), s.similarity, s.utility, s.tokens, verdict));
+        }
+        // Prompt order: the most useful example last, nearest the restated instruction.
+        List<Selection.Chosen> chosen = new ArrayList<>();
+        for (int i = kept.size() - 1; i >= 0; i--) {
+            Scored s = kept.get(i);
+            chosen.add(new Selection.Chosen(s.example.id(), s.request, s.example.response(), s.similarity, s.utility,
+                    s.features));
+        }
+        return new Selection(chosen, decisions, tau, requestTokens, budget);
+    }
+
+    /** Tokens of the request's messages as the target would count them (about). */
+    int requestTokens(ChatRequest request) {
+        int n = 3;
+        for (JsonNode m : request.messages()) {
+            n += TokenCounter.PER_MESSAGE + tokens.count(ChatRequest.contentText(m.get("content")));
+        }
+        return n;
+    }
+
+    /**
+     * Whether the example was made from an earlier turn of this same conversation: its messages
+     * are a strict prefix of the current ones (its answer is already in the history).
+     */
+    static boolean earlierTurnOf(String exampleMessages, ArrayNode current) {
+        JsonNode example = Json.parse(exampleMessages.getBytes(StandardCharsets.UTF_8));
+        if (!example.isArray() || example.size() >= current.size()) {
+            return false;
+        }
+        for (int i = 0; i < example.size(); i++) {
+            if (!example.get(i).equals(current.get(i))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static String lastUserText(String messages) {
+        JsonNode array = Json.parse(messages.getBytes(StandardCharsets.UTF_8));
+        for (int i = array.size() - 1; i >= 0; i--) {
+            if ("user".equals(array.get(i).path("role").asText())) {
+                return ChatRequest.contentText(array.get(i).get("content"));
+            }
+        }
+        return "";
+    }
+
+    private static double dot(float[] a, float[] b) {
+        double s = 0;
+        for (int i = 0; i < a.length; i++) {
+            s += a[i] * b[i];
+        }
+        return s;
+    }
+
+    private record Scored(Example example, String request, double similarity, double utility, UtilityFeatures features,
+            int tokens) {
+    }
+}
