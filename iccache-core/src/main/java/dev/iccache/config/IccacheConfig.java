@@ -3,6 +3,7 @@ package dev.iccache.config;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.iccache.embed.EmbedderSettings;
+import dev.iccache.select.SelectionSettings;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
@@ -24,10 +25,11 @@ import java.util.Set;
  * @param adminApiKeyEnv environment variable holding the admin API key (default {@code ICCACHE_ADMIN_KEY});
  *                     the admin API is off while it is unset
  * @param embedder     how request texts become vectors
+ * @param selection    example selection for small models
  */
 public record IccacheConfig(ServerConfig server, String virtualModel, String defaultModel, Path dataDir,
         List<BackendConfig> backends, List<TenantConfig> tenants, BankConfig bank, String adminApiKeyEnv,
-        EmbedderSettings embedder) {
+        EmbedderSettings embedder, SelectionSettings selection) {
 
     public IccacheConfig {
         server = server == null ? ServerConfig.DEFAULT : server;
@@ -61,6 +63,7 @@ public record IccacheConfig(ServerConfig server, String virtualModel, String def
         }
         adminApiKeyEnv = adminApiKeyEnv == null || adminApiKeyEnv.isBlank() ? "ICCACHE_ADMIN_KEY" : adminApiKeyEnv;
         embedder = embedder == null ? EmbedderSettings.DEFAULT : embedder;
+        selection = selection == null ? SelectionSettings.DEFAULT : selection;
         if (defaultModel == null) {
             defaultModel = backends.stream().filter(b -> b.role() == BackendRole.LARGE).findFirst()
                     .orElse(backends.get(0)).name();
@@ -75,9 +78,10 @@ public record IccacheConfig(ServerConfig server, String virtualModel, String def
             @JsonProperty("data-dir") String dataDir, @JsonProperty("backends") List<BackendConfig> backends,
             @JsonProperty("tenants") List<TenantConfig> tenants, @JsonProperty("bank") BankConfig bank,
             @JsonProperty("admin-api-key-env") String adminApiKeyEnv,
-            @JsonProperty("embedder") EmbedderSettings embedder) {
+            @JsonProperty("embedder") EmbedderSettings embedder,
+            @JsonProperty("selection") SelectionSettings selection) {
         return new IccacheConfig(server, virtualModel, defaultModel, dataDir == null ? null : Path.of(dataDir),
-                backends, tenants, bank, adminApiKeyEnv, embedder);
+                backends, tenants, bank, adminApiKeyEnv, embedder, selection);
     }
 
     /** A configuration built in code; unset parts take the documented defaults. */
@@ -105,7 +109,8 @@ public record IccacheConfig(ServerConfig server, String virtualModel, String def
     /** A builder holding this configuration, to change parts of it. */
     public Builder toBuilder() {
         return new Builder().server(server).virtualModel(virtualModel).defaultModel(defaultModel).dataDir(dataDir)
-                .backends(backends).tenants(tenants).bank(bank).adminApiKeyEnv(adminApiKeyEnv).embedder(embedder);
+                .backends(backends).tenants(tenants).bank(bank).adminApiKeyEnv(adminApiKeyEnv).embedder(embedder)
+                .selection(selection);
     }
 
     /** Builds an {@link IccacheConfig}; {@link #build()} validates. */
@@ -119,6 +124,7 @@ public record IccacheConfig(ServerConfig server, String virtualModel, String def
         private BankConfig bank;
         private String adminApiKeyEnv;
         private EmbedderSettings embedder;
+        private SelectionSettings selection;
 
         private Builder() {
         }
@@ -168,9 +174,14 @@ public record IccacheConfig(ServerConfig server, String virtualModel, String def
             return this;
         }
 
+        public Builder selection(SelectionSettings value) {
+            selection = value;
+            return this;
+        }
+
         public IccacheConfig build() {
             return new IccacheConfig(server, virtualModel, defaultModel, dataDir, backends, tenants, bank,
-                    adminApiKeyEnv, embedder);
+                    adminApiKeyEnv, embedder, selection);
         }
     }
 }

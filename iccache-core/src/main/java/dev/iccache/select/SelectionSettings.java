@@ -15,10 +15,13 @@ import dev.iccache.config.ConfigException;
  * @param maxMessages         longer conversations get no examples
  * @param outputReserveTokens tokens kept free for the answer when the request sets no max_tokens
  * @param timeoutMs           longest time selection may take before the request bypasses it
+ * @param tuneSampleRate      fraction of requests that run with a grid threshold to re-tune τ
+ * @param qualityFloor        lowest judged win rate of augmented responses a threshold may have
  */
 public record SelectionSettings(boolean enabled, int candidates, int maxExamples, double threshold, double diversity,
-        int maxMessages, int outputReserveTokens, long timeoutMs) {
-    public static final SelectionSettings DEFAULT = new SelectionSettings(true, 32, 5, 0.5, 0.95, 16, 512, 250);
+        int maxMessages, int outputReserveTokens, long timeoutMs, double tuneSampleRate, double qualityFloor) {
+    public static final SelectionSettings DEFAULT = new SelectionSettings(true, 32, 5, 0.5, 0.95, 16, 512, 250, 0.05,
+            0.5);
 
     public SelectionSettings {
         if (candidates < 1 || candidates > 256) {
@@ -42,6 +45,12 @@ public record SelectionSettings(boolean enabled, int candidates, int maxExamples
         if (timeoutMs < 1) {
             throw new ConfigException("selection.timeout-ms must be positive, got " + timeoutMs);
         }
+        if (tuneSampleRate < 0 || tuneSampleRate > 1) {
+            throw new ConfigException("selection.tune-sample-rate must be in [0, 1], got " + tuneSampleRate);
+        }
+        if (qualityFloor < 0 || qualityFloor > 1) {
+            throw new ConfigException("selection.quality-floor must be in [0, 1], got " + qualityFloor);
+        }
     }
 
     @JsonCreator
@@ -50,12 +59,14 @@ public record SelectionSettings(boolean enabled, int candidates, int maxExamples
             @JsonProperty("threshold") Double threshold, @JsonProperty("diversity") Double diversity,
             @JsonProperty("max-messages") Integer maxMessages,
             @JsonProperty("output-reserve-tokens") Integer outputReserveTokens,
-            @JsonProperty("timeout-ms") Long timeoutMs) {
+            @JsonProperty("timeout-ms") Long timeoutMs, @JsonProperty("tune-sample-rate") Double tuneSampleRate,
+            @JsonProperty("quality-floor") Double qualityFloor) {
         SelectionSettings d = DEFAULT;
         return new SelectionSettings(enabled == null || enabled, candidates == null ? d.candidates : candidates,
                 maxExamples == null ? d.maxExamples : maxExamples, threshold == null ? d.threshold : threshold,
                 diversity == null ? d.diversity : diversity, maxMessages == null ? d.maxMessages : maxMessages,
                 outputReserveTokens == null ? d.outputReserveTokens : outputReserveTokens,
-                timeoutMs == null ? d.timeoutMs : timeoutMs);
+                timeoutMs == null ? d.timeoutMs : timeoutMs, tuneSampleRate == null ? d.tuneSampleRate : tuneSampleRate,
+                qualityFloor == null ? d.qualityFloor : qualityFloor);
     }
 }

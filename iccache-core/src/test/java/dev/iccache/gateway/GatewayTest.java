@@ -13,15 +13,18 @@ import dev.iccache.backend.sim.SimulatedBackend;
 import dev.iccache.config.BackendConfig;
 import dev.iccache.config.IccacheConfig;
 import dev.iccache.metrics.MetricsRegistry;
+import dev.iccache.tenant.Tenant;
 import dev.iccache.time.VirtualClock;
 import java.nio.charset.StandardCharsets;
 import java.time.InstantSource;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class GatewayTest {
     private final IccacheConfig config = IccacheConfig.embeddedDefault();
-    private final Gateway gateway = new Gateway(config, config.backends().stream().map(this::bounded).toList());
+    private final Gateway gateway = new Gateway(config, config.backends().stream().map(this::bounded).toList(),
+            Optional.empty());
 
     private BoundedBackend bounded(BackendConfig b) {
         VirtualClock clock = new VirtualClock();
@@ -36,7 +39,7 @@ class GatewayTest {
 
     @Test
     void theVirtualModelGoesToTheDefaultModel() {
-        Route r = gateway.route(request("iccache"));
+        Route r = gateway.route(request("iccache"), Tenant.DEFAULT);
         assertThat(r.backend().config().name()).isEqualTo("sim-large");
         assertThat(r.reason()).isEqualTo("default");
         assertThat(r.examples()).isZero();
@@ -44,14 +47,14 @@ class GatewayTest {
 
     @Test
     void aBackendModelIsPinned() {
-        Route r = gateway.route(request("sim-small"));
+        Route r = gateway.route(request("sim-small"), Tenant.DEFAULT);
         assertThat(r.backend().config().name()).isEqualTo("sim-small");
         assertThat(r.reason()).isEqualTo("pinned");
     }
 
     @Test
     void anUnknownModelIs404WithTheAvailableModels() {
-        assertThatThrownBy(() -> gateway.route(request("gpt-17"))).isInstanceOfSatisfying(IccacheException.class, e -> {
+        assertThatThrownBy(() -> gateway.route(request("gpt-17"), Tenant.DEFAULT)).isInstanceOfSatisfying(IccacheException.class, e -> {
             assertThat(e.kind()).isEqualTo(ErrorKind.NOT_FOUND);
             assertThat(e.code()).hasValue("model_not_found");
             assertThat(e.getMessage()).contains("iccache", "sim-small", "sim-large");
@@ -60,6 +63,6 @@ class GatewayTest {
 
     @Test
     void everyConfiguredBackendNeedsAnInstance() {
-        assertThatThrownBy(() -> new Gateway(config, List.of())).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new Gateway(config, List.of(), Optional.empty())).isInstanceOf(IllegalArgumentException.class);
     }
 }

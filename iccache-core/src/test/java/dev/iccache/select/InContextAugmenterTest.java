@@ -1,0 +1,150 @@
+package dev.iccache.select;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.iccache.api.ChatRequest;
+import dev.iccache.bank.Example;
+import dev.iccache.bank.ExampleStats;
+import dev.iccache.bank.InMemoryExampleStore;
+import dev.iccache.bank.StatsRecorder;
+import dev.iccache.config.BackendConfig;
+import dev.iccache.config.BackendRole;
+import dev.iccache.embed.Embedder;
+import dev.iccache.metrics.MetricsRegistry;
+import dev.iccache.tenant.Tenant;
+import dev.iccache.time.VirtualClock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.SplittableRandom;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class InContextAugmenterTest {
+    private static final Instant NOW = Instant.parse("2026-01-01T00:00:00Z");
+    private static final Tenant T = new Tenant("t", true);
+    private static final BackendConfig SMALL = new BackendConfig("small", "http://127.0.0.1:1/v1", null, null,
+            BackendRole.SMALL, 1, 8192, 0, 0, 0, 0, 0, 2, null, 0);
+    private static final BackendConfig LARGE = new BackendConfig("large", "http://127.0.0.1:1/v1", null, null,
+            BackendRole.LARGE, 7, 8192, 0, 0, 0, 0, 0, 2, null, 0);
+
+    @TempDir
+    Path dir;
+    private final InMemoryExampleStore store = new InMemoryExampleStore();
+    private final MetricsRegistry metrics = new MetricsRegistry();
+    private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
+    private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+    private final CountDownLatch release = new CountDownLatch(1);
+    private volatile boolean slow;
+    private volatile boolean broken;
+
+    private final Embedder embedder = new Embedder() {
+        @Override
+        public int dimension() {
+            return 2;
+        }
+
+        @Override
+        public List<float[]> embedAll(List<String> texts) {
+            if (broken) {
+                throw new IllegalStateException("embedder down");
+            }
+            if (slow) {
+                try {
+                    release.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return texts.stream().map(t -> new float[] {1, 0}).toList();
+        }
+    };
+
+    @AfterEach
+    void stop() {
+        release.countDown();
+        threads.shutdownNow();
+        scheduler.shutdownNow();
+    }
+
+    private InContextAugmenter augmenter(LearnedUtilityModel model) {
+        SelectionSettings fast = new SelectionSettings(true, 32, 5, 0.5, 0.95, 16, 512, 100, 0, 0.5);
+        ExampleSelector selector = new ExampleSelector(store, embedder, model, TokenCounter.cl100k(), fast,
+                name -> Double.NaN, InstantSource.fixed(NOW));
+        return new InContextAugmenter(selector, model, new ThresholdTuner(0.5, 0, 0.5, new SplittableRandom(1)),
+                new StatsRecorder(store, InstantSource.fixed(NOW), scheduler, 3_600_000), threads, Runnable::run,
+                new SplittableRandom(2), dir.resolve("utility.json"), new VirtualClock(), metrics);
+    }
+
+    private static ChatRequest request() {
+        return ChatRequest.parse("{\"model\":\"small\",\"messages\":[{\"role\":\"user\",\"content\":\"2+2?\"}]}"
+                .getBytes(StandardCharsets.UTF_8));
+    }
+
+    private void putExample() {
+        store.put(new Example("e1", "t", "[{\"role\":\"user\",\"content\":\"1+1?\"}]", "1+1?", new float[] {1, 0},
+                "2", "large", OptionalDouble.of(0.9), 5, 1, NOW, Optional.empty(), ExampleStats.fresh(NOW)));
+    }
+
+    @Test
+    void smallModelsGetExamplesLargeOnesDoNot() {
+        putExample();
+        InContextAugmenter a = augmenter(new LearnedUtilityModel());
+        InContextAugmenter.Augmented small = a.augment(request(), T, SMALL);
+        assertThat(small.examples()).isEqualTo(1);
+        assertThat(small.upstream().messages().get(0).path("content").asText()).contains("1+1?", "<request>");
+        ChatRequest forLarge = request();
+        InContextAugmenter.Augmented large = a.augment(forLarge, T, LARGE);
+        assertThat(large.examples()).isZero();
+        assertThat(large.upstream()).isSameAs(forLarge);
+        assertThat(a.augment(request(), new Tenant("other", true), SMALL).examples()).isZero();
+        assertThat(metrics.scrape()).contains("iccache_selection_total{outcome=\"examples\"} 1",
+                "iccache_selection_total{outcome=\"none\"} 1");
+    }
+
+    @Test
+    void aFailingOrSlowSelectionIsBypassed() {
+        putExample();
+        InContextAugmenter a = augmenter(new LearnedUtilityModel());
+        broken = true;
+        ChatRequest original = request();
+        InContextAugmenter.Augmented failed = a.augment(original, T, SMALL);
+        assertThat(failed.bypassed()).isTrue();
+        assertThat(failed.upstream()).isSameAs(original);
+        broken = false;
+        slow = true;
+        InContextAugmenter.Augmented timedOut = a.augment(request(), T, SMALL);
+        assertThat(timedOut.bypassed()).isTrue();
+        assertThat(timedOut.examples()).isZero();
+        assertThat(metrics.scrape()).contains("iccache_selection_total{outcome=\"bypass\"} 2");
+    }
+
+    @Test
+    void feedbackTeachesTheModelAndCountsWinsOncePerResponse() {
+        putExample();
+        LearnedUtilityModel model = new LearnedUtilityModel();
+        InContextAugmenter a = augmenter(model);
+        InContextAugmenter.Augmented served = a.augment(request(), T, SMALL);
+        a.served("resp-1", T, "small", served);
+        assertThat(a.explain("resp-1")).hasValueSatisfying(u -> assertThat(u.selection().chosen()).hasSize(1));
+        assertThat(a.feedback("resp-1", true)).isTrue();
+        assertThat(a.feedback("resp-1", true)).isFalse();
+        assertThat(a.feedback("unknown", false)).isFalse();
+        assertThat(model.labels("small")).isEqualTo(1);
+        a.close();
+        ExampleStats stats = store.get("e1").orElseThrow().stats();
+        assertThat(stats.uses()).isEqualTo(1);
+        assertThat(stats.wins()).isEqualTo(1);
+        assertThat(LearnedUtilityModel.load(dir.resolve("utility.json")).labels("small")).isEqualTo(1);
+    }
+}
