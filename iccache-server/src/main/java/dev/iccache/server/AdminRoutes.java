@@ -2,6 +2,7 @@ package dev.iccache.server;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.iccache.api.ChatRequest;
 import dev.iccache.api.ErrorKind;
 import dev.iccache.api.IccacheException;
 import dev.iccache.api.Json;
@@ -10,6 +11,10 @@ import dev.iccache.bank.ExampleStore;
 import dev.iccache.bank.SearchHit;
 import dev.iccache.bank.StoreStats;
 import dev.iccache.embed.Embedder;
+import dev.iccache.gateway.Gateway;
+import dev.iccache.gateway.Route;
+import dev.iccache.select.InContextAugmenter;
+import dev.iccache.tenant.Tenant;
 import dev.iccache.tenant.TenantResolver;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.Handler;
@@ -17,14 +22,13 @@ import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.InstantSource;
 import java.util.Optional;
 import java.util.Set;
 
 /**
  * The admin API under {@code /admin/}: search, read and delete examples, delete a tenant's
- * examples, bank statistics. Every route needs {@code Authorization: Bearer ADMIN_KEY}; with no
+ * examples, bank statistics, and explanations of example selection. Every route needs {@code Authorization: Bearer ADMIN_KEY}; with no
  * admin key configured the admin API is off.
  */
 final class AdminRoutes {
@@ -33,16 +37,15 @@ final class AdminRoutes {
     private final ExampleStore store;
     private final Embedder embedder;
     private final InstantSource clock;
-    private final Optional<byte[]> adminKey;
-    private final String adminKeyEnv;
+    private final AdminKey adminKey;
+    private final Gateway gateway;
 
-    AdminRoutes(ExampleStore store, Embedder embedder, InstantSource clock, Optional<String> adminKey,
-            String adminKeyEnv) {
+    AdminRoutes(ExampleStore store, Embedder embedder, InstantSource clock, AdminKey adminKey, Gateway gateway) {
         this.store = store;
         this.embedder = embedder;
         this.clock = clock;
-        this.adminKey = adminKey.filter(k -> !k.isBlank()).map(k -> k.getBytes(StandardCharsets.UTF_8));
-        this.adminKeyEnv = adminKeyEnv;
+        this.adminKey = adminKey;
+        this.gateway = gateway;
     }
 
     void register(HttpRules r) {
@@ -51,30 +54,19 @@ final class AdminRoutes {
         r.delete("/admin/examples/{id}", guarded(this::delete));
         r.delete("/admin/tenants/{tenant}/examples", guarded(this::deleteTenant));
         r.get("/admin/bank/stats", guarded(this::stats));
+        r.get("/admin/selections/{id}", guarded(this::selection));
+        r.post("/admin/explain", guarded(this::explain));
     }
 
     private Handler guarded(Handler handler) {
         return (req, res) -> {
             try {
-                authorise(TenantResolver.bearer(req.headers().first(HeaderNames.AUTHORIZATION)));
+                adminKey.require(TenantResolver.bearer(req.headers().first(HeaderNames.AUTHORIZATION)));
                 handler.handle(req, res);
             } catch (IccacheException e) {
                 OpenAiHttp.sendError(res, e);
             }
         };
-    }
-
-    private void authorise(Optional<String> presented) {
-        if (adminKey.isEmpty()) {
-            throw new IccacheException(ErrorKind.FORBIDDEN, "The admin API is disabled: set the environment variable "
-                    + adminKeyEnv + " to an admin key and restart.", null, "admin_disabled", null);
-        }
-        boolean ok = presented.map(p -> MessageDigest.isEqual(p.getBytes(StandardCharsets.UTF_8), adminKey.get()))
-                .orElse(false);
-        if (!ok) {
-            throw new IccacheException(ErrorKind.AUTHENTICATION, "A valid admin key is required: send "
-                    + "'Authorization: Bearer ADMIN_KEY'.", null, "invalid_api_key", null);
-        }
     }
 
     private void search(ServerRequest req, ServerResponse res) {
@@ -153,6 +145,36 @@ final class AdminRoutes {
         s.countByTenant().forEach(perTenant::put);
         body.put("plaintext_bytes", s.plaintextBytes());
         body.put("index_bytes", s.indexBytes());
+        OpenAiHttp.sendJson(res, 200, body);
+    }
+
+    /** The selection behind a recent response: candidates, scores, verdicts. */
+    private void selection(ServerRequest req, ServerResponse res) {
+        String id = req.path().pathParameters().get("id");
+        InContextAugmenter.Used used = gateway.augmenter().flatMap(a -> a.explain(id)).orElseThrow(
+                () -> new IccacheException(ErrorKind.NOT_FOUND, "No recent selection for response '" + id
+                        + "' (kept for the last " + "10,000 responses that had one).", "id", "selection_not_found",
+                        null));
+        ObjectNode body = Explanations.of(used.selection());
+        body.put("response_id", id);
+        body.put("target_model", used.targetModel());
+        body.put("tenant", used.tenant());
+        OpenAiHttp.sendJson(res, 200, body);
+    }
+
+    /**
+     * Dry run: what selection would do for a chat request (for tenant {@code ?tenant=}, default
+     * {@code default}), and the prompt it would send; no backend is called.
+     */
+    private void explain(ServerRequest req, ServerResponse res) {
+        ChatRequest request = ChatRequest.parse(OpenAiHttp.readBody(req, gateway.config().server().maxBodyBytes()));
+        Tenant tenant = new Tenant(req.query().first("tenant").orElse(Tenant.DEFAULT.name()), true);
+        Route route = gateway.route(request, tenant);
+        ObjectNode body = route.augmented().selection().map(Explanations::of).orElseGet(Json::object);
+        body.put("target_model", route.backend().config().name());
+        body.put("route", route.reason());
+        body.put("examples", route.examples());
+        body.set("upstream_messages", route.augmented().upstream().messages());
         OpenAiHttp.sendJson(res, 200, body);
     }
 

@@ -35,6 +35,9 @@ import java.util.function.Consumer;
  */
 final class ChatCompletionsHandler implements Handler {
     private static final HeaderName NO_STORE = HeaderNames.create("x-iccache-no-store");
+    private static final HeaderName DEBUG = HeaderNames.create("x-iccache-debug");
+    private static final HeaderName ADMIN_KEY = HeaderNames.create("x-iccache-admin-key");
+    private static final HeaderName DEBUG_SELECTION = HeaderNames.create("x-iccache-debug-selection");
     private static final System.Logger LOG = System.getLogger(ChatCompletionsHandler.class.getName());
 
     private final Gateway gateway;
@@ -44,15 +47,18 @@ final class ChatCompletionsHandler implements Handler {
     private final long maxBodyBytes;
     private final TenantResolver tenants;
     private final Consumer<Candidate> admissions;
+    private final AdminKey adminKey;
 
     /**
      * @param admissions receives finished pairs that may become examples; must not block
+     * @param adminKey   unlocks the debug header
      */
-    ChatCompletionsHandler(Gateway gateway, TenantResolver tenants, Consumer<Candidate> admissions,
+    ChatCompletionsHandler(Gateway gateway, TenantResolver tenants, Consumer<Candidate> admissions, AdminKey adminKey,
             GatewayMetrics metrics, Ticker ticker, InstantSource wallClock) {
         this.gateway = gateway;
         this.tenants = tenants;
         this.admissions = admissions;
+        this.adminKey = adminKey;
         this.metrics = metrics;
         this.ticker = ticker;
         this.wallClock = wallClock;
@@ -67,10 +73,14 @@ final class ChatCompletionsHandler implements Handler {
         try {
             Tenant tenant = tenants.resolve(req.headers().first(HeaderNames.AUTHORIZATION));
             request = ChatRequest.parse(OpenAiHttp.readBody(req, maxBodyBytes));
-            route = gateway.route(request);
+            route = gateway.route(request, tenant);
             boolean store = gateway.config().bank().enabled() && gateway.config().isExampleSource(route.backend().config())
                     && !req.headers().first(NO_STORE).map(v -> v.strip().equalsIgnoreCase("true")).orElse(false);
-            Admission admission = new Admission(tenant, request, route.backend().config().name(), store);
+            Admission admission = new Admission(tenant, request, route, store);
+            if (debugRequested(req)) {
+                route.augmented().selection().ifPresent(s -> res.header(DEBUG_SELECTION,
+                        Explanations.of(s).toString()));
+            }
             if (request.stream()) {
                 stream(request, route, res, t0, admission);
             } else {
@@ -90,10 +100,11 @@ final class ChatCompletionsHandler implements Handler {
 
     private void complete(ChatRequest request, Route route, ServerResponse res, long t0, Admission admission) {
         long b0 = ticker.nanoTime();
-        ChatResponse response = route.backend().complete(request);
+        ChatResponse response = route.backend().complete(route.augmented().upstream());
         long backendNanos = ticker.nanoTime() - b0;
         ObjectNode body = response.body();
-        body.put("id", newId());
+        String id = newId();
+        body.put("id", id);
         body.put("model", route.backend().config().name());
         if (!body.hasNonNull("created")) {
             body.put("created", wallClock.instant().getEpochSecond());
@@ -103,6 +114,7 @@ final class ChatCompletionsHandler implements Handler {
         OpenAiHttp.sendJson(res, 200, body);
         done(route, "false", 200, t0, overhead);
         admission.offer(response.content(), response.finishReason(), response.usage());
+        admission.served(id);
     }
 
     private void stream(ChatRequest request, Route route, ServerResponse res, long t0, Admission admission) {
@@ -110,7 +122,7 @@ final class ChatCompletionsHandler implements Handler {
         String id = newId();
         String model = route.backend().config().name();
         boolean includeUsage = request.includeUsage();
-        ChatStream upstream = route.backend().stream(request);
+        ChatStream upstream = route.backend().stream(route.augmented().upstream());
         OutputStream out = null;
         boolean clientGone = false;
         try {
@@ -154,6 +166,7 @@ final class ChatCompletionsHandler implements Handler {
             done(route, "true", clientGone ? 499 : 200, t0, overhead);
             if (!clientGone) {
                 admission.offer(text.toString(), finishReason, usage);
+                admission.served(id);
             }
         } catch (IccacheException e) {
             if (out == null) {
@@ -205,18 +218,24 @@ final class ChatCompletionsHandler implements Handler {
         metrics.overhead.labels().observe(Math.max(0, overheadNanos) / 1e9);
     }
 
-    /** What the bank needs to admit a pair once the response is complete. */
+    /** What happens once a response completed: admission of the pair, and the record of the examples used. */
     private final class Admission {
         private final Tenant tenant;
         private final ChatRequest request;
+        private final Route route;
         private final String model;
         private final boolean enabled;
 
-        Admission(Tenant tenant, ChatRequest request, String model, boolean enabled) {
+        Admission(Tenant tenant, ChatRequest request, Route route, boolean enabled) {
             this.tenant = tenant;
             this.request = request;
-            this.model = model;
+            this.route = route;
+            this.model = route.backend().config().name();
             this.enabled = enabled;
+        }
+
+        void served(String responseId) {
+            gateway.augmenter().ifPresent(a -> a.served(responseId, tenant, model, route.augmented()));
         }
 
         void offer(String response, Optional<String> finishReason, Optional<Usage> usage) {
@@ -226,6 +245,12 @@ final class ChatCompletionsHandler implements Handler {
                         OptionalDouble.empty()));
             }
         }
+    }
+
+    /** {@code x-iccache-debug: 1} with the admin key in {@code x-iccache-admin-key}. */
+    private boolean debugRequested(ServerRequest req) {
+        return req.headers().first(DEBUG).map(v -> v.strip().equals("1")).orElse(false)
+                && adminKey.matches(req.headers().first(ADMIN_KEY));
     }
 
     private static String newId() {

@@ -2,16 +2,29 @@ package dev.iccache.server;
 
 import dev.iccache.admission.ExampleAdmitter;
 import dev.iccache.bank.ExampleStore;
+import dev.iccache.bank.StatsRecorder;
 import dev.iccache.bank.InMemoryExampleStore;
 import dev.iccache.config.IccacheConfig;
 import dev.iccache.embed.Embedder;
 import dev.iccache.embed.Embedders;
 import dev.iccache.metrics.MetricsRegistry;
+import dev.iccache.select.ExampleSelector;
+import dev.iccache.select.InContextAugmenter;
+import dev.iccache.select.LearnedUtilityModel;
+import dev.iccache.select.SelectionSettings;
+import dev.iccache.select.ThresholdTuner;
+import dev.iccache.select.TokenCounter;
+import dev.iccache.time.Ticker;
 import dev.iccache.store.lucene.LuceneExampleStore;
 import java.lang.System.Logger.Level;
 import java.nio.file.Path;
 import java.time.InstantSource;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
@@ -24,18 +37,21 @@ import java.util.function.UnaryOperator;
 public final class ExampleBank implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(ExampleBank.class.getName());
     private static final long PURGE_EVERY_MINUTES = 10;
+    private static final long STATS_FLUSH_MS = 1000;
 
     private final Embedder embedder;
     private final ExampleStore store;
     private final ExampleAdmitter admitter;
-    private final ScheduledExecutorService purger;
+    private final ScheduledExecutorService scheduler;
+    private final ExecutorService selectionThreads = Executors.newVirtualThreadPerTaskExecutor();
+    private final ExecutorService learner = Executors.newSingleThreadExecutor(daemon("iccache-learner"));
 
     private ExampleBank(Embedder embedder, ExampleStore store, ExampleAdmitter admitter,
-            ScheduledExecutorService purger) {
+            ScheduledExecutorService scheduler) {
         this.embedder = embedder;
         this.store = store;
         this.admitter = admitter;
-        this.purger = purger;
+        this.scheduler = scheduler;
     }
 
     /**
@@ -59,16 +75,47 @@ public final class ExampleBank implements AutoCloseable {
                     return t;
                 });
         // Expired examples are never returned by a search; purging them only reclaims space.
-        ScheduledExecutorService purger = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "iccache-bank-purge");
-            t.setDaemon(true);
-            return t;
-        });
+        ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(daemon("iccache-bank"));
         if (config.bank().ttlHours() > 0) {
-            purger.scheduleWithFixedDelay(() -> purge(store), PURGE_EVERY_MINUTES, PURGE_EVERY_MINUTES,
+            scheduler.scheduleWithFixedDelay(() -> purge(store), PURGE_EVERY_MINUTES, PURGE_EVERY_MINUTES,
                     TimeUnit.MINUTES);
         }
-        return new ExampleBank(embedder, store, admitter, purger);
+        return new ExampleBank(embedder, store, admitter, scheduler);
+    }
+
+    private static ThreadFactory daemon(String name) {
+        return r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    /**
+     * The request-path side of the bank: example selection for small models, with the utility
+     * model loaded from (and checkpointed every minute to) {@code data-dir/utility-model.json}.
+     */
+    public InContextAugmenter augmenter(IccacheConfig config, MetricsRegistry metrics) {
+        Path checkpoint = config.dataDir().resolve("utility-model.json");
+        LearnedUtilityModel model = LearnedUtilityModel.load(checkpoint);
+        Map<String, Double> costs = new HashMap<>();
+        config.backends().forEach(b -> costs.put(b.name(), b.cost()));
+        SelectionSettings settings = config.selection();
+        ExampleSelector selector = new ExampleSelector(store, embedder, model, TokenCounter.cl100k(), settings,
+                name -> costs.getOrDefault(name, Double.NaN), InstantSource.system());
+        ThresholdTuner tuner = new ThresholdTuner(settings.threshold(), settings.tuneSampleRate(),
+                settings.qualityFloor(), new SplittableRandom());
+        StatsRecorder stats = new StatsRecorder(store, InstantSource.system(), scheduler, STATS_FLUSH_MS);
+        InContextAugmenter augmenter = new InContextAugmenter(selector, model, tuner, stats, selectionThreads, learner,
+                new SplittableRandom(), checkpoint, Ticker.SYSTEM, metrics);
+        scheduler.scheduleWithFixedDelay(() -> {
+            try {
+                augmenter.checkpoint();
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "utility model checkpoint failed; will retry", e);
+            }
+        }, 1, 1, TimeUnit.MINUTES);
+        return augmenter;
     }
 
     private static void purge(ExampleStore store) {
@@ -102,7 +149,14 @@ public final class ExampleBank implements AutoCloseable {
     /** Finishes queued admissions, then closes the store and the embedder. */
     @Override
     public void close() {
-        purger.shutdownNow();
+        scheduler.shutdownNow();
+        selectionThreads.shutdownNow();
+        learner.shutdown();
+        try {
+            learner.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         try {
             admitter.close();
         } finally {

@@ -46,17 +46,21 @@ public final class GatewayServer implements AutoCloseable {
         this.registry = registry;
         this.watchdog = watchdog;
         IccacheConfig config = gateway.config();
-        ChatCompletionsHandler chat = new ChatCompletionsHandler(gateway,
-                new TenantResolver(config.tenants(), env),
-                bank.<Consumer<Candidate>>map(b -> b.admitter()::offer).orElse(c -> { }),
+        AdminKey adminKey = new AdminKey(Optional.ofNullable(env.apply(config.adminApiKeyEnv())),
+                config.adminApiKeyEnv());
+        TenantResolver tenants = new TenantResolver(config.tenants(), env);
+        ChatCompletionsHandler chat = new ChatCompletionsHandler(gateway, tenants,
+                bank.<Consumer<Candidate>>map(b -> b.admitter()::offer).orElse(c -> { }), adminKey,
                 new GatewayMetrics(registry), Ticker.SYSTEM, InstantSource.system());
+        FeedbackHandler feedback = new FeedbackHandler(gateway, tenants, config.server().maxBodyBytes());
         Optional<AdminRoutes> admin = bank.map(b -> new AdminRoutes(b.store(), b.embedder(), InstantSource.system(),
-                Optional.ofNullable(env.apply(config.adminApiKeyEnv())), config.adminApiKeyEnv()));
+                adminKey, gateway));
         this.server = WebServer.builder()
                 .host(config.server().host())
                 .port(config.server().port())
                 .routing(r -> {
                     r.post("/v1/chat/completions", chat);
+                    r.post("/v1/feedback", feedback);
                     r.get("/v1/models", (req, res) -> OpenAiHttp.sendJson(res, 200, models()));
                     r.get("/healthz", (req, res) -> OpenAiHttp.sendJson(res, 200, status("ok")));
                     r.get("/readyz", (req, res) -> OpenAiHttp.sendJson(res, draining.get() ? 503 : 200, readiness()));
@@ -65,7 +69,8 @@ public final class GatewayServer implements AutoCloseable {
                         res.send(registry.scrape());
                     });
                     admin.ifPresent(a -> a.register(r));
-                    fallbacks(r, "/v1/chat/completions", "/v1/models", "/healthz", "/readyz", "/metrics");
+                    fallbacks(r, "/v1/chat/completions", "/v1/feedback", "/v1/models", "/healthz", "/readyz",
+                            "/metrics");
                 })
                 .build();
     }
@@ -85,10 +90,10 @@ public final class GatewayServer implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        Gateway gateway = new Gateway(config, Backends.create(config, new BackendMetrics(registry), env, watchdog,
-                42));
         Optional<ExampleBank> bank = config.bank().enabled() ? Optional.of(ExampleBank.open(config, registry, env))
                 : Optional.empty();
+        Gateway gateway = new Gateway(config, Backends.create(config, new BackendMetrics(registry), env, watchdog,
+                42), bank.filter(b -> config.selection().enabled()).map(b -> b.augmenter(config, registry)));
         GatewayServer s = new GatewayServer(gateway, bank, registry, watchdog, env);
         s.server.start();
         LOG.log(Level.INFO, "iccache listening on http://{0}:{1,number,#} (virtual model ''{2}'', default ''{3}'')",
