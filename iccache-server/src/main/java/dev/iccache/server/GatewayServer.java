@@ -92,6 +92,8 @@ public final class GatewayServer implements AutoCloseable {
         });
         Optional<ExampleBank> bank = config.bank().enabled() ? Optional.of(ExampleBank.open(config, registry, env))
                 : Optional.empty();
+        // Load the embedding model now, so that the first requests do not spend their selection time limit on it.
+        bank.ifPresent(GatewayServer::warmUp);
         Gateway gateway = new Gateway(config, Backends.create(config, new BackendMetrics(registry), env, watchdog,
                 42), bank.filter(b -> config.selection().enabled()).map(b -> b.augmenter(config, registry)));
         GatewayServer s = new GatewayServer(gateway, bank, registry, watchdog, env);
@@ -99,6 +101,15 @@ public final class GatewayServer implements AutoCloseable {
         LOG.log(Level.INFO, "iccache listening on http://{0}:{1,number,#} (virtual model ''{2}'', default ''{3}'')",
                 config.server().host(), s.port(), config.virtualModel(), config.defaultModel());
         return s;
+    }
+
+    private static void warmUp(ExampleBank bank) {
+        try {
+            bank.embedder().embed("iccache warm-up");
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "the embedder failed its warm-up; requests bypass example selection until it "
+                    + "works: " + e.getMessage());
+        }
     }
 
     /** Unmatched methods on known paths get 405, unknown paths 404, both as OpenAI errors. */
