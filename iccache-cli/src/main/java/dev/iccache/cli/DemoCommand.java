@@ -6,6 +6,7 @@ import dev.iccache.backend.sim.SimProfile;
 import dev.iccache.backend.sim.SimulatedBackend;
 import dev.iccache.config.BackendConfig;
 import dev.iccache.config.BackendRole;
+import dev.iccache.config.BankConfig;
 import dev.iccache.config.IccacheConfig;
 import dev.iccache.config.ServerConfig;
 import dev.iccache.server.GatewayServer;
@@ -42,15 +43,17 @@ final class DemoCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         System.out.println("iccache demo: two SIMULATED backends (filler text, calibrated latency / " + timeScale
                 + ") behind the gateway, all on 127.0.0.1.\n");
+        String adminKey = "demo-" + Long.toHexString(new java.security.SecureRandom().nextLong());
         try (SimBackendServer small = simServer("sim-small", SimProfile.SMALL);
                 SimBackendServer large = simServer("sim-large", SimProfile.LARGE);
                 GatewayServer gateway = GatewayServer.start(IccacheConfig.builder()
                         .server(new ServerConfig("127.0.0.1", 0, 4L << 20)).defaultModel("sim-large")
-                        .dataDir(Files.createTempDirectory("iccache-demo"))
+                        .dataDir(Files.createTempDirectory("iccache-demo")).bank(BankConfig.DEFAULT.withStore("memory"))
                         .backends(List.of(BackendConfig.remote("sim-small", "http://127.0.0.1:" + small.port() + "/v1",
                                 BackendRole.SMALL),
                                 BackendConfig.remote("sim-large", "http://127.0.0.1:" + large.port() + "/v1",
-                                        BackendRole.LARGE))).build())) {
+                                        BackendRole.LARGE))).build(),
+                        name -> name.equals("ICCACHE_ADMIN_KEY") ? adminKey : System.getenv(name))) {
             String base = "http://127.0.0.1:" + gateway.port();
             System.out.printf("sim-small on :%d, sim-large on :%d, gateway on %s%n%n", small.port(), large.port(), base);
             System.out.printf("%-34s %6s %-10s %-8s %9s %8s  %s%n", "request", "status", "model", "route",
@@ -63,11 +66,27 @@ final class DemoCommand implements Callable<Integer> {
             send(base, "malformed JSON", "{\"model\": \"iccache\", \"messages\": [");
             send(base, "unknown model", chat("gpt-17", "hello", false));
             send(base, "empty messages", "{\"model\":\"iccache\",\"messages\":[]}");
+
+            System.out.println("\nIn-context caching: the large model's answers become examples for the small one.");
+            long before = gateway.bank().orElseThrow().store().stats().count();
+            // No max_tokens: an answer cut short by max_tokens is never admitted.
+            send(base, "sim-large answers (admitted)", "{\"model\":\"sim-large\",\"messages\":[{\"role\":\"user\","
+                    + "\"content\":\"How do vaccines train the immune system?\"}]}");
+            send(base, "sim-large answers (admitted)", "{\"model\":\"sim-large\",\"messages\":[{\"role\":\"user\","
+                    + "\"content\":\"What causes the seasons on Earth?\"}]}");
+            waitForBank(gateway, before + 2);
+            System.out.println("  bank now holds " + gateway.bank().orElseThrow().store().stats().count()
+                    + " examples");
+            send(base, "similar question to sim-small", chat("sim-small", "Why does Earth have seasons?", false),
+                    "x-iccache-debug", "1", "x-iccache-admin-key", adminKey);
+            send(base, "unrelated question to sim-small", chat("sim-small", "Write a limerick about a cat.", false),
+                    "x-iccache-debug", "1", "x-iccache-admin-key", adminKey);
             System.out.println("\n/metrics (requests):");
             String metrics = http.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(),
                     HttpResponse.BodyHandlers.ofString()).body();
             metrics.lines().filter(l -> l.startsWith("iccache_requests_total")
-                    || l.startsWith("iccache_backend_time_to_first_token_seconds_count"))
+                    || l.startsWith("iccache_backend_time_to_first_token_seconds_count")
+                    || l.startsWith("iccache_bank_") || l.startsWith("iccache_selection_total"))
                     .forEach(l -> System.out.println("  " + l));
         }
         System.out.println("\nDone. Run `./iccache serve` to keep a gateway running (see README.md).");
@@ -89,11 +108,20 @@ final class DemoCommand implements Callable<Integer> {
         return body.toString();
     }
 
-    private void send(String base, String label, String body) throws Exception {
+    private static void waitForBank(GatewayServer gateway, long count) throws InterruptedException {
+        for (int i = 0; i < 200 && gateway.bank().orElseThrow().store().stats().count() < count; i++) {
+            Thread.sleep(50);
+        }
+    }
+
+    private void send(String base, String label, String body, String... headers) throws Exception {
         long t0 = System.nanoTime();
-        HttpResponse<java.io.InputStream> res = http.send(HttpRequest.newBuilder(URI.create(base
-                + "/v1/chat/completions")).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofInputStream());
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + "/v1/chat/completions"))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body));
+        if (headers.length > 0) {
+            request.headers(headers);
+        }
+        HttpResponse<java.io.InputStream> res = http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
         String answer;
         String contentType = res.headers().firstValue("content-type").orElse("");
         if (contentType.startsWith("text/event-stream")) {
@@ -120,6 +148,24 @@ final class DemoCommand implements Callable<Integer> {
                 res.headers().firstValue("x-iccache-model").orElse("-"),
                 res.headers().firstValue("x-iccache-route").orElse("-"), ms,
                 res.headers().firstValue("x-iccache-overhead-ms").orElse("-"), abbreviate(answer, 70));
+        res.headers().firstValue("x-iccache-debug-selection").ifPresent(debug -> explain(res, debug));
+    }
+
+    /** Prints the examples a request got and why, from the debug header. */
+    private static void explain(HttpResponse<?> res, String debug) {
+        try {
+            JsonNode d = Json.MAPPER.readTree(debug);
+            System.out.printf("    x-iccache-examples: %s (threshold %.2f)%n",
+                    res.headers().firstValue("x-iccache-examples").orElse("?"), d.path("threshold").asDouble());
+            for (JsonNode c : d.path("candidates")) {
+                System.out.printf("      candidate %s  similarity %.3f  utility %s  -> %s%n",
+                        c.path("id").asText().substring(0, 8), c.path("similarity").asDouble(),
+                        c.path("utility").isNull() ? "-" : String.format(java.util.Locale.ROOT, "%.3f",
+                                c.path("utility").asDouble()), c.path("verdict").asText());
+            }
+        } catch (java.io.IOException e) {
+            System.out.println("    (unreadable debug header: " + e.getMessage() + ")");
+        }
     }
 
     private static String abbreviate(String s, int n) {
