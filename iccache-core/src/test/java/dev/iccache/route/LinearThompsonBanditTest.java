@@ -1,0 +1,64 @@
+package dev.iccache.route;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+class LinearThompsonBanditTest {
+    private static final double[] X = {1, 0.5};
+
+    /** Plays Thompson sampling between two arms with Bernoulli rewards; returns the share of "small" picks. */
+    private static double play(LinearThompsonBandit bandit, SplittableRandom r, int rounds, double pSmall,
+            double pLarge) {
+        int small = 0;
+        for (int i = 0; i < rounds; i++) {
+            boolean pickSmall = bandit.sample("small", X, r) > bandit.sample("large", X, r);
+            double p = pickSmall ? pSmall : pLarge;
+            bandit.update(pickSmall ? "small" : "large", X, r.nextDouble() < p ? 1 : 0);
+            if (pickSmall) {
+                small++;
+            }
+        }
+        return small / (double) rounds;
+    }
+
+    @Test
+    void convergesToTheBetterArmAndReAdaptsAfterDrift() {
+        SplittableRandom r = new SplittableRandom(11);
+        LinearThompsonBandit bandit = new LinearThompsonBandit(2, 1, 0.3, 0.995);
+        play(bandit, r, 1000, 0.3, 0.8);
+        assertThat(play(bandit, r, 1000, 0.3, 0.8)).as("large is better: small share").isLessThan(0.15);
+        assertThat(bandit.mean("large", X)).isCloseTo(0.8, within(0.1));
+        // Drift: the small model is upgraded and now beats the large one.
+        play(bandit, r, 1500, 0.9, 0.8);
+        assertThat(play(bandit, r, 1000, 0.9, 0.8)).as("after drift: small share").isGreaterThan(0.6);
+        assertThat(bandit.mean("small", X)).isCloseTo(0.9, within(0.1));
+    }
+
+    @Test
+    void theMeanIsTheRidgeRegressionAndUncertaintyShrinksWithEvidence() {
+        LinearThompsonBandit bandit = new LinearThompsonBandit(2, 1, 1, 1);
+        double before = bandit.stddev("a", X);
+        for (int i = 0; i < 200; i++) {
+            bandit.update("a", X, 0.6);
+        }
+        assertThat(bandit.mean("a", X)).isCloseTo(0.6, within(0.01));
+        assertThat(bandit.stddev("a", X)).isLessThan(before / 5);
+        assertThat(bandit.updates("a")).isEqualTo(200);
+        assertThat(bandit.mean("never", X)).isZero();
+    }
+
+    @Test
+    void checkpointsRoundTrip() {
+        LinearThompsonBandit bandit = new LinearThompsonBandit(2, 1, 1, 0.99);
+        bandit.update("a", X, 1);
+        bandit.update("a", new double[] {1, -1}, 0);
+        LinearThompsonBandit copy = new LinearThompsonBandit(2, 1, 1, 0.99);
+        assertThat(copy.restore(bandit.toJson())).isTrue();
+        assertThat(copy.mean("a", X)).isEqualTo(bandit.mean("a", X));
+        assertThat(copy.updates("a")).isEqualTo(2);
+        assertThat(new LinearThompsonBandit(3, 1, 1, 1).restore(bandit.toJson())).isFalse();
+    }
+}
