@@ -3,6 +3,7 @@ package dev.iccache.config;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.iccache.embed.EmbedderSettings;
+import dev.iccache.route.RouterSettings;
 import dev.iccache.select.SelectionSettings;
 import java.nio.file.Path;
 import java.util.HashSet;
@@ -26,10 +27,11 @@ import java.util.Set;
  *                     the admin API is off while it is unset
  * @param embedder     how request texts become vectors
  * @param selection    example selection for small models
+ * @param router       routing of requests for the virtual model
  */
 public record IccacheConfig(ServerConfig server, String virtualModel, String defaultModel, Path dataDir,
         List<BackendConfig> backends, List<TenantConfig> tenants, BankConfig bank, String adminApiKeyEnv,
-        EmbedderSettings embedder, SelectionSettings selection) {
+        EmbedderSettings embedder, SelectionSettings selection, RouterSettings router) {
 
     public IccacheConfig {
         server = server == null ? ServerConfig.DEFAULT : server;
@@ -64,6 +66,11 @@ public record IccacheConfig(ServerConfig server, String virtualModel, String def
         adminApiKeyEnv = adminApiKeyEnv == null || adminApiKeyEnv.isBlank() ? "ICCACHE_ADMIN_KEY" : adminApiKeyEnv;
         embedder = embedder == null ? EmbedderSettings.DEFAULT : embedder;
         selection = selection == null ? SelectionSettings.DEFAULT : selection;
+        router = router == null ? RouterSettings.DEFAULT : router;
+        if (router.judgeModel() != null && !names.contains(router.judgeModel())) {
+            throw new ConfigException("router.judge-model '" + router.judgeModel() + "' is not a configured backend "
+                    + names);
+        }
         if (defaultModel == null) {
             defaultModel = backends.stream().filter(b -> b.role() == BackendRole.LARGE).findFirst()
                     .orElse(backends.get(0)).name();
@@ -79,9 +86,9 @@ public record IccacheConfig(ServerConfig server, String virtualModel, String def
             @JsonProperty("tenants") List<TenantConfig> tenants, @JsonProperty("bank") BankConfig bank,
             @JsonProperty("admin-api-key-env") String adminApiKeyEnv,
             @JsonProperty("embedder") EmbedderSettings embedder,
-            @JsonProperty("selection") SelectionSettings selection) {
+            @JsonProperty("selection") SelectionSettings selection, @JsonProperty("router") RouterSettings router) {
         return new IccacheConfig(server, virtualModel, defaultModel, dataDir == null ? null : Path.of(dataDir),
-                backends, tenants, bank, adminApiKeyEnv, embedder, selection);
+                backends, tenants, bank, adminApiKeyEnv, embedder, selection, router);
     }
 
     /** A configuration built in code; unset parts take the documented defaults. */
@@ -110,7 +117,7 @@ public record IccacheConfig(ServerConfig server, String virtualModel, String def
     public Builder toBuilder() {
         return new Builder().server(server).virtualModel(virtualModel).defaultModel(defaultModel).dataDir(dataDir)
                 .backends(backends).tenants(tenants).bank(bank).adminApiKeyEnv(adminApiKeyEnv).embedder(embedder)
-                .selection(selection);
+                .selection(selection).router(router);
     }
 
     /** Builds an {@link IccacheConfig}; {@link #build()} validates. */
@@ -125,6 +132,7 @@ public record IccacheConfig(ServerConfig server, String virtualModel, String def
         private String adminApiKeyEnv;
         private EmbedderSettings embedder;
         private SelectionSettings selection;
+        private RouterSettings router;
 
         private Builder() {
         }
@@ -179,9 +187,14 @@ public record IccacheConfig(ServerConfig server, String virtualModel, String def
             return this;
         }
 
+        public Builder router(RouterSettings value) {
+            router = value;
+            return this;
+        }
+
         public IccacheConfig build() {
             return new IccacheConfig(server, virtualModel, defaultModel, dataDir, backends, tenants, bank,
-                    adminApiKeyEnv, embedder, selection);
+                    adminApiKeyEnv, embedder, selection, router);
         }
     }
 }

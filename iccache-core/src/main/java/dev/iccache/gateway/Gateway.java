@@ -5,6 +5,7 @@ import dev.iccache.api.ErrorKind;
 import dev.iccache.api.IccacheException;
 import dev.iccache.backend.BoundedBackend;
 import dev.iccache.config.IccacheConfig;
+import dev.iccache.metrics.MetricsRegistry;
 import dev.iccache.select.InContextAugmenter;
 import dev.iccache.select.InContextAugmenter.Augmented;
 import dev.iccache.tenant.Tenant;
@@ -17,20 +18,28 @@ import java.util.Optional;
 /**
  * The request path without HTTP: decides which backend answers a request and what it is sent.
  * The HTTP server, the CLI and (later) the simulator all drive this one class. A request for the
- * virtual model goes to the default model (routing comes next); a request to a small model gets
- * in-context examples.
+ * virtual model is routed among all backends (or goes to the default model with routing off); a
+ * request to a small model gets in-context examples.
  */
 public final class Gateway implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(Gateway.class.getName());
     private final IccacheConfig config;
     private final Map<String, BoundedBackend> backends = new LinkedHashMap<>();
     private final Optional<InContextAugmenter> augmenter;
+    private final Optional<ModelRouting> routing;
+    private final MetricsRegistry.Counter bypass;
 
     /**
      * @param augmenter adds examples to requests for small models; empty when the bank is off
+     * @param routing   routes requests for the virtual model; empty when routing is off
      */
-    public Gateway(IccacheConfig config, List<BoundedBackend> backends, Optional<InContextAugmenter> augmenter) {
+    public Gateway(IccacheConfig config, List<BoundedBackend> backends, Optional<InContextAugmenter> augmenter,
+            Optional<ModelRouting> routing, MetricsRegistry metrics) {
         this.config = config;
         this.augmenter = augmenter;
+        this.routing = routing;
+        this.bypass = metrics.counter("iccache_bypass_total",
+                "Requests sent straight on because an iccache component failed.", "component");
         for (BoundedBackend b : backends) {
             this.backends.put(b.config().name(), b);
         }
@@ -59,6 +68,20 @@ public final class Gateway implements AutoCloseable {
         BoundedBackend backend;
         String reason;
         if (model.equals(config.virtualModel())) {
+            if (routing.isPresent()) {
+                try {
+                    ModelRouting.Plan plan = routing.get().plan(request, tenant, backends.values(), augmenter);
+                    String chosen = plan.decision().chosen();
+                    Augmented aug = plan.augmented().get(chosen);
+                    return new Route(backends.get(chosen), aug.bypassed() ? "bypass" : "routed", aug,
+                            Optional.of(plan));
+                } catch (RuntimeException e) {
+                    bypass.labels("router").inc();
+                    LOG.log(System.Logger.Level.WARNING, "routing bypassed: " + e);
+                    return new Route(backends.get(config.defaultModel()), "bypass",
+                            new Augmented(request, Optional.empty(), true), Optional.empty());
+                }
+            }
             backend = backends.get(config.defaultModel());
             reason = "default";
         } else {
@@ -72,7 +95,33 @@ public final class Gateway implements AutoCloseable {
         }
         Augmented augmented = augmenter.map(a -> a.augment(request, tenant, backend.config()))
                 .orElseGet(() -> new Augmented(request, Optional.empty(), false));
-        return new Route(backend, augmented.bypassed() ? "bypass" : reason, augmented);
+        return new Route(backend, augmented.bypassed() ? "bypass" : reason, augmented, Optional.empty());
+    }
+
+    /**
+     * After a response was sent in full: records example uses and, for a routed request, may start
+     * the shadow run. Never blocks on model calls.
+     */
+    public void served(String responseId, Tenant tenant, Route route, ChatRequest original, String answer) {
+        augmenter.ifPresent(a -> a.served(responseId, tenant, route.backend().config().name(), route.augmented()));
+        route.plan().ifPresent(plan -> routing.ifPresent(r -> r.served(responseId, tenant, plan, original, answer,
+                backends, augmenter)));
+    }
+
+    /**
+     * A user's verdict on a response of this tenant: teaches the utility model (if it used
+     * examples) and the router (if it was routed). False when the response is unknown here.
+     */
+    public boolean feedback(String responseId, Tenant tenant, boolean good) {
+        boolean examples = augmenter.filter(a -> a.explain(responseId).map(u -> u.tenant().equals(tenant.name()))
+                .orElse(false)).map(a -> a.feedback(responseId, good)).orElse(false);
+        boolean routed = routing.map(r -> r.feedback(responseId, tenant, good)).orElse(false);
+        return examples || routed;
+    }
+
+    /** The router, when routing is on. */
+    public Optional<ModelRouting> routing() {
+        return routing;
     }
 
     /** The augmenter, when the bank is on. */

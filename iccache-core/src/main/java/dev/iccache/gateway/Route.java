@@ -2,16 +2,19 @@ package dev.iccache.gateway;
 
 import dev.iccache.backend.BoundedBackend;
 import dev.iccache.select.InContextAugmenter.Augmented;
+import java.util.Optional;
 
 /**
  * Where one request goes, why, and what is sent there.
  *
  * @param backend   the backend that answers
- * @param reason    why: {@code pinned} (the client named a backend model), {@code default}
- *                  (the virtual model) or {@code bypass} (example selection failed and stepped aside)
+ * @param reason    why: {@code routed} (the router chose, for the virtual model), {@code default}
+ *                  (the virtual model with routing off), {@code pinned} (the client named a backend
+ *                  model) or {@code bypass} (routing or selection failed and stepped aside)
  * @param augmented the request as sent upstream, with the examples that were added to it
+ * @param plan      the routing plan, for a routed request
  */
-public record Route(BoundedBackend backend, String reason, Augmented augmented) {
+public record Route(BoundedBackend backend, String reason, Augmented augmented, Optional<ModelRouting.Plan> plan) {
     /** In-context examples prepended to the request. */
     public int examples() {
         return augmented.examples();

@@ -11,8 +11,6 @@ import dev.iccache.time.Ticker;
 import java.lang.System.Logger.Level;
 import java.nio.file.Path;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
@@ -47,12 +45,7 @@ public final class InContextAugmenter implements AutoCloseable {
     private final RandomGenerator nonces;
     private final Path checkpoint;
     private final Ticker ticker;
-    private final Map<String, Used> recent = new LinkedHashMap<>(16, 0.75f, false) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Used> eldest) {
-            return size() > LOG_CAPACITY;
-        }
-    };
+    private final RecentLog<Used> recent = new RecentLog<>(LOG_CAPACITY);
     private final AtomicLong feedbackCount = new AtomicLong();
     private final MetricsRegistry.Counter outcomes;
     private final MetricsRegistry.Histogram duration;
@@ -149,17 +142,13 @@ public final class InContextAugmenter implements AutoCloseable {
     public void served(String responseId, Tenant tenant, String targetModel, Augmented augmented) {
         augmented.selection().ifPresent(s -> {
             s.chosen().forEach(c -> stats.record(new StatsDelta(c.exampleId(), 1, 0, Double.NaN)));
-            synchronized (recent) {
-                recent.put(responseId, new Used(targetModel, tenant.name(), s));
-            }
+            recent.put(responseId, new Used(targetModel, tenant.name(), s));
         });
     }
 
     /** The selection behind a recent response, if it had one. */
     public Optional<Used> explain(String responseId) {
-        synchronized (recent) {
-            return Optional.ofNullable(recent.get(responseId));
-        }
+        return recent.get(responseId);
     }
 
     /**
@@ -167,16 +156,18 @@ public final class InContextAugmenter implements AutoCloseable {
      * least as good as the reference. Returns false when the response is unknown or already judged.
      */
     public boolean feedback(String responseId, boolean won) {
-        Used used;
-        synchronized (recent) {
-            used = recent.remove(responseId);
-        }
-        if (used == null) {
-            return false;
-        }
+        Optional<Used> used = recent.take(responseId);
+        used.ifPresent(u -> judged(u, won));
+        return used.isPresent();
+    }
+
+    /**
+     * Learns from a judgment of an answer built with {@code used} (a served response's, or a
+     * shadow run's): {@code won} when it was at least as good as the reference.
+     */
+    public void judged(Used used, boolean won) {
         feedback.labels(won ? "win" : "loss").inc();
         learner.execute(() -> learn(used, won));
-        return true;
     }
 
     private void learn(Used used, boolean won) {

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
 class GatewayTest {
     private final IccacheConfig config = IccacheConfig.embeddedDefault();
     private final Gateway gateway = new Gateway(config, config.backends().stream().map(this::bounded).toList(),
-            Optional.empty());
+            Optional.empty(), Optional.empty(), new MetricsRegistry());
 
     private BoundedBackend bounded(BackendConfig b) {
         VirtualClock clock = new VirtualClock();
@@ -63,6 +63,7 @@ class GatewayTest {
 
     @Test
     void everyConfiguredBackendNeedsAnInstance() {
-        assertThatThrownBy(() -> new Gateway(config, List.of(), Optional.empty())).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new Gateway(config, List.of(), Optional.empty(), Optional.empty(),
+                new MetricsRegistry())).isInstanceOf(IllegalArgumentException.class);
     }
 }

@@ -114,7 +114,7 @@ final class ChatCompletionsHandler implements Handler {
         OpenAiHttp.sendJson(res, 200, body);
         done(route, "false", 200, t0, overhead);
         admission.offer(response.content(), response.finishReason(), response.usage());
-        admission.served(id);
+        admission.served(id, response.content());
     }
 
     private void stream(ChatRequest request, Route route, ServerResponse res, long t0, Admission admission) {
@@ -166,7 +166,7 @@ final class ChatCompletionsHandler implements Handler {
             done(route, "true", clientGone ? 499 : 200, t0, overhead);
             if (!clientGone) {
                 admission.offer(text.toString(), finishReason, usage);
-                admission.served(id);
+                admission.served(id, text.toString());
             }
         } catch (IccacheException e) {
             if (out == null) {
@@ -234,8 +234,8 @@ final class ChatCompletionsHandler implements Handler {
             this.enabled = enabled;
         }
 
-        void served(String responseId) {
-            gateway.augmenter().ifPresent(a -> a.served(responseId, tenant, model, route.augmented()));
+        void served(String responseId, String answer) {
+            gateway.served(responseId, tenant, route, request, answer);
         }
 
         void offer(String response, Optional<String> finishReason, Optional<Usage> usage) {

@@ -45,6 +45,7 @@ public final class ExampleBank implements AutoCloseable {
     private final ScheduledExecutorService scheduler;
     private final ExecutorService selectionThreads = Executors.newVirtualThreadPerTaskExecutor();
     private final ExecutorService learner = Executors.newSingleThreadExecutor(daemon("iccache-learner"));
+    private final ExecutorService background = Executors.newVirtualThreadPerTaskExecutor();
 
     private ExampleBank(Embedder embedder, ExampleStore store, ExampleAdmitter admitter,
             ScheduledExecutorService scheduler) {
@@ -138,6 +139,11 @@ public final class ExampleBank implements AutoCloseable {
         return embedder;
     }
 
+    /** Runs background model work (shadow runs, judgments): virtual threads, stopped on close. */
+    public ExecutorService background() {
+        return background;
+    }
+
     public ExampleStore store() {
         return store;
     }
@@ -151,6 +157,7 @@ public final class ExampleBank implements AutoCloseable {
     public void close() {
         scheduler.shutdownNow();
         selectionThreads.shutdownNow();
+        background.shutdownNow();
         learner.shutdown();
         try {
             learner.awaitTermination(10, TimeUnit.SECONDS);

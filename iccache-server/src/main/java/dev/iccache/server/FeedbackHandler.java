@@ -16,8 +16,8 @@ import io.helidon.webserver.http.ServerResponse;
 /**
  * {@code POST /v1/feedback}: a user's verdict on a response iccache served,
  * {@code {"id": "chatcmpl-...", "rating": 1}} (positive: good, negative: bad) or
- * {@code {"id": ..., "score": 0.0..1.0}} (0.5 and above: good). It teaches the utility model and
- * the statistics of the examples that response used. One verdict per response; only the tenant
+ * {@code {"id": ..., "score": 0.0..1.0}} (0.5 and above: good). It teaches the router (for a
+ * routed response), the utility model and the statistics of the examples that response used. One verdict per response; only the tenant
  * that received the response may judge it.
  */
 final class FeedbackHandler implements Handler {
@@ -41,13 +41,10 @@ final class FeedbackHandler implements Handler {
                 throw IccacheException.invalid("id", "'id' (the response id) is required.");
             }
             boolean good = verdict(body);
-            boolean accepted = gateway.augmenter()
-                    .filter(a -> a.explain(id).map(u -> u.tenant().equals(tenant.name())).orElse(false))
-                    .map(a -> a.feedback(id, good)).orElse(false);
-            if (!accepted) {
-                throw new IccacheException(ErrorKind.NOT_FOUND, "No recent response '" + id
-                        + "' with in-context examples awaits feedback (already judged, too old, or another tenant's).",
-                        "id", "response_not_found", null);
+            if (!gateway.feedback(id, tenant, good)) {
+                throw new IccacheException(ErrorKind.NOT_FOUND, "No recent routed or example-augmented response '" + id
+                        + "' awaits feedback (already judged, too old, or another tenant's).", "id",
+                        "response_not_found", null);
             }
             ObjectNode out = Json.object();
             out.put("id", id);

@@ -8,7 +8,6 @@ final class GatewayMetrics {
     final MetricsRegistry.Histogram duration;
     final MetricsRegistry.Histogram ttft;
     final MetricsRegistry.Histogram overhead;
-    final MetricsRegistry.Counter bypass;
 
     GatewayMetrics(MetricsRegistry registry) {
         requests = registry.counter("iccache_requests_total",
@@ -22,7 +21,5 @@ final class GatewayMetrics {
                 MetricsRegistry.LATENCY_BUCKETS, "backend");
         overhead = registry.histogram("iccache_gateway_overhead_seconds",
                 "Gateway time per request excluding the backend call.", MetricsRegistry.LATENCY_BUCKETS);
-        bypass = registry.counter("iccache_bypass_total",
-                "Requests sent straight to the default model because an iccache component failed.", "component");
     }
 }

@@ -11,6 +11,16 @@ import dev.iccache.backend.BoundedBackend;
 import dev.iccache.config.IccacheConfig;
 import dev.iccache.gateway.Gateway;
 import dev.iccache.metrics.MetricsRegistry;
+import dev.iccache.gateway.ModelRouting;
+import dev.iccache.route.JudgeBudget;
+import dev.iccache.route.LinearThompsonBandit;
+import dev.iccache.route.LlmJudge;
+import dev.iccache.route.LoadBias;
+import dev.iccache.route.QualityGuard;
+import dev.iccache.route.RequestFeatures;
+import dev.iccache.route.Router;
+import dev.iccache.route.RouterSettings;
+import dev.iccache.select.TokenCounter;
 import dev.iccache.tenant.TenantResolver;
 import dev.iccache.time.Ticker;
 import io.helidon.http.HeaderNames;
@@ -18,7 +28,14 @@ import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRules;
 import java.lang.System.Logger.Level;
 import java.time.InstantSource;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
 import java.util.Optional;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -94,13 +111,57 @@ public final class GatewayServer implements AutoCloseable {
                 : Optional.empty();
         // Load the embedding model now, so that the first requests do not spend their selection time limit on it.
         bank.ifPresent(GatewayServer::warmUp);
-        Gateway gateway = new Gateway(config, Backends.create(config, new BackendMetrics(registry), env, watchdog,
-                42), bank.filter(b -> config.selection().enabled()).map(b -> b.augmenter(config, registry)));
+        List<BoundedBackend> backends = Backends.create(config, new BackendMetrics(registry), env, watchdog, 42);
+        Optional<ModelRouting> routing = bank.filter(b -> config.router().enabled() && backends.size() > 1)
+                .map(b -> routing(config, b, backends, registry, watchdog));
+        Gateway gateway = new Gateway(config, backends,
+                bank.filter(b -> config.selection().enabled()).map(b -> b.augmenter(config, registry)), routing,
+                registry);
         GatewayServer s = new GatewayServer(gateway, bank, registry, watchdog, env);
         s.server.start();
         LOG.log(Level.INFO, "iccache listening on http://{0}:{1,number,#} (virtual model ''{2}'', default ''{3}'')",
                 config.server().host(), s.port(), config.virtualModel(), config.defaultModel());
         return s;
+    }
+
+    /** The router over every backend, its bandit restored from {@code data-dir/router.json} and saved there every minute. */
+    private static ModelRouting routing(IccacheConfig config, ExampleBank bank, List<BoundedBackend> backends,
+            MetricsRegistry registry, ScheduledExecutorService scheduler) {
+        RouterSettings settings = config.router();
+        LinearThompsonBandit bandit = new LinearThompsonBandit(RequestFeatures.ARM_DIMENSION, 1,
+                settings.exploration(), settings.forgetting());
+        Path checkpoint = config.dataDir().resolve("router.json");
+        if (Files.exists(checkpoint)) {
+            try {
+                if (!bandit.restore(Json.parse(Files.readAllBytes(checkpoint)))) {
+                    LOG.log(Level.WARNING, "router checkpoint {0} has another layout; starting afresh", checkpoint);
+                }
+            } catch (IOException | RuntimeException e) {
+                throw new IllegalStateException("router checkpoint " + checkpoint + " is unreadable: " + e.getMessage()
+                        + " (move it away to start afresh)", e);
+            }
+        }
+        String judgeName = settings.judgeModel() == null ? config.defaultModel() : settings.judgeModel();
+        BoundedBackend judgeBackend = backends.stream().filter(b -> b.config().name().equals(judgeName)).findFirst()
+                .orElseThrow();
+        Router router = new Router(settings, bandit, new LoadBias(settings), new QualityGuard(settings.qualityFloor()),
+                new SplittableRandom(), config.defaultModel());
+        ModelRouting routing = new ModelRouting(router, bank.embedder(), TokenCounter.cl100k(),
+                new LlmJudge(judgeBackend), new JudgeBudget(settings.judgeBudgetPerMinute(), Ticker.SYSTEM),
+                bank.background(), config.defaultModel(), registry);
+        scheduler.scheduleWithFixedDelay(() -> saveRouter(bandit, checkpoint), 1, 1, TimeUnit.MINUTES);
+        return routing;
+    }
+
+    private static void saveRouter(LinearThompsonBandit bandit, Path checkpoint) {
+        try {
+            Files.createDirectories(checkpoint.toAbsolutePath().getParent());
+            Path tmp = checkpoint.resolveSibling(checkpoint.getFileName() + ".tmp");
+            Files.write(tmp, Json.bytes(bandit.toJson()));
+            Files.move(tmp, checkpoint, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException | RuntimeException e) {
+            LOG.log(Level.WARNING, "router checkpoint failed; will retry: " + e.getMessage());
+        }
     }
 
     private static void warmUp(ExampleBank bank) {
@@ -186,6 +247,7 @@ public final class GatewayServer implements AutoCloseable {
         draining.set(true);
         server.stop();
         gateway.close();
+        gateway.routing().ifPresent(r -> saveRouter(r.router().bandit(), gateway.config().dataDir().resolve("router.json")));
         bank.ifPresent(ExampleBank::close);
         watchdog.shutdownNow();
     }

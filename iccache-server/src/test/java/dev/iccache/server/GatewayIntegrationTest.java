@@ -40,7 +40,7 @@ class GatewayIntegrationTest {
                 "{\"model\":\"iccache\",\"max_tokens\":12," + HELLO + "}");
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(r.headers().firstValue("x-iccache-model")).hasValue("sim-large");
-        assertThat(r.headers().firstValue("x-iccache-route")).hasValue("default");
+        assertThat(r.headers().firstValue("x-iccache-route")).hasValue("routed");
         assertThat(r.headers().firstValue("x-iccache-examples")).hasValue("0");
         assertThat(Double.parseDouble(r.headers().firstValue("x-iccache-overhead-ms").orElseThrow())).isNotNegative();
         JsonNode body = json(r);

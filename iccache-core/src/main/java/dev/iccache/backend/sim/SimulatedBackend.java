@@ -27,7 +27,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A simulated LLM server: OpenAI chat completions with the latency of a {@link SimProfile}
  * (queue behind a maximum batch, prefill, batch-dependent decode) and deterministic text for a
- * seed. It is labelled as simulated everywhere it shows: its model ids and its text say so.
+ * seed. It is labelled as simulated everywhere it shows: its model ids and its text say so. Asked
+ * to judge (the {@link dev.iccache.route.LlmJudge} prompt), it answers as {@link SimulatedJudge}.
  */
 public final class SimulatedBackend implements ModelBackend {
     private final BackendConfig config;
@@ -176,10 +177,17 @@ public final class SimulatedBackend implements ModelBackend {
                     + " completion tokens.", "messages", "context_length_exceeded", null);
         }
         SplittableRandom random = new SplittableRandom(mix(request));
-        int natural = TextGenerator.naturalLength(random, profile.medianOutputTokens());
-        int count = Math.min(natural, Math.min(maxTokens, profile.contextWindow() - promptTokens));
-        String finish = count < natural ? "length" : "stop";
-        List<String> tokens = TextGenerator.tokens(random, "[simulated " + profile.name() + "]", count);
+        List<String> tokens;
+        String finish;
+        if (SimulatedJudge.isJudgeCall(request)) {
+            tokens = SimulatedJudge.verdict(request, random);
+            finish = "stop";
+        } else {
+            int natural = TextGenerator.naturalLength(random, profile.medianOutputTokens());
+            int count = Math.min(natural, Math.min(maxTokens, profile.contextWindow() - promptTokens));
+            finish = count < natural ? "length" : "stop";
+            tokens = TextGenerator.tokens(random, "[simulated " + profile.name() + "]", count);
+        }
         waiting.incrementAndGet();
         try {
             batch.acquire();

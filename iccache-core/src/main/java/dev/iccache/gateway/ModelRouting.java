@@ -1,0 +1,225 @@
+package dev.iccache.gateway;
+
+import dev.iccache.api.ChatRequest;
+import dev.iccache.api.ChatResponse;
+import dev.iccache.backend.BoundedBackend;
+import dev.iccache.backend.LoadSnapshot;
+import dev.iccache.config.BackendRole;
+import dev.iccache.embed.Embedder;
+import dev.iccache.embed.EmbeddingText;
+import dev.iccache.metrics.MetricsRegistry;
+import dev.iccache.route.Judge;
+import dev.iccache.route.JudgeBudget;
+import dev.iccache.route.RequestFeatures;
+import dev.iccache.route.Router;
+import dev.iccache.select.InContextAugmenter;
+import dev.iccache.select.InContextAugmenter.Augmented;
+import dev.iccache.select.RecentLog;
+import dev.iccache.select.Selection;
+import dev.iccache.select.TokenCounter;
+import dev.iccache.tenant.Tenant;
+import java.lang.System.Logger.Level;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Routing of requests for the virtual model (IC-Cache §4.2): builds every arm (a small model's arm
+ * with the examples selected for it), asks the {@link Router}, and after the answer runs the
+ * shadow arm in the background when the router asked for one, has the judge compare the two answers
+ * and teaches the router, the quality guard and the utility model. Nothing here delays the client:
+ * shadow runs start after the response was sent and run on their own threads.
+ */
+public final class ModelRouting {
+    private static final System.Logger LOG = System.getLogger(ModelRouting.class.getName());
+    /** Weight of each decision in the offload-ratio EMA. */
+    static final double OFFLOAD_ALPHA = 0.05;
+
+    private final Router router;
+    private final Embedder embedder;
+    private final RequestFeatures features;
+    private final TokenCounter tokens;
+    private final Judge judge;
+    private final JudgeBudget budget;
+    private final Executor shadows;
+    private final RecentLog<Served> recent = new RecentLog<>(10_000);
+    private final MetricsRegistry.Counter decisions;
+    private final MetricsRegistry.Counter shadowRuns;
+    private final AtomicLong offloadMilli = new AtomicLong();
+    private final String defaultModel;
+
+    /** A routed request, with what was needed to learn from its outcome. */
+    public record Plan(Router.Decision decision, Map<String, Router.Arm> arms, Map<String, Augmented> augmented) {
+    }
+
+    /** A served routed response, kept for user feedback. */
+    private record Served(String tenant, Router.Arm arm) {
+    }
+
+    /**
+     * @param shadows runs shadow generations and their judgments (off the request path)
+     */
+    public ModelRouting(Router router, Embedder embedder, TokenCounter tokens, Judge judge, JudgeBudget budget,
+            Executor shadows, String defaultModel, MetricsRegistry metrics) {
+        this.router = router;
+        this.embedder = embedder;
+        this.features = new RequestFeatures(embedder.dimension());
+        this.tokens = tokens;
+        this.judge = judge;
+        this.budget = budget;
+        this.shadows = shadows;
+        this.defaultModel = defaultModel;
+        this.decisions = metrics.counter("iccache_router_decisions_total", "Routing decisions by chosen model.",
+                "model");
+        this.shadowRuns = metrics.counter("iccache_router_shadow_total",
+                "Shadow runs by outcome (judged, no_verdict, failed).", "outcome");
+        metrics.gauge("iccache_router_offload_ratio",
+                "EMA (alpha 0.05) of the share of routed requests sent to a model other than the default.").labels()
+                .track(() -> offloadMilli.get() / 1e6);
+        metrics.gauge("iccache_router_load_bias",
+                "Load bias lambda0*tanh(gamma*(EMA-theta)) in force; persistently above 0 means: scale out.")
+                .labels().track(() -> router.loadBias().bias());
+        metrics.gauge("iccache_router_load_ema", "EMA of the large tier's utilisation.").labels()
+                .track(() -> router.loadBias().ema());
+        metrics.gauge("iccache_quality_guard_win_rate",
+                "Estimated share of offloaded answers judged at least as good as the large model's.").labels()
+                .track(() -> router.guard().estimate());
+        metrics.gauge("iccache_quality_guard_active", "1 while the quality guard handicaps small models.").labels()
+                .track(() -> router.guard().active() ? 1 : 0);
+    }
+
+    /** Chooses among {@code backends} for a request to the virtual model. */
+    Plan plan(ChatRequest request, Tenant tenant, Collection<BoundedBackend> backends,
+            Optional<InContextAugmenter> augmenter) {
+        double[] context = features.of(embedder.embed(EmbeddingText.of(request)), requestTokens(request),
+                userTurns(request));
+        double maxCost = backends.stream().mapToDouble(b -> b.config().cost()).max().orElse(1);
+        Map<String, Router.Arm> arms = new LinkedHashMap<>();
+        Map<String, Augmented> augmented = new LinkedHashMap<>();
+        List<Router.Arm> list = new ArrayList<>();
+        for (BoundedBackend b : backends) {
+            Augmented aug = augmenter.map(a -> a.augment(request, tenant, b.config()))
+                    .orElseGet(() -> new Augmented(request, Optional.empty(), false));
+            Selection s = aug.selection().orElse(null);
+            double[] x = s == null ? RequestFeatures.withExamples(context, 0, 0, 0, 0)
+                    : RequestFeatures.withExamples(context, s.chosen().size(), s.maxUtility(),
+                            s.chosen().stream().mapToDouble(Selection.Chosen::utility).average().orElse(0),
+                            s.chosen().stream().mapToDouble(Selection.Chosen::similarity).max().orElse(0));
+            Router.Arm arm = new Router.Arm(b.config().name(), b.config().role() == BackendRole.SMALL,
+                    b.config().cost() / maxCost, x);
+            arms.put(arm.model(), arm);
+            augmented.put(arm.model(), aug);
+            list.add(arm);
+        }
+        Router.Decision decision = router.decide(list, largeTierLoad(backends), budget.available());
+        decisions.labels(decision.chosen()).inc();
+        long offloaded = decision.chosen().equals(defaultModel) ? 0 : 1_000_000;
+        offloadMilli.updateAndGet(v -> Math.round(v + OFFLOAD_ALPHA * (offloaded - v)));
+        return new Plan(decision, arms, augmented);
+    }
+
+    /** In-flight plus queued over capacity, summed over the large backends. */
+    private static double largeTierLoad(Collection<BoundedBackend> backends) {
+        double used = 0;
+        double capacity = 0;
+        for (BoundedBackend b : backends) {
+            if (b.config().role() == BackendRole.LARGE) {
+                LoadSnapshot l = b.load();
+                used += l.inFlight() + l.queued();
+                capacity += l.capacity();
+            }
+        }
+        return capacity == 0 ? 0 : used / capacity;
+    }
+
+    /**
+     * After a routed response was sent: remembers it for feedback and, when the plan asked for a
+     * shadow run and the judge budget allows, starts it in the background.
+     */
+    void served(String responseId, Tenant tenant, Plan plan, ChatRequest original, String answer,
+            Map<String, BoundedBackend> backends, Optional<InContextAugmenter> augmenter) {
+        Router.Arm chosen = plan.arms().get(plan.decision().chosen());
+        recent.put(responseId, new Served(tenant.name(), chosen));
+        Optional<String> shadow = plan.decision().shadow();
+        if (shadow.isEmpty() || !budget.tryAcquire()) {
+            return;
+        }
+        Router.Arm other = plan.arms().get(shadow.get());
+        Augmented otherRequest = plan.augmented().get(other.model());
+        Augmented chosenRequest = plan.augmented().get(chosen.model());
+        try {
+            shadows.execute(() -> shadowRun(original, chosen, chosenRequest, answer, other, otherRequest,
+                    backends.get(other.model()), tenant, augmenter));
+        } catch (RejectedExecutionException e) {
+            shadowRuns.labels("failed").inc();
+        }
+    }
+
+    private void shadowRun(ChatRequest original, Router.Arm chosen, Augmented chosenRequest, String answer,
+            Router.Arm other, Augmented otherRequest, BoundedBackend backend, Tenant tenant,
+            Optional<InContextAugmenter> augmenter) {
+        try {
+            ChatResponse shadowAnswer = backend.complete(otherRequest.upstream());
+            OptionalDouble verdict = judge.compare(original, answer, shadowAnswer.content());
+            if (verdict.isEmpty()) {
+                shadowRuns.labels("no_verdict").inc();
+                return;
+            }
+            shadowRuns.labels("judged").inc();
+            double s = verdict.getAsDouble();
+            router.judged(chosen, other, s);
+            augmenter.ifPresent(a -> {
+                teach(a, chosen, chosenRequest, s >= -0.3, tenant);
+                teach(a, other, otherRequest, s <= 0.3, tenant);
+            });
+        } catch (RuntimeException e) {
+            shadowRuns.labels("failed").inc();
+            LOG.log(Level.DEBUG, "shadow run on " + other.model() + " failed: " + e.getMessage());
+        }
+    }
+
+    /** Feeds a judged answer that used examples to the utility model: {@code won} = at least as good. */
+    private static void teach(InContextAugmenter a, Router.Arm arm, Augmented request, boolean won, Tenant tenant) {
+        request.selection().filter(s -> !s.chosen().isEmpty())
+                .ifPresent(s -> a.judged(new InContextAugmenter.Used(arm.model(), tenant.name(), s), won));
+    }
+
+    /** User feedback on a routed response: the served arm learns the rating. False if unknown or another tenant's. */
+    boolean feedback(String responseId, Tenant tenant, boolean good) {
+        Optional<Served> served = recent.get(responseId).filter(s -> s.tenant().equals(tenant.name()));
+        served.ifPresent(s -> {
+            recent.take(responseId);
+            shadows.execute(() -> router.learn(s.arm(), good ? 1 : 0));
+        });
+        return served.isPresent();
+    }
+
+    public Router router() {
+        return router;
+    }
+
+    private int requestTokens(ChatRequest request) {
+        int n = 0;
+        for (var m : request.messages()) {
+            n += TokenCounter.PER_MESSAGE + tokens.count(ChatRequest.contentText(m.get("content")));
+        }
+        return n;
+    }
+
+    private static int userTurns(ChatRequest request) {
+        int n = 0;
+        for (var m : request.messages()) {
+            if ("user".equals(m.path("role").asText())) {
+                n++;
+            }
+        }
+        return Math.max(1, n);
+    }
+}

@@ -1,0 +1,153 @@
+package dev.iccache.route;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.random.RandomGenerator;
+
+/**
+ * Chooses the model for a request (IC-Cache §4.2): a contextual bandit over the arms (every
+ * configured model; a small model's arm carries the examples selected for it) estimates each arm's
+ * answer quality, Thompson-samples it, subtracts the load bias and, while the quality guard is
+ * active, a handicap for small arms; the highest score wins. An arm with fewer than
+ * {@code min-observations} outcomes is only run as a shadow, never served, except the default
+ * model, which is always eligible. When the arms' estimates are close (spread below
+ * {@code uncertainty}) or an arm still needs observations, the decision names a shadow arm to run
+ * in the background for the judge. Cost never enters the reward, only the load bias.
+ */
+public final class Router {
+    private final RouterSettings settings;
+    private final LinearThompsonBandit bandit;
+    private final LoadBias loadBias;
+    private final QualityGuard guard;
+    private final RandomGenerator random;
+    private final String defaultModel;
+
+    /** One candidate model for a request. */
+    public record Arm(String model, boolean small, double normalisedCost, double[] context) {
+    }
+
+    /**
+     * A routing decision.
+     *
+     * @param chosen  the model that answers
+     * @param scores  each arm's final score (sample − bias − guard handicap)
+     * @param spread  standard deviation of the arms' posterior means
+     * @param bias    the load bias in force (before multiplying by cost)
+     * @param shadow  a second arm to run in the background for the judge, if any
+     */
+    public record Decision(String chosen, Map<String, Double> scores, double spread, double bias,
+            Optional<String> shadow) {
+    }
+
+    public Router(RouterSettings settings, LinearThompsonBandit bandit, LoadBias loadBias, QualityGuard guard,
+            RandomGenerator random, String defaultModel) {
+        this.settings = settings;
+        this.bandit = bandit;
+        this.loadBias = loadBias;
+        this.guard = guard;
+        this.random = random;
+        this.defaultModel = defaultModel;
+    }
+
+    /**
+     * @param load       large-tier utilisation now (in-flight plus queued over capacity)
+     * @param mayShadow  whether a shadow run may be requested (judge budget left)
+     */
+    public Decision decide(List<Arm> arms, double load, boolean mayShadow) {
+        double bias = loadBias.update(load);
+        boolean guarded = guard.active();
+        Map<String, Double> scores = new LinkedHashMap<>();
+        double[] means = new double[arms.size()];
+        String best = defaultModel;
+        double bestScore = Double.NEGATIVE_INFINITY;
+        List<Arm> unready = new ArrayList<>();
+        for (int i = 0; i < arms.size(); i++) {
+            Arm a = arms.get(i);
+            means[i] = bandit.mean(a.model(), a.context());
+            boolean ready = a.model().equals(defaultModel) || bandit.updates(a.model()) >= settings.minObservations();
+            if (!ready) {
+                unready.add(a);
+                continue;
+            }
+            double score = means[i] + settings.exploration() * gaussian() * bandit.stddev(a.model(), a.context())
+                    - bias * a.normalisedCost() - (guarded && a.small() ? settings.guardMargin() : 0);
+            scores.put(a.model(), score);
+            if (score > bestScore) {
+                bestScore = score;
+                best = a.model();
+            }
+        }
+        double spread = stddev(means);
+        Optional<String> shadow = Optional.empty();
+        if (mayShadow && arms.size() > 1 && (spread < settings.uncertainty() || !unready.isEmpty())) {
+            String chosen = best;
+            shadow = arms.stream().filter(a -> !a.model().equals(chosen))
+                    .max((x, y) -> Double.compare(sampleFor(x), sampleFor(y))).map(Arm::model);
+        }
+        return new Decision(best, scores, spread, bias, shadow);
+    }
+
+    private double sampleFor(Arm a) {
+        synchronized (random) {
+            return bandit.sample(a.model(), a.context(), random);
+        }
+    }
+
+    private double gaussian() {
+        synchronized (random) {
+            return random.nextGaussian();
+        }
+    }
+
+    /** Learns an arm's observed quality in [0, 1] (user rating or judge). Off the request thread. */
+    public void learn(Arm arm, double reward) {
+        bandit.update(arm.model(), arm.context(), Math.max(0, Math.min(1, reward)));
+    }
+
+    /**
+     * Learns from a pairwise judgment of two arms' answers to the same request, on the judge's
+     * scale −3..+3 (positive: {@code a} better; |s| ≤ 0.3 a tie): each arm is rewarded with its
+     * preference probability (s + 3) / 6. A small arm against a large one also feeds the quality guard.
+     */
+    public void judged(Arm a, Arm b, double score) {
+        double s = Math.abs(score) <= 0.3 ? 0 : score;
+        double p = (s + 3) / 6;
+        learn(a, p);
+        learn(b, 1 - p);
+        if (a.small() != b.small()) {
+            boolean smallWon = a.small() ? s >= 0 : s <= 0;
+            guard.record(smallWon);
+        }
+    }
+
+    private static double stddev(double[] v) {
+        if (v.length == 0) {
+            return 0;
+        }
+        double mean = 0;
+        for (double x : v) {
+            mean += x;
+        }
+        mean /= v.length;
+        double var = 0;
+        for (double x : v) {
+            var += (x - mean) * (x - mean);
+        }
+        return Math.sqrt(var / v.length);
+    }
+
+    public LoadBias loadBias() {
+        return loadBias;
+    }
+
+    public QualityGuard guard() {
+        return guard;
+    }
+
+    public LinearThompsonBandit bandit() {
+        return bandit;
+    }
+}

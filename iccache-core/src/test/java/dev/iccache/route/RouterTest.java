@@ -1,0 +1,90 @@
+package dev.iccache.route;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+class RouterTest {
+    private static final double[] X = {1, 0.3};
+    private static final Router.Arm SMALL = new Router.Arm("small", true, 0.14, X);
+    private static final Router.Arm LARGE = new Router.Arm("large", false, 1.0, X);
+
+    private static RouterSettings settings(double exploration, int minObservations) {
+        return new RouterSettings(true, exploration, 0.999, minObservations, 0.1, 0.8, 0.2, 0.5, 4, null, 30, 0.4, 0.2);
+    }
+
+    private static Router router(RouterSettings s) {
+        return new Router(s, new LinearThompsonBandit(2, 1, s.exploration(), s.forgetting()), new LoadBias(s),
+                new QualityGuard(s.qualityFloor()), new SplittableRandom(5), "large");
+    }
+
+    private static void teach(Router r, Router.Arm arm, double reward, int n) {
+        for (int i = 0; i < n; i++) {
+            r.learn(arm, reward);
+        }
+    }
+
+    @Test
+    void anArmWithoutEnoughObservationsIsOnlyShadowed() {
+        Router r = router(settings(0.3, 20));
+        Router.Decision d = r.decide(List.of(SMALL, LARGE), 0, true);
+        assertThat(d.chosen()).isEqualTo("large");
+        assertThat(d.shadow()).hasValue("small");
+        assertThat(d.scores()).containsOnlyKeys("large");
+        assertThat(r.decide(List.of(SMALL, LARGE), 0, false).shadow()).isEmpty();
+    }
+
+    @Test
+    void offloadRisesUnderLoadAndFallsBackWhenLoadDrops() {
+        Router r = router(settings(0, 5));
+        teach(r, SMALL, 0.6, 200);
+        teach(r, LARGE, 0.7, 200);
+        assertThat(r.decide(List.of(SMALL, LARGE), 0.2, false).chosen()).isEqualTo("large");
+        int offloaded = 0;
+        for (int i = 0; i < 30; i++) {
+            if (r.decide(List.of(SMALL, LARGE), 1.2, false).chosen().equals("small")) {
+                offloaded++;
+            }
+        }
+        assertThat(offloaded).as("overloaded: decisions sent to the small model").isGreaterThan(20);
+        assertThat(r.loadBias().bias()).isPositive();
+        for (int i = 0; i < 30; i++) {
+            r.decide(List.of(SMALL, LARGE), 0.1, false);
+        }
+        assertThat(r.loadBias().bias()).isZero();
+        assertThat(r.decide(List.of(SMALL, LARGE), 0.1, false).chosen()).isEqualTo("large");
+    }
+
+    @Test
+    void theLoadBiasIsTheDocumentedTanh() {
+        RouterSettings s = settings(0, 0);
+        LoadBias bias = new LoadBias(s);
+        assertThat(bias.update(0.5)).isZero();
+        for (int i = 0; i < 200; i++) {
+            bias.update(1.0);
+        }
+        assertThat(bias.ema()).isCloseTo(1.0, within(1e-6));
+        assertThat(bias.bias()).isCloseTo(0.5 * Math.tanh(4 * 0.2), within(1e-6));
+    }
+
+    @Test
+    void judgmentsTeachBothArmsAndTheQualityGuardHandicapsSmallModels() {
+        Router r = router(settings(0, 5));
+        for (int i = 0; i < 100; i++) {
+            r.judged(LARGE, SMALL, 3);
+        }
+        assertThat(r.bandit().mean("large", X)).isCloseTo(1.0, within(0.05));
+        assertThat(r.bandit().mean("small", X)).isCloseTo(0.0, within(0.05));
+        assertThat(r.guard().active()).isTrue();
+        assertThat(r.guard().estimate()).isZero();
+        Router.Decision d = r.decide(List.of(SMALL, LARGE), 0, false);
+        assertThat(d.scores().get("small")).isCloseTo(r.bandit().mean("small", X) - 0.2, within(1e-9));
+        for (int i = 0; i < 200; i++) {
+            r.judged(SMALL, LARGE, 0.2);
+        }
+        assertThat(r.guard().active()).as("ties count as wins: the guard lifts").isFalse();
+    }
+}
