@@ -37,6 +37,8 @@ final class DemoCommand implements Callable<Integer> {
             description = "Simulated backends run this many times faster than calibrated (default ${DEFAULT-VALUE}).")
     double timeScale;
 
+    private static final int LARGE_CAPACITY = 16;
+
     private final HttpClient http = HttpClient.newHttpClient();
 
     @Override
@@ -49,10 +51,12 @@ final class DemoCommand implements Callable<Integer> {
                 GatewayServer gateway = GatewayServer.start(IccacheConfig.builder()
                         .server(new ServerConfig("127.0.0.1", 0, 4L << 20)).defaultModel("sim-large")
                         .dataDir(Files.createTempDirectory("iccache-demo")).bank(BankConfig.DEFAULT.withStore("memory"))
-                        .backends(List.of(BackendConfig.remote("sim-small", "http://127.0.0.1:" + small.port() + "/v1",
-                                BackendRole.SMALL),
-                                BackendConfig.remote("sim-large", "http://127.0.0.1:" + large.port() + "/v1",
-                                        BackendRole.LARGE))).build(),
+                        .backends(List.of(
+                                new BackendConfig("sim-small", "http://127.0.0.1:" + small.port() + "/v1", null, null,
+                                        BackendRole.SMALL, 1, 8192, 64, 0, 0, 0, 0, 2, null, 0),
+                                new BackendConfig("sim-large", "http://127.0.0.1:" + large.port() + "/v1", null, null,
+                                        BackendRole.LARGE, 7.17, 8192, LARGE_CAPACITY, 0, 0, 0, 0, 2, null, 0)))
+                        .build(),
                         name -> name.equals("ICCACHE_ADMIN_KEY") ? adminKey : System.getenv(name))) {
             String base = "http://127.0.0.1:" + gateway.port();
             System.out.printf("sim-small on :%d, sim-large on :%d, gateway on %s%n%n", small.port(), large.port(), base);
@@ -81,6 +85,13 @@ final class DemoCommand implements Callable<Integer> {
                     "x-iccache-debug", "1", "x-iccache-admin-key", adminKey);
             send(base, "unrelated question to sim-small", chat("sim-small", "Write a limerick about a cat.", false),
                     "x-iccache-debug", "1", "x-iccache-admin-key", adminKey);
+            System.out.println("\nRouting: requests for the virtual model 'iccache'. The small model serves only after "
+                    + "it has been shadow-run and judged (simulated judge) often enough; a burst beyond the large "
+                    + "model's " + LARGE_CAPACITY + " slots raises the load bias and offloads to the small model.");
+            phase(base, gateway, "quiet: 40 requests, 1 at a time", 40, 1);
+            phase(base, gateway, "burst: 192 requests, 64 at a time", 192, 64);
+            phase(base, gateway, "quiet again: 40 requests, 1 at a time", 40, 1);
+
             System.out.println("\n/metrics (requests):");
             String metrics = http.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(),
                     HttpResponse.BodyHandlers.ofString()).body();
@@ -107,6 +118,45 @@ final class DemoCommand implements Callable<Integer> {
         body.putArray("messages").addObject().put("role", "user").put("content", prompt);
         return body.toString();
     }
+
+    /** Sends {@code n} routed requests, {@code concurrency} at a time, and prints where they went. */
+    private void phase(String base, GatewayServer gateway, String label, int n, int concurrency) throws Exception {
+        java.util.Map<String, Integer> byModel = new java.util.concurrent.ConcurrentSkipListMap<>();
+        java.util.concurrent.Semaphore slots = new java.util.concurrent.Semaphore(concurrency);
+        try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int i = 0; i < n; i++) {
+                slots.acquire();
+                String body = chat("iccache", QUESTIONS[i % QUESTIONS.length], false);
+                pool.execute(() -> {
+                    try {
+                        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base
+                                + "/v1/chat/completions")).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                                HttpResponse.BodyHandlers.ofString());
+                        byModel.merge(r.headers().firstValue("x-iccache-model").orElse("error " + r.statusCode()), 1,
+                                Integer::sum);
+                    } catch (Exception e) {
+                        byModel.merge("error", 1, Integer::sum);
+                    } finally {
+                        slots.release();
+                    }
+                });
+            }
+        }
+        String metrics = gateway.metrics().scrape();
+        System.out.printf("  %-40s served by %s; offload ratio EMA %s, load bias %s, quality-guard win rate %s%n",
+                label, byModel, gauge(metrics, "iccache_router_offload_ratio"),
+                gauge(metrics, "iccache_router_load_bias"), gauge(metrics, "iccache_quality_guard_win_rate"));
+    }
+
+    private static String gauge(String metrics, String name) {
+        return metrics.lines().filter(l -> l.startsWith(name + " ")).findFirst()
+                .map(l -> String.format(java.util.Locale.ROOT, "%.2f", Double.parseDouble(l.substring(name.length() + 1))))
+                .orElse("-");
+    }
+
+    private static final String[] QUESTIONS = {"Explain photosynthesis briefly.", "What is a hash table?",
+        "Why is the sky blue?", "How do vaccines work?", "What causes inflation?", "Summarise the water cycle.",
+        "What is recursion?", "How do tides work?"};
 
     private static void waitForBank(GatewayServer gateway, long count) throws InterruptedException {
         for (int i = 0; i < 200 && gateway.bank().orElseThrow().store().stats().count() < count; i++) {

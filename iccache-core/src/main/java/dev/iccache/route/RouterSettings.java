@@ -25,7 +25,7 @@ import dev.iccache.config.ConfigException;
 public record RouterSettings(boolean enabled, double exploration, double forgetting, int minObservations,
         double uncertainty, double loadThreshold, double loadEmaAlpha, double biasStrength, double biasGamma,
         String judgeModel, int judgeBudgetPerMinute, double qualityFloor, double guardMargin) {
-    public static final RouterSettings DEFAULT = new RouterSettings(true, 0.3, 0.999, 20, 0.1, 0.8, 0.2, 0.5, 4, null,
+    public static final RouterSettings DEFAULT = new RouterSettings(true, 0.3, 0.999, 20, 0.1, 0.8, 0.2, 1.0, 4, null,
             30, 0.4, 0.2);
 
     public RouterSettings {

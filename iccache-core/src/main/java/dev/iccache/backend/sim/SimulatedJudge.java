@@ -10,8 +10,8 @@ import java.util.SplittableRandom;
  * How a simulated backend answers a judge prompt: simulated answers carry no meaning, so the
  * verdict follows the strength of the simulated profile that wrote each answer (large 1, small 0,
  * anything else 0.5), plus seeded noise: {@code N = clamp(round(1.5·(s_A − s_B) + z), −3, 3)},
- * z standard normal. A large answer is preferred over a small one about 75% of the time
- * (ties excluded). Labelled simulated in its text.
+ * z standard normal. After {@link dev.iccache.route.LlmJudge} averages both orders, a large answer
+ * beats a small one in about 19 of 20 comparisons. Labelled simulated in its text.
  */
 final class SimulatedJudge {
     private SimulatedJudge() {
