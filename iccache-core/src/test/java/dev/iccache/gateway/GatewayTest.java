@@ -17,7 +17,18 @@ import dev.iccache.tenant.Tenant;
 import dev.iccache.time.VirtualClock;
 import java.nio.charset.StandardCharsets;
 import java.time.InstantSource;
+import dev.iccache.embed.Embedder;
+import dev.iccache.route.JudgeBudget;
+import dev.iccache.route.LinearThompsonBandit;
+import dev.iccache.route.LoadBias;
+import dev.iccache.route.QualityGuard;
+import dev.iccache.route.RequestFeatures;
+import dev.iccache.route.Router;
+import dev.iccache.route.RouterSettings;
+import dev.iccache.select.TokenCounter;
 import java.util.List;
+import java.util.OptionalDouble;
+import java.util.SplittableRandom;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
@@ -59,6 +70,33 @@ class GatewayTest {
             assertThat(e.code()).hasValue("model_not_found");
             assertThat(e.getMessage()).contains("iccache", "sim-small", "sim-large");
         });
+    }
+
+    @Test
+    void aFailingRouterIsBypassedToTheDefaultModel() {
+        MetricsRegistry metrics = new MetricsRegistry();
+        RouterSettings settings = RouterSettings.DEFAULT;
+        Router router = new Router(settings, new LinearThompsonBandit(RequestFeatures.ARM_DIMENSION, 1, 0.3, 0.999),
+                new LoadBias(settings), new QualityGuard(0.4), new SplittableRandom(1), "sim-large");
+        Embedder broken = new Embedder() {
+            @Override
+            public int dimension() {
+                return 384;
+            }
+
+            @Override
+            public List<float[]> embedAll(List<String> texts) {
+                throw new IllegalStateException("injected failure");
+            }
+        };
+        ModelRouting routing = new ModelRouting(router, broken, TokenCounter.cl100k(), (q, a, b) -> OptionalDouble.empty(),
+                new JudgeBudget(30, System::nanoTime), Runnable::run, "sim-large", metrics);
+        Gateway routed = new Gateway(config, config.backends().stream().map(this::bounded).toList(), Optional.empty(),
+                Optional.of(routing), metrics);
+        Route r = routed.route(request("iccache"), Tenant.DEFAULT);
+        assertThat(r.reason()).isEqualTo("bypass");
+        assertThat(r.backend().config().name()).isEqualTo("sim-large");
+        assertThat(metrics.scrape()).contains("iccache_bypass_total{component=\"router\"} 1");
     }
 
     @Test
