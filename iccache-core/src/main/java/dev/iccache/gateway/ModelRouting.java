@@ -175,9 +175,10 @@ public final class ModelRouting {
             shadowRuns.labels("judged").inc();
             double s = verdict.getAsDouble();
             router.judged(chosen, other, s);
+            double p = (Math.abs(s) <= 0.3 ? 3 : s + 3) / 6;
             augmenter.ifPresent(a -> {
-                teach(a, chosen, chosenRequest, s >= -0.3, tenant);
-                teach(a, other, otherRequest, s <= 0.3, tenant);
+                teach(a, chosen, chosenRequest, p, tenant);
+                teach(a, other, otherRequest, 1 - p, tenant);
             });
         } catch (RuntimeException e) {
             shadowRuns.labels("failed").inc();
@@ -185,10 +186,10 @@ public final class ModelRouting {
         }
     }
 
-    /** Feeds a judged answer that used examples to the utility model: {@code won} = at least as good. */
-    private static void teach(InContextAugmenter a, Router.Arm arm, Augmented request, boolean won, Tenant tenant) {
+    /** Feeds a judged answer that used examples to the utility model, with its preference probability as quality. */
+    private static void teach(InContextAugmenter a, Router.Arm arm, Augmented request, double quality, Tenant tenant) {
         request.selection().filter(s -> !s.chosen().isEmpty())
-                .ifPresent(s -> a.judged(new InContextAugmenter.Used(arm.model(), tenant.name(), s), won));
+                .ifPresent(s -> a.judged(new InContextAugmenter.Used(arm.model(), tenant.name(), s), quality));
     }
 
     /** User feedback on a routed response: the served arm learns the rating. False if unknown or another tenant's. */

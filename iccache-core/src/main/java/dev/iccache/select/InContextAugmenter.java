@@ -21,6 +21,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.ToDoubleFunction;
 import java.util.random.RandomGenerator;
 
 /**
@@ -45,6 +46,7 @@ public final class InContextAugmenter implements AutoCloseable {
     private final RandomGenerator nonces;
     private final Path checkpoint;
     private final Ticker ticker;
+    private final ToDoubleFunction<String> normalisedCost;
     private final RecentLog<Used> recent = new RecentLog<>(LOG_CAPACITY);
     private final AtomicLong feedbackCount = new AtomicLong();
     private final MetricsRegistry.Counter outcomes;
@@ -68,10 +70,11 @@ public final class InContextAugmenter implements AutoCloseable {
      * @param nonces           makes the per-request delimiter nonces
      * @param checkpoint       where the utility model is saved
      * @param ticker           times selections
+     * @param normalisedCost   a model's cost over the highest backend cost
      */
     public InContextAugmenter(ExampleSelector selector, LearnedUtilityModel utility, ThresholdTuner tuner,
             StatsRecorder stats, ExecutorService selectionThreads, Executor learner, RandomGenerator nonces,
-            Path checkpoint, Ticker ticker, MetricsRegistry metrics) {
+            Path checkpoint, Ticker ticker, ToDoubleFunction<String> normalisedCost, MetricsRegistry metrics) {
         this.selector = selector;
         this.utility = utility;
         this.tuner = tuner;
@@ -81,6 +84,7 @@ public final class InContextAugmenter implements AutoCloseable {
         this.nonces = nonces;
         this.checkpoint = checkpoint;
         this.ticker = ticker;
+        this.normalisedCost = normalisedCost;
         this.outcomes = metrics.counter("iccache_selection_total",
                 "Example selections by outcome (examples, none, ineligible, bypass).", "outcome");
         this.duration = metrics.histogram("iccache_selection_duration_seconds", "Time to select examples.",
@@ -157,24 +161,28 @@ public final class InContextAugmenter implements AutoCloseable {
      */
     public boolean feedback(String responseId, boolean won) {
         Optional<Used> used = recent.take(responseId);
-        used.ifPresent(u -> judged(u, won));
+        used.ifPresent(u -> judged(u, won ? 1 : 0));
         return used.isPresent();
     }
 
     /**
      * Learns from a judgment of an answer built with {@code used} (a served response's, or a
-     * shadow run's): {@code won} when it was at least as good as the reference.
+     * shadow run's), {@code quality} in [0, 1]: at least 0.5 is a win (as good as the reference).
+     * Each example it used gets the win or loss, a successful offload on a win, and the replay
+     * gain sample (1 − quality) × the serving model's normalised cost (IC-Cache §4.3).
      */
-    public void judged(Used used, boolean won) {
+    public void judged(Used used, double quality) {
+        boolean won = quality >= 0.5;
         feedback.labels(won ? "win" : "loss").inc();
-        learner.execute(() -> learn(used, won));
+        learner.execute(() -> learn(used, quality, won));
     }
 
-    private void learn(Used used, boolean won) {
+    private void learn(Used used, double quality, boolean won) {
         Selection s = used.selection();
+        double gain = (1 - quality) * normalisedCost.applyAsDouble(used.targetModel());
         for (Selection.Chosen c : s.chosen()) {
             utility.learn(c.features(), used.targetModel(), won);
-            stats.record(new StatsDelta(c.exampleId(), 0, 0, Double.NaN, won ? 1 : 0, won ? 0 : 1));
+            stats.record(new StatsDelta(c.exampleId(), 0, won ? 1 : 0, gain, won ? 1 : 0, won ? 0 : 1));
         }
         tuner.record(s.threshold(), !s.chosen().isEmpty(), won);
         if (feedbackCount.incrementAndGet() % TUNE_EVERY == 0) {

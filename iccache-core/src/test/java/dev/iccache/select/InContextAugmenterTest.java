@@ -83,7 +83,7 @@ class InContextAugmenterTest {
                 name -> Double.NaN, InstantSource.fixed(NOW));
         return new InContextAugmenter(selector, model, new ThresholdTuner(0.5, 0, 0.5, new SplittableRandom(1)),
                 new StatsRecorder(store, InstantSource.fixed(NOW), scheduler, 3_600_000), threads, Runnable::run,
-                new SplittableRandom(2), dir.resolve("utility.json"), new VirtualClock(), metrics);
+                new SplittableRandom(2), dir.resolve("utility.json"), new VirtualClock(), name -> 0.5, metrics);
     }
 
     private static ChatRequest request() {
@@ -145,6 +145,8 @@ class InContextAugmenterTest {
         ExampleStats stats = store.get("e1").orElseThrow().stats();
         assertThat(stats.uses()).isEqualTo(1);
         assertThat(stats.wins()).isEqualTo(1);
+        assertThat(stats.decayedOffloads()).as("a win is a successful offload").isEqualTo(1);
+        assertThat(stats.replayGainEma()).as("(1 - quality 1) x cost 0.5").isZero();
         assertThat(LearnedUtilityModel.load(dir.resolve("utility.json")).labels("small")).isEqualTo(1);
     }
 }

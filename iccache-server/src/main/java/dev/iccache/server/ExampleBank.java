@@ -4,6 +4,7 @@ import dev.iccache.admission.ExampleAdmitter;
 import dev.iccache.bank.ExampleStore;
 import dev.iccache.bank.StatsRecorder;
 import dev.iccache.bank.InMemoryExampleStore;
+import dev.iccache.config.BackendConfig;
 import dev.iccache.config.IccacheConfig;
 import dev.iccache.embed.Embedder;
 import dev.iccache.embed.Embedders;
@@ -107,8 +108,10 @@ public final class ExampleBank implements AutoCloseable {
         ThresholdTuner tuner = new ThresholdTuner(settings.threshold(), settings.tuneSampleRate(),
                 settings.qualityFloor(), new SplittableRandom());
         StatsRecorder stats = new StatsRecorder(store, InstantSource.system(), scheduler, STATS_FLUSH_MS);
+        double maxCost = config.backends().stream().mapToDouble(BackendConfig::cost).max().orElse(1);
         InContextAugmenter augmenter = new InContextAugmenter(selector, model, tuner, stats, selectionThreads, learner,
-                new SplittableRandom(), checkpoint, Ticker.SYSTEM, metrics);
+                new SplittableRandom(), checkpoint, Ticker.SYSTEM, name -> costs.getOrDefault(name, maxCost) / maxCost,
+                metrics);
         scheduler.scheduleWithFixedDelay(() -> {
             try {
                 augmenter.checkpoint();
