@@ -120,12 +120,13 @@ public final class ExampleAdmitter implements AutoCloseable {
             return candidates.stream().map(c -> AdmissionOutcome.FAILED).toList();
         }
         Instant now = clock.instant();
-        Optional<Instant> expiry = config.ttlHours() > 0
-                ? Optional.of(now.plus(Duration.ofMillis((long) (config.ttlHours() * 3_600_000)))) : Optional.empty();
         List<AdmissionOutcome> outcomes = new ArrayList<>();
         List<Example> writes = new ArrayList<>();
         for (int i = 0; i < candidates.size(); i++) {
             Candidate c = candidates.get(i);
+            double ttl = c.tenant().ttlHours() > 0 ? c.tenant().ttlHours() : config.ttlHours();
+            Optional<Instant> expiry = ttl > 0 ? Optional.of(now.plus(Duration.ofMillis((long) (ttl * 3_600_000))))
+                    : Optional.empty();
             Example fresh = new Example(UUID.randomUUID().toString(), c.tenant().name(),
                     c.request().messages().toString(), texts.get(i), vectors.get(i), c.response(), c.model(),
                     c.quality(), c.promptTokens(), c.responseTokens(), now, expiry, ExampleStats.fresh(now));

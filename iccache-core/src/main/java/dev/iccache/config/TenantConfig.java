@@ -9,8 +9,10 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * @param name      tenant name
  * @param apiKeyEnv environment variable holding the tenant's API key
  * @param store     whether the tenant's traffic may be admitted to the example bank (opt-out: false)
+ * @param domain    tenants with the same domain share examples; default: the tenant's own name (no sharing)
+ * @param ttlHours  hours the tenant's examples stay selectable; 0 = {@code bank.ttl-hours}
  */
-public record TenantConfig(String name, String apiKeyEnv, boolean store) {
+public record TenantConfig(String name, String apiKeyEnv, boolean store, String domain, double ttlHours) {
     public TenantConfig {
         if (name == null || name.isBlank()) {
             throw new ConfigException("tenants[].name is required");
@@ -18,11 +20,21 @@ public record TenantConfig(String name, String apiKeyEnv, boolean store) {
         if (apiKeyEnv == null || apiKeyEnv.isBlank()) {
             throw new ConfigException("tenant '" + name + "': api-key-env is required");
         }
+        domain = domain == null || domain.isBlank() ? name : domain;
+        if (ttlHours < 0) {
+            throw new ConfigException("tenant '" + name + "': ttl-hours must not be negative, got " + ttlHours);
+        }
+    }
+
+    /** A tenant alone in its domain with the bank's TTL. */
+    public TenantConfig(String name, String apiKeyEnv, boolean store) {
+        this(name, apiKeyEnv, store, null, 0);
     }
 
     @JsonCreator
     static TenantConfig fromYaml(@JsonProperty("name") String name, @JsonProperty("api-key-env") String apiKeyEnv,
-            @JsonProperty("store") Boolean store) {
-        return new TenantConfig(name, apiKeyEnv, store == null || store);
+            @JsonProperty("store") Boolean store, @JsonProperty("domain") String domain,
+            @JsonProperty("ttl-hours") Double ttlHours) {
+        return new TenantConfig(name, apiKeyEnv, store == null || store, domain, ttlHours == null ? 0 : ttlHours);
     }
 }

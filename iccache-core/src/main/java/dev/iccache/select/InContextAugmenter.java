@@ -12,7 +12,6 @@ import java.lang.System.Logger.Level;
 import java.nio.file.Path;
 import java.util.HexFormat;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
@@ -107,7 +106,7 @@ public final class InContextAugmenter implements AutoCloseable {
         double tau = tuner.thresholdForRequest();
         Future<Selection> future;
         try {
-            future = selectionThreads.submit(() -> selector.select(request, Set.of(tenant.name()), target, tau));
+            future = selectionThreads.submit(() -> selector.select(request, tenant.scope(), target, tau));
         } catch (RejectedExecutionException e) {
             return bypass(request, e);
         }

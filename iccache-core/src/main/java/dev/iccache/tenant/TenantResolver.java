@@ -7,6 +7,8 @@ import dev.iccache.config.TenantConfig;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -15,19 +17,23 @@ import java.util.function.UnaryOperator;
 /**
  * Resolves the tenant of a request from its API key. With no tenants configured there is no
  * authentication and every request belongs to {@link Tenant#DEFAULT}; with tenants configured a
- * request without a known key is refused (401).
+ * request without a known key is refused (401). Tenants configured with the same {@code domain}
+ * share examples; no others ever do.
  */
 public final class TenantResolver {
     private final Map<String, Tenant> byKeyDigest = new HashMap<>();
 
     public TenantResolver(List<TenantConfig> tenants, UnaryOperator<String> env) {
+        Map<String, Set<String>> domains = new HashMap<>();
+        tenants.forEach(t -> domains.computeIfAbsent(t.domain(), d -> new HashSet<>()).add(t.name()));
         for (TenantConfig t : tenants) {
             String key = env.apply(t.apiKeyEnv());
             if (key == null || key.isBlank()) {
                 throw new ConfigException("tenant '" + t.name() + "': environment variable " + t.apiKeyEnv()
                         + " (api-key-env) is not set");
             }
-            if (byKeyDigest.put(digest(key), new Tenant(t.name(), t.store())) != null) {
+            Tenant tenant = new Tenant(t.name(), t.store(), domains.get(t.domain()), t.ttlHours());
+            if (byKeyDigest.put(digest(key), tenant) != null) {
                 throw new ConfigException("tenant '" + t.name() + "': its API key is also another tenant's key");
             }
         }

@@ -154,6 +154,13 @@ class ExampleAdmitterTest {
     }
 
     @Test
+    void aTenantTtlOverridesTheBankTtl() {
+        Tenant shortLived = new Tenant("s", true, java.util.Set.of("s"), 0.5);
+        admitter.admitAll(List.of(candidate(shortLived, "q", "a", "stop", Double.NaN, "")));
+        assertThat(all().get(0).expiresAt()).hasValue(NOW.plus(Duration.ofMinutes(30)));
+    }
+
+    @Test
     void offeredCandidatesAreAdmittedInTheBackgroundBeforeClose() {
         for (int i = 0; i < 20; i++) {
             admitter.offer(candidate(A, "question " + i, "answer", "stop", Double.NaN, ""));

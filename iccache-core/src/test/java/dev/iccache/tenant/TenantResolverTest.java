@@ -37,6 +37,16 @@ class TenantResolverTest {
     }
 
     @Test
+    void onlyTenantsConfiguredInOneDomainShareExamples() {
+        Map<String, String> keys = Map.of("A", "ka", "B", "kb", "C", "kc");
+        TenantResolver r = new TenantResolver(List.of(new TenantConfig("a", "A", true, "acme", 0),
+                new TenantConfig("b", "B", true, "acme", 24), new TenantConfig("c", "C", true)), keys::get);
+        assertThat(r.resolve(Optional.of("Bearer ka")).scope()).containsExactlyInAnyOrder("a", "b");
+        assertThat(r.resolve(Optional.of("Bearer kb")).ttlHours()).isEqualTo(24);
+        assertThat(r.resolve(Optional.of("Bearer kc")).scope()).containsExactly("c");
+    }
+
+    @Test
     void missingOrSharedKeysFailAtStartUp() {
         assertThatThrownBy(() -> new TenantResolver(List.of(new TenantConfig("a", "NOPE", true)), env::get))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("NOPE");
