@@ -29,6 +29,9 @@ public interface ExampleStore extends AutoCloseable {
     /** Deletes one example; false if it did not exist. Durable on return. */
     boolean delete(String id);
 
+    /** Deletes the examples with these ids (eviction); returns how many existed. Durable on return. */
+    long deleteAll(Collection<String> ids);
+
     /** Deletes every example of a tenant; returns how many. Durable on return. */
     long deleteTenant(String tenant);
 

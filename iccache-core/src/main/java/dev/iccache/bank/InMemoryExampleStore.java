@@ -44,6 +44,17 @@ public final class InMemoryExampleStore implements ExampleStore {
     }
 
     @Override
+    public long deleteAll(Collection<String> ids) {
+        long n = 0;
+        for (String id : ids) {
+            if (examples.remove(id) != null) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    @Override
     public long deleteTenant(String tenant) {
         Objects.requireNonNull(tenant, "tenant");
         return removeIf(e -> e.tenant().equals(tenant));

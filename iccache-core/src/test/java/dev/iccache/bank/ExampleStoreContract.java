@@ -232,6 +232,18 @@ public abstract class ExampleStoreContract {
     }
 
     @Test
+    void deleteAllRemovesExactlyTheGivenIds() {
+        Random random = new Random(77);
+        store.putAll(List.of(example("x1", "t", unitVector(random, DIM)), example("x2", "t", unitVector(random, DIM)),
+                example("x3", "t", unitVector(random, DIM))));
+        assertThat(store.deleteAll(List.of("x1", "x3", "absent"))).isEqualTo(2);
+        assertThat(store.get("x1")).isEmpty();
+        assertThat(store.get("x2")).isPresent();
+        assertThat(store.get("x3")).isEmpty();
+        assertThat(store.deleteAll(List.of())).isZero();
+    }
+
+    @Test
     void deleteTenantRemovesEveryExampleOfThatTenantOnly() {
         Random random = new Random(6);
         List<Example> doomed = IntStream.range(0, 30).mapToObj(i -> example("d" + i, "doomed", unitVector(random, DIM)))

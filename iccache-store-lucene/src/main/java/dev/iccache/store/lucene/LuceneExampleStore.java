@@ -1,5 +1,7 @@
 package dev.iccache.store.lucene;
 
+import org.apache.lucene.search.TermInSetQuery;
+
 import static dev.iccache.store.lucene.ExampleDocuments.PLAINTEXT_BYTES;
 import static dev.iccache.store.lucene.ExampleDocuments.TENANT;
 import static dev.iccache.store.lucene.ExampleDocuments.VECTOR;
@@ -189,6 +191,15 @@ public final class LuceneExampleStore implements ExampleStore {
     public boolean delete(String id) {
         Objects.requireNonNull(id, "id");
         return deleteMatching(new TermQuery(ExampleDocuments.idTerm(id)), "delete") > 0;
+    }
+
+    @Override
+    public long deleteAll(Collection<String> ids) {
+        if (ids.isEmpty()) {
+            return 0;
+        }
+        List<BytesRef> terms = ids.stream().map(BytesRef::new).toList();
+        return deleteMatching(new TermInSetQuery(ExampleDocuments.ID, terms), "delete examples");
     }
 
     @Override
