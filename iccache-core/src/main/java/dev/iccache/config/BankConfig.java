@@ -14,10 +14,12 @@ import java.util.Locale;
  * @param dedupThreshold  cosine at or above which a new example merges with an existing one of its tenant
  * @param ttlHours        hours an example stays selectable; 0 = no expiry
  * @param admissionQueue  admissions waiting at most; more are dropped (and counted) rather than slow requests
+ * @param maxExamples     examples kept at most; 0 = no limit (eviction, IC-Cache §4.3)
+ * @param maxBytes        plaintext bytes (requests + responses) kept at most; 0 = no limit
  */
 public record BankConfig(boolean enabled, String store, List<String> exampleSources, double dedupThreshold,
-        double ttlHours, int admissionQueue) {
-    public static final BankConfig DEFAULT = new BankConfig(true, "lucene", List.of(), 0.98, 0, 1000);
+        double ttlHours, int admissionQueue, long maxExamples, long maxBytes) {
+    public static final BankConfig DEFAULT = new BankConfig(true, "lucene", List.of(), 0.98, 0, 1000, 0, 0);
 
     public BankConfig {
         store = store == null ? "lucene" : store.toLowerCase(Locale.ROOT);
@@ -34,19 +36,25 @@ public record BankConfig(boolean enabled, String store, List<String> exampleSour
         if (admissionQueue < 1) {
             throw new ConfigException("bank.admission-queue must be positive, got " + admissionQueue);
         }
+        if (maxExamples < 0 || maxBytes < 0) {
+            throw new ConfigException("bank.max-examples and bank.max-bytes must not be negative (0 = no limit)");
+        }
     }
 
     @JsonCreator
     static BankConfig fromYaml(@JsonProperty("enabled") Boolean enabled, @JsonProperty("store") String store,
             @JsonProperty("example-sources") List<String> exampleSources,
             @JsonProperty("dedup-threshold") Double dedupThreshold, @JsonProperty("ttl-hours") Double ttlHours,
-            @JsonProperty("admission-queue") Integer admissionQueue) {
+            @JsonProperty("admission-queue") Integer admissionQueue, @JsonProperty("max-examples") Long maxExamples,
+            @JsonProperty("max-bytes") Long maxBytes) {
         return new BankConfig(enabled == null || enabled, store, exampleSources,
                 dedupThreshold == null ? DEFAULT.dedupThreshold : dedupThreshold,
-                ttlHours == null ? 0 : ttlHours, admissionQueue == null ? DEFAULT.admissionQueue : admissionQueue);
+                ttlHours == null ? 0 : ttlHours, admissionQueue == null ? DEFAULT.admissionQueue : admissionQueue,
+                maxExamples == null ? 0 : maxExamples, maxBytes == null ? 0 : maxBytes);
     }
 
     public BankConfig withStore(String newStore) {
-        return new BankConfig(enabled, newStore, exampleSources, dedupThreshold, ttlHours, admissionQueue);
+        return new BankConfig(enabled, newStore, exampleSources, dedupThreshold, ttlHours, admissionQueue, maxExamples,
+                maxBytes);
     }
 }

@@ -38,11 +38,17 @@ public final class MetricsRegistry {
         return register(new Gauge(name, help, labelNames));
     }
 
+    /** Registers a family, or returns the one already registered under the name if it is the same kind. */
+    @SuppressWarnings("unchecked")
     private <F extends Family<?>> F register(F family) {
-        if (families.putIfAbsent(family.name, family) != null) {
-            throw new IllegalArgumentException("metric already registered: " + family.name);
+        Family<?> existing = families.putIfAbsent(family.name, family);
+        if (existing == null) {
+            return family;
         }
-        return family;
+        if (existing.getClass() != family.getClass() || !Arrays.equals(existing.labelNames, family.labelNames)) {
+            throw new IllegalArgumentException("metric " + family.name + " is already registered as another kind");
+        }
+        return (F) existing;
     }
 
     /** Renders every family in Prometheus text format. */

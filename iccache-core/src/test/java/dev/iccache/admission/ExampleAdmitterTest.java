@@ -148,7 +148,7 @@ class ExampleAdmitterTest {
     void ttlSetsTheExpiry() {
         admitter.close();
         metrics = new MetricsRegistry();
-        admitter = admitter(new BankConfig(true, "memory", List.of(), 0.98, 2, 10));
+        admitter = admitter(new BankConfig(true, "memory", List.of(), 0.98, 2, 10, 0, 0));
         admitter.admitAll(List.of(candidate(A, "q", "a", "stop", Double.NaN, "")));
         assertThat(all().get(0).expiresAt()).hasValue(NOW.plus(Duration.ofHours(2)));
     }
@@ -173,7 +173,7 @@ class ExampleAdmitterTest {
     void aFullQueueDropsInsteadOfBlocking() {
         admitter.close();
         metrics = new MetricsRegistry();
-        admitter = new ExampleAdmitter(EMBEDDER, store, new BankConfig(true, "memory", List.of(), 0.98, 0, 1),
+        admitter = new ExampleAdmitter(EMBEDDER, store, new BankConfig(true, "memory", List.of(), 0.98, 0, 1, 0, 0),
                 InstantSource.fixed(NOW), metrics, r -> new Thread(() -> { }));
         admitter.offer(candidate(A, "q1", "a", "stop", Double.NaN, ""));
         admitter.offer(candidate(A, "q2", "a", "stop", Double.NaN, ""));

@@ -31,6 +31,8 @@ class MetricsRegistryTest {
         var c = r.counter("x_total", "Things.", "backend");
         assertThatThrownBy(() -> c.labels()).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> r.counter("x_total", "again")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> r.gauge("x_total", "again", "backend")).isInstanceOf(IllegalArgumentException.class);
+        assertThat(r.counter("x_total", "Things.", "backend")).as("same definition: the same family").isSameAs(c);
         assertThatThrownBy(() -> c.labels("a").inc(-1)).isInstanceOf(IllegalArgumentException.class);
     }
 }
