@@ -98,6 +98,7 @@ final class ImportCommand implements Callable<Integer> {
             flush(b, batch);
             progress.show(lineNo, counted.count(), summary());
             progress.done();
+            b.evict();
         }
         err.println("imported: " + summary());
         err.flush();

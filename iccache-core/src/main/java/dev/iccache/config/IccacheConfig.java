@@ -3,6 +3,7 @@ package dev.iccache.config;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.iccache.embed.EmbedderSettings;
+import dev.iccache.manage.ReplaySettings;
 import dev.iccache.route.RouterSettings;
 import dev.iccache.select.SelectionSettings;
 import java.nio.file.Path;
@@ -28,10 +29,11 @@ import java.util.Set;
  * @param embedder     how request texts become vectors
  * @param selection    example selection for small models
  * @param router       routing of requests for the virtual model
+ * @param replay       background replay of high-gain examples
  */
 public record IccacheConfig(ServerConfig server, String virtualModel, String defaultModel, Path dataDir,
         List<BackendConfig> backends, List<TenantConfig> tenants, BankConfig bank, String adminApiKeyEnv,
-        EmbedderSettings embedder, SelectionSettings selection, RouterSettings router) {
+        EmbedderSettings embedder, SelectionSettings selection, RouterSettings router, ReplaySettings replay) {
 
     public IccacheConfig {
         server = server == null ? ServerConfig.DEFAULT : server;
@@ -67,6 +69,7 @@ public record IccacheConfig(ServerConfig server, String virtualModel, String def
         embedder = embedder == null ? EmbedderSettings.DEFAULT : embedder;
         selection = selection == null ? SelectionSettings.DEFAULT : selection;
         router = router == null ? RouterSettings.DEFAULT : router;
+        replay = replay == null ? ReplaySettings.DEFAULT : replay;
         if (router.judgeModel() != null && !names.contains(router.judgeModel())) {
             throw new ConfigException("router.judge-model '" + router.judgeModel() + "' is not a configured backend "
                     + names);
@@ -86,14 +89,22 @@ public record IccacheConfig(ServerConfig server, String virtualModel, String def
             @JsonProperty("tenants") List<TenantConfig> tenants, @JsonProperty("bank") BankConfig bank,
             @JsonProperty("admin-api-key-env") String adminApiKeyEnv,
             @JsonProperty("embedder") EmbedderSettings embedder,
-            @JsonProperty("selection") SelectionSettings selection, @JsonProperty("router") RouterSettings router) {
+            @JsonProperty("selection") SelectionSettings selection, @JsonProperty("router") RouterSettings router,
+            @JsonProperty("replay") ReplaySettings replay) {
         return new IccacheConfig(server, virtualModel, defaultModel, dataDir == null ? null : Path.of(dataDir),
-                backends, tenants, bank, adminApiKeyEnv, embedder, selection, router);
+                backends, tenants, bank, adminApiKeyEnv, embedder, selection, router, replay);
     }
 
     /** A configuration built in code; unset parts take the documented defaults. */
     public static Builder builder() {
         return new Builder();
+    }
+
+    /** The backend replay regenerates with: the default model if it is large, else the first large backend. */
+    public BackendConfig replayModel() {
+        BackendConfig d = backend(defaultModel).orElseThrow();
+        return d.role() == BackendRole.LARGE ? d
+                : backends.stream().filter(b -> b.role() == BackendRole.LARGE).findFirst().orElse(d);
     }
 
     /** Whether a backend's answers may become examples. */
@@ -117,7 +128,7 @@ public record IccacheConfig(ServerConfig server, String virtualModel, String def
     public Builder toBuilder() {
         return new Builder().server(server).virtualModel(virtualModel).defaultModel(defaultModel).dataDir(dataDir)
                 .backends(backends).tenants(tenants).bank(bank).adminApiKeyEnv(adminApiKeyEnv).embedder(embedder)
-                .selection(selection).router(router);
+                .selection(selection).router(router).replay(replay);
     }
 
     /** Builds an {@link IccacheConfig}; {@link #build()} validates. */
@@ -133,6 +144,7 @@ public record IccacheConfig(ServerConfig server, String virtualModel, String def
         private EmbedderSettings embedder;
         private SelectionSettings selection;
         private RouterSettings router;
+        private ReplaySettings replay;
 
         private Builder() {
         }
@@ -192,9 +204,14 @@ public record IccacheConfig(ServerConfig server, String virtualModel, String def
             return this;
         }
 
+        public Builder replay(ReplaySettings value) {
+            replay = value;
+            return this;
+        }
+
         public IccacheConfig build() {
             return new IccacheConfig(server, virtualModel, defaultModel, dataDir, backends, tenants, bank,
-                    adminApiKeyEnv, embedder, selection, router);
+                    adminApiKeyEnv, embedder, selection, router, replay);
         }
     }
 }

@@ -126,7 +126,7 @@ public final class ModelRouting {
     }
 
     /** In-flight plus queued over capacity, summed over the large backends. */
-    private static double largeTierLoad(Collection<BoundedBackend> backends) {
+    public static double largeTierLoad(Collection<BoundedBackend> backends) {
         double used = 0;
         double capacity = 0;
         for (BoundedBackend b : backends) {

@@ -8,6 +8,7 @@ import dev.iccache.config.BackendConfig;
 import dev.iccache.config.IccacheConfig;
 import dev.iccache.embed.Embedder;
 import dev.iccache.embed.Embedders;
+import dev.iccache.manage.ExampleEvictor;
 import dev.iccache.metrics.MetricsRegistry;
 import dev.iccache.select.ExampleSelector;
 import dev.iccache.select.InContextAugmenter;
@@ -43,16 +44,18 @@ public final class ExampleBank implements AutoCloseable {
     private final Embedder embedder;
     private final ExampleStore store;
     private final ExampleAdmitter admitter;
+    private final ExampleEvictor evictor;
     private final ScheduledExecutorService scheduler;
     private final ExecutorService selectionThreads = Executors.newVirtualThreadPerTaskExecutor();
     private final ExecutorService learner = Executors.newSingleThreadExecutor(daemon("iccache-learner"));
     private final ExecutorService background = Executors.newVirtualThreadPerTaskExecutor();
 
-    private ExampleBank(Embedder embedder, ExampleStore store, ExampleAdmitter admitter,
+    private ExampleBank(Embedder embedder, ExampleStore store, ExampleAdmitter admitter, ExampleEvictor evictor,
             ScheduledExecutorService scheduler) {
         this.embedder = embedder;
         this.store = store;
         this.admitter = admitter;
+        this.evictor = evictor;
         this.scheduler = scheduler;
     }
 
@@ -82,7 +85,12 @@ public final class ExampleBank implements AutoCloseable {
             scheduler.scheduleWithFixedDelay(() -> purge(store), PURGE_EVERY_MINUTES, PURGE_EVERY_MINUTES,
                     TimeUnit.MINUTES);
         }
-        return new ExampleBank(embedder, store, admitter, scheduler);
+        ExampleEvictor evictor = new ExampleEvictor(store, config.bank().maxExamples(), config.bank().maxBytes(),
+                InstantSource.system(), metrics);
+        if (evictor.enabled()) {
+            scheduler.scheduleWithFixedDelay(() -> evict(evictor), 1, 1, TimeUnit.MINUTES);
+        }
+        return new ExampleBank(embedder, store, admitter, evictor, scheduler);
     }
 
     private static ThreadFactory daemon(String name) {
@@ -120,6 +128,31 @@ public final class ExampleBank implements AutoCloseable {
             }
         }, 1, 1, TimeUnit.MINUTES);
         return augmenter;
+    }
+
+    /** Evicts down to the budget now, when one is set; logs what it did. */
+    public void evict() {
+        if (evictor.enabled()) {
+            evict(evictor);
+        }
+    }
+
+    private static void evict(ExampleEvictor evictor) {
+        try {
+            ExampleEvictor.Report r = evictor.run();
+            if (r.evicted() > 0) {
+                LOG.log(Level.INFO, "evicted {0} examples ({1} bytes) to stay under the bank budget", r.evicted(),
+                        r.bytesFreed());
+            }
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "eviction failed; will retry", e);
+        }
+    }
+
+    /** Runs a task on the bank's background scheduler every {@code minutes}. */
+    public void every(double minutes, Runnable task) {
+        long ms = (long) (minutes * 60_000);
+        scheduler.scheduleWithFixedDelay(task, ms, ms, TimeUnit.MILLISECONDS);
     }
 
     private static void purge(ExampleStore store) {

@@ -12,6 +12,9 @@ import dev.iccache.config.IccacheConfig;
 import dev.iccache.gateway.Gateway;
 import dev.iccache.metrics.MetricsRegistry;
 import dev.iccache.gateway.ModelRouting;
+import dev.iccache.manage.ExampleReplayer;
+import dev.iccache.manage.ReplaySettings;
+import dev.iccache.route.Judge;
 import dev.iccache.route.JudgeBudget;
 import dev.iccache.route.LinearThompsonBandit;
 import dev.iccache.route.LlmJudge;
@@ -112,8 +115,12 @@ public final class GatewayServer implements AutoCloseable {
         // Load the embedding model now, so that the first requests do not spend their selection time limit on it.
         bank.ifPresent(GatewayServer::warmUp);
         List<BoundedBackend> backends = Backends.create(config, new BackendMetrics(registry), env, watchdog, 42);
+        String judgeName = config.router().judgeModel() == null ? config.defaultModel() : config.router().judgeModel();
+        Judge judge = new LlmJudge(byName(backends, judgeName));
         Optional<ModelRouting> routing = bank.filter(b -> config.router().enabled() && backends.size() > 1)
-                .map(b -> routing(config, b, backends, registry, watchdog));
+                .map(b -> routing(config, b, backends, judge, registry, watchdog));
+        bank.filter(b -> config.replay().enabled()).ifPresent(b -> scheduleReplay(config, b, backends, judge,
+                registry));
         Gateway gateway = new Gateway(config, backends,
                 bank.filter(b -> config.selection().enabled()).map(b -> b.augmenter(config, registry)), routing,
                 registry);
@@ -125,8 +132,34 @@ public final class GatewayServer implements AutoCloseable {
     }
 
     /** The router over every backend, its bandit restored from {@code data-dir/router.json} and saved there every minute. */
+    private static BoundedBackend byName(List<BoundedBackend> backends, String name) {
+        return backends.stream().filter(b -> b.config().name().equals(name)).findFirst().orElseThrow();
+    }
+
+    /** Background replay of high-gain examples with the large model while the large tier is quiet. */
+    private static void scheduleReplay(IccacheConfig config, ExampleBank bank, List<BoundedBackend> backends,
+            Judge judge, MetricsRegistry registry) {
+        ReplaySettings settings = config.replay();
+        BoundedBackend large = byName(backends, config.replayModel().name());
+        double maxCost = backends.stream().mapToDouble(b -> b.config().cost()).max().orElse(1);
+        ExampleReplayer replayer = new ExampleReplayer(bank.store(), large, judge, settings.bestOf(),
+                large.config().cost() / maxCost, settings.loadThreshold(), () -> ModelRouting.largeTierLoad(backends),
+                registry);
+        bank.every(settings.intervalMinutes(), () -> {
+            try {
+                ExampleReplayer.Report r = replayer.run(settings.batch());
+                if (!r.lines().isEmpty()) {
+                    LOG.log(Level.INFO, "replayed {0} examples, improved {1} ({2})", r.lines().size(),
+                            r.improvedCount(), r.stoppedBecause());
+                }
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "replay round failed; will retry: " + e.getMessage());
+            }
+        });
+    }
+
     private static ModelRouting routing(IccacheConfig config, ExampleBank bank, List<BoundedBackend> backends,
-            MetricsRegistry registry, ScheduledExecutorService scheduler) {
+            Judge judge, MetricsRegistry registry, ScheduledExecutorService scheduler) {
         RouterSettings settings = config.router();
         LinearThompsonBandit bandit = new LinearThompsonBandit(RequestFeatures.ARM_DIMENSION, 1,
                 settings.exploration(), settings.forgetting());
@@ -141,13 +174,10 @@ public final class GatewayServer implements AutoCloseable {
                         + " (move it away to start afresh)", e);
             }
         }
-        String judgeName = settings.judgeModel() == null ? config.defaultModel() : settings.judgeModel();
-        BoundedBackend judgeBackend = backends.stream().filter(b -> b.config().name().equals(judgeName)).findFirst()
-                .orElseThrow();
         Router router = new Router(settings, bandit, new LoadBias(settings), new QualityGuard(settings.qualityFloor()),
                 new SplittableRandom(), config.defaultModel());
         ModelRouting routing = new ModelRouting(router, bank.embedder(), TokenCounter.cl100k(),
-                new LlmJudge(judgeBackend), new JudgeBudget(settings.judgeBudgetPerMinute(), Ticker.SYSTEM),
+                judge, new JudgeBudget(settings.judgeBudgetPerMinute(), Ticker.SYSTEM),
                 bank.background(), config.defaultModel(), registry);
         scheduler.scheduleWithFixedDelay(() -> saveRouter(bandit, checkpoint), 1, 1, TimeUnit.MINUTES);
         return routing;

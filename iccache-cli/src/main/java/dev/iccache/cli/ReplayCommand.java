@@ -1,0 +1,75 @@
+package dev.iccache.cli;
+
+import dev.iccache.backend.BackendMetrics;
+import dev.iccache.backend.BoundedBackend;
+import dev.iccache.config.IccacheConfig;
+import dev.iccache.manage.ExampleReplayer;
+import dev.iccache.metrics.MetricsRegistry;
+import dev.iccache.route.LlmJudge;
+import dev.iccache.server.Backends;
+import dev.iccache.server.ExampleBank;
+import dev.iccache.store.lucene.LuceneExampleStore;
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code iccache replay --budget N}: replays the examples with the highest replay gain now, with
+ * the configured large model and judge, and reports what it replayed and improved.
+ */
+@Command(name = "replay", mixinStandardHelpOptions = true,
+        description = "Regenerate high-gain examples with the large model (best-of-n, judged) and keep improvements.")
+final class ReplayCommand implements Callable<Integer> {
+    @Mixin
+    BankOptions bank;
+
+    @Option(names = "--budget", required = true, description = "Examples to replay at most.")
+    int budget;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        IccacheConfig config = bank.load();
+        PrintWriter out = spec.commandLine().getOut();
+        MetricsRegistry metrics = new MetricsRegistry();
+        ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor();
+        List<BoundedBackend> backends = Backends.create(config, new BackendMetrics(metrics), System::getenv, watchdog,
+                42);
+        try (LuceneExampleStore store = LuceneExampleStore.open(ExampleBank.bankDirectory(config))) {
+            BoundedBackend large = pick(backends, config.replayModel().name());
+            String judgeName = config.router().judgeModel() == null ? config.defaultModel() : config.router().judgeModel();
+            double maxCost = backends.stream().mapToDouble(b -> b.config().cost()).max().orElse(1);
+            ExampleReplayer replayer = new ExampleReplayer(store, large, new LlmJudge(pick(backends, judgeName)),
+                    config.replay().bestOf(), large.config().cost() / maxCost, Double.POSITIVE_INFINITY, () -> 0,
+                    metrics);
+            ExampleReplayer.Report report = replayer.run(budget);
+            out.printf("%-38s %8s %8s %s%n", "example", "gain", "judge", "result");
+            for (ExampleReplayer.Line l : report.lines()) {
+                out.printf(Locale.ROOT, "%-38s %8.3f %8.2f %s%n", l.exampleId(), l.gain(), l.judgeScore(),
+                        l.improved() ? "improved (response replaced)" : "kept");
+            }
+            out.printf("replayed %d, improved %d, %d generations with %s (best-of-%d); stopped: %s%n",
+                    report.lines().size(), report.improvedCount(), report.generations(), large.config().name(),
+                    config.replay().bestOf(), report.stoppedBecause());
+            out.flush();
+        } finally {
+            backends.forEach(BoundedBackend::close);
+            watchdog.shutdownNow();
+        }
+        return 0;
+    }
+
+    private static BoundedBackend pick(List<BoundedBackend> backends, String name) {
+        return backends.stream().filter(b -> b.config().name().equals(name)).findFirst().orElseThrow();
+    }
+}
