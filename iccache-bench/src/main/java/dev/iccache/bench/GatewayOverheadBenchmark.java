@@ -66,9 +66,12 @@ import java.util.stream.Stream;
  *       [--modes non-streaming,streaming] [--block 250] [--max-seconds 60] [--max-tokens 16]
  *       [--json overhead.json]
  * </pre>
- * or, after {@code ./mvnw -q -DskipTests package -pl iccache-bench -am}:
+ * or, after {@code ./mvnw -q -DskipTests package -pl iccache-bench -am} (the jar's manifest puts
+ * {@code target/libs/*} on the class path; the two module flags are the ones the {@code iccache}
+ * launcher uses):
  * <pre>
- *   java -cp iccache-bench/target/iccache-bench-0.1.0-SNAPSHOT.jar dev.iccache.bench.GatewayOverheadBenchmark
+ *   java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
+ *       -cp iccache-bench/target/iccache-bench-0.1.0-SNAPSHOT.jar dev.iccache.bench.GatewayOverheadBenchmark
  * </pre>
  * Results and caveats: docs/benchmarks.md.
  */

@@ -23,7 +23,6 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
 import java.time.InstantSource;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.concurrent.ThreadLocalRandom;
@@ -36,6 +35,7 @@ import java.util.function.Consumer;
 final class ChatCompletionsHandler implements Handler {
     private static final HeaderName NO_STORE = HeaderNames.create("x-iccache-no-store");
     private static final HeaderName DEBUG = HeaderNames.create("x-iccache-debug");
+    private static final HeaderName OVERHEAD = HeaderNames.create("x-iccache-overhead-ms");
     private static final HeaderName ADMIN_KEY = HeaderNames.create("x-iccache-admin-key");
     private static final HeaderName DEBUG_SELECTION = HeaderNames.create("x-iccache-debug-selection");
     private static final System.Logger LOG = System.getLogger(ChatCompletionsHandler.class.getName());
@@ -207,8 +207,9 @@ final class ChatCompletionsHandler implements Handler {
         res.header(HeaderNames.create("x-iccache-model"), route.backend().config().name());
         res.header(HeaderNames.create("x-iccache-examples"), Integer.toString(route.examples()));
         res.header(HeaderNames.create("x-iccache-route"), route.reason());
-        res.header(HeaderNames.create("x-iccache-overhead-ms"),
-                String.format(Locale.ROOT, "%.3f", Math.max(0, overheadNanos) / 1e6));
+        long micros = Math.max(0, overheadNanos) / 1000;
+        res.header(OVERHEAD, micros / 1000 + "." + (char) ('0' + micros / 100 % 10) + (char) ('0' + micros / 10 % 10)
+                + (char) ('0' + micros % 10));
     }
 
     private void done(Route route, String stream, int status, long t0, long overheadNanos) {

@@ -78,6 +78,8 @@ public final class GatewayServer implements AutoCloseable {
         this.server = WebServer.builder()
                 .host(config.server().host())
                 .port(config.server().port())
+                // SSE writes are small; without TCP_NODELAY each one can wait ~40 ms on a delayed ACK.
+                .connectionOptions(o -> o.tcpNoDelay(true))
                 .routing(r -> {
                     r.post("/v1/chat/completions", chat);
                     r.post("/v1/feedback", feedback);

@@ -32,6 +32,8 @@ public final class SimBackendServer implements AutoCloseable {
         this.server = WebServer.builder()
                 .host(host)
                 .port(port)
+                // SSE writes are small; without TCP_NODELAY each one can wait ~40 ms on a delayed ACK.
+                .connectionOptions(o -> o.tcpNoDelay(true))
                 .routing(r -> {
                     r.post("/v1/chat/completions", this::chat);
                     r.get("/v1/models", (req, res) -> OpenAiHttp.sendJson(res, 200, models()));
