@@ -9,7 +9,6 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -43,22 +42,11 @@ class ClientDisconnectTest {
                 assertThat(cluster.small.backend().running()).isEqualTo(1);
             }
             BoundedBackend gatewaySide = cluster.gateway.gateway().backends().iterator().next();
-            assertThat(eventually(() -> cluster.small.backend().running() == 0)).as("upstream generation freed").isTrue();
-            assertThat(eventually(() -> gatewaySide.load().inFlight() == 0)).as("gateway slot freed").isTrue();
+            assertThat(Eventually.holds(() -> cluster.small.backend().running() == 0)).as("upstream generation freed").isTrue();
+            assertThat(Eventually.holds(() -> gatewaySide.load().inFlight() == 0)).as("gateway slot freed").isTrue();
             assertThat(cluster.gateway.metrics().scrape()).contains(
                     "iccache_backend_requests_total{backend=\"sim-small\",outcome=\"cancelled\"} 1",
                     "stream=\"true\",status=\"499\"} 1");
         }
-    }
-
-    /** Polls a condition for up to 15 s; the bound only stops a broken build from hanging. */
-    private static boolean eventually(BooleanSupplier condition) throws InterruptedException {
-        for (int i = 0; i < 300; i++) {
-            if (condition.getAsBoolean()) {
-                return true;
-            }
-            Thread.sleep(50);
-        }
-        return condition.getAsBoolean();
     }
 }

@@ -52,7 +52,7 @@ class ExampleBankIntegrationTest {
                 false)).statusCode()).isEqualTo(200);
         assertThat(cluster.post("/v1/chat/completions", chat("sim-large", "How do vaccines train the immune system?",
                 true)).statusCode()).isEqualTo(200);
-        assertThat(eventually(() -> count() == 2)).isTrue();
+        assertThat(Eventually.holds(() -> count() == 2)).isTrue();
 
         JsonNode hits = search("what year was the final moon landing", null);
         assertThat(hits.get(0).path("request").toString()).contains("last walk on the moon");
@@ -78,7 +78,7 @@ class ExampleBankIntegrationTest {
         cluster.post("/v1/chat/completions", chat("sim-small", "a question for the small model", false));
         cluster.post("/v1/chat/completions", chat("iccache", "a private question", false), "x-iccache-no-store", "true");
         cluster.post("/v1/chat/completions", chat("iccache", "an ordinary question", false));
-        assertThat(eventually(() -> count() == 1)).isTrue();
+        assertThat(Eventually.holds(() -> count() == 1)).isTrue();
         assertThat(search("private question", null)).allSatisfy(
                 h -> assertThat(h.path("request").toString()).doesNotContain("private", "small model"));
     }
@@ -93,7 +93,7 @@ class ExampleBankIntegrationTest {
                 "Bearer sk-a");
         cluster.post("/v1/chat/completions", chat("iccache", "tenant b asks about tides", false), "Authorization",
                 "Bearer sk-b");
-        assertThat(eventually(() -> count() == 2)).isTrue();
+        assertThat(Eventually.holds(() -> count() == 2)).isTrue();
         assertThat(search("tides", "a")).singleElement()
                 .satisfies(h -> assertThat(h.path("tenant").asText()).isEqualTo("a"));
         HttpResponse<String> deleted = cluster.send("DELETE", "/admin/tenants/b/examples", ADMIN);
@@ -121,19 +121,5 @@ class ExampleBankIntegrationTest {
         assertThat(r.body()).contains("ICCACHE_ADMIN_KEY");
     }
 
-    /** Polls for up to 20 s; the bound only stops a broken build from hanging. */
-    private static boolean eventually(CheckedCondition condition) throws Exception {
-        for (int i = 0; i < 400; i++) {
-            if (condition.test()) {
-                return true;
-            }
-            Thread.sleep(50);
-        }
-        return condition.test();
-    }
 
-    @FunctionalInterface
-    private interface CheckedCondition {
-        boolean test() throws Exception;
-    }
 }

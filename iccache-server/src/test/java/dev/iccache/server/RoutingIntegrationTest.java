@@ -47,7 +47,7 @@ class RoutingIntegrationTest {
             for (int i = 0; i < 5; i++) {
                 cluster.post("/v1/chat/completions", HELLO);
             }
-            assertThat(eventually(() -> cluster.gateway.metrics().scrape()
+            assertThat(Eventually.holds(() -> cluster.gateway.metrics().scrape()
                     .contains("iccache_router_shadow_total{outcome=\"judged\"}"))).isTrue();
             String metrics = cluster.gateway.metrics().scrape();
             assertThat(metrics).contains("iccache_router_decisions_total{model=\"sim-large\"} 6",
@@ -76,7 +76,7 @@ class RoutingIntegrationTest {
                 HttpResponse<String> r = post(gateway.port(), "/v1/chat/completions", HELLO);
                 assertThat(r.statusCode()).isEqualTo(200);
                 assertThat(r.headers().firstValue("x-iccache-model")).hasValue("large");
-                assertThat(eventually(() -> slowSmall.bodies.size() == 1)).as("the shadow run started").isTrue();
+                assertThat(Eventually.holds(() -> slowSmall.bodies.size() == 1)).as("the shadow run started").isTrue();
                 assertThat(release.getCount()).as("the client had its answer while the shadow was still running")
                         .isEqualTo(1);
             } finally {
@@ -86,18 +86,5 @@ class RoutingIntegrationTest {
         }
     }
 
-    private static boolean eventually(CheckedCondition condition) throws Exception {
-        for (int i = 0; i < 400; i++) {
-            if (condition.test()) {
-                return true;
-            }
-            Thread.sleep(50);
-        }
-        return condition.test();
-    }
 
-    @FunctionalInterface
-    private interface CheckedCondition {
-        boolean test() throws Exception;
-    }
 }
