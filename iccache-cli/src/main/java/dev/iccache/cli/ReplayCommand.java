@@ -6,6 +6,7 @@ import dev.iccache.config.IccacheConfig;
 import dev.iccache.manage.ExampleReplayer;
 import dev.iccache.metrics.MetricsRegistry;
 import dev.iccache.route.LlmJudge;
+import dev.iccache.scrub.Scrubber;
 import dev.iccache.server.Backends;
 import dev.iccache.server.ExampleBank;
 import dev.iccache.store.lucene.LuceneExampleStore;
@@ -50,7 +51,7 @@ final class ReplayCommand implements Callable<Integer> {
             String judgeName = config.router().judgeModel() == null ? config.defaultModel() : config.router().judgeModel();
             double maxCost = backends.stream().mapToDouble(b -> b.config().cost()).max().orElse(1);
             ExampleReplayer replayer = new ExampleReplayer(store, large, new LlmJudge(pick(backends, judgeName)),
-                    config.replay().bestOf(), large.config().cost() / maxCost, Double.POSITIVE_INFINITY, () -> 0,
+                    Scrubber.from(config.scrub()), config.replay().bestOf(), large.config().cost() / maxCost, Double.POSITIVE_INFINITY, () -> 0,
                     metrics);
             ExampleReplayer.Report report = replayer.run(budget);
             out.printf("%-38s %8s %8s %s%n", "example", "gain", "judge", "result");

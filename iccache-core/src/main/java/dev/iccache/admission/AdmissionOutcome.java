@@ -18,6 +18,8 @@ public enum AdmissionOutcome {
     TRUNCATED,
     /** The request used tools; tool traffic is never cached. */
     TOOLS,
+    /** Personal data or a secret was found and the scrub policy is drop. */
+    PII,
     /** The admission queue was full; the candidate was dropped. */
     DROPPED,
     /** Embedding or storing failed (logged). */

@@ -1,5 +1,8 @@
 package dev.iccache.admission;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.iccache.api.ChatRequest;
 import dev.iccache.bank.Example;
 import dev.iccache.bank.ExampleStats;
 import dev.iccache.bank.ExampleStore;
@@ -8,6 +11,9 @@ import dev.iccache.config.BankConfig;
 import dev.iccache.embed.Embedder;
 import dev.iccache.embed.EmbeddingText;
 import dev.iccache.metrics.MetricsRegistry;
+import dev.iccache.scrub.ScrubPolicy;
+import dev.iccache.scrub.ScrubResult;
+import dev.iccache.scrub.Scrubber;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.time.Instant;
@@ -27,7 +33,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Admits finished request/response pairs to the example bank, off the request thread: checks
- * eligibility, embeds in batches, merges near-duplicates within the tenant (cosine at or above
+ * eligibility, scrubs personal data and secrets (docs/pii-scrubbing.md), embeds in batches, merges near-duplicates within the tenant (cosine at or above
  * {@code bank.dedup-threshold}, keeping the better response) and stores durably. See
  * docs/example-bank.md for the rules.
  */
@@ -39,7 +45,9 @@ public final class ExampleAdmitter implements AutoCloseable {
     private final ExampleStore store;
     private final BankConfig config;
     private final InstantSource clock;
+    private final Scrubber scrubber;
     private final MetricsRegistry.Counter admissions;
+    private final MetricsRegistry.Counter findings;
     private final BlockingQueue<Candidate> queue;
     private final Thread worker;
     private volatile boolean running = true;
@@ -47,12 +55,15 @@ public final class ExampleAdmitter implements AutoCloseable {
     /**
      * @param threads makes the one background worker thread
      */
-    public ExampleAdmitter(Embedder embedder, ExampleStore store, BankConfig config, InstantSource clock,
-            MetricsRegistry metrics, ThreadFactory threads) {
+    public ExampleAdmitter(Embedder embedder, ExampleStore store, BankConfig config, Scrubber scrubber,
+            InstantSource clock, MetricsRegistry metrics, ThreadFactory threads) {
         this.embedder = embedder;
         this.store = store;
         this.config = config;
+        this.scrubber = scrubber;
         this.clock = clock;
+        this.findings = metrics.counter("iccache_scrub_findings_total",
+                "Personal data and secrets found in admission candidates, by kind.", "kind");
         this.admissions = metrics.counter("iccache_bank_admissions_total",
                 "Admission candidates by outcome (admitted, merged, duplicate, opt_out, ...).", "outcome");
         this.queue = new ArrayBlockingQueue<>(config.admissionQueue());
@@ -73,10 +84,12 @@ public final class ExampleAdmitter implements AutoCloseable {
         List<Candidate> eligible = new ArrayList<>();
         for (Candidate c : candidates) {
             AdmissionOutcome rejection = eligibility(c);
-            outcomes.add(rejection);
-            if (rejection == null) {
-                eligible.add(c);
+            Optional<Candidate> clean = rejection == null ? scrub(c) : Optional.empty();
+            if (rejection == null && clean.isEmpty()) {
+                rejection = AdmissionOutcome.PII;
             }
+            outcomes.add(rejection);
+            clean.ifPresent(eligible::add);
         }
         if (!eligible.isEmpty()) {
             List<AdmissionOutcome> stored = store(eligible);
@@ -108,6 +121,42 @@ public final class ExampleAdmitter implements AutoCloseable {
             return AdmissionOutcome.TOOLS;
         }
         return null;
+    }
+
+    /**
+     * The candidate with every message text and the response scrubbed (each text on its own, never
+     * the serialised JSON); empty when something was found and the policy is drop.
+     */
+    private Optional<Candidate> scrub(Candidate c) {
+        if (scrubber.policy() == ScrubPolicy.OFF) {
+            return Optional.of(c);
+        }
+        boolean[] found = {false};
+        java.util.function.UnaryOperator<String> clean = text -> {
+            ScrubResult r = scrubber.scrub(text);
+            r.findings().forEach(f -> findings.labels(f.kind().name().toLowerCase(java.util.Locale.ROOT)).inc());
+            found[0] |= r.found();
+            return r.text();
+        };
+        ObjectNode body = c.request().bodyCopy();
+        for (JsonNode m : body.path("messages")) {
+            JsonNode content = m.get("content");
+            if (content != null && content.isTextual()) {
+                ((ObjectNode) m).put("content", clean.apply(content.asText()));
+            } else if (content != null && content.isArray()) {
+                for (JsonNode part : content) {
+                    if (part.path("text").isTextual()) {
+                        ((ObjectNode) part).put("text", clean.apply(part.get("text").asText()));
+                    }
+                }
+            }
+        }
+        String response = clean.apply(c.response());
+        if (found[0] && scrubber.policy() == ScrubPolicy.DROP) {
+            return Optional.empty();
+        }
+        return Optional.of(found[0] ? new Candidate(c.tenant(), ChatRequest.of(body), response, c.model(),
+                c.finishReason(), c.promptTokens(), c.responseTokens(), c.quality()) : c);
     }
 
     private List<AdmissionOutcome> store(List<Candidate> candidates) {

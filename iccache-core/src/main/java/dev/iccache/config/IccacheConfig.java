@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.iccache.embed.EmbedderSettings;
 import dev.iccache.manage.ReplaySettings;
 import dev.iccache.route.RouterSettings;
+import dev.iccache.scrub.ScrubberSettings;
 import dev.iccache.select.SelectionSettings;
 import java.nio.file.Path;
 import java.util.HashSet;
@@ -30,10 +31,12 @@ import java.util.Set;
  * @param selection    example selection for small models
  * @param router       routing of requests for the virtual model
  * @param replay       background replay of high-gain examples
+ * @param scrub        PII and secret scrubbing before anything is stored
  */
 public record IccacheConfig(ServerConfig server, String virtualModel, String defaultModel, Path dataDir,
         List<BackendConfig> backends, List<TenantConfig> tenants, BankConfig bank, String adminApiKeyEnv,
-        EmbedderSettings embedder, SelectionSettings selection, RouterSettings router, ReplaySettings replay) {
+        EmbedderSettings embedder, SelectionSettings selection, RouterSettings router, ReplaySettings replay,
+        ScrubberSettings scrub) {
 
     public IccacheConfig {
         server = server == null ? ServerConfig.DEFAULT : server;
@@ -70,6 +73,7 @@ public record IccacheConfig(ServerConfig server, String virtualModel, String def
         selection = selection == null ? SelectionSettings.DEFAULT : selection;
         router = router == null ? RouterSettings.DEFAULT : router;
         replay = replay == null ? ReplaySettings.DEFAULT : replay;
+        scrub = scrub == null ? ScrubberSettings.DEFAULT : scrub;
         if (router.judgeModel() != null && !names.contains(router.judgeModel())) {
             throw new ConfigException("router.judge-model '" + router.judgeModel() + "' is not a configured backend "
                     + names);
@@ -90,9 +94,9 @@ public record IccacheConfig(ServerConfig server, String virtualModel, String def
             @JsonProperty("admin-api-key-env") String adminApiKeyEnv,
             @JsonProperty("embedder") EmbedderSettings embedder,
             @JsonProperty("selection") SelectionSettings selection, @JsonProperty("router") RouterSettings router,
-            @JsonProperty("replay") ReplaySettings replay) {
+            @JsonProperty("replay") ReplaySettings replay, @JsonProperty("scrub") ScrubberSettings scrub) {
         return new IccacheConfig(server, virtualModel, defaultModel, dataDir == null ? null : Path.of(dataDir),
-                backends, tenants, bank, adminApiKeyEnv, embedder, selection, router, replay);
+                backends, tenants, bank, adminApiKeyEnv, embedder, selection, router, replay, scrub);
     }
 
     /** A configuration built in code; unset parts take the documented defaults. */
@@ -128,7 +132,7 @@ public record IccacheConfig(ServerConfig server, String virtualModel, String def
     public Builder toBuilder() {
         return new Builder().server(server).virtualModel(virtualModel).defaultModel(defaultModel).dataDir(dataDir)
                 .backends(backends).tenants(tenants).bank(bank).adminApiKeyEnv(adminApiKeyEnv).embedder(embedder)
-                .selection(selection).router(router).replay(replay);
+                .selection(selection).router(router).replay(replay).scrub(scrub);
     }
 
     /** Builds an {@link IccacheConfig}; {@link #build()} validates. */
@@ -145,6 +149,7 @@ public record IccacheConfig(ServerConfig server, String virtualModel, String def
         private SelectionSettings selection;
         private RouterSettings router;
         private ReplaySettings replay;
+        private ScrubberSettings scrub;
 
         private Builder() {
         }
@@ -209,9 +214,14 @@ public record IccacheConfig(ServerConfig server, String virtualModel, String def
             return this;
         }
 
+        public Builder scrub(ScrubberSettings value) {
+            scrub = value;
+            return this;
+        }
+
         public IccacheConfig build() {
             return new IccacheConfig(server, virtualModel, defaultModel, dataDir, backends, tenants, bank,
-                    adminApiKeyEnv, embedder, selection, router, replay);
+                    adminApiKeyEnv, embedder, selection, router, replay, scrub);
         }
     }
 }

@@ -10,6 +10,9 @@ import dev.iccache.bank.ExampleStore;
 import dev.iccache.backend.ModelBackend;
 import dev.iccache.metrics.MetricsRegistry;
 import dev.iccache.route.Judge;
+import dev.iccache.scrub.ScrubPolicy;
+import dev.iccache.scrub.ScrubResult;
+import dev.iccache.scrub.Scrubber;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -36,6 +39,7 @@ public final class ExampleReplayer {
     private final ExampleStore store;
     private final ModelBackend large;
     private final Judge judge;
+    private final Scrubber scrubber;
     private final int bestOf;
     private final double costPerAnswer;
     private final double loadThreshold;
@@ -65,15 +69,17 @@ public final class ExampleReplayer {
      * @param costPerAnswer normalised cost of one large-model generation (1 for the most expensive model)
      * @param loadThreshold large-tier utilisation at or above which replay waits
      * @param load          the large tier's utilisation now
+     * @param scrubber      scrubs regenerated responses like admission does
      */
-    public ExampleReplayer(ExampleStore store, ModelBackend large, Judge judge, int bestOf, double costPerAnswer,
-            double loadThreshold, DoubleSupplier load, MetricsRegistry metrics) {
+    public ExampleReplayer(ExampleStore store, ModelBackend large, Judge judge, Scrubber scrubber, int bestOf,
+            double costPerAnswer, double loadThreshold, DoubleSupplier load, MetricsRegistry metrics) {
         if (bestOf < 1) {
             throw new IllegalArgumentException("bestOf must be positive");
         }
         this.store = store;
         this.large = large;
         this.judge = judge;
+        this.scrubber = scrubber;
         this.bestOf = bestOf;
         this.costPerAnswer = costPerAnswer;
         this.loadThreshold = loadThreshold;
@@ -127,6 +133,11 @@ public final class ExampleReplayer {
         for (int i = 0; i < bestOf; i++) {
             String text = large.complete(request).content();
             cost.labels().inc();
+            ScrubResult scrubbed = scrubber.scrub(text);
+            if (scrubbed.found() && scrubber.policy() == ScrubPolicy.DROP) {
+                continue;
+            }
+            text = scrubber.policy() == ScrubPolicy.OFF ? text : scrubbed.text();
             OptionalDouble s = judge.compare(request, text, e.response());
             if (s.isPresent() && s.getAsDouble() > best) {
                 best = s.getAsDouble();

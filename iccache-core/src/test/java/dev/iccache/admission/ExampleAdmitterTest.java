@@ -8,6 +8,9 @@ import dev.iccache.bank.InMemoryExampleStore;
 import dev.iccache.config.BankConfig;
 import dev.iccache.embed.Embedder;
 import dev.iccache.metrics.MetricsRegistry;
+import dev.iccache.scrub.ScrubPolicy;
+import dev.iccache.scrub.Scrubber;
+import dev.iccache.scrub.ScrubberSettings;
 import dev.iccache.tenant.Tenant;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -57,7 +60,8 @@ class ExampleAdmitterTest {
     private ExampleAdmitter admitter = admitter(BankConfig.DEFAULT);
 
     private ExampleAdmitter admitter(BankConfig config) {
-        return new ExampleAdmitter(EMBEDDER, store, config, InstantSource.fixed(NOW), metrics, Thread::new);
+        return new ExampleAdmitter(EMBEDDER, store, config, Scrubber.from(ScrubberSettings.DEFAULT),
+                InstantSource.fixed(NOW), metrics, Thread::new);
     }
 
     @AfterEach
@@ -154,6 +158,28 @@ class ExampleAdmitterTest {
     }
 
     @Test
+    void plantedSecretsNeverSurviveAdmission() {
+        admitter.admitAll(List.of(candidate(A, "my key is AKIAIOSFODNN7EXAMPLE and mail me at ann@example.org",
+                "Card 4111 1111 1111 1111 noted; token ghp_abcdefghijklmnopqrstuvwxyz0123456789", "stop", 0.9, "")));
+        Example e = all().get(0);
+        String stored = e.requestMessages() + e.embeddedText() + e.response();
+        assertThat(stored).doesNotContain("AKIAIOSFODNN7EXAMPLE", "ann@example.org", "4111 1111 1111 1111",
+                "ghp_abcdefghijklmnopqrstuvwxyz0123456789");
+        assertThat(e.embeddedText()).contains("[SECRET]", "[EMAIL]");
+        assertThat(metrics.scrape()).contains("iccache_scrub_findings_total{kind=\"email\"} 1");
+    }
+
+    @Test
+    void theDropPolicyRefusesExamplesWithPersonalData() {
+        admitter.close();
+        admitter = new ExampleAdmitter(EMBEDDER, store, BankConfig.DEFAULT, Scrubber.from(ScrubberSettings.of(
+                ScrubPolicy.DROP)), InstantSource.fixed(NOW), new MetricsRegistry(), Thread::new);
+        assertThat(admitter.admitAll(List.of(candidate(A, "call me on +44 20 7946 0958", "ok", "stop", 0.9, ""),
+                candidate(A, "what is 2+2", "4", "stop", 0.9, ""))))
+                .containsExactly(AdmissionOutcome.PII, AdmissionOutcome.ADMITTED);
+    }
+
+    @Test
     void aTenantTtlOverridesTheBankTtl() {
         Tenant shortLived = new Tenant("s", true, java.util.Set.of("s"), 0.5);
         admitter.admitAll(List.of(candidate(shortLived, "q", "a", "stop", Double.NaN, "")));
@@ -174,7 +200,7 @@ class ExampleAdmitterTest {
         admitter.close();
         metrics = new MetricsRegistry();
         admitter = new ExampleAdmitter(EMBEDDER, store, new BankConfig(true, "memory", List.of(), 0.98, 0, 1, 0, 0),
-                InstantSource.fixed(NOW), metrics, r -> new Thread(() -> { }));
+                Scrubber.from(ScrubberSettings.DEFAULT), InstantSource.fixed(NOW), metrics, r -> new Thread(() -> { }));
         admitter.offer(candidate(A, "q1", "a", "stop", Double.NaN, ""));
         admitter.offer(candidate(A, "q2", "a", "stop", Double.NaN, ""));
         assertThat(metrics.scrape()).contains("iccache_bank_admissions_total{outcome=\"dropped\"} 1");

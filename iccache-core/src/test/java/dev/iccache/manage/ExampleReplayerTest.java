@@ -10,6 +10,8 @@ import dev.iccache.bank.InMemoryExampleStore;
 import dev.iccache.config.BackendConfig;
 import dev.iccache.metrics.MetricsRegistry;
 import dev.iccache.route.LlmJudge;
+import dev.iccache.scrub.Scrubber;
+import dev.iccache.scrub.ScrubberSettings;
 import dev.iccache.time.VirtualClock;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -27,7 +29,8 @@ class ExampleReplayerTest {
     private double load;
 
     private ExampleReplayer replayer() {
-        return new ExampleReplayer(store, large, new LlmJudge(large), 2, 1.0, 0.5, () -> load, metrics);
+        return new ExampleReplayer(store, large, new LlmJudge(large), Scrubber.from(ScrubberSettings.DEFAULT), 2,
+                1.0, 0.5, () -> load, metrics);
     }
 
     private void put(String id, String response, double gain, long uses, int replays) {

@@ -9,6 +9,7 @@ import dev.iccache.config.IccacheConfig;
 import dev.iccache.embed.Embedder;
 import dev.iccache.embed.Embedders;
 import dev.iccache.manage.ExampleEvictor;
+import dev.iccache.scrub.Scrubber;
 import dev.iccache.metrics.MetricsRegistry;
 import dev.iccache.select.ExampleSelector;
 import dev.iccache.select.InContextAugmenter;
@@ -73,7 +74,8 @@ public final class ExampleBank implements AutoCloseable {
             throw e;
         }
         metrics.gauge("iccache_bank_examples", "Examples in the bank.").labels().track(() -> store.stats().count());
-        ExampleAdmitter admitter = new ExampleAdmitter(embedder, store, config.bank(), InstantSource.system(), metrics,
+        ExampleAdmitter admitter = new ExampleAdmitter(embedder, store, config.bank(), Scrubber.from(config.scrub()),
+                InstantSource.system(), metrics,
                 r -> {
                     Thread t = new Thread(r, "iccache-admission");
                     t.setDaemon(true);

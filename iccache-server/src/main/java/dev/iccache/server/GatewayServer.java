@@ -15,6 +15,7 @@ import dev.iccache.gateway.ModelRouting;
 import dev.iccache.manage.ExampleReplayer;
 import dev.iccache.manage.ReplaySettings;
 import dev.iccache.route.Judge;
+import dev.iccache.scrub.Scrubber;
 import dev.iccache.route.JudgeBudget;
 import dev.iccache.route.LinearThompsonBandit;
 import dev.iccache.route.LlmJudge;
@@ -144,7 +145,8 @@ public final class GatewayServer implements AutoCloseable {
         ReplaySettings settings = config.replay();
         BoundedBackend large = byName(backends, config.replayModel().name());
         double maxCost = backends.stream().mapToDouble(b -> b.config().cost()).max().orElse(1);
-        ExampleReplayer replayer = new ExampleReplayer(bank.store(), large, judge, settings.bestOf(),
+        ExampleReplayer replayer = new ExampleReplayer(bank.store(), large, judge, Scrubber.from(config.scrub()),
+                settings.bestOf(),
                 large.config().cost() / maxCost, settings.loadThreshold(), () -> ModelRouting.largeTierLoad(backends),
                 registry);
         bank.every(settings.intervalMinutes(), () -> {
