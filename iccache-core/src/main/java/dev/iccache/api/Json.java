@@ -50,8 +50,4 @@ public final class Json {
             throw new IllegalStateException("cannot serialise JSON", e);
         }
     }
-
-    public static String text(JsonNode node) {
-        return node.toString();
-    }
 }

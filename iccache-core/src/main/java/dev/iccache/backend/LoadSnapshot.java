@@ -10,8 +10,4 @@ package dev.iccache.backend;
  * @param ttftEmaMs      exponential moving average of time to first token (streams)
  */
 public record LoadSnapshot(int inFlight, int queued, int capacity, double latencyEmaMs, double ttftEmaMs) {
-    /** In-flight plus queued over capacity; above 1 means a queue is building. */
-    public double utilisation() {
-        return (inFlight + queued) / (double) capacity;
-    }
 }

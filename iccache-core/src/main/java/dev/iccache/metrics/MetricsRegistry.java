@@ -218,14 +218,6 @@ public final class MetricsRegistry {
                 sum.add(value);
             }
 
-            public long count() {
-                long n = 0;
-                for (LongAdder b : buckets) {
-                    n += b.sum();
-                }
-                return n;
-            }
-
             public double sum() {
                 return sum.sum();
             }
