@@ -178,7 +178,8 @@ public final class ExampleAdmitter implements AutoCloseable {
                     : Optional.empty();
             Example fresh = new Example(UUID.randomUUID().toString(), c.tenant().name(),
                     c.request().messages().toString(), texts.get(i), vectors.get(i), c.response(), c.model(),
-                    c.quality(), c.promptTokens(), c.responseTokens(), now, expiry, ExampleStats.fresh(now));
+                    c.quality(), c.promptTokens(), c.responseTokens(), now, expiry, ExampleStats.fresh(now),
+                    endUser(c));
             Optional<Example> twin = nearDuplicate(fresh, writes, now);
             if (twin.isEmpty()) {
                 writes.add(fresh);
@@ -222,6 +223,12 @@ public final class ExampleAdmitter implements AutoCloseable {
             }
         }
         return Optional.ofNullable(best);
+    }
+
+    /** The OpenAI {@code user} of the request, if it names one. */
+    private static Optional<String> endUser(Candidate c) {
+        var user = c.request().bodyCopy().path("user");
+        return user.isTextual() && !user.asText().isBlank() ? Optional.of(user.asText()) : Optional.empty();
     }
 
     /**

@@ -21,10 +21,11 @@ import java.util.OptionalDouble;
  * @param createdAt       when it was admitted
  * @param expiresAt       when it stops being selectable, if ever
  * @param stats           usage statistics
+ * @param user            the end user who sent the request (OpenAI {@code user}), if given: erasable per user
  */
 public record Example(String id, String tenant, String requestMessages, String embeddedText, float[] vector,
         String response, String model, OptionalDouble quality, int requestTokens, int responseTokens,
-        Instant createdAt, Optional<Instant> expiresAt, ExampleStats stats) {
+        Instant createdAt, Optional<Instant> expiresAt, ExampleStats stats, Optional<String> user) {
 
     public Example {
         Objects.requireNonNull(id, "id");
@@ -38,12 +39,21 @@ public record Example(String id, String tenant, String requestMessages, String e
         Objects.requireNonNull(createdAt, "createdAt");
         Objects.requireNonNull(expiresAt, "expiresAt");
         Objects.requireNonNull(stats, "stats");
+        Objects.requireNonNull(user, "user");
         if (id.isBlank() || tenant.isBlank()) {
             throw new IllegalArgumentException("id and tenant must not be blank");
         }
         if (quality.isPresent() && (quality.getAsDouble() < 0 || quality.getAsDouble() > 1)) {
             throw new IllegalArgumentException("quality must be in [0, 1]: " + quality.getAsDouble());
         }
+    }
+
+    /** An example without a known end user. */
+    public Example(String id, String tenant, String requestMessages, String embeddedText, float[] vector,
+            String response, String model, OptionalDouble quality, int requestTokens, int responseTokens,
+            Instant createdAt, Optional<Instant> expiresAt, ExampleStats stats) {
+        this(id, tenant, requestMessages, embeddedText, vector, response, model, quality, requestTokens,
+                responseTokens, createdAt, expiresAt, stats, Optional.empty());
     }
 
     /** Whether the example is expired at {@code now}. */
@@ -59,12 +69,12 @@ public record Example(String id, String tenant, String requestMessages, String e
 
     public Example withStats(ExampleStats newStats) {
         return new Example(id, tenant, requestMessages, embeddedText, vector, response, model, quality,
-                requestTokens, responseTokens, createdAt, expiresAt, newStats);
+                requestTokens, responseTokens, createdAt, expiresAt, newStats, user);
     }
 
     public Example withResponse(String newResponse, String newModel, OptionalDouble newQuality, int newResponseTokens) {
         return new Example(id, tenant, requestMessages, embeddedText, vector, newResponse, newModel, newQuality,
-                requestTokens, newResponseTokens, createdAt, expiresAt, stats);
+                requestTokens, newResponseTokens, createdAt, expiresAt, stats, user);
     }
 
     @Override
@@ -74,7 +84,7 @@ public record Example(String id, String tenant, String requestMessages, String e
                 && java.util.Arrays.equals(vector, e.vector) && response.equals(e.response) && model.equals(e.model)
                 && quality.equals(e.quality) && requestTokens == e.requestTokens
                 && responseTokens == e.responseTokens && createdAt.equals(e.createdAt)
-                && expiresAt.equals(e.expiresAt) && stats.equals(e.stats);
+                && expiresAt.equals(e.expiresAt) && stats.equals(e.stats) && user.equals(e.user);
     }
 
     @Override

@@ -32,6 +32,9 @@ public interface ExampleStore extends AutoCloseable {
     /** Deletes the examples with these ids (eviction); returns how many existed. Durable on return. */
     long deleteAll(Collection<String> ids);
 
+    /** Deletes every example of one end user of a tenant (right to be forgotten); returns how many. Durable on return. */
+    long deleteUser(String tenant, String user);
+
     /** Deletes every example of a tenant; returns how many. Durable on return. */
     long deleteTenant(String tenant);
 

@@ -55,6 +55,12 @@ public final class InMemoryExampleStore implements ExampleStore {
     }
 
     @Override
+    public long deleteUser(String tenant, String user) {
+        Objects.requireNonNull(user, "user");
+        return removeIf(e -> e.tenant().equals(tenant) && e.user().filter(user::equals).isPresent());
+    }
+
+    @Override
     public long deleteTenant(String tenant) {
         Objects.requireNonNull(tenant, "tenant");
         return removeIf(e -> e.tenant().equals(tenant));
@@ -151,6 +157,6 @@ public final class InMemoryExampleStore implements ExampleStore {
     private static Example copy(Example e) {
         return new Example(e.id(), e.tenant(), e.requestMessages(), e.embeddedText(), e.vector().clone(),
                 e.response(), e.model(), e.quality(), e.requestTokens(), e.responseTokens(), e.createdAt(),
-                e.expiresAt(), e.stats());
+                e.expiresAt(), e.stats(), e.user());
     }
 }

@@ -232,6 +232,30 @@ public abstract class ExampleStoreContract {
     }
 
     @Test
+    void deleteUserErasesOneUsersExamplesOfOneTenantOnly() {
+        Random random = new Random(78);
+        Example ann = example("u1", "t", unitVector(random, DIM));
+        Example annElsewhere = example("u2", "other", unitVector(random, DIM));
+        Example bob = example("u3", "t", unitVector(random, DIM));
+        store.putAll(List.of(withUser(ann, "ann"), withUser(annElsewhere, "ann"), withUser(bob, "bob"),
+                example("u4", "t", unitVector(random, DIM))));
+        assertThat(store.get("u1").orElseThrow().user()).hasValue("ann");
+        assertThat(store.get("u4").orElseThrow().user()).isEmpty();
+        assertThat(store.deleteUser("t", "ann")).isEqualTo(1);
+        assertThat(store.get("u1")).isEmpty();
+        assertThat(store.get("u2")).isPresent();
+        assertThat(store.get("u3")).isPresent();
+        assertThat(store.get("u4")).isPresent();
+        assertThat(store.deleteUser("t", "nobody")).isZero();
+    }
+
+    private static Example withUser(Example e, String user) {
+        return new Example(e.id(), e.tenant(), e.requestMessages(), e.embeddedText(), e.vector(), e.response(),
+                e.model(), e.quality(), e.requestTokens(), e.responseTokens(), e.createdAt(), e.expiresAt(), e.stats(),
+                Optional.of(user));
+    }
+
+    @Test
     void deleteAllRemovesExactlyTheGivenIds() {
         Random random = new Random(77);
         store.putAll(List.of(example("x1", "t", unitVector(random, DIM)), example("x2", "t", unitVector(random, DIM)),

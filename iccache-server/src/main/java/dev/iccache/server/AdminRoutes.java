@@ -53,6 +53,7 @@ final class AdminRoutes {
         r.get("/admin/examples/{id}", guarded(this::get));
         r.delete("/admin/examples/{id}", guarded(this::delete));
         r.delete("/admin/tenants/{tenant}/examples", guarded(this::deleteTenant));
+        r.delete("/admin/tenants/{tenant}/users/{user}/examples", guarded(this::deleteUser));
         r.get("/admin/bank/stats", guarded(this::stats));
         r.get("/admin/selections/{id}", guarded(this::selection));
         r.post("/admin/explain", guarded(this::explain));
@@ -134,6 +135,17 @@ final class AdminRoutes {
         ObjectNode body = Json.object();
         body.put("tenant", tenant);
         body.put("deleted", store.deleteTenant(tenant));
+        OpenAiHttp.sendJson(res, 200, body);
+    }
+
+    /** Erases one end user's examples (requests that named them in the OpenAI {@code user} field). */
+    private void deleteUser(ServerRequest req, ServerResponse res) {
+        String tenant = req.path().pathParameters().get("tenant");
+        String user = req.path().pathParameters().get("user");
+        ObjectNode body = Json.object();
+        body.put("tenant", tenant);
+        body.put("user", user);
+        body.put("deleted", store.deleteUser(tenant, user));
         OpenAiHttp.sendJson(res, 200, body);
     }
 

@@ -103,6 +103,21 @@ class ExampleBankIntegrationTest {
     }
 
     @Test
+    void oneEndUsersExamplesCanBeErased() throws Exception {
+        start(List.of());
+        cluster.post("/v1/chat/completions", "{\"model\":\"iccache\",\"user\":\"ann\",\"messages\":[{\"role\":"
+                + "\"user\",\"content\":\"What is the tallest mountain?\"}]}");
+        cluster.post("/v1/chat/completions", "{\"model\":\"iccache\",\"user\":\"bob\",\"messages\":[{\"role\":"
+                + "\"user\",\"content\":\"How deep is the ocean?\"}]}");
+        assertThat(Eventually.holds(() -> count() == 2)).isTrue();
+        HttpResponse<String> r = cluster.send("DELETE", "/admin/tenants/default/users/ann/examples", ADMIN);
+        assertThat(Json.MAPPER.readTree(r.body()).path("deleted").asLong()).isEqualTo(1);
+        assertThat(count()).isEqualTo(1);
+        assertThat(search("tallest mountain", null)).allSatisfy(
+                h -> assertThat(h.path("request").toString()).doesNotContain("tallest"));
+    }
+
+    @Test
     void theAdminApiNeedsTheAdminKey() throws Exception {
         start(List.of());
         assertThat(cluster.send("GET", "/admin/bank/stats").statusCode()).isEqualTo(401);

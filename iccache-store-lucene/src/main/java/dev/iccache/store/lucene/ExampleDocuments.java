@@ -23,6 +23,7 @@ import org.apache.lucene.search.Query;
 final class ExampleDocuments {
     static final String ID = "id";
     static final String TENANT = "tenant";
+    static final String USER = "user";
     static final String VECTOR = "vector";
     static final String REQUEST = "request";
     static final String EMBEDDED = "embedded";
@@ -61,6 +62,7 @@ final class ExampleDocuments {
         Document d = new Document();
         d.add(new StringField(ID, e.id(), Field.Store.YES));
         d.add(new KeywordField(TENANT, e.tenant(), Field.Store.YES));
+        e.user().ifPresent(u -> d.add(new StringField(USER, u, Field.Store.YES)));
         d.add(new KnnFloatVectorField(VECTOR, e.vector().clone(), VectorSimilarityFunction.DOT_PRODUCT));
         d.add(new StoredField(REQUEST, e.requestMessages()));
         d.add(new StoredField(EMBEDDED, e.embeddedText()));

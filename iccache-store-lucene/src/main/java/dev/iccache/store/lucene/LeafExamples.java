@@ -81,7 +81,7 @@ final class LeafExamples {
                 d.getField(RESPONSE_TOKENS).numericValue().intValue(),
                 instant(d, CREATED_SECONDS, CREATED_NANOS),
                 expiresSeconds == null ? Optional.empty() : Optional.of(instant(d, EXPIRES_SECONDS, EXPIRES_NANOS)),
-                stats(doc));
+                stats(doc), Optional.ofNullable(d.get(ExampleDocuments.USER)));
     }
 
     /** The statistics of document {@code doc}, with the same ordering rule as {@link #read}. */

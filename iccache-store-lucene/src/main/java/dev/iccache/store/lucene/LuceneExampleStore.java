@@ -203,6 +203,16 @@ public final class LuceneExampleStore implements ExampleStore {
     }
 
     @Override
+    public long deleteUser(String tenant, String user) {
+        Objects.requireNonNull(tenant, "tenant");
+        Objects.requireNonNull(user, "user");
+        return deleteMatching(new BooleanQuery.Builder()
+                .add(new TermQuery(new Term(TENANT, tenant)), BooleanClause.Occur.FILTER)
+                .add(new TermQuery(new Term(ExampleDocuments.USER, user)), BooleanClause.Occur.FILTER).build(),
+                "delete user");
+    }
+
+    @Override
     public long deleteTenant(String tenant) {
         Objects.requireNonNull(tenant, "tenant");
         return deleteMatching(new TermQuery(new Term(TENANT, tenant)), "delete tenant");
