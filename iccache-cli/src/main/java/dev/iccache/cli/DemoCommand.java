@@ -7,6 +7,7 @@ import dev.iccache.backend.sim.SimulatedBackend;
 import dev.iccache.config.BackendConfig;
 import dev.iccache.config.BackendRole;
 import dev.iccache.config.BankConfig;
+import dev.iccache.select.SelectionSettings;
 import dev.iccache.config.IccacheConfig;
 import dev.iccache.config.ServerConfig;
 import dev.iccache.server.GatewayServer;
@@ -51,6 +52,8 @@ final class DemoCommand implements Callable<Integer> {
                 GatewayServer gateway = GatewayServer.start(IccacheConfig.builder()
                         .server(new ServerConfig("127.0.0.1", 0, 4L << 20)).defaultModel("sim-large")
                         .dataDir(Files.createTempDirectory("iccache-demo")).bank(BankConfig.DEFAULT.withStore("memory"))
+                        // No threshold exploration in a demo of a handful of requests: every request uses tau = 0.5.
+                        .selection(new SelectionSettings(true, 32, 5, 0.5, 0.95, 16, 512, 250, 0, 0.5))
                         .backends(List.of(
                                 new BackendConfig("sim-small", "http://127.0.0.1:" + small.port() + "/v1", null, null,
                                         BackendRole.SMALL, 1, 8192, 64, 0, 0, 0, 0, 2, null, 0),
