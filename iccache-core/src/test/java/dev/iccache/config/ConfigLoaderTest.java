@@ -92,6 +92,13 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void theDocumentedExampleConfigurationLoads() {
+        IccacheConfig c = ConfigLoader.load(Path.of("..", "config", "example.yaml"));
+        assertThat(c.backends()).extracting(BackendConfig::name).containsExactly("sim-small", "sim-large");
+        assertThat(c.backend("sim-large").orElseThrow().cost()).isEqualTo(7.17);
+    }
+
+    @Test
     void embeddedDefaultIsTwoSimulatedBackends() {
         IccacheConfig c = IccacheConfig.embeddedDefault();
         assertThat(c.backends()).extracting(BackendConfig::name).containsExactly("sim-small", "sim-large");
