@@ -7,6 +7,7 @@ import dev.iccache.bank.Example;
 import dev.iccache.bank.ExampleStats;
 import dev.iccache.bank.ExampleStore;
 import dev.iccache.bank.SearchHit;
+import dev.iccache.bank.Vectors;
 import dev.iccache.config.BankConfig;
 import dev.iccache.embed.Embedder;
 import dev.iccache.embed.EmbeddingText;
@@ -208,7 +209,7 @@ public final class ExampleAdmitter implements AutoCloseable {
         Example best = null;
         double bestScore = config.dedupThreshold();
         for (Example p : pending) {
-            double score = dot(p.vector(), fresh.vector());
+            double score = Vectors.dot(p.vector(), fresh.vector());
             if (p.tenant().equals(fresh.tenant()) && score >= bestScore) {
                 best = p;
                 bestScore = score;
@@ -240,14 +241,6 @@ public final class ExampleAdmitter implements AutoCloseable {
             return fresh.getAsDouble() > existing.getAsDouble();
         }
         return fresh.isPresent() || existing.isEmpty();
-    }
-
-    private static double dot(float[] a, float[] b) {
-        double s = 0;
-        for (int i = 0; i < a.length; i++) {
-            s += a[i] * b[i];
-        }
-        return s;
     }
 
     private void count(AdmissionOutcome outcome, int n) {

@@ -79,7 +79,7 @@ public final class InMemoryExampleStore implements ExampleStore {
             if (!tenants.contains(e.tenant()) || e.expiredAt(now)) {
                 continue;
             }
-            best.add(new SearchHit(e, dot(vector, e.vector())));
+            best.add(new SearchHit(e, Vectors.dot(vector, e.vector())));
             if (best.size() > k) {
                 best.poll();
             }
@@ -139,18 +139,6 @@ public final class InMemoryExampleStore implements ExampleStore {
             }
         }
         return removed;
-    }
-
-    private static double dot(float[] query, float[] v) {
-        if (query.length != v.length) {
-            throw new IllegalArgumentException("query has " + query.length + " dimensions, stored vectors have "
-                    + v.length);
-        }
-        double sum = 0;
-        for (int i = 0; i < v.length; i++) {
-            sum += (double) query[i] * v[i];
-        }
-        return sum;
     }
 
     /** The example with its own vector array, so no caller can change a stored vector. */

@@ -7,6 +7,7 @@ import dev.iccache.api.Json;
 import dev.iccache.bank.Example;
 import dev.iccache.bank.ExampleStore;
 import dev.iccache.bank.SearchHit;
+import dev.iccache.bank.Vectors;
 import dev.iccache.config.BackendConfig;
 import dev.iccache.embed.Embedder;
 import dev.iccache.embed.EmbeddingText;
@@ -101,7 +102,7 @@ public final class ExampleSelector {
             Selection.Verdict verdict;
             if (s.utility < tau) {
                 verdict = Selection.Verdict.BELOW_THRESHOLD;
-            } else if (kept.stream().anyMatch(k -> dot(k.example.vector(), s.example.vector()) >= settings.diversity())) {
+            } else if (kept.stream().anyMatch(k -> Vectors.dot(k.example.vector(), s.example.vector()) >= settings.diversity())) {
                 verdict = Selection.Verdict.NEAR_DUPLICATE;
             } else if (kept.size() >= settings.maxExamples()) {
                 verdict = Selection.Verdict.OVER_COUNT;
@@ -158,14 +159,6 @@ public final class ExampleSelector {
             }
         }
         return "";
-    }
-
-    private static double dot(float[] a, float[] b) {
-        double s = 0;
-        for (int i = 0; i < a.length; i++) {
-            s += a[i] * b[i];
-        }
-        return s;
     }
 
     private record Scored(Example example, String request, double similarity, double utility, UtilityFeatures features,

@@ -4,6 +4,7 @@ import dev.iccache.bank.Example;
 import dev.iccache.bank.ExampleStats;
 import dev.iccache.bank.ExampleStore;
 import dev.iccache.bank.SearchHit;
+import dev.iccache.bank.Vectors;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -68,7 +69,7 @@ public final class NearestNeighbours {
                 IntStream.range(from, to).parallel().forEach(i -> {
                     Neighbour n = from == 0 ? Neighbour.NONE : best(store, vectors.get(i), -1);
                     for (int j = from; j < i; j++) {
-                        double s = dot(vectors.get(i), vectors.get(j));
+                        double s = Vectors.dot(vectors.get(i), vectors.get(j));
                         if (s > n.similarity()) {
                             n = new Neighbour(j, s);
                         }
@@ -89,15 +90,6 @@ public final class NearestNeighbours {
             IntStream.range(0, queries.size()).parallel().forEach(i -> out[i] = best(store, queries.get(i), -1));
             return out;
         }
-    }
-
-    /** Exact dot product (cosine of unit vectors). */
-    public static double dot(float[] a, float[] b) {
-        double s = 0;
-        for (int i = 0; i < a.length; i++) {
-            s += a[i] * b[i];
-        }
-        return s;
     }
 
     private static Neighbour best(ExampleStore store, float[] query, int self) {

@@ -1,5 +1,6 @@
 package dev.iccache.eval;
 
+import dev.iccache.bank.Vectors;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.iccache.api.Json;
@@ -129,7 +130,7 @@ public final class SimilarityEvaluation {
             int end = earlierOnly ? i : n;
             for (int j = 0; j < end; j++) {
                 if (j != i) {
-                    exact = Math.max(exact, NearestNeighbours.dot(vectors.get(i), vectors.get(j)));
+                    exact = Math.max(exact, Vectors.dot(vectors.get(i), vectors.get(j)));
                 }
             }
             double diff = exact == Double.NEGATIVE_INFINITY && found[i].similarity() == exact ? 0

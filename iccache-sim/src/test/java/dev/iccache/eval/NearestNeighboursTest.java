@@ -1,5 +1,6 @@
 package dev.iccache.eval;
 
+import dev.iccache.bank.Vectors;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -35,7 +36,7 @@ class NearestNeighboursTest {
         double best = Double.NEGATIVE_INFINITY;
         for (int j = 0; j < end; j++) {
             if (j != i) {
-                best = Math.max(best, NearestNeighbours.dot(v.get(i), v.get(j)));
+                best = Math.max(best, Vectors.dot(v.get(i), v.get(j)));
             }
         }
         return best;
@@ -59,7 +60,7 @@ class NearestNeighboursTest {
         for (int q = 0; q < in.length; q++) {
             double best = Double.NEGATIVE_INFINITY;
             for (int j = 0; j < 10; j++) {
-                best = Math.max(best, NearestNeighbours.dot(v.get(10 + q), v.get(j)));
+                best = Math.max(best, Vectors.dot(v.get(10 + q), v.get(j)));
             }
             assertThat(in[q].similarity()).isCloseTo(best, within(1e-5));
         }
