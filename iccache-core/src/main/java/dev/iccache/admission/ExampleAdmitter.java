@@ -116,8 +116,7 @@ public final class ExampleAdmitter implements AutoCloseable {
         if (c.finishReason().filter(r -> r.equals("length") || r.equals("content_filter")).isPresent()) {
             return AdmissionOutcome.TRUNCATED;
         }
-        var body = c.request().bodyCopy();
-        if (body.path("tools").size() > 0 || body.hasNonNull("functions") || c.finishReason()
+        if (c.request().usesTools() || c.finishReason()
                 .filter(r -> r.equals("tool_calls") || r.equals("function_call")).isPresent()) {
             return AdmissionOutcome.TOOLS;
         }
@@ -180,7 +179,7 @@ public final class ExampleAdmitter implements AutoCloseable {
             Example fresh = new Example(UUID.randomUUID().toString(), c.tenant().name(),
                     c.request().messages().toString(), texts.get(i), vectors.get(i), c.response(), c.model(),
                     c.quality(), c.promptTokens(), c.responseTokens(), now, expiry, ExampleStats.fresh(now),
-                    endUser(c));
+                    c.request().user());
             Optional<Example> twin = nearDuplicate(fresh, writes, now);
             if (twin.isEmpty()) {
                 writes.add(fresh);
@@ -224,12 +223,6 @@ public final class ExampleAdmitter implements AutoCloseable {
             }
         }
         return Optional.ofNullable(best);
-    }
-
-    /** The OpenAI {@code user} of the request, if it names one. */
-    private static Optional<String> endUser(Candidate c) {
-        var user = c.request().bodyCopy().path("user");
-        return user.isTextual() && !user.asText().isBlank() ? Optional.of(user.asText()) : Optional.empty();
     }
 
     /**

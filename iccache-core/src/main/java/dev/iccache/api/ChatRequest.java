@@ -186,6 +186,18 @@ public final class ChatRequest {
         return v == null || v.isNull() ? OptionalLong.empty() : OptionalLong.of(v.asLong());
     }
 
+    /** Whether the request offers the model tools or functions (agentic traffic). */
+    public boolean usesTools() {
+        return body.path("tools").size() > 0 || body.hasNonNull("functions");
+    }
+
+    /** The end user the client names in the OpenAI {@code user} field, if any. */
+    public Optional<String> user() {
+        JsonNode user = body.get("user");
+        return user != null && user.isTextual() && !user.asText().isBlank() ? Optional.of(user.asText())
+                : Optional.empty();
+    }
+
     /** Stop sequences, empty when none. */
     public java.util.List<String> stop() {
         JsonNode stop = body.get("stop");
@@ -202,7 +214,11 @@ public final class ChatRequest {
 
     /** The text of the last message with role {@code user}, if any. */
     public Optional<String> lastUserText() {
-        ArrayNode messages = messages();
+        return lastUserText(messages());
+    }
+
+    /** The text of the last message with role {@code user} of an OpenAI {@code messages} array, if any. */
+    public static Optional<String> lastUserText(JsonNode messages) {
         for (int i = messages.size() - 1; i >= 0; i--) {
             JsonNode m = messages.get(i);
             if ("user".equals(m.path("role").asText())) {

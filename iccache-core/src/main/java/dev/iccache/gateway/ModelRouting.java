@@ -98,14 +98,16 @@ public final class ModelRouting {
     /** Chooses among {@code backends} for a request to the virtual model. */
     Plan plan(ChatRequest request, Tenant tenant, Collection<BoundedBackend> backends,
             Optional<InContextAugmenter> augmenter) {
-        double[] context = features.of(embedder.embed(EmbeddingText.of(request)), requestTokens(request),
-                userTurns(request));
+        // Embedded and counted once here; every arm's example selection reuses both.
+        float[] vector = embedder.embed(EmbeddingText.of(request));
+        int requestTokens = tokens.countRequest(request);
+        double[] context = features.of(vector, requestTokens, userTurns(request));
         double maxCost = backends.stream().mapToDouble(b -> b.config().cost()).max().orElse(1);
         Map<String, Router.Arm> arms = new LinkedHashMap<>();
         Map<String, Augmented> augmented = new LinkedHashMap<>();
         List<Router.Arm> list = new ArrayList<>();
         for (BoundedBackend b : backends) {
-            Augmented aug = augmenter.map(a -> a.augment(request, tenant, b.config()))
+            Augmented aug = augmenter.map(a -> a.augment(request, tenant, b.config(), vector, requestTokens))
                     .orElseGet(() -> new Augmented(request, Optional.empty(), false));
             Selection s = aug.selection().orElse(null);
             double[] x = s == null ? RequestFeatures.withExamples(context, 0, 0, 0, 0)
@@ -204,14 +206,6 @@ public final class ModelRouting {
 
     public Router router() {
         return router;
-    }
-
-    private int requestTokens(ChatRequest request) {
-        int n = 0;
-        for (var m : request.messages()) {
-            n += TokenCounter.PER_MESSAGE + tokens.count(ChatRequest.contentText(m.get("content")));
-        }
-        return n;
     }
 
     private static int userTurns(ChatRequest request) {

@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -54,17 +55,30 @@ public final class ExampleSelector {
 
     /** Whether a request may get examples at all: no tools, not too long a conversation. */
     public boolean eligible(ChatRequest request) {
-        var body = request.bodyCopy();
-        return request.messages().size() <= settings.maxMessages() && body.path("tools").isEmpty()
-                && !body.hasNonNull("functions") && request.lastUserText().isPresent();
+        return request.messages().size() <= settings.maxMessages() && !request.usesTools()
+                && request.lastUserText().isPresent();
     }
 
     /**
      * Selects examples for {@code request} from the examples of {@code scope} for {@code target},
-     * with threshold {@code tau}.
+     * with threshold {@code tau}; embeds the request and counts its tokens itself.
      */
     public Selection select(ChatRequest request, Set<String> scope, BackendConfig target, double tau) {
-        int requestTokens = requestTokens(request);
+        return select(request, () -> embedder.embed(EmbeddingText.of(request)), tokens.countRequest(request), scope,
+                target, tau);
+    }
+
+    /**
+     * As {@link #select(ChatRequest, Set, BackendConfig, double)}, with the request's embedding and
+     * token count already computed (by the router, once for all arms).
+     */
+    public Selection select(ChatRequest request, float[] vector, int requestTokens, Set<String> scope,
+            BackendConfig target, double tau) {
+        return select(request, () -> vector, requestTokens, scope, target, tau);
+    }
+
+    private Selection select(ChatRequest request, Supplier<float[]> embedding, int requestTokens, Set<String> scope,
+            BackendConfig target, double tau) {
         int reserve = request.maxTokens().orElse(settings.outputReserveTokens());
         String instruction = PromptAssembler.restatedInstruction(request);
         int template = PromptAssembler.TEMPLATE_TOKENS + 2 * tokens.count(instruction);
@@ -72,16 +86,16 @@ public final class ExampleSelector {
         if (budget <= 0 || settings.maxExamples() == 0) {
             return Selection.none(tau, requestTokens, Math.max(0, budget));
         }
-        float[] vector = embedder.embed(EmbeddingText.of(request));
-        List<SearchHit> hits = store.search(vector, scope, settings.candidates(), clock.instant());
+        List<SearchHit> hits = store.search(embedding.get(), scope, settings.candidates(), clock.instant());
 
         List<Scored> scored = new ArrayList<>(hits.size());
         List<Selection.Decision> decisions = new ArrayList<>(hits.size());
         for (SearchHit hit : hits) {
             Example e = hit.example();
-            String exampleRequest = lastUserText(e.requestMessages());
+            JsonNode exampleMessages = Json.parse(e.requestMessages().getBytes(StandardCharsets.UTF_8));
+            String exampleRequest = ChatRequest.lastUserText(exampleMessages).orElse("");
             int cost = tokens.count(exampleRequest) + tokens.count(e.response()) + PromptAssembler.PER_EXAMPLE_TOKENS;
-            if (earlierTurnOf(e.requestMessages(), request.messages())) {
+            if (earlierTurnOf(exampleMessages, request.messages())) {
                 decisions.add(new Selection.Decision(e.id(), hit.score(), Double.NaN, cost,
                         Selection.Verdict.SAME_CONVERSATION));
                 continue;
@@ -125,21 +139,11 @@ public final class ExampleSelector {
         return new Selection(chosen, decisions, tau, requestTokens, budget);
     }
 
-    /** Tokens of the request's messages as the target would count them (about). */
-    int requestTokens(ChatRequest request) {
-        int n = 3;
-        for (JsonNode m : request.messages()) {
-            n += TokenCounter.PER_MESSAGE + tokens.count(ChatRequest.contentText(m.get("content")));
-        }
-        return n;
-    }
-
     /**
      * Whether the example was made from an earlier turn of this same conversation: its messages
      * are a strict prefix of the current ones (its answer is already in the history).
      */
-    static boolean earlierTurnOf(String exampleMessages, ArrayNode current) {
-        JsonNode example = Json.parse(exampleMessages.getBytes(StandardCharsets.UTF_8));
+    static boolean earlierTurnOf(JsonNode example, ArrayNode current) {
         if (!example.isArray() || example.size() >= current.size()) {
             return false;
         }
@@ -149,16 +153,6 @@ public final class ExampleSelector {
             }
         }
         return true;
-    }
-
-    private static String lastUserText(String messages) {
-        JsonNode array = Json.parse(messages.getBytes(StandardCharsets.UTF_8));
-        for (int i = array.size() - 1; i >= 0; i--) {
-            if ("user".equals(array.get(i).path("role").asText())) {
-                return ChatRequest.contentText(array.get(i).get("content"));
-            }
-        }
-        return "";
     }
 
     private record Scored(Example example, String request, double similarity, double utility, UtilityFeatures features,

@@ -20,6 +20,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.DoubleFunction;
 import java.util.function.ToDoubleFunction;
 import java.util.random.RandomGenerator;
 
@@ -95,6 +96,20 @@ public final class InContextAugmenter implements AutoCloseable {
 
     /** The upstream request for {@code request} to {@code target}: with examples when a small model answers. */
     public Augmented augment(ChatRequest request, Tenant tenant, BackendConfig target) {
+        return augment(request, target, tau -> selector.select(request, tenant.scope(), target, tau));
+    }
+
+    /**
+     * As {@link #augment(ChatRequest, Tenant, BackendConfig)}, with the request's embedding and
+     * token count already computed, so that routing over several arms embeds the request once.
+     */
+    public Augmented augment(ChatRequest request, Tenant tenant, BackendConfig target, float[] vector,
+            int requestTokens) {
+        return augment(request, target,
+                tau -> selector.select(request, vector, requestTokens, tenant.scope(), target, tau));
+    }
+
+    private Augmented augment(ChatRequest request, BackendConfig target, DoubleFunction<Selection> select) {
         if (!selector.settings().enabled() || target.role() != BackendRole.SMALL) {
             return new Augmented(request, Optional.empty(), false);
         }
@@ -106,7 +121,7 @@ public final class InContextAugmenter implements AutoCloseable {
         double tau = tuner.thresholdForRequest();
         Future<Selection> future;
         try {
-            future = selectionThreads.submit(() -> selector.select(request, tenant.scope(), target, tau));
+            future = selectionThreads.submit(() -> select.apply(tau));
         } catch (RejectedExecutionException e) {
             return bypass(request, e);
         }

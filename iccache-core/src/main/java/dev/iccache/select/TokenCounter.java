@@ -1,6 +1,8 @@
 package dev.iccache.select;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.knuddels.jtokkit.Encodings;
+import dev.iccache.api.ChatRequest;
 import com.knuddels.jtokkit.api.Encoding;
 import com.knuddels.jtokkit.api.EncodingType;
 
@@ -22,6 +24,15 @@ public final class TokenCounter {
     /** {@code cl100k_base}. */
     public static TokenCounter cl100k() {
         return new TokenCounter(Encodings.newLazyEncodingRegistry().getEncoding(EncodingType.CL100K_BASE));
+    }
+
+    /** Tokens of a request's messages as a chat model counts them (about): 3 to prime the reply, plus each message. */
+    public int countRequest(ChatRequest request) {
+        int n = 3;
+        for (JsonNode m : request.messages()) {
+            n += PER_MESSAGE + count(ChatRequest.contentText(m.get("content")));
+        }
+        return n;
     }
 
     /** Tokens of a text (special tokens are counted as plain text). */

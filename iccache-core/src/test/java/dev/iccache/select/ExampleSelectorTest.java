@@ -113,7 +113,7 @@ class ExampleSelectorTest {
         assertThat(s.chosen()).isNotEmpty();
         assertThat(s.decisions()).anySatisfy(d -> assertThat(d.verdict()).isEqualTo(Selection.Verdict.OVER_BUDGET));
         ChatRequest assembled = PromptAssembler.assemble(request, s.chosen(), "abcdef1");
-        assertThat(selector.requestTokens(assembled) + 700).isLessThanOrEqualTo(SMALL.contextWindow());
+        assertThat(TOKENS.countRequest(assembled) + 700).isLessThanOrEqualTo(SMALL.contextWindow());
     }
 
     @Test
