@@ -86,14 +86,6 @@ final class EvalRoutingCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try {
-            return run();
-        } catch (IllegalArgumentException e) {
-            throw new IllegalStateException(e.getMessage(), e); // bad input: one clear line, not a stack trace
-        }
-    }
-
-    private int run() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         EvalSource.check(dataset, file, field);

@@ -54,14 +54,6 @@ final class EvalSimilarityCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try {
-            return run();
-        } catch (IllegalArgumentException e) {
-            throw new IllegalStateException(e.getMessage(), e); // bad input: one clear line, not a stack trace
-        }
-    }
-
-    private int run() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         String name = EvalSource.check(dataset, file, field);

@@ -33,9 +33,10 @@ public final class Main implements Runnable {
         spec.commandLine().usage(System.out);
     }
 
-    /** Configuration and input mistakes print one clear line, not a stack trace. */
+    /** Configuration and input mistakes (and the store's clear failures) print one clear line, not a stack trace. */
     private static int report(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) throws Exception {
-        if (e instanceof ConfigException || e instanceof IccacheException || e instanceof IllegalStateException) {
+        if (e instanceof ConfigException || e instanceof IccacheException || e instanceof IllegalStateException
+                || e instanceof IllegalArgumentException) {
             cmd.getErr().println("iccache " + cmd.getCommandName() + ": " + e.getMessage());
             return 2;
         }
