@@ -6,7 +6,6 @@ import dev.iccache.config.IccacheConfig;
 import dev.iccache.manage.ExampleReplayer;
 import dev.iccache.metrics.MetricsRegistry;
 import dev.iccache.route.LlmJudge;
-import dev.iccache.scrub.Scrubber;
 import dev.iccache.server.Backends;
 import dev.iccache.server.ExampleBank;
 import dev.iccache.store.lucene.LuceneExampleStore;
@@ -47,11 +46,9 @@ final class ReplayCommand implements Callable<Integer> {
         List<BoundedBackend> backends = Backends.create(config, new BackendMetrics(metrics), System::getenv, watchdog,
                 42);
         try (LuceneExampleStore store = LuceneExampleStore.open(ExampleBank.bankDirectory(config))) {
-            BoundedBackend large = pick(backends, config.replayModel().name());
-            String judgeName = config.router().judgeModel() == null ? config.defaultModel() : config.router().judgeModel();
-            double maxCost = backends.stream().mapToDouble(b -> b.config().cost()).max().orElse(1);
-            ExampleReplayer replayer = new ExampleReplayer(store, large, new LlmJudge(pick(backends, judgeName)),
-                    Scrubber.from(config.scrub()), config.replay().bestOf(), large.config().cost() / maxCost, Double.POSITIVE_INFINITY, () -> 0,
+            // Offline: the gateway is not running (the store admits one process), so there is no load to wait for.
+            ExampleReplayer replayer = ExampleBank.replayer(config, store, backends,
+                    new LlmJudge(Backends.byName(backends, config.judgeModel())), () -> 0, Double.POSITIVE_INFINITY,
                     metrics);
             ExampleReplayer.Report report = replayer.run(budget);
             out.printf("%-38s %8s %8s %s%n", "example", "gain", "judge", "result");
@@ -60,7 +57,7 @@ final class ReplayCommand implements Callable<Integer> {
                         l.improved() ? "improved (response replaced)" : "kept");
             }
             out.printf("replayed %d, improved %d, %d generations with %s (best-of-%d); stopped: %s%n",
-                    report.lines().size(), report.improvedCount(), report.generations(), large.config().name(),
+                    report.lines().size(), report.improvedCount(), report.generations(), config.replayModel().name(),
                     config.replay().bestOf(), report.stoppedBecause());
             out.flush();
         } finally {
@@ -68,9 +65,5 @@ final class ReplayCommand implements Callable<Integer> {
             watchdog.shutdownNow();
         }
         return 0;
-    }
-
-    private static BoundedBackend pick(List<BoundedBackend> backends, String name) {
-        return backends.stream().filter(b -> b.config().name().equals(name)).findFirst().orElseThrow();
     }
 }

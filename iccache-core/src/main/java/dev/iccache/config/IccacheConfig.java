@@ -104,6 +104,17 @@ public record IccacheConfig(ServerConfig server, String virtualModel, String def
         return new Builder();
     }
 
+    /** The backend that judges answers: {@code router.judge-model}, else the default model. */
+    public String judgeModel() {
+        return router.judgeModel() == null ? defaultModel : router.judgeModel();
+    }
+
+    /** A backend's cost over the highest backend cost; 1 for a model that is not a backend. */
+    public double normalisedCost(String backend) {
+        double max = backends.stream().mapToDouble(BackendConfig::cost).max().orElse(1);
+        return backend(backend).map(b -> b.cost() / max).orElse(1.0);
+    }
+
     /** The backend replay regenerates with: the default model if it is large, else the first large backend. */
     public BackendConfig replayModel() {
         BackendConfig d = backend(defaultModel).orElseThrow();

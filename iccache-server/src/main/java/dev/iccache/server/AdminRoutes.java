@@ -23,7 +23,6 @@ import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.InstantSource;
-import java.util.Optional;
 import java.util.Set;
 
 /**

@@ -4,11 +4,15 @@ import dev.iccache.admission.ExampleAdmitter;
 import dev.iccache.bank.ExampleStore;
 import dev.iccache.bank.StatsRecorder;
 import dev.iccache.bank.InMemoryExampleStore;
-import dev.iccache.config.BackendConfig;
 import dev.iccache.config.IccacheConfig;
 import dev.iccache.embed.Embedder;
 import dev.iccache.embed.Embedders;
+import dev.iccache.backend.BoundedBackend;
 import dev.iccache.manage.ExampleEvictor;
+import dev.iccache.manage.ExampleReplayer;
+import dev.iccache.route.Judge;
+import java.util.List;
+import java.util.function.DoubleSupplier;
 import dev.iccache.scrub.Scrubber;
 import dev.iccache.metrics.MetricsRegistry;
 import dev.iccache.select.ExampleSelector;
@@ -118,10 +122,8 @@ public final class ExampleBank implements AutoCloseable {
         ThresholdTuner tuner = new ThresholdTuner(settings.threshold(), settings.tuneSampleRate(),
                 settings.qualityFloor(), new SplittableRandom());
         StatsRecorder stats = new StatsRecorder(store, InstantSource.system(), scheduler, STATS_FLUSH_MS);
-        double maxCost = config.backends().stream().mapToDouble(BackendConfig::cost).max().orElse(1);
         InContextAugmenter augmenter = new InContextAugmenter(selector, model, tuner, stats, selectionThreads, learner,
-                new SplittableRandom(), checkpoint, Ticker.SYSTEM, name -> costs.getOrDefault(name, maxCost) / maxCost,
-                metrics);
+                new SplittableRandom(), checkpoint, Ticker.SYSTEM, config::normalisedCost, metrics);
         scheduler.scheduleWithFixedDelay(() -> {
             try {
                 augmenter.checkpoint();
@@ -130,6 +132,17 @@ public final class ExampleBank implements AutoCloseable {
             }
         }, 1, 1, TimeUnit.MINUTES);
         return augmenter;
+    }
+
+    /**
+     * The replayer of a bank: the configured replay model, best-of-n and scrubbing, judged by
+     * {@code judge}, waiting while {@code load} is at or above {@code loadThreshold}.
+     */
+    public static ExampleReplayer replayer(IccacheConfig config, ExampleStore store, List<BoundedBackend> backends,
+            Judge judge, DoubleSupplier load, double loadThreshold, MetricsRegistry metrics) {
+        String large = config.replayModel().name();
+        return new ExampleReplayer(store, Backends.byName(backends, large), judge, Scrubber.from(config.scrub()),
+                config.replay().bestOf(), config.normalisedCost(large), loadThreshold, load, metrics);
     }
 
     /** Evicts down to the budget now, when one is set; logs what it did. */

@@ -15,7 +15,6 @@ import dev.iccache.gateway.ModelRouting;
 import dev.iccache.manage.ExampleReplayer;
 import dev.iccache.manage.ReplaySettings;
 import dev.iccache.route.Judge;
-import dev.iccache.scrub.Scrubber;
 import dev.iccache.route.JudgeBudget;
 import dev.iccache.route.LinearThompsonBandit;
 import dev.iccache.route.LlmJudge;
@@ -118,8 +117,7 @@ public final class GatewayServer implements AutoCloseable {
         // Load the embedding model now, so that the first requests do not spend their selection time limit on it.
         bank.ifPresent(GatewayServer::warmUp);
         List<BoundedBackend> backends = Backends.create(config, new BackendMetrics(registry), env, watchdog, 42);
-        String judgeName = config.router().judgeModel() == null ? config.defaultModel() : config.router().judgeModel();
-        Judge judge = new LlmJudge(byName(backends, judgeName));
+        Judge judge = new LlmJudge(Backends.byName(backends, config.judgeModel()));
         Optional<ModelRouting> routing = bank.filter(b -> config.router().enabled() && backends.size() > 1)
                 .map(b -> routing(config, b, backends, judge, registry, watchdog));
         bank.filter(b -> config.replay().enabled()).ifPresent(b -> scheduleReplay(config, b, backends, judge,
@@ -135,20 +133,12 @@ public final class GatewayServer implements AutoCloseable {
     }
 
     /** The router over every backend, its bandit restored from {@code data-dir/router.json} and saved there every minute. */
-    private static BoundedBackend byName(List<BoundedBackend> backends, String name) {
-        return backends.stream().filter(b -> b.config().name().equals(name)).findFirst().orElseThrow();
-    }
-
     /** Background replay of high-gain examples with the large model while the large tier is quiet. */
     private static void scheduleReplay(IccacheConfig config, ExampleBank bank, List<BoundedBackend> backends,
             Judge judge, MetricsRegistry registry) {
         ReplaySettings settings = config.replay();
-        BoundedBackend large = byName(backends, config.replayModel().name());
-        double maxCost = backends.stream().mapToDouble(b -> b.config().cost()).max().orElse(1);
-        ExampleReplayer replayer = new ExampleReplayer(bank.store(), large, judge, Scrubber.from(config.scrub()),
-                settings.bestOf(),
-                large.config().cost() / maxCost, settings.loadThreshold(), () -> ModelRouting.largeTierLoad(backends),
-                registry);
+        ExampleReplayer replayer = ExampleBank.replayer(config, bank.store(), backends, judge,
+                () -> ModelRouting.largeTierLoad(backends), settings.loadThreshold(), registry);
         bank.every(settings.intervalMinutes(), () -> {
             try {
                 ExampleReplayer.Report r = replayer.run(settings.batch());
