@@ -79,12 +79,7 @@ public final class ExampleBank implements AutoCloseable {
         }
         metrics.gauge("iccache_bank_examples", "Examples in the bank.").labels().track(() -> store.stats().count());
         ExampleAdmitter admitter = new ExampleAdmitter(embedder, store, config.bank(), Scrubber.from(config.scrub()),
-                InstantSource.system(), metrics,
-                r -> {
-                    Thread t = new Thread(r, "iccache-admission");
-                    t.setDaemon(true);
-                    return t;
-                });
+                InstantSource.system(), metrics, daemon("iccache-admission"));
         // Expired examples are never returned by a search; purging them only reclaims space.
         ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(daemon("iccache-bank"));
         if (config.bank().ttlHours() > 0) {
@@ -99,7 +94,8 @@ public final class ExampleBank implements AutoCloseable {
         return new ExampleBank(embedder, store, admitter, evictor, scheduler);
     }
 
-    private static ThreadFactory daemon(String name) {
+    /** Makes daemon threads with this name, for background work that must not keep the JVM alive. */
+    static ThreadFactory daemon(String name) {
         return r -> {
             Thread t = new Thread(r, name);
             t.setDaemon(true);

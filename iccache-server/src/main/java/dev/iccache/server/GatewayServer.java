@@ -1,6 +1,5 @@
 package dev.iccache.server;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.iccache.admission.Candidate;
 import dev.iccache.api.ErrorKind;
@@ -107,11 +106,8 @@ public final class GatewayServer implements AutoCloseable {
      */
     public static GatewayServer start(IccacheConfig config, UnaryOperator<String> env) {
         MetricsRegistry registry = new MetricsRegistry();
-        ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "iccache-timeouts");
-            t.setDaemon(true);
-            return t;
-        });
+        ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(
+                ExampleBank.daemon("iccache-timeouts"));
         Optional<ExampleBank> bank = config.bank().enabled() ? Optional.of(ExampleBank.open(config, registry, env))
                 : Optional.empty();
         // Load the embedding model now, so that the first requests do not spend their selection time limit on it.
@@ -225,20 +221,11 @@ public final class GatewayServer implements AutoCloseable {
     }
 
     private ObjectNode models() {
-        ObjectNode body = Json.object();
-        body.put("object", "list");
-        ArrayNode data = body.putArray("data");
-        ObjectNode virtual = data.addObject();
-        virtual.put("id", gateway.config().virtualModel());
-        virtual.put("object", "model");
-        virtual.put("created", 0);
-        virtual.put("owned_by", "iccache");
+        ObjectNode body = OpenAiHttp.modelList();
+        OpenAiHttp.addModel(body, gateway.config().virtualModel(), "iccache");
         for (BoundedBackend b : gateway.backends()) {
-            ObjectNode m = data.addObject();
-            m.put("id", b.config().name());
-            m.put("object", "model");
-            m.put("created", 0);
-            m.put("owned_by", b.config().simulatedProfile().isPresent() ? "iccache-simulated" : "upstream");
+            ObjectNode m = OpenAiHttp.addModel(body, b.config().name(),
+                    b.config().simulatedProfile().isPresent() ? "iccache-simulated" : "upstream");
             m.put("role", b.config().role().name().toLowerCase(java.util.Locale.ROOT));
             m.put("context_window", b.config().contextWindow());
         }

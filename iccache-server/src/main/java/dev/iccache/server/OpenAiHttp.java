@@ -1,5 +1,6 @@
 package dev.iccache.server;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.iccache.api.ErrorKind;
 import dev.iccache.api.IccacheException;
@@ -48,6 +49,24 @@ final class OpenAiHttp {
     private static IccacheException tooLarge(long limit) {
         return IccacheException.of(ErrorKind.PAYLOAD_TOO_LARGE,
                 "The request body exceeds the limit of " + limit + " bytes (server.max-body-bytes).");
+    }
+
+    /** An empty {@code /v1/models} list body; add entries with {@link #addModel}. */
+    static ObjectNode modelList() {
+        ObjectNode body = Json.object();
+        body.put("object", "list");
+        body.putArray("data");
+        return body;
+    }
+
+    /** Adds one model to a {@link #modelList()} and returns the entry, for extra fields. */
+    static ObjectNode addModel(ObjectNode list, String id, String ownedBy) {
+        ObjectNode m = ((ArrayNode) list.get("data")).addObject();
+        m.put("id", id);
+        m.put("object", "model");
+        m.put("created", 0);
+        m.put("owned_by", ownedBy);
+        return m;
     }
 
     /** The OpenAI error object for a failure. */

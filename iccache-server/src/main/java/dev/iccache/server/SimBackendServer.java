@@ -1,13 +1,11 @@
 package dev.iccache.server;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.iccache.api.ChatChunk;
 import dev.iccache.api.ChatRequest;
 import dev.iccache.api.ChatStream;
 import dev.iccache.api.ErrorKind;
 import dev.iccache.api.IccacheException;
-import dev.iccache.api.Json;
 import dev.iccache.backend.sim.SimulatedBackend;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.WebServer;
@@ -93,15 +91,9 @@ public final class SimBackendServer implements AutoCloseable {
     }
 
     private ObjectNode models() {
-        ObjectNode body = Json.object();
-        body.put("object", "list");
-        ArrayNode data = body.putArray("data");
-        ObjectNode m = data.addObject();
-        m.put("id", backend.config().model());
-        m.put("object", "model");
-        m.put("created", 0);
-        m.put("owned_by", "iccache-simulated");
-        m.put("max_model_len", backend.profile().contextWindow());
+        ObjectNode body = OpenAiHttp.modelList();
+        OpenAiHttp.addModel(body, backend.config().model(), "iccache-simulated")
+                .put("max_model_len", backend.profile().contextWindow());
         return body;
     }
 
