@@ -56,7 +56,7 @@ class ExampleAdmitterTest {
     };
 
     private final InMemoryExampleStore store = new InMemoryExampleStore();
-    private MetricsRegistry metrics = new MetricsRegistry();
+    private final MetricsRegistry metrics = new MetricsRegistry();
     private ExampleAdmitter admitter = admitter(BankConfig.DEFAULT);
 
     private ExampleAdmitter admitter(BankConfig config) {
@@ -151,7 +151,6 @@ class ExampleAdmitterTest {
     @Test
     void ttlSetsTheExpiry() {
         admitter.close();
-        metrics = new MetricsRegistry();
         admitter = admitter(new BankConfig(true, "memory", List.of(), 0.98, 2, 10, 0, 0));
         admitter.admitAll(List.of(candidate(A, "q", "a", "stop", Double.NaN, "")));
         assertThat(all().get(0).expiresAt()).hasValue(NOW.plus(Duration.ofHours(2)));
@@ -198,7 +197,6 @@ class ExampleAdmitterTest {
     @Test
     void aFullQueueDropsInsteadOfBlocking() {
         admitter.close();
-        metrics = new MetricsRegistry();
         admitter = new ExampleAdmitter(EMBEDDER, store, new BankConfig(true, "memory", List.of(), 0.98, 0, 1, 0, 0),
                 Scrubber.from(ScrubberSettings.DEFAULT), InstantSource.fixed(NOW), metrics, r -> new Thread(() -> { }));
         admitter.offer(candidate(A, "q1", "a", "stop", Double.NaN, ""));
