@@ -3,6 +3,7 @@ package dev.iccache.cli;
 import dev.iccache.backend.BackendMetrics;
 import dev.iccache.backend.BoundedBackend;
 import dev.iccache.config.IccacheConfig;
+import dev.iccache.gateway.Assembly;
 import dev.iccache.manage.ExampleReplayer;
 import dev.iccache.metrics.MetricsRegistry;
 import dev.iccache.route.LlmJudge;
@@ -47,8 +48,8 @@ final class ReplayCommand implements Callable<Integer> {
                 42);
         try (LuceneExampleStore store = LuceneExampleStore.open(ExampleBank.bankDirectory(config))) {
             // Offline: the gateway is not running (the store admits one process), so there is no load to wait for.
-            ExampleReplayer replayer = ExampleBank.replayer(config, store, backends,
-                    new LlmJudge(Backends.byName(backends, config.judgeModel())), () -> 0, Double.POSITIVE_INFINITY,
+            ExampleReplayer replayer = Assembly.replayer(config, store, backends,
+                    new LlmJudge(Assembly.byName(backends, config.judgeModel())), () -> 0, Double.POSITIVE_INFINITY,
                     metrics);
             ExampleReplayer.Report report = replayer.run(budget);
             out.printf("%-38s %8s %8s %s%n", "example", "gain", "judge", "result");

@@ -48,8 +48,12 @@ public final class BoundedBackend implements ModelBackend {
         return delegate.config();
     }
 
-    /** Current load, for the router and {@code /readyz}. */
+    /** Current load, for the router and {@code /readyz}: as the server reports it, else as counted here. */
     public LoadSnapshot load() {
+        Optional<LoadSnapshot> reported = delegate.reportedLoad();
+        if (reported.isPresent()) {
+            return reported.get();
+        }
         return new LoadSnapshot(inFlight.get(), queued.get(), config().maxConcurrent(), latencyEma.get(),
                 ttftEma.get());
     }

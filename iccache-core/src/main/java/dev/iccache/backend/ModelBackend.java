@@ -4,6 +4,7 @@ import dev.iccache.api.ChatRequest;
 import dev.iccache.api.ChatResponse;
 import dev.iccache.api.ChatStream;
 import dev.iccache.config.BackendConfig;
+import java.util.Optional;
 
 /**
  * A model server that answers OpenAI chat completions. Implementations send the request with the
@@ -23,6 +24,14 @@ public interface ModelBackend extends AutoCloseable {
      * a chunk carrying {@code usage}.
      */
     ChatStream stream(ChatRequest request);
+
+    /**
+     * The load the server itself reports (vLLM's running and waiting requests, say), when it
+     * reports one; empty means the gateway counts its own calls instead.
+     */
+    default Optional<LoadSnapshot> reportedLoad() {
+        return Optional.empty();
+    }
 
     @Override
     default void close() {

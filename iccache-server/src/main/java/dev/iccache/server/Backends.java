@@ -23,12 +23,6 @@ public final class Backends {
     private Backends() {
     }
 
-    /** The backend of that name among {@code backends}. */
-    public static BoundedBackend byName(List<BoundedBackend> backends, String name) {
-        return backends.stream().filter(b -> b.config().name().equals(name)).findFirst()
-                .orElseThrow(() -> new IllegalArgumentException("no backend named " + name));
-    }
-
     /**
      * @param env      environment lookup for API keys
      * @param watchdog runs HTTP read/total timeout checks

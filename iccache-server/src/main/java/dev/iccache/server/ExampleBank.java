@@ -2,32 +2,21 @@ package dev.iccache.server;
 
 import dev.iccache.admission.ExampleAdmitter;
 import dev.iccache.bank.ExampleStore;
-import dev.iccache.bank.StatsRecorder;
 import dev.iccache.bank.InMemoryExampleStore;
 import dev.iccache.config.IccacheConfig;
 import dev.iccache.embed.Embedder;
 import dev.iccache.embed.Embedders;
-import dev.iccache.backend.BoundedBackend;
+import dev.iccache.gateway.Assembly;
 import dev.iccache.manage.ExampleEvictor;
-import dev.iccache.manage.ExampleReplayer;
-import dev.iccache.route.Judge;
-import java.util.List;
-import java.util.function.DoubleSupplier;
 import dev.iccache.scrub.Scrubber;
 import dev.iccache.metrics.MetricsRegistry;
-import dev.iccache.select.ExampleSelector;
 import dev.iccache.select.InContextAugmenter;
 import dev.iccache.select.LearnedUtilityModel;
-import dev.iccache.select.SelectionSettings;
-import dev.iccache.select.ThresholdTuner;
-import dev.iccache.select.TokenCounter;
 import dev.iccache.time.Ticker;
 import dev.iccache.store.lucene.LuceneExampleStore;
 import java.lang.System.Logger.Level;
 import java.nio.file.Path;
 import java.time.InstantSource;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -44,7 +33,6 @@ import java.util.function.UnaryOperator;
 public final class ExampleBank implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(ExampleBank.class.getName());
     private static final long PURGE_EVERY_MINUTES = 10;
-    private static final long STATS_FLUSH_MS = 1000;
 
     private final Embedder embedder;
     private final ExampleStore store;
@@ -109,17 +97,8 @@ public final class ExampleBank implements AutoCloseable {
      */
     public InContextAugmenter augmenter(IccacheConfig config, MetricsRegistry metrics) {
         Path checkpoint = config.dataDir().resolve("utility-model.json");
-        LearnedUtilityModel model = LearnedUtilityModel.load(checkpoint);
-        Map<String, Double> costs = new HashMap<>();
-        config.backends().forEach(b -> costs.put(b.name(), b.cost()));
-        SelectionSettings settings = config.selection();
-        ExampleSelector selector = new ExampleSelector(store, embedder, model, TokenCounter.cl100k(), settings,
-                name -> costs.getOrDefault(name, Double.NaN), InstantSource.system());
-        ThresholdTuner tuner = new ThresholdTuner(settings.threshold(), settings.tuneSampleRate(),
-                settings.qualityFloor(), new SplittableRandom());
-        StatsRecorder stats = new StatsRecorder(store, InstantSource.system(), scheduler, STATS_FLUSH_MS);
-        InContextAugmenter augmenter = new InContextAugmenter(selector, model, tuner, stats, selectionThreads, learner,
-                new SplittableRandom(), checkpoint, Ticker.SYSTEM, config::normalisedCost, metrics);
+        InContextAugmenter augmenter = Assembly.augmenter(config, store, embedder, LearnedUtilityModel.load(checkpoint),
+                checkpoint, runtime(), metrics);
         scheduler.scheduleWithFixedDelay(() -> {
             try {
                 augmenter.checkpoint();
@@ -130,15 +109,10 @@ public final class ExampleBank implements AutoCloseable {
         return augmenter;
     }
 
-    /**
-     * The replayer of a bank: the configured replay model, best-of-n and scrubbing, judged by
-     * {@code judge}, waiting while {@code load} is at or above {@code loadThreshold}.
-     */
-    public static ExampleReplayer replayer(IccacheConfig config, ExampleStore store, List<BoundedBackend> backends,
-            Judge judge, DoubleSupplier load, double loadThreshold, MetricsRegistry metrics) {
-        String large = config.replayModel().name();
-        return new ExampleReplayer(store, Backends.byName(backends, large), judge, Scrubber.from(config.scrub()),
-                config.replay().bestOf(), config.normalisedCost(large), loadThreshold, load, metrics);
+    /** Real time, this bank's threads and a fresh seed. */
+    public Assembly.Runtime runtime() {
+        return new Assembly.Runtime(InstantSource.system(), Ticker.SYSTEM, scheduler, selectionThreads, learner,
+                background, new SplittableRandom().nextLong());
     }
 
     /** Evicts down to the budget now, when one is set; logs what it did. */

@@ -8,21 +8,15 @@ import dev.iccache.api.Json;
 import dev.iccache.backend.BackendMetrics;
 import dev.iccache.backend.BoundedBackend;
 import dev.iccache.config.IccacheConfig;
+import dev.iccache.gateway.Assembly;
 import dev.iccache.gateway.Gateway;
 import dev.iccache.metrics.MetricsRegistry;
 import dev.iccache.gateway.ModelRouting;
 import dev.iccache.manage.ExampleReplayer;
 import dev.iccache.manage.ReplaySettings;
 import dev.iccache.route.Judge;
-import dev.iccache.route.JudgeBudget;
 import dev.iccache.route.LinearThompsonBandit;
 import dev.iccache.route.LlmJudge;
-import dev.iccache.route.LoadBias;
-import dev.iccache.route.QualityGuard;
-import dev.iccache.route.RequestFeatures;
-import dev.iccache.route.Router;
-import dev.iccache.route.RouterSettings;
-import dev.iccache.select.TokenCounter;
 import dev.iccache.tenant.TenantResolver;
 import dev.iccache.time.Ticker;
 import io.helidon.http.HeaderNames;
@@ -36,7 +30,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Optional;
-import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -113,7 +106,7 @@ public final class GatewayServer implements AutoCloseable {
         // Load the embedding model now, so that the first requests do not spend their selection time limit on it.
         bank.ifPresent(GatewayServer::warmUp);
         List<BoundedBackend> backends = Backends.create(config, new BackendMetrics(registry), env, watchdog, 42);
-        Judge judge = new LlmJudge(Backends.byName(backends, config.judgeModel()));
+        Judge judge = new LlmJudge(Assembly.byName(backends, config.judgeModel()));
         Optional<ModelRouting> routing = bank.filter(b -> config.router().enabled() && backends.size() > 1)
                 .map(b -> routing(config, b, backends, judge, registry, watchdog));
         bank.filter(b -> config.replay().enabled()).ifPresent(b -> scheduleReplay(config, b, backends, judge,
@@ -128,12 +121,11 @@ public final class GatewayServer implements AutoCloseable {
         return s;
     }
 
-    /** The router over every backend, its bandit restored from {@code data-dir/router.json} and saved there every minute. */
     /** Background replay of high-gain examples with the large model while the large tier is quiet. */
     private static void scheduleReplay(IccacheConfig config, ExampleBank bank, List<BoundedBackend> backends,
             Judge judge, MetricsRegistry registry) {
         ReplaySettings settings = config.replay();
-        ExampleReplayer replayer = ExampleBank.replayer(config, bank.store(), backends, judge,
+        ExampleReplayer replayer = Assembly.replayer(config, bank.store(), backends, judge,
                 () -> ModelRouting.largeTierLoad(backends), settings.loadThreshold(), registry);
         bank.every(settings.intervalMinutes(), () -> {
             try {
@@ -150,9 +142,7 @@ public final class GatewayServer implements AutoCloseable {
 
     private static ModelRouting routing(IccacheConfig config, ExampleBank bank, List<BoundedBackend> backends,
             Judge judge, MetricsRegistry registry, ScheduledExecutorService scheduler) {
-        RouterSettings settings = config.router();
-        LinearThompsonBandit bandit = new LinearThompsonBandit(RequestFeatures.ARM_DIMENSION, 1,
-                settings.exploration(), settings.forgetting());
+        LinearThompsonBandit bandit = Assembly.bandit(config.router());
         Path checkpoint = config.dataDir().resolve("router.json");
         if (Files.exists(checkpoint)) {
             try {
@@ -164,11 +154,7 @@ public final class GatewayServer implements AutoCloseable {
                         + " (move it away to start afresh)", e);
             }
         }
-        Router router = new Router(settings, bandit, new LoadBias(settings), new QualityGuard(settings.qualityFloor()),
-                new SplittableRandom(), config.defaultModel());
-        ModelRouting routing = new ModelRouting(router, bank.embedder(), TokenCounter.cl100k(),
-                judge, new JudgeBudget(settings.judgeBudgetPerMinute(), Ticker.SYSTEM),
-                bank.background(), config.defaultModel(), registry);
+        ModelRouting routing = Assembly.routing(config, bank.embedder(), bandit, judge, bank.runtime(), registry);
         scheduler.scheduleWithFixedDelay(() -> saveRouter(bandit, checkpoint), 1, 1, TimeUnit.MINUTES);
         return routing;
     }
