@@ -23,7 +23,8 @@ public final class DataDirectory {
             "routellm-evals", "lm-sys/RouteLLM, routellm/evals/",
             "arena-bench-v1", "lm-sys/arena-hard-auto at commit 4a705dd, data/arena-bench-v1/",
             "arena-hard-v0.1", "lm-sys/arena-hard-auto, data/arena-hard-v0.1/",
-            "mt-bench", "lm-sys/FastChat, fastchat/llm_judge/data/mt_bench/");
+            "mt-bench", "lm-sys/FastChat, fastchat/llm_judge/data/mt_bench/",
+            "azure-llm-trace-2023", "Azure/AzurePublicDataset, data/AzureLLMInferenceTrace_*.csv");
 
     private final Path root;
     private final boolean explicit;
