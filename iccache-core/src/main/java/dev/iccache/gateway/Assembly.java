@@ -18,7 +18,7 @@ import dev.iccache.route.RouterSettings;
 import dev.iccache.scrub.Scrubber;
 import dev.iccache.select.ExampleSelector;
 import dev.iccache.select.InContextAugmenter;
-import dev.iccache.select.LearnedUtilityModel;
+import dev.iccache.select.UtilityModel;
 import dev.iccache.select.SelectionSettings;
 import dev.iccache.select.ThresholdTuner;
 import dev.iccache.select.TokenCounter;
@@ -62,7 +62,7 @@ public final class Assembly {
 
     /** Example selection for small models, with {@code utility} as the stage-2 model (checkpointed to {@code checkpoint}). */
     public static InContextAugmenter augmenter(IccacheConfig config, ExampleStore store, Embedder embedder,
-            LearnedUtilityModel utility, Path checkpoint, Runtime rt, MetricsRegistry metrics) {
+            UtilityModel utility, Path checkpoint, Runtime rt, MetricsRegistry metrics) {
         SelectionSettings settings = config.selection();
         Map<String, Double> costs = new HashMap<>();
         config.backends().forEach(b -> costs.put(b.name(), b.cost()));

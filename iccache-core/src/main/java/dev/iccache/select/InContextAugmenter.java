@@ -38,7 +38,7 @@ public final class InContextAugmenter implements AutoCloseable {
     static final int TUNE_EVERY = 50;
 
     private final ExampleSelector selector;
-    private final LearnedUtilityModel utility;
+    private final UtilityModel utility;
     private final ThresholdTuner tuner;
     private final StatsRecorder stats;
     private final ExecutorService selectionThreads;
@@ -72,7 +72,7 @@ public final class InContextAugmenter implements AutoCloseable {
      * @param ticker           times selections
      * @param normalisedCost   a model's cost over the highest backend cost
      */
-    public InContextAugmenter(ExampleSelector selector, LearnedUtilityModel utility, ThresholdTuner tuner,
+    public InContextAugmenter(ExampleSelector selector, UtilityModel utility, ThresholdTuner tuner,
             StatsRecorder stats, ExecutorService selectionThreads, Executor learner, RandomGenerator nonces,
             Path checkpoint, Ticker ticker, ToDoubleFunction<String> normalisedCost, MetricsRegistry metrics) {
         this.selector = selector;

@@ -82,6 +82,7 @@ public final class LearnedUtilityModel implements UtilityModel {
     }
 
     /** Writes the model atomically (temporary file, then rename). */
+    @Override
     public void save(Path file) {
         ObjectNode root = Json.object();
         root.put("version", 1);

@@ -1,5 +1,7 @@
 package dev.iccache.select;
 
+import java.nio.file.Path;
+
 /**
  * h(request, example, target model): the expected gain in the target model's response quality
  * from putting the example in its prompt, in [0, 1] (IC-Cache §4.1, stage 2). Implementations are
@@ -14,4 +16,8 @@ public interface UtilityModel {
      * judged at least as good as the reference. Called off the request thread.
      */
     void learn(UtilityFeatures features, String targetModel, boolean helped);
+
+    /** Saves what it learned to {@code file}; a model that learns nothing saves nothing. */
+    default void save(Path file) {
+    }
 }

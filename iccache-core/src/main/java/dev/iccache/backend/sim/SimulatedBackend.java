@@ -209,7 +209,7 @@ public final class SimulatedBackend implements ModelBackend {
     }
 
     /** About four characters a token plus a few tokens of framing per message, as OpenAI's tokenisers roughly do. */
-    static int estimatePromptTokens(ChatRequest request) {
+    public static int estimatePromptTokens(ChatRequest request) {
         int chars = 0;
         for (JsonNode m : request.messages()) {
             chars += ChatRequest.contentText(m.get("content")).length();

@@ -1,0 +1,138 @@
+package dev.iccache.cli;
+
+import dev.iccache.config.BankConfig;
+import dev.iccache.embed.Embedder;
+import dev.iccache.embed.EmbedderSettings;
+import dev.iccache.embed.Embedders;
+import dev.iccache.sim.arrivals.ArrivalSpec;
+import dev.iccache.sim.bench.Bench;
+import dev.iccache.sim.policy.Policies;
+import dev.iccache.sim.world.Calibration;
+import dev.iccache.workload.DataDirectory;
+import dev.iccache.workload.Workload;
+import dev.iccache.workload.Workloads;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = {"Replay a workload through every policy on simulated backends, judge and users in virtual "
+                + "time, with the real embedder, store, selector, router and manager (EVALUATION.md §2).",
+            "Writes OUT/results.json and OUT/report.html and prints the comparison table. Every number is SIMULATED."})
+final class BenchCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--workload", paramLabel = "NAME", description = "A named workload: ${COMPLETION-CANDIDATES}.",
+            completionCandidates = WorkloadNames.class)
+    String workload;
+
+    @Option(names = "--workload-file", paramLabel = "PATH", description = "Any JSONL or CSV file instead of a named "
+            + "workload (first half history, rest online).")
+    Path workloadFile;
+
+    @Option(names = "--text-field", paramLabel = "NAME", description = "With --workload-file: the request text field.")
+    String textField;
+
+    @Option(names = "--answer-field", paramLabel = "NAME",
+            description = "With --workload-file: the gold answer field (optional).")
+    String answerField;
+
+    @Option(names = "--arrivals", paramLabel = "SPEC", defaultValue = "azure",
+            description = "azure, azure-code, poisson:RATE or sweep:R1,R2,... (default ${DEFAULT-VALUE}).")
+    String arrivals;
+
+    @Option(names = "--policies", paramLabel = "LIST", defaultValue = "all",
+            description = "all, or a comma list of: always-large, always-small, small+random-examples, semantic-cache, "
+                    + "routellm, iccache, iccache-no-proxy, iccache-no-router, iccache-no-replay, iccache-no-loadbias.")
+    String policies;
+
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "42", description = "Seed (default ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--out", paramLabel = "DIR", defaultValue = "bench-out",
+            description = "Output directory (default ${DEFAULT-VALUE}).")
+    Path out;
+
+    @Option(names = "--calibration", paramLabel = "FILE", description = "World parameters (default: the bundled "
+            + "calibration.yaml).")
+    Path calibration;
+
+    @Option(names = "--max-history", paramLabel = "N", description = "Use at most N history requests.")
+    Integer maxHistory;
+
+    @Option(names = "--max-online", paramLabel = "N", description = "Replay at most N online requests.")
+    Integer maxOnline;
+
+    @Option(names = "--bank-max-examples", paramLabel = "N", defaultValue = "0",
+            description = "Bank budget in examples for iccache policies (0 = none; eviction keeps it under).")
+    long bankMaxExamples;
+
+    @Option(names = "--data", paramLabel = "DIR",
+            description = "The shared data directory (default: ../shared/data next to the checkout).")
+    Path data;
+
+    @Override
+    public Integer call() {
+        DataDirectory dir = data == null ? DataDirectory.locate(Path.of("")) : DataDirectory.at(data);
+        Workload w = loadWorkload(dir);
+        BankConfig bank = new BankConfig(true, "memory", java.util.List.of(), BankConfig.DEFAULT.dedupThreshold(), 0,
+                BankConfig.DEFAULT.admissionQueue(), bankMaxExamples, 0);
+        Bench.Settings settings = new Bench.Settings(w, ArrivalSpec.parse(arrivals), Policies.parse(policies), seed,
+                Calibration.load(Optional.ofNullable(calibration)), bank, "iccache " + String.join(" ",
+                        spec.commandLine().getParseResult().originalArgs()));
+        return run(settings, dir, out, spec);
+    }
+
+    private Workload loadWorkload(DataDirectory dir) {
+        if ((workload == null) == (workloadFile == null)) {
+            throw new IllegalArgumentException("give exactly one of --workload NAME or --workload-file PATH");
+        }
+        Workload w;
+        if (workloadFile != null) {
+            if (textField == null) {
+                throw new IllegalArgumentException("--workload-file needs --text-field");
+            }
+            w = Workloads.fromFile(workloadFile, textField, Optional.ofNullable(answerField), 0.5);
+        } else {
+            w = new Workloads(dir).load(workload, seed);
+        }
+        return w.limit(maxHistory == null ? Integer.MAX_VALUE : maxHistory,
+                maxOnline == null ? Integer.MAX_VALUE : maxOnline);
+    }
+
+    /** Runs a bench and prints its table and where its files are. */
+    static int run(Bench.Settings settings, DataDirectory dir, Path out, CommandSpec spec) {
+        var err = spec.commandLine().getErr();
+        var stdout = spec.commandLine().getOut();
+        err.println("SIMULATED run, seed " + settings.seed() + ", calibration " + settings.calibration().source());
+        err.println(settings.calibration().tree().toPrettyString());
+        try (Embedder embedder = Embedders.create(EmbedderSettings.DEFAULT)) {
+            PrintStream progress = new PrintStream(new java.io.OutputStream() {
+                @Override
+                public void write(int b) {
+                    err.write(b);
+                }
+            }, true);
+            var results = new Bench(settings, embedder, dir, progress).run();
+            String table = Bench.write(results, out);
+            stdout.print(table);
+            stdout.println("results: " + out.resolve("results.json"));
+            stdout.println("report:  " + out.resolve("report.html"));
+            stdout.flush();
+        }
+        return 0;
+    }
+
+    /** Named workloads for the help text. */
+    static final class WorkloadNames extends java.util.ArrayList<String> {
+        WorkloadNames() {
+            super(Workloads.NAMES.keySet());
+        }
+    }
+}

@@ -1,0 +1,411 @@
+package dev.iccache.sim.bench;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.iccache.admission.Candidate;
+import dev.iccache.admission.ExampleAdmitter;
+import dev.iccache.api.ChatRequest;
+import dev.iccache.api.Json;
+import dev.iccache.backend.BackendMetrics;
+import dev.iccache.backend.BoundedBackend;
+import dev.iccache.backend.sim.SimProfile;
+import dev.iccache.backend.sim.SimulatedBackend;
+import dev.iccache.bank.Example;
+import dev.iccache.bank.InMemoryExampleStore;
+import dev.iccache.config.BackendConfig;
+import dev.iccache.config.BackendRole;
+import dev.iccache.config.BankConfig;
+import dev.iccache.config.IccacheConfig;
+import dev.iccache.embed.Embedder;
+import dev.iccache.embed.EmbeddingText;
+import dev.iccache.gateway.Assembly;
+import dev.iccache.metrics.MetricsRegistry;
+import dev.iccache.scrub.Scrubber;
+import dev.iccache.sim.arrivals.Arrival;
+import dev.iccache.sim.arrivals.ArrivalSpec;
+import dev.iccache.sim.arrivals.Arrivals;
+import dev.iccache.sim.arrivals.Schedule;
+import dev.iccache.sim.engine.EventLoop;
+import dev.iccache.sim.engine.ServerModel;
+import dev.iccache.sim.engine.SimExecutor;
+import dev.iccache.sim.policy.Decision;
+import dev.iccache.sim.policy.Policies;
+import dev.iccache.sim.policy.Policy;
+import dev.iccache.sim.policy.PolicyContext;
+import dev.iccache.sim.report.ReportHtml;
+import dev.iccache.sim.report.ResultsTable;
+import dev.iccache.sim.world.Calibration;
+import dev.iccache.sim.world.SimJudge;
+import dev.iccache.sim.world.World;
+import dev.iccache.sim.world.WorldBackend;
+import dev.iccache.tenant.Tenant;
+import dev.iccache.workload.DataDirectory;
+import dev.iccache.workload.WorkItem;
+import dev.iccache.workload.Workload;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.SplittableRandom;
+
+/**
+ * The trace-driven evaluation (EVALUATION.md §2): replays a workload's online stream at the
+ * arrival times of a spec through each policy, on the same simulated world, trace and seed, in
+ * virtual time, and reports §2.6's metrics per policy as the {@code results.json} document
+ * (field names in docs/evaluation.md). {@code always-large} always runs first: it is the reference
+ * of win rates, latency changes and normalised throughput.
+ */
+public final class Bench {
+    /** The virtual model clients ask for. */
+    static final String VIRTUAL = "iccache";
+    private static final Instant EPOCH = Instant.parse("2026-01-01T00:00:00Z");
+
+    /**
+     * One bench run.
+     *
+     * @param workload    the workload (history seeds the bank, online is replayed)
+     * @param arrivals    the arrival spec
+     * @param policies    policy names to compare
+     * @param seed        seeds the world, the arrivals, the policies and the judge
+     * @param calibration the world's parameters
+     * @param bank        the bank's size budget (max examples, max bytes; 0 = none)
+     * @param command     the command line, recorded in the results
+     */
+    public record Settings(Workload workload, ArrivalSpec arrivals, List<String> policies, long seed,
+            Calibration calibration, BankConfig bank, String command) {
+    }
+
+    private final Settings settings;
+    private final PrecomputedEmbedder embedder;
+    private final DataDirectory data;
+    private final PrintStream progress;
+    private final Calibration cal;
+    private final List<WorkItem> items = new ArrayList<>();
+    private final int historySize;
+    private final World.Kind kind;
+    private final ThreadMXBean cpu = ManagementFactory.getThreadMXBean();
+
+    public Bench(Settings settings, Embedder model, DataDirectory data, PrintStream progress) {
+        this.settings = settings;
+        this.embedder = new PrecomputedEmbedder(model);
+        this.data = data;
+        this.progress = progress;
+        this.cal = settings.calibration();
+        this.items.addAll(settings.workload().history());
+        this.items.addAll(settings.workload().online());
+        this.historySize = settings.workload().history().size();
+        this.kind = settings.workload().name().startsWith("arena") ? World.Kind.CHAT : World.Kind.QA;
+    }
+
+    /** Runs every arrival setting of the spec for every policy and returns the results document. */
+    public ObjectNode run() {
+        List<String> texts = items.stream().map(i -> EmbeddingText.of(request(i.text()))).toList();
+        long start = System.nanoTime();
+        embedder.precompute(texts, n -> {
+            if (n % 1024 == 0 || n == texts.size()) {
+                progress.printf("embedding workload texts: %d/%d%n", n, texts.size());
+            }
+        });
+        progress.printf("embedded %d texts in %.1f s%n", texts.size(), (System.nanoTime() - start) / 1e9);
+        ObjectNode root = header();
+        ArrayNode runs = root.putArray("runs");
+        for (int r = 0; r < Arrivals.runs(settings.arrivals()); r++) {
+            runs.add(runArrivals(r));
+        }
+        return root;
+    }
+
+    private ObjectNode header() {
+        ObjectNode root = Json.object();
+        root.put("simulated", true);
+        root.put("label", "SIMULATED (simulated backends, judge and users; real embedder, store, selector, router, "
+                + "manager)");
+        root.put("command", settings.command());
+        root.put("seed", settings.seed());
+        ObjectNode c = root.putObject("calibration");
+        c.put("file", cal.source());
+        c.set("parameters", cal.tree());
+        Workload w = settings.workload();
+        ObjectNode wl = root.putObject("workload");
+        wl.put("name", w.name());
+        wl.put("description", w.description());
+        wl.put("history", w.history().size());
+        wl.put("online", w.online().size());
+        wl.put("recorded", w.recorded());
+        wl.put("kind", kind.name().toLowerCase(java.util.Locale.ROOT));
+        ObjectNode cluster = root.putObject("cluster");
+        for (String tier : List.of("small", "large")) {
+            SimProfile p = profile(tier);
+            int replicas = replicas(tier);
+            ObjectNode t = cluster.putObject(tier);
+            t.put("profile", p.name());
+            t.put("replicas", replicas);
+            t.put("gpus", replicas * p.gpus());
+            t.put("slots", replicas * p.maxBatch());
+        }
+        cluster.put("slo_latency_s", cal.number("cluster.slo-latency-s"));
+        ObjectNode bank = root.putObject("bank");
+        bank.put("max_examples", settings.bank().maxExamples());
+        bank.put("max_bytes", settings.bank().maxBytes());
+        return root;
+    }
+
+    private SimProfile profile(String tier) {
+        return SimProfile.named(cal.text("cluster." + tier + ".profile"));
+    }
+
+    private int replicas(String tier) {
+        return (int) cal.number("cluster." + tier + ".replicas");
+    }
+
+    /** One arrival setting: its schedule, then every policy on it. */
+    private ObjectNode runArrivals(int runIndex) {
+        List<WorkItem> online = settings.workload().online();
+        int maxOutput = profile("small").contextWindow() / 4;
+        Schedule probe = Arrivals.schedule(settings.arrivals(), runIndex, online.size(), 1, maxOutput,
+                settings.seed(), data);
+        double meanRate = cal.number("cluster.load") * largeCapacity(probe.arrivals());
+        Schedule schedule = Arrivals.schedule(settings.arrivals(), runIndex, online.size(), meanRate, maxOutput,
+                settings.seed(), data);
+        ObjectNode run = Json.object();
+        ObjectNode a = run.putObject("arrivals");
+        a.put("spec", settings.arrivals().label());
+        a.put("label", schedule.label());
+        a.put("requests", schedule.arrivals().size());
+        a.put("duration_s", span(schedule));
+        a.put("mean_rate_rps", schedule.meanRate());
+        a.put("scale", schedule.scale());
+        a.put("large_capacity_rps", largeCapacity(schedule.arrivals()));
+        a.put("note", schedule.note());
+        progress.printf("arrivals %s: %d requests over %.0f s of virtual time (%.2f req/s)%n", schedule.label(),
+                schedule.arrivals().size(), span(schedule), schedule.meanRate());
+        List<String> order = new ArrayList<>(settings.policies());
+        order.remove("always-large");
+        order.add(0, "always-large");
+        ArrayNode policies = run.putArray("policies");
+        PolicyRun reference = null;
+        List<Example> bank = null;
+        for (String name : order) {
+            long t0 = System.nanoTime();
+            Setup setup = setup(schedule);
+            if (bank == null) {
+                bank = seedBank(setup);
+            }
+            PolicyRun result = runPolicy(name, setup, bank, schedule);
+            if (reference == null) {
+                reference = result;
+            }
+            if (settings.policies().contains(name)) {
+                policies.add(result.report(reference, span(schedule), cal.number("cluster.slo-latency-s"),
+                        cal.number("judge.truth-tie-band")));
+            }
+            progress.printf("  %-22s done in %5.1f s (real time)%n", name, (System.nanoTime() - t0) / 1e9);
+        }
+        return run;
+    }
+
+    private static double span(Schedule s) {
+        List<Arrival> a = s.arrivals();
+        return a.isEmpty() ? 0 : a.get(a.size() - 1).atSeconds() - a.get(0).atSeconds();
+    }
+
+    /**
+     * Requests per second the large tier sustains when saturated, for these arrivals' token counts:
+     * slots over the mean service time at full batch.
+     */
+    private double largeCapacity(List<Arrival> arrivals) {
+        SimProfile p = profile("large");
+        double service = 0;
+        for (int i = 0; i < arrivals.size(); i++) {
+            int prompt = SimulatedBackend.estimatePromptTokens(request(settings.workload().online().get(i).text()));
+            service += p.timeToFirstTokenNanos(prompt) / 1e9
+                    + (arrivals.get(i).outputTokens() - 1) / p.decodeRate(p.maxBatch());
+        }
+        service /= Math.max(1, arrivals.size());
+        return replicas("large") * p.maxBatch() / service;
+    }
+
+    /** A fresh world and cluster on a fresh event loop. */
+    private record Setup(World world, EventLoop loop, SimExecutor executor, Map<String, ServerModel> servers,
+            IccacheConfig config, List<BoundedBackend> backends, SimJudge judge, SimJudge tuningJudge,
+            List<PolicyContext.Labelled> labelled, List<World.Response> largeHistory) {
+    }
+
+    private Setup setup(Schedule schedule) {
+        List<World.Item> worldItems = new ArrayList<>(items.size());
+        for (WorkItem i : items) {
+            worldItems.add(new World.Item(i.text(), i.answers(), i.recordedSmall(), i.recordedLarge(),
+                    embedder.embed(EmbeddingText.of(request(i.text())))));
+        }
+        World world = new World(cal, kind, worldItems, Policies.SMALL, settings.seed());
+        SplittableRandom lengths = new SplittableRandom(settings.seed() ^ 0x4C454EL);
+        List<Arrival> arrivals = schedule.arrivals();
+        for (int i = 0; i < items.size(); i++) {
+            int tokens = i >= historySize ? arrivals.get(i - historySize).outputTokens()
+                    : arrivals.get(lengths.nextInt(arrivals.size())).outputTokens();
+            world.setOutputTokens(i, tokens);
+        }
+        // History answers of the large model: the bank's responses (ids 0..history-1 in every world).
+        List<World.Response> largeHistory = new ArrayList<>();
+        for (int i = 0; i < historySize; i++) {
+            largeHistory.add(world.generate(i, Policies.LARGE, List.of()));
+        }
+        EventLoop loop = new EventLoop(EPOCH);
+        SimExecutor executor = new SimExecutor(loop);
+        Map<String, ServerModel> servers = new LinkedHashMap<>();
+        servers.put(Policies.SMALL, new ServerModel(Policies.SMALL, profile("small"), replicas("small"), loop));
+        servers.put(Policies.LARGE, new ServerModel(Policies.LARGE, profile("large"), replicas("large"), loop));
+        double costRatio = profile("small").saturatedTokensPerSecondPerGpu()
+                / profile("large").saturatedTokensPerSecondPerGpu();
+        List<BackendConfig> configs = List.of(
+                backendConfig(Policies.SMALL, BackendRole.SMALL, 1.0, servers.get(Policies.SMALL)),
+                backendConfig(Policies.LARGE, BackendRole.LARGE, costRatio, servers.get(Policies.LARGE)));
+        IccacheConfig config = IccacheConfig.builder().virtualModel(VIRTUAL).defaultModel(Policies.LARGE)
+                .backends(configs).bank(settings.bank()).build();
+        MetricsRegistry metrics = new MetricsRegistry();
+        List<BoundedBackend> backends = new ArrayList<>();
+        for (BackendConfig c : configs) {
+            backends.add(new BoundedBackend(new WorldBackend(c, world, servers.get(c.name())), loop.ticker(),
+                    new BackendMetrics(metrics)));
+        }
+        SimJudge judge = new SimJudge(world, cal, settings.seed() ^ 0x4A554447L, Optional.of(servers.get(
+                config.judgeModel())));
+        SimJudge tuningJudge = new SimJudge(world, cal, settings.seed() ^ 0x54554E45L, Optional.empty());
+        List<PolicyContext.Labelled> labelled = new ArrayList<>();
+        for (int i = 0; i < historySize; i++) {
+            World.Response small = world.generate(i, Policies.SMALL, List.of());
+            labelled.add(new PolicyContext.Labelled(worldItems.get(i).vector(),
+                    tuningJudge.verdict(small.quality(), largeHistory.get(i).quality())));
+        }
+        return new Setup(world, loop, executor, servers, config, backends, judge, tuningJudge, labelled, largeHistory);
+    }
+
+    private static BackendConfig backendConfig(String name, BackendRole role, double cost, ServerModel server) {
+        return new BackendConfig(name, null, name, null, role, cost, server.profile().contextWindow(),
+                server.capacity(), 0, 0, 0, 0, 0, server.profile().name(), 1);
+    }
+
+    /**
+     * The bank every policy starts from: the history's large-model answers admitted through
+     * iccache's own admission (scrubbing, near-duplicate merging), in history order.
+     */
+    private List<Example> seedBank(Setup s) {
+        InMemoryExampleStore store = new InMemoryExampleStore();
+        try (ExampleAdmitter admitter = new ExampleAdmitter(embedder, store, s.config().bank(),
+                Scrubber.from(s.config().scrub()), s.loop().clock(), new MetricsRegistry(),
+                Thread.ofVirtual().factory())) {
+            List<Candidate> candidates = new ArrayList<>();
+            for (int i = 0; i < historySize; i++) {
+                World.Response answer = s.largeHistory().get(i);
+                candidates.add(new Candidate(Tenant.DEFAULT, request(items.get(i).text()), answer.text(),
+                        Policies.LARGE, Optional.of("stop"), 0, answer.tokens(), OptionalDouble.empty()));
+            }
+            admitter.admitAll(candidates);
+        }
+        List<Example> bank = new ArrayList<>();
+        store.forEach(Optional.empty(), bank::add);
+        bank.sort(java.util.Comparator.comparing(Example::createdAt).thenComparing(Example::id));
+        progress.printf("bank seeded: %d examples from %d history requests%n", bank.size(), historySize);
+        return List.copyOf(bank);
+    }
+
+    /** The client's request for a text: one user turn to the virtual model. */
+    static ChatRequest request(String text) {
+        ObjectNode body = Json.object();
+        body.put("model", VIRTUAL);
+        body.putArray("messages").addObject().put("role", "user").put("content", text);
+        return ChatRequest.of(body);
+    }
+
+    private PolicyRun runPolicy(String name, Setup s, List<Example> bank, Schedule schedule) {
+        Path work;
+        try {
+            work = Files.createTempDirectory("iccache-bench-");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        Assembly.Runtime rt = new Assembly.Runtime(s.loop().clock(), s.loop().ticker(), s.executor(), s.executor(),
+                s.executor(), s.executor(), settings.seed());
+        PolicyContext ctx = new PolicyContext(s.config(), embedder, bank, s.backends(), s.judge(), s.tuningJudge(),
+                s.labelled(), rt, work);
+        PolicyRun result = new PolicyRun(name, Policies.NAMES.get(name), schedule.arrivals().size());
+        try (Policy policy = Policies.create(name, ctx)) {
+            List<Arrival> arrivals = schedule.arrivals();
+            double cacheHit = cal.number("cluster.cache-hit-latency-s");
+            double feedbackRate = cal.number("users.feedback-rate");
+            double userNoise = cal.number("users.noise");
+            for (int i = 0; i < arrivals.size(); i++) {
+                int index = i;
+                int item = historySize + i;
+                s.loop().at(arrivals.get(i).atSeconds(), () -> {
+                    String id = "resp-" + index;
+                    ChatRequest request = request(items.get(item).text());
+                    long cpu0 = cpu.getCurrentThreadCpuTime();
+                    Decision d = policy.decide(id, request);
+                    result.overhead(index, (cpu.getCurrentThreadCpuTime() - cpu0) / 1e6);
+                    result.arrived(index, s.loop().seconds(), s.servers().get(Policies.LARGE).utilisation());
+                    SplittableRandom user = new SplittableRandom(settings.seed() * 31 + index);
+                    if (d.cachedAnswer().isPresent()) {
+                        String answer = d.cachedAnswer().get();
+                        s.loop().after((long) (cacheHit * 1e9), () -> {
+                            double q = s.world().reusedQuality(item, answer);
+                            result.completed(index, "cache", cacheHit, cacheHit, q, 0);
+                            policy.served(id, request, d, answer, 0, 0);
+                            feedback(policy, id, q, user, feedbackRate, userNoise);
+                        });
+                        return;
+                    }
+                    String model = d.model().orElseThrow();
+                    int prompt = SimulatedBackend.estimatePromptTokens(d.upstream());
+                    s.servers().get(model).submit(prompt, s.world().outputTokens(item), t -> {
+                        World.Response r = s.world().generate(d.upstream(), model);
+                        result.completed(index, model, t.latencySeconds(), t.ttftSeconds(), r.quality(), d.examples());
+                        policy.served(id, request, d, r.text(), prompt, r.tokens());
+                        feedback(policy, id, r.quality(), user, feedbackRate, userNoise);
+                    });
+                });
+            }
+            s.loop().run();
+        }
+        double gpu = 0;
+        for (ServerModel m : s.servers().values()) {
+            gpu += m.gpuSeconds();
+        }
+        result.finish(gpu, s.judge().verdicts(), new SimJudge(s.world(), cal, settings.seed() ^ 0x53434F52L,
+                Optional.empty()));
+        return result;
+    }
+
+    private static void feedback(Policy policy, String id, double quality, SplittableRandom user, double rate,
+            double noise) {
+        if (user.nextDouble() < rate) {
+            double u1 = 1 - user.nextDouble();
+            double u2 = user.nextDouble();
+            double gaussian = Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
+            policy.feedback(id, quality + noise * gaussian >= 0.5);
+        }
+    }
+
+    /** Writes {@code results.json} and {@code report.html} into {@code dir}; returns the terminal table. */
+    public static String write(ObjectNode results, Path dir) {
+        try {
+            Files.createDirectories(dir);
+            Files.writeString(dir.resolve("results.json"),
+                    Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(results) + "\n");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write results to " + dir + ": " + e.getMessage(), e);
+        }
+        ReportHtml.write(results, dir.resolve("report.html"));
+        return ResultsTable.render(results);
+    }
+}

@@ -1,0 +1,201 @@
+package dev.iccache.sim.bench;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.iccache.api.Json;
+import dev.iccache.sim.policy.Policies;
+import dev.iccache.sim.world.SimJudge;
+import java.util.Arrays;
+
+/**
+ * What one policy did on one arrival setting, request by request, and the §2.6 metrics computed
+ * from it against the {@code always-large} reference (field names in docs/evaluation.md).
+ */
+final class PolicyRun {
+    private static final int TIMELINE_BUCKETS = 60;
+    private static final int CDF_POINTS = 100;
+
+    private final String name;
+    private final String description;
+    private final double[] arrivedAt;
+    private final double[] largeLoad;
+    private final String[] servedBy;
+    private final double[] latency;
+    private final double[] ttft;
+    private final double[] quality;
+    private final int[] examples;
+    private final double[] overheadMs;
+    private double gpuSeconds;
+    private long judgments;
+    private SimJudge scoring;
+
+    PolicyRun(String name, String description, int requests) {
+        this.name = name;
+        this.description = description;
+        arrivedAt = new double[requests];
+        largeLoad = new double[requests];
+        servedBy = new String[requests];
+        latency = filled(requests);
+        ttft = filled(requests);
+        quality = filled(requests);
+        examples = new int[requests];
+        overheadMs = new double[requests];
+    }
+
+    private static double[] filled(int n) {
+        double[] a = new double[n];
+        Arrays.fill(a, Double.NaN);
+        return a;
+    }
+
+    void overhead(int i, double ms) {
+        overheadMs[i] = ms;
+    }
+
+    void arrived(int i, double at, double load) {
+        arrivedAt[i] = at;
+        largeLoad[i] = load;
+    }
+
+    void completed(int i, String model, double latencySeconds, double ttftSeconds, double q, int exampleCount) {
+        servedBy[i] = model;
+        latency[i] = latencySeconds;
+        ttft[i] = ttftSeconds;
+        quality[i] = q;
+        examples[i] = exampleCount;
+    }
+
+    void finish(double gpu, long judgeVerdicts, SimJudge scoringJudge) {
+        this.gpuSeconds = gpu;
+        this.judgments = judgeVerdicts;
+        this.scoring = scoringJudge;
+    }
+
+    private int completedCount() {
+        int n = 0;
+        for (String s : servedBy) {
+            if (s != null) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    double costPerRequest() {
+        return gpuSeconds / Math.max(1, completedCount());
+    }
+
+    /**
+     * The metrics of this run; {@code ref} is always-large's run on the same arrivals, {@code slo}
+     * the latency SLO, {@code tie} the quality difference below which the truth calls a tie.
+     */
+    ObjectNode report(PolicyRun ref, double spanSeconds, double slo, double tie) {
+        ObjectNode o = Json.object();
+        o.put("policy", name);
+        o.put("description", description);
+        int n = arrivedAt.length;
+        int done = completedCount();
+        o.put("requests", n);
+        o.put("completed", done);
+        o.put("failed", n - done);
+        double truthWins = 0;
+        double judgeWins = 0;
+        double qualitySum = 0;
+        int offloaded = 0;
+        int withExamples = 0;
+        for (int i = 0; i < n; i++) {
+            if (servedBy[i] == null || ref.servedBy[i] == null) {
+                continue;
+            }
+            double d = quality[i] - ref.quality[i];
+            truthWins += Math.abs(d) < tie ? 0.5 : d > 0 ? 1 : 0;
+            double s = scoring.verdict(quality[i], ref.quality[i]);
+            judgeWins += Math.abs(s) <= 0.3 ? 0.5 : s > 0 ? 1 : 0;
+            qualitySum += quality[i];
+            if (!servedBy[i].equals(Policies.LARGE)) {
+                offloaded++;
+            }
+            if (examples[i] > 0) {
+                withExamples++;
+            }
+        }
+        o.put("win_rate_judge", judgeWins / Math.max(1, done));
+        o.put("win_rate_truth", truthWins / Math.max(1, done));
+        o.put("mean_true_quality", qualitySum / Math.max(1, done));
+        o.put("offload_ratio", offloaded / (double) Math.max(1, done));
+        o.put("with_examples_ratio", withExamples / (double) Math.max(1, done));
+        double p50 = percentile(latency, 0.5);
+        o.put("latency_p50_s", p50);
+        o.put("latency_p99_s", percentile(latency, 0.99));
+        o.put("ttft_p50_s", percentile(ttft, 0.5));
+        o.put("ttft_p99_s", percentile(ttft, 0.99));
+        int withinSlo = 0;
+        for (double l : latency) {
+            if (l <= slo) {
+                withinSlo++;
+            }
+        }
+        o.put("throughput_rps", done / spanSeconds);
+        o.put("throughput_within_slo_rps", withinSlo / spanSeconds);
+        o.put("cost_gpu_s_per_request", costPerRequest());
+        o.put("normalised_throughput", ref.costPerRequest() / costPerRequest());
+        o.put("latency_p50_change", p50 / percentile(ref.latency, 0.5) - 1);
+        o.put("latency_p99_change", percentile(latency, 0.99) / percentile(ref.latency, 0.99) - 1);
+        o.put("decision_overhead_ms_p50", percentile(overheadMs, 0.5));
+        o.put("decision_overhead_ms_p99", percentile(overheadMs, 0.99));
+        o.put("judge_verdicts", judgments);
+        o.set("latency_cdf", cdf(latency));
+        o.set("ttft_cdf", cdf(ttft));
+        o.set("timeline", timeline(spanSeconds));
+        return o;
+    }
+
+    private ArrayNode timeline(double spanSeconds) {
+        ArrayNode out = Json.object().arrayNode();
+        int buckets = TIMELINE_BUCKETS;
+        double width = Math.max(1e-9, spanSeconds / buckets);
+        double start = arrivedAt.length == 0 ? 0 : arrivedAt[0];
+        int[] count = new int[buckets];
+        int[] off = new int[buckets];
+        double[] load = new double[buckets];
+        for (int i = 0; i < arrivedAt.length; i++) {
+            int b = Math.min(buckets - 1, (int) ((arrivedAt[i] - start) / width));
+            count[b]++;
+            load[b] += largeLoad[i];
+            if (servedBy[i] != null && !servedBy[i].equals(Policies.LARGE)) {
+                off[b]++;
+            }
+        }
+        for (int b = 0; b < buckets; b++) {
+            ObjectNode p = out.addObject();
+            p.put("t_s", b * width);
+            p.put("requests", count[b]);
+            p.put("offload_ratio", count[b] == 0 ? 0 : off[b] / (double) count[b]);
+            p.put("large_load", count[b] == 0 ? 0 : load[b] / count[b]);
+        }
+        return out;
+    }
+
+    private static ArrayNode cdf(double[] values) {
+        double[] v = Arrays.stream(values).filter(x -> !Double.isNaN(x)).sorted().toArray();
+        ArrayNode out = Json.object().arrayNode();
+        if (v.length == 0) {
+            return out;
+        }
+        for (int k = 1; k <= CDF_POINTS; k++) {
+            double f = k / (double) CDF_POINTS;
+            int idx = Math.min(v.length - 1, (int) Math.ceil(f * v.length) - 1);
+            out.addArray().add(v[Math.max(0, idx)]).add(f);
+        }
+        return out;
+    }
+
+    static double percentile(double[] values, double p) {
+        double[] v = Arrays.stream(values).filter(x -> !Double.isNaN(x)).sorted().toArray();
+        if (v.length == 0) {
+            return Double.NaN;
+        }
+        int idx = (int) Math.ceil(p * v.length) - 1;
+        return v[Math.max(0, Math.min(v.length - 1, idx))];
+    }
+}

@@ -1,0 +1,118 @@
+package dev.iccache.sim.policy;
+
+import dev.iccache.admission.Candidate;
+import dev.iccache.admission.ExampleAdmitter;
+import dev.iccache.api.ChatRequest;
+import dev.iccache.bank.InMemoryExampleStore;
+import dev.iccache.config.IccacheConfig;
+import dev.iccache.gateway.Assembly;
+import dev.iccache.gateway.Gateway;
+import dev.iccache.gateway.ModelRouting;
+import dev.iccache.gateway.Route;
+import dev.iccache.manage.ExampleEvictor;
+import dev.iccache.manage.ExampleReplayer;
+import dev.iccache.metrics.MetricsRegistry;
+import dev.iccache.scrub.Scrubber;
+import dev.iccache.select.InContextAugmenter;
+import dev.iccache.select.LearnedUtilityModel;
+import dev.iccache.select.SimilarityUtility;
+import dev.iccache.select.UtilityModel;
+import dev.iccache.tenant.Tenant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code iccache} and its ablations: the production {@link Gateway} (selection, router, shadow
+ * runs and judge, quality guard, feedback), admission, replay and eviction, built by
+ * {@link Assembly} exactly as {@code iccache serve} builds them, on virtual time and the
+ * simulation's executors. Periodic work (statistics flushes, replay rounds, eviction) runs on the
+ * simulation's scheduler at the configured intervals of virtual time.
+ */
+final class IcCache implements Policy {
+    /** Which parts are on. */
+    record Variant(boolean learnedUtility, boolean router, boolean replay, boolean loadBias) {
+        static final Variant FULL = new Variant(true, true, true, true);
+    }
+
+    private final Gateway gateway;
+    private final ExampleAdmitter admitter;
+    private final InContextAugmenter augmenter;
+    private final IccacheConfig config;
+    private final Map<String, Route> routes = new HashMap<>();
+    private final Tenant tenant = Tenant.DEFAULT;
+
+    IcCache(PolicyContext ctx, Variant variant) {
+        IccacheConfig base = ctx.config();
+        var router = base.router();
+        if (!variant.loadBias()) {
+            router = new dev.iccache.route.RouterSettings(router.enabled(), router.exploration(), router.forgetting(),
+                    router.minObservations(), router.uncertainty(), router.loadThreshold(), router.loadEmaAlpha(), 0,
+                    router.biasGamma(), router.judgeModel(), router.judgeBudgetPerMinute(), router.qualityFloor(),
+                    router.guardMargin());
+        }
+        String smallName = base.backends().stream().filter(b -> b.role() == dev.iccache.config.BackendRole.SMALL)
+                .findFirst().orElseThrow().name();
+        this.config = base.toBuilder().router(router)
+                .defaultModel(variant.router() ? base.defaultModel() : smallName).build();
+        Assembly.Runtime rt = ctx.runtime();
+        MetricsRegistry metrics = new MetricsRegistry();
+        InMemoryExampleStore store = new InMemoryExampleStore();
+        store.putAll(ctx.bank());
+        UtilityModel utility = variant.learnedUtility() ? new LearnedUtilityModel() : new SimilarityUtility();
+        this.augmenter = Assembly.augmenter(config, store, ctx.embedder(), utility,
+                ctx.workDir().resolve("utility-model.json"), rt, metrics);
+        Optional<ModelRouting> routing = variant.router()
+                ? Optional.of(Assembly.routing(config, ctx.embedder(), Assembly.bandit(config.router()), ctx.judge(),
+                        rt, metrics))
+                : Optional.empty();
+        this.gateway = new Gateway(config, ctx.backends(), Optional.of(augmenter), routing, metrics);
+        this.admitter = new ExampleAdmitter(ctx.embedder(), store, config.bank(), Scrubber.from(config.scrub()),
+                rt.clock(), metrics, Thread.ofVirtual().factory());
+        ExampleEvictor evictor = new ExampleEvictor(store, config.bank().maxExamples(), config.bank().maxBytes(),
+                rt.clock(), metrics);
+        if (evictor.enabled()) {
+            rt.scheduler().scheduleWithFixedDelay(evictor::run, 1, 1, TimeUnit.MINUTES);
+        }
+        if (variant.replay() && config.replay().enabled()) {
+            var settings = config.replay();
+            ExampleReplayer replayer = Assembly.replayer(config, store, ctx.backends(), ctx.judge(),
+                    () -> ModelRouting.largeTierLoad(gateway.backends()), settings.loadThreshold(), metrics);
+            long every = (long) (settings.intervalMinutes() * 60_000);
+            rt.scheduler().scheduleWithFixedDelay(() -> replayer.run(settings.batch()), every, every,
+                    TimeUnit.MILLISECONDS);
+        }
+    }
+
+    @Override
+    public Decision decide(String responseId, ChatRequest request) {
+        Route route = gateway.route(request, tenant);
+        routes.put(responseId, route);
+        return Decision.to(route.backend().config().name(), route.augmented().upstream(), route.examples());
+    }
+
+    @Override
+    public void served(String responseId, ChatRequest request, Decision decision, String answer, int promptTokens,
+            int outputTokens) {
+        Route route = routes.remove(responseId);
+        gateway.served(responseId, tenant, route, request, answer);
+        if (config.isExampleSource(route.backend().config())) {
+            admitter.admitAll(List.of(new Candidate(tenant, request, answer, route.backend().config().name(),
+                    Optional.of("stop"), promptTokens, outputTokens, OptionalDouble.empty())));
+        }
+    }
+
+    @Override
+    public void feedback(String responseId, boolean good) {
+        gateway.feedback(responseId, tenant, good);
+    }
+
+    @Override
+    public void close() {
+        admitter.close();
+        augmenter.close();
+    }
+}

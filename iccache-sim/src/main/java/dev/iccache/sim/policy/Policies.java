@@ -1,0 +1,76 @@
+package dev.iccache.sim.policy;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The registry of named policies (EVALUATION.md §2.5); every run compares them on the same trace and seed. */
+public final class Policies {
+    /** Backend names the policies use. */
+    public static final String SMALL = "small";
+    public static final String LARGE = "large";
+
+    /** Name to one-line description, in report order; {@code always-large} first (the reference). */
+    public static final Map<String, String> NAMES;
+
+    static {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("always-large", "every request on the large model");
+        m.put("always-small", "every request on the small model, no examples");
+        m.put("small+random-examples", "small model with randomly drawn bank examples");
+        m.put("semantic-cache", "cached large answer when cosine >= tuned threshold, else large (GPTCache-style)");
+        m.put("routellm", "embedding classifier trained on judged history routes small/large, no examples");
+        m.put("iccache", "learned selection + bandit router + load bias + replay + eviction");
+        m.put("iccache-no-proxy", "iccache with similarity-only example selection");
+        m.put("iccache-no-router", "always the small model with iccache's examples");
+        m.put("iccache-no-replay", "iccache without example replay");
+        m.put("iccache-no-loadbias", "iccache without the load bias");
+        NAMES = Map.copyOf(m);
+        ORDER = List.copyOf(m.keySet());
+    }
+
+    /** Policy names in report order. */
+    public static final List<String> ORDER;
+
+    private Policies() {
+    }
+
+    /** Parses {@code all} or a comma list; fails naming the known policies. */
+    public static List<String> parse(String spec) {
+        if (spec.strip().equals("all")) {
+            return ORDER;
+        }
+        List<String> out = new java.util.ArrayList<>();
+        for (String p : spec.split(",")) {
+            String name = p.strip();
+            if (!NAMES.containsKey(name)) {
+                throw new IllegalArgumentException("unknown policy '" + name + "'; known: all, "
+                        + String.join(", ", ORDER));
+            }
+            if (!out.contains(name)) {
+                out.add(name);
+            }
+        }
+        if (out.isEmpty()) {
+            throw new IllegalArgumentException("no policy given; known: all, " + String.join(", ", ORDER));
+        }
+        return out;
+    }
+
+    /** A fresh policy of this name over the context. */
+    public static Policy create(String name, PolicyContext ctx) {
+        return switch (name) {
+            case "always-large" -> new FixedModel(LARGE);
+            case "always-small" -> new FixedModel(SMALL);
+            case "small+random-examples" -> new RandomExamples(ctx, SMALL);
+            case "semantic-cache" -> new SemanticCache(ctx, LARGE);
+            case "routellm" -> new RouteLlm(ctx, SMALL, LARGE);
+            case "iccache" -> new IcCache(ctx, IcCache.Variant.FULL);
+            case "iccache-no-proxy" -> new IcCache(ctx, new IcCache.Variant(false, true, true, true));
+            case "iccache-no-router" -> new IcCache(ctx, new IcCache.Variant(true, false, true, true));
+            case "iccache-no-replay" -> new IcCache(ctx, new IcCache.Variant(true, true, false, true));
+            case "iccache-no-loadbias" -> new IcCache(ctx, new IcCache.Variant(true, true, true, false));
+            default -> throw new IllegalArgumentException("unknown policy '" + name + "'");
+        };
+    }
+}

@@ -1,0 +1,26 @@
+package dev.iccache.sim.policy;
+
+import dev.iccache.api.ChatRequest;
+
+/**
+ * A serving policy under evaluation: for each request, which model answers and what it is sent
+ * (or a cached answer); then it hears the answer and, sometimes, the user's verdict. Policies see
+ * what a gateway sees (request texts, answer texts, judge verdicts, feedback, backend load), never
+ * the simulated world's hidden qualities: this package does not depend on {@code dev.iccache.sim.world}.
+ */
+public interface Policy extends AutoCloseable {
+    /** Decides for one request; {@code responseId} names the response for {@link #served} and {@link #feedback}. */
+    Decision decide(String responseId, ChatRequest request);
+
+    /** The answer was delivered in full. */
+    void served(String responseId, ChatRequest request, Decision decision, String answer, int promptTokens,
+            int outputTokens);
+
+    /** A user's thumbs up or down on a served response. */
+    default void feedback(String responseId, boolean good) {
+    }
+
+    @Override
+    default void close() {
+    }
+}

@@ -1,0 +1,91 @@
+package dev.iccache.sim.policy;
+
+import dev.iccache.api.ChatRequest;
+import dev.iccache.embed.EmbeddingText;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * {@code routellm}: a binary strong/weak router without examples, after RouteLLM (Ong et al.
+ * 2024): logistic regression on the request embedding predicts whether the small model's answer is
+ * as good as the large one's, trained on the judge-labelled history (80%, 20 epochs of seeded SGD);
+ * the routing threshold is tuned on the held-out 20%: the lowest predicted probability at which the
+ * offloaded held-out requests still win or tie against the large model at least at the quality
+ * floor iccache's router guards ({@code router.quality-floor}), so both promise the same.
+ */
+final class RouteLlm implements Policy {
+    private static final int EPOCHS = 20;
+    private static final double LEARNING_RATE = 0.05;
+    private static final double L2 = 1e-4;
+
+    private final PolicyContext ctx;
+    private final String small;
+    private final String large;
+    private final double[] weights;
+    private final double threshold;
+
+    RouteLlm(PolicyContext ctx, String small, String large) {
+        this.ctx = ctx;
+        this.small = small;
+        this.large = large;
+        List<PolicyContext.Labelled> all = new ArrayList<>(ctx.history());
+        int dim = ctx.embedder().dimension();
+        this.weights = new double[dim + 1];
+        int cut = (int) Math.round(all.size() * 0.8);
+        List<PolicyContext.Labelled> train = all.subList(0, cut);
+        SplittableRandom random = new SplittableRandom(ctx.runtime().seed() ^ 0x524C4CL);
+        for (int epoch = 0; epoch < EPOCHS; epoch++) {
+            for (int i = 0; i < train.size(); i++) {
+                PolicyContext.Labelled l = train.get(random.nextInt(train.size()));
+                double err = (l.smallGoodEnough() ? 1 : 0) - predict(l.vector());
+                weights[dim] += LEARNING_RATE * err;
+                for (int j = 0; j < dim; j++) {
+                    weights[j] += LEARNING_RATE * (err * l.vector()[j] - L2 * weights[j]);
+                }
+            }
+        }
+        this.threshold = tune(all.subList(cut, all.size()), ctx.config().router().qualityFloor());
+    }
+
+    /** Lowest threshold (most offload) whose offloaded held-out requests meet the floor; 1.01 sends all to large. */
+    private double tune(List<PolicyContext.Labelled> heldOut, double floor) {
+        List<double[]> scored = new ArrayList<>(); // {p, good}
+        for (PolicyContext.Labelled l : heldOut) {
+            scored.add(new double[] {predict(l.vector()), l.smallGoodEnough() ? 1 : 0});
+        }
+        scored.sort((a, b) -> Double.compare(b[0], a[0]));
+        double best = 1.01;
+        double good = 0;
+        for (int i = 0; i < scored.size(); i++) {
+            good += scored.get(i)[1];
+            if (good / (i + 1) >= floor) {
+                best = scored.get(i)[0];
+            }
+        }
+        return best;
+    }
+
+    double threshold() {
+        return threshold;
+    }
+
+    double predict(float[] v) {
+        double z = weights[weights.length - 1];
+        for (int j = 0; j < v.length; j++) {
+            z += weights[j] * v[j];
+        }
+        return 1 / (1 + Math.exp(-z));
+    }
+
+    @Override
+    public Decision decide(String responseId, ChatRequest request) {
+        double p = predict(ctx.embedder().embed(EmbeddingText.of(request)));
+        return Decision.to(p >= threshold ? small : large, request, 0);
+    }
+
+    @Override
+    public void served(String responseId, ChatRequest request, Decision decision, String answer, int promptTokens,
+            int outputTokens) {
+    }
+}

@@ -1,0 +1,128 @@
+package dev.iccache.sim.policy;
+
+import dev.iccache.admission.Candidate;
+import dev.iccache.admission.ExampleAdmitter;
+import dev.iccache.api.ChatRequest;
+import dev.iccache.api.Json;
+import dev.iccache.bank.Example;
+import dev.iccache.bank.InMemoryExampleStore;
+import dev.iccache.bank.SearchHit;
+import dev.iccache.bank.Vectors;
+import dev.iccache.embed.EmbeddingText;
+import dev.iccache.metrics.MetricsRegistry;
+import dev.iccache.scrub.Scrubber;
+import dev.iccache.tenant.Tenant;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.Set;
+
+/**
+ * {@code semantic-cache} (GPTCache-style): returns the stored answer of the nearest earlier request
+ * when its cosine is at least a threshold, else asks the large model and caches its answer (through
+ * iccache's own admission, so the cache holds what the bank would). The threshold is tuned on the
+ * history: for each history request, its nearest other history request's answer is judged against
+ * its own; the threshold is the lowest on a grid at which the judged share of acceptable hits (win
+ * or tie) is at least the quality floor iccache's router guards ({@code router.quality-floor}).
+ */
+final class SemanticCache implements Policy {
+    static final double[] GRID = {0.70, 0.75, 0.80, 0.85, 0.88, 0.90, 0.92, 0.94, 0.96, 0.98};
+
+    private final InMemoryExampleStore store = new InMemoryExampleStore();
+    private final PolicyContext ctx;
+    private final ExampleAdmitter admitter;
+    private final String large;
+    private final double threshold;
+
+    SemanticCache(PolicyContext ctx, String large) {
+        this.ctx = ctx;
+        this.large = large;
+        store.putAll(ctx.bank());
+        this.admitter = new ExampleAdmitter(ctx.embedder(), store, ctx.config().bank(), Scrubber.from(ctx.config().scrub()),
+                ctx.runtime().clock(), new MetricsRegistry(), Thread.ofVirtual().factory());
+        this.threshold = tune(ctx);
+    }
+
+    double threshold() {
+        return threshold;
+    }
+
+    private static double tune(PolicyContext ctx) {
+        List<double[]> pairs = new ArrayList<>(); // {similarity, acceptable 0/1}
+        List<Example> bank = ctx.bank();
+        for (Example e : bank) {
+            Optional<SearchHit> nearest = nearest(bank, e);
+            if (nearest.isEmpty()) {
+                continue;
+            }
+            SearchHit best = nearest.get();
+            OptionalDouble s = ctx.tuningJudge().compare(requestOf(e), best.example().response(), e.response());
+            if (s.isPresent()) {
+                pairs.add(new double[] {best.score(), s.getAsDouble() >= -0.3 ? 1 : 0});
+            }
+        }
+        double floor = ctx.config().router().qualityFloor();
+        for (double t : GRID) {
+            double hits = 0;
+            double ok = 0;
+            for (double[] p : pairs) {
+                if (p[0] >= t) {
+                    hits++;
+                    ok += p[1];
+                }
+            }
+            if (hits > 0 && ok / hits >= floor) {
+                return t;
+            }
+        }
+        return 1.01; // never hit: no threshold was acceptable
+    }
+
+    /** The nearest other bank example of {@code e} (exact scan). */
+    private static Optional<SearchHit> nearest(List<Example> bank, Example e) {
+        SearchHit best = null;
+        for (Example o : bank) {
+            if (o == e) {
+                continue;
+            }
+            double s = Vectors.dot(e.vector(), o.vector());
+            if (best == null || s > best.score()) {
+                best = new SearchHit(o, s);
+            }
+        }
+        return Optional.ofNullable(best);
+    }
+
+    private static ChatRequest requestOf(Example e) {
+        var body = Json.object();
+        body.put("model", "iccache");
+        body.set("messages", Json.parse(e.requestMessages().getBytes(StandardCharsets.UTF_8)));
+        return ChatRequest.of(body);
+    }
+
+    @Override
+    public Decision decide(String responseId, ChatRequest request) {
+        float[] v = ctx.embedder().embed(EmbeddingText.of(request));
+        List<SearchHit> hits = store.search(v, Set.of(Tenant.DEFAULT.name()), 1, ctx.runtime().clock().instant());
+        if (!hits.isEmpty() && hits.get(0).score() >= threshold) {
+            return Decision.cached(request, hits.get(0).example().response());
+        }
+        return Decision.to(large, request, 0);
+    }
+
+    @Override
+    public void served(String responseId, ChatRequest request, Decision decision, String answer, int promptTokens,
+            int outputTokens) {
+        if (decision.model().isPresent()) {
+            admitter.admitAll(List.of(new Candidate(Tenant.DEFAULT, request, answer, large, Optional.of("stop"),
+                    promptTokens, outputTokens, OptionalDouble.empty())));
+        }
+    }
+
+    @Override
+    public void close() {
+        admitter.close();
+    }
+}
