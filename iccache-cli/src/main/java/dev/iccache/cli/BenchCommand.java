@@ -11,7 +11,9 @@ import dev.iccache.sim.world.Calibration;
 import dev.iccache.workload.DataDirectory;
 import dev.iccache.workload.Workload;
 import dev.iccache.workload.Workloads;
+import java.io.OutputStream;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -113,12 +115,17 @@ final class BenchCommand implements Callable<Integer> {
         err.println("SIMULATED run, seed " + settings.seed() + ", calibration " + settings.calibration().source());
         err.println(settings.calibration().tree().toPrettyString());
         try (Embedder embedder = Embedders.create(EmbedderSettings.DEFAULT)) {
-            PrintStream progress = new PrintStream(new java.io.OutputStream() {
+            PrintStream progress = new PrintStream(new OutputStream() {
                 @Override
                 public void write(int b) {
                     err.write(b);
                 }
-            }, true);
+
+                @Override
+                public void flush() {
+                    err.flush();
+                }
+            }, true, StandardCharsets.UTF_8);
             var results = new Bench(settings, embedder, dir, progress).run();
             String table = Bench.write(results, out);
             stdout.print(table);

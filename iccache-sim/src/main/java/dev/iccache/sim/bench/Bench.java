@@ -35,6 +35,7 @@ import dev.iccache.sim.policy.PolicyContext;
 import dev.iccache.sim.report.ReportHtml;
 import dev.iccache.sim.report.ResultsTable;
 import dev.iccache.sim.world.Calibration;
+import dev.iccache.sim.world.CalibrationCheck;
 import dev.iccache.sim.world.SimJudge;
 import dev.iccache.sim.world.World;
 import dev.iccache.sim.world.WorldBackend;
@@ -104,7 +105,7 @@ public final class Bench {
         this.items.addAll(settings.workload().history());
         this.items.addAll(settings.workload().online());
         this.historySize = settings.workload().history().size();
-        this.kind = settings.workload().name().startsWith("arena") ? World.Kind.CHAT : World.Kind.QA;
+        this.kind = kindOf(settings.workload());
     }
 
     /** Runs every arrival setting of the spec for every policy and returns the results document. */
@@ -242,11 +243,7 @@ public final class Bench {
     }
 
     private Setup setup(Schedule schedule) {
-        List<World.Item> worldItems = new ArrayList<>(items.size());
-        for (WorkItem i : items) {
-            worldItems.add(new World.Item(i.text(), i.answers(), i.recordedSmall(), i.recordedLarge(),
-                    embedder.embed(EmbeddingText.of(request(i.text())))));
-        }
+        List<World.Item> worldItems = worldItems(items, embedder);
         World world = new World(cal, kind, worldItems, Policies.SMALL, settings.seed());
         SplittableRandom lengths = new SplittableRandom(settings.seed() ^ 0x4C454EL);
         List<Arrival> arrivals = schedule.arrivals();
@@ -288,6 +285,33 @@ public final class Bench {
                     tuningJudge.verdict(small.quality(), largeHistory.get(i).quality())));
         }
         return new Setup(world, loop, executor, servers, config, backends, judge, tuningJudge, labelled, largeHistory);
+    }
+
+    private static List<World.Item> worldItems(List<WorkItem> items, Embedder embedder) {
+        List<World.Item> out = new ArrayList<>(items.size());
+        for (WorkItem i : items) {
+            out.add(new World.Item(i.text(), i.answers(), i.recordedSmall(), i.recordedLarge(),
+                    embedder.embed(EmbeddingText.of(request(i.text())))));
+        }
+        return out;
+    }
+
+    /** The world's calibration check (see {@link CalibrationCheck}) on a workload. */
+    public static ObjectNode calibrationCheck(Workload workload, Calibration cal, Embedder model, long seed) {
+        PrecomputedEmbedder embedder = new PrecomputedEmbedder(model);
+        List<WorkItem> all = new ArrayList<>(workload.history());
+        all.addAll(workload.online());
+        embedder.precompute(all.stream().map(i -> EmbeddingText.of(request(i.text()))).toList(), n -> { });
+        ObjectNode out = CalibrationCheck.run(cal, kindOf(workload), worldItems(workload.history(), embedder),
+                worldItems(workload.online(), embedder), seed);
+        out.put("workload", workload.name());
+        out.put("kind", kindOf(workload).name().toLowerCase(java.util.Locale.ROOT));
+        return out;
+    }
+
+    /** Chat-like (arena prompts) or QA-like: they differ in model capabilities. */
+    static World.Kind kindOf(Workload w) {
+        return w.name().startsWith("arena") ? World.Kind.CHAT : World.Kind.QA;
     }
 
     private static BackendConfig backendConfig(String name, BackendRole role, double cost, ServerModel server) {

@@ -75,7 +75,7 @@ public final class World {
         double[][] projection = new double[d][dim];
         for (double[] row : projection) {
             for (int j = 0; j < dim; j++) {
-                row[j] = gaussian(fixed) / Math.sqrt(dim);
+                row[j] = gaussian(fixed) / Math.sqrt(d);
             }
         }
         float[][] centroids = new float[k][];
