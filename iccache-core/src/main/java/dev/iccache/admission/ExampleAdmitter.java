@@ -31,6 +31,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * Admits finished request/response pairs to the example bank, off the request thread: checks
@@ -51,6 +52,7 @@ public final class ExampleAdmitter implements AutoCloseable {
     private final MetricsRegistry.Counter findings;
     private final BlockingQueue<Candidate> queue;
     private final Thread worker;
+    private final Supplier<String> ids;
     private volatile boolean running = true;
 
     /**
@@ -58,6 +60,16 @@ public final class ExampleAdmitter implements AutoCloseable {
      */
     public ExampleAdmitter(Embedder embedder, ExampleStore store, BankConfig config, Scrubber scrubber,
             InstantSource clock, MetricsRegistry metrics, ThreadFactory threads) {
+        this(embedder, store, config, scrubber, clock, metrics, threads, () -> UUID.randomUUID().toString());
+    }
+
+    /**
+     * @param threads makes the one background worker thread
+     * @param ids     names new examples (random UUIDs in production; a seeded sequence in the simulator)
+     */
+    public ExampleAdmitter(Embedder embedder, ExampleStore store, BankConfig config, Scrubber scrubber,
+            InstantSource clock, MetricsRegistry metrics, ThreadFactory threads, Supplier<String> ids) {
+        this.ids = ids;
         this.embedder = embedder;
         this.store = store;
         this.config = config;
@@ -176,7 +188,7 @@ public final class ExampleAdmitter implements AutoCloseable {
             double ttl = c.tenant().ttlHours() > 0 ? c.tenant().ttlHours() : config.ttlHours();
             Optional<Instant> expiry = ttl > 0 ? Optional.of(now.plus(Duration.ofMillis((long) (ttl * 3_600_000))))
                     : Optional.empty();
-            Example fresh = new Example(UUID.randomUUID().toString(), c.tenant().name(),
+            Example fresh = new Example(ids.get(), c.tenant().name(),
                     c.request().messages().toString(), texts.get(i), vectors.get(i), c.response(), c.model(),
                     c.quality(), c.promptTokens(), c.responseTokens(), now, expiry, ExampleStats.fresh(now),
                     c.request().user());

@@ -327,7 +327,7 @@ public final class Bench {
         InMemoryExampleStore store = new InMemoryExampleStore();
         try (ExampleAdmitter admitter = new ExampleAdmitter(embedder, store, s.config().bank(),
                 Scrubber.from(s.config().scrub()), s.loop().clock(), new MetricsRegistry(),
-                Thread.ofVirtual().factory())) {
+                Thread.ofVirtual().factory(), Policies.ids("bank-"))) {
             List<Candidate> candidates = new ArrayList<>();
             for (int i = 0; i < historySize; i++) {
                 World.Response answer = s.largeHistory().get(i);
@@ -338,7 +338,8 @@ public final class Bench {
         }
         List<Example> bank = new ArrayList<>();
         store.forEach(Optional.empty(), bank::add);
-        bank.sort(java.util.Comparator.comparing(Example::createdAt).thenComparing(Example::id));
+        bank.sort(java.util.Comparator.comparing(Example::id, java.util.Comparator.comparingLong(
+                id -> Long.parseLong(id.substring("bank-".length())))));
         progress.printf("bank seeded: %d examples from %d history requests%n", bank.size(), historySize);
         return List.copyOf(bank);
     }

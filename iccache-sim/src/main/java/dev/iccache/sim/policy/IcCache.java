@@ -71,7 +71,7 @@ final class IcCache implements Policy {
                 : Optional.empty();
         this.gateway = new Gateway(config, ctx.backends(), Optional.of(augmenter), routing, metrics);
         this.admitter = new ExampleAdmitter(ctx.embedder(), store, config.bank(), Scrubber.from(config.scrub()),
-                rt.clock(), metrics, Thread.ofVirtual().factory());
+                rt.clock(), metrics, Thread.ofVirtual().factory(), Policies.ids("admitted-"));
         ExampleEvictor evictor = new ExampleEvictor(store, config.bank().maxExamples(), config.bank().maxBytes(),
                 rt.clock(), metrics);
         if (evictor.enabled()) {

@@ -3,6 +3,8 @@ package dev.iccache.sim.policy;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 /** The registry of named policies (EVALUATION.md §2.5); every run compares them on the same trace and seed. */
 public final class Policies {
@@ -55,6 +57,12 @@ public final class Policies {
             throw new IllegalArgumentException("no policy given; known: all, " + String.join(", ", ORDER));
         }
         return out;
+    }
+
+    /** Deterministic example ids for admissions in a simulation: the prefix and a counter. */
+    public static Supplier<String> ids(String prefix) {
+        AtomicLong next = new AtomicLong();
+        return () -> prefix + next.getAndIncrement();
     }
 
     /** A fresh policy of this name over the context. */

@@ -6,7 +6,7 @@ import dev.iccache.api.ChatRequest;
  * A serving policy under evaluation: for each request, which model answers and what it is sent
  * (or a cached answer); then it hears the answer and, sometimes, the user's verdict. Policies see
  * what a gateway sees (request texts, answer texts, judge verdicts, feedback, backend load), never
- * the simulated world's hidden qualities: this package does not depend on {@code dev.iccache.sim.world}.
+ * the simulated world's hidden qualities: nothing in this package refers to the world (a test checks).
  */
 public interface Policy extends AutoCloseable {
     /** Decides for one request; {@code responseId} names the response for {@link #served} and {@link #feedback}. */

@@ -41,7 +41,7 @@ final class SemanticCache implements Policy {
         this.large = large;
         store.putAll(ctx.bank());
         this.admitter = new ExampleAdmitter(ctx.embedder(), store, ctx.config().bank(), Scrubber.from(ctx.config().scrub()),
-                ctx.runtime().clock(), new MetricsRegistry(), Thread.ofVirtual().factory());
+                ctx.runtime().clock(), new MetricsRegistry(), Thread.ofVirtual().factory(), Policies.ids("cached-"));
         this.threshold = tune(ctx);
     }
 
