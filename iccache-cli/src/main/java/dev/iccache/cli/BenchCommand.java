@@ -75,6 +75,10 @@ final class BenchCommand implements Callable<Integer> {
             description = "Bank budget in examples for iccache policies (0 = none; eviction keeps it under).")
     long bankMaxExamples;
 
+    @Option(names = "--frontier", description = "Also run iccache, routellm and semantic-cache at several settings of "
+            + "their decision threshold (the quality/throughput frontier; about 12 more runs).")
+    boolean frontier;
+
     @Option(names = "--data", paramLabel = "DIR",
             description = "The shared data directory (default: ../shared/data next to the checkout).")
     Path data;
@@ -87,7 +91,7 @@ final class BenchCommand implements Callable<Integer> {
                 BankConfig.DEFAULT.admissionQueue(), bankMaxExamples, 0);
         Bench.Settings settings = new Bench.Settings(w, ArrivalSpec.parse(arrivals), Policies.parse(policies), seed,
                 Calibration.load(Optional.ofNullable(calibration)), bank, "iccache " + String.join(" ",
-                        spec.commandLine().getParseResult().originalArgs()));
+                        spec.commandLine().getParseResult().originalArgs()), frontier);
         return run(settings, dir, out, spec);
     }
 

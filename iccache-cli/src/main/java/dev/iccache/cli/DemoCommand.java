@@ -45,7 +45,7 @@ final class DemoCommand implements Callable<Integer> {
         Bench.Settings settings = new Bench.Settings(workload, ArrivalSpec.parse("azure"), Policies.ORDER, seed,
                 Calibration.load(Optional.empty()), bank, "iccache demo --seed " + seed
                         + " (= iccache bench --workload nq-open --max-history " + HISTORY + " --max-online " + ONLINE
-                        + " --arrivals azure --policies all --seed " + seed + ")");
+                        + " --arrivals azure --policies all --frontier --seed " + seed + ")", true);
         return BenchCommand.run(settings, dir, out, spec);
     }
 }

@@ -81,9 +81,10 @@ public final class Bench {
      * @param calibration the world's parameters
      * @param bank        the bank's size budget (max examples, max bytes; 0 = none)
      * @param command     the command line, recorded in the results
+     * @param frontier    also run each policy that has one at its frontier settings ({@link Policies#frontier})
      */
     public record Settings(Workload workload, ArrivalSpec arrivals, List<String> policies, long seed,
-            Calibration calibration, BankConfig bank, String command) {
+            Calibration calibration, BankConfig bank, String command, boolean frontier) {
     }
 
     private final Settings settings;
@@ -202,17 +203,35 @@ public final class Bench {
             if (bank == null) {
                 bank = seedBank(setup);
             }
-            PolicyRun result = runPolicy(name, setup, bank, schedule);
+            PolicyRun result = runPolicy(name, OptionalDouble.empty(), setup, bank, schedule);
             if (reference == null) {
                 reference = result;
             }
             if (settings.policies().contains(name)) {
-                policies.add(result.report(reference, span(schedule), cal.number("cluster.slo-latency-s"),
-                        cal.number("judge.truth-tie-band")));
+                ObjectNode report = report(result, reference, schedule);
+                if (settings.frontier()) {
+                    ArrayNode frontier = report.putArray("frontier");
+                    for (double setting : Policies.frontier(name)) {
+                        ObjectNode point = report(runPolicy(name, OptionalDouble.of(setting), setup(schedule), bank,
+                                schedule), reference, schedule);
+                        ObjectNode f = frontier.addObject();
+                        f.put("setting", Policies.frontierLabel(name, setting));
+                        for (String field : List.of("win_rate_truth", "win_rate_judge", "normalised_throughput",
+                                "offload_ratio", "latency_p50_s", "latency_p99_s", "mean_true_quality")) {
+                            f.set(field, point.get(field));
+                        }
+                    }
+                }
+                policies.add(report);
             }
             progress.printf("  %-22s done in %5.1f s (real time)%n", name, (System.nanoTime() - t0) / 1e9);
         }
         return run;
+    }
+
+    private ObjectNode report(PolicyRun run, PolicyRun reference, Schedule schedule) {
+        return run.report(reference, span(schedule), cal.number("cluster.slo-latency-s"),
+                cal.number("judge.truth-tie-band"));
     }
 
     private static double span(Schedule s) {
@@ -352,7 +371,7 @@ public final class Bench {
         return ChatRequest.of(body);
     }
 
-    private PolicyRun runPolicy(String name, Setup s, List<Example> bank, Schedule schedule) {
+    private PolicyRun runPolicy(String name, OptionalDouble setting, Setup s, List<Example> bank, Schedule schedule) {
         Path work;
         try {
             work = Files.createTempDirectory("iccache-bench-");
@@ -364,7 +383,7 @@ public final class Bench {
         PolicyContext ctx = new PolicyContext(s.config(), embedder, bank, s.backends(), s.judge(), s.tuningJudge(),
                 s.labelled(), rt, work);
         PolicyRun result = new PolicyRun(name, Policies.NAMES.get(name), schedule.arrivals().size());
-        try (Policy policy = Policies.create(name, ctx)) {
+        try (Policy policy = Policies.create(name, ctx, setting)) {
             List<Arrival> arrivals = schedule.arrivals();
             double cacheHit = cal.number("cluster.cache-hit-latency-s");
             double feedbackRate = cal.number("users.feedback-rate");

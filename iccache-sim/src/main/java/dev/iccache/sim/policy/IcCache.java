@@ -13,6 +13,7 @@ import dev.iccache.manage.ExampleEvictor;
 import dev.iccache.manage.ExampleReplayer;
 import dev.iccache.metrics.MetricsRegistry;
 import dev.iccache.scrub.Scrubber;
+import dev.iccache.route.RouterSettings;
 import dev.iccache.select.InContextAugmenter;
 import dev.iccache.select.LearnedUtilityModel;
 import dev.iccache.select.SimilarityUtility;
@@ -33,9 +34,17 @@ import java.util.concurrent.TimeUnit;
  * simulation's scheduler at the configured intervals of virtual time.
  */
 final class IcCache implements Policy {
-    /** Which parts are on. */
-    record Variant(boolean learnedUtility, boolean router, boolean replay, boolean loadBias) {
-        static final Variant FULL = new Variant(true, true, true, true);
+    /**
+     * Which parts are on; {@code loadThreshold} overrides the router's θ (the frontier sweep moves
+     * the router's operating point with it).
+     */
+    record Variant(boolean learnedUtility, boolean router, boolean replay, boolean loadBias,
+            OptionalDouble loadThreshold) {
+        static final Variant FULL = new Variant(true, true, true, true, OptionalDouble.empty());
+
+        static Variant full(double loadThreshold) {
+            return new Variant(true, true, true, true, OptionalDouble.of(loadThreshold));
+        }
     }
 
     private final Gateway gateway;
@@ -47,13 +56,11 @@ final class IcCache implements Policy {
 
     IcCache(PolicyContext ctx, Variant variant) {
         IccacheConfig base = ctx.config();
-        var router = base.router();
-        if (!variant.loadBias()) {
-            router = new dev.iccache.route.RouterSettings(router.enabled(), router.exploration(), router.forgetting(),
-                    router.minObservations(), router.uncertainty(), router.loadThreshold(), router.loadEmaAlpha(), 0,
-                    router.biasGamma(), router.judgeModel(), router.judgeBudgetPerMinute(), router.qualityFloor(),
-                    router.guardMargin());
-        }
+        RouterSettings r = base.router();
+        RouterSettings router = new RouterSettings(r.enabled(), r.exploration(), r.forgetting(), r.minObservations(),
+                r.uncertainty(), variant.loadThreshold().orElse(r.loadThreshold()), r.loadEmaAlpha(),
+                variant.loadBias() ? r.biasStrength() : 0, r.biasGamma(), r.judgeModel(), r.judgeBudgetPerMinute(),
+                r.qualityFloor(), r.guardMargin());
         String smallName = base.backends().stream().filter(b -> b.role() == dev.iccache.config.BackendRole.SMALL)
                 .findFirst().orElseThrow().name();
         this.config = base.toBuilder().router(router)

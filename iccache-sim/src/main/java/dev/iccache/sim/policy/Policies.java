@@ -3,6 +3,7 @@ package dev.iccache.sim.policy;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalDouble;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
@@ -30,6 +31,8 @@ public final class Policies {
         NAMES = Map.copyOf(m);
         ORDER = List.copyOf(m.keySet());
     }
+
+    private static final OptionalDouble NONE = OptionalDouble.empty();
 
     /** Policy names in report order. */
     public static final List<String> ORDER;
@@ -65,19 +68,53 @@ public final class Policies {
         return () -> prefix + next.getAndIncrement();
     }
 
-    /** A fresh policy of this name over the context. */
+    /** A fresh policy of this name over the context, at its tuned operating point. */
     public static Policy create(String name, PolicyContext ctx) {
+        return create(name, ctx, OptionalDouble.empty());
+    }
+
+    /**
+     * The frontier settings of a policy (EVALUATION.md §2.6): values of its decision threshold
+     * that move it between quality and throughput; empty for policies without one. iccache: the
+     * router's load threshold θ; routellm: the share of requests offloaded; semantic-cache: the
+     * similarity threshold.
+     */
+    public static List<Double> frontier(String name) {
+        return switch (name) {
+            case "iccache" -> List.of(0.6, 0.4, 0.2, 0.0);
+            case "routellm" -> List.of(0.1, 0.25, 0.5, 0.75);
+            case "semantic-cache" -> List.of(0.8, 0.85, 0.9, 0.95);
+            default -> List.of();
+        };
+    }
+
+    /** What a frontier setting of a policy means, for reports. */
+    public static String frontierLabel(String name, double setting) {
+        return switch (name) {
+            case "iccache" -> "load threshold " + setting;
+            case "routellm" -> "offload " + Math.round(setting * 100) + "% of history";
+            case "semantic-cache" -> "threshold " + setting;
+            default -> throw new IllegalArgumentException(name + " has no frontier");
+        };
+    }
+
+    /** A fresh policy at a frontier setting (see {@link #frontier}), or its tuned point when empty. */
+    public static Policy create(String name, PolicyContext ctx, OptionalDouble setting) {
+        if (setting.isPresent() && frontier(name).isEmpty()) {
+            throw new IllegalArgumentException(name + " has no frontier");
+        }
         return switch (name) {
             case "always-large" -> new FixedModel(LARGE);
             case "always-small" -> new FixedModel(SMALL);
             case "small+random-examples" -> new RandomExamples(ctx, SMALL);
-            case "semantic-cache" -> new SemanticCache(ctx, LARGE);
-            case "routellm" -> new RouteLlm(ctx, SMALL, LARGE);
-            case "iccache" -> new IcCache(ctx, IcCache.Variant.FULL);
-            case "iccache-no-proxy" -> new IcCache(ctx, new IcCache.Variant(false, true, true, true));
-            case "iccache-no-router" -> new IcCache(ctx, new IcCache.Variant(true, false, true, true));
-            case "iccache-no-replay" -> new IcCache(ctx, new IcCache.Variant(true, true, false, true));
-            case "iccache-no-loadbias" -> new IcCache(ctx, new IcCache.Variant(true, true, true, false));
+            case "semantic-cache" -> new SemanticCache(ctx, LARGE, setting);
+            case "routellm" -> new RouteLlm(ctx, SMALL, LARGE, setting);
+            case "iccache" -> new IcCache(ctx, setting.isPresent() ? IcCache.Variant.full(setting.getAsDouble())
+                    : IcCache.Variant.FULL);
+            case "iccache-no-proxy" -> new IcCache(ctx, new IcCache.Variant(false, true, true, true, NONE));
+            case "iccache-no-router" -> new IcCache(ctx, new IcCache.Variant(true, false, true, true, NONE));
+            case "iccache-no-replay" -> new IcCache(ctx, new IcCache.Variant(true, true, false, true, NONE));
+            case "iccache-no-loadbias" -> new IcCache(ctx, new IcCache.Variant(true, true, true, false, NONE));
             default -> throw new IllegalArgumentException("unknown policy '" + name + "'");
         };
     }

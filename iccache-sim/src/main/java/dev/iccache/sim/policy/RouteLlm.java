@@ -4,6 +4,7 @@ import dev.iccache.api.ChatRequest;
 import dev.iccache.embed.EmbeddingText;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalDouble;
 import java.util.SplittableRandom;
 
 /**
@@ -25,7 +26,11 @@ final class RouteLlm implements Policy {
     private final double[] weights;
     private final double threshold;
 
-    RouteLlm(PolicyContext ctx, String small, String large) {
+    /**
+     * @param offload when present, the threshold is instead the one that offloads this share of the
+     *                history (a point of the quality/throughput frontier)
+     */
+    RouteLlm(PolicyContext ctx, String small, String large, OptionalDouble offload) {
         this.ctx = ctx;
         this.small = small;
         this.large = large;
@@ -45,7 +50,8 @@ final class RouteLlm implements Policy {
                 }
             }
         }
-        this.threshold = tune(all.subList(cut, all.size()), ctx.config().router().qualityFloor());
+        this.threshold = offload.isPresent() ? quantile(all, 1 - offload.getAsDouble())
+                : tune(all.subList(cut, all.size()), ctx.config().router().qualityFloor());
     }
 
     /** Lowest threshold (most offload) whose offloaded held-out requests meet the floor; 1.01 sends all to large. */
@@ -64,6 +70,12 @@ final class RouteLlm implements Policy {
             }
         }
         return best;
+    }
+
+    /** The predicted probability below which a share {@code q} of these requests falls. */
+    private double quantile(List<PolicyContext.Labelled> labelled, double q) {
+        double[] p = labelled.stream().mapToDouble(l -> predict(l.vector())).sorted().toArray();
+        return p.length == 0 ? 1.01 : p[Math.min(p.length - 1, (int) Math.floor(q * p.length))];
     }
 
     double threshold() {

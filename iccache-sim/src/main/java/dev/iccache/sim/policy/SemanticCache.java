@@ -36,13 +36,14 @@ final class SemanticCache implements Policy {
     private final String large;
     private final double threshold;
 
-    SemanticCache(PolicyContext ctx, String large) {
+    /** @param threshold a fixed threshold (a frontier point) instead of the tuned one */
+    SemanticCache(PolicyContext ctx, String large, OptionalDouble threshold) {
         this.ctx = ctx;
         this.large = large;
         store.putAll(ctx.bank());
         this.admitter = new ExampleAdmitter(ctx.embedder(), store, ctx.config().bank(), Scrubber.from(ctx.config().scrub()),
                 ctx.runtime().clock(), new MetricsRegistry(), Thread.ofVirtual().factory(), Policies.ids("cached-"));
-        this.threshold = tune(ctx);
+        this.threshold = threshold.isPresent() ? threshold.getAsDouble() : tune(ctx);
     }
 
     double threshold() {

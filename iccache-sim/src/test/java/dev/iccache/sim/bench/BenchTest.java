@@ -56,8 +56,12 @@ class BenchTest {
     }
 
     private ObjectNode run(long seed) {
-        Bench.Settings settings = new Bench.Settings(workload(), ArrivalSpec.parse("poisson:4"), Policies.ORDER, seed,
-                Calibration.load(Optional.empty()), BankConfig.DEFAULT.withStore("memory"), "test");
+        return run(seed, Policies.ORDER, false);
+    }
+
+    private ObjectNode run(long seed, List<String> policies, boolean frontier) {
+        Bench.Settings settings = new Bench.Settings(workload(), ArrivalSpec.parse("poisson:4"), policies, seed,
+                Calibration.load(Optional.empty()), BankConfig.DEFAULT.withStore("memory"), "test", frontier);
         return new Bench(settings, new FakeEmbedder(), DataDirectory.at(temp), new PrintStream(
                 new ByteArrayOutputStream())).run();
     }
@@ -106,6 +110,23 @@ class BenchTest {
         }
         assertEquals(a, b);
         assertNotEquals(a, withoutMeasuredTimes(run(12)));
+    }
+
+    @Test
+    void theFrontierMovesEachPolicyAlongItsDecisionThreshold() {
+        JsonNode policies = run(5, List.of("routellm", "iccache"), true).path("runs").get(0).path("policies");
+        assertEquals(2, policies.size(), "always-large runs as the reference but is not reported unless asked");
+        for (JsonNode p : policies) {
+            assertEquals(Policies.frontier(p.path("policy").asText()).size(), p.path("frontier").size());
+        }
+        JsonNode routellm = policies.get(0).path("frontier");
+        double previous = -1;
+        for (JsonNode point : routellm) {
+            double offload = point.path("offload_ratio").asDouble();
+            assertTrue(offload >= previous, "offload grows with the share routed small: " + routellm);
+            previous = offload;
+        }
+        assertTrue(previous > 0.5, "the last point offloads most requests: " + routellm);
     }
 
     /** Decision overhead is real CPU time, the one field a seed cannot fix. */
