@@ -69,6 +69,8 @@ import java.util.SplittableRandom;
 public final class Bench {
     /** The virtual model clients ask for. */
     static final String VIRTUAL = "iccache";
+    /** Arrivals between two samples of the bank's size. */
+    private static final int BANK_SAMPLE_EVERY = 50;
     private static final Instant EPOCH = Instant.parse("2026-01-01T00:00:00Z");
 
     /**
@@ -398,6 +400,9 @@ public final class Bench {
                     Decision d = policy.decide(id, request);
                     result.overhead(index, (cpu.getCurrentThreadCpuTime() - cpu0) / 1e6);
                     result.arrived(index, s.loop().seconds(), s.servers().get(Policies.LARGE).utilisation());
+                    if (index % BANK_SAMPLE_EVERY == 0) {
+                        policy.bankSize().ifPresent(result::bank);
+                    }
                     SplittableRandom user = new SplittableRandom(settings.seed() * 31 + index);
                     if (d.cachedAnswer().isPresent()) {
                         String answer = d.cachedAnswer().get();
@@ -420,6 +425,7 @@ public final class Bench {
                 });
             }
             s.loop().run();
+            policy.bankSize().ifPresent(result::bank);
         }
         double gpu = 0;
         for (ServerModel m : s.servers().values()) {

@@ -25,6 +25,8 @@ final class PolicyRun {
     private final double[] quality;
     private final int[] examples;
     private final double[] overheadMs;
+    private long bankMax = -1;
+    private long bankLast = -1;
     private double gpuSeconds;
     private long judgments;
     private SimJudge scoring;
@@ -65,6 +67,12 @@ final class PolicyRun {
         examples[i] = exampleCount;
     }
 
+    /** A sample of the policy's bank size. */
+    void bank(long examples) {
+        bankMax = Math.max(bankMax, examples);
+        bankLast = examples;
+    }
+
     void finish(double gpu, long judgeVerdicts, SimJudge scoringJudge) {
         this.gpuSeconds = gpu;
         this.judgments = judgeVerdicts;
@@ -102,6 +110,7 @@ final class PolicyRun {
         double judgeWins = 0;
         double qualitySum = 0;
         int offloaded = 0;
+        double offloadedWins = 0;
         int withExamples = 0;
         for (int i = 0; i < n; i++) {
             if (servedBy[i] == null || ref.servedBy[i] == null) {
@@ -114,6 +123,7 @@ final class PolicyRun {
             qualitySum += quality[i];
             if (!servedBy[i].equals(Policies.LARGE)) {
                 offloaded++;
+                offloadedWins += Math.abs(d) < tie ? 0.5 : d > 0 ? 1 : 0;
             }
             if (examples[i] > 0) {
                 withExamples++;
@@ -123,7 +133,12 @@ final class PolicyRun {
         o.put("win_rate_truth", truthWins / Math.max(1, done));
         o.put("mean_true_quality", qualitySum / Math.max(1, done));
         o.put("offload_ratio", offloaded / (double) Math.max(1, done));
+        o.put("offloaded_win_rate_truth", offloaded == 0 ? Double.NaN : offloadedWins / offloaded);
         o.put("with_examples_ratio", withExamples / (double) Math.max(1, done));
+        if (bankLast >= 0) {
+            o.put("bank_examples_max", bankMax);
+            o.put("bank_examples_final", bankLast);
+        }
         double p50 = percentile(latency, 0.5);
         o.put("latency_p50_s", p50);
         o.put("latency_p99_s", percentile(latency, 0.99));

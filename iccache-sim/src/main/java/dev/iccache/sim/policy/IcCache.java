@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
+import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -53,6 +54,7 @@ final class IcCache implements Policy {
     private final IccacheConfig config;
     private final Map<String, Route> routes = new HashMap<>();
     private final Tenant tenant = Tenant.DEFAULT;
+    private final InMemoryExampleStore store = new InMemoryExampleStore();
 
     IcCache(PolicyContext ctx, Variant variant) {
         IccacheConfig base = ctx.config();
@@ -67,7 +69,6 @@ final class IcCache implements Policy {
                 .defaultModel(variant.router() ? base.defaultModel() : smallName).build();
         Assembly.Runtime rt = ctx.runtime();
         MetricsRegistry metrics = new MetricsRegistry();
-        InMemoryExampleStore store = new InMemoryExampleStore();
         store.putAll(ctx.bank());
         UtilityModel utility = variant.learnedUtility() ? new LearnedUtilityModel() : new SimilarityUtility();
         this.augmenter = Assembly.augmenter(config, store, ctx.embedder(), utility,
@@ -115,6 +116,11 @@ final class IcCache implements Policy {
     @Override
     public void feedback(String responseId, boolean good) {
         gateway.feedback(responseId, tenant, good);
+    }
+
+    @Override
+    public OptionalLong bankSize() {
+        return OptionalLong.of(store.stats().count());
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.iccache.sim.policy;
 
 import dev.iccache.api.ChatRequest;
+import java.util.OptionalLong;
 
 /**
  * A serving policy under evaluation: for each request, which model answers and what it is sent
@@ -18,6 +19,11 @@ public interface Policy extends AutoCloseable {
 
     /** A user's thumbs up or down on a served response. */
     default void feedback(String responseId, boolean good) {
+    }
+
+    /** Examples in the policy's bank now, for policies that keep one. */
+    default OptionalLong bankSize() {
+        return OptionalLong.empty();
     }
 
     @Override

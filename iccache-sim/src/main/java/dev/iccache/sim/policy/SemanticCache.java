@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalDouble;
+import java.util.OptionalLong;
 import java.util.Set;
 
 /**
@@ -120,6 +121,11 @@ final class SemanticCache implements Policy {
             admitter.admitAll(List.of(new Candidate(Tenant.DEFAULT, request, answer, large, Optional.of("stop"),
                     promptTokens, outputTokens, OptionalDouble.empty())));
         }
+    }
+
+    @Override
+    public OptionalLong bankSize() {
+        return OptionalLong.of(store.stats().count());
     }
 
     @Override

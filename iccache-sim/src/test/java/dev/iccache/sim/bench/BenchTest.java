@@ -89,6 +89,10 @@ class BenchTest {
         assertEquals(1.0, small.path("offload_ratio").asDouble());
         assertTrue(small.path("normalised_throughput").asDouble() > 3, "the small model is several times cheaper");
         assertTrue(small.path("latency_p50_s").asDouble() < large.path("latency_p50_s").asDouble());
+        assertEquals(small.path("win_rate_truth").asDouble(), small.path("offloaded_win_rate_truth").asDouble(), 1e-9,
+                "everything is offloaded");
+        JsonNode iccache = policies.get(Policies.ORDER.indexOf("iccache"));
+        assertTrue(iccache.path("bank_examples_final").asLong() >= 60, "the bank keeps the history and admits more");
 
         String table = Bench.write(results, temp.resolve("out"));
         assertTrue(Files.size(temp.resolve("out/results.json")) > 1000);
