@@ -18,6 +18,8 @@ import java.util.Optional;
  * and deletes the rest in one batch. Runs off the request path.
  */
 public final class ExampleEvictor {
+    /** How often the bank's size is checked against the budget (cheap when under it). */
+    public static final long CHECK_EVERY_SECONDS = 10;
     /** Share of the budget filled after an eviction. */
     static final double LOW_WATER = 0.9;
 

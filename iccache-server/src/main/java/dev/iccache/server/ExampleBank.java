@@ -77,7 +77,8 @@ public final class ExampleBank implements AutoCloseable {
         ExampleEvictor evictor = new ExampleEvictor(store, config.bank().maxExamples(), config.bank().maxBytes(),
                 InstantSource.system(), metrics);
         if (evictor.enabled()) {
-            scheduler.scheduleWithFixedDelay(() -> evict(evictor), 1, 1, TimeUnit.MINUTES);
+            scheduler.scheduleWithFixedDelay(() -> evict(evictor), ExampleEvictor.CHECK_EVERY_SECONDS,
+                    ExampleEvictor.CHECK_EVERY_SECONDS, TimeUnit.SECONDS);
         }
         return new ExampleBank(embedder, store, admitter, evictor, scheduler);
     }

@@ -83,7 +83,8 @@ final class IcCache implements Policy {
         ExampleEvictor evictor = new ExampleEvictor(store, config.bank().maxExamples(), config.bank().maxBytes(),
                 rt.clock(), metrics);
         if (evictor.enabled()) {
-            rt.scheduler().scheduleWithFixedDelay(evictor::run, 1, 1, TimeUnit.MINUTES);
+            rt.scheduler().scheduleWithFixedDelay(evictor::run, 0, ExampleEvictor.CHECK_EVERY_SECONDS,
+                    TimeUnit.SECONDS);
         }
         if (variant.replay() && config.replay().enabled()) {
             var settings = config.replay();
