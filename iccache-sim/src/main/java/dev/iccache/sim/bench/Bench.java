@@ -281,8 +281,8 @@ public final class Bench {
         EventLoop loop = new EventLoop(EPOCH);
         SimExecutor executor = new SimExecutor(loop);
         Map<String, ServerModel> servers = new LinkedHashMap<>();
-        servers.put(Policies.SMALL, new ServerModel(Policies.SMALL, profile("small"), replicas("small"), loop));
-        servers.put(Policies.LARGE, new ServerModel(Policies.LARGE, profile("large"), replicas("large"), loop));
+        servers.put(Policies.SMALL, new ServerModel(profile("small"), replicas("small"), loop));
+        servers.put(Policies.LARGE, new ServerModel(profile("large"), replicas("large"), loop));
         double costRatio = profile("small").saturatedTokensPerSecondPerGpu()
                 / profile("large").saturatedTokensPerSecondPerGpu();
         List<BackendConfig> configs = List.of(
@@ -426,6 +426,7 @@ public final class Bench {
             }
             s.loop().run();
             policy.bankSize().ifPresent(result::bank);
+            policy.setting().ifPresent(result::setting);
         }
         double gpu = 0;
         for (ServerModel m : s.servers().values()) {

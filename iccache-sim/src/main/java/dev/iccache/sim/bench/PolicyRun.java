@@ -25,6 +25,7 @@ final class PolicyRun {
     private final double[] quality;
     private final int[] examples;
     private final double[] overheadMs;
+    private String setting;
     private long bankMax = -1;
     private long bankLast = -1;
     private double gpuSeconds;
@@ -67,6 +68,11 @@ final class PolicyRun {
         examples[i] = exampleCount;
     }
 
+    /** The operating point the policy tuned itself to. */
+    void setting(String value) {
+        setting = value;
+    }
+
     /** A sample of the policy's bank size. */
     void bank(long examples) {
         bankMax = Math.max(bankMax, examples);
@@ -101,6 +107,9 @@ final class PolicyRun {
         ObjectNode o = Json.object();
         o.put("policy", name);
         o.put("description", description);
+        if (setting != null) {
+            o.put("setting", setting);
+        }
         int n = arrivedAt.length;
         int done = completedCount();
         o.put("requests", n);

@@ -35,35 +35,24 @@ public final class ServerModel {
     private record Job(long arrived, int promptTokens, int outputTokens, Done done) {
     }
 
-    private final String name;
     private final SimProfile profile;
     private final int replicas;
     private final EventLoop loop;
     private final Deque<Job> queue = new ArrayDeque<>();
     private int running;
     private double gpuSeconds;
-    private long completed;
 
-    public ServerModel(String name, SimProfile profile, int replicas, EventLoop loop) {
+    public ServerModel(SimProfile profile, int replicas, EventLoop loop) {
         if (replicas < 1) {
             throw new IllegalArgumentException("replicas must be at least 1");
         }
-        this.name = name;
         this.profile = profile;
         this.replicas = replicas;
         this.loop = loop;
     }
 
-    public String name() {
-        return name;
-    }
-
     public SimProfile profile() {
         return profile;
-    }
-
-    public int replicas() {
-        return replicas;
     }
 
     /** Sequences that can decode at once over all replicas. */
@@ -89,7 +78,6 @@ public final class ServerModel {
             loop.after(prefill + decode, () -> {
                 running--;
                 gpuSeconds += cost;
-                completed++;
                 job.done().finished(new Timing(job.arrived(), started, started + prefill, loop.nanos(), cost));
                 dispatch();
             });
@@ -111,8 +99,4 @@ public final class ServerModel {
         return gpuSeconds;
     }
 
-    /** Requests finished. */
-    public long completed() {
-        return completed;
-    }
 }

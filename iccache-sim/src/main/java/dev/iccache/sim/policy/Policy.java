@@ -1,6 +1,7 @@
 package dev.iccache.sim.policy;
 
 import dev.iccache.api.ChatRequest;
+import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
@@ -19,6 +20,11 @@ public interface Policy extends AutoCloseable {
 
     /** A user's thumbs up or down on a served response. */
     default void feedback(String responseId, boolean good) {
+    }
+
+    /** The operating point the policy tuned itself to, for reports (a threshold, say). */
+    default Optional<String> setting() {
+        return Optional.empty();
     }
 
     /** Examples in the policy's bank now, for policies that keep one. */

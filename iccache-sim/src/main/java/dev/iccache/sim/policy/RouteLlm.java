@@ -4,6 +4,7 @@ import dev.iccache.api.ChatRequest;
 import dev.iccache.embed.EmbeddingText;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.SplittableRandom;
 
@@ -78,8 +79,10 @@ final class RouteLlm implements Policy {
         return p.length == 0 ? 1.01 : p[Math.min(p.length - 1, (int) Math.floor(q * p.length))];
     }
 
-    double threshold() {
-        return threshold;
+    @Override
+    public Optional<String> setting() {
+        return Optional.of(String.format(java.util.Locale.ROOT, "routes small when P(small good enough) >= %.3f",
+                threshold));
     }
 
     double predict(float[] v) {

@@ -47,8 +47,9 @@ final class SemanticCache implements Policy {
         this.threshold = threshold.isPresent() ? threshold.getAsDouble() : tune(ctx);
     }
 
-    double threshold() {
-        return threshold;
+    @Override
+    public Optional<String> setting() {
+        return Optional.of("similarity threshold " + threshold);
     }
 
     private static double tune(PolicyContext ctx) {

@@ -142,13 +142,15 @@ public final class ReportHtml {
         h.append("</details>\n");
     }
 
-    /** Each policy once with its colour and description (the first non-empty one over the runs). */
+    /** Each policy once with its colour, description and tuned setting (the first non-empty over the runs). */
     private static void policies(JsonNode results, Map<String, String> colours, StringBuilder h) {
         Map<String, String> descriptions = new LinkedHashMap<>();
         colours.keySet().forEach(name -> descriptions.put(name, ""));
         for (JsonNode run : Values.list(results, "runs")) {
             for (JsonNode p : Values.list(run, "policies")) {
-                descriptions.merge(PolicyColumns.name(p), text(p, "description"), (a, b) -> a.isEmpty() ? b : a);
+                String described = text(p, "description") + (p.hasNonNull("setting")
+                        ? " (tuned: " + text(p, "setting") + ")" : "");
+                descriptions.merge(PolicyColumns.name(p), described, (a, b) -> a.isEmpty() ? b : a);
             }
         }
         if (descriptions.isEmpty()) {

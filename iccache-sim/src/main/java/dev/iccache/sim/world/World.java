@@ -132,10 +132,6 @@ public final class World {
         return outputTokens[item];
     }
 
-    public int size() {
-        return items.size();
-    }
-
     /** The request the world knows under this user text, if any. */
     public Optional<Integer> itemOf(String userText) {
         return Optional.ofNullable(byText.get(userText));
@@ -251,11 +247,6 @@ public final class World {
     /** Base quality without examples. */
     public double baseQuality(int item, String model) {
         return model.equals(smallModel) ? q0Small[item] : q0Large[item];
-    }
-
-    /** Skill class of a request (for the calibration check). */
-    int skill(int item) {
-        return skills[item];
     }
 
     private static String text(int id, String model, int tokens) {

@@ -17,7 +17,7 @@ class ServerModelTest {
     @Test
     void requestsQueueBehindAFullBatchAndAreTimedByTheProfile() {
         EventLoop loop = new EventLoop(Instant.EPOCH);
-        ServerModel server = new ServerModel("one", ONE, 1, loop);
+        ServerModel server = new ServerModel(ONE, 1, loop);
         List<ServerModel.Timing> done = new ArrayList<>();
         loop.at(0, () -> {
             server.submit(100, 11, done::add);
