@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -29,6 +30,9 @@ import picocli.CommandLine.Spec;
 final class BenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
+
+    @Mixin
+    SimOptions sim;
 
     @Option(names = "--workload", paramLabel = "NAME", description = "A named workload: ${COMPLETION-CANDIDATES}.",
             completionCandidates = WorkloadNames.class)
@@ -54,9 +58,6 @@ final class BenchCommand implements Callable<Integer> {
                     + "routellm, iccache, iccache-no-proxy, iccache-no-router, iccache-no-replay, iccache-no-loadbias.")
     String policies;
 
-    @Option(names = "--seed", paramLabel = "S", defaultValue = "42", description = "Seed (default ${DEFAULT-VALUE}).")
-    long seed;
-
     @Option(names = "--out", paramLabel = "DIR", defaultValue = "bench-out",
             description = "Output directory (default ${DEFAULT-VALUE}).")
     Path out;
@@ -79,17 +80,13 @@ final class BenchCommand implements Callable<Integer> {
             + "their decision threshold (the quality/throughput frontier; about 12 more runs).")
     boolean frontier;
 
-    @Option(names = "--data", paramLabel = "DIR",
-            description = "The shared data directory (default: ../shared/data next to the checkout).")
-    Path data;
-
     @Override
     public Integer call() {
-        DataDirectory dir = data == null ? DataDirectory.locate(Path.of("")) : DataDirectory.at(data);
+        DataDirectory dir = sim.dataDirectory();
         Workload w = loadWorkload(dir);
         BankConfig bank = new BankConfig(true, "memory", java.util.List.of(), BankConfig.DEFAULT.dedupThreshold(), 0,
                 BankConfig.DEFAULT.admissionQueue(), bankMaxExamples, 0);
-        Bench.Settings settings = new Bench.Settings(w, ArrivalSpec.parse(arrivals), Policies.parse(policies), seed,
+        Bench.Settings settings = new Bench.Settings(w, ArrivalSpec.parse(arrivals), Policies.parse(policies), sim.seed,
                 Calibration.load(Optional.ofNullable(calibration)), bank, "iccache " + String.join(" ",
                         spec.commandLine().getParseResult().originalArgs()), frontier);
         return run(settings, dir, out, spec);
@@ -106,7 +103,7 @@ final class BenchCommand implements Callable<Integer> {
             }
             w = Workloads.fromFile(workloadFile, textField, Optional.ofNullable(answerField), 0.5);
         } else {
-            w = new Workloads(dir).load(workload, seed);
+            w = new Workloads(dir).load(workload, sim.seed);
         }
         return w.limit(maxHistory == null ? Integer.MAX_VALUE : maxHistory,
                 maxOnline == null ? Integer.MAX_VALUE : maxOnline);

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -24,32 +25,28 @@ final class CalibrationCheckCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    @Mixin
+    SimOptions sim;
+
     @Option(names = "--calibration", paramLabel = "FILE", description = "World parameters (default: bundled).")
     Path calibration;
-
-    @Option(names = "--seed", paramLabel = "S", defaultValue = "42", description = "Seed (default ${DEFAULT-VALUE}).")
-    long seed;
 
     @Option(names = "--limit", paramLabel = "N", defaultValue = "1000",
             description = "History and online requests per workload at most (default ${DEFAULT-VALUE}).")
     int limit;
 
-    @Option(names = "--data", paramLabel = "DIR",
-            description = "The shared data directory (default: ../shared/data next to the checkout).")
-    Path data;
-
     @Override
     public Integer call() {
-        DataDirectory dir = data == null ? DataDirectory.locate(Path.of("")) : DataDirectory.at(data);
+        DataDirectory dir = sim.dataDirectory();
         Calibration cal = Calibration.load(Optional.ofNullable(calibration));
         PrintWriter out = spec.commandLine().getOut();
-        out.println("SIMULATED world check, seed " + seed + ", calibration " + cal.source());
+        out.println("SIMULATED world check, seed " + sim.seed + ", calibration " + cal.source());
         Workloads workloads = new Workloads(dir);
         try (Embedder embedder = Embedders.create(EmbedderSettings.DEFAULT)) {
-            ObjectNode qa = Bench.calibrationCheck(workloads.load("nq-open", seed).limit(limit, limit), cal, embedder,
-                    seed);
-            ObjectNode chat = Bench.calibrationCheck(workloads.load("arena-hard-v0.1", seed).limit(limit, limit), cal,
-                    embedder, seed);
+            ObjectNode qa = Bench.calibrationCheck(workloads.load("nq-open", sim.seed).limit(limit, limit), cal, embedder,
+                    sim.seed);
+            ObjectNode chat = Bench.calibrationCheck(workloads.load("arena-hard-v0.1", sim.seed).limit(limit, limit), cal,
+                    embedder, sim.seed);
             out.printf("%-52s %12s %12s   %s%n", "measure", "nq-open", "arena-hard", "paper target");
             row(out, qa, chat, "win_rate_small_no_examples", "QA 7.9% (Qwen-7B vs R1, NQ); chat 36.7% (Flash vs Pro)");
             row(out, qa, chat, "win_rate_small_similar_examples", "below the learned selection's");

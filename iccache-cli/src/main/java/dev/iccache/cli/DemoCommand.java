@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -26,26 +27,22 @@ final class DemoCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--seed", paramLabel = "S", defaultValue = "42", description = "Seed (default ${DEFAULT-VALUE}).")
-    long seed;
+    @Mixin
+    SimOptions sim;
 
     @Option(names = "--out", paramLabel = "DIR", defaultValue = "demo-out",
             description = "Output directory (default ${DEFAULT-VALUE}).")
     Path out;
 
-    @Option(names = "--data", paramLabel = "DIR",
-            description = "The shared data directory (default: ../shared/data next to the checkout).")
-    Path data;
-
     @Override
     public Integer call() {
-        DataDirectory dir = data == null ? DataDirectory.locate(Path.of("")) : DataDirectory.at(data);
-        var workload = new Workloads(dir).load("nq-open", seed).limit(HISTORY, ONLINE);
+        DataDirectory dir = sim.dataDirectory();
+        var workload = new Workloads(dir).load("nq-open", sim.seed).limit(HISTORY, ONLINE);
         BankConfig bank = BankConfig.DEFAULT.withStore("memory");
-        Bench.Settings settings = new Bench.Settings(workload, ArrivalSpec.parse("azure"), Policies.ORDER, seed,
-                Calibration.load(Optional.empty()), bank, "iccache demo --seed " + seed
+        Bench.Settings settings = new Bench.Settings(workload, ArrivalSpec.parse("azure"), Policies.ORDER, sim.seed,
+                Calibration.load(Optional.empty()), bank, "iccache demo --seed " + sim.seed
                         + " (= iccache bench --workload nq-open --max-history " + HISTORY + " --max-online " + ONLINE
-                        + " --arrivals azure --policies all --frontier --seed " + seed + ")", true);
+                        + " --arrivals azure --policies all --frontier --seed " + sim.seed + ")", true);
         return BenchCommand.run(settings, dir, out, spec);
     }
 }
