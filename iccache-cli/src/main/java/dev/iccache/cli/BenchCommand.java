@@ -16,6 +16,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.OptionalDouble;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -76,19 +77,27 @@ final class BenchCommand implements Callable<Integer> {
             description = "Bank budget in examples for iccache policies (0 = none; eviction keeps it under).")
     long bankMaxExamples;
 
+    @Option(names = "--load", paramLabel = "X", description = "Trace arrivals: mean rate as a fraction of the large "
+            + "tier's capacity (default: the calibration's cluster.load).")
+    Double load;
+
     @Option(names = "--frontier", description = "Also run iccache, routellm and semantic-cache at several settings of "
             + "their decision threshold (the quality/throughput frontier; about 12 more runs).")
     boolean frontier;
 
     @Override
     public Integer call() {
+        if (load != null && !(load > 0)) {
+            throw new IllegalArgumentException("--load must be positive, got " + load);
+        }
         DataDirectory dir = sim.dataDirectory();
         Workload w = loadWorkload(dir);
         BankConfig bank = new BankConfig(true, "memory", java.util.List.of(), BankConfig.DEFAULT.dedupThreshold(), 0,
                 BankConfig.DEFAULT.admissionQueue(), bankMaxExamples, 0);
         Bench.Settings settings = new Bench.Settings(w, ArrivalSpec.parse(arrivals), Policies.parse(policies), sim.seed,
                 Calibration.load(Optional.ofNullable(calibration)), bank, "iccache " + String.join(" ",
-                        spec.commandLine().getParseResult().originalArgs()), frontier);
+                        spec.commandLine().getParseResult().originalArgs()), frontier,
+                load == null ? OptionalDouble.empty() : OptionalDouble.of(load));
         return run(settings, dir, out, spec);
     }
 

@@ -84,9 +84,11 @@ public final class Bench {
      * @param bank        the bank's size budget (max examples, max bytes; 0 = none)
      * @param command     the command line, recorded in the results
      * @param frontier    also run each policy that has one at its frontier settings ({@link Policies#frontier})
+     * @param load        a trace's mean rate as a fraction of the large tier's capacity; empty: the
+     *                    calibration's {@code cluster.load}
      */
     public record Settings(Workload workload, ArrivalSpec arrivals, List<String> policies, long seed,
-            Calibration calibration, BankConfig bank, String command, boolean frontier) {
+            Calibration calibration, BankConfig bank, String command, boolean frontier, OptionalDouble load) {
     }
 
     private final Settings settings;
@@ -178,7 +180,7 @@ public final class Bench {
         int maxOutput = profile("small").contextWindow() / 4;
         Schedule probe = Arrivals.schedule(settings.arrivals(), runIndex, online.size(), 1, maxOutput,
                 settings.seed(), data);
-        double meanRate = cal.number("cluster.load") * largeCapacity(probe.arrivals());
+        double meanRate = settings.load().orElse(cal.number("cluster.load")) * largeCapacity(probe.arrivals());
         Schedule schedule = Arrivals.schedule(settings.arrivals(), runIndex, online.size(), meanRate, maxOutput,
                 settings.seed(), data);
         ObjectNode run = Json.object();

@@ -61,7 +61,8 @@ class BenchTest {
 
     private ObjectNode run(long seed, List<String> policies, boolean frontier) {
         Bench.Settings settings = new Bench.Settings(workload(), ArrivalSpec.parse("poisson:4"), policies, seed,
-                Calibration.load(Optional.empty()), BankConfig.DEFAULT.withStore("memory"), "test", frontier);
+                Calibration.load(Optional.empty()), BankConfig.DEFAULT.withStore("memory"), "test", frontier,
+                OptionalDouble.empty());
         return new Bench(settings, new FakeEmbedder(), DataDirectory.at(temp), new PrintStream(
                 new ByteArrayOutputStream())).run();
     }
