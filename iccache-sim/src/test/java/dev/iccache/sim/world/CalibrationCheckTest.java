@@ -1,0 +1,43 @@
+package dev.iccache.sim.world;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.iccache.embed.FakeEmbedder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class CalibrationCheckTest {
+    private static List<World.Item> items(String prefix, int n) {
+        List<World.Item> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            String text = prefix + " about subject " + (i % 10) + " detail " + (i % 7);
+            out.add(new World.Item(text, Set.of(), OptionalDouble.empty(), OptionalDouble.empty(),
+                    FakeEmbedder.unitVector(text)));
+        }
+        return out;
+    }
+
+    @Test
+    void reportsEveryMeasureInRangeAndHelpfulExamplesBeatNone() {
+        Calibration cal = Calibration.load(Optional.empty());
+        ObjectNode r = CalibrationCheck.run(cal, World.Kind.QA, items("history question", 200),
+                items("online question", 200), 3);
+        assertEquals(200, r.path("requests").asInt());
+        for (String f : List.of("win_rate_small_no_examples", "win_rate_small_similar_examples",
+                "win_rate_small_helpful_examples", "win_rate_small_random_examples", "judge_agreement_close_pairs")) {
+            double v = r.path(f).asDouble();
+            assertTrue(v >= 0 && v <= 1, f + " = " + v);
+        }
+        assertTrue(r.path("quality_small_helpful_examples").asDouble() >= r.path("quality_small_no_examples").asDouble(),
+                r.toString());
+        assertTrue(r.path("quality_small_random_examples").asDouble()
+                < r.path("quality_small_helpful_examples").asDouble(), "random examples help less: " + r);
+        assertTrue(Double.isFinite(r.path("similarity_helpfulness_pearson").asDouble()));
+    }
+}
