@@ -87,6 +87,11 @@ final class Svg {
     private final String stamp;
     private final Axis x;
     private final Axis y;
+    /** Approximate width of one character of an 11 px label, and the height of a label line. */
+    private static final double LABEL_CHAR_WIDTH = 6.2;
+    private static final double LABEL_LINE = 12;
+    /** Labels placed so far: left, baseline, width. */
+    private final List<double[]> labels = new ArrayList<>();
     private final StringBuilder marks = new StringBuilder();
     private final List<Map.Entry<String, String>> legend = new ArrayList<>();
     private boolean empty = true;
@@ -132,15 +137,33 @@ final class Svg {
         return this;
     }
 
-    /** Text just above and to the right of a data point. */
+    /**
+     * Text just above and to the right of a data point; moved up or down a line at a time when it
+     * would overlap a label already placed (points of similar policies often coincide).
+     */
     Svg label(double vx, double vy, String text, String colour) {
         if (x.accepts(vx) && y.accepts(vy)) {
-            marks.append("<text x=\"").append(coordinate(xPos(vx) + 6)).append("\" y=\"")
-                    .append(coordinate(yPos(vy) - 6))
+            double left = xPos(vx) + 6;
+            double width = LABEL_CHAR_WIDTH * text.length();
+            double baseline = yPos(vy) - 6;
+            for (int attempt = 1; attempt < 12 && overlapsLabel(left, baseline, width); attempt++) {
+                baseline = yPos(vy) - 6 + (attempt % 2 == 1 ? 1 : -1) * LABEL_LINE * ((attempt + 1) / 2);
+            }
+            labels.add(new double[] {left, baseline, width});
+            marks.append("<text x=\"").append(coordinate(left)).append("\" y=\"").append(coordinate(baseline))
                     .append("\" font-size=\"11\" fill=\"").append(colour).append("\">").append(Html.escape(text))
                     .append("</text>\n");
         }
         return this;
+    }
+
+    private boolean overlapsLabel(double left, double baseline, double width) {
+        for (double[] l : labels) {
+            if (left < l[0] + l[2] && l[0] < left + width && Math.abs(baseline - l[1]) < LABEL_LINE) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** A horizontal reference line at {@code vy}, drawn grey and dotted. */
