@@ -15,6 +15,8 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.concurrent.Callable;
@@ -92,7 +94,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         DataDirectory dir = sim.dataDirectory();
         Workload w = loadWorkload(dir);
-        BankConfig bank = new BankConfig(true, "memory", java.util.List.of(), BankConfig.DEFAULT.dedupThreshold(), 0,
+        BankConfig bank = new BankConfig(true, "memory", List.of(), BankConfig.DEFAULT.dedupThreshold(), 0,
                 BankConfig.DEFAULT.admissionQueue(), bankMaxExamples, 0);
         Bench.Settings settings = new Bench.Settings(w, ArrivalSpec.parse(arrivals), Policies.parse(policies), sim.seed,
                 Calibration.load(Optional.ofNullable(calibration)), bank, "iccache " + String.join(" ",
@@ -147,7 +149,7 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     /** Named workloads for the help text. */
-    static final class WorkloadNames extends java.util.ArrayList<String> {
+    static final class WorkloadNames extends ArrayList<String> {
         WorkloadNames() {
             super(Workloads.NAMES.keySet());
         }

@@ -52,8 +52,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
@@ -148,7 +150,7 @@ public final class Bench {
         wl.put("history", w.history().size());
         wl.put("online", w.online().size());
         wl.put("recorded", w.recorded());
-        wl.put("kind", kind.name().toLowerCase(java.util.Locale.ROOT));
+        wl.put("kind", kind.name().toLowerCase(Locale.ROOT));
         ObjectNode cluster = root.putObject("cluster");
         for (String tier : List.of("small", "large")) {
             SimProfile p = profile(tier);
@@ -328,7 +330,7 @@ public final class Bench {
         ObjectNode out = CalibrationCheck.run(cal, kindOf(workload), worldItems(workload.history(), embedder),
                 worldItems(workload.online(), embedder), seed);
         out.put("workload", workload.name());
-        out.put("kind", kindOf(workload).name().toLowerCase(java.util.Locale.ROOT));
+        out.put("kind", kindOf(workload).name().toLowerCase(Locale.ROOT));
         return out;
     }
 
@@ -361,7 +363,7 @@ public final class Bench {
         }
         List<Example> bank = new ArrayList<>();
         store.forEach(Optional.empty(), bank::add);
-        bank.sort(java.util.Comparator.comparing(Example::id, java.util.Comparator.comparingLong(
+        bank.sort(Comparator.comparing(Example::id, Comparator.comparingLong(
                 id -> Long.parseLong(id.substring("bank-".length())))));
         progress.printf("bank seeded: %d examples from %d history requests%n", bank.size(), historySize);
         return List.copyOf(bank);

@@ -4,6 +4,7 @@ import dev.iccache.admission.Candidate;
 import dev.iccache.admission.ExampleAdmitter;
 import dev.iccache.api.ChatRequest;
 import dev.iccache.bank.InMemoryExampleStore;
+import dev.iccache.config.BackendRole;
 import dev.iccache.config.IccacheConfig;
 import dev.iccache.gateway.Assembly;
 import dev.iccache.gateway.Gateway;
@@ -12,8 +13,8 @@ import dev.iccache.gateway.Route;
 import dev.iccache.manage.ExampleEvictor;
 import dev.iccache.manage.ExampleReplayer;
 import dev.iccache.metrics.MetricsRegistry;
-import dev.iccache.scrub.Scrubber;
 import dev.iccache.route.RouterSettings;
+import dev.iccache.scrub.Scrubber;
 import dev.iccache.select.InContextAugmenter;
 import dev.iccache.select.LearnedUtilityModel;
 import dev.iccache.select.SimilarityUtility;
@@ -63,7 +64,7 @@ final class IcCache implements Policy {
                 r.uncertainty(), variant.loadThreshold().orElse(r.loadThreshold()), r.loadEmaAlpha(),
                 variant.loadBias() ? r.biasStrength() : 0, r.biasGamma(), r.judgeModel(), r.judgeBudgetPerMinute(),
                 r.qualityFloor(), r.guardMargin());
-        String smallName = base.backends().stream().filter(b -> b.role() == dev.iccache.config.BackendRole.SMALL)
+        String smallName = base.backends().stream().filter(b -> b.role() == BackendRole.SMALL)
                 .findFirst().orElseThrow().name();
         this.config = base.toBuilder().router(router)
                 .defaultModel(variant.router() ? base.defaultModel() : smallName).build();

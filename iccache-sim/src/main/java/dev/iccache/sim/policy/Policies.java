@@ -1,5 +1,6 @@
 package dev.iccache.sim.policy;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -45,7 +46,7 @@ public final class Policies {
         if (spec.strip().equals("all")) {
             return ORDER;
         }
-        List<String> out = new java.util.ArrayList<>();
+        List<String> out = new ArrayList<>();
         for (String p : spec.split(",")) {
             String name = p.strip();
             if (!NAMES.containsKey(name)) {

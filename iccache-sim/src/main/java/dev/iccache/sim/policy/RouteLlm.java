@@ -4,6 +4,7 @@ import dev.iccache.api.ChatRequest;
 import dev.iccache.embed.EmbeddingText;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.SplittableRandom;
@@ -81,7 +82,7 @@ final class RouteLlm implements Policy {
 
     @Override
     public Optional<String> setting() {
-        return Optional.of(String.format(java.util.Locale.ROOT, "routes small when P(small good enough) >= %.3f",
+        return Optional.of(String.format(Locale.ROOT, "routes small when P(small good enough) >= %.3f",
                 threshold));
     }
 

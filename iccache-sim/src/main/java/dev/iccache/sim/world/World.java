@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
@@ -67,7 +68,7 @@ public final class World {
         double noise = cal.number("topic.noise");
         double kappa = cal.number("skills.concentration");
         double slope = cal.number("quality.slope");
-        String kindName = kind.name().toLowerCase(java.util.Locale.ROOT);
+        String kindName = kind.name().toLowerCase(Locale.ROOT);
         double capSmall = cal.number("quality.capability." + kindName + ".small");
         double capLarge = cal.number("quality.capability." + kindName + ".large");
         SplittableRandom fixed = new SplittableRandom(seed ^ 0x5EED_70F1CL);
