@@ -9,7 +9,6 @@ import dev.iccache.store.lucene.LuceneExampleStore;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -41,7 +40,7 @@ final class ExportCommand implements Callable<Integer> {
                 ObjectNode line = Json.object();
                 line.put("id", e.id());
                 line.put("tenant", e.tenant());
-                line.set("messages", Json.parse(e.requestMessages().getBytes(StandardCharsets.UTF_8)));
+                line.set("messages", e.messages());
                 line.put("response", e.response());
                 line.put("model", e.model());
                 if (e.quality().isPresent()) {

@@ -1,5 +1,10 @@
 package dev.iccache.bank;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.iccache.api.ChatRequest;
+import dev.iccache.api.Json;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
@@ -63,8 +68,21 @@ public record Example(String id, String tenant, String requestMessages, String e
 
     /** Plaintext size in bytes (request + response, UTF-8): the weight used for eviction and budgets. */
     public long plaintextBytes() {
-        return (long) requestMessages.getBytes(java.nio.charset.StandardCharsets.UTF_8).length
-                + response.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        return (long) requestMessages.getBytes(StandardCharsets.UTF_8).length
+                + response.getBytes(StandardCharsets.UTF_8).length;
+    }
+
+    /** The request's {@code messages} array, parsed (a fresh copy each call). */
+    public ArrayNode messages() {
+        return (ArrayNode) Json.parse(requestMessages.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The example's request, asked of {@code model}: to replay it or to answer it again. */
+    public ChatRequest request(String model) {
+        ObjectNode body = Json.object();
+        body.put("model", model);
+        body.set("messages", messages());
+        return ChatRequest.of(body);
     }
 
     public Example withStats(ExampleStats newStats) {

@@ -1,9 +1,6 @@
 package dev.iccache.manage;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.iccache.api.ChatRequest;
-import dev.iccache.api.Json;
 import dev.iccache.bank.Example;
 import dev.iccache.bank.ExampleStats;
 import dev.iccache.bank.ExampleStore;
@@ -13,7 +10,6 @@ import dev.iccache.route.Judge;
 import dev.iccache.scrub.ScrubPolicy;
 import dev.iccache.scrub.ScrubResult;
 import dev.iccache.scrub.Scrubber;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -127,7 +123,7 @@ public final class ExampleReplayer {
     }
 
     private Line replay(Example e) {
-        ChatRequest request = request(e);
+        ChatRequest request = e.request(large.config().model());
         double best = Double.NEGATIVE_INFINITY;
         String bestText = null;
         for (int i = 0; i < bestOf; i++) {
@@ -160,13 +156,5 @@ public final class ExampleReplayer {
         store.put(updated);
         replays.labels(better ? "improved" : "unchanged").inc();
         return new Line(e.id(), e.stats().replayGainEma(), better, best);
-    }
-
-    /** The example's request for the large model. */
-    private ChatRequest request(Example e) {
-        ObjectNode body = Json.object();
-        body.put("model", large.config().model());
-        body.set("messages", (ArrayNode) Json.parse(e.requestMessages().getBytes(StandardCharsets.UTF_8)));
-        return ChatRequest.of(body);
     }
 }

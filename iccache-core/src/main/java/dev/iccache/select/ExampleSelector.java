@@ -3,7 +3,6 @@ package dev.iccache.select;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.iccache.api.ChatRequest;
-import dev.iccache.api.Json;
 import dev.iccache.bank.Example;
 import dev.iccache.bank.ExampleStore;
 import dev.iccache.bank.SearchHit;
@@ -11,7 +10,6 @@ import dev.iccache.bank.Vectors;
 import dev.iccache.config.BackendConfig;
 import dev.iccache.embed.Embedder;
 import dev.iccache.embed.EmbeddingText;
-import java.nio.charset.StandardCharsets;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -92,7 +90,7 @@ public final class ExampleSelector {
         List<Selection.Decision> decisions = new ArrayList<>(hits.size());
         for (SearchHit hit : hits) {
             Example e = hit.example();
-            JsonNode exampleMessages = Json.parse(e.requestMessages().getBytes(StandardCharsets.UTF_8));
+            JsonNode exampleMessages = e.messages();
             String exampleRequest = ChatRequest.lastUserText(exampleMessages).orElse("");
             int cost = tokens.count(exampleRequest) + tokens.count(e.response()) + PromptAssembler.PER_EXAMPLE_TOKENS;
             if (earlierTurnOf(exampleMessages, request.messages())) {

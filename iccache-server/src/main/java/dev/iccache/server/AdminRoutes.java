@@ -21,7 +21,6 @@ import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.InstantSource;
 import java.util.Set;
 
@@ -197,7 +196,7 @@ final class AdminRoutes {
         ObjectNode r = Json.object();
         r.put("id", e.id());
         r.put("tenant", e.tenant());
-        r.set("request", Json.parse(e.requestMessages().getBytes(StandardCharsets.UTF_8)));
+        r.set("request", e.messages());
         r.put("response", e.response());
         r.put("model", e.model());
         return r;

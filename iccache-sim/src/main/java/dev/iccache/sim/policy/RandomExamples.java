@@ -1,11 +1,9 @@
 package dev.iccache.sim.policy;
 
 import dev.iccache.api.ChatRequest;
-import dev.iccache.api.Json;
 import dev.iccache.bank.Example;
 import dev.iccache.select.PromptAssembler;
 import dev.iccache.select.Selection;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -34,7 +32,7 @@ final class RandomExamples implements Policy {
         List<Selection.Chosen> chosen = new ArrayList<>();
         for (int i = 0; i < count && !bank.isEmpty(); i++) {
             Example e = bank.get(random.nextInt(bank.size()));
-            String text = ChatRequest.lastUserText(Json.parse(e.requestMessages().getBytes(StandardCharsets.UTF_8)))
+            String text = ChatRequest.lastUserText(e.messages())
                     .orElse("");
             chosen.add(new Selection.Chosen(e.id(), text, e.response(), Double.NaN, Double.NaN, null));
         }
