@@ -177,7 +177,7 @@ public final class ModelRouting {
             shadowRuns.labels("judged").inc();
             double s = verdict.getAsDouble();
             router.judged(chosen, other, s);
-            double p = (Math.abs(s) <= 0.3 ? 3 : s + 3) / 6;
+            double p = Judge.preference(s);
             augmenter.ifPresent(a -> {
                 teach(a, chosen, chosenRequest, p, tenant);
                 teach(a, other, otherRequest, 1 - p, tenant);

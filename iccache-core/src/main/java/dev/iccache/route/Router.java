@@ -113,12 +113,11 @@ public final class Router {
      * preference probability (s + 3) / 6. A small arm against a large one also feeds the quality guard.
      */
     public void judged(Arm a, Arm b, double score) {
-        double s = Math.abs(score) <= 0.3 ? 0 : score;
-        double p = (s + 3) / 6;
+        double p = Judge.preference(score);
         learn(a, p);
         learn(b, 1 - p);
         if (a.small() != b.small()) {
-            boolean smallWon = a.small() ? s >= 0 : s <= 0;
+            boolean smallWon = a.small() ? p >= 0.5 : p <= 0.5;
             guard.record(smallWon);
         }
     }

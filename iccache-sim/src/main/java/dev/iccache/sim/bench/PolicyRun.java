@@ -3,6 +3,7 @@ package dev.iccache.sim.bench;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.iccache.api.Json;
+import dev.iccache.route.Judge;
 import dev.iccache.sim.policy.Policies;
 import dev.iccache.sim.world.SimJudge;
 import java.util.Arrays;
@@ -128,7 +129,7 @@ final class PolicyRun {
             double d = quality[i] - ref.quality[i];
             truthWins += Math.abs(d) < tie ? 0.5 : d > 0 ? 1 : 0;
             double s = scoring.verdict(quality[i], ref.quality[i]);
-            judgeWins += Math.abs(s) <= 0.3 ? 0.5 : s > 0 ? 1 : 0;
+            judgeWins += Math.abs(s) <= Judge.TIE ? 0.5 : s > 0 ? 1 : 0;
             qualitySum += quality[i];
             if (!servedBy[i].equals(Policies.LARGE)) {
                 offloaded++;
@@ -148,28 +149,26 @@ final class PolicyRun {
             o.put("bank_examples_max", bankMax);
             o.put("bank_examples_final", bankLast);
         }
-        double p50 = percentile(latency, 0.5);
-        o.put("latency_p50_s", p50);
-        o.put("latency_p99_s", percentile(latency, 0.99));
-        o.put("ttft_p50_s", percentile(ttft, 0.5));
-        o.put("ttft_p99_s", percentile(ttft, 0.99));
-        int withinSlo = 0;
-        for (double l : latency) {
-            if (l <= slo) {
-                withinSlo++;
-            }
-        }
+        double[] lat = sorted(latency);
+        double[] refLat = sorted(ref.latency);
+        double[] first = sorted(ttft);
+        double[] overhead = sorted(overheadMs);
+        o.put("latency_p50_s", at(lat, 0.5));
+        o.put("latency_p99_s", at(lat, 0.99));
+        o.put("ttft_p50_s", at(first, 0.5));
+        o.put("ttft_p99_s", at(first, 0.99));
+        long withinSlo = Arrays.stream(lat).filter(l -> l <= slo).count();
         o.put("throughput_rps", done / spanSeconds);
         o.put("throughput_within_slo_rps", withinSlo / spanSeconds);
         o.put("cost_gpu_s_per_request", costPerRequest());
         o.put("normalised_throughput", ref.costPerRequest() / costPerRequest());
-        o.put("latency_p50_change", p50 / percentile(ref.latency, 0.5) - 1);
-        o.put("latency_p99_change", percentile(latency, 0.99) / percentile(ref.latency, 0.99) - 1);
-        o.put("decision_overhead_ms_p50", percentile(overheadMs, 0.5));
-        o.put("decision_overhead_ms_p99", percentile(overheadMs, 0.99));
+        o.put("latency_p50_change", at(lat, 0.5) / at(refLat, 0.5) - 1);
+        o.put("latency_p99_change", at(lat, 0.99) / at(refLat, 0.99) - 1);
+        o.put("decision_overhead_ms_p50", at(overhead, 0.5));
+        o.put("decision_overhead_ms_p99", at(overhead, 0.99));
         o.put("judge_verdicts", judgments);
-        o.set("latency_cdf", cdf(latency));
-        o.set("ttft_cdf", cdf(ttft));
+        o.set("latency_cdf", cdf(lat));
+        o.set("ttft_cdf", cdf(first));
         o.set("timeline", timeline(spanSeconds));
         return o;
     }
@@ -200,26 +199,30 @@ final class PolicyRun {
         return out;
     }
 
-    private static ArrayNode cdf(double[] values) {
-        double[] v = Arrays.stream(values).filter(x -> !Double.isNaN(x)).sorted().toArray();
+    /** {@link #CDF_POINTS} points (value, fraction at or below it) of sorted values. */
+    private static ArrayNode cdf(double[] sorted) {
         ArrayNode out = Json.object().arrayNode();
-        if (v.length == 0) {
+        if (sorted.length == 0) {
             return out;
         }
         for (int k = 1; k <= CDF_POINTS; k++) {
             double f = k / (double) CDF_POINTS;
-            int idx = Math.min(v.length - 1, (int) Math.ceil(f * v.length) - 1);
-            out.addArray().add(v[Math.max(0, idx)]).add(f);
+            out.addArray().add(at(sorted, f)).add(f);
         }
         return out;
     }
 
-    static double percentile(double[] values, double p) {
-        double[] v = Arrays.stream(values).filter(x -> !Double.isNaN(x)).sorted().toArray();
-        if (v.length == 0) {
+    /** The values that were measured (not NaN), in ascending order. */
+    private static double[] sorted(double[] values) {
+        return Arrays.stream(values).filter(x -> !Double.isNaN(x)).sorted().toArray();
+    }
+
+    /** The nearest-rank {@code p} quantile of sorted values; NaN when there are none. */
+    private static double at(double[] sorted, double p) {
+        if (sorted.length == 0) {
             return Double.NaN;
         }
-        int idx = (int) Math.ceil(p * v.length) - 1;
-        return v[Math.max(0, Math.min(v.length - 1, idx))];
+        int idx = (int) Math.ceil(p * sorted.length) - 1;
+        return sorted[Math.max(0, Math.min(sorted.length - 1, idx))];
     }
 }

@@ -31,7 +31,7 @@ public record PolicyContext(IccacheConfig config, Embedder embedder, List<Exampl
      */
     public record Labelled(float[] vector, double smallVsLarge) {
         public boolean smallGoodEnough() {
-            return smallVsLarge >= -0.3;
+            return Judge.atLeastAsGood(smallVsLarge);
         }
     }
 }
