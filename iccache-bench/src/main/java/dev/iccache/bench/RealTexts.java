@@ -1,10 +1,11 @@
 package dev.iccache.bench;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.iccache.embed.Embedder;
 import dev.iccache.embed.EmbedderSettings;
 import dev.iccache.embed.Embedders;
+import dev.iccache.workload.DataDirectory;
+import dev.iccache.workload.TextDatasets;
+import dev.iccache.workload.TextRecord;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -22,7 +23,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import java.util.stream.Stream;
 
 /**
  * Question texts of the shared nq-open ({@code *.jsonl}, field {@code question}) and banking77
@@ -36,103 +36,19 @@ final class RealTexts {
     private RealTexts() {
     }
 
-    static List<String> load(Path nqDir, Path bankingDir) throws IOException {
+    /** The de-duplicated, stripped question texts of nq-open then banking77 (train, test) under {@code data}. */
+    static List<String> load(DataDirectory data) {
+        TextDatasets sets = new TextDatasets(data);
         Set<String> texts = new LinkedHashSet<>();
-        ObjectMapper mapper = new ObjectMapper();
-        List<Path> nqFiles;
-        try (Stream<Path> files = Files.list(nqDir)) {
-            nqFiles = files.filter(p -> p.getFileName().toString().endsWith(".jsonl")).sorted().toList();
-        }
-        if (nqFiles.isEmpty()) {
-            throw new IllegalStateException("no *.jsonl files in " + nqDir);
-        }
-        for (Path f : nqFiles) {
-            for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
-                if (line.isBlank()) {
-                    continue;
-                }
-                JsonNode q = mapper.readTree(line).get("question");
-                if (q == null || !q.isTextual()) {
-                    throw new IllegalStateException(f + ": a line has no text field \"question\"");
-                }
-                addText(texts, q.asText());
-            }
-        }
-        for (String name : List.of("train.csv", "test.csv")) {
-            Path f = bankingDir.resolve(name);
-            if (!Files.isRegularFile(f)) {
-                throw new IllegalStateException("banking77 file not found: " + f);
-            }
-            List<List<String>> rows = parseCsv(Files.readString(f, StandardCharsets.UTF_8));
-            int col = rows.isEmpty() ? -1 : rows.get(0).indexOf("text");
-            if (col < 0) {
-                throw new IllegalStateException(f + ": header has no column \"text\": " + (rows.isEmpty() ? "(empty)"
-                        : rows.get(0)));
-            }
-            for (List<String> row : rows.subList(1, rows.size())) {
-                if (row.size() > col) {
-                    addText(texts, row.get(col));
+        for (String name : List.of("nq-open", "banking77")) {
+            for (TextRecord r : sets.load(name)) {
+                String t = r.text().strip();
+                if (!t.isEmpty()) {
+                    texts.add(t);
                 }
             }
         }
         return new ArrayList<>(texts);
-    }
-
-    private static void addText(Set<String> texts, String s) {
-        String t = s.strip();
-        if (!t.isEmpty()) {
-            texts.add(t);
-        }
-    }
-
-    /** RFC 4180 CSV: quoted fields may hold commas, doubled quotes and newlines. */
-    static List<List<String>> parseCsv(String s) {
-        List<List<String>> rows = new ArrayList<>();
-        List<String> row = new ArrayList<>();
-        StringBuilder field = new StringBuilder();
-        boolean quoted = false;
-        boolean any = false;
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (quoted) {
-                if (c == '"') {
-                    if (i + 1 < s.length() && s.charAt(i + 1) == '"') {
-                        field.append('"');
-                        i++;
-                    } else {
-                        quoted = false;
-                    }
-                } else {
-                    field.append(c);
-                }
-            } else if (c == '"') {
-                quoted = true;
-                any = true;
-            } else if (c == ',') {
-                row.add(field.toString());
-                field.setLength(0);
-                any = true;
-            } else if (c == '\n' || c == '\r') {
-                if (c == '\r' && i + 1 < s.length() && s.charAt(i + 1) == '\n') {
-                    i++;
-                }
-                if (any || field.length() > 0) {
-                    row.add(field.toString());
-                    rows.add(row);
-                }
-                row = new ArrayList<>();
-                field.setLength(0);
-                any = false;
-            } else {
-                field.append(c);
-                any = true;
-            }
-        }
-        if (any || field.length() > 0) {
-            row.add(field.toString());
-            rows.add(row);
-        }
-        return rows;
     }
 
     /** The embeddings of {@code texts}, from {@code cache} if it holds exactly these texts' vectors. */

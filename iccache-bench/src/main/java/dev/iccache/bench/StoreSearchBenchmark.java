@@ -9,6 +9,7 @@ import dev.iccache.bank.ExampleStats;
 import dev.iccache.bank.ExampleStore;
 import dev.iccache.bank.SearchHit;
 import dev.iccache.store.lucene.LuceneExampleStore;
+import dev.iccache.workload.DataDirectory;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -314,13 +315,7 @@ public final class StoreSearchBenchmark {
     /** Real question embeddings: held-out queries and the rest. */
     record RealData(float[][] inserted, List<String> insertedTexts, float[][] queries) {
         static RealData load(Options o) throws Exception {
-            Path nq = o.data.resolve("nq-open");
-            Path banking = o.data.resolve("banking77");
-            if (!Files.isDirectory(nq) || !Files.isDirectory(banking)) {
-                throw new IllegalStateException("real data sets not found: expected " + nq + " and " + banking
-                        + " (the shared data directory). Pass --data DIR, or run only --datasets clustered.");
-            }
-            List<String> texts = RealTexts.load(nq, banking);
+            List<String> texts = RealTexts.load(DataDirectory.at(o.data));
             long t0 = System.nanoTime();
             float[][] vectors = RealTexts.embedCached(texts, o.embedCache);
             System.out.printf(Locale.ROOT, "# real texts: %d unique (nq-open questions + banking77 train/test text),"
