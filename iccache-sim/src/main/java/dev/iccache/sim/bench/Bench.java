@@ -16,6 +16,7 @@ import dev.iccache.config.BackendConfig;
 import dev.iccache.config.BackendRole;
 import dev.iccache.config.BankConfig;
 import dev.iccache.config.IccacheConfig;
+import dev.iccache.embed.CachingEmbedder;
 import dev.iccache.embed.Embedder;
 import dev.iccache.embed.EmbeddingText;
 import dev.iccache.gateway.Assembly;
@@ -60,6 +61,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.SplittableRandom;
+import java.util.function.IntConsumer;
 
 /**
  * The trace-driven evaluation (EVALUATION.md §2): replays a workload's online stream at the
@@ -73,6 +75,8 @@ public final class Bench {
     static final String VIRTUAL = "iccache";
     /** Arrivals between two samples of the bank's size. */
     private static final int BANK_SAMPLE_EVERY = 50;
+    /** Texts per call when embedding the workload up front. */
+    private static final int EMBED_BATCH = 64;
     private static final Instant EPOCH = Instant.parse("2026-01-01T00:00:00Z");
 
     /**
@@ -94,7 +98,7 @@ public final class Bench {
     }
 
     private final Settings settings;
-    private final PrecomputedEmbedder embedder;
+    private final CachingEmbedder embedder;
     private final DataDirectory data;
     private final PrintStream progress;
     private final Calibration cal;
@@ -105,7 +109,6 @@ public final class Bench {
 
     public Bench(Settings settings, Embedder model, DataDirectory data, PrintStream progress) {
         this.settings = settings;
-        this.embedder = new PrecomputedEmbedder(model);
         this.data = data;
         this.progress = progress;
         this.cal = settings.calibration();
@@ -113,13 +116,14 @@ public final class Bench {
         this.items.addAll(settings.workload().online());
         this.historySize = settings.workload().history().size();
         this.kind = kindOf(settings.workload());
+        this.embedder = new CachingEmbedder(model, 2 * items.size() + 1);
     }
 
     /** Runs every arrival setting of the spec for every policy and returns the results document. */
     public ObjectNode run() {
         List<String> texts = items.stream().map(i -> EmbeddingText.of(request(i.text()))).toList();
         long start = System.nanoTime();
-        embedder.precompute(texts, n -> {
+        embedOnce(embedder, texts, n -> {
             if (n % 1024 == 0 || n == texts.size()) {
                 progress.printf("embedding workload texts: %d/%d%n", n, texts.size());
             }
@@ -182,7 +186,8 @@ public final class Bench {
         int maxOutput = profile("small").contextWindow() / 4;
         Schedule probe = Arrivals.schedule(settings.arrivals(), runIndex, online.size(), 1, maxOutput,
                 settings.seed(), data);
-        double meanRate = settings.load().orElse(cal.number("cluster.load")) * largeCapacity(probe.arrivals());
+        double capacity = largeCapacity(probe.arrivals());
+        double meanRate = settings.load().orElse(cal.number("cluster.load")) * capacity;
         Schedule schedule = Arrivals.schedule(settings.arrivals(), runIndex, online.size(), meanRate, maxOutput,
                 settings.seed(), data);
         ObjectNode run = Json.object();
@@ -193,7 +198,7 @@ public final class Bench {
         a.put("duration_s", span(schedule));
         a.put("mean_rate_rps", schedule.meanRate());
         a.put("scale", schedule.scale());
-        a.put("large_capacity_rps", largeCapacity(schedule.arrivals()));
+        a.put("large_capacity_rps", capacity);
         a.put("note", schedule.note());
         progress.printf("arrivals %s: %d requests over %.0f s of virtual time (%.2f req/s)%n", schedule.label(),
                 schedule.arrivals().size(), span(schedule), schedule.meanRate());
@@ -323,15 +328,28 @@ public final class Bench {
 
     /** The world's calibration check (see {@link CalibrationCheck}) on a workload. */
     public static ObjectNode calibrationCheck(Workload workload, Calibration cal, Embedder model, long seed) {
-        PrecomputedEmbedder embedder = new PrecomputedEmbedder(model);
         List<WorkItem> all = new ArrayList<>(workload.history());
         all.addAll(workload.online());
-        embedder.precompute(all.stream().map(i -> EmbeddingText.of(request(i.text()))).toList(), n -> { });
+        CachingEmbedder embedder = new CachingEmbedder(model, 2 * all.size() + 1);
+        embedOnce(embedder, all.stream().map(i -> EmbeddingText.of(request(i.text()))).toList(), n -> { });
         ObjectNode out = CalibrationCheck.run(cal, kindOf(workload), worldItems(workload.history(), embedder),
                 worldItems(workload.online(), embedder), seed);
         out.put("workload", workload.name());
         out.put("kind", kindOf(workload).name().toLowerCase(Locale.ROOT));
         return out;
+    }
+
+    /**
+     * Embeds every workload text once up front, in fixed batches, into a cache large enough to keep
+     * them all: every policy then sees identical vectors (the int8 model's vectors shift slightly
+     * with batch companions) and none pays the model's time again. Reports texts done per batch.
+     */
+    private static void embedOnce(CachingEmbedder cache, List<String> texts, IntConsumer progress) {
+        for (int i = 0; i < texts.size(); i += EMBED_BATCH) {
+            int end = Math.min(texts.size(), i + EMBED_BATCH);
+            cache.embedAll(texts.subList(i, end));
+            progress.accept(end);
+        }
     }
 
     /** Chat-like (arena prompts) or QA-like: they differ in model capabilities. */
@@ -444,10 +462,7 @@ public final class Bench {
     private static void feedback(Policy policy, String id, double quality, SplittableRandom user, double rate,
             double noise) {
         if (user.nextDouble() < rate) {
-            double u1 = 1 - user.nextDouble();
-            double u2 = user.nextDouble();
-            double gaussian = Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
-            policy.feedback(id, quality + noise * gaussian >= 0.5);
+            policy.feedback(id, quality + noise * user.nextGaussian() >= 0.5);
         }
     }
 

@@ -3,16 +3,15 @@ package dev.iccache.sim.policy;
 import dev.iccache.admission.Candidate;
 import dev.iccache.admission.ExampleAdmitter;
 import dev.iccache.api.ChatRequest;
-import dev.iccache.api.Json;
 import dev.iccache.bank.Example;
 import dev.iccache.bank.InMemoryExampleStore;
 import dev.iccache.bank.SearchHit;
-import dev.iccache.bank.Vectors;
 import dev.iccache.embed.EmbeddingText;
+import dev.iccache.eval.NearestNeighbours;
 import dev.iccache.metrics.MetricsRegistry;
+import dev.iccache.route.Judge;
 import dev.iccache.scrub.Scrubber;
 import dev.iccache.tenant.Tenant;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -53,17 +52,19 @@ final class SemanticCache implements Policy {
     }
 
     private static double tune(PolicyContext ctx) {
-        List<double[]> pairs = new ArrayList<>(); // {similarity, acceptable 0/1}
         List<Example> bank = ctx.bank();
-        for (Example e : bank) {
-            Optional<SearchHit> nearest = nearest(bank, e);
-            if (nearest.isEmpty()) {
+        NearestNeighbours.Neighbour[] nearest = new NearestNeighbours(InMemoryExampleStore::new)
+                .nearestOther(bank.stream().map(Example::vector).toList());
+        List<double[]> pairs = new ArrayList<>(); // {similarity, acceptable 0/1}
+        for (int i = 0; i < bank.size(); i++) {
+            if (nearest[i].index() < 0) {
                 continue;
             }
-            SearchHit best = nearest.get();
-            OptionalDouble s = ctx.tuningJudge().compare(requestOf(e), best.example().response(), e.response());
+            Example e = bank.get(i);
+            OptionalDouble s = ctx.tuningJudge().compare(e.request(ctx.config().virtualModel()),
+                    bank.get(nearest[i].index()).response(), e.response());
             if (s.isPresent()) {
-                pairs.add(new double[] {best.score(), s.getAsDouble() >= -0.3 ? 1 : 0});
+                pairs.add(new double[] {nearest[i].similarity(), Judge.atLeastAsGood(s.getAsDouble()) ? 1 : 0});
             }
         }
         double floor = ctx.config().router().qualityFloor();
@@ -81,28 +82,6 @@ final class SemanticCache implements Policy {
             }
         }
         return 1.01; // never hit: no threshold was acceptable
-    }
-
-    /** The nearest other bank example of {@code e} (exact scan). */
-    private static Optional<SearchHit> nearest(List<Example> bank, Example e) {
-        SearchHit best = null;
-        for (Example o : bank) {
-            if (o == e) {
-                continue;
-            }
-            double s = Vectors.dot(e.vector(), o.vector());
-            if (best == null || s > best.score()) {
-                best = new SearchHit(o, s);
-            }
-        }
-        return Optional.ofNullable(best);
-    }
-
-    private static ChatRequest requestOf(Example e) {
-        var body = Json.object();
-        body.put("model", "iccache");
-        body.set("messages", Json.parse(e.requestMessages().getBytes(StandardCharsets.UTF_8)));
-        return ChatRequest.of(body);
     }
 
     @Override

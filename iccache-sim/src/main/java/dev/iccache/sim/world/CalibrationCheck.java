@@ -2,6 +2,7 @@ package dev.iccache.sim.world;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.iccache.api.Json;
+import dev.iccache.bank.Vectors;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -52,10 +53,10 @@ public final class CalibrationCheck {
             for (int h = 0; h < history.size(); h++) {
                 byCosine.add(h);
             }
-            byCosine.sort(Comparator.comparingDouble((Integer h) -> -dot(v, history.get(h).vector())));
+            byCosine.sort(Comparator.comparingDouble((Integer h) -> -Vectors.dot(v, history.get(h).vector())));
             List<Integer> candidates = byCosine.subList(0, Math.min(CANDIDATES, byCosine.size()));
             for (int h : candidates) {
-                pairs.add(new double[] {dot(v, history.get(h).vector()), world.helpfulness(item, bank.get(h))});
+                pairs.add(new double[] {Vectors.dot(v, history.get(h).vector()), world.helpfulness(item, bank.get(h))});
             }
             List<World.Response> similar = candidates.stream().limit(EXAMPLES).map(bank::get).toList();
             List<World.Response> helpful = candidates.stream()
@@ -125,13 +126,5 @@ public final class CalibrationCheck {
             syy += (p[1] - my) * (p[1] - my);
         }
         return sxy / Math.sqrt(sxx * syy);
-    }
-
-    private static double dot(float[] a, float[] b) {
-        double s = 0;
-        for (int i = 0; i < a.length; i++) {
-            s += a[i] * b[i];
-        }
-        return s;
     }
 }

@@ -1,6 +1,7 @@
 package dev.iccache.sim.world;
 
 import dev.iccache.api.ChatRequest;
+import dev.iccache.bank.Vectors;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -76,14 +77,14 @@ public final class World {
         double[][] projection = new double[d][dim];
         for (double[] row : projection) {
             for (int j = 0; j < dim; j++) {
-                row[j] = gaussian(fixed) / Math.sqrt(d);
+                row[j] = fixed.nextGaussian() / Math.sqrt(d);
             }
         }
         float[][] centroids = new float[k][];
         for (int c = 0; c < k; c++) {
             double[] v = new double[d];
             for (int j = 0; j < d; j++) {
-                v[j] = gaussian(fixed);
+                v[j] = fixed.nextGaussian();
             }
             centroids[c] = unit(v);
         }
@@ -103,13 +104,13 @@ public final class World {
                 for (int j = 0; j < dim; j++) {
                     dot += projection[a][j] * it.vector()[j];
                 }
-                t[a] = dot + noise * gaussian(r) / Math.sqrt(d);
+                t[a] = dot + noise * r.nextGaussian() / Math.sqrt(d);
             }
             topics[i] = unit(t);
             double[] weights = new double[k];
             double total = 0;
             for (int c = 0; c < k; c++) {
-                weights[c] = Math.exp(kappa * dot(topics[i], centroids[c]));
+                weights[c] = Math.exp(kappa * Vectors.dot(topics[i], centroids[c]));
                 total += weights[c];
             }
             double u = r.nextDouble() * total;
@@ -118,7 +119,7 @@ public final class World {
                 skill++;
             }
             skills[i] = skill;
-            double difficulty = gaussian(r);
+            double difficulty = r.nextGaussian();
             q0Small[i] = it.recordedSmall().orElse(sigmoid(slope * (capSmall - difficulty)));
             q0Large[i] = it.recordedLarge().orElse(sigmoid(slope * (capLarge - difficulty)));
         }
@@ -148,12 +149,8 @@ public final class World {
                 "the simulated world does not know the request '" + abbreviate(user) + "'"));
         List<Response> examples = new ArrayList<>();
         var messages = upstream.messages();
-        for (int m = 0; m < messages.size(); m++) {
-            String text = ChatRequest.contentText(messages.get(m).get("content"));
-            if (text.equals(user) && m == messages.size() - 1) {
-                continue;
-            }
-            Matcher x = MARKER.matcher(text);
+        for (int m = 0; m < messages.size() - 1; m++) { // the last message is the user's own
+            Matcher x = MARKER.matcher(ChatRequest.contentText(messages.get(m).get("content")));
             while (x.find()) {
                 examples.add(response(x.group(0)).orElseThrow());
             }
@@ -171,7 +168,7 @@ public final class World {
         }
         int attempt = attempts.merge(key, 1, Integer::sum);
         SplittableRandom r = new SplittableRandom(key ^ (0xC2B2AE3D27D4EB4FL * attempt));
-        double q = clip(expectedQuality(item, model, examples) + cal.number("quality.generation-noise") * gaussian(r));
+        double q = clip(expectedQuality(item, model, examples) + cal.number("quality.generation-noise") * r.nextGaussian());
         int id = responses.size();
         int tokens = outputTokens[item];
         Response resp = new Response(id, item, model, q, tokens, text(id, model, tokens));
@@ -203,7 +200,7 @@ public final class World {
     /** h(r, e) = y_e · max(0, cos(t_r, t_e))^α · (1 if same skill else ρ). */
     public double helpfulness(int item, Response example) {
         int j = example.item();
-        double cos = Math.max(0, dot(topics[item], topics[j]));
+        double cos = Math.max(0, Vectors.dot(topics[item], topics[j]));
         return example.quality() * Math.pow(cos, cal.number("uplift.alpha"))
                 * (skills[item] == skills[j] ? 1 : cal.number("uplift.rho"));
     }
@@ -227,7 +224,7 @@ public final class World {
         if (!x.isEmpty() && !y.isEmpty()) {
             return x.stream().anyMatch(y::contains);
         }
-        return skills[a] == skills[b] && dot(topics[a], topics[b]) >= cal.number("reuse.latent-cosine");
+        return skills[a] == skills[b] && Vectors.dot(topics[a], topics[b]) >= cal.number("reuse.latent-cosine");
     }
 
     /** The response a text carries (its first marker), if it is one of this world's. */
@@ -265,13 +262,7 @@ public final class World {
         return s.length() <= 60 ? s : s.substring(0, 57) + "...";
     }
 
-    static double gaussian(SplittableRandom r) {
-        double u1 = 1 - r.nextDouble();
-        double u2 = r.nextDouble();
-        return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
-    }
-
-    static double sigmoid(double x) {
+    private static double sigmoid(double x) {
         return 1 / (1 + Math.exp(-x));
     }
 
@@ -292,11 +283,4 @@ public final class World {
         return out;
     }
 
-    private static double dot(float[] a, float[] b) {
-        double s = 0;
-        for (int i = 0; i < a.length; i++) {
-            s += a[i] * b[i];
-        }
-        return s;
-    }
 }
