@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.iccache.api.ErrorKind;
 import dev.iccache.api.IccacheException;
+import dev.iccache.testing.Eventually;
 import dev.iccache.time.Ticker;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -15,7 +16,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -63,15 +63,6 @@ class MicroBatchingEmbedderTest extends EmbedderContract {
                 r -> Thread.ofVirtual().start(r));
     }
 
-    /** Waits for a condition that another thread makes true; fails after five seconds. */
-    private static void awaitTrue(BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime()).as("condition never became true").isLessThan(deadline);
-            Thread.sleep(1);
-        }
-    }
-
     /** Starts a call that the fake holds, so that later calls queue up behind it. */
     private CompletableFuture<List<float[]>> occupyWorker(MicroBatchingEmbedder b) throws InterruptedException {
         CountDownLatch started = fake.holdNextCall();
@@ -88,7 +79,7 @@ class MicroBatchingEmbedderTest extends EmbedderContract {
         for (int i = 0; i < 5; i++) {
             calls.add(async(b, "text " + i));
         }
-        awaitTrue(() -> b.queuedCalls() == 5);
+        assertThat(Eventually.holds(() -> b.queuedCalls() == 5)).isTrue();
         fake.release();
 
         assertThat(first.get(5, TimeUnit.SECONDS).get(0)).containsExactly(FakeEmbedder.unitVector("first"));
@@ -107,7 +98,7 @@ class MicroBatchingEmbedderTest extends EmbedderContract {
         for (int i = 0; i < 5; i++) {
             calls.add(async(b, "text " + i));
         }
-        awaitTrue(() -> b.queuedCalls() == 5);
+        assertThat(Eventually.holds(() -> b.queuedCalls() == 5)).isTrue();
         fake.release();
         first.get(5, TimeUnit.SECONDS);
         CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)).get(5, TimeUnit.SECONDS);
@@ -120,9 +111,9 @@ class MicroBatchingEmbedderTest extends EmbedderContract {
         MicroBatchingEmbedder b = batcher(4, Duration.ZERO);
         CompletableFuture<List<float[]>> first = occupyWorker(b);
         CompletableFuture<List<float[]>> a = async(b, "a1", "a2", "a3");
-        awaitTrue(() -> b.queuedCalls() == 1);
+        assertThat(Eventually.holds(() -> b.queuedCalls() == 1)).isTrue();
         CompletableFuture<List<float[]>> c = async(b, "c1", "c2", "c3");
-        awaitTrue(() -> b.queuedCalls() == 2);
+        assertThat(Eventually.holds(() -> b.queuedCalls() == 2)).isTrue();
         fake.release();
         first.get(5, TimeUnit.SECONDS);
 
@@ -154,7 +145,7 @@ class MicroBatchingEmbedderTest extends EmbedderContract {
         assertThat(clockReads).hasValue(1);
 
         CompletableFuture<List<float[]>> lone = async(b, "c");
-        awaitTrue(() -> clockReads.get() == 3);
+        assertThat(Eventually.holds(() -> clockReads.get() == 3)).isTrue();
         assertThat(lone).isNotDone();
         assertThat(b.embed("d")).containsExactly(FakeEmbedder.unitVector("d"));
         assertThat(lone.get(5, TimeUnit.SECONDS).get(0)).containsExactly(FakeEmbedder.unitVector("c"));
@@ -180,9 +171,9 @@ class MicroBatchingEmbedderTest extends EmbedderContract {
         MicroBatchingEmbedder b = batcher(8, Duration.ZERO);
         CompletableFuture<List<float[]>> running = occupyWorker(b);
         CompletableFuture<List<float[]>> queued = async(b, "queued");
-        awaitTrue(() -> b.queuedCalls() == 1);
+        assertThat(Eventually.holds(() -> b.queuedCalls() == 1)).isTrue();
         CompletableFuture<Void> closing = CompletableFuture.runAsync(b::close, r -> Thread.ofVirtual().start(r));
-        awaitTrue(() -> b.queuedCalls() == 2);
+        assertThat(Eventually.holds(() -> b.queuedCalls() == 2)).isTrue();
         assertThat(closing).isNotDone();
         fake.release();
 
@@ -200,7 +191,7 @@ class MicroBatchingEmbedderTest extends EmbedderContract {
     void closeFailsACallWaitingForMoreTexts() throws Exception {
         MicroBatchingEmbedder b = batcher(8, FOREVER);
         CompletableFuture<List<float[]>> waiting = async(b, "alone");
-        awaitTrue(() -> clockReads.get() == 2);
+        assertThat(Eventually.holds(() -> clockReads.get() == 2)).isTrue();
         b.close();
 
         assertThatThrownBy(() -> waiting.get(5, TimeUnit.SECONDS)).cause().isInstanceOf(IccacheException.class)
@@ -218,7 +209,7 @@ class MicroBatchingEmbedderTest extends EmbedderContract {
         };
         try (MicroBatchingEmbedder b = new MicroBatchingEmbedder(fake, 8, FOREVER, capturing, countingTicker)) {
             CompletableFuture<List<float[]>> waiting = async(b, "alone");
-            awaitTrue(() -> clockReads.get() == 2);
+            assertThat(Eventually.holds(() -> clockReads.get() == 2)).isTrue();
             workers.get(0).interrupt();
 
             assertThatThrownBy(() -> waiting.get(5, TimeUnit.SECONDS)).cause().isInstanceOf(IccacheException.class)

@@ -3,6 +3,7 @@ package dev.iccache.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.iccache.backend.BoundedBackend;
+import dev.iccache.testing.Eventually;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.OutputStream;

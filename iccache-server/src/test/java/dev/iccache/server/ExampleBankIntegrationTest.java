@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.iccache.api.Json;
 import dev.iccache.config.TenantConfig;
+import dev.iccache.testing.Eventually;
 import java.net.http.HttpResponse;
 import java.util.List;
 import java.util.Map;

@@ -8,6 +8,7 @@ import dev.iccache.config.BackendRole;
 import dev.iccache.config.BankConfig;
 import dev.iccache.config.IccacheConfig;
 import dev.iccache.config.ServerConfig;
+import dev.iccache.testing.Eventually;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

@@ -1,10 +1,13 @@
-package dev.iccache.server;
+package dev.iccache.testing;
 
 /** Polls a condition that background work will make true; the bound only stops a broken build from hanging. */
-final class Eventually {
+public final class Eventually {
+    private static final long BOUND_MS = 20_000;
+    private static final long POLL_MS = 5;
+
     /** A condition that may throw. */
     @FunctionalInterface
-    interface Condition {
+    public interface Condition {
         boolean test() throws Exception;
     }
 
@@ -12,12 +15,12 @@ final class Eventually {
     }
 
     /** Whether the condition held within 20 s. */
-    static boolean holds(Condition condition) throws Exception {
-        for (int i = 0; i < 400; i++) {
+    public static boolean holds(Condition condition) throws Exception {
+        for (long waited = 0; waited < BOUND_MS; waited += POLL_MS) {
             if (condition.test()) {
                 return true;
             }
-            Thread.sleep(50);
+            Thread.sleep(POLL_MS);
         }
         return condition.test();
     }
