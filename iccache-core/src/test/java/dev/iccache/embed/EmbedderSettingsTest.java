@@ -3,39 +3,18 @@ package dev.iccache.embed;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonMappingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.iccache.config.ConfigException;
 import dev.iccache.embed.EmbedderSettings.Kind;
+import dev.iccache.testing.ConfigSections;
 import org.junit.jupiter.api.Test;
 
 class EmbedderSettingsTest {
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
-            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
-
     private static EmbedderSettings parse(String yaml) throws Exception {
-        return YAML.readValue(yaml, EmbedderSettings.class);
+        return ConfigSections.parse(yaml, EmbedderSettings.class);
     }
 
-    /** The {@link ConfigException} a YAML document fails with, as ConfigLoader reports it. */
     private static ConfigException failure(String yaml) {
-        try {
-            parse(yaml);
-        } catch (JsonMappingException e) {
-            Throwable root = e;
-            while (root.getCause() != null) {
-                root = root.getCause();
-            }
-            if (root instanceof ConfigException ce) {
-                return ce;
-            }
-            throw new AssertionError("not a ConfigException", e);
-        } catch (Exception e) {
-            throw new AssertionError(e);
-        }
-        throw new AssertionError("no failure for " + yaml);
+        return ConfigSections.failure(yaml, EmbedderSettings.class);
     }
 
     @Test

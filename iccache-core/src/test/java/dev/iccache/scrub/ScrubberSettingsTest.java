@@ -3,40 +3,19 @@ package dev.iccache.scrub;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonMappingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.iccache.config.ConfigException;
+import dev.iccache.testing.ConfigSections;
 import java.util.EnumSet;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class ScrubberSettingsTest {
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
-            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
-
     private static ScrubberSettings parse(String yaml) throws Exception {
-        return YAML.readValue(yaml, ScrubberSettings.class);
+        return ConfigSections.parse(yaml, ScrubberSettings.class);
     }
 
-    /** The {@link ConfigException} a YAML document fails with, as ConfigLoader reports it. */
     private static ConfigException failure(String yaml) {
-        try {
-            parse(yaml);
-        } catch (JsonMappingException e) {
-            Throwable root = e;
-            while (root.getCause() != null) {
-                root = root.getCause();
-            }
-            if (root instanceof ConfigException ce) {
-                return ce;
-            }
-            throw new AssertionError("not a ConfigException", e);
-        } catch (Exception e) {
-            throw new AssertionError(e);
-        }
-        throw new AssertionError("no failure for " + yaml);
+        return ConfigSections.failure(yaml, ScrubberSettings.class);
     }
 
     @Test
