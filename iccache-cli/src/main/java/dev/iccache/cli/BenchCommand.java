@@ -87,6 +87,24 @@ final class BenchCommand implements Callable<Integer> {
             + "their decision threshold (the quality/throughput frontier; about 12 more runs).")
     boolean frontier;
 
+    @Option(names = "--seeds", paramLabel = "N", defaultValue = "1", description = "Runs with seeds S, S+1, ... "
+            + "S+N-1; every number is their mean with a 95%% confidence interval (default ${DEFAULT-VALUE}).")
+    int seeds;
+
+    @Option(names = "--history-budget", paramLabel = "N", defaultValue = "" + HISTORY_BUDGET,
+            description = "Judged-history verdicts every learning policy gets before a run (default ${DEFAULT-VALUE}).")
+    int historyBudget;
+
+    @Option(names = "--capacity-requests", paramLabel = "N", defaultValue = "" + CAPACITY_REQUESTS,
+            description = "Requests per probe of each policy's capacity sweep (Poisson arrivals; the highest rate with "
+                    + "95%% of requests within the SLO); 0 skips the sweep (default ${DEFAULT-VALUE}).")
+    int capacityRequests;
+
+    /** Judged-history verdicts each learning policy gets by default. */
+    static final int HISTORY_BUDGET = 1000;
+    /** Requests per capacity probe by default. */
+    static final int CAPACITY_REQUESTS = 1000;
+
     @Override
     public Integer call() {
         if (load != null && !(load > 0)) {
@@ -96,10 +114,10 @@ final class BenchCommand implements Callable<Integer> {
         Workload w = loadWorkload(dir);
         BankConfig bank = new BankConfig(true, "memory", List.of(), BankConfig.DEFAULT.dedupThreshold(), 0,
                 BankConfig.DEFAULT.admissionQueue(), bankMaxExamples, 0);
-        Bench.Settings settings = new Bench.Settings(w, ArrivalSpec.parse(arrivals), Policies.parse(policies), sim.seed,
-                Calibration.load(Optional.ofNullable(calibration)), bank, "iccache " + String.join(" ",
+        Bench.Settings settings = new Bench.Settings(w, ArrivalSpec.parse(arrivals), Policies.parse(policies),
+                sim.seeds(seeds), sim.calibration(calibration), bank, "iccache " + String.join(" ",
                         spec.commandLine().getParseResult().originalArgs()), frontier,
-                load == null ? OptionalDouble.empty() : OptionalDouble.of(load));
+                load == null ? OptionalDouble.empty() : OptionalDouble.of(load), historyBudget, capacityRequests);
         return run(settings, dir, out, spec);
     }
 
@@ -124,7 +142,8 @@ final class BenchCommand implements Callable<Integer> {
     static int run(Bench.Settings settings, DataDirectory dir, Path out, CommandSpec spec) {
         var err = spec.commandLine().getErr();
         var stdout = spec.commandLine().getOut();
-        err.println("SIMULATED run, seed " + settings.seed() + ", calibration " + settings.calibration().source());
+        err.println("SIMULATED run, pair " + settings.calibration().pair() + ", seeds " + settings.seeds()
+                + ", calibration " + settings.calibration().source());
         err.println(settings.calibration().tree().toPrettyString());
         try (Embedder embedder = Embedders.create(EmbedderSettings.DEFAULT)) {
             PrintStream progress = new PrintStream(new OutputStream() {

@@ -43,11 +43,11 @@ final class DemoCommand implements Callable<Integer> {
         DataDirectory dir = sim.dataDirectory();
         var workload = new Workloads(dir).load("nq-open", sim.seed).limit(HISTORY, ONLINE);
         BankConfig bank = BankConfig.DEFAULT.withStore("memory");
-        Bench.Settings settings = new Bench.Settings(workload, ArrivalSpec.parse("azure"), Policies.ORDER, sim.seed,
-                Calibration.load(Optional.empty()), bank, "iccache demo --seed " + sim.seed
+        Bench.Settings settings = new Bench.Settings(workload, ArrivalSpec.parse("azure"), Policies.ORDER,
+                sim.seeds(1), sim.calibration(null), bank, "iccache demo --seed " + sim.seed
                         + " (= iccache bench --workload nq-open --max-history " + HISTORY + " --max-online " + ONLINE
-                        + " --arrivals azure --load " + LOAD + " --policies all --frontier --seed " + sim.seed + ")",
-                true, OptionalDouble.of(LOAD));
+                        + " --arrivals azure --load " + LOAD + " --policies all --frontier --capacity-requests 0 --seed "
+                        + sim.seed + ")", true, OptionalDouble.of(LOAD), BenchCommand.HISTORY_BUDGET, 0);
         return BenchCommand.run(settings, dir, out, spec);
     }
 }

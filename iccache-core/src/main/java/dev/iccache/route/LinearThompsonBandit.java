@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.iccache.api.Json;
+import dev.iccache.stats.Cholesky;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.random.RandomGenerator;
@@ -190,8 +191,8 @@ public final class LinearThompsonBandit {
         }
 
         static Posterior of(double[][] a, double[] b) {
-            double[][] l = cholesky(a);
-            return new Posterior(solve(l, b), l);
+            double[][] l = Cholesky.factor(a);
+            return new Posterior(Cholesky.solve(l, b), l);
         }
 
         double mean(double[] x) {
@@ -204,58 +205,12 @@ public final class LinearThompsonBandit {
 
         /** v·sqrt(xᵀA⁻¹x), computed as v·|L⁻¹x|. */
         double stddev(double[] x, double noise) {
-            double[] y = forward(chol, x);
+            double[] y = Cholesky.forward(chol, x);
             double s = 0;
             for (double v : y) {
                 s += v * v;
             }
             return noise * Math.sqrt(s);
-        }
-
-        private static double[][] cholesky(double[][] a) {
-            int n = a.length;
-            double[][] l = new double[n][n];
-            for (int i = 0; i < n; i++) {
-                for (int j = 0; j <= i; j++) {
-                    double s = a[i][j];
-                    for (int k = 0; k < j; k++) {
-                        s -= l[i][k] * l[j][k];
-                    }
-                    if (i == j) {
-                        l[i][i] = Math.sqrt(Math.max(s, 1e-12));
-                    } else {
-                        l[i][j] = s / l[j][j];
-                    }
-                }
-            }
-            return l;
-        }
-
-        private static double[] forward(double[][] l, double[] b) {
-            int n = b.length;
-            double[] y = new double[n];
-            for (int i = 0; i < n; i++) {
-                double s = b[i];
-                for (int k = 0; k < i; k++) {
-                    s -= l[i][k] * y[k];
-                }
-                y[i] = s / l[i][i];
-            }
-            return y;
-        }
-
-        private static double[] solve(double[][] l, double[] b) {
-            double[] y = forward(l, b);
-            int n = y.length;
-            double[] x = new double[n];
-            for (int i = n - 1; i >= 0; i--) {
-                double s = y[i];
-                for (int k = i + 1; k < n; k++) {
-                    s -= l[k][i] * x[k];
-                }
-                x[i] = s / l[i][i];
-            }
-            return x;
         }
     }
 }

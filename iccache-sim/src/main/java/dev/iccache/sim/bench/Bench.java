@@ -22,6 +22,7 @@ import dev.iccache.embed.EmbeddingText;
 import dev.iccache.gateway.Assembly;
 import dev.iccache.metrics.MetricsRegistry;
 import dev.iccache.scrub.Scrubber;
+import dev.iccache.scrub.ScrubberSettings;
 import dev.iccache.sim.arrivals.Arrival;
 import dev.iccache.sim.arrivals.ArrivalSpec;
 import dev.iccache.sim.arrivals.Arrivals;
@@ -30,6 +31,7 @@ import dev.iccache.sim.engine.EventLoop;
 import dev.iccache.sim.engine.ServerModel;
 import dev.iccache.sim.engine.SimExecutor;
 import dev.iccache.sim.policy.Decision;
+import dev.iccache.sim.policy.JudgedHistory;
 import dev.iccache.sim.policy.Policies;
 import dev.iccache.sim.policy.Policy;
 import dev.iccache.sim.policy.PolicyContext;
@@ -52,6 +54,7 @@ import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -66,9 +69,11 @@ import java.util.function.IntConsumer;
 /**
  * The trace-driven evaluation (EVALUATION.md §2): replays a workload's online stream at the
  * arrival times of a spec through each policy, on the same simulated world, trace and seed, in
- * virtual time, and reports §2.6's metrics per policy as the {@code results.json} document
- * (field names in docs/evaluation.md). {@code always-large} always runs first: it is the reference
- * of win rates, latency changes and normalised throughput.
+ * virtual time, on the cluster its kind of policy gets (every cluster has the same GPUs), and
+ * reports §2.6's metrics per policy as the {@code results.json} document (field names in
+ * docs/evaluation.md), averaged over the seeds with 95% confidence intervals. Before each run
+ * every learning policy gets the same judged-history budget. {@code always-large} always runs
+ * first: it is the reference of win rates, latency changes, normalised throughput and capacity.
  */
 public final class Bench {
     /** The virtual model clients ask for. */
@@ -78,23 +83,38 @@ public final class Bench {
     /** Texts per call when embedding the workload up front. */
     private static final int EMBED_BATCH = 64;
     private static final Instant EPOCH = Instant.parse("2026-01-01T00:00:00Z");
+    /** Mixed into a run's seed for the policies' random streams (the world's use the seed itself). */
+    private static final long POLICY_STREAM = 0x504F4C4943L;
 
     /**
      * One bench run.
      *
-     * @param workload    the workload (history seeds the bank, online is replayed)
-     * @param arrivals    the arrival spec
-     * @param policies    policy names to compare
-     * @param seed        seeds the world, the arrivals, the policies and the judge
-     * @param calibration the world's parameters
-     * @param bank        the bank's size budget (max examples, max bytes; 0 = none)
-     * @param command     the command line, recorded in the results
-     * @param frontier    also run each policy that has one at its frontier settings ({@link Policies#frontier})
-     * @param load        a trace's mean rate as a fraction of the large tier's capacity; empty: the
-     *                    calibration's {@code cluster.load}
+     * @param workload         the workload (history seeds the bank, online is replayed)
+     * @param arrivals         the arrival spec
+     * @param policies         policy names to compare
+     * @param seeds            one run per seed: the world's streams use the seed, the policies' a
+     *                         stream derived from it
+     * @param calibration      the model pair's world
+     * @param bank             the bank's size budget (max examples, max bytes; 0 = none)
+     * @param command          the command line, recorded in the results
+     * @param frontier         also run each policy that has one at its frontier settings ({@link Policies#frontier})
+     * @param load             a trace's mean rate as a fraction of the large-only cluster's capacity;
+     *                         empty: the calibration's {@code cluster.load}
+     * @param historyBudget    judged-history verdicts every learning policy gets before a run
+     * @param capacityRequests requests per probe of the capacity sweep; 0: no sweep
      */
-    public record Settings(Workload workload, ArrivalSpec arrivals, List<String> policies, long seed,
-            Calibration calibration, BankConfig bank, String command, boolean frontier, OptionalDouble load) {
+    public record Settings(Workload workload, ArrivalSpec arrivals, List<String> policies, List<Long> seeds,
+            Calibration calibration, BankConfig bank, String command, boolean frontier, OptionalDouble load,
+            int historyBudget, int capacityRequests) {
+        public Settings {
+            seeds = List.copyOf(seeds);
+            if (seeds.isEmpty()) {
+                throw new IllegalArgumentException("at least one seed");
+            }
+            if (historyBudget < 0 || capacityRequests < 0) {
+                throw new IllegalArgumentException("the history budget and capacity requests must not be negative");
+            }
+        }
     }
 
     private final Settings settings;
@@ -106,6 +126,9 @@ public final class Bench {
     private final int historySize;
     private final World.Kind kind;
     private final ThreadMXBean cpu = ManagementFactory.getThreadMXBean();
+    private List<World.Item> worldItems;
+    /** Output tokens of the history's answers in every world of the current seed. */
+    private int[] historyTokens;
 
     public Bench(Settings settings, Embedder model, DataDirectory data, PrintStream progress) {
         this.settings = settings;
@@ -119,7 +142,7 @@ public final class Bench {
         this.embedder = new CachingEmbedder(model, 2 * items.size() + 1);
     }
 
-    /** Runs every arrival setting of the spec for every policy and returns the results document. */
+    /** Runs every arrival setting of the spec for every policy and seed and returns the results document. */
     public ObjectNode run() {
         List<String> texts = items.stream().map(i -> EmbeddingText.of(request(i.text()))).toList();
         long start = System.nanoTime();
@@ -129,12 +152,50 @@ public final class Bench {
             }
         });
         progress.printf("embedded %d texts in %.1f s%n", texts.size(), (System.nanoTime() - start) / 1e9);
+        worldItems = worldItems(items, embedder);
         ObjectNode root = header();
+        int runCount = Arrivals.runs(settings.arrivals());
+        List<List<ObjectNode>> perSeed = new ArrayList<>();
+        for (int r = 0; r < runCount; r++) {
+            perSeed.add(new ArrayList<>());
+        }
+        for (long seed : settings.seeds()) {
+            progress.printf("seed %d%n", seed);
+            World.Truth truth = World.Truth.of(cal, kind, worldItems, seed);
+            historyTokens = historyTokens(seed);
+            List<Example> bank = seedBank(truth, seed);
+            Map<String, Double> capacity = settings.capacityRequests() > 0 ? capacities(truth, bank, seed) : Map.of();
+            for (int r = 0; r < runCount; r++) {
+                ObjectNode run = runArrivals(r, truth, bank, seed);
+                for (var p : run.withArray("policies")) {
+                    Double c = capacity.get(p.path("policy").asText());
+                    if (c != null) {
+                        ((ObjectNode) p).put("capacity_rps", c);
+                        ((ObjectNode) p).put("capacity_ratio", c / capacity.get("always-large"));
+                    }
+                }
+                perSeed.get(r).add(run);
+            }
+        }
         ArrayNode runs = root.putArray("runs");
-        for (int r = 0; r < Arrivals.runs(settings.arrivals()); r++) {
-            runs.add(runArrivals(r));
+        for (List<ObjectNode> seeds : perSeed) {
+            runs.add(average(seeds));
         }
         return root;
+    }
+
+    /** One arrival setting averaged over the seeds: the arrivals of the first, each policy's mean report. */
+    private static ObjectNode average(List<ObjectNode> seeds) {
+        ObjectNode out = Json.object();
+        out.set("arrivals", seeds.get(0).get("arrivals"));
+        ArrayNode policies = out.putArray("policies");
+        int n = seeds.get(0).withArray("policies").size();
+        for (int i = 0; i < n; i++) {
+            int index = i;
+            policies.add(SeedStats.mean(seeds.stream().map(s -> (ObjectNode) s.withArray("policies").get(index))
+                    .toList()));
+        }
+        return out;
     }
 
     private ObjectNode header() {
@@ -143,7 +204,11 @@ public final class Bench {
         root.put("label", "SIMULATED (simulated backends, judge and users; real embedder, store, selector, router, "
                 + "manager)");
         root.put("command", settings.command());
-        root.put("seed", settings.seed());
+        root.put("pair", cal.pair());
+        root.put("seed", settings.seeds().get(0));
+        ArrayNode seeds = root.putArray("seeds");
+        settings.seeds().forEach(seeds::add);
+        root.put("history_budget", settings.historyBudget());
         ObjectNode c = root.putObject("calibration");
         c.put("file", cal.source());
         c.set("parameters", cal.tree());
@@ -156,15 +221,21 @@ public final class Bench {
         wl.put("recorded", w.recorded());
         wl.put("kind", kind.name().toLowerCase(Locale.ROOT));
         ObjectNode cluster = root.putObject("cluster");
-        for (String tier : List.of("small", "large")) {
-            SimProfile p = profile(tier);
-            int replicas = replicas(tier);
-            ObjectNode t = cluster.putObject(tier);
-            t.put("profile", p.name());
-            t.put("replicas", replicas);
-            t.put("gpus", replicas * p.gpus());
-            t.put("slots", replicas * p.maxBatch());
+        cluster.put("gpus", cal.gpus());
+        for (String name : Calibration.CLUSTERS) {
+            ObjectNode k = cluster.putObject(name);
+            for (String tier : Calibration.TIERS) {
+                SimProfile p = cal.profile(tier);
+                int replicas = cal.replicas(name, tier);
+                ObjectNode t = k.putObject(tier);
+                t.put("model", cal.text("models." + tier + ".name"));
+                t.put("replicas", replicas);
+                t.put("gpus", replicas * p.gpus());
+                t.put("slots", replicas * p.maxBatch());
+            }
         }
+        ObjectNode byPolicy = cluster.putObject("policies");
+        settings.policies().forEach(p -> byPolicy.put(p, Policies.cluster(p)));
         cluster.put("slo_latency_s", cal.number("cluster.slo-latency-s"));
         ObjectNode bank = root.putObject("bank");
         bank.put("max_examples", settings.bank().maxExamples());
@@ -172,24 +243,15 @@ public final class Bench {
         return root;
     }
 
-    private SimProfile profile(String tier) {
-        return SimProfile.named(cal.text("cluster." + tier + ".profile"));
-    }
-
-    private int replicas(String tier) {
-        return (int) cal.number("cluster." + tier + ".replicas");
-    }
-
     /** One arrival setting: its schedule, then every policy on it. */
-    private ObjectNode runArrivals(int runIndex) {
+    private ObjectNode runArrivals(int runIndex, World.Truth truth, List<Example> bank, long seed) {
         List<WorkItem> online = settings.workload().online();
-        int maxOutput = profile("small").contextWindow() / 4;
-        Schedule probe = Arrivals.schedule(settings.arrivals(), runIndex, online.size(), 1, maxOutput,
-                settings.seed(), data);
+        int maxOutput = cal.profile("small").contextWindow() / 4;
+        Schedule probe = Arrivals.schedule(settings.arrivals(), runIndex, online.size(), 1, maxOutput, seed, data);
         double capacity = largeCapacity(probe.arrivals());
         double meanRate = settings.load().orElse(cal.number("cluster.load")) * capacity;
-        Schedule schedule = Arrivals.schedule(settings.arrivals(), runIndex, online.size(), meanRate, maxOutput,
-                settings.seed(), data);
+        Schedule schedule = Arrivals.schedule(settings.arrivals(), runIndex, online.size(), meanRate, maxOutput, seed,
+                data);
         ObjectNode run = Json.object();
         ObjectNode a = run.putObject("arrivals");
         a.put("spec", settings.arrivals().label());
@@ -202,19 +264,11 @@ public final class Bench {
         a.put("note", schedule.note());
         progress.printf("arrivals %s: %d requests over %.0f s of virtual time (%.2f req/s)%n", schedule.label(),
                 schedule.arrivals().size(), span(schedule), schedule.meanRate());
-        List<String> order = new ArrayList<>(settings.policies());
-        order.remove("always-large");
-        order.add(0, "always-large");
         ArrayNode policies = run.putArray("policies");
         PolicyRun reference = null;
-        List<Example> bank = null;
-        for (String name : order) {
+        for (String name : order()) {
             long t0 = System.nanoTime();
-            Setup setup = setup(schedule);
-            if (bank == null) {
-                bank = seedBank(setup);
-            }
-            PolicyRun result = runPolicy(name, OptionalDouble.empty(), setup, bank, schedule);
+            PolicyRun result = runPolicy(name, OptionalDouble.empty(), truth, bank, schedule, seed);
             if (reference == null) {
                 reference = result;
             }
@@ -223,14 +277,13 @@ public final class Bench {
                 if (settings.frontier()) {
                     ArrayNode frontier = report.putArray("frontier");
                     for (double setting : Policies.frontier(name)) {
-                        ObjectNode point = report(runPolicy(name, OptionalDouble.of(setting), setup(schedule), bank,
-                                schedule), reference, schedule);
+                        ObjectNode point = report(runPolicy(name, OptionalDouble.of(setting), truth, bank, schedule,
+                                seed), reference, schedule);
                         ObjectNode f = frontier.addObject();
                         f.put("setting", Policies.frontierLabel(name, setting));
-                        for (String field : List.of("win_rate_truth", "win_rate_judge", "normalised_throughput",
-                                "offload_ratio", "latency_p50_s", "latency_p99_s", "mean_true_quality")) {
-                            f.set(field, point.get(field));
-                        }
+                        SeedStats.copy(point, f, List.of("win_rate_truth", "win_rate_truth_expected", "win_rate_judge",
+                                "normalised_throughput", "offload_ratio", "latency_p50_s", "latency_p99_s",
+                                "mean_true_quality", "throughput_within_slo_rps"));
                     }
                 }
                 policies.add(report);
@@ -240,9 +293,41 @@ public final class Bench {
         return run;
     }
 
+    /** The policies to run: always-large first (the reference), then the others as given. */
+    private List<String> order() {
+        List<String> order = new ArrayList<>(settings.policies());
+        order.remove("always-large");
+        order.add(0, "always-large");
+        return order;
+    }
+
+    /**
+     * Each policy's capacity (see {@link Capacity}) on Poisson arrivals of the first
+     * {@code capacityRequests} online requests, starting from the large-only cluster's saturated
+     * capacity.
+     */
+    private Map<String, Double> capacities(World.Truth truth, List<Example> bank, long seed) {
+        int n = Math.min(settings.capacityRequests(), settings.workload().online().size());
+        int maxOutput = cal.profile("small").contextWindow() / 4;
+        double slo = cal.number("cluster.slo-latency-s");
+        Schedule probe = Arrivals.schedule(ArrivalSpec.parse("poisson:1"), 0, n, 1, maxOutput, seed, data);
+        double start = largeCapacity(probe.arrivals());
+        Map<String, Double> out = new LinkedHashMap<>();
+        for (String name : order()) {
+            long t0 = System.nanoTime();
+            double c = Capacity.find(rate -> {
+                Schedule s = Arrivals.schedule(ArrivalSpec.parse("poisson:" + rate), 0, n, rate, maxOutput, seed, data);
+                return runPolicy(name, OptionalDouble.empty(), truth, bank, s, seed).withinSlo(slo);
+            }, start);
+            out.put(name, c);
+            progress.printf("  capacity %-22s %6.2f req/s (%.1f s real time)%n", name, c, (System.nanoTime() - t0) / 1e9);
+        }
+        return out;
+    }
+
     private ObjectNode report(PolicyRun run, PolicyRun reference, Schedule schedule) {
         return run.report(reference, span(schedule), cal.number("cluster.slo-latency-s"),
-                cal.number("judge.truth-tie-band"));
+                cal.number("judge.truth-tie-band"), cal.number("quality.generation-noise"));
     }
 
     private static double span(Schedule s) {
@@ -251,11 +336,11 @@ public final class Bench {
     }
 
     /**
-     * Requests per second the large tier sustains when saturated, for these arrivals' token counts:
-     * slots over the mean service time at full batch.
+     * Requests per second the large-only cluster sustains when saturated, for these arrivals'
+     * token counts: slots over the mean service time at full batch.
      */
     private double largeCapacity(List<Arrival> arrivals) {
-        SimProfile p = profile("large");
+        SimProfile p = cal.profile("large");
         double service = 0;
         for (int i = 0; i < arrivals.size(); i++) {
             int prompt = SimulatedBackend.estimatePromptTokens(request(settings.workload().online().get(i).text()));
@@ -263,37 +348,25 @@ public final class Bench {
                     + (arrivals.get(i).outputTokens() - 1) / p.decodeRate(p.maxBatch());
         }
         service /= Math.max(1, arrivals.size());
-        return replicas("large") * p.maxBatch() / service;
+        return cal.replicas("large-only", "large") * p.maxBatch() / service;
     }
 
-    /** A fresh world and cluster on a fresh event loop. */
+    /** A fresh world and a policy's cluster on a fresh event loop. */
     private record Setup(World world, EventLoop loop, SimExecutor executor, Map<String, ServerModel> servers,
-            IccacheConfig config, List<BoundedBackend> backends, SimJudge judge, SimJudge tuningJudge,
-            List<PolicyContext.Labelled> labelled, List<World.Response> largeHistory) {
+            IccacheConfig config, List<BoundedBackend> backends, SimJudge judge, JudgedHistory history,
+            double timeScale) {
     }
 
-    private Setup setup(Schedule schedule) {
-        List<World.Item> worldItems = worldItems(items, embedder);
-        World world = new World(cal, kind, worldItems, Policies.SMALL, settings.seed());
-        SplittableRandom lengths = new SplittableRandom(settings.seed() ^ 0x4C454EL);
-        List<Arrival> arrivals = schedule.arrivals();
-        for (int i = 0; i < items.size(); i++) {
-            int tokens = i >= historySize ? arrivals.get(i - historySize).outputTokens()
-                    : arrivals.get(lengths.nextInt(arrivals.size())).outputTokens();
-            world.setOutputTokens(i, tokens);
-        }
-        // History answers of the large model: the bank's responses (ids 0..history-1 in every world).
-        List<World.Response> largeHistory = new ArrayList<>();
-        for (int i = 0; i < historySize; i++) {
-            largeHistory.add(world.generate(i, Policies.LARGE, List.of()));
-        }
+    private Setup setup(String policy, World.Truth truth, Schedule schedule, long seed) {
+        World world = world(truth, schedule.arrivals());
         EventLoop loop = new EventLoop(EPOCH);
         SimExecutor executor = new SimExecutor(loop);
+        String cluster = Policies.cluster(policy);
         Map<String, ServerModel> servers = new LinkedHashMap<>();
-        servers.put(Policies.SMALL, new ServerModel(profile("small"), replicas("small"), loop));
-        servers.put(Policies.LARGE, new ServerModel(profile("large"), replicas("large"), loop));
-        double costRatio = profile("small").saturatedTokensPerSecondPerGpu()
-                / profile("large").saturatedTokensPerSecondPerGpu();
+        servers.put(Policies.SMALL, new ServerModel(cal.profile("small"), cal.replicas(cluster, "small"), loop));
+        servers.put(Policies.LARGE, new ServerModel(cal.profile("large"), cal.replicas(cluster, "large"), loop));
+        double costRatio = cal.profile("small").saturatedTokensPerSecondPerGpu()
+                / cal.profile("large").saturatedTokensPerSecondPerGpu();
         List<BackendConfig> configs = List.of(
                 backendConfig(Policies.SMALL, BackendRole.SMALL, 1.0, servers.get(Policies.SMALL)),
                 backendConfig(Policies.LARGE, BackendRole.LARGE, costRatio, servers.get(Policies.LARGE)));
@@ -301,20 +374,52 @@ public final class Bench {
                 .backends(configs).bank(settings.bank()).build();
         MetricsRegistry metrics = new MetricsRegistry();
         List<BoundedBackend> backends = new ArrayList<>();
+        List<WorldBackend> offline = new ArrayList<>();
         for (BackendConfig c : configs) {
-            backends.add(new BoundedBackend(new WorldBackend(c, world, servers.get(c.name())), loop.ticker(),
-                    new BackendMetrics(metrics)));
+            backends.add(new BoundedBackend(new WorldBackend(c, world, Optional.of(servers.get(c.name()))),
+                    loop.ticker(), new BackendMetrics(metrics)));
+            offline.add(new WorldBackend(c, world, Optional.empty()));
         }
-        SimJudge judge = new SimJudge(world, cal, settings.seed() ^ 0x4A554447L, Optional.of(servers.get(
-                config.judgeModel())));
-        SimJudge tuningJudge = new SimJudge(world, cal, settings.seed() ^ 0x54554E45L, Optional.empty());
-        List<PolicyContext.Labelled> labelled = new ArrayList<>();
+        ServerModel judgeServers = servers.get(config.judgeModel());
+        SimJudge judge = new SimJudge(world, cal, seed ^ 0x4A554447L,
+                judgeServers.replicas() > 0 ? Optional.of(judgeServers) : Optional.empty());
+        JudgedHistory history = new JudgedHistory(new SimJudge(world, cal, seed ^ 0x4A554447L, Optional.empty()),
+                offline, settings.historyBudget());
+        return new Setup(world, loop, executor, servers, config, backends, judge, history, schedule.scale());
+    }
+
+    /**
+     * Output tokens of the history's answers for a seed: seeded draws from the output tokens of the
+     * first arrival setting's arrivals, the same in every world of the seed.
+     */
+    private int[] historyTokens(long seed) {
+        int maxOutput = cal.profile("small").contextWindow() / 4;
+        int n = Math.max(1, settings.workload().online().size());
+        List<Arrival> arrivals = Arrivals.schedule(settings.arrivals(), 0, n, 1, maxOutput, seed, data).arrivals();
+        SplittableRandom lengths = new SplittableRandom(seed ^ 0x4C454EL);
+        int[] out = new int[historySize];
         for (int i = 0; i < historySize; i++) {
-            World.Response small = world.generate(i, Policies.SMALL, List.of());
-            labelled.add(new PolicyContext.Labelled(worldItems.get(i).vector(),
-                    tuningJudge.verdict(small.quality(), largeHistory.get(i).quality())));
+            out[i] = arrivals.get(lengths.nextInt(arrivals.size())).outputTokens();
         }
-        return new Setup(world, loop, executor, servers, config, backends, judge, tuningJudge, labelled, largeHistory);
+        return out;
+    }
+
+    /**
+     * A fresh world of the seed's truth with its response lengths (online: the arrivals' output
+     * tokens; history: {@link #historyTokens}) and the history's large answers generated first, so
+     * that they are the same responses (the bank's markers) in every world of the seed.
+     */
+    private World world(World.Truth truth, List<Arrival> arrivals) {
+        World world = new World(truth, Policies.SMALL);
+        for (int i = 0; i < items.size(); i++) {
+            int online = i - historySize;
+            world.setOutputTokens(i, online < 0 ? historyTokens[i]
+                    : online < arrivals.size() ? arrivals.get(online).outputTokens() : 250);
+        }
+        for (int i = 0; i < historySize; i++) {
+            world.generate(i, Policies.LARGE, List.of());
+        }
+        return world;
     }
 
     private static List<World.Item> worldItems(List<WorkItem> items, Embedder embedder) {
@@ -326,13 +431,13 @@ public final class Bench {
         return out;
     }
 
-    /** The world's calibration check (see {@link CalibrationCheck}) on a workload. */
+    /** The world's calibration measures (see {@link CalibrationCheck}) on a workload. */
     public static ObjectNode calibrationCheck(Workload workload, Calibration cal, Embedder model, long seed) {
         List<WorkItem> all = new ArrayList<>(workload.history());
         all.addAll(workload.online());
         CachingEmbedder embedder = new CachingEmbedder(model, 2 * all.size() + 1);
         embedOnce(embedder, all.stream().map(i -> EmbeddingText.of(request(i.text()))).toList(), n -> { });
-        ObjectNode out = CalibrationCheck.run(cal, kindOf(workload), worldItems(workload.history(), embedder),
+        ObjectNode out = CalibrationCheck.measure(cal, kindOf(workload), worldItems(workload.history(), embedder),
                 worldItems(workload.online(), embedder), seed);
         out.put("workload", workload.name());
         out.put("kind", kindOf(workload).name().toLowerCase(Locale.ROOT));
@@ -359,21 +464,23 @@ public final class Bench {
 
     private static BackendConfig backendConfig(String name, BackendRole role, double cost, ServerModel server) {
         return new BackendConfig(name, null, name, null, role, cost, server.profile().contextWindow(),
-                server.capacity(), 0, 0, 0, 0, 0, server.profile().name(), 1);
+                Math.max(1, server.capacity()), 0, 0, 0, 0, 0, server.profile().name(), 1);
     }
 
     /**
-     * The bank every policy starts from: the history's large-model answers admitted through
-     * iccache's own admission (scrubbing, near-duplicate merging), in history order.
+     * The bank every policy of a seed starts from: the history's large-model answers admitted
+     * through iccache's own admission (scrubbing, near-duplicate merging), in history order.
      */
-    private List<Example> seedBank(Setup s) {
+    private List<Example> seedBank(World.Truth truth, long seed) {
+        World world = world(truth, List.of());
+        EventLoop loop = new EventLoop(EPOCH);
         InMemoryExampleStore store = new InMemoryExampleStore();
-        try (ExampleAdmitter admitter = new ExampleAdmitter(embedder, store, s.config().bank(),
-                Scrubber.from(s.config().scrub()), s.loop().clock(), new MetricsRegistry(),
+        try (ExampleAdmitter admitter = new ExampleAdmitter(embedder, store, settings.bank(),
+                Scrubber.from(ScrubberSettings.DEFAULT), loop.clock(), new MetricsRegistry(),
                 Thread.ofVirtual().factory(), Policies.ids("bank-"))) {
             List<Candidate> candidates = new ArrayList<>();
             for (int i = 0; i < historySize; i++) {
-                World.Response answer = s.largeHistory().get(i);
+                World.Response answer = world.responseIn("\u27e6sim#" + i + "\u27e7").orElseThrow();
                 candidates.add(new Candidate(Tenant.DEFAULT, request(items.get(i).text()), answer.text(),
                         Policies.LARGE, Optional.of("stop"), 0, answer.tokens(), OptionalDouble.empty()));
             }
@@ -395,18 +502,24 @@ public final class Bench {
         return ChatRequest.of(body);
     }
 
-    private PolicyRun runPolicy(String name, OptionalDouble setting, Setup s, List<Example> bank, Schedule schedule) {
+    private PolicyRun runPolicy(String name, OptionalDouble setting, World.Truth truth, List<Example> bank,
+            Schedule schedule, long seed) {
+        Setup s = setup(name, truth, schedule, seed);
         Path work;
         try {
             work = Files.createTempDirectory("iccache-bench-");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        Assembly.Runtime rt = new Assembly.Runtime(s.loop().clock(), s.loop().ticker(), s.executor(), s.executor(),
-                s.executor(), s.executor(), settings.seed());
-        PolicyContext ctx = new PolicyContext(s.config(), embedder, bank, s.backends(), s.judge(), s.tuningJudge(),
-                s.labelled(), rt, work);
-        PolicyRun result = new PolicyRun(name, Policies.NAMES.get(name), schedule.arrivals().size());
+        double timeScale = s.timeScale();
+        InstantSource traceClock = () -> EPOCH.plusNanos(Math.round(s.loop().nanos() / timeScale));
+        Assembly.Runtime rt = new Assembly.Runtime(traceClock, s.loop().ticker(), s.executor(), s.executor(),
+                s.executor(), s.executor(), seed ^ POLICY_STREAM);
+        PolicyContext ctx = new PolicyContext(s.config(), embedder, bank, s.backends(), s.judge(), s.history(), rt,
+                work, timeScale);
+        PolicyRun result = new PolicyRun(name, Policies.NAMES.get(name), Policies.cluster(name),
+                schedule.arrivals().size());
+        World world = s.world();
         try (Policy policy = Policies.create(name, ctx, setting)) {
             List<Arrival> arrivals = schedule.arrivals();
             double cacheHit = cal.number("cluster.cache-hit-latency-s");
@@ -425,12 +538,14 @@ public final class Bench {
                     if (index % BANK_SAMPLE_EVERY == 0) {
                         policy.bankSize().ifPresent(result::bank);
                     }
-                    SplittableRandom user = new SplittableRandom(settings.seed() * 31 + index);
+                    SplittableRandom user = new SplittableRandom(seed * 31 + index);
+                    double q0s = truth.q0Small(item);
+                    double q0l = truth.q0Large(item);
                     if (d.cachedAnswer().isPresent()) {
                         String answer = d.cachedAnswer().get();
                         s.loop().after((long) (cacheHit * 1e9), () -> {
-                            double q = s.world().reusedQuality(item, answer);
-                            result.completed(index, "cache", cacheHit, cacheHit, q, 0);
+                            double q = world.reusedQuality(item, answer);
+                            result.completed(index, "cache", cacheHit, cacheHit, q, q, q0s, q0l, 0);
                             policy.served(id, request, d, answer, 0, 0);
                             feedback(policy, id, q, user, feedbackRate, userNoise);
                         });
@@ -438,9 +553,10 @@ public final class Bench {
                     }
                     String model = d.model().orElseThrow();
                     int prompt = SimulatedBackend.estimatePromptTokens(d.upstream());
-                    s.servers().get(model).submit(prompt, s.world().outputTokens(item), t -> {
-                        World.Response r = s.world().generate(d.upstream(), model);
-                        result.completed(index, model, t.latencySeconds(), t.ttftSeconds(), r.quality(), d.examples());
+                    s.servers().get(model).submit(prompt, world.outputTokens(item), t -> {
+                        World.Response r = world.generate(d.upstream(), model);
+                        result.completed(index, model, t.latencySeconds(), t.ttftSeconds(), r.quality(), r.expected(),
+                                q0s, q0l, d.examples());
                         policy.served(id, request, d, r.text(), prompt, r.tokens());
                         feedback(policy, id, r.quality(), user, feedbackRate, userNoise);
                     });
@@ -454,8 +570,8 @@ public final class Bench {
         for (ServerModel m : s.servers().values()) {
             gpu += m.gpuSeconds();
         }
-        result.finish(gpu, s.judge().verdicts(), new SimJudge(s.world(), cal, settings.seed() ^ 0x53434F52L,
-                Optional.empty()));
+        result.finish(gpu, s.judge().verdicts(), new SimJudge(world, cal, seed ^ 0x53434F52L, Optional.empty()),
+                seed ^ 0x53434F52L);
         return result;
     }
 

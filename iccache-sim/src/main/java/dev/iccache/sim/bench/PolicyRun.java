@@ -6,6 +6,7 @@ import dev.iccache.api.Json;
 import dev.iccache.route.Judge;
 import dev.iccache.sim.policy.Policies;
 import dev.iccache.sim.world.SimJudge;
+import dev.iccache.stats.Normal;
 import java.util.Arrays;
 
 /**
@@ -24,24 +25,33 @@ final class PolicyRun {
     private final double[] latency;
     private final double[] ttft;
     private final double[] quality;
+    private final double[] expected;
+    private final double[] q0Small;
+    private final double[] q0Large;
     private final int[] examples;
     private final double[] overheadMs;
+    private final String cluster;
     private String setting;
     private long bankMax = -1;
     private long bankLast = -1;
     private double gpuSeconds;
     private long judgments;
     private SimJudge scoring;
+    private long scoringSeed;
 
-    PolicyRun(String name, String description, int requests) {
+    PolicyRun(String name, String description, String cluster, int requests) {
         this.name = name;
         this.description = description;
+        this.cluster = cluster;
         arrivedAt = new double[requests];
         largeLoad = new double[requests];
         servedBy = new String[requests];
         latency = filled(requests);
         ttft = filled(requests);
         quality = filled(requests);
+        expected = filled(requests);
+        q0Small = filled(requests);
+        q0Large = filled(requests);
         examples = new int[requests];
         overheadMs = new double[requests];
     }
@@ -61,11 +71,23 @@ final class PolicyRun {
         largeLoad[i] = load;
     }
 
-    void completed(int i, String model, double latencySeconds, double ttftSeconds, double q, int exampleCount) {
+    /**
+     * A completed request.
+     *
+     * @param q             the answer's realised quality
+     * @param expectedQ     its expected quality (without generation noise)
+     * @param small         the small model's expected quality on the request without examples
+     * @param large         the large model's
+     */
+    void completed(int i, String model, double latencySeconds, double ttftSeconds, double q, double expectedQ,
+            double small, double large, int exampleCount) {
         servedBy[i] = model;
         latency[i] = latencySeconds;
         ttft[i] = ttftSeconds;
         quality[i] = q;
+        expected[i] = expectedQ;
+        q0Small[i] = small;
+        q0Large[i] = large;
         examples[i] = exampleCount;
     }
 
@@ -80,10 +102,17 @@ final class PolicyRun {
         bankLast = examples;
     }
 
-    void finish(double gpu, long judgeVerdicts, SimJudge scoringJudge) {
+    /** @param scoringSeed seeds the scoring judge's noise (each answer is scored once) */
+    void finish(double gpu, long judgeVerdicts, SimJudge scoringJudge, long scoringSeed) {
         this.gpuSeconds = gpu;
         this.judgments = judgeVerdicts;
         this.scoring = scoringJudge;
+        this.scoringSeed = scoringSeed;
+    }
+
+    /** Share of the requests that finished within {@code slo} seconds. */
+    double withinSlo(double slo) {
+        return Arrays.stream(latency).filter(l -> !Double.isNaN(l) && l <= slo).count() / (double) latency.length;
     }
 
     private int completedCount() {
@@ -102,12 +131,14 @@ final class PolicyRun {
 
     /**
      * The metrics of this run; {@code ref} is always-large's run on the same arrivals, {@code slo}
-     * the latency SLO, {@code tie} the quality difference below which the truth calls a tie.
+     * the latency SLO, {@code tie} the quality difference below which the truth calls a tie,
+     * {@code noise} the generation noise (sd) of a model's answer.
      */
-    ObjectNode report(PolicyRun ref, double spanSeconds, double slo, double tie) {
+    ObjectNode report(PolicyRun ref, double spanSeconds, double slo, double tie, double noise) {
         ObjectNode o = Json.object();
         o.put("policy", name);
         o.put("description", description);
+        o.put("cluster", cluster);
         if (setting != null) {
             o.put("setting", setting);
         }
@@ -117,18 +148,28 @@ final class PolicyRun {
         o.put("completed", done);
         o.put("failed", n - done);
         double truthWins = 0;
+        double expectedWins = 0;
+        double closed = 0;
+        double gap = 0;
         double judgeWins = 0;
         double qualitySum = 0;
         int offloaded = 0;
         double offloadedWins = 0;
         int withExamples = 0;
+        java.util.SplittableRandom scoringNoise = new java.util.SplittableRandom(scoringSeed);
         for (int i = 0; i < n; i++) {
             if (servedBy[i] == null || ref.servedBy[i] == null) {
                 continue;
             }
             double d = quality[i] - ref.quality[i];
             truthWins += Math.abs(d) < tie ? 0.5 : d > 0 ? 1 : 0;
-            double s = scoring.verdict(quality[i], ref.quality[i]);
+            expectedWins += expectedWin(expected[i] - ref.expected[i], tie,
+                    Math.sqrt(variance(servedBy[i], noise) + variance(ref.servedBy[i], noise)));
+            if (servedBy[i].equals(Policies.SMALL)) {
+                closed += expected[i] - q0Small[i];
+                gap += q0Large[i] - q0Small[i];
+            }
+            double s = scoring.verdict(quality[i], ref.quality[i], scoringNoise);
             judgeWins += Math.abs(s) <= Judge.TIE ? 0.5 : s > 0 ? 1 : 0;
             qualitySum += quality[i];
             if (!servedBy[i].equals(Policies.LARGE)) {
@@ -141,6 +182,8 @@ final class PolicyRun {
         }
         o.put("win_rate_judge", judgeWins / Math.max(1, done));
         o.put("win_rate_truth", truthWins / Math.max(1, done));
+        o.put("win_rate_truth_expected", expectedWins / Math.max(1, done));
+        o.put("gap_closed", gap == 0 ? Double.NaN : closed / gap);
         o.put("mean_true_quality", qualitySum / Math.max(1, done));
         o.put("offload_ratio", offloaded / (double) Math.max(1, done));
         o.put("offloaded_win_rate_truth", offloaded == 0 ? Double.NaN : offloadedWins / offloaded);
@@ -171,6 +214,25 @@ final class PolicyRun {
         o.set("ttft_cdf", cdf(first));
         o.set("timeline", timeline(spanSeconds));
         return o;
+    }
+
+    /** A model's answers vary by the generation noise; a cached answer does not vary. */
+    private static double variance(String servedBy, double noise) {
+        return servedBy.equals("cache") ? 0 : noise * noise;
+    }
+
+    /**
+     * The chance that an answer beats the reference (ties, within {@code tie}, count half) when its
+     * expected quality is {@code d} higher and the difference has Gaussian noise of sd {@code sd}
+     * (clipping to [0, 1] ignored).
+     */
+    static double expectedWin(double d, double tie, double sd) {
+        if (sd == 0) {
+            return Math.abs(d) < tie ? 0.5 : d > 0 ? 1 : 0;
+        }
+        double below = Normal.cdf((-tie - d) / sd);
+        double within = Normal.cdf((tie - d) / sd) - below;
+        return 1 - below - within + 0.5 * within;
     }
 
     private ArrayNode timeline(double spanSeconds) {

@@ -11,12 +11,14 @@ import java.util.Deque;
  * request's service time is its prefill (scheduling overhead plus prompt tokens at the prefill
  * rate) then its output tokens at the per-sequence decode rate of the replica's batch size when it
  * starts (a documented simplification: the rate is not re-computed as the batch changes). Cost is
- * counted in GPU-seconds: a request holds one of {@code maxBatch} slots of a replica of
- * {@code gpus} GPUs, so it costs {@code gpus × service time / maxBatch}.
+ * counted from occupancy in GPU-seconds: running sequences spread evenly over the replicas, so
+ * {@code min(replicas, running)} replicas are busy at any time, each holding {@code gpus} GPUs; an
+ * idle replica costs nothing, a replica running one sequence costs as much as a full batch. A pool
+ * of zero replicas is a tier the cluster does not have: submitting to it fails.
  */
 public final class ServerModel {
     /** When a request started being served, produced its first token and finished (virtual nanos). */
-    public record Timing(long arrived, long started, long firstToken, long finished, double gpuSeconds) {
+    public record Timing(long arrived, long started, long firstToken, long finished) {
         public double latencySeconds() {
             return (finished - arrived) / 1e9;
         }
@@ -41,10 +43,11 @@ public final class ServerModel {
     private final Deque<Job> queue = new ArrayDeque<>();
     private int running;
     private double gpuSeconds;
+    private long accountedTo;
 
     public ServerModel(SimProfile profile, int replicas, EventLoop loop) {
-        if (replicas < 1) {
-            throw new IllegalArgumentException("replicas must be at least 1");
+        if (replicas < 0) {
+            throw new IllegalArgumentException("replicas must not be negative");
         }
         this.profile = profile;
         this.replicas = replicas;
@@ -60,8 +63,16 @@ public final class ServerModel {
         return replicas * profile.maxBatch();
     }
 
+    /** Replicas in the pool (0: the cluster has no such tier). */
+    public int replicas() {
+        return replicas;
+    }
+
     /** Queues a request that arrives now. */
     public void submit(int promptTokens, int outputTokens, Done done) {
+        if (replicas == 0) {
+            throw new IllegalStateException("this cluster has no " + profile.name() + " replicas");
+        }
         queue.add(new Job(loop.nanos(), Math.max(1, promptTokens), Math.max(1, outputTokens), done));
         dispatch();
     }
@@ -69,16 +80,16 @@ public final class ServerModel {
     private void dispatch() {
         while (running < capacity() && !queue.isEmpty()) {
             Job job = queue.poll();
+            account();
             running++;
             int perReplica = (running + replicas - 1) / replicas;
             long prefill = profile.timeToFirstTokenNanos(job.promptTokens());
             long decode = (job.outputTokens() - 1) * profile.interTokenNanos(perReplica);
             long started = loop.nanos();
-            double cost = profile.gpus() * (prefill + decode) / 1e9 / profile.maxBatch();
             loop.after(prefill + decode, () -> {
+                account();
                 running--;
-                gpuSeconds += cost;
-                job.done().finished(new Timing(job.arrived(), started, started + prefill, loop.nanos(), cost));
+                job.done().finished(new Timing(job.arrived(), started, started + prefill, loop.nanos()));
                 dispatch();
             });
         }
@@ -89,14 +100,22 @@ public final class ServerModel {
         return new LoadSnapshot(running, queue.size(), capacity(), 0, 0);
     }
 
-    /** In-flight plus queued over capacity. */
+    /** In-flight plus queued over capacity (0 for a tier the cluster does not have). */
     public double utilisation() {
-        return (running + queue.size()) / (double) capacity();
+        return replicas == 0 ? 0 : (running + queue.size()) / (double) capacity();
     }
 
-    /** GPU-seconds spent on finished requests. */
+    /** GPU-seconds the busy replicas held so far. */
     public double gpuSeconds() {
+        account();
         return gpuSeconds;
+    }
+
+    /** Adds the busy GPU time since the last change of the running count. */
+    private void account() {
+        long now = loop.nanos();
+        gpuSeconds += profile.gpus() * Math.min(replicas, running) * (now - accountedTo) / 1e9;
+        accountedTo = now;
     }
 
 }

@@ -33,7 +33,8 @@ import java.util.concurrent.TimeUnit;
  * runs and judge, quality guard, feedback), admission, replay and eviction, built by
  * {@link Assembly} exactly as {@code iccache serve} builds them, on virtual time and the
  * simulation's executors. Periodic work (statistics flushes, replay rounds, eviction) runs on the
- * simulation's scheduler at the configured intervals of virtual time.
+ * simulation's scheduler at the configured intervals of the trace's clock: per-minute settings
+ * (the judge budget, the replay interval, the eviction check) are rescaled by the run's time scale.
  */
 final class IcCache implements Policy {
     /**
@@ -62,8 +63,8 @@ final class IcCache implements Policy {
         RouterSettings r = base.router();
         RouterSettings router = new RouterSettings(r.enabled(), r.exploration(), r.forgetting(), r.minObservations(),
                 r.uncertainty(), variant.loadThreshold().orElse(r.loadThreshold()), r.loadEmaAlpha(),
-                variant.loadBias() ? r.biasStrength() : 0, r.biasGamma(), r.judgeModel(), r.judgeBudgetPerMinute(),
-                r.qualityFloor(), r.guardMargin());
+                variant.loadBias() ? r.biasStrength() : 0, r.biasGamma(), r.judgeModel(),
+                (int) Math.round(r.judgeBudgetPerMinute() / ctx.timeScale()), r.qualityFloor(), r.guardMargin());
         String smallName = base.backends().stream().filter(b -> b.role() == BackendRole.SMALL)
                 .findFirst().orElseThrow().name();
         this.config = base.toBuilder().router(router)
@@ -84,14 +85,14 @@ final class IcCache implements Policy {
         ExampleEvictor evictor = new ExampleEvictor(store, config.bank().maxExamples(), config.bank().maxBytes(),
                 rt.clock(), metrics);
         if (evictor.enabled()) {
-            rt.scheduler().scheduleWithFixedDelay(evictor::run, 0, ExampleEvictor.CHECK_EVERY_SECONDS,
-                    TimeUnit.SECONDS);
+            long check = Math.max(1, Math.round(ExampleEvictor.CHECK_EVERY_SECONDS * 1000 * ctx.timeScale()));
+            rt.scheduler().scheduleWithFixedDelay(evictor::run, 0, check, TimeUnit.MILLISECONDS);
         }
         if (variant.replay() && config.replay().enabled()) {
             var settings = config.replay();
             ExampleReplayer replayer = Assembly.replayer(config, store, ctx.backends(), ctx.judge(),
                     () -> ModelRouting.largeTierLoad(gateway.backends()), settings.loadThreshold(), metrics);
-            long every = (long) (settings.intervalMinutes() * 60_000);
+            long every = Math.max(1, Math.round(settings.intervalMinutes() * 60_000 * ctx.timeScale()));
             rt.scheduler().scheduleWithFixedDelay(() -> replayer.run(settings.batch()), every, every,
                     TimeUnit.MILLISECONDS);
         }

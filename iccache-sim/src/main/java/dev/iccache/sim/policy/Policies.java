@@ -22,6 +22,7 @@ public final class Policies {
         m.put("always-large", "every request on the large model");
         m.put("always-small", "every request on the small model, no examples");
         m.put("small+random-examples", "small model with randomly drawn bank examples");
+        m.put("small+similar-examples", "small model with the most similar bank examples, no learning");
         m.put("semantic-cache", "cached large answer when cosine >= tuned threshold, else large (GPTCache-style)");
         m.put("routellm", "embedding classifier trained on judged history routes small/large, no examples");
         m.put("iccache", "learned selection + bandit router + load bias + replay + eviction");
@@ -61,6 +62,24 @@ public final class Policies {
             throw new IllegalArgumentException("no policy given; known: all, " + String.join(", ", ORDER));
         }
         return out;
+    }
+
+    /**
+     * The cluster a policy gets (every cluster has the same GPUs; the calibration defines them):
+     * {@code large-only} for policies that only call the large model, {@code small-only} for those
+     * that only call the small one, {@code mixed} for those that route between them or judge.
+     */
+    public static String cluster(String name) {
+        return switch (name) {
+            case "always-large", "semantic-cache" -> "large-only";
+            case "always-small", "small+random-examples", "small+similar-examples" -> "small-only";
+            default -> {
+                if (!NAMES.containsKey(name)) {
+                    throw new IllegalArgumentException("unknown policy '" + name + "'");
+                }
+                yield "mixed";
+            }
+        };
     }
 
     /** Deterministic example ids for admissions in a simulation: the prefix and a counter. */
@@ -108,6 +127,7 @@ public final class Policies {
             case "always-large" -> new FixedModel(LARGE);
             case "always-small" -> new FixedModel(SMALL);
             case "small+random-examples" -> new RandomExamples(ctx, SMALL);
+            case "small+similar-examples" -> new SimilarExamples(ctx, SMALL);
             case "semantic-cache" -> new SemanticCache(ctx, LARGE, setting);
             case "routellm" -> new RouteLlm(ctx, SMALL, LARGE, setting);
             case "iccache" -> new IcCache(ctx, setting.isPresent() ? IcCache.Variant.full(setting.getAsDouble())

@@ -12,26 +12,18 @@ import java.util.List;
 /**
  * What every policy starts from, identical across policies of a run.
  *
- * @param config   the gateway configuration (backends {@code small} and {@code large}, virtual model)
- * @param embedder the real embedding model
- * @param bank     the example bank seeded from the workload's history (large-model answers), to copy
- * @param backends the simulated backends as the gateway calls them
- * @param judge    the judge the gateway may call (its verdicts cost judge-model capacity)
- * @param tuningJudge the same judge for tuning before the run starts (offline: costs no capacity)
- * @param history  history requests labelled by the judge (small answer against large answer), for trained baselines
- * @param runtime  virtual clocks, the simulation's executors and the run's seed
- * @param workDir  scratch directory for checkpoints
+ * @param config    the gateway configuration (backends {@code small} and {@code large}, virtual model)
+ * @param embedder  the real embedding model
+ * @param bank      the example bank seeded from the workload's history (large-model answers), to copy
+ * @param backends  the simulated backends as the gateway calls them (a tier the policy's cluster lacks
+ *                  fails when called)
+ * @param judge     the judge the gateway may call during the run (its verdicts cost judge-model capacity)
+ * @param history   the judged-history budget, before the run (the same for every policy)
+ * @param runtime   virtual clocks, the simulation's executors and the policies' seed
+ * @param workDir   scratch directory for checkpoints
+ * @param timeScale virtual seconds per second of the trace's clock (1 unless a trace is compressed):
+ *                  per-minute and per-hour settings are rescaled by it
  */
 public record PolicyContext(IccacheConfig config, Embedder embedder, List<Example> bank, List<BoundedBackend> backends,
-        Judge judge, Judge tuningJudge, List<Labelled> history, Assembly.Runtime runtime, Path workDir) {
-
-    /**
-     * A history request with the judge's 7-point verdict of the small model's answer against the
-     * large model's (positive: small better; |s| ≤ 0.3 a tie).
-     */
-    public record Labelled(float[] vector, double smallVsLarge) {
-        public boolean smallGoodEnough() {
-            return Judge.atLeastAsGood(smallVsLarge);
-        }
-    }
+        Judge judge, JudgedHistory history, Assembly.Runtime runtime, Path workDir, double timeScale) {
 }

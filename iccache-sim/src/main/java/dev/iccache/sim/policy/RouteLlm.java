@@ -1,8 +1,11 @@
 package dev.iccache.sim.policy;
 
 import dev.iccache.api.ChatRequest;
+import dev.iccache.bank.Example;
 import dev.iccache.embed.EmbeddingText;
+import dev.iccache.route.Judge;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -12,15 +15,21 @@ import java.util.SplittableRandom;
 /**
  * {@code routellm}: a binary strong/weak router without examples, after RouteLLM (Ong et al.
  * 2024): logistic regression on the request embedding predicts whether the small model's answer is
- * as good as the large one's, trained on the judge-labelled history (80%, 20 epochs of seeded SGD);
- * the routing threshold is tuned on the held-out 20%: the lowest predicted probability at which the
- * offloaded held-out requests still win or tie against the large model at least at the quality
- * floor iccache's router guards ({@code router.quality-floor}), so both promise the same.
+ * as good as the large one's. Its labels come from the judged-history budget: for a seeded sample
+ * of history requests (one verdict each), the small model's offline answer is judged against the
+ * bank's large answer; it trains on 80% (20 epochs of seeded SGD) and tunes the routing threshold on
+ * the held-out 20%: the lowest predicted probability at which the offloaded held-out requests still
+ * win or tie against the large model at least at the quality floor iccache's router guards
+ * ({@code router.quality-floor}), so both promise the same.
  */
 final class RouteLlm implements Policy {
     private static final int EPOCHS = 20;
     private static final double LEARNING_RATE = 0.05;
     private static final double L2 = 1e-4;
+
+    /** A history request with whether the small model's answer was judged at least as good as the large one's. */
+    private record Labelled(float[] vector, boolean smallGoodEnough) {
+    }
 
     private final PolicyContext ctx;
     private final String small;
@@ -36,15 +45,15 @@ final class RouteLlm implements Policy {
         this.ctx = ctx;
         this.small = small;
         this.large = large;
-        List<PolicyContext.Labelled> all = new ArrayList<>(ctx.history());
+        SplittableRandom random = new SplittableRandom(ctx.runtime().seed() ^ 0x524C4CL);
+        List<Labelled> all = labels(ctx, small, random);
         int dim = ctx.embedder().dimension();
         this.weights = new double[dim + 1];
         int cut = (int) Math.round(all.size() * 0.8);
-        List<PolicyContext.Labelled> train = all.subList(0, cut);
-        SplittableRandom random = new SplittableRandom(ctx.runtime().seed() ^ 0x524C4CL);
-        for (int epoch = 0; epoch < EPOCHS; epoch++) {
+        List<Labelled> train = all.subList(0, cut);
+        for (int epoch = 0; epoch < EPOCHS && !train.isEmpty(); epoch++) {
             for (int i = 0; i < train.size(); i++) {
-                PolicyContext.Labelled l = train.get(random.nextInt(train.size()));
+                Labelled l = train.get(random.nextInt(train.size()));
                 double err = (l.smallGoodEnough() ? 1 : 0) - predict(l.vector());
                 weights[dim] += LEARNING_RATE * err;
                 for (int j = 0; j < dim; j++) {
@@ -56,10 +65,30 @@ final class RouteLlm implements Policy {
                 : tune(all.subList(cut, all.size()), ctx.config().router().qualityFloor());
     }
 
+    /** One verdict per sampled history request, while the budget lasts. */
+    private static List<Labelled> labels(PolicyContext ctx, String small, SplittableRandom random) {
+        List<Example> bank = new ArrayList<>(ctx.bank());
+        Collections.shuffle(bank, new java.util.Random(random.nextLong()));
+        Judge judge = ctx.history().judge();
+        List<Labelled> out = new ArrayList<>();
+        for (Example e : bank) {
+            if (ctx.history().remaining() == 0) {
+                break;
+            }
+            ChatRequest request = e.request(ctx.config().virtualModel());
+            String answer = ctx.history().model(small).complete(request).content();
+            OptionalDouble s = judge.compare(request, answer, e.response());
+            if (s.isPresent()) {
+                out.add(new Labelled(e.vector(), Judge.atLeastAsGood(s.getAsDouble())));
+            }
+        }
+        return out;
+    }
+
     /** Lowest threshold (most offload) whose offloaded held-out requests meet the floor; 1.01 sends all to large. */
-    private double tune(List<PolicyContext.Labelled> heldOut, double floor) {
+    private double tune(List<Labelled> heldOut, double floor) {
         List<double[]> scored = new ArrayList<>(); // {p, good}
-        for (PolicyContext.Labelled l : heldOut) {
+        for (Labelled l : heldOut) {
             scored.add(new double[] {predict(l.vector()), l.smallGoodEnough() ? 1 : 0});
         }
         scored.sort((a, b) -> Double.compare(b[0], a[0]));
@@ -75,7 +104,7 @@ final class RouteLlm implements Policy {
     }
 
     /** The predicted probability below which a share {@code q} of these requests falls. */
-    private double quantile(List<PolicyContext.Labelled> labelled, double q) {
+    private double quantile(List<Labelled> labelled, double q) {
         double[] p = labelled.stream().mapToDouble(l -> predict(l.vector())).sorted().toArray();
         return p.length == 0 ? 1.01 : p[Math.min(p.length - 1, (int) Math.floor(q * p.length))];
     }

@@ -22,10 +22,12 @@ import java.util.Set;
 /**
  * {@code semantic-cache} (GPTCache-style): returns the stored answer of the nearest earlier request
  * when its cosine is at least a threshold, else asks the large model and caches its answer (through
- * iccache's own admission, so the cache holds what the bank would). The threshold is tuned on the
- * history: for each history request, its nearest other history request's answer is judged against
- * its own; the threshold is the lowest on a grid at which the judged share of acceptable hits (win
- * or tie) is at least the quality floor iccache's router guards ({@code router.quality-floor}).
+ * iccache's own admission, so the cache holds what the bank would). The threshold is tuned with the
+ * judged-history budget: for history requests in a seeded order, among those whose
+ * neighbour is at least the grid's lowest threshold, the nearest other history request's answer is
+ * judged against its own (one verdict each); the threshold is the lowest on a grid at which the
+ * judged share of acceptable hits (win or tie) is at least the quality floor iccache's router
+ * guards ({@code router.quality-floor}).
  */
 final class SemanticCache implements Policy {
     static final double[] GRID = {0.70, 0.75, 0.80, 0.85, 0.88, 0.90, 0.92, 0.94, 0.96, 0.98};
@@ -56,12 +58,20 @@ final class SemanticCache implements Policy {
         NearestNeighbours.Neighbour[] nearest = new NearestNeighbours(InMemoryExampleStore::new)
                 .nearestOther(bank.stream().map(Example::vector).toList());
         List<double[]> pairs = new ArrayList<>(); // {similarity, acceptable 0/1}
+        List<Integer> order = new ArrayList<>();
         for (int i = 0; i < bank.size(); i++) {
-            if (nearest[i].index() < 0) {
-                continue;
+            if (nearest[i].index() >= 0 && nearest[i].similarity() >= GRID[0]) {
+                order.add(i);
+            }
+        }
+        java.util.Collections.shuffle(order, new java.util.Random(ctx.runtime().seed() ^ 0x5343L));
+        Judge judge = ctx.history().judge();
+        for (int i : order) {
+            if (ctx.history().remaining() == 0) {
+                break;
             }
             Example e = bank.get(i);
-            OptionalDouble s = ctx.tuningJudge().compare(e.request(ctx.config().virtualModel()),
+            OptionalDouble s = judge.compare(e.request(ctx.config().virtualModel()),
                     bank.get(nearest[i].index()).response(), e.response());
             if (s.isPresent()) {
                 pairs.add(new double[] {nearest[i].similarity(), Judge.atLeastAsGood(s.getAsDouble()) ? 1 : 0});

@@ -1,38 +1,56 @@
 package dev.iccache.sim.world;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.iccache.api.Json;
 import dev.iccache.bank.Vectors;
+import dev.iccache.stats.Cholesky;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
 
 /**
- * Measures the simulated world against the paper's qualitative targets (EVALUATION.md §2.3 and
- * Appendix A) on one workload: small-vs-large win rate without examples and with the five most
- * similar history examples (what similarity-only selection gives) and with up to five most helpful
- * ones above the irrelevance line (what a converged learned selector with its threshold approaches); random examples against none; how much of the
- * small/large gap each closes; the correlation of visible similarity with hidden helpfulness; and
- * the judge's agreement with the truth on close pairs. Reads hidden truth: a check, not a policy.
+ * Measures the simulated world of one model pair against the paper's targets for that pair
+ * (EVALUATION.md §2.3, Appendix A v2) on one workload. Per online request, the small model answers
+ * alone, with the 5 nearest history examples ({@code similar}), with the reference selector (the 5
+ * nearest of the 32 with cosine at least {@code check.reference-min-cosine}: visible features only,
+ * a practical selector like the paper's), with the hidden-truth oracle (the 5 most helpful of the 32
+ * nearest with h ≥ h-min: a ceiling, not a target) and with 5 random examples; the large model
+ * answers alone. Win rates are against the large answer by the hidden truth, overall and on the
+ * dense subset (nearest history neighbour at cosine ≥ {@code check.dense-cosine}, where the paper's
+ * corpora put most requests) and the sparse rest. Also: the share of the small/large gap each
+ * selection closes (expected qualities), Pearson(cosine, helpfulness) over the 32 nearest, the
+ * judge's agreement with the truth on close pairs, and the reference text learner (5-fold ridge
+ * on the embedding) correlation with the latent difficulty. Reads hidden truth: a check, not a policy.
  */
 public final class CalibrationCheck {
-    private static final int EXAMPLES = 5;
-    private static final int CANDIDATES = 32;
+    static final int EXAMPLES = 5;
+    static final int CANDIDATES = 32;
+    private static final int FOLDS = 5;
+    private static final double RIDGE = 10;
+    private static final String[] CONDITIONS = {"alone", "similar", "reference", "oracle", "random"};
+    /** Measures every check reports as rows without a target. */
+    private static final String[] REPORTED = {"similar_gap_closed", "reference_gap_closed", "reference_gap_closed_dense",
+        "oracle_gap_closed", "oracle_gap_closed_dense", "win_rate_similar", "win_rate_reference", "win_rate_oracle",
+        "dense_share"};
 
     private CalibrationCheck() {
     }
 
     /**
+     * Every measure on one workload.
+     *
      * @param history items whose large-model answers form the bank
      * @param online  items asked of the models
      */
-    public static ObjectNode run(Calibration cal, World.Kind kind, List<World.Item> history, List<World.Item> online,
-            long seed) {
+    public static ObjectNode measure(Calibration cal, World.Kind kind, List<World.Item> history,
+            List<World.Item> online, long seed) {
         List<World.Item> all = new ArrayList<>(history);
         all.addAll(online);
-        World world = new World(cal, kind, all, "small", seed);
+        World world = new World(World.Truth.of(cal, kind, all, seed), "small");
         List<World.Response> bank = new ArrayList<>();
         for (int i = 0; i < history.size(); i++) {
             bank.add(world.generate(i, "large", List.of()));
@@ -41,25 +59,29 @@ public final class CalibrationCheck {
         SplittableRandom random = new SplittableRandom(seed);
         double tie = cal.number("judge.truth-tie-band");
         double hMin = cal.number("uplift.h-min");
-        double[] wins = new double[4]; // none, similar, helpful, random
-        double[] quality = new double[5]; // large, none, similar, helpful, random
+        double dense = cal.number("check.dense-cosine");
+        double referenceMin = cal.number("check.reference-min-cosine");
+        int c = CONDITIONS.length;
+        double[][] wins = new double[3][c]; // all, dense, sparse
+        double[][] expected = new double[3][c];
+        double[][] q0 = new double[3][2]; // small alone, large alone (expected)
+        int[] count = new int[3];
         List<double[]> pairs = new ArrayList<>(); // {cosine, helpfulness}
         int close = 0;
         int agree = 0;
         for (int o = 0; o < online.size(); o++) {
             int item = history.size() + o;
             float[] v = online.get(o).vector();
-            List<Integer> byCosine = new ArrayList<>();
-            for (int h = 0; h < history.size(); h++) {
-                byCosine.add(h);
-            }
-            byCosine.sort(Comparator.comparingDouble((Integer h) -> -Vectors.dot(v, history.get(h).vector())));
-            List<Integer> candidates = byCosine.subList(0, Math.min(CANDIDATES, byCosine.size()));
+            List<Integer> candidates = nearest(v, history);
+            double nn = candidates.isEmpty() ? 0 : Vectors.dot(v, history.get(candidates.get(0)).vector());
             for (int h : candidates) {
                 pairs.add(new double[] {Vectors.dot(v, history.get(h).vector()), world.helpfulness(item, bank.get(h))});
             }
             List<World.Response> similar = candidates.stream().limit(EXAMPLES).map(bank::get).toList();
-            List<World.Response> helpful = candidates.stream()
+            List<World.Response> reference = candidates.stream()
+                    .filter(h -> Vectors.dot(v, history.get(h).vector()) >= referenceMin)
+                    .limit(EXAMPLES).map(bank::get).toList();
+            List<World.Response> oracle = candidates.stream()
                     .filter(h -> world.helpfulness(item, bank.get(h)) >= hMin)
                     .sorted(Comparator.comparingDouble((Integer h) -> -world.helpfulness(item, bank.get(h))))
                     .limit(EXAMPLES).map(bank::get).toList();
@@ -67,47 +89,198 @@ public final class CalibrationCheck {
             for (int k = 0; k < EXAMPLES && !bank.isEmpty(); k++) {
                 randomSet.add(bank.get(random.nextInt(bank.size())));
             }
-            double large = world.generate(item, "large", List.of()).quality();
-            List<List<World.Response>> sets = List.of(List.of(), similar, helpful, randomSet);
-            quality[0] += large;
-            for (int s = 0; s < sets.size(); s++) {
-                double q = world.generate(item, "small", sets.get(s)).quality();
-                quality[s + 1] += q;
-                wins[s] += Math.abs(q - large) < tie ? 0.5 : q > large ? 1 : 0;
-                if (s == 0 && Math.abs(q - large) < 0.2 && Math.abs(q - large) >= tie) {
+            World.Response large = world.generate(item, "large", List.of());
+            List<List<World.Response>> sets = List.of(List.of(), similar, reference, oracle, randomSet);
+            int part = nn >= dense ? 1 : 2;
+            for (int p : new int[] {0, part}) {
+                count[p]++;
+                q0[p][0] += world.baseQuality(item, "small");
+                q0[p][1] += large.expected();
+            }
+            for (int s = 0; s < c; s++) {
+                World.Response r = world.generate(item, "small", sets.get(s));
+                double d = r.quality() - large.quality();
+                double win = Math.abs(d) < tie ? 0.5 : d > 0 ? 1 : 0;
+                for (int p : new int[] {0, part}) {
+                    wins[p][s] += win;
+                    expected[p][s] += r.expected();
+                }
+                if (s == 0 && Math.abs(d) < 0.2 && Math.abs(d) >= tie) {
                     close++;
-                    double verdict = judge.verdict(q, large);
-                    if ((verdict > 0) == (q > large)) {
+                    if ((judge.verdict(r, large) > 0) == (d > 0)) {
                         agree++;
                     }
                 }
             }
         }
-        int n = Math.max(1, online.size());
         ObjectNode out = Json.object();
+        out.put("pair", cal.pair());
         out.put("requests", online.size());
         out.put("bank", history.size());
-        out.put("win_rate_small_no_examples", wins[0] / n);
-        out.put("win_rate_small_similar_examples", wins[1] / n);
-        out.put("win_rate_small_helpful_examples", wins[2] / n);
-        out.put("win_rate_small_random_examples", wins[3] / n);
-        double large = quality[0] / n;
-        double none = quality[1] / n;
-        out.put("quality_large", large);
-        out.put("quality_small_no_examples", none);
-        out.put("quality_small_similar_examples", quality[2] / n);
-        out.put("quality_small_helpful_examples", quality[3] / n);
-        out.put("quality_small_random_examples", quality[4] / n);
-        double gap = large - none;
-        out.put("gap_closed_similar", (quality[2] / n - none) / gap);
-        out.put("gap_closed_helpful", (quality[3] / n - none) / gap);
+        out.put("dense_requests", count[1]);
+        out.put("dense_share", count[1] / (double) Math.max(1, count[0]));
+        String[] parts = {"", "_dense", "_sparse"};
+        for (int p = 0; p < 3; p++) {
+            int n = Math.max(1, count[p]);
+            double gap = (q0[p][1] - q0[p][0]) / n;
+            out.put("quality_large" + parts[p], q0[p][1] / n);
+            for (int s = 0; s < c; s++) {
+                String name = CONDITIONS[s];
+                out.put("win_rate_" + (s == 0 ? "small_alone" : name) + parts[p], wins[p][s] / n);
+                out.put("quality_" + (s == 0 ? "small_alone" : name) + parts[p], expected[p][s] / n);
+                if (s > 0) {
+                    out.put((s == 3 ? "oracle" : name) + "_gap_closed" + parts[p],
+                            (expected[p][s] / n - q0[p][0] / n) / gap);
+                }
+            }
+        }
+        out.put("win_rate_random_below_alone", out.path("win_rate_random").asDouble()
+                - out.path("win_rate_small_alone").asDouble());
         out.put("similarity_helpfulness_pearson", pearson(pairs));
         out.put("judge_agreement_close_pairs", close == 0 ? Double.NaN : agree / (double) close);
         out.put("close_pairs", close);
+        out.put("reference_learner_difficulty_correlation", referenceLearner(world.truth()));
         return out;
     }
 
-    private static double pearson(List<double[]> pairs) {
+    /**
+     * The check's rows: each target of the pair against the measures of its workload.
+     *
+     * @param measures measures by workload name
+     */
+    public static ObjectNode rows(Calibration cal, Map<String, ObjectNode> measures) {
+        ObjectNode out = Json.object();
+        out.put("pair", cal.pair());
+        out.put("calibration", cal.source());
+        ArrayNode rows = out.putArray("rows");
+        boolean all = true;
+        for (Calibration.Target t : cal.targets()) {
+            ObjectNode m = measures.get(t.workload());
+            if (m == null) {
+                continue;
+            }
+            double measured = m.path(t.measure()).asDouble(Double.NaN);
+            boolean within = t.within(measured);
+            all &= within;
+            ObjectNode r = rows.addObject();
+            r.put("pair", cal.pair());
+            r.put("workload", t.workload());
+            r.put("measure", t.measure());
+            if (t.target().isPresent()) {
+                r.put("target", t.target().getAsDouble());
+                r.put("tolerance", t.high() - t.target().getAsDouble());
+            } else {
+                r.putNull("target");
+                r.putNull("tolerance");
+            }
+            r.put("low", t.low());
+            r.put("high", t.high());
+            r.put("range", t.describe());
+            r.put("measured", measured);
+            r.put("within", within);
+            r.put("source", t.source());
+        }
+        measures.forEach((workload, m) -> {
+            for (String measure : REPORTED) {
+                ObjectNode r = rows.addObject();
+                r.put("pair", cal.pair());
+                r.put("workload", workload);
+                r.put("measure", measure);
+                r.putNull("target");
+                r.putNull("tolerance");
+                r.put("range", "reported");
+                r.put("measured", m.path(measure).asDouble(Double.NaN));
+                r.put("within", true);
+                r.put("source", "");
+            }
+        });
+        out.put("all_within", all);
+        ObjectNode byWorkload = out.putObject("measures");
+        measures.forEach(byWorkload::set);
+        return out;
+    }
+
+    /** Indices of the history items nearest to {@code v} by cosine, at most {@link #CANDIDATES}. */
+    private static List<Integer> nearest(float[] v, List<World.Item> history) {
+        double[] cos = new double[history.size()];
+        List<Integer> all = new ArrayList<>(history.size());
+        for (int h = 0; h < history.size(); h++) {
+            cos[h] = Vectors.dot(v, history.get(h).vector());
+            all.add(h);
+        }
+        all.sort(Comparator.comparingDouble((Integer h) -> -cos[h]).thenComparingInt(h -> h));
+        return all.subList(0, Math.min(CANDIDATES, all.size()));
+    }
+
+    /**
+     * The reference text learner: ridge regression (λ = 10) from the embedding to the latent
+     * difficulty, 5-fold; the correlation of its out-of-fold predictions with the difficulty. Not
+     * the production router: a fixed learner that real data was measured with (docs/evaluation.md).
+     */
+    static double referenceLearner(World.Truth truth) {
+        int n = truth.size();
+        if (n < 2 * FOLDS) {
+            return Double.NaN;
+        }
+        int dim = truth.item(0).vector().length;
+        double[] prediction = new double[n];
+        for (int fold = 0; fold < FOLDS; fold++) {
+            double[][] a = new double[dim + 1][dim + 1];
+            double[] b = new double[dim + 1];
+            double mean = 0;
+            int m = 0;
+            for (int i = 0; i < n; i++) {
+                if (i % FOLDS != fold) {
+                    mean += truth.difficulty(i);
+                    m++;
+                }
+            }
+            mean /= m;
+            double[] x = new double[dim + 1];
+            for (int i = 0; i < n; i++) {
+                if (i % FOLDS == fold) {
+                    continue;
+                }
+                features(truth.item(i).vector(), x);
+                double y = truth.difficulty(i) - mean;
+                for (int p = 0; p <= dim; p++) {
+                    b[p] += x[p] * y;
+                    for (int q = 0; q <= p; q++) {
+                        a[p][q] += x[p] * x[q];
+                    }
+                }
+            }
+            for (int p = 0; p <= dim; p++) {
+                for (int q = 0; q < p; q++) {
+                    a[q][p] = a[p][q];
+                }
+                a[p][p] += p < dim ? RIDGE : 1e-6;
+            }
+            double[] w = Cholesky.solveSymmetric(a, b);
+            for (int i = fold; i < n; i += FOLDS) {
+                features(truth.item(i).vector(), x);
+                double s = mean;
+                for (int p = 0; p <= dim; p++) {
+                    s += w[p] * x[p];
+                }
+                prediction[i] = s;
+            }
+        }
+        List<double[]> pairs = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            pairs.add(new double[] {prediction[i], truth.difficulty(i)});
+        }
+        return pearson(pairs);
+    }
+
+    private static void features(float[] v, double[] x) {
+        for (int j = 0; j < v.length; j++) {
+            x[j] = v[j];
+        }
+        x[v.length] = 1;
+    }
+
+    static double pearson(List<double[]> pairs) {
         double n = pairs.size();
         double mx = 0;
         double my = 0;

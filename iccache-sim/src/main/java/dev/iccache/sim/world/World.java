@@ -3,24 +3,21 @@ package dev.iccache.sim.world;
 import dev.iccache.api.ChatRequest;
 import dev.iccache.bank.Vectors;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalDouble;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The hidden ground truth of a simulation (EVALUATION.md §2.3, Appendix A): per request a latent
- * topic, skill and difficulty; per model a base quality; per generated response a realised quality.
- * Responses are opaque texts that carry a marker the world reads back, so the gateway handles
- * them like any model output and never sees a quality. Only the bench (scoring) and the simulated
- * backends, judge and users hold a {@code World}; policies cannot reach it.
+ * The hidden ground truth of a simulation (EVALUATION.md §2.3, Appendix A v2): the {@link Truth}
+ * of every request (drawn once per seed) and the responses generated so far. Responses are opaque
+ * texts that carry a marker the world reads back, so the gateway handles them like any model output
+ * and never sees a quality. Only the bench (scoring) and the simulated backends, judge and users
+ * hold a {@code World}; policies cannot reach it.
  */
 public final class World {
     private static final Pattern MARKER = Pattern.compile("\u27e6sim#(\\d+)\u27e7");
@@ -28,8 +25,8 @@ public final class World {
         "and", "more", "of", "it", "here", "so", "on"};
 
     /** What the world is told about one request. */
-    public record Item(String text, Set<String> answers, OptionalDouble recordedSmall, OptionalDouble recordedLarge,
-            float[] vector) {
+    public record Item(String text, Set<String> answers, java.util.OptionalDouble recordedSmall,
+            java.util.OptionalDouble recordedLarge, float[] vector) {
     }
 
     /** Workload kinds with their own model capabilities. */
@@ -37,92 +34,48 @@ public final class World {
         QA, CHAT
     }
 
-    /** One generated response: its request, model, the examples it saw, realised quality and length. */
-    public record Response(int id, int item, String model, double quality, int tokens, String text) {
+    /**
+     * One generated response.
+     *
+     * @param id       its number (the marker in its text)
+     * @param item     the request it answers
+     * @param model    the model that produced it
+     * @param quality  its realised quality in [0, 1]
+     * @param expected its expected quality (before generation noise)
+     * @param tokens   its length
+     * @param text     the opaque text the gateway sees
+     */
+    public record Response(int id, int item, String model, double quality, double expected, int tokens, String text) {
     }
 
+    private final Truth truth;
     private final Calibration cal;
-    private final long seed;
-    private final List<Item> items;
-    private final Map<String, Integer> byText = new HashMap<>();
-    private final float[][] topics;
-    private final int[] skills;
-    private final double[] q0Small;
-    private final double[] q0Large;
+    private final String smallModel;
     private final int[] outputTokens;
     private final List<Response> responses = new ArrayList<>();
     private final Map<Long, Integer> attempts = new HashMap<>();
-    private final String smallModel;
+    private final double noise;
+    private final double ceilingMargin;
+    private final double beta;
+    private final double delta;
+    private final double hMin;
 
-    /**
-     * @param items      every request of the workload (history, then online)
-     * @param smallModel the backend name that plays the small model (every other name plays the large)
-     */
-    public World(Calibration cal, Kind kind, List<Item> items, String smallModel, long seed) {
-        this.cal = cal;
-        this.seed = seed;
-        this.items = List.copyOf(items);
+    /** @param smallModel the backend name that plays the small model (every other name plays the large) */
+    public World(Truth truth, String smallModel) {
+        this.truth = truth;
+        this.cal = truth.calibration();
         this.smallModel = smallModel;
-        int n = items.size();
-        int d = (int) cal.number("topic.dimensions");
-        int k = (int) cal.number("skills.classes");
-        double noise = cal.number("topic.noise");
-        double kappa = cal.number("skills.concentration");
-        double slope = cal.number("quality.slope");
-        String kindName = kind.name().toLowerCase(Locale.ROOT);
-        double capSmall = cal.number("quality.capability." + kindName + ".small");
-        double capLarge = cal.number("quality.capability." + kindName + ".large");
-        SplittableRandom fixed = new SplittableRandom(seed ^ 0x5EED_70F1CL);
-        int dim = items.isEmpty() ? 0 : items.get(0).vector().length;
-        double[][] projection = new double[d][dim];
-        for (double[] row : projection) {
-            for (int j = 0; j < dim; j++) {
-                row[j] = fixed.nextGaussian() / Math.sqrt(d);
-            }
-        }
-        float[][] centroids = new float[k][];
-        for (int c = 0; c < k; c++) {
-            double[] v = new double[d];
-            for (int j = 0; j < d; j++) {
-                v[j] = fixed.nextGaussian();
-            }
-            centroids[c] = unit(v);
-        }
-        topics = new float[n][];
-        skills = new int[n];
-        q0Small = new double[n];
-        q0Large = new double[n];
-        outputTokens = new int[n];
-        Arrays.fill(outputTokens, 250);
-        for (int i = 0; i < n; i++) {
-            Item it = items.get(i);
-            byText.putIfAbsent(it.text(), i);
-            SplittableRandom r = new SplittableRandom(seed ^ (0x9E3779B97F4A7C15L * (i + 1)));
-            double[] t = new double[d];
-            for (int a = 0; a < d; a++) {
-                double dot = 0;
-                for (int j = 0; j < dim; j++) {
-                    dot += projection[a][j] * it.vector()[j];
-                }
-                t[a] = dot + noise * r.nextGaussian() / Math.sqrt(d);
-            }
-            topics[i] = unit(t);
-            double[] weights = new double[k];
-            double total = 0;
-            for (int c = 0; c < k; c++) {
-                weights[c] = Math.exp(kappa * Vectors.dot(topics[i], centroids[c]));
-                total += weights[c];
-            }
-            double u = r.nextDouble() * total;
-            int skill = 0;
-            while (skill < k - 1 && (u -= weights[skill]) > 0) {
-                skill++;
-            }
-            skills[i] = skill;
-            double difficulty = r.nextGaussian();
-            q0Small[i] = it.recordedSmall().orElse(sigmoid(slope * (capSmall - difficulty)));
-            q0Large[i] = it.recordedLarge().orElse(sigmoid(slope * (capLarge - difficulty)));
-        }
+        this.outputTokens = new int[truth.size()];
+        java.util.Arrays.fill(outputTokens, 250);
+        this.noise = cal.number("quality.generation-noise");
+        this.ceilingMargin = cal.number("quality.ceiling-margin");
+        this.beta = cal.number("uplift.beta");
+        this.delta = cal.number("uplift.delta");
+        this.hMin = cal.number("uplift.h-min");
+    }
+
+    public Truth truth() {
+        return truth;
     }
 
     /** Sets how many tokens responses to request {@code item} have. */
@@ -136,7 +89,7 @@ public final class World {
 
     /** The request the world knows under this user text, if any. */
     public Optional<Integer> itemOf(String userText) {
-        return Optional.ofNullable(byText.get(userText));
+        return truth.itemOf(userText);
     }
 
     /**
@@ -160,7 +113,7 @@ public final class World {
 
     /** A fresh response of {@code model} to request {@code item} with these examples in its prompt. */
     public Response generate(int item, String model, List<Response> examples) {
-        long key = seed;
+        long key = truth.seed();
         key = key * 31 + item;
         key = key * 31 + model.hashCode();
         for (Response e : examples) {
@@ -168,41 +121,41 @@ public final class World {
         }
         int attempt = attempts.merge(key, 1, Integer::sum);
         SplittableRandom r = new SplittableRandom(key ^ (0xC2B2AE3D27D4EB4FL * attempt));
-        double q = clip(expectedQuality(item, model, examples) + cal.number("quality.generation-noise") * r.nextGaussian());
+        double expected = expectedQuality(item, model, examples);
+        double q = clip(expected + noise * r.nextGaussian());
         int id = responses.size();
         int tokens = outputTokens[item];
-        Response resp = new Response(id, item, model, q, tokens, text(id, model, tokens));
+        Response resp = new Response(id, item, model, q, expected, tokens, text(id, model, tokens));
         responses.add(resp);
         return resp;
     }
 
-    /** The expected quality of {@code model} on {@code item} with {@code examples} in its prompt (Appendix A). */
+    /**
+     * The expected quality of {@code model} on {@code item} with {@code examples} in its prompt
+     * (Appendix A): q0 + (q_ceil − q0)·(1 − Π(1 − β·h)) − δ·#irrelevant, clipped to [0, 1], with
+     * q_ceil = q0(large) + ε.
+     */
     public double expectedQuality(int item, String model, List<Response> examples) {
-        boolean small = model.equals(smallModel);
-        double q0 = small ? q0Small[item] : q0Large[item];
+        double q0 = baseQuality(item, model);
         if (examples.isEmpty()) {
             return q0;
         }
-        double ceiling = Math.min(1, q0Large[item] + cal.number("quality.ceiling-margin"));
-        double beta = cal.number("uplift.beta");
+        double ceiling = Math.min(1, truth.q0Large(item) + ceilingMargin);
         double miss = 1;
         int irrelevant = 0;
         for (Response e : examples) {
             double h = helpfulness(item, e);
             miss *= 1 - beta * h;
-            if (h < cal.number("uplift.h-min")) {
+            if (h < hMin) {
                 irrelevant++;
             }
         }
-        return clip(q0 + Math.max(0, ceiling - q0) * (1 - miss) - cal.number("uplift.delta") * irrelevant);
+        return clip(q0 + Math.max(0, ceiling - q0) * (1 - miss) - delta * irrelevant);
     }
 
-    /** h(r, e) = y_e · max(0, cos(t_r, t_e))^α · (1 if same skill else ρ). */
+    /** h(r, e): how much an example response helps request {@code item} (see {@link Truth#helpfulness}). */
     public double helpfulness(int item, Response example) {
-        int j = example.item();
-        double cos = Math.max(0, Vectors.dot(topics[item], topics[j]));
-        return example.quality() * Math.pow(cos, cal.number("uplift.alpha"))
-                * (skills[item] == skills[j] ? 1 : cal.number("uplift.rho"));
+        return truth.helpfulness(item, example.item(), example.quality());
     }
 
     /** The quality of a text returned as the answer to {@code item} without a model call (a cache hit). */
@@ -211,20 +164,7 @@ public final class World {
         if (r.isEmpty()) {
             return cal.number("reuse.wrong-quality");
         }
-        return sameAnswer(item, r.get().item()) ? r.get().quality() : cal.number("reuse.wrong-quality");
-    }
-
-    /** Whether two requests ask for the same answer: gold answers intersect, or (without them) same skill and nearly the same topic. */
-    public boolean sameAnswer(int a, int b) {
-        if (a == b) {
-            return true;
-        }
-        Set<String> x = items.get(a).answers();
-        Set<String> y = items.get(b).answers();
-        if (!x.isEmpty() && !y.isEmpty()) {
-            return x.stream().anyMatch(y::contains);
-        }
-        return skills[a] == skills[b] && Vectors.dot(topics[a], topics[b]) >= cal.number("reuse.latent-cosine");
+        return truth.sameAnswer(item, r.get().item()) ? r.get().quality() : cal.number("reuse.wrong-quality");
     }
 
     /** The response a text carries (its first marker), if it is one of this world's. */
@@ -244,7 +184,12 @@ public final class World {
 
     /** Base quality without examples. */
     public double baseQuality(int item, String model) {
-        return model.equals(smallModel) ? q0Small[item] : q0Large[item];
+        return model.equals(smallModel) ? truth.q0Small(item) : truth.q0Large(item);
+    }
+
+    /** Whether this backend name plays the small model. */
+    public boolean isSmall(String model) {
+        return model.equals(smallModel);
     }
 
     private static String text(int id, String model, int tokens) {
@@ -262,12 +207,234 @@ public final class World {
         return s.length() <= 60 ? s : s.substring(0, 57) + "...";
     }
 
-    private static double sigmoid(double x) {
-        return 1 / (1 + Math.exp(-x));
+    static double clip(double q) {
+        return Math.max(0, Math.min(1, q));
     }
 
-    private static double clip(double q) {
-        return Math.max(0, Math.min(1, q));
+    /**
+     * The hidden truth of every request of a workload, drawn once per seed (Appendix A v2):
+     * <ul>
+     * <li>latent topic t_r = normalise(P·v_r + σ_t·ξ_r), P a seeded Gaussian projection of the real embedding;</li>
+     * <li>skill: the request's k-means cluster of the real embeddings, replaced by a random class with
+     * probability {@code skills.label-noise};</li>
+     * <li>difficulty d_r = a·z(v_r) + sqrt(1 − a²)·ξ_r, z the standardised projection on a seeded direction;</li>
+     * <li>base quality q0(r, m) = σ(slope·(c_m − d_r)), or the recorded outcome where the data has one.</li>
+     * </ul>
+     */
+    public static final class Truth {
+        private final Calibration cal;
+        private final long seed;
+        private final List<Item> items;
+        private final Map<String, Integer> byText = new HashMap<>();
+        private final float[][] topics;
+        private final int[] skills;
+        private final double[] teachable;
+        private final double[] value;
+        private final double[] difficulty;
+        private final double[] q0Small;
+        private final double[] q0Large;
+        private final double alpha;
+        private final double rho;
+        private final double sameAnswerFactor;
+        private final double latentCosine;
+
+        private Truth(Calibration cal, Kind kind, List<Item> items, long seed) {
+            this.cal = cal;
+            this.seed = seed;
+            this.items = List.copyOf(items);
+            this.alpha = cal.number("uplift.alpha");
+            this.rho = cal.number("uplift.rho");
+            this.sameAnswerFactor = cal.number("uplift.same-answer");
+            this.latentCosine = cal.number("reuse.latent-cosine");
+            int n = items.size();
+            int d = (int) cal.number("topic.dimensions");
+            double topicNoise = cal.number("topic.noise");
+            double visible = cal.number("difficulty.visible");
+            if (!(visible >= 0 && visible <= 1)) {
+                throw new IllegalArgumentException("difficulty.visible must be in [0, 1], got " + visible);
+            }
+            double slope = cal.number("quality.slope");
+            String kindName = kind.name().toLowerCase(java.util.Locale.ROOT);
+            double capSmall = cal.number("quality.capability." + kindName + ".small");
+            double capLarge = cal.number("quality.capability." + kindName + ".large");
+            SplittableRandom fixed = new SplittableRandom(seed ^ 0x5EED_70F1CL);
+            int dim = items.isEmpty() ? 0 : items.get(0).vector().length;
+            float[][] vectors = new float[n][];
+            for (int i = 0; i < n; i++) {
+                vectors[i] = items.get(i).vector();
+                byText.putIfAbsent(items.get(i).text(), i);
+            }
+            double[][] projection = new double[d][dim];
+            for (double[] row : projection) {
+                for (int j = 0; j < dim; j++) {
+                    row[j] = fixed.nextGaussian() / Math.sqrt(d);
+                }
+            }
+            double[] direction = new double[dim];
+            for (int j = 0; j < dim; j++) {
+                direction[j] = fixed.nextGaussian();
+            }
+            int[] clusters = KMeans.assign(vectors, (int) cal.number("skills.classes"), 15,
+                    new SplittableRandom(fixed.nextLong()));
+            int classes = (int) cal.number("skills.classes");
+            double labelNoise = cal.number("skills.label-noise");
+            teachable = new double[Math.max(1, classes)];
+            double ta = cal.number("skills.teachable-a");
+            double tb = cal.number("skills.teachable-b");
+            for (int k = 0; k < teachable.length; k++) {
+                teachable[k] = beta(fixed, ta, tb);
+            }
+            double[] z = new double[n];
+            for (int i = 0; i < n; i++) {
+                z[i] = dot(direction, vectors[i]);
+            }
+            standardise(z);
+            topics = new float[n][];
+            skills = new int[n];
+            difficulty = new double[n];
+            value = new double[n];
+            double valueSpread = cal.number("skills.example-spread");
+            q0Small = new double[n];
+            q0Large = new double[n];
+            for (int i = 0; i < n; i++) {
+                Item it = items.get(i);
+                SplittableRandom r = new SplittableRandom(seed ^ (0x9E3779B97F4A7C15L * (i + 1)));
+                double[] t = new double[d];
+                for (int a = 0; a < d; a++) {
+                    t[a] = dot(projection[a], vectors[i]) + topicNoise * r.nextGaussian() / Math.sqrt(d);
+                }
+                topics[i] = unit(t);
+                skills[i] = r.nextDouble() < labelNoise ? r.nextInt(Math.max(1, classes)) : clusters[i];
+                difficulty[i] = visible * z[i] + Math.sqrt(1 - visible * visible) * r.nextGaussian();
+                value[i] = teachable[skills[i]]
+                        * Math.exp(valueSpread * r.nextGaussian() - valueSpread * valueSpread / 2);
+                q0Small[i] = it.recordedSmall().orElse(sigmoid(slope * (capSmall - difficulty[i])));
+                q0Large[i] = it.recordedLarge().orElse(sigmoid(slope * (capLarge - difficulty[i])));
+            }
+        }
+
+        /** The truth of these requests (history, then online) for a seed. */
+        public static Truth of(Calibration cal, Kind kind, List<Item> items, long seed) {
+            return new Truth(cal, kind, items, seed);
+        }
+
+        public Calibration calibration() {
+            return cal;
+        }
+
+        public long seed() {
+            return seed;
+        }
+
+        public int size() {
+            return items.size();
+        }
+
+        public Item item(int i) {
+            return items.get(i);
+        }
+
+        Optional<Integer> itemOf(String text) {
+            return Optional.ofNullable(byText.get(text));
+        }
+
+        public double difficulty(int i) {
+            return difficulty[i];
+        }
+
+        public double q0Small(int i) {
+            return q0Small[i];
+        }
+
+        public double q0Large(int i) {
+            return q0Large[i];
+        }
+
+        /**
+         * h(r, e) = y_e · max(0, cos(t_r, t_e))^α · match, capped at 1, y_e the example response's
+         * quality: when the example answers the same question, {@code match} is
+         * {@code uplift.same-answer} (copying works); otherwise it is the example's teaching value
+         * (the teachability of its skill for the small model, a Beta draw per skill class, since an
+         * example may teach a skill the model already has, times a log-normal factor of mean 1 per
+         * example), times ρ unless the skills are the same.
+         */
+        public double helpfulness(int item, int exampleItem, double exampleQuality) {
+            double cos = Math.max(0, Vectors.dot(topics[item], topics[exampleItem]));
+            double match = sameAnswer(item, exampleItem) ? sameAnswerFactor
+                    : value[exampleItem] * (skills[item] == skills[exampleItem] ? 1 : rho);
+            return Math.min(1, exampleQuality * Math.pow(cos, alpha) * match);
+        }
+
+        /** Whether two requests ask for the same answer: gold answers intersect, or (without them) same skill and nearly the same topic. */
+        public boolean sameAnswer(int a, int b) {
+            if (a == b) {
+                return true;
+            }
+            Set<String> x = items.get(a).answers();
+            Set<String> y = items.get(b).answers();
+            if (!x.isEmpty() && !y.isEmpty()) {
+                return x.stream().anyMatch(y::contains);
+            }
+            return skills[a] == skills[b] && Vectors.dot(topics[a], topics[b]) >= latentCosine;
+        }
+
+        /** A Beta(a, b) draw from two Gamma draws (Marsaglia-Tsang, with the a < 1 boost). */
+        private static double beta(SplittableRandom r, double a, double b) {
+            double x = gamma(r, a);
+            double y = gamma(r, b);
+            return x + y == 0 ? 0.5 : x / (x + y);
+        }
+
+        private static double gamma(SplittableRandom r, double shape) {
+            if (shape < 1) {
+                return gamma(r, shape + 1) * Math.pow(r.nextDouble(), 1 / shape);
+            }
+            double d = shape - 1.0 / 3;
+            double c = 1 / Math.sqrt(9 * d);
+            while (true) {
+                double x = r.nextGaussian();
+                double v = 1 + c * x;
+                if (v <= 0) {
+                    continue;
+                }
+                v = v * v * v;
+                double u = r.nextDouble();
+                if (Math.log(u) < 0.5 * x * x + d - d * v + d * Math.log(v)) {
+                    return d * v;
+                }
+            }
+        }
+
+        private static double dot(double[] a, float[] b) {
+            double s = 0;
+            for (int i = 0; i < b.length; i++) {
+                s += a[i] * b[i];
+            }
+            return s;
+        }
+
+        private static void standardise(double[] z) {
+            if (z.length < 2) {
+                return;
+            }
+            double mean = 0;
+            for (double v : z) {
+                mean += v;
+            }
+            mean /= z.length;
+            double var = 0;
+            for (double v : z) {
+                var += (v - mean) * (v - mean);
+            }
+            double sd = Math.sqrt(var / z.length);
+            for (int i = 0; i < z.length; i++) {
+                z[i] = sd == 0 ? 0 : (z[i] - mean) / sd;
+            }
+        }
+    }
+
+    static double sigmoid(double x) {
+        return 1 / (1 + Math.exp(-x));
     }
 
     private static float[] unit(double[] v) {
@@ -282,5 +449,4 @@ public final class World {
         }
         return out;
     }
-
 }

@@ -17,14 +17,16 @@ import java.util.Optional;
  * A simulated model server as the gateway's own code calls it (shadow runs, replay): the answer
  * comes from the {@link World} at once and the call occupies the servers for its simulated time
  * in the background. Client requests are timed by the bench on the same {@link ServerModel}. The
- * servers report their load as vLLM does (running and waiting requests).
+ * servers report their load as vLLM does (running and waiting requests). Without servers it is the
+ * model called offline, before a run: answers cost no capacity.
  */
 public final class WorldBackend implements ModelBackend {
     private final BackendConfig config;
     private final World world;
-    private final ServerModel servers;
+    private final Optional<ServerModel> servers;
 
-    public WorldBackend(BackendConfig config, World world, ServerModel servers) {
+    /** @param servers the servers the calls load; empty for the model called offline */
+    public WorldBackend(BackendConfig config, World world, Optional<ServerModel> servers) {
         this.config = config;
         this.world = world;
         this.servers = servers;
@@ -39,7 +41,7 @@ public final class WorldBackend implements ModelBackend {
     public ChatResponse complete(ChatRequest request) {
         World.Response r = world.generate(request, config.name());
         int prompt = SimulatedBackend.estimatePromptTokens(request);
-        servers.submit(prompt, r.tokens(), t -> { });
+        servers.ifPresent(s -> s.submit(prompt, r.tokens(), t -> { }));
         ObjectNode body = Json.object();
         body.put("id", "chatcmpl-world-" + r.id());
         body.put("object", "chat.completion");
@@ -60,6 +62,6 @@ public final class WorldBackend implements ModelBackend {
 
     @Override
     public Optional<LoadSnapshot> reportedLoad() {
-        return Optional.of(servers.load());
+        return servers.map(ServerModel::load);
     }
 }

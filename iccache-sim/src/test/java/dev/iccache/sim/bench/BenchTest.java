@@ -60,9 +60,9 @@ class BenchTest {
     }
 
     private ObjectNode run(long seed, List<String> policies, boolean frontier) {
-        Bench.Settings settings = new Bench.Settings(workload(), ArrivalSpec.parse("poisson:4"), policies, seed,
-                Calibration.load(Optional.empty()), BankConfig.DEFAULT.withStore("memory"), "test", frontier,
-                OptionalDouble.empty());
+        Bench.Settings settings = new Bench.Settings(workload(), ArrivalSpec.parse("poisson:4"), policies,
+                List.of(seed), Calibration.pair("gemma2"), BankConfig.DEFAULT.withStore("memory"), "test", frontier,
+                OptionalDouble.empty(), 40, 0);
         return new Bench(settings, new FakeEmbedder(), DataDirectory.at(temp), new PrintStream(
                 new ByteArrayOutputStream())).run();
     }
@@ -88,7 +88,10 @@ class BenchTest {
         assertEquals(0.0, large.path("offload_ratio").asDouble());
         JsonNode small = policies.get(1);
         assertEquals(1.0, small.path("offload_ratio").asDouble());
-        assertTrue(small.path("normalised_throughput").asDouble() > 3, "the small model is several times cheaper");
+        assertTrue(small.path("cost_gpu_s_per_request").asDouble() < large.path("cost_gpu_s_per_request").asDouble(),
+                "the small model costs less per request");
+        assertEquals("small-only", small.path("cluster").asText());
+        assertEquals("large-only", large.path("cluster").asText());
         assertTrue(small.path("latency_p50_s").asDouble() < large.path("latency_p50_s").asDouble());
         assertEquals(small.path("win_rate_truth").asDouble(), small.path("offloaded_win_rate_truth").asDouble(), 1e-9,
                 "everything is offloaded");

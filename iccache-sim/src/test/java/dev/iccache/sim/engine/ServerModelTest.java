@@ -31,7 +31,7 @@ class ServerModelTest {
         assertEquals(2.0, done.get(0).latencySeconds(), 1e-9);
         assertEquals(3.0, done.get(1).ttftSeconds(), 1e-9, "waited for the first");
         assertEquals(4.0, done.get(1).latencySeconds(), 1e-9);
-        assertEquals(2 * 2 * 2.0, server.gpuSeconds(), 1e-9, "two GPUs for 2 s each, whole batch");
+        assertEquals(2 * 4.0, server.gpuSeconds(), 1e-9, "two GPUs busy for 4 s, one sequence at a time");
         assertEquals(0, server.utilisation());
     }
 

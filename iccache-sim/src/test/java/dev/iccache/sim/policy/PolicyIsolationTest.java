@@ -34,8 +34,8 @@ class PolicyIsolationTest {
 
     @Test
     void noPolicyTypeHasAMemberOfAWorldType() {
-        for (Class<?> c : List.of(Policy.class, PolicyContext.class, PolicyContext.Labelled.class, Decision.class,
-                Policies.class, FixedModel.class, RandomExamples.class, SemanticCache.class, RouteLlm.class,
+        for (Class<?> c : List.of(Policy.class, PolicyContext.class, JudgedHistory.class, Decision.class,
+                Policies.class, FixedModel.class, RandomExamples.class, SimilarExamples.class, SemanticCache.class, RouteLlm.class,
                 IcCache.class)) {
             for (Field f : c.getDeclaredFields()) {
                 assertFalse(isWorld(f.getType()), c + "." + f.getName());

@@ -25,19 +25,18 @@ class CalibrationCheckTest {
 
     @Test
     void reportsEveryMeasureInRangeAndHelpfulExamplesBeatNone() {
-        Calibration cal = Calibration.load(Optional.empty());
-        ObjectNode r = CalibrationCheck.run(cal, World.Kind.QA, items("history question", 200),
+        Calibration cal = Calibration.pair("gemma2");
+        ObjectNode r = CalibrationCheck.measure(cal, World.Kind.QA, items("history question", 200),
                 items("online question", 200), 3);
         assertEquals(200, r.path("requests").asInt());
-        for (String f : List.of("win_rate_small_no_examples", "win_rate_small_similar_examples",
-                "win_rate_small_helpful_examples", "win_rate_small_random_examples", "judge_agreement_close_pairs")) {
+        for (String f : List.of("win_rate_small_alone", "win_rate_similar", "win_rate_reference", "win_rate_oracle",
+                "win_rate_random", "judge_agreement_close_pairs")) {
             double v = r.path(f).asDouble();
             assertTrue(v >= 0 && v <= 1, f + " = " + v);
         }
-        assertTrue(r.path("quality_small_helpful_examples").asDouble() >= r.path("quality_small_no_examples").asDouble(),
-                r.toString());
-        assertTrue(r.path("quality_small_random_examples").asDouble()
-                < r.path("quality_small_helpful_examples").asDouble(), "random examples help less: " + r);
+        assertTrue(r.path("quality_oracle").asDouble() >= r.path("quality_small_alone").asDouble(), r.toString());
+        assertTrue(r.path("quality_random").asDouble() < r.path("quality_oracle").asDouble(),
+                "random examples help less: " + r);
         assertTrue(Double.isFinite(r.path("similarity_helpfulness_pearson").asDouble()));
     }
 }

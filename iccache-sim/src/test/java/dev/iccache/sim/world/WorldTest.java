@@ -13,7 +13,7 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class WorldTest {
-    private final Calibration cal = Calibration.load(Optional.empty());
+    private final Calibration cal = Calibration.pair("gemma2");
 
     private World world(long seed) {
         List<World.Item> items = new ArrayList<>();
@@ -22,7 +22,7 @@ class WorldTest {
             items.add(new World.Item(text + (i >= 20 ? " again" : ""), Set.of("a" + (i % 20)), OptionalDouble.empty(),
                     i == 0 ? OptionalDouble.of(1.0) : OptionalDouble.empty(), FakeEmbedder.unitVector(text)));
         }
-        return new World(cal, World.Kind.QA, items, "small", seed);
+        return new World(World.Truth.of(cal, World.Kind.QA, items, seed), "small");
     }
 
     @Test
@@ -50,7 +50,7 @@ class WorldTest {
         double withSame = w.expectedQuality(5, "small", List.of(same));
         assertTrue(w.helpfulness(5, same) > 0);
         assertTrue(withSame >= none, withSame + " vs " + none);
-        World.Response junk = new World.Response(-1, 26, "large", 0.0, 10, "x"); // quality 0: helps nobody
+        World.Response junk = new World.Response(-1, 26, "large", 0.0, 0.0, 10, "x"); // quality 0: helps nobody
         assertTrue(w.expectedQuality(5, "small", List.of(junk)) < none || none == 0);
     }
 
@@ -60,21 +60,40 @@ class WorldTest {
         World.Response r = w.generate(5, "large", List.of());
         assertEquals(r.quality(), w.reusedQuality(25, r.text()), "same gold answer");
         assertEquals(cal.number("reuse.wrong-quality"), w.reusedQuality(6, r.text()));
-        assertFalse(w.sameAnswer(5, 6));
+        assertFalse(w.truth().sameAnswer(5, 6));
     }
 
     @Test
     void theJudgeAgreesWithTheTruthAboutSeventyPercentOnClosePairs() {
         SimJudge judge = new SimJudge(world(6), cal, 9, Optional.empty());
+        java.util.SplittableRandom noise = new java.util.SplittableRandom(1);
         int agree = 0;
         int n = 20_000;
         for (int i = 0; i < n; i++) {
             double d = 0.2 * (i + 0.5) / n;
-            if (judge.verdict(0.5 + d, 0.5) > 0) {
+            if (judge.verdict(0.5 + d, 0.5, noise) > 0) {
                 agree++;
             }
         }
         double rate = agree / (double) n;
         assertTrue(rate > 0.62 && rate < 0.8, "agreement " + rate);
+    }
+
+    @Test
+    void askingTheJudgeAgainAboutTheSamePairTeachesNothingNew() {
+        World w = world(8);
+        SimJudge judge = new SimJudge(w, cal, 9, Optional.empty());
+        World.Response a = w.generate(5, "small", List.of());
+        World.Response b = w.generate(5, "large", List.of());
+        var body = dev.iccache.api.Json.object();
+        body.put("model", "m");
+        body.putArray("messages").addObject().put("role", "user").put("content", w.truth().item(5).text());
+        var request = dev.iccache.api.ChatRequest.of(body);
+        double first = judge.compare(request, a.text(), b.text()).orElseThrow();
+        for (int i = 0; i < 20; i++) {
+            assertEquals(first, judge.compare(request, a.text(), b.text()).orElseThrow(), "the same verdict every time");
+            assertEquals(-first, judge.compare(request, b.text(), a.text()).orElseThrow(), 1e-12, "and mirrored");
+        }
+        assertEquals(first, judge.verdict(a, b), "the offline verdict draws the same noise");
     }
 }

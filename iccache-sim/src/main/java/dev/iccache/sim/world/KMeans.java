@@ -1,0 +1,80 @@
+package dev.iccache.sim.world;
+
+import dev.iccache.bank.Vectors;
+import java.util.SplittableRandom;
+
+/** Seeded k-means on unit vectors (cosine): k-means++ seeding, then a fixed number of Lloyd steps. */
+final class KMeans {
+    private KMeans() {
+    }
+
+    /** The cluster of each vector, in [0, min(k, n)). */
+    static int[] assign(float[][] vectors, int k, int iterations, SplittableRandom random) {
+        int n = vectors.length;
+        int[] out = new int[n];
+        k = Math.min(k, n);
+        if (k <= 1 || n == 0) {
+            return out;
+        }
+        int dim = vectors[0].length;
+        float[][] centres = new float[k][];
+        centres[0] = vectors[random.nextInt(n)].clone();
+        double[] nearest = new double[n];
+        java.util.Arrays.fill(nearest, Double.POSITIVE_INFINITY);
+        for (int c = 1; c < k; c++) {
+            double total = 0;
+            for (int i = 0; i < n; i++) {
+                nearest[i] = Math.min(nearest[i], distance(vectors[i], centres[c - 1]));
+                total += nearest[i];
+            }
+            double u = random.nextDouble() * total;
+            int pick = n - 1;
+            for (int i = 0; i < n; i++) {
+                u -= nearest[i];
+                if (u <= 0) {
+                    pick = i;
+                    break;
+                }
+            }
+            centres[c] = vectors[pick].clone();
+        }
+        for (int step = 0; step < iterations; step++) {
+            for (int i = 0; i < n; i++) {
+                int best = 0;
+                double bestDot = Double.NEGATIVE_INFINITY;
+                for (int c = 0; c < k; c++) {
+                    double d = Vectors.dot(vectors[i], centres[c]);
+                    if (d > bestDot) {
+                        bestDot = d;
+                        best = c;
+                    }
+                }
+                out[i] = best;
+            }
+            double[][] sums = new double[k][dim];
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j < dim; j++) {
+                    sums[out[i]][j] += vectors[i][j];
+                }
+            }
+            for (int c = 0; c < k; c++) {
+                double norm = 0;
+                for (double v : sums[c]) {
+                    norm += v * v;
+                }
+                if (norm == 0) {
+                    continue; // an empty cluster keeps its centre
+                }
+                norm = Math.sqrt(norm);
+                for (int j = 0; j < dim; j++) {
+                    centres[c][j] = (float) (sums[c][j] / norm);
+                }
+            }
+        }
+        return out;
+    }
+
+    private static double distance(float[] a, float[] b) {
+        return Math.max(0, 2 - 2 * Vectors.dot(a, b));
+    }
+}
