@@ -95,15 +95,14 @@ final class BenchCommand implements Callable<Integer> {
             description = "Judged-history verdicts every learning policy gets before a run (default ${DEFAULT-VALUE}).")
     int historyBudget;
 
-    @Option(names = "--capacity-requests", paramLabel = "N", defaultValue = "" + CAPACITY_REQUESTS,
-            description = "Requests per probe of each policy's capacity sweep (Poisson arrivals; the highest rate with "
-                    + "95%% of requests within the SLO); 0 skips the sweep (default ${DEFAULT-VALUE}).")
-    int capacityRequests;
+    @Option(names = "--capacity", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Measure the capacity of always-large, always-small, semantic-cache, routellm and iccache: "
+                    + "the highest Poisson rate at which 95%% of the online requests finish within the SLO, found by a "
+                    + "sweep (about 8 runs each; on by default, --no-capacity skips it).")
+    boolean capacity;
 
     /** Judged-history verdicts each learning policy gets by default. */
     static final int HISTORY_BUDGET = 1000;
-    /** Requests per capacity probe by default. */
-    static final int CAPACITY_REQUESTS = 1000;
 
     @Override
     public Integer call() {
@@ -117,7 +116,8 @@ final class BenchCommand implements Callable<Integer> {
         Bench.Settings settings = new Bench.Settings(w, ArrivalSpec.parse(arrivals), Policies.parse(policies),
                 sim.seeds(seeds), sim.calibration(calibration), bank, "iccache " + String.join(" ",
                         spec.commandLine().getParseResult().originalArgs()), frontier,
-                load == null ? OptionalDouble.empty() : OptionalDouble.of(load), historyBudget, capacityRequests);
+                load == null ? OptionalDouble.empty() : OptionalDouble.of(load), historyBudget,
+                capacity ? w.online().size() : 0);
         return run(settings, dir, out, spec);
     }
 

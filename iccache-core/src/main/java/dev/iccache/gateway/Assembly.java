@@ -17,7 +17,11 @@ import dev.iccache.route.Router;
 import dev.iccache.route.RouterSettings;
 import dev.iccache.scrub.Scrubber;
 import dev.iccache.select.ExampleSelector;
+import dev.iccache.select.ProbeMemory;
 import dev.iccache.select.InContextAugmenter;
+import dev.iccache.select.LearnedUtilityModel;
+import dev.iccache.select.SelectionExplorer;
+import dev.iccache.select.SelectionProbe;
 import dev.iccache.select.UtilityModel;
 import dev.iccache.select.SelectionSettings;
 import dev.iccache.select.ThresholdTuner;
@@ -25,7 +29,10 @@ import dev.iccache.select.TokenCounter;
 import dev.iccache.time.Ticker;
 import java.nio.file.Path;
 import java.time.InstantSource;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -41,6 +48,10 @@ import java.util.function.DoubleSupplier;
 public final class Assembly {
     /** How often example statistics are written to the store. */
     public static final long STATS_FLUSH_MS = 1000;
+    /** How often the bank is clustered anew for selection's probe evidence. */
+    static final long RECLUSTER_MINUTES = 30;
+    /** Embeddings the clustering samples at most. */
+    static final int CLUSTER_SAMPLE = 20_000;
 
     private Assembly() {
     }
@@ -67,13 +78,67 @@ public final class Assembly {
         Map<String, Double> costs = new HashMap<>();
         config.backends().forEach(b -> costs.put(b.name(), b.cost()));
         ExampleSelector selector = new ExampleSelector(store, embedder, utility, TokenCounter.cl100k(), settings,
-                name -> costs.getOrDefault(name, Double.NaN), rt.clock());
-        ThresholdTuner tuner = new ThresholdTuner(settings.threshold(), settings.tuneSampleRate(),
-                settings.qualityFloor(), new SplittableRandom(rt.seed() ^ 0x7475_6E65L));
+                name -> costs.getOrDefault(name, Double.NaN), rt.clock(), clusters(store, rt));
+        ThresholdTuner tuner = new ThresholdTuner(settings.threshold(), new SplittableRandom(rt.seed() ^ 0x7475_6E65L));
+        tuner.load(InContextAugmenter.thresholdCheckpoint(checkpoint));
         StatsRecorder stats = new StatsRecorder(store, rt.clock(), rt.scheduler(), STATS_FLUSH_MS);
         return new InContextAugmenter(selector, utility, tuner, stats, rt.selectionThreads(), rt.learner(),
                 new SplittableRandom(rt.seed() ^ 0x6E6F_6E63L), checkpoint, rt.ticker(), config::normalisedCost,
                 metrics);
+    }
+
+    /**
+     * Probe evidence by cluster of the bank, clustered now and again every {@link #RECLUSTER_MINUTES}
+     * from a sample of at most {@link #CLUSTER_SAMPLE} embeddings.
+     */
+    private static ProbeMemory clusters(ExampleStore store, Runtime rt) {
+        ProbeMemory memory = new ProbeMemory(rt.seed() ^ 0x7072_6F62L);
+        Runnable refit = () -> {
+            List<float[]> sample = new ArrayList<>();
+            long[] seen = {0};
+            SplittableRandom random = new SplittableRandom(rt.seed() ^ seen.length);
+            store.forEach(Optional.empty(), e -> {
+                seen[0]++;
+                if (sample.size() < CLUSTER_SAMPLE) {
+                    sample.add(e.vector());
+                } else {
+                    long j = random.nextLong(seen[0]);
+                    if (j < CLUSTER_SAMPLE) {
+                        sample.set((int) j, e.vector());
+                    }
+                }
+            });
+            memory.refit(sample, seen[0]);
+        };
+        refit.run();
+        rt.scheduler().scheduleWithFixedDelay(refit, RECLUSTER_MINUTES, RECLUSTER_MINUTES, TimeUnit.MINUTES);
+        return memory;
+    }
+
+    /** The learned utility model saved at {@code checkpoint} (fresh when there is none), with the configured cold start. */
+    public static LearnedUtilityModel utilityModel(IccacheConfig config, Path checkpoint) {
+        return LearnedUtilityModel.load(checkpoint, config.selection().minSimilarity());
+    }
+
+    /**
+     * Exploration probes for selection on their share of the judge budget
+     * ({@code selection.exploration-share} of {@code router.judge-budget-per-minute}).
+     */
+    public static SelectionExplorer explorer(IccacheConfig config, InContextAugmenter augmenter, Judge judge,
+            Runtime rt, MetricsRegistry metrics) {
+        double perMinute = config.router().judgeBudgetPerMinute() * explorationShare(config);
+        return new SelectionExplorer(probe(augmenter, judge, rt, metrics), new JudgeBudget(perMinute, rt.ticker()),
+                rt.background());
+    }
+
+    /** Selection probes judged by {@code judge}. */
+    public static SelectionProbe probe(InContextAugmenter augmenter, Judge judge, Runtime rt,
+            MetricsRegistry metrics) {
+        return new SelectionProbe(augmenter, judge, new SplittableRandom(rt.seed() ^ 0x6578_706CL), metrics);
+    }
+
+    private static double explorationShare(IccacheConfig config) {
+        return config.selection().enabled() ? config.selection().explorationShare() : 0;
     }
 
     /** A bandit of the configured exploration and forgetting, sized for {@link RequestFeatures}. */
@@ -82,14 +147,18 @@ public final class Assembly {
                 settings.forgetting());
     }
 
-    /** Routing of the virtual model among {@code backends} with {@code bandit}, judged by {@code judge}. */
+    /**
+     * Routing of the virtual model among {@code backends} with {@code bandit}, judged by {@code judge}
+     * on what the exploration share leaves of the judge budget.
+     */
     public static ModelRouting routing(IccacheConfig config, Embedder embedder, LinearThompsonBandit bandit,
             Judge judge, Runtime rt, MetricsRegistry metrics) {
         RouterSettings settings = config.router();
         Router router = new Router(settings, bandit, new LoadBias(settings), new QualityGuard(settings.qualityFloor()),
                 new SplittableRandom(rt.seed() ^ 0x726F_7574L), config.defaultModel());
         return new ModelRouting(router, embedder, TokenCounter.cl100k(), judge,
-                new JudgeBudget(settings.judgeBudgetPerMinute(), rt.ticker()), rt.background(), config.defaultModel(),
+                new JudgeBudget(settings.judgeBudgetPerMinute() * (1 - explorationShare(config)), rt.ticker()),
+                rt.background(), config.defaultModel(),
                 metrics);
     }
 

@@ -8,6 +8,9 @@ import dev.iccache.config.IccacheConfig;
 import dev.iccache.metrics.MetricsRegistry;
 import dev.iccache.select.InContextAugmenter;
 import dev.iccache.select.InContextAugmenter.Augmented;
+import dev.iccache.select.Selection;
+import dev.iccache.select.SelectionExplorer;
+import dev.iccache.config.BackendRole;
 import dev.iccache.tenant.Tenant;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -27,17 +30,20 @@ public final class Gateway implements AutoCloseable {
     private final Map<String, BoundedBackend> backends = new LinkedHashMap<>();
     private final Optional<InContextAugmenter> augmenter;
     private final Optional<ModelRouting> routing;
+    private final Optional<SelectionExplorer> explorer;
     private final MetricsRegistry.Counter bypass;
 
     /**
      * @param augmenter adds examples to requests for small models; empty when the bank is off
      * @param routing   routes requests for the virtual model; empty when routing is off
+     * @param explorer  runs exploration probes for selection after responses; empty without a bank
      */
     public Gateway(IccacheConfig config, List<BoundedBackend> backends, Optional<InContextAugmenter> augmenter,
-            Optional<ModelRouting> routing, MetricsRegistry metrics) {
+            Optional<ModelRouting> routing, Optional<SelectionExplorer> explorer, MetricsRegistry metrics) {
         this.config = config;
         this.augmenter = augmenter;
         this.routing = routing;
+        this.explorer = explorer;
         this.bypass = metrics.counter("iccache_bypass_total",
                 "Requests sent straight on because an iccache component failed.", "component");
         for (BoundedBackend b : backends) {
@@ -99,18 +105,37 @@ public final class Gateway implements AutoCloseable {
     }
 
     /**
-     * After a response was sent in full: records example uses and, for a routed request, may start
-     * the shadow run. Never blocks on model calls.
+     * After a response was sent in full: records example uses, may start a selection probe on the
+     * request's small-model selection and, for a routed request, the shadow run. Never blocks on
+     * model calls.
      */
     public void served(String responseId, Tenant tenant, Route route, ChatRequest original, String answer) {
         augmenter.ifPresent(a -> a.served(responseId, tenant, route.backend().config().name(), route.augmented()));
+        explorer.ifPresent(x -> smallSelection(route).ifPresent(e -> x.served(original, backends.get(e.getKey()),
+                e.getValue())));
         route.plan().ifPresent(plan -> routing.ifPresent(r -> r.served(responseId, tenant, plan, original, answer,
                 backends, augmenter)));
     }
 
     /**
-     * A user's verdict on a response of this tenant: teaches the utility model (if it used
-     * examples) and the router (if it was routed). False when the response is unknown here.
+     * The selection made for a small model on this request, with that model's name: the routed
+     * plan's first small arm with one (whichever arm answered), or the route's own.
+     */
+    private Optional<Map.Entry<String, Selection>> smallSelection(Route route) {
+        Map<String, Augmented> arms = route.plan().map(ModelRouting.Plan::augmented)
+                .orElseGet(() -> Map.of(route.backend().config().name(), route.augmented()));
+        for (Map.Entry<String, Augmented> arm : arms.entrySet()) {
+            BoundedBackend b = backends.get(arm.getKey());
+            if (b != null && b.config().role() == BackendRole.SMALL && arm.getValue().selection().isPresent()) {
+                return Optional.of(Map.entry(arm.getKey(), arm.getValue().selection().get()));
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * A user's verdict on a response of this tenant: feeds the replay gain of the examples it used
+     * and teaches the router (if it was routed). False when the response is unknown here.
      */
     public boolean feedback(String responseId, Tenant tenant, boolean good) {
         boolean examples = augmenter.filter(a -> a.explain(responseId).map(u -> u.tenant().equals(tenant.name()))

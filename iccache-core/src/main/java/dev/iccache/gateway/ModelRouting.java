@@ -4,6 +4,7 @@ import dev.iccache.api.ChatRequest;
 import dev.iccache.api.ChatResponse;
 import dev.iccache.backend.BoundedBackend;
 import dev.iccache.backend.LoadSnapshot;
+import dev.iccache.config.BackendConfig;
 import dev.iccache.config.BackendRole;
 import dev.iccache.embed.Embedder;
 import dev.iccache.embed.EmbeddingText;
@@ -101,7 +102,7 @@ public final class ModelRouting {
         // Embedded and counted once here; every arm's example selection reuses both.
         float[] vector = embedder.embed(EmbeddingText.of(request));
         int requestTokens = tokens.countRequest(request);
-        double[] context = features.of(vector, requestTokens, userTurns(request));
+        double[] context = context(request, vector, requestTokens);
         double maxCost = backends.stream().mapToDouble(b -> b.config().cost()).max().orElse(1);
         Map<String, Router.Arm> arms = new LinkedHashMap<>();
         Map<String, Augmented> augmented = new LinkedHashMap<>();
@@ -109,13 +110,7 @@ public final class ModelRouting {
         for (BoundedBackend b : backends) {
             Augmented aug = augmenter.map(a -> a.augment(request, tenant, b.config(), vector, requestTokens))
                     .orElseGet(() -> new Augmented(request, Optional.empty(), false));
-            Selection s = aug.selection().orElse(null);
-            double[] x = s == null ? RequestFeatures.withExamples(context, 0, 0, 0, 0)
-                    : RequestFeatures.withExamples(context, s.chosen().size(), s.maxUtility(),
-                            s.chosen().stream().mapToDouble(Selection.Chosen::utility).average().orElse(0),
-                            s.chosen().stream().mapToDouble(Selection.Chosen::similarity).max().orElse(0));
-            Router.Arm arm = new Router.Arm(b.config().name(), b.config().role() == BackendRole.SMALL,
-                    b.config().cost() / maxCost, x);
+            Router.Arm arm = arm(b.config(), maxCost, context, aug.selection());
             arms.put(arm.model(), arm);
             augmented.put(arm.model(), aug);
             list.add(arm);
@@ -125,6 +120,24 @@ public final class ModelRouting {
         long offloaded = decision.chosen().equals(defaultModel) ? 0 : 1_000_000;
         offloadMilli.updateAndGet(v -> Math.round(v + OFFLOAD_ALPHA * (offloaded - v)));
         return new Plan(decision, arms, augmented);
+    }
+
+    /** The request's context for the router: its reduced embedding, length and turns. */
+    public double[] context(ChatRequest request, float[] vector, int requestTokens) {
+        return features.of(vector, requestTokens, userTurns(request));
+    }
+
+    /**
+     * A backend's arm for a request of this {@code context}: its normalised cost (over
+     * {@code maxCost}) and the examples selected for it, if any.
+     */
+    public static Router.Arm arm(BackendConfig backend, double maxCost, double[] context,
+            Optional<Selection> selection) {
+        double[] x = selection.map(s -> RequestFeatures.withExamples(context, s.chosen().size(), s.maxUtility(),
+                s.chosen().stream().mapToDouble(Selection.Chosen::utility).average().orElse(0),
+                s.chosen().stream().mapToDouble(Selection.Chosen::similarity).max().orElse(0)))
+                .orElseGet(() -> RequestFeatures.withExamples(context, 0, 0, 0, 0));
+        return new Router.Arm(backend.name(), backend.role() == BackendRole.SMALL, backend.cost() / maxCost, x);
     }
 
     /** In-flight plus queued over capacity, summed over the large backends. */
@@ -199,7 +212,7 @@ public final class ModelRouting {
         Optional<Served> served = recent.get(responseId).filter(s -> s.tenant().equals(tenant.name()));
         served.ifPresent(s -> {
             recent.take(responseId);
-            shadows.execute(() -> router.learn(s.arm(), good ? 1 : 0));
+            shadows.execute(() -> router.rated(s.arm(), good));
         });
         return served.isPresent();
     }

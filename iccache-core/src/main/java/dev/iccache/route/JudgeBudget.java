@@ -11,7 +11,7 @@ public final class JudgeBudget {
     private double tokens;
     private long last;
 
-    public JudgeBudget(int perMinute, Ticker ticker) {
+    public JudgeBudget(double perMinute, Ticker ticker) {
         this.perMinute = perMinute;
         this.ticker = ticker;
         this.tokens = perMinute;

@@ -4,6 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.iccache.api.Json;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import dev.iccache.stats.Cholesky;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -110,6 +115,39 @@ public final class LinearThompsonBandit {
             }
         });
         return root;
+    }
+
+    /** Writes {@link #toJson()} atomically (temporary file, then rename). */
+    public void save(Path file) {
+        try {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+            Files.write(tmp, Json.bytes(toJson()));
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write router checkpoint " + file, e);
+        }
+    }
+
+    /**
+     * Restores the arms saved at {@code file} when it exists; false when it does not or has another
+     * layout (logged). An unreadable file fails, naming it.
+     */
+    public boolean restore(Path file) {
+        if (!Files.exists(file)) {
+            return false;
+        }
+        try {
+            if (restore(Json.parse(Files.readAllBytes(file)))) {
+                return true;
+            }
+            System.getLogger(LinearThompsonBandit.class.getName()).log(System.Logger.Level.WARNING,
+                    "router checkpoint {0} has another layout; starting afresh", file);
+            return false;
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalStateException("router checkpoint " + file + " is unreadable: " + e.getMessage()
+                    + " (move it away to start afresh)", e);
+        }
     }
 
     /** Restores arms from {@link #toJson()}; false (nothing restored) when the dimension differs. */

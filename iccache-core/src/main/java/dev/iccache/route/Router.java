@@ -14,8 +14,9 @@ import java.util.random.RandomGenerator;
  * active, a handicap for small arms; the highest score wins. An arm with fewer than
  * {@code min-observations} outcomes is only run as a shadow, never served, except the default
  * model, which is always eligible. When the arms' estimates are close (spread below
- * {@code uncertainty}) or an arm still needs observations, the decision names a shadow arm to run
- * in the background for the judge. Cost never enters the reward, only the load bias.
+ * {@code uncertainty}), an arm still needs observations, or for a share {@code min-shadow-rate} of
+ * requests in any case, the decision names a shadow arm to run in the background for the judge.
+ * Cost never enters the reward, only the load bias.
  */
 public final class Router {
     private final RouterSettings settings;
@@ -24,6 +25,11 @@ public final class Router {
     private final QualityGuard guard;
     private final RandomGenerator random;
     private final String defaultModel;
+    /** The reward of an arm as good as its alternative: the bandit's prior mean. */
+    static final double NEUTRAL = 0.5;
+    /** Weight of each rating in the running share of good ratings. */
+    static final double RATING_ALPHA = 0.02;
+    private double ratingBase = 0.5;
 
     /** One candidate model for a request. */
     public record Arm(String model, boolean small, double normalisedCost, double[] context) {
@@ -66,7 +72,7 @@ public final class Router {
         List<Arm> unready = new ArrayList<>();
         for (int i = 0; i < arms.size(); i++) {
             Arm a = arms.get(i);
-            means[i] = bandit.mean(a.model(), a.context());
+            means[i] = estimate(a);
             boolean ready = a.model().equals(defaultModel) || bandit.updates(a.model()) >= settings.minObservations();
             if (!ready) {
                 unready.add(a);
@@ -82,7 +88,8 @@ public final class Router {
         }
         double spread = stddev(means);
         Optional<String> shadow = Optional.empty();
-        if (mayShadow && arms.size() > 1 && (spread < settings.uncertainty() || !unready.isEmpty())) {
+        if (mayShadow && arms.size() > 1 && (spread < settings.uncertainty() || !unready.isEmpty()
+                || uniform() < settings.minShadowRate())) {
             String chosen = best;
             shadow = arms.stream().filter(a -> !a.model().equals(chosen))
                     .max((x, y) -> Double.compare(sampleFor(x), sampleFor(y))).map(Arm::model);
@@ -92,7 +99,18 @@ public final class Router {
 
     private double sampleFor(Arm a) {
         synchronized (random) {
-            return bandit.sample(a.model(), a.context(), random);
+            return NEUTRAL + bandit.sample(a.model(), a.context(), random);
+        }
+    }
+
+    /** An arm's estimated reward for its context (the posterior mean, on the preference scale). */
+    public double estimate(Arm arm) {
+        return NEUTRAL + bandit.mean(arm.model(), arm.context());
+    }
+
+    private double uniform() {
+        synchronized (random) {
+            return random.nextDouble();
         }
     }
 
@@ -102,9 +120,29 @@ public final class Router {
         }
     }
 
-    /** Learns an arm's observed quality in [0, 1] (user rating or judge). Off the request thread. */
+    /**
+     * Learns an arm's observed reward on the preference scale, in [0, 1]. The bandit learns it
+     * centred on {@link #NEUTRAL}, so that its ridge prior pulls every arm toward "as good as the
+     * alternative" whatever its context's features. Off the request thread.
+     */
     public void learn(Arm arm, double reward) {
-        bandit.update(arm.model(), arm.context(), Math.max(0, Math.min(1, reward)));
+        bandit.update(arm.model(), arm.context(), Math.max(0, Math.min(1, reward)) - NEUTRAL);
+    }
+
+    /**
+     * Learns a user's rating of an arm's answer. A rating is absolute and the bandit's rewards are
+     * pairwise preferences, so the rating is mapped onto the preference scale against the running
+     * share of good ratings r̄ (an EMA over all arms, weight {@link #RATING_ALPHA}): the reward is
+     * 0.5 + (rating − r̄)/2, so a rating as good as usual says "as good as the alternative".
+     */
+    public void rated(Arm arm, boolean good) {
+        double rating = good ? 1 : 0;
+        double base;
+        synchronized (this) {
+            base = ratingBase;
+            ratingBase += RATING_ALPHA * (rating - ratingBase);
+        }
+        learn(arm, 0.5 + (rating - base) / 2);
     }
 
     /**

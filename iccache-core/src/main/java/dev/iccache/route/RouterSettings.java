@@ -13,6 +13,7 @@ import dev.iccache.config.ConfigException;
  * @param forgetting           weight old evidence keeps per learned outcome (drift adaptation)
  * @param minObservations      outcomes an arm needs before it is routed to (until then: shadow runs only)
  * @param uncertainty          spread (standard deviation of arm means) below which a shadow run is requested
+ * @param minShadowRate        share of routed requests that get a shadow run however certain the router is
  * @param loadThreshold        θ: large-tier utilisation EMA above which the load bias applies
  * @param loadEmaAlpha         weight of each new load sample in the EMA
  * @param biasStrength         λ0 of the bias λ0·tanh(γ·(EMA − θ))·C_i
@@ -23,9 +24,9 @@ import dev.iccache.config.ConfigException;
  * @param guardMargin          score handicap of small arms while the quality guard is active
  */
 public record RouterSettings(boolean enabled, double exploration, double forgetting, int minObservations,
-        double uncertainty, double loadThreshold, double loadEmaAlpha, double biasStrength, double biasGamma,
+        double uncertainty, double minShadowRate, double loadThreshold, double loadEmaAlpha, double biasStrength, double biasGamma,
         String judgeModel, int judgeBudgetPerMinute, double qualityFloor, double guardMargin) {
-    public static final RouterSettings DEFAULT = new RouterSettings(true, 0.3, 0.999, 20, 0.1, 0.8, 0.2, 1.0, 4, null,
+    public static final RouterSettings DEFAULT = new RouterSettings(true, 0.3, 0.999, 20, 0.1, 0.05, 0.8, 0.2, 1.0, 4, null,
             30, 0.4, 0.2);
 
     public RouterSettings {
@@ -33,6 +34,7 @@ public record RouterSettings(boolean enabled, double exploration, double forgett
         check(forgetting > 0.9 && forgetting <= 1, "router.forgetting must be in (0.9, 1]", forgetting);
         check(minObservations >= 0, "router.min-observations must not be negative", minObservations);
         check(uncertainty >= 0, "router.uncertainty must not be negative", uncertainty);
+        check(minShadowRate >= 0 && minShadowRate <= 1, "router.min-shadow-rate must be in [0, 1]", minShadowRate);
         check(loadThreshold >= 0, "router.load-threshold must not be negative", loadThreshold);
         check(loadEmaAlpha > 0 && loadEmaAlpha <= 1, "router.load-ema-alpha must be in (0, 1]", loadEmaAlpha);
         check(biasStrength >= 0, "router.bias-strength must not be negative", biasStrength);
@@ -52,7 +54,8 @@ public record RouterSettings(boolean enabled, double exploration, double forgett
     static RouterSettings fromYaml(@JsonProperty("enabled") Boolean enabled,
             @JsonProperty("exploration") Double exploration, @JsonProperty("forgetting") Double forgetting,
             @JsonProperty("min-observations") Integer minObservations,
-            @JsonProperty("uncertainty") Double uncertainty, @JsonProperty("load-threshold") Double loadThreshold,
+            @JsonProperty("uncertainty") Double uncertainty, @JsonProperty("min-shadow-rate") Double minShadowRate,
+            @JsonProperty("load-threshold") Double loadThreshold,
             @JsonProperty("load-ema-alpha") Double loadEmaAlpha, @JsonProperty("bias-strength") Double biasStrength,
             @JsonProperty("bias-gamma") Double biasGamma, @JsonProperty("judge-model") String judgeModel,
             @JsonProperty("judge-budget-per-minute") Integer judgeBudgetPerMinute,
@@ -60,7 +63,7 @@ public record RouterSettings(boolean enabled, double exploration, double forgett
         RouterSettings d = DEFAULT;
         return new RouterSettings(enabled == null || enabled, or(exploration, d.exploration),
                 or(forgetting, d.forgetting), minObservations == null ? d.minObservations : minObservations,
-                or(uncertainty, d.uncertainty), or(loadThreshold, d.loadThreshold), or(loadEmaAlpha, d.loadEmaAlpha),
+                or(uncertainty, d.uncertainty), or(minShadowRate, d.minShadowRate), or(loadThreshold, d.loadThreshold), or(loadEmaAlpha, d.loadEmaAlpha),
                 or(biasStrength, d.biasStrength), or(biasGamma, d.biasGamma), judgeModel,
                 judgeBudgetPerMinute == null ? d.judgeBudgetPerMinute : judgeBudgetPerMinute,
                 or(qualityFloor, d.qualityFloor), or(guardMargin, d.guardMargin));

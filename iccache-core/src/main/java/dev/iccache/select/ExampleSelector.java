@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
 
@@ -32,12 +33,14 @@ public final class ExampleSelector {
     private final SelectionSettings settings;
     private final ToDoubleFunction<String> modelCost;
     private final InstantSource clock;
+    private final ProbeMemory probes;
 
     /**
      * @param modelCost relative cost of a model by name, NaN when unknown (imported examples)
+     * @param probes    what exploration probes found, by region of embedding space
      */
     public ExampleSelector(ExampleStore store, Embedder embedder, UtilityModel utility, TokenCounter tokens,
-            SelectionSettings settings, ToDoubleFunction<String> modelCost, InstantSource clock) {
+            SelectionSettings settings, ToDoubleFunction<String> modelCost, InstantSource clock, ProbeMemory probes) {
         this.store = store;
         this.embedder = embedder;
         this.utility = utility;
@@ -45,6 +48,12 @@ public final class ExampleSelector {
         this.settings = settings;
         this.modelCost = modelCost;
         this.clock = clock;
+        this.probes = probes;
+    }
+
+    /** What exploration probes found (probes add to it). */
+    public ProbeMemory probes() {
+        return probes;
     }
 
     public SelectionSettings settings() {
@@ -63,7 +72,7 @@ public final class ExampleSelector {
      */
     public Selection select(ChatRequest request, Set<String> scope, BackendConfig target, double tau) {
         return select(request, () -> embedder.embed(EmbeddingText.of(request)), tokens.countRequest(request), scope,
-                target, tau);
+                target, tau, id -> false);
     }
 
     /**
@@ -72,11 +81,21 @@ public final class ExampleSelector {
      */
     public Selection select(ChatRequest request, float[] vector, int requestTokens, Set<String> scope,
             BackendConfig target, double tau) {
-        return select(request, () -> vector, requestTokens, scope, target, tau);
+        return select(request, () -> vector, requestTokens, scope, target, tau, id -> false);
+    }
+
+    /**
+     * As {@link #select(ChatRequest, float[], int, Set, BackendConfig, double)}, never choosing the
+     * examples whose id {@code excluded} accepts (offline training leaves a history request's own
+     * example out).
+     */
+    public Selection select(ChatRequest request, float[] vector, int requestTokens, Set<String> scope,
+            BackendConfig target, double tau, Predicate<String> excluded) {
+        return select(request, () -> vector, requestTokens, scope, target, tau, excluded);
     }
 
     private Selection select(ChatRequest request, Supplier<float[]> embedding, int requestTokens, Set<String> scope,
-            BackendConfig target, double tau) {
+            BackendConfig target, double tau, Predicate<String> excluded) {
         int reserve = request.maxTokens().orElse(settings.outputReserveTokens());
         String instruction = PromptAssembler.restatedInstruction(request);
         int template = PromptAssembler.TEMPLATE_TOKENS + 2 * tokens.count(instruction);
@@ -84,57 +103,82 @@ public final class ExampleSelector {
         if (budget <= 0 || settings.maxExamples() == 0) {
             return Selection.none(tau, requestTokens, Math.max(0, budget));
         }
-        List<SearchHit> hits = store.search(embedding.get(), scope, settings.candidates(), clock.instant());
-
-        List<Scored> scored = new ArrayList<>(hits.size());
+        List<SearchHit> hits = new ArrayList<>(store.search(embedding.get(), scope, settings.candidates(),
+                clock.instant()));
+        hits.removeIf(h -> excluded.test(h.example().id()));
         List<Selection.Decision> decisions = new ArrayList<>(hits.size());
+        List<SearchHit> eligible = new ArrayList<>(hits.size());
         for (SearchHit hit : hits) {
             Example e = hit.example();
-            JsonNode exampleMessages = e.messages();
-            String exampleRequest = ChatRequest.lastUserText(exampleMessages).orElse("");
-            int cost = tokens.count(exampleRequest) + tokens.count(e.response()) + PromptAssembler.PER_EXAMPLE_TOKENS;
-            if (earlierTurnOf(exampleMessages, request.messages())) {
-                decisions.add(new Selection.Decision(e.id(), hit.score(), Double.NaN, cost,
+            if (earlierTurnOf(e.messages(), request.messages())) {
+                decisions.add(new Selection.Decision(e.id(), hit.score(), Double.NaN, cost(e),
                         Selection.Verdict.SAME_CONVERSATION));
-                continue;
+            } else {
+                eligible.add(hit);
             }
+        }
+        List<Selection.Scored> scored = new ArrayList<>(eligible.size());
+        int requestCluster = probes.cluster(embedding.get());
+        for (SearchHit hit : eligible) {
+            Example e = hit.example();
+            int cluster = probes.cluster(e.vector());
+            int cost = cost(e);
             UtilityFeatures f = UtilityFeatures.of(hit.score(),
                     e.quality().isPresent() ? e.quality().getAsDouble() : Double.NaN,
                     modelCost.applyAsDouble(e.model()), target.cost(), cost, target.contextWindow(), e.stats(),
-                    requestTokens);
-            scored.add(new Scored(e, exampleRequest, hit.score(), utility.score(f, target.name()), f, cost));
+                    requestTokens, probes.evidence(target.name(), cluster), cluster >= 0 && cluster == requestCluster);
+            scored.add(new Selection.Scored(new Selection.Chosen(e.id(), ChatRequest.lastUserText(e.messages())
+                    .orElse(""), e.response(), hit.score(), utility.score(f, target.name()), f), e.vector(), cost));
         }
-        scored.sort(Comparator.comparingDouble(Scored::utility).reversed()
-                .thenComparing(Comparator.comparingDouble(Scored::similarity).reversed())
-                .thenComparing(s -> s.example.id()));
+        scored.sort(Comparator.comparingDouble((Selection.Scored s) -> s.candidate().utility()).reversed()
+                .thenComparing(Comparator.comparingDouble((Selection.Scored s) -> s.candidate().similarity()).reversed())
+                .thenComparing(s -> s.candidate().exampleId()));
+        List<Selection.Chosen> chosen = combine(scored, tau, budget, decisions);
+        return new Selection(chosen, decisions, scored, tau, requestTokens, budget);
+    }
 
-        List<Scored> kept = new ArrayList<>();
+    /**
+     * The combination step on scored candidates (most useful first): utility at least {@code tau},
+     * no near-duplicates, at most {@code max-examples}, within {@code budget} tokens. Returns the
+     * kept ones in prompt order (the most useful last, nearest the restated instruction).
+     */
+    public List<Selection.Chosen> combine(List<Selection.Scored> scored, double tau, int budget) {
+        return combine(scored, tau, budget, new ArrayList<>());
+    }
+
+    private List<Selection.Chosen> combine(List<Selection.Scored> scored, double tau, int budget,
+            List<Selection.Decision> decisions) {
+        List<Selection.Scored> kept = new ArrayList<>();
         int used = 0;
-        for (Scored s : scored) {
+        for (Selection.Scored s : scored) {
+            Selection.Chosen c = s.candidate();
             Selection.Verdict verdict;
-            if (s.utility < tau) {
+            if (c.utility() < tau) {
                 verdict = Selection.Verdict.BELOW_THRESHOLD;
-            } else if (kept.stream().anyMatch(k -> Vectors.dot(k.example.vector(), s.example.vector()) >= settings.diversity())) {
+            } else if (kept.stream().anyMatch(k -> Vectors.dot(k.vector(), s.vector()) >= settings.diversity())) {
                 verdict = Selection.Verdict.NEAR_DUPLICATE;
             } else if (kept.size() >= settings.maxExamples()) {
                 verdict = Selection.Verdict.OVER_COUNT;
-            } else if (used + s.tokens > budget) {
+            } else if (used + s.tokens() > budget) {
                 verdict = Selection.Verdict.OVER_BUDGET;
             } else {
                 verdict = Selection.Verdict.KEPT;
                 kept.add(s);
-                used += s.tokens;
+                used += s.tokens();
             }
-            decisions.add(new Selection.Decision(s.example.id(), s.similarity, s.utility, s.tokens, verdict));
+            decisions.add(new Selection.Decision(c.exampleId(), c.similarity(), c.utility(), s.tokens(), verdict));
         }
-        // Prompt order: the most useful example last, nearest the restated instruction.
-        List<Selection.Chosen> chosen = new ArrayList<>();
+        List<Selection.Chosen> chosen = new ArrayList<>(kept.size());
         for (int i = kept.size() - 1; i >= 0; i--) {
-            Scored s = kept.get(i);
-            chosen.add(new Selection.Chosen(s.example.id(), s.request, s.example.response(), s.similarity, s.utility,
-                    s.features));
+            chosen.add(kept.get(i).candidate());
         }
-        return new Selection(chosen, decisions, tau, requestTokens, budget);
+        return chosen;
+    }
+
+    /** Tokens an example adds to a prompt. */
+    private int cost(Example e) {
+        return tokens.count(ChatRequest.lastUserText(e.messages()).orElse("")) + tokens.count(e.response())
+                + PromptAssembler.PER_EXAMPLE_TOKENS;
     }
 
     /**
@@ -151,9 +195,5 @@ public final class ExampleSelector {
             }
         }
         return true;
-    }
-
-    private record Scored(Example example, String request, double similarity, double utility, UtilityFeatures features,
-            int tokens) {
     }
 }

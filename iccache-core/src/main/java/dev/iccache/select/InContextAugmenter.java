@@ -11,6 +11,7 @@ import dev.iccache.time.Ticker;
 import java.lang.System.Logger.Level;
 import java.nio.file.Path;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
@@ -19,7 +20,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.DoubleFunction;
 import java.util.function.ToDoubleFunction;
 import java.util.random.RandomGenerator;
@@ -27,15 +27,16 @@ import java.util.random.RandomGenerator;
 /**
  * In-context augmentation on the request path: for a request to a small model, selects examples
  * within a time limit and assembles the upstream prompt; any failure or timeout sends the request
- * on unchanged (bypass). After the response, it records example uses; on feedback it teaches the
- * utility model, the example statistics and the threshold tuner, off the request thread.
+ * on unchanged (bypass). After the response, it records example uses. Learning, off the request
+ * thread, keeps two kinds of signal apart (docs/selection.md): exploration probes (with against
+ * without an example, or a threshold's examples against none) teach the utility model, the
+ * examples' probe records and the threshold tuner; judgments of answers against the large model
+ * (shadow runs) and user ratings feed only the examples' offload counts and replay gain G(e).
  */
 public final class InContextAugmenter implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(InContextAugmenter.class.getName());
     /** Recent selections kept for feedback and explanations. */
     static final int LOG_CAPACITY = 10_000;
-    /** Feedback events between two threshold tunings. */
-    static final int TUNE_EVERY = 50;
 
     private final ExampleSelector selector;
     private final UtilityModel utility;
@@ -45,10 +46,10 @@ public final class InContextAugmenter implements AutoCloseable {
     private final Executor learner;
     private final RandomGenerator nonces;
     private final Path checkpoint;
+    private final Path thresholdCheckpoint;
     private final Ticker ticker;
     private final ToDoubleFunction<String> normalisedCost;
     private final RecentLog<Used> recent = new RecentLog<>(LOG_CAPACITY);
-    private final AtomicLong feedbackCount = new AtomicLong();
     private final MetricsRegistry.Counter outcomes;
     private final MetricsRegistry.Histogram duration;
     private final MetricsRegistry.Counter feedback;
@@ -68,7 +69,8 @@ public final class InContextAugmenter implements AutoCloseable {
      * @param selectionThreads runs each selection so that it can be abandoned at its time limit
      * @param learner          runs learning from feedback (one thread keeps it ordered)
      * @param nonces           makes the per-request delimiter nonces
-     * @param checkpoint       where the utility model is saved
+     * @param checkpoint       where the utility model is saved (the threshold tuner next to it, in
+     *                         {@code threshold.json})
      * @param ticker           times selections
      * @param normalisedCost   a model's cost over the highest backend cost
      */
@@ -83,13 +85,15 @@ public final class InContextAugmenter implements AutoCloseable {
         this.learner = learner;
         this.nonces = nonces;
         this.checkpoint = checkpoint;
+        this.thresholdCheckpoint = thresholdCheckpoint(checkpoint);
         this.ticker = ticker;
         this.normalisedCost = normalisedCost;
         this.outcomes = metrics.counter("iccache_selection_total",
                 "Example selections by outcome (examples, none, ineligible, bypass).", "outcome");
         this.duration = metrics.histogram("iccache_selection_duration_seconds", "Time to select examples.",
                 MetricsRegistry.LATENCY_BUCKETS);
-        this.feedback = metrics.counter("iccache_feedback_total", "Feedback labels received by verdict.", "verdict");
+        this.feedback = metrics.counter("iccache_selection_labels_total",
+                "Labels the selection learned from, by kind (probe, threshold_probe, judged, rating).", "kind");
         metrics.gauge("iccache_selection_threshold", "The utility threshold tau in force.").labels()
                 .track(tuner::threshold);
     }
@@ -118,7 +122,7 @@ public final class InContextAugmenter implements AutoCloseable {
             return new Augmented(request, Optional.empty(), false);
         }
         long start = ticker.nanoTime();
-        double tau = tuner.thresholdForRequest();
+        double tau = tuner.threshold();
         Future<Selection> future;
         try {
             future = selectionThreads.submit(() -> select.apply(tau));
@@ -152,7 +156,9 @@ public final class InContextAugmenter implements AutoCloseable {
 
     private String nonce() {
         byte[] b = new byte[6];
-        nonces.nextBytes(b);
+        synchronized (nonces) {
+            nonces.nextBytes(b);
+        }
         return HexFormat.of().formatHex(b);
     }
 
@@ -170,43 +176,91 @@ public final class InContextAugmenter implements AutoCloseable {
     }
 
     /**
-     * Learns from a judgment of a recent response (once per response): {@code won} when it was at
-     * least as good as the reference. Returns false when the response is unknown or already judged.
+     * A user's rating of a recent response (once per response): feeds the replay gain G(e) of the
+     * examples it used, (1 − rating) × the serving model's normalised cost (IC-Cache §4.3). An
+     * absolute rating says how good the answer was, not whether the examples helped, so it does not
+     * teach the utility model. Returns false when the response is unknown or already rated.
      */
-    public boolean feedback(String responseId, boolean won) {
+    public boolean feedback(String responseId, boolean good) {
         Optional<Used> used = recent.take(responseId);
-        used.ifPresent(u -> judged(u, won ? 1 : 0));
+        used.ifPresent(u -> {
+            feedback.labels("rating").inc();
+            double gain = (good ? 0 : 1) * normalisedCost.applyAsDouble(u.targetModel());
+            learner.execute(() -> u.selection().chosen().forEach(c ->
+                    stats.record(new StatsDelta(c.exampleId(), 0, 0, gain))));
+        });
         return used.isPresent();
     }
 
     /**
-     * Learns from a judgment of an answer built with {@code used} (a served response's, or a
-     * shadow run's), {@code quality} in [0, 1]: at least 0.5 is a win (as good as the reference).
-     * Each example it used gets the win or loss, a successful offload on a win, and the replay
-     * gain sample (1 − quality) × the serving model's normalised cost (IC-Cache §4.3).
+     * A judgment of an answer built with {@code used} against the other model's answer (a shadow
+     * run): {@code preference} in [0, 1] is the judge's preference of this answer. At least 0.5 is a
+     * successful offload for each example it used; every example gets the replay gain sample
+     * (1 − preference) × the serving model's normalised cost (IC-Cache §4.3).
      */
-    public void judged(Used used, double quality) {
-        boolean won = quality >= 0.5;
-        feedback.labels(won ? "win" : "loss").inc();
-        learner.execute(() -> learn(used, quality, won));
+    public void judged(Used used, double preference) {
+        feedback.labels("judged").inc();
+        double gain = (1 - preference) * normalisedCost.applyAsDouble(used.targetModel());
+        boolean offloaded = preference >= 0.5;
+        learner.execute(() -> used.selection().chosen().forEach(c ->
+                stats.record(new StatsDelta(c.exampleId(), 0, offloaded ? 1 : 0, gain))));
     }
 
-    private void learn(Used used, double quality, boolean won) {
-        Selection s = used.selection();
-        double gain = (1 - quality) * normalisedCost.applyAsDouble(used.targetModel());
-        for (Selection.Chosen c : s.chosen()) {
-            utility.learn(c.features(), used.targetModel(), won);
-            stats.record(new StatsDelta(c.exampleId(), 0, won ? 1 : 0, gain, won ? 1 : 0, won ? 0 : 1));
-        }
-        tuner.record(s.threshold(), !s.chosen().isEmpty(), won);
-        if (feedbackCount.incrementAndGet() % TUNE_EVERY == 0) {
-            tuner.tune().ifPresent(t -> LOG.log(Level.INFO, "utility threshold re-tuned to {0}", t));
-        }
+    /**
+     * A probe: {@code gain} in [0, 1] is the judge's score, (s + 3) / 6, of the target's answer with
+     * {@code examples} against its answer without examples. Teaches the utility model (additive
+     * credit over the set), the probe memory (each example its equal share of the excess,
+     * 0.5 + (gain − 0.5)/|S|) and, for a probe of one example, its probe record (above 0.5 it helped,
+     * below it hurt).
+     */
+    public void probed(String targetModel, List<Selection.Scored> examples, double gain) {
+        feedback.labels("probe").inc();
+        learner.execute(() -> {
+            utility.learn(examples.stream().map(e -> e.candidate().features()).toList(), targetModel, gain);
+            double share = 0.5 + (gain - 0.5) / examples.size();
+            for (Selection.Scored e : examples) {
+                selector.probes().add(targetModel, e.vector(), share);
+            }
+            if (examples.size() == 1) {
+                stats.record(new StatsDelta(examples.get(0).candidate().exampleId(), 0, 0, Double.NaN,
+                        gain > 0.5 ? 1 : 0, gain < 0.5 ? 1 : 0));
+            }
+        });
     }
 
-    /** Saves the utility model checkpoint. */
+    /**
+     * A threshold probe: {@code gain} in [0, 1] is the judge's preference of the answer with the
+     * examples selected at {@code tau} over the answer without examples.
+     */
+    public void thresholdProbed(double tau, double gain) {
+        feedback.labels("threshold_probe").inc();
+        learner.execute(() -> tuner.record(tau, gain));
+    }
+
+    /** The selector (for probes that combine candidates at another threshold). */
+    public ExampleSelector selector() {
+        return selector;
+    }
+
+    /** The threshold tuner. */
+    public ThresholdTuner tuner() {
+        return tuner;
+    }
+
+    /** Makes a fresh nonce for a prompt's example delimiters. */
+    public String newNonce() {
+        return nonce();
+    }
+
+    /** Where the threshold tuner is saved beside the utility model's checkpoint. */
+    public static Path thresholdCheckpoint(Path utilityCheckpoint) {
+        return utilityCheckpoint.resolveSibling("threshold.json");
+    }
+
+    /** Saves the utility model and the threshold tuner. */
     public void checkpoint() {
         utility.save(checkpoint);
+        tuner.save(thresholdCheckpoint);
     }
 
     /** Writes pending statistics and the checkpoint. */

@@ -7,21 +7,30 @@ import java.util.List;
  *
  * @param chosen        the examples to prepend, in prompt order (the most useful last, nearest the instruction)
  * @param decisions     every candidate of stage 1 with its scores and what became of it
+ * @param scored        every candidate the utility model scored, most useful first (for exploration probes)
  * @param threshold     the utility threshold τ applied
  * @param requestTokens tokens of the request as sent by the client
  * @param budgetTokens  tokens available for examples in the target's context
  */
-public record Selection(List<Chosen> chosen, List<Decision> decisions, double threshold, int requestTokens,
-        int budgetTokens) {
+public record Selection(List<Chosen> chosen, List<Decision> decisions, List<Scored> scored, double threshold,
+        int requestTokens, int budgetTokens) {
 
     public Selection {
         chosen = List.copyOf(chosen);
         decisions = List.copyOf(decisions);
+        scored = List.copyOf(scored);
     }
 
     /** A selection with no candidates. */
     public static Selection none(double threshold, int requestTokens, int budgetTokens) {
-        return new Selection(List.of(), List.of(), threshold, requestTokens, budgetTokens);
+        return new Selection(List.of(), List.of(), List.of(), threshold, requestTokens, budgetTokens);
+    }
+
+    /**
+     * A scored candidate: as it would be shown, its embedding (for the diversity rule) and the
+     * tokens it would add.
+     */
+    public record Scored(Chosen candidate, float[] vector, int tokens) {
     }
 
     /** Highest utility among the chosen examples, 0 if none. */

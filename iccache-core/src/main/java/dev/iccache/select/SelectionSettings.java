@@ -10,18 +10,20 @@ import dev.iccache.config.ConfigException;
  * @param enabled             whether requests to small models get examples
  * @param candidates          M: examples taken from the vector search (stage 1)
  * @param maxExamples         examples in one prompt at most
- * @param threshold           initial utility threshold τ (re-tuned from feedback while running)
+ * @param threshold           initial utility threshold τ (re-tuned on measured gain while running)
  * @param diversity           cosine between two chosen examples above which the less useful one is dropped
  * @param maxMessages         longer conversations get no examples
  * @param outputReserveTokens tokens kept free for the answer when the request sets no max_tokens
  * @param timeoutMs           longest time selection may take before the request bypasses it
- * @param tuneSampleRate      fraction of requests that run with a grid threshold to re-tune τ
- * @param qualityFloor        lowest judged win rate of augmented responses a threshold may have
+ * @param minSimilarity       the cold start's similarity floor: until the utility model is confident, examples
+ *                            below it are left out
+ * @param explorationShare    share of the judge budget ({@code router.judge-budget-per-minute}) spent on
+ *                            exploration probes that teach the utility model and tune τ
  */
 public record SelectionSettings(boolean enabled, int candidates, int maxExamples, double threshold, double diversity,
-        int maxMessages, int outputReserveTokens, long timeoutMs, double tuneSampleRate, double qualityFloor) {
-    public static final SelectionSettings DEFAULT = new SelectionSettings(true, 32, 5, 0.5, 0.95, 16, 512, 250, 0.05,
-            0.5);
+        int maxMessages, int outputReserveTokens, long timeoutMs, double minSimilarity, double explorationShare) {
+    public static final SelectionSettings DEFAULT = new SelectionSettings(true, 32, 5, 0.505, 0.95, 16, 512, 250, 0.45,
+            0.4);
 
     public SelectionSettings {
         if (candidates < 1 || candidates > 256) {
@@ -45,11 +47,11 @@ public record SelectionSettings(boolean enabled, int candidates, int maxExamples
         if (timeoutMs < 1) {
             throw new ConfigException("selection.timeout-ms must be positive, got " + timeoutMs);
         }
-        if (tuneSampleRate < 0 || tuneSampleRate > 1) {
-            throw new ConfigException("selection.tune-sample-rate must be in [0, 1], got " + tuneSampleRate);
+        if (minSimilarity < -1 || minSimilarity > 1) {
+            throw new ConfigException("selection.min-similarity must be in [-1, 1], got " + minSimilarity);
         }
-        if (qualityFloor < 0 || qualityFloor > 1) {
-            throw new ConfigException("selection.quality-floor must be in [0, 1], got " + qualityFloor);
+        if (explorationShare < 0 || explorationShare > 1) {
+            throw new ConfigException("selection.exploration-share must be in [0, 1], got " + explorationShare);
         }
     }
 
@@ -59,14 +61,14 @@ public record SelectionSettings(boolean enabled, int candidates, int maxExamples
             @JsonProperty("threshold") Double threshold, @JsonProperty("diversity") Double diversity,
             @JsonProperty("max-messages") Integer maxMessages,
             @JsonProperty("output-reserve-tokens") Integer outputReserveTokens,
-            @JsonProperty("timeout-ms") Long timeoutMs, @JsonProperty("tune-sample-rate") Double tuneSampleRate,
-            @JsonProperty("quality-floor") Double qualityFloor) {
+            @JsonProperty("timeout-ms") Long timeoutMs, @JsonProperty("min-similarity") Double minSimilarity,
+            @JsonProperty("exploration-share") Double explorationShare) {
         SelectionSettings d = DEFAULT;
         return new SelectionSettings(enabled == null || enabled, candidates == null ? d.candidates : candidates,
                 maxExamples == null ? d.maxExamples : maxExamples, threshold == null ? d.threshold : threshold,
                 diversity == null ? d.diversity : diversity, maxMessages == null ? d.maxMessages : maxMessages,
                 outputReserveTokens == null ? d.outputReserveTokens : outputReserveTokens,
-                timeoutMs == null ? d.timeoutMs : timeoutMs, tuneSampleRate == null ? d.tuneSampleRate : tuneSampleRate,
-                qualityFloor == null ? d.qualityFloor : qualityFloor);
+                timeoutMs == null ? d.timeoutMs : timeoutMs, minSimilarity == null ? d.minSimilarity : minSimilarity,
+                explorationShare == null ? d.explorationShare : explorationShare);
     }
 }

@@ -1,40 +1,41 @@
 package dev.iccache.select;
 
-import java.util.ArrayDeque;
-import java.util.Deque;
-import java.util.OptionalDouble;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.iccache.api.Json;
+import dev.iccache.stats.BetaDistribution;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.random.RandomGenerator;
 
 /**
- * The global utility threshold τ and its periodic re-tuning (IC-Cache §4.1): a small sample of
- * requests runs with a threshold drawn from a grid; once enough of them are judged, τ becomes the
- * grid value with the most successful offloads per sampled request among those whose judged win
- * rate stays at or above the quality floor. Thread-safe.
+ * The global utility threshold τ, tuned on measured gain (IC-Cache §4.1; docs/selection.md): a
+ * few candidate values, each an arm of a Beta-Bernoulli bandit whose reward is the judged
+ * preference of the small model's answer with the examples selected at that τ over its answer
+ * without examples (a threshold probe of the exploration budget). Probes draw their τ by Thompson
+ * sampling; the τ in force is the candidate with the highest posterior mean among those with at
+ * least {@link #MIN_SAMPLES} probes. Persisted across restarts. Thread-safe.
  */
 public final class ThresholdTuner {
     /** Candidate thresholds. */
-    static final double[] GRID = {0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8};
-    /** Judged samples a grid value needs before it can be chosen. */
-    static final int MIN_SAMPLES = 30;
-    /** Most recent judged samples kept. */
-    static final int CAPACITY = 5000;
+    static final double[] GRID = {0.49, 0.5, 0.505, 0.51, 0.52, 0.535};
+    /** Probes a candidate needs before it can be put in force. */
+    static final int MIN_SAMPLES = 10;
 
-    private final double sampleRate;
-    private final double qualityFloor;
     private final RandomGenerator random;
-    private final Deque<double[]> samples = new ArrayDeque<>();
+    private final double[] gained = new double[GRID.length];
+    private final double[] probes = new double[GRID.length];
     private volatile double threshold;
 
     /**
-     * @param initial      τ until the first tuning
-     * @param sampleRate   fraction of requests that run with a grid threshold
-     * @param qualityFloor lowest judged win rate (augmented vs reference) a threshold may have
-     * @param random       draws the sampled requests and their thresholds
+     * @param initial τ until a candidate has enough probes
+     * @param random  draws the Thompson samples
      */
-    public ThresholdTuner(double initial, double sampleRate, double qualityFloor, RandomGenerator random) {
+    public ThresholdTuner(double initial, RandomGenerator random) {
         this.threshold = initial;
-        this.sampleRate = sampleRate;
-        this.qualityFloor = qualityFloor;
         this.random = random;
     }
 
@@ -43,55 +44,89 @@ public final class ThresholdTuner {
         return threshold;
     }
 
-    /** The threshold for one request: usually τ, for a sampled request a grid value. */
-    public synchronized double thresholdForRequest() {
-        return random.nextDouble() < sampleRate ? GRID[random.nextInt(GRID.length)] : threshold;
+    /** The threshold a threshold probe should try next: a Thompson draw over the candidates. */
+    public synchronized double sample() {
+        int best = 0;
+        double bestDraw = -1;
+        for (int i = 0; i < GRID.length; i++) {
+            double draw = BetaDistribution.sample(random, 1 + gained[i], 1 + probes[i] - gained[i]);
+            if (draw > bestDraw) {
+                bestDraw = draw;
+                best = i;
+            }
+        }
+        return GRID[best];
     }
 
     /**
-     * Records a judged request.
-     *
-     * @param thresholdUsed the threshold the request ran with
-     * @param usedExamples  whether it got any example
-     * @param won           whether its response was judged at least as good as the reference
+     * Records a threshold probe and re-tunes: {@code gain} is the judged preference, in [0, 1], of
+     * the answer with the examples selected at {@code tau} over the answer without examples.
      */
-    public synchronized void record(double thresholdUsed, boolean usedExamples, boolean won) {
-        samples.addLast(new double[] {thresholdUsed, usedExamples ? 1 : 0, won ? 1 : 0});
-        if (samples.size() > CAPACITY) {
-            samples.removeFirst();
+    public synchronized void record(double tau, double gain) {
+        int i = index(tau);
+        if (i < 0) {
+            return;
+        }
+        gained[i] += Math.max(0, Math.min(1, gain));
+        probes[i]++;
+        double bestMean = -1;
+        for (int k = 0; k < GRID.length; k++) {
+            double mean = (1 + gained[k]) / (2 + probes[k]);
+            if (probes[k] >= MIN_SAMPLES && mean > bestMean) {
+                bestMean = mean;
+                threshold = GRID[k];
+            }
         }
     }
 
-    /** Re-tunes τ from the samples; returns the new value when it changed. */
-    public synchronized OptionalDouble tune() {
-        double best = threshold;
-        double bestGain = -1;
-        for (double tau : GRID) {
-            int n = 0;
-            int augmented = 0;
-            int wins = 0;
-            for (double[] s : samples) {
-                if (Math.abs(s[0] - tau) < 1e-9) {
-                    n++;
-                    if (s[1] > 0) {
-                        augmented++;
-                        wins += (int) s[2];
-                    }
+    private static int index(double tau) {
+        for (int i = 0; i < GRID.length; i++) {
+            if (Math.abs(GRID[i] - tau) < 1e-9) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** Probes recorded so far. */
+    public synchronized long probes() {
+        return Math.round(Arrays.stream(probes).sum());
+    }
+
+    /** Writes the tuner's state atomically. */
+    public void save(Path file) {
+        ObjectNode root = Json.object();
+        synchronized (this) {
+            root.put("threshold", threshold);
+            ArrayNode arms = root.putArray("candidates");
+            for (int i = 0; i < GRID.length; i++) {
+                arms.addObject().put("tau", GRID[i]).put("probes", probes[i]).put("gained", gained[i]);
+            }
+        }
+        LearnedUtilityModel.writeAtomically(file, Json.bytes(root));
+    }
+
+    /** Restores the state saved by {@link #save}; nothing happens when the file does not exist. */
+    public void load(Path file) {
+        if (!Files.exists(file)) {
+            return;
+        }
+        JsonNode root;
+        try {
+            root = Json.parse(Files.readAllBytes(file));
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalStateException("threshold checkpoint " + file + " is unreadable: " + e.getMessage()
+                    + " (move it away to start afresh)", e);
+        }
+        synchronized (this) {
+            for (JsonNode arm : root.path("candidates")) {
+                int i = index(arm.path("tau").asDouble());
+                if (i >= 0) {
+                    probes[i] = arm.path("probes").asDouble();
+                    gained[i] = arm.path("gained").asDouble();
                 }
             }
-            if (n < MIN_SAMPLES || augmented == 0 || wins / (double) augmented < qualityFloor) {
-                continue;
-            }
-            double gain = wins / (double) n;
-            if (gain > bestGain) {
-                bestGain = gain;
-                best = tau;
-            }
+            threshold = root.path("threshold").asDouble(threshold);
         }
-        if (best != threshold) {
-            threshold = best;
-            return OptionalDouble.of(best);
-        }
-        return OptionalDouble.empty();
     }
 }

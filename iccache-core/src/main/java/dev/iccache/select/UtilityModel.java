@@ -1,21 +1,27 @@
 package dev.iccache.select;
 
 import java.nio.file.Path;
+import java.util.List;
 
 /**
- * h(request, example, target model): the expected gain in the target model's response quality
- * from putting the example in its prompt, in [0, 1] (IC-Cache §4.1, stage 2). Implementations are
- * thread-safe; {@link #score} is cheap enough for 32 candidates per request.
+ * h(request, example, target model): how much putting the example in the target model's prompt
+ * improves its answer over the same prompt without it, in [0, 1]: 0.5 means no effect, above it
+ * helps, below it hurts; 0.5 + g/2 where g is the example's expected share of the judge's 7-point
+ * score (−3..+3, over 3) of the answer with the examples against the answer without (IC-Cache
+ * §4.1, stage 2; docs/selection.md). Implementations are thread-safe; {@link #score} is cheap
+ * enough for 32 candidates per request.
  */
 public interface UtilityModel {
     /** The utility of one candidate for one target model. */
     double score(UtilityFeatures features, String targetModel);
 
     /**
-     * Learns from one judged outcome: {@code helped} when the response that used the example was
-     * judged at least as good as the reference. Called off the request thread.
+     * Learns from one exploration probe: the target's answer with {@code examples} (one or more)
+     * against its answer to the same prompt without examples; {@code gain} is the judge's score
+     * mapped to [0, 1], (s + 3) / 6. The examples share it by their predicted contributions
+     * (additive credit). Called off the request thread.
      */
-    void learn(UtilityFeatures features, String targetModel, boolean helped);
+    void learn(List<UtilityFeatures> examples, String targetModel, double gain);
 
     /** Saves what it learned to {@code file}; a model that learns nothing saves nothing. */
     default void save(Path file) {

@@ -35,7 +35,7 @@ import org.junit.jupiter.api.Test;
 class GatewayTest {
     private final IccacheConfig config = IccacheConfig.embeddedDefault();
     private final Gateway gateway = new Gateway(config, config.backends().stream().map(this::bounded).toList(),
-            Optional.empty(), Optional.empty(), new MetricsRegistry());
+            Optional.empty(), Optional.empty(), Optional.empty(), new MetricsRegistry());
 
     private BoundedBackend bounded(BackendConfig b) {
         VirtualClock clock = new VirtualClock();
@@ -92,7 +92,7 @@ class GatewayTest {
         ModelRouting routing = new ModelRouting(router, broken, TokenCounter.cl100k(), (q, a, b) -> OptionalDouble.empty(),
                 new JudgeBudget(30, System::nanoTime), Runnable::run, "sim-large", metrics);
         Gateway routed = new Gateway(config, config.backends().stream().map(this::bounded).toList(), Optional.empty(),
-                Optional.of(routing), metrics);
+                Optional.of(routing), Optional.empty(), metrics);
         Route r = routed.route(request("iccache"), Tenant.DEFAULT);
         assertThat(r.reason()).isEqualTo("bypass");
         assertThat(r.backend().config().name()).isEqualTo("sim-large");
@@ -101,7 +101,7 @@ class GatewayTest {
 
     @Test
     void everyConfiguredBackendNeedsAnInstance() {
-        assertThatThrownBy(() -> new Gateway(config, List.of(), Optional.empty(), Optional.empty(),
+        assertThatThrownBy(() -> new Gateway(config, List.of(), Optional.empty(), Optional.empty(), Optional.empty(),
                 new MetricsRegistry())).isInstanceOf(IllegalArgumentException.class);
     }
 }

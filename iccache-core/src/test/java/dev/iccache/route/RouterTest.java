@@ -13,7 +13,7 @@ class RouterTest {
     private static final Router.Arm LARGE = new Router.Arm("large", false, 1.0, X);
 
     private static RouterSettings settings(double exploration, int minObservations) {
-        return new RouterSettings(true, exploration, 0.999, minObservations, 0.1, 0.8, 0.2, 0.5, 4, null, 30, 0.4, 0.2);
+        return new RouterSettings(true, exploration, 0.999, minObservations, 0.1, 0, 0.8, 0.2, 0.5, 4, null, 30, 0.4, 0.2);
     }
 
     private static Router router(RouterSettings s) {
@@ -76,12 +76,12 @@ class RouterTest {
         for (int i = 0; i < 100; i++) {
             r.judged(LARGE, SMALL, 3);
         }
-        assertThat(r.bandit().mean("large", X)).isCloseTo(1.0, within(0.05));
-        assertThat(r.bandit().mean("small", X)).isCloseTo(0.0, within(0.05));
+        assertThat(r.estimate(LARGE)).isCloseTo(1.0, within(0.05));
+        assertThat(r.estimate(SMALL)).isCloseTo(0.0, within(0.05));
         assertThat(r.guard().active()).isTrue();
         assertThat(r.guard().estimate()).isZero();
         Router.Decision d = r.decide(List.of(SMALL, LARGE), 0, false);
-        assertThat(d.scores().get("small")).isCloseTo(r.bandit().mean("small", X) - 0.2, within(1e-9));
+        assertThat(d.scores().get("small")).isCloseTo(r.estimate(SMALL) - 0.2, within(1e-9));
         for (int i = 0; i < 200; i++) {
             r.judged(SMALL, LARGE, 0.2);
         }

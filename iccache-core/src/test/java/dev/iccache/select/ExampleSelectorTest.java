@@ -54,8 +54,8 @@ class ExampleSelectorTest {
     }
 
     private ExampleSelector selector(SelectionSettings settings) {
-        return new ExampleSelector(store, embedder, new LearnedUtilityModel(), TOKENS, settings,
-                name -> name.equals("large") ? 7.17 : Double.NaN, InstantSource.fixed(NOW));
+        return new ExampleSelector(store, embedder, new LearnedUtilityModel(0.45), TOKENS, settings,
+                name -> name.equals("large") ? 7.17 : Double.NaN, InstantSource.fixed(NOW), new ProbeMemory(1));
     }
 
     private ChatRequest request(String question, String extra) {
@@ -69,8 +69,9 @@ class ExampleSelectorTest {
         put("close", "t", "q1", "a1", at(0.95, 0), 0.9);
         put("closer", "t", "q2", "a2", at(0.99, 3), 0.9);
         put("far", "t", "q3", "a3", at(0.5, 2), 0.9);
-        Selection s = selector(SelectionSettings.DEFAULT).select(request("now", ""), Set.of("t"), SMALL, 0.5);
+        Selection s = selector(SelectionSettings.DEFAULT).select(request("now", ""), Set.of("t"), SMALL, 0.52);
         assertThat(s.chosen()).extracting(Selection.Chosen::exampleId).containsExactly("close", "closer");
+        assertThat(s.scored()).extracting(x -> x.candidate().exampleId()).containsExactly("closer", "close", "far");
         assertThat(s.decisions()).filteredOn(d -> d.exampleId().equals("far")).singleElement()
                 .satisfies(d -> assertThat(d.verdict()).isEqualTo(Selection.Verdict.BELOW_THRESHOLD));
         assertThat(s.chosen().get(1).utility()).isGreaterThan(s.chosen().get(0).utility());
@@ -94,7 +95,7 @@ class ExampleSelectorTest {
         for (int i = 0; i < 10; i++) {
             put("e" + i, "t", "q" + i, "a" + i, at(0.95, i * 0.6), 0.9);
         }
-        SelectionSettings three = new SelectionSettings(true, 32, 3, 0.5, 0.999, 16, 512, 250, 0.05, 0.5);
+        SelectionSettings three = new SelectionSettings(true, 32, 3, 0.5, 0.999, 16, 512, 250, 0.45, 0.4);
         Selection s = selector(three).select(request("now", ""), Set.of("t"), SMALL, 0.5);
         assertThat(s.chosen()).hasSize(3);
         assertThat(s.decisions()).filteredOn(d -> d.verdict() == Selection.Verdict.OVER_COUNT).hasSize(7);
@@ -107,7 +108,7 @@ class ExampleSelectorTest {
             String longAnswer = "word ".repeat(50 + r.nextInt(400));
             put("e" + i, "t", "question " + i, longAnswer, at(0.9 + 0.09 * r.nextDouble(), i), 0.9);
         }
-        ExampleSelector selector = selector(new SelectionSettings(true, 32, 20, 0.3, 0.999, 16, 512, 250, 0.05, 0.5));
+        ExampleSelector selector = selector(new SelectionSettings(true, 32, 20, 0.3, 0.999, 16, 512, 250, 0.45, 0.4));
         ChatRequest request = request("now", ",\"max_tokens\":700");
         Selection s = selector.select(request, Set.of("t"), SMALL, 0.3);
         assertThat(s.chosen()).isNotEmpty();
@@ -141,8 +142,22 @@ class ExampleSelectorTest {
     }
 
     @Test
+    void excludedExamplesAreNeverCandidatesAndCombiningAgainAppliesAnotherThreshold() {
+        put("own", "t", "q1", "a1", at(0.999, 0), 0.9);
+        put("other", "t", "q2", "a2", at(0.9, 1), 0.9);
+        put("far", "t", "q3", "a3", at(0.6, 2), 0.9);
+        ExampleSelector selector = selector(SelectionSettings.DEFAULT);
+        Selection s = selector.select(request("now", ""), new float[] {1, 0, 0}, 5, Set.of("t"), SMALL, 0.5,
+                id -> id.equals("own"));
+        assertThat(s.decisions()).extracting(Selection.Decision::exampleId).doesNotContain("own");
+        assertThat(s.chosen()).extracting(Selection.Chosen::exampleId).containsExactly("far", "other");
+        assertThat(selector.combine(s.scored(), 0.54, s.budgetTokens())).extracting(Selection.Chosen::exampleId)
+                .containsExactly("other");
+    }
+
+    @Test
     void toolRequestsAndLongConversationsAreNotEligible() {
-        ExampleSelector selector = selector(new SelectionSettings(true, 32, 5, 0.5, 0.95, 2, 512, 250, 0.05, 0.5));
+        ExampleSelector selector = selector(new SelectionSettings(true, 32, 5, 0.5, 0.95, 2, 512, 250, 0.45, 0.4));
         assertThat(selector.eligible(request("q", ""))).isTrue();
         assertThat(selector.eligible(request("q", ",\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\"}}]")))
                 .isFalse();

@@ -1,6 +1,7 @@
 package dev.iccache.select;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import dev.iccache.api.ChatRequest;
 import dev.iccache.bank.Example;
@@ -78,10 +79,10 @@ class InContextAugmenterTest {
     }
 
     private InContextAugmenter augmenter(LearnedUtilityModel model) {
-        SelectionSettings fast = new SelectionSettings(true, 32, 5, 0.5, 0.95, 16, 512, 100, 0, 0.5);
+        SelectionSettings fast = new SelectionSettings(true, 32, 5, 0.5, 0.95, 16, 512, 100, 0.45, 0.4);
         ExampleSelector selector = new ExampleSelector(store, embedder, model, TokenCounter.cl100k(), fast,
-                name -> Double.NaN, InstantSource.fixed(NOW));
-        return new InContextAugmenter(selector, model, new ThresholdTuner(0.5, 0, 0.5, new SplittableRandom(1)),
+                name -> Double.NaN, InstantSource.fixed(NOW), new ProbeMemory(1));
+        return new InContextAugmenter(selector, model, new ThresholdTuner(0.5, new SplittableRandom(1)),
                 new StatsRecorder(store, InstantSource.fixed(NOW), scheduler, 3_600_000), threads, Runnable::run,
                 new SplittableRandom(2), dir.resolve("utility.json"), new VirtualClock(), name -> 0.5, metrics);
     }
@@ -99,7 +100,7 @@ class InContextAugmenterTest {
     @Test
     void smallModelsGetExamplesLargeOnesDoNot() {
         putExample();
-        InContextAugmenter a = augmenter(new LearnedUtilityModel());
+        InContextAugmenter a = augmenter(new LearnedUtilityModel(0.45));
         InContextAugmenter.Augmented small = a.augment(request(), T, SMALL);
         assertThat(small.examples()).isEqualTo(1);
         assertThat(small.upstream().messages().get(0).path("content").asText()).contains("1+1?", "<request>");
@@ -115,7 +116,7 @@ class InContextAugmenterTest {
     @Test
     void aFailingOrSlowSelectionIsBypassed() {
         putExample();
-        InContextAugmenter a = augmenter(new LearnedUtilityModel());
+        InContextAugmenter a = augmenter(new LearnedUtilityModel(0.45));
         broken = true;
         ChatRequest original = request();
         InContextAugmenter.Augmented failed = a.augment(original, T, SMALL);
@@ -130,23 +131,34 @@ class InContextAugmenterTest {
     }
 
     @Test
-    void feedbackTeachesTheModelAndCountsWinsOncePerResponse() {
+    void probesTeachTheUtilityModelWhileJudgmentsAndRatingsOnlyFeedOffloadsAndReplayGain() {
         putExample();
-        LearnedUtilityModel model = new LearnedUtilityModel();
+        LearnedUtilityModel model = new LearnedUtilityModel(0.45);
         InContextAugmenter a = augmenter(model);
         InContextAugmenter.Augmented served = a.augment(request(), T, SMALL);
         a.served("resp-1", T, "small", served);
-        assertThat(a.explain("resp-1")).hasValueSatisfying(u -> assertThat(u.selection().chosen()).hasSize(1));
-        assertThat(a.feedback("resp-1", true)).isTrue();
-        assertThat(a.feedback("resp-1", true)).isFalse();
+        InContextAugmenter.Used used = a.explain("resp-1").orElseThrow();
+        assertThat(used.selection().chosen()).hasSize(1);
+        assertThat(a.feedback("resp-1", false)).isTrue();
+        assertThat(a.feedback("resp-1", false)).as("once per response").isFalse();
         assertThat(a.feedback("unknown", false)).isFalse();
+        a.judged(used, 0.8);
+        assertThat(model.labels("small")).as("ratings and judgments against the large model teach no utility").isZero();
+        a.probed("small", used.selection().scored(), 0.9);
+        a.thresholdProbed(0.5, 0.9);
         assertThat(model.labels("small")).isEqualTo(1);
+        assertThat(a.tuner().probes()).isEqualTo(1);
+        assertThat(a.selector().probes().clusters()).isZero(); // nothing clustered the bank in this test
         a.close();
         ExampleStats stats = store.get("e1").orElseThrow().stats();
         assertThat(stats.uses()).isEqualTo(1);
-        assertThat(stats.wins()).isEqualTo(1);
-        assertThat(stats.decayedOffloads()).as("a win is a successful offload").isEqualTo(1);
-        assertThat(stats.replayGainEma()).as("(1 - quality 1) x cost 0.5").isZero();
-        assertThat(LearnedUtilityModel.load(dir.resolve("utility.json")).labels("small")).isEqualTo(1);
+        assertThat(stats.wins()).as("the probe of this example alone: it helped").isEqualTo(1);
+        assertThat(stats.decayedOffloads()).as("the judged answer won against the large model").isEqualTo(1);
+        assertThat(stats.replayGainEma()).as("G(e) samples: (1 - 0) x 0.5 from the rating, then (1 - 0.8) x 0.5 from "
+                + "the judgment, the latest of one batch").isCloseTo(0.1, within(1e-9));
+        assertThat(LearnedUtilityModel.load(dir.resolve("utility.json"), 0.45).labels("small")).isEqualTo(1);
+        ThresholdTuner restored = new ThresholdTuner(0.5, new SplittableRandom(1));
+        restored.load(InContextAugmenter.thresholdCheckpoint(dir.resolve("utility.json")));
+        assertThat(restored.probes()).isEqualTo(1);
     }
 }

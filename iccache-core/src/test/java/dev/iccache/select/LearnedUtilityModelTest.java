@@ -10,85 +10,123 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.function.ToDoubleFunction;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class LearnedUtilityModelTest {
     private static final ExampleStats FRESH = ExampleStats.fresh(Instant.EPOCH);
+    private static final double FLOOR = 0.45;
 
-    /** A candidate with visible features and a hidden true helpfulness. */
-    private record Planted(UtilityFeatures features, double truth) {
+    /** A candidate: its visible features, its hidden effect on the answer, and its request's ease. */
+    private record Planted(UtilityFeatures features, double effect, double ease) {
     }
 
     /**
-     * Planted signal: helpfulness depends on the example's past win record (which similarity does
-     * not show) and only weakly on similarity, as the paper measured (Pearson 0.04-0.22).
+     * Planted signal: a candidate's effect depends on its region of the bank (teachable or not),
+     * which the probe evidence of its cluster shows, and not on similarity; but requests with close
+     * neighbours are easy, so whether an answer with examples is good in absolute terms follows
+     * similarity. Only a label that compares the answer with examples against the same prompt
+     * without them isolates the effect.
      */
-    private static Planted planted(SplittableRandom r) {
-        double similarity = 0.55 + 0.45 * r.nextDouble();
-        long judged = r.nextInt(20);
-        double goodness = r.nextDouble();
-        long wins = Math.round(judged * goodness);
-        ExampleStats stats = new ExampleStats(judged, 0, Instant.EPOCH, 0, 0, wins, judged - wins);
-        double truth = 1 / (1 + Math.exp(-(6 * (goodness - 0.5) + 0.5 * (similarity - 0.75))));
-        return new Planted(UtilityFeatures.of(similarity, Double.NaN, 7.17, 1, 200, 8192, stats, 50), truth);
+    private static Planted planted(SplittableRandom r, double similarity) {
+        boolean teachable = r.nextBoolean();
+        double evidence = 20;
+        double observed = (teachable ? 0.58 : 0.45) + 0.05 * r.nextGaussian();
+        UtilityFeatures f = UtilityFeatures.of(similarity, Double.NaN, 7.17, 1, 200, 8192, FRESH, 50,
+                new UtilityFeatures.Local(observed * evidence, (1 - observed) * evidence), r.nextBoolean());
+        return new Planted(f, teachable ? 0.08 : -0.03, 2 * (similarity - 0.75));
+    }
+
+    /** The judge's score of "with" against "without", mapped to [0, 1]. */
+    private static double counterfactual(List<Planted> set, SplittableRandom r) {
+        double d = set.stream().mapToDouble(Planted::effect).sum() + 0.15 * r.nextGaussian();
+        return (3 * Math.tanh(d / 0.3) + 3) / 6;
+    }
+
+    /** Whether the answer with the set is at least as good as the large model's: mostly the request's ease. */
+    private static double absolute(List<Planted> set, double ease, SplittableRandom r) {
+        double d = ease + set.stream().mapToDouble(Planted::effect).sum() + 0.3 * r.nextGaussian();
+        return d >= 0 ? 1 : 0;
+    }
+
+    private static LearnedUtilityModel trained(boolean counterfactualLabels, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        LearnedUtilityModel model = new LearnedUtilityModel(FLOOR);
+        for (int i = 0; i < 3000; i++) {
+            double similarity = 0.5 + 0.5 * r.nextDouble();
+            List<Planted> set = new ArrayList<>();
+            int size = 1 + r.nextInt(5);
+            for (int k = 0; k < size; k++) {
+                set.add(planted(r, Math.min(1, similarity + 0.05 * r.nextGaussian())));
+            }
+            double label = counterfactualLabels ? counterfactual(set, r) : absolute(set, set.get(0).ease(), r);
+            model.learn(set.stream().map(Planted::features).toList(), "small", label);
+        }
+        return model;
     }
 
     @Test
-    void theLearnedModelBeatsSimilarityOnlySelectionOnAPlantedSignal() {
-        SplittableRandom r = new SplittableRandom(42);
-        LearnedUtilityModel model = new LearnedUtilityModel();
-        for (int i = 0; i < 4000; i++) {
-            Planted p = planted(r);
-            model.learn(p.features(), "small", r.nextDouble() < p.truth());
-        }
-        double learnedTruth = 0;
-        double similarityTruth = 0;
-        int requests = 500;
+    void onlyTheCounterfactualLabelFindsTheHelpfulExamples() {
+        LearnedUtilityModel counterfactual = trained(true, 42);
+        LearnedUtilityModel absolute = trained(false, 42);
+        assertThat(counterfactual.confident("small")).as("it ranks better than the similarity prior").isTrue();
+        SplittableRandom r = new SplittableRandom(7);
+        double learned = 0;
+        double fromAbsolute = 0;
+        double similar = 0;
+        int requests = 400;
         for (int q = 0; q < requests; q++) {
             List<Planted> candidates = new ArrayList<>();
             for (int c = 0; c < 32; c++) {
-                candidates.add(planted(r));
+                candidates.add(planted(r, 0.5 + 0.5 * r.nextDouble()));
             }
-            learnedTruth += top5(candidates, Comparator.comparingDouble(p -> -model.score(p.features(), "small")));
-            similarityTruth += top5(candidates, Comparator.comparingDouble(p -> -p.features().similarity()));
+            learned += top5(candidates, p -> -counterfactual.score(p.features(), "small"));
+            fromAbsolute += top5(candidates, p -> -absolute.score(p.features(), "small"));
+            similar += top5(candidates, p -> -p.features().similarity());
         }
-        learnedTruth /= requests;
-        similarityTruth /= requests;
-        assertThat(learnedTruth).as("mean true helpfulness of the top 5: learned %.3f vs similarity %.3f",
-                learnedTruth, similarityTruth).isGreaterThan(similarityTruth + 0.15);
+        assertThat(learned / requests).as("mean effect of the top 5: counterfactual %.3f, absolute labels %.3f, "
+                + "similarity %.3f", learned / requests, fromAbsolute / requests, similar / requests)
+                .isGreaterThan(similar / requests + 0.04).isGreaterThan(fromAbsolute / requests + 0.015);
     }
 
-    private static double top5(List<Planted> candidates, Comparator<Planted> order) {
-        return candidates.stream().sorted(order).limit(5).mapToDouble(Planted::truth).average().orElseThrow();
+    private static double top5(List<Planted> candidates, ToDoubleFunction<Planted> order) {
+        return candidates.stream().sorted(Comparator.comparingDouble(order)).limit(5)
+                .mapToDouble(Planted::effect).average().orElseThrow();
     }
 
     @Test
-    void coldStartIsTheDocumentedPrior() {
-        LearnedUtilityModel model = new LearnedUtilityModel();
-        UtilityFeatures close = UtilityFeatures.of(0.86, Double.NaN, Double.NaN, 1, 100, 8192, FRESH, 10);
-        assertThat(model.score(close, "small")).isCloseTo(0.8 * 0.8, within(1e-9));
-        UtilityFeatures good = UtilityFeatures.of(1.0, 0.9, Double.NaN, 1, 100, 8192, FRESH, 10);
-        assertThat(model.score(good, "small")).isCloseTo(0.9, within(1e-9));
-        UtilityFeatures far = UtilityFeatures.of(0.25, 1.0, Double.NaN, 1, 100, 8192, FRESH, 10);
-        assertThat(model.score(far, "small")).isZero();
+    void coldStartIsTheSimilarityPriorAndNoiseNeverTakesOver() {
+        LearnedUtilityModel model = new LearnedUtilityModel(FLOOR);
+        UtilityFeatures close = features(0.95);
+        assertThat(model.score(close, "small")).isCloseTo(0.5 + SimilarityUtility.SLOPE * (0.95 - FLOOR), within(1e-9));
+        assertThat(model.score(features(FLOOR), "small")).isCloseTo(0.5, within(1e-9));
+        SplittableRandom r = new SplittableRandom(3);
+        for (int i = 0; i < 2000; i++) {
+            model.learn(List.of(features(0.5 + 0.5 * r.nextDouble())), "small", r.nextDouble());
+        }
+        assertThat(model.labels("small")).isEqualTo(2000);
+        assertThat(model.confident("small")).as("labels that say nothing never beat the prior").isFalse();
+        assertThat(model.score(close, "small")).isCloseTo(0.5 + SimilarityUtility.SLOPE * (0.95 - FLOOR), within(1e-9));
     }
 
     @Test
     void learningIsPerTargetModelAndSurvivesACheckpoint(@TempDir Path dir) {
-        LearnedUtilityModel model = new LearnedUtilityModel();
-        UtilityFeatures f = UtilityFeatures.of(0.9, 0.9, Double.NaN, 1, 100, 8192, FRESH, 10);
-        double before = model.score(f, "small");
-        for (int i = 0; i < 300; i++) {
-            model.learn(f, "small", false);
-        }
-        assertThat(model.score(f, "small")).isLessThan(before - 0.3);
-        assertThat(model.score(f, "other")).isEqualTo(before);
+        LearnedUtilityModel model = trained(true, 5);
+        UtilityFeatures f = features(0.9);
         Path file = dir.resolve("utility.json");
         model.save(file);
-        LearnedUtilityModel loaded = LearnedUtilityModel.load(file);
-        assertThat(loaded.labels("small")).isEqualTo(300);
-        assertThat(loaded.score(f, "small")).isEqualTo(model.score(f, "small"));
-        assertThat(LearnedUtilityModel.load(dir.resolve("absent.json")).labels("small")).isZero();
+        LearnedUtilityModel loaded = LearnedUtilityModel.load(file, FLOOR);
+        assertThat(loaded.labels("small")).isEqualTo(3000);
+        assertThat(loaded.confident("small")).isEqualTo(model.confident("small"));
+        assertThat(loaded.score(f, "small")).isCloseTo(model.score(f, "small"), within(1e-12));
+        assertThat(loaded.score(f, "other")).as("another target starts from the prior")
+                .isEqualTo(new LearnedUtilityModel(FLOOR).score(f, "other"));
+        assertThat(LearnedUtilityModel.load(dir.resolve("absent.json"), FLOOR).labels("small")).isZero();
+    }
+
+    private static UtilityFeatures features(double similarity) {
+        return UtilityFeatures.of(similarity, Double.NaN, Double.NaN, 1, 100, 8192, FRESH, 10,
+                UtilityFeatures.Local.NONE, false);
     }
 }

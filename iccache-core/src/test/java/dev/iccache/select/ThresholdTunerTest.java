@@ -2,49 +2,63 @@ package dev.iccache.select;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ThresholdTunerTest {
-    @Test
-    void choosesTheThresholdWithMostSuccessfulOffloadsAboveTheQualityFloor() {
-        ThresholdTuner tuner = new ThresholdTuner(0.5, 0.1, 0.6, new SplittableRandom(1));
-        // τ = 0.3: examples for all 100, 55% win → below the floor.
-        // τ = 0.5: examples for 80, 75% win → 60 successes.  τ = 0.7: examples for 40, 90% win → 36.
-        record(tuner, 0.3, 100, 100, 55);
-        record(tuner, 0.5, 100, 80, 60);
-        record(tuner, 0.7, 100, 40, 36);
-        assertThat(tuner.tune()).isEmpty();
-        assertThat(tuner.threshold()).isEqualTo(0.5);
-        record(tuner, 0.4, 100, 95, 70);
-        assertThat(tuner.tune()).hasValue(0.4);
-        assertThat(tuner.threshold()).isEqualTo(0.4);
+    /** Mean measured gain of each candidate τ in a planted world: 0.51 helps most. */
+    private static double gainAt(double tau) {
+        return tau == 0.51 ? 0.6 : tau == 0.505 ? 0.55 : 0.48;
     }
 
     @Test
-    void gridValuesWithTooFewSamplesAreNotChosen() {
-        ThresholdTuner tuner = new ThresholdTuner(0.5, 0.1, 0.5, new SplittableRandom(1));
-        record(tuner, 0.3, ThresholdTuner.MIN_SAMPLES - 1, ThresholdTuner.MIN_SAMPLES - 1, ThresholdTuner.MIN_SAMPLES - 1);
-        assertThat(tuner.tune()).isEmpty();
-    }
-
-    @Test
-    void aSampleOfRequestsRunsWithGridThresholds() {
-        ThresholdTuner tuner = new ThresholdTuner(0.5, 0.2, 0.5, new SplittableRandom(7));
-        int other = 0;
-        for (int i = 0; i < 10_000; i++) {
-            double t = tuner.thresholdForRequest();
-            if (t != 0.5) {
-                other++;
-            }
+    void thompsonSamplingFindsTheThresholdWithTheHighestMeasuredGainAndProbesItMost() {
+        ThresholdTuner tuner = new ThresholdTuner(0.5, new SplittableRandom(1));
+        SplittableRandom noise = new SplittableRandom(2);
+        Map<Double, Integer> tried = new HashMap<>();
+        for (int i = 0; i < 600; i++) {
+            double tau = tuner.sample();
+            tried.merge(tau, 1, Integer::sum);
+            tuner.record(tau, Math.max(0, Math.min(1, gainAt(tau) + 0.2 * noise.nextGaussian())));
         }
-        // 20% sampled, of which 10 in 11 grid values differ from 0.5.
-        assertThat(other).isBetween(1600, 2000);
+        assertThat(tuner.threshold()).isEqualTo(0.51);
+        assertThat(tried.get(0.51)).as("the best arm gets most probes: %s", tried).isGreaterThan(300);
+        assertThat(tuner.probes()).isEqualTo(600);
     }
 
-    private static void record(ThresholdTuner tuner, double tau, int n, int augmented, int wins) {
-        for (int i = 0; i < n; i++) {
-            tuner.record(tau, i < augmented, i < wins);
+    @Test
+    void theInitialThresholdHoldsUntilACandidateHasEnoughProbes() {
+        ThresholdTuner tuner = new ThresholdTuner(0.505, new SplittableRandom(1));
+        for (int i = 0; i < ThresholdTuner.MIN_SAMPLES - 1; i++) {
+            tuner.record(0.52, 1.0);
         }
+        assertThat(tuner.threshold()).isEqualTo(0.505);
+        tuner.record(0.52, 1.0);
+        assertThat(tuner.threshold()).isEqualTo(0.52);
+        tuner.record(0.7, 1.0); // not a candidate: ignored
+        assertThat(tuner.probes()).isEqualTo(ThresholdTuner.MIN_SAMPLES);
+    }
+
+    @Test
+    void theTunedThresholdPersistsAcrossARestart(@TempDir Path dir) {
+        ThresholdTuner tuner = new ThresholdTuner(0.505, new SplittableRandom(1));
+        for (int i = 0; i < 20; i++) {
+            tuner.record(0.49, 0.9);
+            tuner.record(0.505, 0.4);
+        }
+        assertThat(tuner.threshold()).isEqualTo(0.49);
+        Path file = dir.resolve("threshold.json");
+        tuner.save(file);
+        ThresholdTuner restarted = new ThresholdTuner(0.505, new SplittableRandom(1));
+        restarted.load(file);
+        assertThat(restarted.threshold()).isEqualTo(0.49);
+        assertThat(restarted.probes()).isEqualTo(40);
+        ThresholdTuner fresh = new ThresholdTuner(0.505, new SplittableRandom(1));
+        fresh.load(dir.resolve("absent.json"));
+        assertThat(fresh.threshold()).isEqualTo(0.505);
     }
 }

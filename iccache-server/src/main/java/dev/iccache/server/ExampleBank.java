@@ -11,7 +11,6 @@ import dev.iccache.manage.ExampleEvictor;
 import dev.iccache.scrub.Scrubber;
 import dev.iccache.metrics.MetricsRegistry;
 import dev.iccache.select.InContextAugmenter;
-import dev.iccache.select.LearnedUtilityModel;
 import dev.iccache.time.Ticker;
 import dev.iccache.store.lucene.LuceneExampleStore;
 import java.lang.System.Logger.Level;
@@ -94,12 +93,14 @@ public final class ExampleBank implements AutoCloseable {
 
     /**
      * The request-path side of the bank: example selection for small models, with the utility
-     * model loaded from (and checkpointed every minute to) {@code data-dir/utility-model.json}.
+     * model and the threshold tuner loaded from (and checkpointed every minute to)
+     * {@code data-dir/utility-model.json} and {@code data-dir/threshold.json}.
      */
     public InContextAugmenter augmenter(IccacheConfig config, MetricsRegistry metrics) {
         Path checkpoint = config.dataDir().resolve("utility-model.json");
-        InContextAugmenter augmenter = Assembly.augmenter(config, store, embedder, LearnedUtilityModel.load(checkpoint),
-                checkpoint, runtime(), metrics);
+        Assembly.Runtime rt = runtime();
+        InContextAugmenter augmenter = Assembly.augmenter(config, store, embedder,
+                Assembly.utilityModel(config, checkpoint), checkpoint, rt, metrics);
         scheduler.scheduleWithFixedDelay(() -> {
             try {
                 augmenter.checkpoint();

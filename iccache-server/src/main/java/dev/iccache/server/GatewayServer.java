@@ -10,6 +10,8 @@ import dev.iccache.backend.BoundedBackend;
 import dev.iccache.config.IccacheConfig;
 import dev.iccache.gateway.Assembly;
 import dev.iccache.gateway.Gateway;
+import dev.iccache.select.InContextAugmenter;
+import dev.iccache.select.SelectionExplorer;
 import dev.iccache.metrics.MetricsRegistry;
 import dev.iccache.gateway.ModelRouting;
 import dev.iccache.manage.ExampleReplayer;
@@ -111,9 +113,11 @@ public final class GatewayServer implements AutoCloseable {
                 .map(b -> routing(config, b, backends, judge, registry, watchdog));
         bank.filter(b -> config.replay().enabled()).ifPresent(b -> scheduleReplay(config, b, backends, judge,
                 registry));
-        Gateway gateway = new Gateway(config, backends,
-                bank.filter(b -> config.selection().enabled()).map(b -> b.augmenter(config, registry)), routing,
-                registry);
+        Optional<InContextAugmenter> augmenter = bank.filter(b -> config.selection().enabled())
+                .map(b -> b.augmenter(config, registry));
+        Optional<SelectionExplorer> explorer = bank.flatMap(b -> augmenter.map(a -> Assembly.explorer(config, a, judge,
+                b.runtime(), registry)));
+        Gateway gateway = new Gateway(config, backends, augmenter, routing, explorer, registry);
         GatewayServer s = new GatewayServer(gateway, bank, registry, watchdog, env);
         s.server.start();
         LOG.log(Level.INFO, "iccache listening on http://{0}:{1,number,#} (virtual model ''{2}'', default ''{3}'')",
@@ -143,29 +147,22 @@ public final class GatewayServer implements AutoCloseable {
     private static ModelRouting routing(IccacheConfig config, ExampleBank bank, List<BoundedBackend> backends,
             Judge judge, MetricsRegistry registry, ScheduledExecutorService scheduler) {
         LinearThompsonBandit bandit = Assembly.bandit(config.router());
-        Path checkpoint = config.dataDir().resolve("router.json");
-        if (Files.exists(checkpoint)) {
-            try {
-                if (!bandit.restore(Json.parse(Files.readAllBytes(checkpoint)))) {
-                    LOG.log(Level.WARNING, "router checkpoint {0} has another layout; starting afresh", checkpoint);
-                }
-            } catch (IOException | RuntimeException e) {
-                throw new IllegalStateException("router checkpoint " + checkpoint + " is unreadable: " + e.getMessage()
-                        + " (move it away to start afresh)", e);
-            }
-        }
+        Path checkpoint = routerCheckpoint(config);
+        bandit.restore(checkpoint);
         ModelRouting routing = Assembly.routing(config, bank.embedder(), bandit, judge, bank.runtime(), registry);
         scheduler.scheduleWithFixedDelay(() -> saveRouter(bandit, checkpoint), 1, 1, TimeUnit.MINUTES);
         return routing;
     }
 
+    /** Where the router's bandit is checkpointed. */
+    public static Path routerCheckpoint(IccacheConfig config) {
+        return config.dataDir().resolve("router.json");
+    }
+
     private static void saveRouter(LinearThompsonBandit bandit, Path checkpoint) {
         try {
-            Files.createDirectories(checkpoint.toAbsolutePath().getParent());
-            Path tmp = checkpoint.resolveSibling(checkpoint.getFileName() + ".tmp");
-            Files.write(tmp, Json.bytes(bandit.toJson()));
-            Files.move(tmp, checkpoint, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException | RuntimeException e) {
+            bandit.save(checkpoint);
+        } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "router checkpoint failed; will retry: " + e.getMessage());
         }
     }
@@ -244,7 +241,7 @@ public final class GatewayServer implements AutoCloseable {
         draining.set(true);
         server.stop();
         gateway.close();
-        gateway.routing().ifPresent(r -> saveRouter(r.router().bandit(), gateway.config().dataDir().resolve("router.json")));
+        gateway.routing().ifPresent(r -> saveRouter(r.router().bandit(), routerCheckpoint(gateway.config())));
         bank.ifPresent(ExampleBank::close);
         watchdog.shutdownNow();
     }

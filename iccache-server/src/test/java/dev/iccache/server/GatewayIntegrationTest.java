@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.iccache.api.Json;
+import dev.iccache.testing.Eventually;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -116,6 +117,9 @@ class GatewayIntegrationTest {
         assertThat(json(ready).path("backends").has("sim-small")).isTrue();
         cluster.post("/v1/chat/completions", "{\"model\":\"sim-small\",\"stream\":true," + HELLO + "}");
         cluster.post("/v1/chat/completions", "{\"model\":\"sim-small\"," + HELLO + "}");
+        // Exploration probes may still run on sim-small after the responses (off the request path).
+        assertThat(Eventually.holds(() -> cluster.send("GET", "/metrics").body()
+                .contains("iccache_backend_in_flight{backend=\"sim-small\"} 0"))).isTrue();
         String metrics = cluster.send("GET", "/metrics").body();
         assertThat(metrics).contains(
                 "iccache_requests_total{backend=\"sim-small\",route=\"pinned\",stream=\"true\",status=\"200\"}",

@@ -172,6 +172,7 @@ public final class Bench {
                     if (c != null) {
                         ((ObjectNode) p).put("capacity_rps", c);
                         ((ObjectNode) p).put("capacity_ratio", c / capacity.get("always-large"));
+                        ((ObjectNode) p).put("capacity_censored", c >= capacity.get(CAPACITY_LIMIT) ? 1 : 0);
                     }
                 }
                 perSeed.get(r).add(run);
@@ -293,6 +294,14 @@ public final class Bench {
         return run;
     }
 
+    /** The key of the highest rate the capacity sweep can tell apart. */
+    private static final String CAPACITY_LIMIT = "";
+
+    /** The policies whose capacity is measured: always-large (the reference) and those of {@link Policies#CAPACITY}. */
+    private List<String> capacityPolicies() {
+        return order().stream().filter(p -> p.equals("always-large") || Policies.CAPACITY.contains(p)).toList();
+    }
+
     /** The policies to run: always-large first (the reference), then the others as given. */
     private List<String> order() {
         List<String> order = new ArrayList<>(settings.policies());
@@ -301,10 +310,14 @@ public final class Bench {
         return order;
     }
 
+    /** A probe of the capacity sweep lasts at least this many SLOs. */
+    static final int CAPACITY_SLOS = 4;
+
     /**
      * Each policy's capacity (see {@link Capacity}) on Poisson arrivals of the first
      * {@code capacityRequests} online requests, starting from the large-only cluster's saturated
-     * capacity.
+     * capacity; rates at which those requests would arrive within {@link #CAPACITY_SLOS} SLOs are
+     * not tried (the capacity is then a lower bound, flagged {@code capacity_censored}).
      */
     private Map<String, Double> capacities(World.Truth truth, List<Example> bank, long seed) {
         int n = Math.min(settings.capacityRequests(), settings.workload().online().size());
@@ -312,13 +325,15 @@ public final class Bench {
         double slo = cal.number("cluster.slo-latency-s");
         Schedule probe = Arrivals.schedule(ArrivalSpec.parse("poisson:1"), 0, n, 1, maxOutput, seed, data);
         double start = largeCapacity(probe.arrivals());
+        double max = n / (CAPACITY_SLOS * slo);
         Map<String, Double> out = new LinkedHashMap<>();
-        for (String name : order()) {
+        out.put(CAPACITY_LIMIT, max);
+        for (String name : capacityPolicies()) {
             long t0 = System.nanoTime();
             double c = Capacity.find(rate -> {
                 Schedule s = Arrivals.schedule(ArrivalSpec.parse("poisson:" + rate), 0, n, rate, maxOutput, seed, data);
                 return runPolicy(name, OptionalDouble.empty(), truth, bank, s, seed).withinSlo(slo);
-            }, start);
+            }, start, max);
             out.put(name, c);
             progress.printf("  capacity %-22s %6.2f req/s (%.1f s real time)%n", name, c, (System.nanoTime() - t0) / 1e9);
         }

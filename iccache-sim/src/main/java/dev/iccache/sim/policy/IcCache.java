@@ -10,13 +10,18 @@ import dev.iccache.gateway.Assembly;
 import dev.iccache.gateway.Gateway;
 import dev.iccache.gateway.ModelRouting;
 import dev.iccache.gateway.Route;
+import dev.iccache.gateway.WarmStart;
+import dev.iccache.bank.Example;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Random;
 import dev.iccache.manage.ExampleEvictor;
 import dev.iccache.manage.ExampleReplayer;
 import dev.iccache.metrics.MetricsRegistry;
 import dev.iccache.route.RouterSettings;
 import dev.iccache.scrub.Scrubber;
 import dev.iccache.select.InContextAugmenter;
-import dev.iccache.select.LearnedUtilityModel;
 import dev.iccache.select.SimilarityUtility;
 import dev.iccache.select.UtilityModel;
 import dev.iccache.tenant.Tenant;
@@ -57,12 +62,14 @@ final class IcCache implements Policy {
     private final Map<String, Route> routes = new HashMap<>();
     private final Tenant tenant = Tenant.DEFAULT;
     private final InMemoryExampleStore store = new InMemoryExampleStore();
+    private final Map<String, double[]> scores = new java.util.TreeMap<>();
+    private final UtilityModel utility;
 
     IcCache(PolicyContext ctx, Variant variant) {
         IccacheConfig base = ctx.config();
         RouterSettings r = base.router();
         RouterSettings router = new RouterSettings(r.enabled(), r.exploration(), r.forgetting(), r.minObservations(),
-                r.uncertainty(), variant.loadThreshold().orElse(r.loadThreshold()), r.loadEmaAlpha(),
+                r.uncertainty(), r.minShadowRate(), variant.loadThreshold().orElse(r.loadThreshold()), r.loadEmaAlpha(),
                 variant.loadBias() ? r.biasStrength() : 0, r.biasGamma(), r.judgeModel(),
                 (int) Math.round(r.judgeBudgetPerMinute() / ctx.timeScale()), r.qualityFloor(), r.guardMargin());
         String smallName = base.backends().stream().filter(b -> b.role() == BackendRole.SMALL)
@@ -72,14 +79,17 @@ final class IcCache implements Policy {
         Assembly.Runtime rt = ctx.runtime();
         MetricsRegistry metrics = new MetricsRegistry();
         store.putAll(ctx.bank());
-        UtilityModel utility = variant.learnedUtility() ? new LearnedUtilityModel() : new SimilarityUtility();
-        this.augmenter = Assembly.augmenter(config, store, ctx.embedder(), utility,
-                ctx.workDir().resolve("utility-model.json"), rt, metrics);
+        Path checkpoint = ctx.workDir().resolve("utility-model.json");
+        this.utility = variant.learnedUtility() ? Assembly.utilityModel(config, checkpoint)
+                : new SimilarityUtility(config.selection().minSimilarity());
+        this.augmenter = Assembly.augmenter(config, store, ctx.embedder(), utility, checkpoint, rt, metrics);
         Optional<ModelRouting> routing = variant.router()
                 ? Optional.of(Assembly.routing(config, ctx.embedder(), Assembly.bandit(config.router()), ctx.judge(),
                         rt, metrics))
                 : Optional.empty();
-        this.gateway = new Gateway(config, ctx.backends(), Optional.of(augmenter), routing, metrics);
+        warmStart(ctx, routing, rt, metrics);
+        this.gateway = new Gateway(config, ctx.backends(), Optional.of(augmenter), routing,
+                Optional.of(Assembly.explorer(config, augmenter, ctx.judge(), rt, metrics)), metrics);
         this.admitter = new ExampleAdmitter(ctx.embedder(), store, config.bank(), Scrubber.from(config.scrub()),
                 rt.clock(), metrics, Thread.ofVirtual().factory(), Policies.ids("admitted-"));
         ExampleEvictor evictor = new ExampleEvictor(store, config.bank().maxExamples(), config.bank().maxBytes(),
@@ -98,10 +108,32 @@ final class IcCache implements Policy {
         }
     }
 
+    /**
+     * Spends the judged-history budget before the run as {@code iccache train} does: selection
+     * probes on the history (each with the bank minus its own example) and the router's prior.
+     */
+    private void warmStart(PolicyContext ctx, Optional<ModelRouting> routing, Assembly.Runtime rt,
+            MetricsRegistry metrics) {
+        JudgedHistory history = ctx.history();
+        if (history.remaining() == 0) {
+            return;
+        }
+        List<Example> order = new ArrayList<>(ctx.bank());
+        Collections.shuffle(order, new Random(rt.seed() ^ 0x7761_726DL));
+        new WarmStart(config, augmenter, routing, history.model(Policies.SMALL), history.model(Policies.LARGE),
+                history.judge(), rt, metrics).run(order, history.remaining(), e -> { });
+    }
+
     @Override
     public Decision decide(String responseId, ChatRequest request) {
         Route route = gateway.route(request, tenant);
         routes.put(responseId, route);
+        route.plan().ifPresent(p -> {
+            p.decision().scores().forEach((arm, score) -> scores.merge(arm, new double[] {score, 1},
+                    (a, b) -> new double[] {a[0] + b[0], a[1] + b[1]}));
+            scores.merge("~load bias", new double[] {p.decision().bias(), 1},
+                    (a, b) -> new double[] {a[0] + b[0], a[1] + b[1]});
+        });
         return Decision.to(route.backend().config().name(), route.augmented().upstream(), route.examples());
     }
 
@@ -119,6 +151,20 @@ final class IcCache implements Policy {
     @Override
     public void feedback(String responseId, boolean good) {
         gateway.feedback(responseId, tenant, good);
+    }
+
+    /** What it learned, for reports: τ, whether the learned utility model scores, the router's mean arm scores. */
+    @Override
+    public Optional<String> setting() {
+        StringBuilder b = new StringBuilder(String.format(java.util.Locale.ROOT, "tau %.3f (%d threshold probes)",
+                augmenter.tuner().threshold(), augmenter.tuner().probes()));
+        if (utility instanceof dev.iccache.select.LearnedUtilityModel learned) {
+            b.append(learned.confident(Policies.SMALL) ? "; learned utility" : "; similarity prior")
+                    .append(" (").append(learned.labels(Policies.SMALL)).append(" probe labels)");
+        }
+        scores.forEach((arm, s) -> b.append(String.format(java.util.Locale.ROOT, "; %s mean routing score %.3f", arm,
+                s[0] / s[1])));
+        return Optional.of(b.toString());
     }
 
     @Override

@@ -39,6 +39,9 @@ public final class Policies {
     /** Policy names in report order. */
     public static final List<String> ORDER;
 
+    /** The policies whose capacity a bench measures (each sweep is many runs): the headline comparison. */
+    public static final List<String> CAPACITY = List.of("always-small", "semantic-cache", "routellm", "iccache");
+
     private Policies() {
     }
 

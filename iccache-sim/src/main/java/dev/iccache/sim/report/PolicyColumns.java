@@ -14,10 +14,14 @@ final class PolicyColumns {
 
     static final List<Column> ALL = List.of(
             new Column("policy", PolicyColumns::name, true),
+            new Column("cluster", p -> Values.text(p, "cluster"), false),
             new Column("win(judge)", p -> Values.percent(number(p, "win_rate_judge")), true),
-            new Column("win(truth)", p -> Values.percent(number(p, "win_rate_truth")), true),
+            new Column("win(truth)", p -> withInterval(p, "win_rate_truth", Values::percent), true),
+            new Column("win(expected)", p -> withInterval(p, "win_rate_truth_expected", Values::percent), true),
+            new Column("gap closed", p -> withInterval(p, "gap_closed", Values::sig), true),
             new Column("quality", p -> Values.sig(number(p, "mean_true_quality")), true),
-            new Column("offload", p -> Values.percent(number(p, "offload_ratio")), true),
+            new Column("offload", p -> withInterval(p, "offload_ratio", Values::percent), true),
+            new Column("capacity ×", PolicyColumns::capacity, true),
             new Column("p50 s", p -> Values.sig(number(p, "latency_p50_s")), true),
             new Column("p99 s", p -> Values.sig(number(p, "latency_p99_s")), true),
             new Column("TTFT p50", p -> Values.sig(number(p, "ttft_p50_s")), true),
@@ -31,6 +35,25 @@ final class PolicyColumns {
                     + "/" + Values.sig(number(p, "decision_overhead_ms_p99")), true));
 
     private PolicyColumns() {
+    }
+
+    /** "0.47 [0.45, 0.49]" when the document has the field's 95% interval, else just the value. */
+    static String withInterval(JsonNode p, String field, java.util.function.DoubleFunction<String> format) {
+        String value = format.apply(number(p, field));
+        JsonNode ci = p.path(field + "_ci95");
+        if (ci.isArray() && ci.size() == 2 && Double.isFinite(ci.get(0).asDouble(Double.NaN))) {
+            return value + " [" + format.apply(ci.get(0).asDouble()) + ", " + format.apply(ci.get(1).asDouble()) + "]";
+        }
+        return value;
+    }
+
+    /** The capacity ratio to always-large at equal GPUs ("≥" when the sweep hit its highest rate), or n/a. */
+    static String capacity(JsonNode p) {
+        double ratio = number(p, "capacity_ratio");
+        if (!Double.isFinite(ratio)) {
+            return Values.NA;
+        }
+        return (number(p, "capacity_censored") > 0 ? "≥" : "") + withInterval(p, "capacity_ratio", Values::sig);
     }
 
     static List<Column> terminal() {

@@ -60,7 +60,10 @@ public final class ResultsTable {
         }
         List<String[]> lines = new ArrayList<>();
         lines.add(new String[] {"command", text(results, "command")});
-        lines.add(new String[] {"seed", text(results, "seed")});
+        lines.add(new String[] {"pair", text(results, "pair")});
+        lines.add(new String[] {"seeds", Values.inline(results.path("seeds"), Set.of())});
+        lines.add(new String[] {"history", text(results, "history_budget") + " judged-history verdicts per learning "
+                + "policy"});
         lines.add(new String[] {"calibration", text(results.path("calibration"), "file")});
         lines.add(new String[] {"workload", workload(results.path("workload"))});
         lines.add(new String[] {"cluster", Values.inline(results.path("cluster"), Set.of())});

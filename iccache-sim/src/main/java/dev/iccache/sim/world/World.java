@@ -2,6 +2,8 @@ package dev.iccache.sim.world;
 
 import dev.iccache.api.ChatRequest;
 import dev.iccache.bank.Vectors;
+import dev.iccache.stats.BetaDistribution;
+import dev.iccache.stats.KMeans;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -282,7 +284,7 @@ public final class World {
             double ta = cal.number("skills.teachable-a");
             double tb = cal.number("skills.teachable-b");
             for (int k = 0; k < teachable.length; k++) {
-                teachable[k] = beta(fixed, ta, tb);
+                teachable[k] = BetaDistribution.sample(fixed, ta, tb);
             }
             double[] z = new double[n];
             for (int i = 0; i < n; i++) {
@@ -376,33 +378,6 @@ public final class World {
                 return x.stream().anyMatch(y::contains);
             }
             return skills[a] == skills[b] && Vectors.dot(topics[a], topics[b]) >= latentCosine;
-        }
-
-        /** A Beta(a, b) draw from two Gamma draws (Marsaglia-Tsang, with the a < 1 boost). */
-        private static double beta(SplittableRandom r, double a, double b) {
-            double x = gamma(r, a);
-            double y = gamma(r, b);
-            return x + y == 0 ? 0.5 : x / (x + y);
-        }
-
-        private static double gamma(SplittableRandom r, double shape) {
-            if (shape < 1) {
-                return gamma(r, shape + 1) * Math.pow(r.nextDouble(), 1 / shape);
-            }
-            double d = shape - 1.0 / 3;
-            double c = 1 / Math.sqrt(9 * d);
-            while (true) {
-                double x = r.nextGaussian();
-                double v = 1 + c * x;
-                if (v <= 0) {
-                    continue;
-                }
-                v = v * v * v;
-                double u = r.nextDouble();
-                if (Math.log(u) < 0.5 * x * x + d - d * v + d * Math.log(v)) {
-                    return d * v;
-                }
-            }
         }
 
         private static double dot(double[] a, float[] b) {

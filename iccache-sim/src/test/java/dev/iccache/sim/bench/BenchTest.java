@@ -137,6 +137,33 @@ class BenchTest {
         assertTrue(previous > 0.5, "the last point offloads most requests: " + routellm);
     }
 
+    @Test
+    void whenTheSmallModelIsAsGoodAsTheLargeOneIccacheOffloadsAboutHalfAtAFiftyPercentWinRate() throws Exception {
+        List<WorkItem> history = new ArrayList<>();
+        List<WorkItem> online = new ArrayList<>();
+        java.util.SplittableRandom words = new java.util.SplittableRandom(9);
+        for (int i = 0; i < 600; i++) {
+            StringBuilder text = new StringBuilder(TOPICS[i % TOPICS.length]);
+            for (int k = 0; k < 6; k++) { // distinct bags of words: no near-duplicates to merge in the bank
+                text.append(" w").append(words.nextInt(500));
+            }
+            WorkItem item = new WorkItem("i" + i, text.toString(), Set.of(), OptionalDouble.empty(),
+                    OptionalDouble.empty(), Optional.empty());
+            (i % 2 == 0 ? history : online).add(item);
+        }
+        Workload w = new Workload("same", "equal models", "small", "large", "none: latent difficulty", history, online);
+        Path calibration = Path.of(getClass().getClassLoader().getResource("same-models.yaml").toURI());
+        Bench.Settings settings = new Bench.Settings(w, ArrivalSpec.parse("poisson:2"), List.of("iccache"),
+                List.of(3L), Calibration.file(calibration), BankConfig.DEFAULT.withStore("memory"), "test", false,
+                OptionalDouble.empty(), 200, 0);
+        JsonNode iccache = new Bench(settings, new FakeEmbedder(), DataDirectory.at(temp), new PrintStream(
+                new ByteArrayOutputStream())).run().path("runs").get(0).path("policies").get(0);
+        assertEquals("iccache", iccache.path("policy").asText());
+        assertTrue(iccache.path("offload_ratio").asDouble() > 0.25 && iccache.path("offload_ratio").asDouble() < 0.75,
+                iccache.toString());
+        assertEquals(0.5, iccache.path("win_rate_truth_expected").asDouble(), 0.05, iccache.toString());
+    }
+
     /** Decision overhead is real CPU time, the one field a seed cannot fix. */
     private static ObjectNode withoutMeasuredTimes(ObjectNode results) {
         for (JsonNode run : results.path("runs")) {

@@ -34,6 +34,8 @@ final class ResultsFixture {
         root.put("label", "SIMULATED (simulated backends, judge and users; real embedder, store, selector, router, manager)");
         root.put("command", "iccache bench --workload nq-open --arrivals azure --policies all --seed 42 --out out/bench");
         root.put("seed", 42);
+        root.put("pair", "gemma2");
+        root.putArray("seeds").add(42).add(43);
         ObjectNode calibration = root.putObject("calibration");
         calibration.put("file", "config/calibration.yaml");
         ObjectNode parameters = calibration.putObject("parameters");
@@ -57,7 +59,7 @@ final class ResultsFixture {
 
         ObjectNode large = policy("always-large", "every request on the large model", 0.5, 0.5, 0.0, 9.1, load);
         large.put("throughput_within_slo_rps", 2.5 * rate / 3).put("normalised_throughput", 1.0)
-                .put("latency_p50_change", 0.0);
+                .put("latency_p50_change", 0.0).put("capacity_ratio", 1.0).put("capacity_censored", 0);
         policies.add(large);
 
         ObjectNode small = policy("always-small", "every request on the small model", Double.NaN, 0.31, 1.0, 2.0, 0);
@@ -68,7 +70,8 @@ final class ResultsFixture {
         ObjectNode iccache = policy("iccache", SCRIPT_DESCRIPTION, 0.49, 0.48, 0.62, 3.5, load / 3);
         iccache.remove("ttft_p50_s");
         iccache.put("throughput_within_slo_rps", 2.8 * rate / 3).put("normalised_throughput", 2.6)
-                .put("latency_p50_change", -0.6154);
+                .put("latency_p50_change", -0.6154).put("capacity_ratio", 2.5).put("capacity_censored", 1);
+        iccache.putArray("win_rate_truth_ci95").add(0.46).add(0.5);
         ArrayNode frontier = iccache.putArray("frontier");
         frontier.addObject().put("setting", "bias -0.2").put("win_rate_truth", 0.45).put("normalised_throughput", 3.1)
                 .put("offload_ratio", 0.75);

@@ -16,7 +16,7 @@ class ResultsTableTest {
         assertThat(table).startsWith("SIMULATED (simulated backends");
         assertThat(ResultsTable.render(ResultsFixture.oneRun().put("label", "toy world")))
                 .startsWith("SIMULATED: toy world\n");
-        assertThat(table).contains("seed:        42", "calibration: config/calibration.yaml",
+        assertThat(table).contains("pair:        gemma2", "seeds:       [42, 43]", "calibration: config/calibration.yaml",
                 "workload:    nq-open: history 1800, online 3610, recorded none: latent difficulty",
                 "slo_latency_s 30",
                 "arrivals:    [1] poisson 1.0 rps: 3610 requests over 3610 s, mean 1.00 rps (rate sweep point)",
@@ -37,8 +37,15 @@ class ResultsTableTest {
     @Test
     void nanAndAbsentNumbersPrintAsNotAvailable() {
         assertThat(cells(rows("always-small").getFirst())[1]).isEqualTo("n/a"); // win(judge) is NaN
-        assertThat(cells(rows("iccache").getFirst())[7]).isEqualTo("n/a"); // TTFT p50 is absent
-        assertThat(cells(rows("always-large").getFirst())[7]).isEqualTo("0.300");
+        assertThat(cells(rows("iccache").getFirst())[10]).isEqualTo("n/a"); // TTFT p50 is absent
+        assertThat(cells(rows("always-large").getFirst())[10]).isEqualTo("0.300");
+        assertThat(cells(rows("always-large").getFirst())[7]).isEqualTo("1.00"); // capacity x
+        assertThat(cells(rows("iccache").getFirst())[7]).isEqualTo("≥2.50"); // censored by the sweep
+    }
+
+    @Test
+    void averagedNumbersShowTheirConfidenceIntervals() {
+        assertThat(rows("iccache").getFirst()).contains("48.0% [46.0%, 50.0%]");
     }
 
     @Test
@@ -63,7 +70,7 @@ class ResultsTableTest {
     @Test
     void anEmptyDocumentStillRenders() {
         ObjectNode empty = Json.object();
-        assertThat(ResultsTable.render(empty)).startsWith("SIMULATED\n").contains("seed:        n/a", "(no runs)");
+        assertThat(ResultsTable.render(empty)).startsWith("SIMULATED\n").contains("seeds:       n/a", "(no runs)");
     }
 
     @Test

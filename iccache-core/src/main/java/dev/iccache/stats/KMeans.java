@@ -1,21 +1,51 @@
-package dev.iccache.sim.world;
+package dev.iccache.stats;
 
 import dev.iccache.bank.Vectors;
-import java.util.SplittableRandom;
+import java.util.random.RandomGenerator;
 
-/** Seeded k-means on unit vectors (cosine): k-means++ seeding, then a fixed number of Lloyd steps. */
-final class KMeans {
+/**
+ * Seeded spherical k-means on unit vectors (cosine): k-means++ seeding, then a fixed number of
+ * Lloyd steps; centroids are unit vectors.
+ */
+public final class KMeans {
     private KMeans() {
     }
 
     /** The cluster of each vector, in [0, min(k, n)). */
-    static int[] assign(float[][] vectors, int k, int iterations, SplittableRandom random) {
-        int n = vectors.length;
-        int[] out = new int[n];
-        k = Math.min(k, n);
-        if (k <= 1 || n == 0) {
-            return out;
+    public static int[] assign(float[][] vectors, int k, int iterations, RandomGenerator random) {
+        float[][] centres = centroids(vectors, k, iterations, random);
+        int[] out = new int[vectors.length];
+        for (int i = 0; i < vectors.length; i++) {
+            out[i] = nearest(centres, vectors[i]);
         }
+        return out;
+    }
+
+    /** The index of the centroid nearest (by cosine) to {@code v}; 0 when there is one or none. */
+    public static int nearest(float[][] centres, float[] v) {
+        int best = 0;
+        double bestDot = Double.NEGATIVE_INFINITY;
+        for (int c = 0; c < centres.length; c++) {
+            double d = Vectors.dot(v, centres[c]);
+            if (d > bestDot) {
+                bestDot = d;
+                best = c;
+            }
+        }
+        return best;
+    }
+
+    /** min(k, n) unit centroids of the vectors (none when there are no vectors). */
+    public static float[][] centroids(float[][] vectors, int k, int iterations, RandomGenerator random) {
+        int n = vectors.length;
+        k = Math.min(k, n);
+        if (n == 0) {
+            return new float[0][];
+        }
+        if (k <= 1) {
+            return new float[][] {vectors[0].clone()};
+        }
+        int[] out = new int[n];
         int dim = vectors[0].length;
         float[][] centres = new float[k][];
         centres[0] = vectors[random.nextInt(n)].clone();
@@ -40,16 +70,7 @@ final class KMeans {
         }
         for (int step = 0; step < iterations; step++) {
             for (int i = 0; i < n; i++) {
-                int best = 0;
-                double bestDot = Double.NEGATIVE_INFINITY;
-                for (int c = 0; c < k; c++) {
-                    double d = Vectors.dot(vectors[i], centres[c]);
-                    if (d > bestDot) {
-                        bestDot = d;
-                        best = c;
-                    }
-                }
-                out[i] = best;
+                out[i] = nearest(centres, vectors[i]);
             }
             double[][] sums = new double[k][dim];
             for (int i = 0; i < n; i++) {
@@ -71,7 +92,7 @@ final class KMeans {
                 }
             }
         }
-        return out;
+        return centres;
     }
 
     private static double distance(float[] a, float[] b) {

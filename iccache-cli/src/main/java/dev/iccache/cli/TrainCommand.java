@@ -1,0 +1,191 @@
+package dev.iccache.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.iccache.api.Json;
+import dev.iccache.backend.BackendMetrics;
+import dev.iccache.backend.BoundedBackend;
+import dev.iccache.bank.Example;
+import dev.iccache.config.BackendRole;
+import dev.iccache.config.IccacheConfig;
+import dev.iccache.gateway.Assembly;
+import dev.iccache.gateway.ModelRouting;
+import dev.iccache.gateway.WarmStart;
+import dev.iccache.metrics.MetricsRegistry;
+import dev.iccache.route.LinearThompsonBandit;
+import dev.iccache.route.LlmJudge;
+import dev.iccache.select.InContextAugmenter;
+import dev.iccache.server.Backends;
+import dev.iccache.server.ExampleBank;
+import dev.iccache.server.GatewayServer;
+import dev.iccache.tenant.Tenant;
+import dev.iccache.time.Ticker;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code iccache train --budget N}: the warm start (docs/selection.md) on the bank's history,
+ * through the configured backends and judge, offline (the gateway must not be running: the store
+ * admits one process). Saves the utility model, the threshold tuner and the router's bandit where
+ * {@code serve} loads them, every {@link #CHUNK} history requests, with the requests done in
+ * {@code train-state.json}, so that a second run resumes where the first stopped.
+ */
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = "Warm-start selection and routing from the bank's history: selection probes (examples vs none "
+                + "on the small model) and router priors (small with examples vs the history's large answer), judged, "
+                + "within a judgment budget. Resumable; serve starts from what it saved.")
+final class TrainCommand implements Callable<Integer> {
+    /** History requests between two saves. */
+    static final int CHUNK = 25;
+    /** Judgments without any verdict after which the judge is taken to be broken. */
+    static final int JUDGE_PATIENCE = 10;
+    static final String STATE = "train-state.json";
+
+    @Mixin
+    BankOptions bank;
+
+    @Option(names = "--budget", required = true, paramLabel = "N", description = "Judgments to spend at most (each "
+            + "is two judge calls, one per order).")
+    int budget;
+
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "42",
+            description = "Orders the history and seeds the probes (default ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        if (budget < 1) {
+            throw new IllegalArgumentException("--budget must be at least 1, got " + budget);
+        }
+        IccacheConfig config = bank.load();
+        PrintWriter err = spec.commandLine().getErr();
+        PrintWriter out = spec.commandLine().getOut();
+        MetricsRegistry metrics = new MetricsRegistry();
+        ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor();
+        List<BoundedBackend> backends = Backends.create(config, new BackendMetrics(metrics), System::getenv, watchdog,
+                seed);
+        try (ExampleBank examples = ExampleBank.open(config, metrics, System::getenv)) {
+            BoundedBackend small = Assembly.byName(backends, WarmStart.first(config, BackendRole.SMALL).name());
+            BoundedBackend large = Assembly.byName(backends, WarmStart.first(config, BackendRole.LARGE).name());
+            Path stateFile = config.dataDir().resolve(STATE);
+            Set<String> done = doneIds(stateFile);
+            List<Example> history = new ArrayList<>();
+            examples.store().forEach(Optional.of(Tenant.DEFAULT.name()), e -> {
+                if (!done.contains(e.id())) {
+                    history.add(e);
+                }
+            });
+            history.sort(java.util.Comparator.comparing(Example::id));
+            Collections.shuffle(history, new Random(seed));
+            if (history.isEmpty()) {
+                throw new IllegalStateException(done.isEmpty()
+                        ? "the bank in " + config.dataDir() + " is empty: import history first (iccache import FILE)"
+                        : "every history request was trained on already (" + done.size() + "; see " + stateFile + ")");
+            }
+            // Learning runs inline, so that what is saved after a chunk includes every label of it.
+            Assembly.Runtime rt = new Assembly.Runtime(InstantSource.system(), Ticker.SYSTEM, watchdog,
+                    Executors.newVirtualThreadPerTaskExecutor(), Runnable::run, Runnable::run, seed);
+            Path checkpoint = config.dataDir().resolve("utility-model.json");
+            InContextAugmenter augmenter = Assembly.augmenter(config, examples.store(), examples.embedder(),
+                    Assembly.utilityModel(config, checkpoint), checkpoint, rt, metrics);
+            LlmJudge judge = new LlmJudge(Assembly.byName(backends, config.judgeModel()));
+            Optional<LinearThompsonBandit> bandit = config.router().enabled() && backends.size() > 1
+                    ? Optional.of(Assembly.bandit(config.router())) : Optional.empty();
+            bandit.ifPresent(b -> b.restore(GatewayServer.routerCheckpoint(config)));
+            Optional<ModelRouting> routing = bandit.map(b -> Assembly.routing(config, examples.embedder(), b, judge, rt,
+                    metrics));
+            WarmStart warm = new WarmStart(config, augmenter, routing, small, large, judge, rt, metrics);
+            int used = 0;
+            int probes = 0;
+            int router = 0;
+            int noVerdict = 0;
+            long start = System.nanoTime();
+            for (int from = 0; from < history.size() && used < budget; from += CHUNK) {
+                List<Example> chunk = history.subList(from, Math.min(history.size(), from + CHUNK));
+                List<String> ids = new ArrayList<>();
+                WarmStart.Report r = warm.run(chunk, budget - used, e -> ids.add(e.id()));
+                used += r.judgmentsUsed();
+                probes += r.probes();
+                router += r.routerJudgments();
+                noVerdict += r.noVerdicts();
+                if (probes + router == 0 && noVerdict >= JUDGE_PATIENCE) {
+                    throw new IllegalStateException("the judge '" + config.judgeModel() + "' gave no verdict in "
+                            + noVerdict + " judgments (is it reachable and does it answer with a score?); nothing "
+                            + "was saved");
+                }
+                augmenter.checkpoint();
+                bandit.ifPresent(b -> b.save(GatewayServer.routerCheckpoint(config)));
+                done.addAll(ids);
+                saveState(stateFile, done);
+                double seconds = (System.nanoTime() - start) / 1e9;
+                err.printf(Locale.ROOT, "\r[%-30s] %,d/%,d judgments, %,d requests, %,d probes, %,d router priors, "
+                        + "%,d without verdict, %.0f s", "#".repeat((int) (30.0 * used / budget)), used, budget,
+                        from + ids.size(), probes, router, noVerdict, seconds);
+                err.flush();
+            }
+            err.println();
+            augmenter.close();
+            out.printf("trained on %d history requests: %d selection probes, %d router priors, %d judgments of %d; "
+                    + "%d without verdict; saved %s, %s%s (state: %s)%n", done.size(), probes, router, used, budget,
+                    noVerdict, checkpoint, InContextAugmenter.thresholdCheckpoint(checkpoint),
+                    bandit.isPresent() ? ", " + GatewayServer.routerCheckpoint(config) : "", stateFile);
+            out.flush();
+        } finally {
+            backends.forEach(BoundedBackend::close);
+            watchdog.shutdownNow();
+        }
+        return 0;
+    }
+
+    private static Set<String> doneIds(Path file) {
+        Set<String> done = new HashSet<>();
+        if (Files.exists(file)) {
+            try {
+                JsonNode root = Json.parse(Files.readAllBytes(file));
+                root.path("done").forEach(n -> done.add(n.asText()));
+            } catch (IOException | RuntimeException e) {
+                throw new IllegalStateException("training state " + file + " is unreadable: " + e.getMessage()
+                        + " (move it away to start training afresh)", e);
+            }
+        }
+        return done;
+    }
+
+    private static void saveState(Path file, Set<String> done) {
+        ObjectNode root = Json.object();
+        ArrayNode ids = root.putArray("done");
+        done.stream().sorted().forEach(ids::add);
+        try {
+            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+            Files.write(tmp, Json.bytes(root));
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write training state " + file + ": " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,47 @@
+package dev.iccache.select;
+
+import dev.iccache.api.ChatRequest;
+import dev.iccache.backend.ModelBackend;
+import dev.iccache.route.JudgeBudget;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+
+/**
+ * Exploration for example selection, online (docs/selection.md): on its own share of the judge
+ * budget, independent of the router's uncertainty, after a response was sent, runs a
+ * {@link SelectionProbe} on the request's small-model selection in the background.
+ */
+public final class SelectionExplorer {
+    private final SelectionProbe probe;
+    private final JudgeBudget budget;
+    private final Executor background;
+
+    /**
+     * @param budget     the exploration share of the judge budget
+     * @param background runs probes (model calls and the judgment) off the request path
+     */
+    public SelectionExplorer(SelectionProbe probe, JudgeBudget budget, Executor background) {
+        this.probe = probe;
+        this.budget = budget;
+        this.background = background;
+    }
+
+    /**
+     * After a response was sent: when the exploration budget allows, probes {@code selection} (the
+     * selection made for {@code small}, whichever model answered) in the background.
+     */
+    public void served(ChatRequest original, ModelBackend small, Selection selection) {
+        if (selection.scored().isEmpty()) {
+            return;
+        }
+        SelectionProbe.Plan plan = probe.plan(selection);
+        if (plan.needsJudgment() && !budget.tryAcquire()) {
+            return;
+        }
+        try {
+            background.execute(() -> probe.run(original, small, plan));
+        } catch (RejectedExecutionException e) {
+            probe.failed(plan);
+        }
+    }
+}

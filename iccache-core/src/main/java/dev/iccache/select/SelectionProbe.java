@@ -1,0 +1,125 @@
+package dev.iccache.select;
+
+import dev.iccache.api.ChatRequest;
+import dev.iccache.backend.ModelBackend;
+import dev.iccache.metrics.MetricsRegistry;
+import dev.iccache.route.Judge;
+import java.lang.System.Logger.Level;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.OptionalDouble;
+import java.util.random.RandomGenerator;
+
+/**
+ * One exploration probe of a selection (docs/selection.md): the small model's answer with a set of
+ * the scored candidates against its answer without examples, judged; the judge's score, mapped to
+ * [0, 1], teaches the {@link InContextAugmenter} about every example of the set. Half the probes
+ * are threshold probes: a τ drawn by the tuner's Thompson sampling and the examples selected at it
+ * (a reward for that τ; no judge call when no example passes it: the reward is a tie); the other
+ * half explore: 1 to {@code max-examples} candidates drawn uniformly (a set measures a larger joint
+ * effect against the same judge noise; the utility model shares it out). Run online by
+ * {@link SelectionExplorer} and offline by the warm start.
+ */
+public final class SelectionProbe {
+    private static final System.Logger LOG = System.getLogger(SelectionProbe.class.getName());
+    /** Share of probes that tune the threshold; the others explore random sets of candidates. */
+    static final double THRESHOLD_PROBES = 0.5;
+
+    private final InContextAugmenter augmenter;
+    private final Judge judge;
+    private final RandomGenerator random;
+    private final MetricsRegistry.Counter probes;
+
+    /** What a probe compares: the examples in the "with" answer, and the τ of a threshold probe (NaN otherwise). */
+    public record Plan(List<Selection.Scored> examples, double tau) {
+        boolean thresholdProbe() {
+            return !Double.isNaN(tau);
+        }
+
+        /** Whether it needs model calls and a judgment (a threshold that selects nothing does not). */
+        public boolean needsJudgment() {
+            return !examples.isEmpty();
+        }
+    }
+
+    /** @param random draws the kind of probe and its candidate */
+    public SelectionProbe(InContextAugmenter augmenter, Judge judge, RandomGenerator random,
+            MetricsRegistry metrics) {
+        this.augmenter = augmenter;
+        this.judge = judge;
+        this.random = random;
+        this.probes = metrics.counter("iccache_selection_probes_total",
+                "Exploration probes by kind and outcome (explore/threshold; judged, no_verdict, failed, free).",
+                "kind", "outcome");
+    }
+
+    /** Draws the probe for a selection with at least one scored candidate. */
+    public Plan plan(Selection selection) {
+        List<Selection.Scored> scored = selection.scored();
+        boolean threshold;
+        List<Selection.Scored> drawn = new ArrayList<>(scored);
+        int size;
+        synchronized (random) {
+            threshold = random.nextDouble() < THRESHOLD_PROBES;
+            size = 1 + random.nextInt(Math.max(1, Math.min(augmenter.selector().settings().maxExamples(),
+                    scored.size())));
+            for (int i = 0; i < size; i++) { // a partial Fisher-Yates shuffle
+                Collections.swap(drawn, i, i + random.nextInt(drawn.size() - i));
+            }
+        }
+        if (threshold) {
+            double tau = augmenter.tuner().sample();
+            Set<String> kept = new HashSet<>();
+            augmenter.selector().combine(scored, tau, selection.budgetTokens()).forEach(c -> kept.add(c.exampleId()));
+            return new Plan(scored.stream().filter(s -> kept.contains(s.candidate().exampleId())).toList(), tau);
+        }
+        return new Plan(List.copyOf(drawn.subList(0, size)), Double.NaN);
+    }
+
+    /**
+     * Runs a plan on the calling thread: returns the judge's preference of the answer with the
+     * examples over the answer without, or empty when there was no verdict. A plan that needs no
+     * judgment records a tie without calling anything.
+     */
+    public OptionalDouble run(ChatRequest original, ModelBackend small, Plan plan) {
+        if (!plan.needsJudgment()) {
+            augmenter.thresholdProbed(plan.tau(), 0.5);
+            probes.labels(kind(plan), "free").inc();
+            return OptionalDouble.of(0.5);
+        }
+        try {
+            ChatRequest upstream = PromptAssembler.assemble(original,
+                    plan.examples().stream().map(Selection.Scored::candidate).toList(), augmenter.newNonce());
+            String with = small.complete(upstream).content();
+            String without = small.complete(original).content();
+            OptionalDouble verdict = judge.compare(original, with, without);
+            if (verdict.isEmpty()) {
+                probes.labels(kind(plan), "no_verdict").inc();
+                return OptionalDouble.empty();
+            }
+            double gain = (verdict.getAsDouble() + 3) / 6;
+            probes.labels(kind(plan), "judged").inc();
+            if (plan.thresholdProbe()) {
+                augmenter.thresholdProbed(plan.tau(), gain);
+            }
+            augmenter.probed(small.config().name(), plan.examples(), gain);
+            return OptionalDouble.of(gain);
+        } catch (RuntimeException e) {
+            failed(plan);
+            LOG.log(Level.DEBUG, "selection probe on " + small.config().name() + " failed: " + e.getMessage());
+            return OptionalDouble.empty();
+        }
+    }
+
+    /** Counts a probe that could not run. */
+    void failed(Plan plan) {
+        probes.labels(kind(plan), "failed").inc();
+    }
+
+    private static String kind(Plan plan) {
+        return plan.thresholdProbe() ? "threshold" : "explore";
+    }
+}

@@ -1,0 +1,171 @@
+package dev.iccache.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.iccache.api.ChatRequest;
+import dev.iccache.api.ChatResponse;
+import dev.iccache.api.ChatStream;
+import dev.iccache.api.Json;
+import dev.iccache.backend.ModelBackend;
+import dev.iccache.bank.Example;
+import dev.iccache.bank.ExampleStats;
+import dev.iccache.bank.InMemoryExampleStore;
+import dev.iccache.config.BackendConfig;
+import dev.iccache.config.BackendRole;
+import dev.iccache.config.IccacheConfig;
+import dev.iccache.embed.Embedder;
+import dev.iccache.metrics.MetricsRegistry;
+import dev.iccache.route.Judge;
+import dev.iccache.route.LinearThompsonBandit;
+import dev.iccache.select.InContextAugmenter;
+import dev.iccache.select.LearnedUtilityModel;
+import dev.iccache.select.ThresholdTuner;
+import dev.iccache.time.VirtualClock;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.SplittableRandom;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The warm start spends its budget on probes and router priors, and what it learned survives a restart. */
+class WarmStartTest {
+    private static final Instant NOW = Instant.parse("2026-01-01T00:00:00Z");
+    private static final int DIM = 8;
+
+    @TempDir
+    Path dir;
+    private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+    private final InMemoryExampleStore store = new InMemoryExampleStore();
+
+    @AfterEach
+    void stop() {
+        scheduler.shutdownNow();
+    }
+
+    /** Examples in two groups of directions; answers that mention group "a" teach, "b" ones do not. */
+    private List<Example> history() {
+        SplittableRandom r = new SplittableRandom(1);
+        List<Example> out = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            float[] v = new float[DIM];
+            v[i % 2] = 1;
+            for (int j = 2; j < DIM; j++) {
+                v[j] = (float) (0.3 * r.nextGaussian());
+            }
+            double n = 0;
+            for (float x : v) {
+                n += x * x;
+            }
+            for (int j = 0; j < DIM; j++) {
+                v[j] /= (float) Math.sqrt(n);
+            }
+            String group = i % 2 == 0 ? "a" : "b";
+            out.add(new Example("e" + i, "default", "[{\"role\":\"user\",\"content\":\"question " + i + "\"}]",
+                    "question " + i, v, "answer-" + group + "-" + i, "large", OptionalDouble.empty(), 5, 5, NOW,
+                    Optional.empty(), ExampleStats.fresh(NOW)));
+        }
+        return out;
+    }
+
+    /** A small model whose answer is good when its prompt holds a group "a" example. */
+    private static ModelBackend model(BackendConfig config) {
+        return new ModelBackend() {
+            @Override
+            public BackendConfig config() {
+                return config;
+            }
+
+            @Override
+            public ChatResponse complete(ChatRequest request) {
+                boolean taught = request.messages().toString().contains("answer-a-");
+                var body = Json.object();
+                body.putArray("choices").addObject().putObject("message").put("role", "assistant")
+                        .put("content", taught ? "good" : "plain");
+                return new ChatResponse(body);
+            }
+
+            @Override
+            public ChatStream stream(ChatRequest request) {
+                throw new UnsupportedOperationException();
+            }
+        };
+    }
+
+    @Test
+    void theWarmStartSpendsItsBudgetAndWhatItLearnedRoundTrips() {
+        BackendConfig small = new BackendConfig("small", null, "small", null, BackendRole.SMALL, 1, 8192, 8, 0, 0, 0,
+                0, 0, "small", 1);
+        BackendConfig large = new BackendConfig("large", null, "large", null, BackendRole.LARGE, 7, 8192, 8, 0, 0, 0,
+                0, 0, "large", 1);
+        IccacheConfig config = IccacheConfig.builder().virtualModel("iccache").defaultModel("large")
+                .backends(List.of(small, large)).build();
+        List<Example> history = history();
+        store.putAll(history);
+        VirtualClock ticker = new VirtualClock();
+        Assembly.Runtime rt = new Assembly.Runtime(() -> NOW, ticker, scheduler, Executors.newVirtualThreadPerTaskExecutor(),
+                Runnable::run, Runnable::run, 5);
+        Embedder embedder = new Embedder() {
+            @Override
+            public int dimension() {
+                return DIM;
+            }
+
+            @Override
+            public List<float[]> embedAll(List<String> texts) {
+                throw new UnsupportedOperationException("history vectors are stored");
+            }
+        };
+        Path checkpoint = dir.resolve("utility-model.json");
+        MetricsRegistry metrics = new MetricsRegistry();
+        LearnedUtilityModel utility = Assembly.utilityModel(config, checkpoint);
+        InContextAugmenter augmenter = Assembly.augmenter(config, store, embedder, utility, checkpoint, rt, metrics);
+        LinearThompsonBandit bandit = new LinearThompsonBandit(dev.iccache.route.RequestFeatures.ARM_DIMENSION, 1, 0.3,
+                1);
+        int[] calls = {0};
+        Judge judge = (request, first, second) -> {
+            calls[0]++;
+            return OptionalDouble.of(first.equals(second) ? 0 : first.equals("good") ? 2 : -2);
+        };
+        ModelRouting routing = Assembly.routing(config, embedder, bandit, judge, rt, metrics);
+        WarmStart warm = new WarmStart(config, augmenter, Optional.of(routing), model(small), model(large), judge, rt,
+                metrics);
+        List<String> done = new ArrayList<>();
+        WarmStart.Report report = warm.run(history, 30, e -> done.add(e.id()));
+
+        assertThat(report.judgmentsUsed()).isEqualTo(calls[0]).isLessThanOrEqualTo(30).isGreaterThan(20);
+        assertThat(report.probes()).isPositive();
+        assertThat(report.routerJudgments()).isPositive();
+        assertThat(done).hasSize(report.requests());
+        assertThat(utility.labels("small")).isPositive();
+        assertThat(bandit.updates("small")).isEqualTo(report.routerJudgments());
+
+        augmenter.close();
+        bandit.save(dir.resolve("router.json"));
+        LearnedUtilityModel reloaded = LearnedUtilityModel.load(checkpoint, config.selection().minSimilarity());
+        assertThat(reloaded.labels("small")).isEqualTo(utility.labels("small"));
+        ThresholdTuner tuner = new ThresholdTuner(0.5, new SplittableRandom(1));
+        tuner.load(InContextAugmenter.thresholdCheckpoint(checkpoint));
+        assertThat(tuner.probes()).isEqualTo(augmenter.tuner().probes());
+        LinearThompsonBandit restored = new LinearThompsonBandit(dev.iccache.route.RequestFeatures.ARM_DIMENSION, 1,
+                0.3, 1);
+        assertThat(restored.restore(dir.resolve("router.json"))).isTrue();
+        assertThat(restored.updates("small")).isEqualTo(bandit.updates("small"));
+        double[] x = new double[dev.iccache.route.RequestFeatures.ARM_DIMENSION];
+        x[0] = 1;
+        assertThat(restored.mean("large", x)).isEqualTo(bandit.mean("large", x));
+        scheduler.shutdown();
+        try {
+            scheduler.awaitTermination(1, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
