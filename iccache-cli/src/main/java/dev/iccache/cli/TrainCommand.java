@@ -23,10 +23,8 @@ import dev.iccache.tenant.Tenant;
 import dev.iccache.time.Ticker;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -180,12 +178,6 @@ final class TrainCommand implements Callable<Integer> {
         ObjectNode root = Json.object();
         ArrayNode ids = root.putArray("done");
         done.stream().sorted().forEach(ids::add);
-        try {
-            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-            Files.write(tmp, Json.bytes(root));
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write training state " + file + ": " + e.getMessage(), e);
-        }
+        Json.writeAtomically(file, root);
     }
 }

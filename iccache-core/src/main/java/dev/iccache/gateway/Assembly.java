@@ -17,7 +17,7 @@ import dev.iccache.route.Router;
 import dev.iccache.route.RouterSettings;
 import dev.iccache.scrub.Scrubber;
 import dev.iccache.select.ExampleSelector;
-import dev.iccache.select.ProbeMemory;
+import dev.iccache.select.BankClusters;
 import dev.iccache.select.InContextAugmenter;
 import dev.iccache.select.LearnedUtilityModel;
 import dev.iccache.select.SelectionExplorer;
@@ -78,7 +78,7 @@ public final class Assembly {
         Map<String, Double> costs = new HashMap<>();
         config.backends().forEach(b -> costs.put(b.name(), b.cost()));
         ExampleSelector selector = new ExampleSelector(store, embedder, utility, TokenCounter.cl100k(), settings,
-                name -> costs.getOrDefault(name, Double.NaN), rt.clock(), clusters(store, rt));
+                name -> costs.getOrDefault(name, Double.NaN), rt.clock(), clusters(store, utility, rt));
         ThresholdTuner tuner = new ThresholdTuner(settings.threshold(), new SplittableRandom(rt.seed() ^ 0x7475_6E65L));
         tuner.load(InContextAugmenter.thresholdCheckpoint(checkpoint));
         StatsRecorder stats = new StatsRecorder(store, rt.clock(), rt.scheduler(), STATS_FLUSH_MS);
@@ -88,15 +88,16 @@ public final class Assembly {
     }
 
     /**
-     * Probe evidence by cluster of the bank, clustered now and again every {@link #RECLUSTER_MINUTES}
-     * from a sample of at most {@link #CLUSTER_SAMPLE} embeddings.
+     * The bank's clusters, fitted now and checked every {@link #RECLUSTER_MINUTES} (fitted anew from
+     * a sample of at most {@link #CLUSTER_SAMPLE} embeddings once the bank has grown enough; the
+     * utility model then moves its per-cluster knowledge over).
      */
-    private static ProbeMemory clusters(ExampleStore store, Runtime rt) {
-        ProbeMemory memory = new ProbeMemory(rt.seed() ^ 0x7072_6F62L);
+    private static BankClusters clusters(ExampleStore store, UtilityModel utility, Runtime rt) {
+        BankClusters clusters = new BankClusters(rt.seed() ^ 0x7072_6F62L);
         Runnable refit = () -> {
             List<float[]> sample = new ArrayList<>();
             long[] seen = {0};
-            SplittableRandom random = new SplittableRandom(rt.seed() ^ seen.length);
+            SplittableRandom random = new SplittableRandom(rt.seed() ^ 0x7361_6D70L);
             store.forEach(Optional.empty(), e -> {
                 seen[0]++;
                 if (sample.size() < CLUSTER_SAMPLE) {
@@ -108,11 +109,14 @@ public final class Assembly {
                     }
                 }
             });
-            memory.refit(sample, seen[0]);
+            int[] mapping = clusters.refit(sample, seen[0]);
+            if (mapping.length > 0) {
+                utility.clustersChanged(mapping);
+            }
         };
         refit.run();
         rt.scheduler().scheduleWithFixedDelay(refit, RECLUSTER_MINUTES, RECLUSTER_MINUTES, TimeUnit.MINUTES);
-        return memory;
+        return clusters;
     }
 
     /** The learned utility model saved at {@code checkpoint} (fresh when there is none), with the configured cold start. */

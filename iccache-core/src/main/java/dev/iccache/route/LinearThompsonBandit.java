@@ -5,10 +5,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.iccache.api.Json;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import dev.iccache.stats.Cholesky;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -119,14 +117,7 @@ public final class LinearThompsonBandit {
 
     /** Writes {@link #toJson()} atomically (temporary file, then rename). */
     public void save(Path file) {
-        try {
-            Files.createDirectories(file.toAbsolutePath().getParent());
-            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-            Files.write(tmp, Json.bytes(toJson()));
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write router checkpoint " + file, e);
-        }
+        Json.writeAtomically(file, toJson());
     }
 
     /**

@@ -33,14 +33,14 @@ public final class ExampleSelector {
     private final SelectionSettings settings;
     private final ToDoubleFunction<String> modelCost;
     private final InstantSource clock;
-    private final ProbeMemory probes;
+    private final BankClusters clusters;
 
     /**
      * @param modelCost relative cost of a model by name, NaN when unknown (imported examples)
-     * @param probes    what exploration probes found, by region of embedding space
+     * @param clusters  the bank's clusters, in which the utility model learns per region
      */
     public ExampleSelector(ExampleStore store, Embedder embedder, UtilityModel utility, TokenCounter tokens,
-            SelectionSettings settings, ToDoubleFunction<String> modelCost, InstantSource clock, ProbeMemory probes) {
+            SelectionSettings settings, ToDoubleFunction<String> modelCost, InstantSource clock, BankClusters clusters) {
         this.store = store;
         this.embedder = embedder;
         this.utility = utility;
@@ -48,12 +48,7 @@ public final class ExampleSelector {
         this.settings = settings;
         this.modelCost = modelCost;
         this.clock = clock;
-        this.probes = probes;
-    }
-
-    /** What exploration probes found (probes add to it). */
-    public ProbeMemory probes() {
-        return probes;
+        this.clusters = clusters;
     }
 
     public SelectionSettings settings() {
@@ -118,15 +113,15 @@ public final class ExampleSelector {
             }
         }
         List<Selection.Scored> scored = new ArrayList<>(eligible.size());
-        int requestCluster = probes.cluster(embedding.get());
+        int requestCluster = clusters.of(embedding.get());
         for (SearchHit hit : eligible) {
             Example e = hit.example();
-            int cluster = probes.cluster(e.vector());
+            int cluster = clusters.of(e.vector());
             int cost = cost(e);
             UtilityFeatures f = UtilityFeatures.of(hit.score(),
                     e.quality().isPresent() ? e.quality().getAsDouble() : Double.NaN,
                     modelCost.applyAsDouble(e.model()), target.cost(), cost, target.contextWindow(), e.stats(),
-                    requestTokens, probes.evidence(target.name(), cluster), cluster >= 0 && cluster == requestCluster);
+                    requestTokens, cluster, cluster >= 0 && cluster == requestCluster);
             scored.add(new Selection.Scored(new Selection.Chosen(e.id(), ChatRequest.lastUserText(e.messages())
                     .orElse(""), e.response(), hit.score(), utility.score(f, target.name()), f), e.vector(), cost));
         }

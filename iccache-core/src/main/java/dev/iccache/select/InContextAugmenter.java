@@ -209,18 +209,13 @@ public final class InContextAugmenter implements AutoCloseable {
     /**
      * A probe: {@code gain} in [0, 1] is the judge's score, (s + 3) / 6, of the target's answer with
      * {@code examples} against its answer without examples. Teaches the utility model (additive
-     * credit over the set), the probe memory (each example its equal share of the excess,
-     * 0.5 + (gain − 0.5)/|S|) and, for a probe of one example, its probe record (above 0.5 it helped,
+     * credit over the set) and, for a probe of one example, its probe record (above 0.5 it helped,
      * below it hurt).
      */
     public void probed(String targetModel, List<Selection.Scored> examples, double gain) {
         feedback.labels("probe").inc();
         learner.execute(() -> {
             utility.learn(examples.stream().map(e -> e.candidate().features()).toList(), targetModel, gain);
-            double share = 0.5 + (gain - 0.5) / examples.size();
-            for (Selection.Scored e : examples) {
-                selector.probes().add(targetModel, e.vector(), share);
-            }
             if (examples.size() == 1) {
                 stats.record(new StatsDelta(examples.get(0).candidate().exampleId(), 0, 0, Double.NaN,
                         gain > 0.5 ? 1 : 0, gain < 0.5 ? 1 : 0));

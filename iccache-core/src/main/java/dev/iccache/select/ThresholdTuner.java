@@ -103,7 +103,7 @@ public final class ThresholdTuner {
                 arms.addObject().put("tau", GRID[i]).put("probes", probes[i]).put("gained", gained[i]);
             }
         }
-        LearnedUtilityModel.writeAtomically(file, Json.bytes(root));
+        Json.writeAtomically(file, root);
     }
 
     /** Restores the state saved by {@link #save}; nothing happens when the file does not exist. */

@@ -23,6 +23,13 @@ public interface UtilityModel {
      */
     void learn(List<UtilityFeatures> examples, String targetModel, double gain);
 
+    /**
+     * The bank was clustered anew: {@code mapping[c]} is the new cluster of what was cluster c
+     * ({@link BankClusters}). A model that keeps per-cluster knowledge moves it over.
+     */
+    default void clustersChanged(int[] mapping) {
+    }
+
     /** Saves what it learned to {@code file}; a model that learns nothing saves nothing. */
     default void save(Path file) {
     }

@@ -55,7 +55,7 @@ class ExampleSelectorTest {
 
     private ExampleSelector selector(SelectionSettings settings) {
         return new ExampleSelector(store, embedder, new LearnedUtilityModel(0.45), TOKENS, settings,
-                name -> name.equals("large") ? 7.17 : Double.NaN, InstantSource.fixed(NOW), new ProbeMemory(1));
+                name -> name.equals("large") ? 7.17 : Double.NaN, InstantSource.fixed(NOW), new BankClusters(1));
     }
 
     private ChatRequest request(String question, String extra) {

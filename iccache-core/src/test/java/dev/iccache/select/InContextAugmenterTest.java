@@ -81,7 +81,7 @@ class InContextAugmenterTest {
     private InContextAugmenter augmenter(LearnedUtilityModel model) {
         SelectionSettings fast = new SelectionSettings(true, 32, 5, 0.5, 0.95, 16, 512, 100, 0.45, 0.4);
         ExampleSelector selector = new ExampleSelector(store, embedder, model, TokenCounter.cl100k(), fast,
-                name -> Double.NaN, InstantSource.fixed(NOW), new ProbeMemory(1));
+                name -> Double.NaN, InstantSource.fixed(NOW), new BankClusters(1));
         return new InContextAugmenter(selector, model, new ThresholdTuner(0.5, new SplittableRandom(1)),
                 new StatsRecorder(store, InstantSource.fixed(NOW), scheduler, 3_600_000), threads, Runnable::run,
                 new SplittableRandom(2), dir.resolve("utility.json"), new VirtualClock(), name -> 0.5, metrics);
@@ -148,7 +148,6 @@ class InContextAugmenterTest {
         a.thresholdProbed(0.5, 0.9);
         assertThat(model.labels("small")).isEqualTo(1);
         assertThat(a.tuner().probes()).isEqualTo(1);
-        assertThat(a.selector().probes().clusters()).isZero(); // nothing clustered the bank in this test
         a.close();
         ExampleStats stats = store.get("e1").orElseThrow().stats();
         assertThat(stats.uses()).isEqualTo(1);

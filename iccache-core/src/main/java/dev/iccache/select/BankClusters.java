@@ -1,0 +1,62 @@
+package dev.iccache.select;
+
+import dev.iccache.stats.KMeans;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * The bank's clusters (IC-Cache §4.1 clusters the cache with k-means, K = √N): the regions of
+ * embedding space in which the utility model learns what examples add (docs/selection.md). The
+ * centroids stay fixed until the bank has grown enough that √N has grown by {@link #REFIT_GROWTH}
+ * (or at the first fit); then they are fitted anew, and each old cluster is mapped to the new
+ * cluster nearest its centroid so that what was learned per cluster carries over. Thread-safe.
+ */
+public final class BankClusters {
+    static final int MAX_CLUSTERS = 1024;
+    static final int ITERATIONS = 10;
+    /** Growth of √N that makes the clusters be fitted anew. */
+    static final double REFIT_GROWTH = 1.4;
+
+    private final SplittableRandom random;
+    private volatile float[][] centroids = new float[0][];
+
+    public BankClusters(long seed) {
+        this.random = new SplittableRandom(seed);
+    }
+
+    /** The number of clusters the bank's size asks for: √N, at least 1, at most {@value #MAX_CLUSTERS}. */
+    static int wanted(long bankSize) {
+        return (int) Math.max(1, Math.min(MAX_CLUSTERS, Math.round(Math.sqrt(bankSize))));
+    }
+
+    /**
+     * Fits the clusters anew from a sample of the bank's embeddings when none are fitted yet or √N
+     * has grown enough; returns, for each old cluster, the new cluster nearest its centroid (empty
+     * when nothing changed).
+     */
+    public synchronized int[] refit(List<float[]> sample, long bankSize) {
+        float[][] old = centroids;
+        int k = wanted(bankSize);
+        if (sample.isEmpty() || old.length > 0 && k < old.length * REFIT_GROWTH) {
+            return new int[0];
+        }
+        float[][] fitted = KMeans.centroids(sample.toArray(new float[0][]), k, ITERATIONS, random);
+        int[] mapping = new int[old.length];
+        for (int c = 0; c < old.length; c++) {
+            mapping[c] = KMeans.nearest(fitted, old[c]);
+        }
+        centroids = fitted;
+        return mapping;
+    }
+
+    /** Clusters of the bank (0 before the first fit). */
+    public int count() {
+        return centroids.length;
+    }
+
+    /** The cluster of an embedding (−1 before the first fit). */
+    public int of(float[] vector) {
+        float[][] c = centroids;
+        return c.length == 0 ? -1 : KMeans.nearest(c, vector);
+    }
+}
