@@ -63,6 +63,7 @@ final class Commands {
                         while ((line = in.readLine()) != null) {
                             synchronized (tail) {
                                 out.write(line + "\n");
+                                out.flush();
                                 tail.addLast(line);
                                 if (tail.size() > TAIL) {
                                     tail.removeFirst();

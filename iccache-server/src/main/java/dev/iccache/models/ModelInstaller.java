@@ -84,9 +84,26 @@ public final class ModelInstaller {
                         + " -m venv' (" + lastLine(r) + "); install Python 3.9+ with its venv module; log: " + log);
             }
         }
-        step("installing the model server (" + config.requirements().get(0) + " and " + (config.requirements().size() - 1)
-                + " pinned dependencies; a package built from source takes several minutes on 2 cores)");
-        pip(config.requirements(), config.buildEnv(), "the model server", log);
+        step("installing the model server (" + String.join(", ", config.requirements()) + "; a package built from"
+                + " source takes several minutes on 2 cores)");
+        Map<String, String> buildEnv = new LinkedHashMap<>(config.buildEnv());
+        if (!config.buildConstraints().isEmpty()) {
+            Path constraints = cache.root().resolve("build-constraints.txt");
+            try {
+                Files.write(constraints, config.buildConstraints());
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot write " + constraints, e);
+            }
+            buildEnv.put("PIP_CONSTRAINT", constraints.toString()); // also read by the isolated build's pip
+        }
+        pip(config.requirements(), buildEnv, "the model server", log);
+        if (!config.setup().isBlank()) {
+            step("finishing the server (" + config.setup().strip() + ")");
+            Commands.Result r = Commands.run(List.of(cache.python().toString(), "-c", config.setup()), env, log, 5);
+            if (!r.ok()) {
+                throw new IllegalStateException("the server's setup step failed (" + lastLine(r) + "); log: " + log);
+            }
+        }
         for (LocalModel m : config.models()) {
             step("installing model " + m.name() + " (" + String.join(", ", m.packages()) + ")");
             pip(m.packages(), Map.of(), "model " + m.name(), log);

@@ -27,13 +27,15 @@ import java.util.TreeMap;
  * @param python       the Python that creates the environment
  * @param server       the server executable, relative to the environment's site-packages
  * @param requirements pinned pip requirements of the server, installed without dependencies (the list is the closure)
+ * @param buildConstraints pins of the tools pip fetches to build a package from source (setuptools, cmake, ...)
  * @param buildEnv     environment of the pip run that builds packages from source (CMAKE_ARGS, ...)
+ * @param setup        Python code run once after the packages are installed (e.g. an import that finishes them)
  * @param serverArgs   extra arguments of every {@code python -m llama_cpp.server}
  * @param threads      CPU threads of each server
  * @param models       the models, each served on its own port
  */
-public record ModelsConfig(String python, String server, List<String> requirements, Map<String, String> buildEnv,
-        List<String> serverArgs, int threads, List<LocalModel> models) {
+public record ModelsConfig(String python, String server, List<String> requirements, List<String> buildConstraints,
+        Map<String, String> buildEnv, String setup, List<String> serverArgs, int threads, List<LocalModel> models) {
     /** Where the file lives in a checkout. */
     public static final String DEFAULT_FILE = "config/models.yaml";
 
@@ -47,7 +49,13 @@ public record ModelsConfig(String python, String server, List<String> requiremen
             throw new ConfigException("requirements must list pinned pip requirements (name==version), got "
                     + requirements);
         }
+        buildConstraints = List.copyOf(buildConstraints == null ? List.of() : buildConstraints);
+        if (buildConstraints.stream().anyMatch(r -> !r.contains("=="))) {
+            throw new ConfigException("build-constraints must list pinned requirements (name==version), got "
+                    + buildConstraints);
+        }
         buildEnv = Map.copyOf(buildEnv == null ? Map.of() : buildEnv);
+        setup = setup == null ? "" : setup;
         serverArgs = List.copyOf(serverArgs == null ? List.of() : serverArgs);
         threads = threads == 0 ? 2 : threads;
         if (threads < 1) {
@@ -73,10 +81,11 @@ public record ModelsConfig(String python, String server, List<String> requiremen
     @JsonCreator
     static ModelsConfig fromYaml(@JsonProperty("python") String python, @JsonProperty("server") String server,
             @JsonProperty("requirements") List<String> requirements,
-            @JsonProperty("build-env") Map<String, String> buildEnv,
+            @JsonProperty("build-constraints") List<String> buildConstraints,
+            @JsonProperty("build-env") Map<String, String> buildEnv, @JsonProperty("setup") String setup,
             @JsonProperty("server-args") List<String> serverArgs, @JsonProperty("threads") Integer threads,
             @JsonProperty("models") List<LocalModel> models) {
-        return new ModelsConfig(python, server, requirements, buildEnv, serverArgs, threads == null ? 0 : threads, models);
+        return new ModelsConfig(python, server, requirements, buildConstraints, buildEnv, setup, serverArgs, threads == null ? 0 : threads, models);
     }
 
     /** Reads the file; problems fail naming the key. */
@@ -122,7 +131,9 @@ public record ModelsConfig(String python, String server, List<String> requiremen
         what.put("python", python);
         what.put("server", server);
         what.put("requirements", requirements);
+        what.put("build-constraints", buildConstraints);
         what.put("build-env", new TreeMap<>(buildEnv));
+        what.put("setup", setup);
         Map<String, Object> m = new TreeMap<>();
         for (LocalModel model : models) {
             m.put(model.name(), List.of(model.packages(), model.files(), model.sha256()));
