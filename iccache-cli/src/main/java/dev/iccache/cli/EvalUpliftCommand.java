@@ -98,7 +98,7 @@ final class EvalUpliftCommand implements Callable<Integer> {
             + " per data set stating the task; '' for none).")
     String system;
 
-    @Option(names = "--per-example", paramLabel = "N", defaultValue = "40", description = "Also ask the first N"
+    @Option(names = "--per-example", paramLabel = "N", defaultValue = "30", description = "Also ask the first N"
             + " questions with each nearest example alone, for the per-example uplift (default ${DEFAULT-VALUE}; 0: off).")
     int perExample;
 

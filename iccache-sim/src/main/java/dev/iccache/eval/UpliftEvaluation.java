@@ -31,6 +31,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -147,7 +149,20 @@ public final class UpliftEvaluation {
         int total = online.size() * 5 + sample * settings.examples();
         try (UpliftState state = UpliftState.open(stateFile, fingerprint(bank.size()))) {
             log.printf("  answers: %d of at most %d already in %s%n", state.size(), total, state.file());
-            int[] done = {0};
+            AtomicInteger done = new AtomicInteger();
+            // The second model has its own server: its answers are asked alongside the small model's.
+            AtomicReference<RuntimeException> secondFailure = new AtomicReference<>();
+            Thread secondModel = Thread.ofVirtual().name("uplift-second-model").start(() -> {
+                try {
+                    for (int q = 0; q < online.size(); q++) {
+                        ask(state, q, online.get(q), Condition.SECOND_ALONE, "", second, request(online.get(q).text()), 0,
+                                Double.NaN, Optional.empty());
+                        tick(progress, done, total);
+                    }
+                } catch (RuntimeException e) {
+                    secondFailure.set(e);
+                }
+            });
             for (int q = 0; q < online.size(); q++) {
                 WorkItem item = online.get(q);
                 ChatRequest alone = request(item.text());
@@ -169,8 +184,6 @@ public final class UpliftEvaluation {
                 ask(state, q, item, Condition.SMALL_RANDOM, "", small, PromptAssembler.assemble(alone, random, nonce),
                         random.size(), top, Optional.empty());
                 tick(progress, done, total);
-                ask(state, q, item, Condition.SECOND_ALONE, "", second, alone, 0, top, Optional.empty());
-                tick(progress, done, total);
                 if (q < sample) {
                     for (Selection.Chosen e : near.chosen()) {
                         ask(state, q, item, Condition.SMALL_SINGLE, e.exampleId(), small,
@@ -179,12 +192,23 @@ public final class UpliftEvaluation {
                     }
                 }
             }
+            try {
+                secondModel.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while the second model answers");
+            }
+            if (secondFailure.get() != null) {
+                throw secondFailure.get();
+            }
             return report(state, online, bank.size(), sample);
         }
     }
 
-    private static void tick(Progress progress, int[] done, int total) {
-        progress.update(++done[0], total);
+    private static void tick(Progress progress, AtomicInteger done, int total) {
+        synchronized (progress) {
+            progress.update(done.incrementAndGet(), total);
+        }
     }
 
     /** A question as a client sends it: the system prompt (if any), then the question. */
@@ -327,7 +351,9 @@ public final class UpliftEvaluation {
                 f[q] = row.path("f1").asDouble();
                 k[q] = row.path("examples").asDouble();
                 t[q] = row.path("prompt_tokens").asDouble();
-                top[q] = row.path("cosine").asDouble(Double.NaN);
+                if (c == Condition.SMALL_NEAREST) {
+                    top[q] = row.path("cosine").asDouble(Double.NaN);
+                }
             }
             em.put(c, e);
             f1.put(c, f);

@@ -32,7 +32,9 @@ final class UpliftState implements AutoCloseable {
     }
 
     /** Opens (or creates) the state file for a run with these settings. */
-    static UpliftState open(Path file, ObjectNode settings) {
+    static UpliftState open(Path file, ObjectNode given) {
+        // as written and read back, so that numbers compare by value (an int read back equals the long given)
+        ObjectNode settings = (ObjectNode) Json.parse(given.toString().getBytes(StandardCharsets.UTF_8));
         try {
             Path parent = file.toAbsolutePath().getParent();
             if (parent != null) {
@@ -94,22 +96,22 @@ final class UpliftState implements AutoCloseable {
     }
 
     /** The row of a question, condition and (for single-example prompts) example, if the run has it. */
-    Optional<ObjectNode> get(int question, String condition, String example) {
+    synchronized Optional<ObjectNode> get(int question, String condition, String example) {
         return Optional.ofNullable(rows.get(key(question, condition, example)));
     }
 
     /** Records a row and writes it to the file at once. */
-    void put(ObjectNode row) {
+    synchronized void put(ObjectNode row) {
         rows.put(key(row.path("q").asInt(), row.path("condition").asText(), row.path("example").asText("")), row);
         writeLine(row);
     }
 
     /** The rows of a condition, in no particular order. */
-    List<ObjectNode> rows(String condition) {
+    synchronized List<ObjectNode> rows(String condition) {
         return rows.values().stream().filter(r -> r.path("condition").asText().equals(condition)).toList();
     }
 
-    int size() {
+    synchronized int size() {
         return rows.size();
     }
 
