@@ -23,9 +23,10 @@ import java.util.regex.Pattern;
  * @param port          loopback port of {@code iccache models start}
  * @param contextWindow the server's context size in tokens
  * @param serverArgs    extra arguments of this model's server (e.g. its chat template)
+ * @param requantize    a llama.cpp quantisation type the file is re-encoded to at install (e.g. Q8_0), or empty
  */
 public record LocalModel(String name, String description, BackendRole role, double cost, List<String> packages,
-        List<String> files, String sha256, int port, int contextWindow, List<String> serverArgs) {
+        List<String> files, String sha256, int port, int contextWindow, List<String> serverArgs, String requantize) {
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
     private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
 
@@ -63,6 +64,10 @@ public record LocalModel(String name, String description, BackendRole role, doub
         packages = List.copyOf(packages);
         files = List.copyOf(files);
         serverArgs = List.copyOf(serverArgs == null ? List.of() : serverArgs);
+        requantize = requantize == null ? "" : requantize;
+        if (!requantize.isEmpty() && !requantize.matches("[A-Za-z0-9_]{2,16}")) {
+            throw new ConfigException(where + "requantize must be a quantisation type such as Q8_0, got " + requantize);
+        }
     }
 
     @JsonCreator
@@ -71,7 +76,7 @@ public record LocalModel(String name, String description, BackendRole role, doub
             @JsonProperty("packages") List<String> packages, @JsonProperty("files") List<String> files,
             @JsonProperty("sha256") String sha256, @JsonProperty("port") Integer port,
             @JsonProperty("context-window") Integer contextWindow,
-            @JsonProperty("server-args") List<String> serverArgs) {
+            @JsonProperty("server-args") List<String> serverArgs, @JsonProperty("requantize") String requantize) {
         BackendRole parsedRole = null;
         if (role != null) {
             try {
@@ -81,7 +86,7 @@ public record LocalModel(String name, String description, BackendRole role, doub
             }
         }
         return new LocalModel(name, description, parsedRole, cost == null ? 0 : cost, packages, files, sha256,
-                port == null ? 0 : port, contextWindow == null ? 0 : contextWindow, serverArgs);
+                port == null ? 0 : port, contextWindow == null ? 0 : contextWindow, serverArgs, requantize);
     }
 
     /** The gateway backend for this model's server at {@code baseUrl} (up to {@code /v1}). */

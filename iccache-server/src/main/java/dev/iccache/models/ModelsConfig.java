@@ -26,6 +26,7 @@ import java.util.TreeMap;
  *
  * @param python       the Python that creates the environment
  * @param server       the server executable, relative to the environment's site-packages
+ * @param quantizer    the quantisation tool (for models with {@code requantize}), relative to site-packages
  * @param requirements pinned pip requirements of the server, installed without dependencies (the list is the closure)
  * @param buildConstraints pins of the tools pip fetches to build a package from source (setuptools, cmake, ...)
  * @param buildEnv     environment of the pip run that builds packages from source (CMAKE_ARGS, ...)
@@ -34,7 +35,7 @@ import java.util.TreeMap;
  * @param threads      CPU threads of each server
  * @param models       the models, each served on its own port
  */
-public record ModelsConfig(String python, String server, List<String> requirements, List<String> buildConstraints,
+public record ModelsConfig(String python, String server, String quantizer, List<String> requirements, List<String> buildConstraints,
         Map<String, String> buildEnv, String setup, List<String> serverArgs, int threads, List<LocalModel> models) {
     /** Where the file lives in a checkout. */
     public static final String DEFAULT_FILE = "config/models.yaml";
@@ -74,18 +75,27 @@ public record ModelsConfig(String python, String server, List<String> requiremen
                 throw new ConfigException("models: port " + m.port() + " is used twice");
             }
         }
+        quantizer = quantizer == null ? "" : quantizer;
+        if (quantizer.startsWith("/") || quantizer.contains("..")) {
+            throw new ConfigException("quantizer must be relative to site-packages, got " + quantizer);
+        }
+        if (quantizer.isEmpty() && models.stream().anyMatch(m -> !m.requantize().isEmpty())) {
+            throw new ConfigException("a model asks to be requantized but no quantizer is configured");
+        }
         requirements = List.copyOf(requirements);
         models = List.copyOf(models);
     }
 
     @JsonCreator
     static ModelsConfig fromYaml(@JsonProperty("python") String python, @JsonProperty("server") String server,
+            @JsonProperty("quantizer") String quantizer,
             @JsonProperty("requirements") List<String> requirements,
             @JsonProperty("build-constraints") List<String> buildConstraints,
             @JsonProperty("build-env") Map<String, String> buildEnv, @JsonProperty("setup") String setup,
             @JsonProperty("server-args") List<String> serverArgs, @JsonProperty("threads") Integer threads,
             @JsonProperty("models") List<LocalModel> models) {
-        return new ModelsConfig(python, server, requirements, buildConstraints, buildEnv, setup, serverArgs, threads == null ? 0 : threads, models);
+        return new ModelsConfig(python, server, quantizer, requirements, buildConstraints, buildEnv, setup, serverArgs,
+                threads == null ? 0 : threads, models);
     }
 
     /** Reads the file; problems fail naming the key. */
@@ -130,13 +140,14 @@ public record ModelsConfig(String python, String server, List<String> requiremen
         Map<String, Object> what = new TreeMap<>();
         what.put("python", python);
         what.put("server", server);
+        what.put("quantizer", quantizer);
         what.put("requirements", requirements);
         what.put("build-constraints", buildConstraints);
         what.put("build-env", new TreeMap<>(buildEnv));
         what.put("setup", setup);
         Map<String, Object> m = new TreeMap<>();
         for (LocalModel model : models) {
-            m.put(model.name(), List.of(model.packages(), model.files(), model.sha256()));
+            m.put(model.name(), List.of(model.packages(), model.files(), model.sha256(), model.requantize()));
         }
         what.put("models", m);
         try {

