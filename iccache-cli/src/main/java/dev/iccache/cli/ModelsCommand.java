@@ -116,9 +116,9 @@ final class ModelsCommand implements Runnable {
                 Optional<ModelServer> running = running(cache, m);
                 if (running.isPresent()) {
                     running.get().close();
-                    out.printf("%-14s stopped (pid %d)%n", m.name(), running.get().pid());
+                    out.printf("%-20s stopped (pid %d)%n", m.name(), running.get().pid());
                 } else {
-                    out.printf("%-14s not running%n", m.name());
+                    out.printf("%-20s not running%n", m.name());
                 }
                 delete(cache, m);
             }
@@ -151,7 +151,7 @@ final class ModelsCommand implements Runnable {
                 if (running.isPresent()) {
                     line(out, m, running.get(), running.get().answers() ? "running" : "starting or not answering");
                 } else {
-                    out.printf("%-14s %-8s %s, not running%n", m.name(), m.role().name().toLowerCase(),
+                    out.printf("%-20s %-6s %s, not running%n", m.name(), m.role().name().toLowerCase(),
                             m.description());
                 }
             }
@@ -165,7 +165,7 @@ final class ModelsCommand implements Runnable {
     }
 
     private static void line(PrintWriter out, LocalModel m, ModelServer s, String state) {
-        out.printf("%-14s %-8s %s  %s (pid %d, log %s)%n", m.name(), m.role().name().toLowerCase(), s.baseUrl(),
+        out.printf("%-20s %-6s %s  %s (pid %d, log %s)%n", m.name(), m.role().name().toLowerCase(), s.baseUrl(),
                 state, s.pid(), s.log());
     }
 

@@ -136,9 +136,9 @@ public final class ModelInstaller {
     }
 
     private void report(InstalledModels installed) {
-        out.printf("  %-14s %s%n", "server", installed.server());
+        out.printf("  %-20s %s%n", "server", installed.server());
         for (LocalModel m : config.models()) {
-            out.printf("  %-14s %s%n", m.name(), installed.file(m.name()));
+            out.printf("  %-20s %s%n", m.name(), installed.file(m.name()));
         }
         out.flush();
     }
