@@ -198,8 +198,9 @@ class LocalModelsTest {
     void theServerStartsAnswersAndStops() throws Exception {
         LocalModel m = config.model("parts");
         int port = freePort();
-        try (ModelServer s = ModelServer.start(config, installed, m, port, tmp.resolve("parts.log"), false,
-                Duration.ofSeconds(30), Ticker.SYSTEM)) {
+        ModelServer s = ModelServer.start(config, installed, m, port, tmp.resolve("parts.log"), false,
+                Duration.ofSeconds(30), Ticker.SYSTEM);
+        try {
             assertThat(s.answers()).isTrue();
             assertThat(s.baseUrl()).isEqualTo("http://127.0.0.1:" + port + "/v1");
             assertThat(ModelServer.attach(m, s.pid(), port, s.log())).isPresent();
@@ -207,10 +208,11 @@ class LocalModelsTest {
             assertThatThrownBy(() -> ModelServer.start(config, installed, m, port, tmp.resolve("again.log"), false,
                     Duration.ofSeconds(30), Ticker.SYSTEM)).hasMessageContaining("port " + port)
                     .hasMessageContaining("already in use");
+        } finally {
             s.close();
-            assertThat(s.alive()).isFalse();
-            assertThat(ModelServer.attach(m, s.pid(), port, s.log())).isEmpty();
         }
+        assertThat(s.alive()).isFalse();
+        assertThat(ModelServer.attach(m, s.pid(), port, s.log())).isEmpty();
     }
 
     @Test
