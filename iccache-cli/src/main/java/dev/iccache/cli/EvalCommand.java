@@ -11,7 +11,8 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = "Real-data evaluations: similarity, routing, hits (see docs/evaluation.md).",
-        subcommands = {EvalSimilarityCommand.class, EvalRoutingCommand.class, EvalHitsCommand.class})
+        subcommands = {EvalSimilarityCommand.class, EvalRoutingCommand.class, EvalHitsCommand.class,
+            EvalUpliftCommand.class, EvalLatencyCommand.class})
 final class EvalCommand implements Runnable {
     @Spec
     CommandSpec spec;

@@ -11,6 +11,7 @@ import dev.iccache.api.Json;
 import dev.iccache.metrics.MetricsRegistry;
 import dev.iccache.server.ExampleBank;
 import dev.iccache.tenant.Tenant;
+import dev.iccache.time.Ticker;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -23,7 +24,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
@@ -71,7 +71,7 @@ final class ImportCommand implements Callable<Integer> {
             err.println("iccache import: no such file: " + file);
             return 2;
         }
-        Progress progress = new Progress(size, err);
+        ProgressBar progress = new ProgressBar(err, Ticker.SYSTEM, "lines");
         try (ExampleBank b = ExampleBank.open(bank.load(), new MetricsRegistry(), System::getenv);
                 InputStream raw = Files.newInputStream(file);
                 CountingInputStream counted = new CountingInputStream(raw);
@@ -92,11 +92,11 @@ final class ImportCommand implements Callable<Integer> {
                 }
                 if (batch.size() == BATCH) {
                     flush(b, batch);
-                    progress.show(lineNo, counted.count(), summary());
+                    progress.show(counted.count() / (double) Math.max(1, size), lineNo, summary());
                 }
             }
             flush(b, batch);
-            progress.show(lineNo, counted.count(), summary());
+            progress.show(counted.count() / (double) Math.max(1, size), lineNo, summary());
             progress.done();
             b.evict();
         }
@@ -173,33 +173,6 @@ final class ImportCommand implements Callable<Integer> {
     /** About four characters a token; imported pairs carry no usage. */
     private static int approxTokens(String text) {
         return (text.length() + 3) / 4;
-    }
-
-    /** A one-line progress display on stderr: lines, rate, ETA from bytes read. */
-    private static final class Progress {
-        private final long totalBytes;
-        private final PrintWriter out;
-        private final long start = System.nanoTime();
-
-        Progress(long totalBytes, PrintWriter out) {
-            this.totalBytes = Math.max(1, totalBytes);
-            this.out = out;
-        }
-
-        void show(long lines, long bytes, String summary) {
-            double seconds = Math.max(1e-3, (System.nanoTime() - start) / 1e9);
-            double rate = lines / seconds;
-            double fraction = Math.min(1, bytes / (double) totalBytes);
-            long eta = fraction > 0 ? Math.round(seconds / fraction - seconds) : 0;
-            int width = 30;
-            int filled = (int) (fraction * width);
-            out.printf(Locale.ROOT, "\r[%s%s] %3.0f%% %,d lines %,.0f/s ETA %d:%02d  %s", "#".repeat(filled),
-                    " ".repeat(width - filled), fraction * 100, lines, rate, eta / 60, eta % 60, summary);
-        }
-
-        void done() {
-            out.println();
-        }
     }
 
     /** Counts bytes read, for the progress display. */

@@ -13,7 +13,8 @@ import picocli.CommandLine.Command;
 @Command(name = "iccache", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "In-context caching gateway for LLM serving.",
         subcommands = {ServeCommand.class, SimBackendCommand.class, GatewayDemoCommand.class, DemoCommand.class, BenchCommand.class, CalibrationCheckCommand.class, ImportCommand.class,
-            ExportCommand.class, ReplayCommand.class, TrainCommand.class, SelectionCurveCommand.class, EvalCommand.class})
+            ExportCommand.class, ReplayCommand.class, TrainCommand.class, SelectionCurveCommand.class, EvalCommand.class,
+            ModelsCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -9,7 +9,10 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
-/** Reads an {@link IccacheConfig} from YAML; unknown keys and bad values fail with the key's name. */
+/**
+ * Reads an {@link IccacheConfig} (or another typed settings file) from YAML; unknown keys and bad
+ * values fail with the key's name.
+ */
 public final class ConfigLoader {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
@@ -19,8 +22,17 @@ public final class ConfigLoader {
     }
 
     public static IccacheConfig load(Path file) {
+        return load(file, IccacheConfig.class);
+    }
+
+    public static IccacheConfig parse(String yaml, String source) {
+        return parse(yaml, source, IccacheConfig.class);
+    }
+
+    /** A YAML file read as {@code type}, with the same checks and messages as the gateway's configuration. */
+    public static <T> T load(Path file, Class<T> type) {
         try {
-            return parse(Files.readString(file), file.toString());
+            return parse(Files.readString(file), file.toString(), type);
         } catch (NoSuchFileException e) {
             throw new ConfigException("config file not found: " + file);
         } catch (IOException e) {
@@ -28,9 +40,10 @@ public final class ConfigLoader {
         }
     }
 
-    public static IccacheConfig parse(String yaml, String source) {
+    /** YAML text read as {@code type}; {@code source} names it in messages. */
+    public static <T> T parse(String yaml, String source, Class<T> type) {
         try {
-            IccacheConfig config = YAML.readValue(yaml, IccacheConfig.class);
+            T config = YAML.readValue(yaml, type);
             if (config == null) {
                 throw new ConfigException(source + ": the configuration is empty");
             }

@@ -293,7 +293,7 @@ public final class Workloads {
     }
 
     /** The SQuAD answer normalisation: lower case, no punctuation, no articles, single spaces. */
-    static String normalisedAnswer(String answer) {
+    public static String normalisedAnswer(String answer) {
         String s = PUNCTUATION.matcher(answer.toLowerCase(Locale.ROOT)).replaceAll("");
         s = ARTICLES.matcher(s).replaceAll(" ");
         return SPACES.matcher(s).replaceAll(" ").strip();

@@ -3,6 +3,7 @@ package dev.iccache.sim.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.iccache.eval.Statistics;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -16,11 +17,6 @@ import java.util.Map;
  * first seed's.
  */
 final class SeedStats {
-    /** Two-sided 97.5% quantiles of Student's t for 1..30 degrees of freedom. */
-    private static final double[] T975 = {12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
-        2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060,
-        2.056, 2.052, 2.048, 2.045, 2.042};
-
     private SeedStats() {
     }
 
@@ -59,20 +55,8 @@ final class SeedStats {
         if (n == 0) {
             return new double[] {Double.NaN, Double.NaN, Double.NaN};
         }
-        double mean = java.util.Arrays.stream(finite).average().orElseThrow();
-        if (n == 1) {
-            return new double[] {mean, Double.NaN, Double.NaN};
-        }
-        double var = 0;
-        for (double v : finite) {
-            var += (v - mean) * (v - mean);
-        }
-        double half = t975(n - 1) * Math.sqrt(var / (n - 1) / n);
-        return new double[] {mean, mean - half, mean + half};
-    }
-
-    private static double t975(int df) {
-        return df <= T975.length ? T975[df - 1] : 1.96;
+        Statistics.Interval ci = Statistics.meanInterval(finite);
+        return new double[] {Statistics.mean(finite), ci.low(), ci.high()};
     }
 
     /** Copies {@code fields} of {@code from} into {@code to}. */

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.iccache.api.Json;
 import dev.iccache.bank.Vectors;
+import dev.iccache.eval.Statistics;
 import dev.iccache.stats.Cholesky;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -281,23 +282,7 @@ public final class CalibrationCheck {
     }
 
     static double pearson(List<double[]> pairs) {
-        double n = pairs.size();
-        double mx = 0;
-        double my = 0;
-        for (double[] p : pairs) {
-            mx += p[0];
-            my += p[1];
-        }
-        mx /= n;
-        my /= n;
-        double sxy = 0;
-        double sxx = 0;
-        double syy = 0;
-        for (double[] p : pairs) {
-            sxy += (p[0] - mx) * (p[1] - my);
-            sxx += (p[0] - mx) * (p[0] - mx);
-            syy += (p[1] - my) * (p[1] - my);
-        }
-        return sxy / Math.sqrt(sxx * syy);
+        return Statistics.pearson(pairs.stream().mapToDouble(p -> p[0]).toArray(),
+                pairs.stream().mapToDouble(p -> p[1]).toArray());
     }
 }
