@@ -7,7 +7,6 @@ import dev.iccache.embed.Embedders;
 import dev.iccache.sim.arrivals.ArrivalSpec;
 import dev.iccache.sim.bench.Bench;
 import dev.iccache.sim.policy.Policies;
-import dev.iccache.sim.world.Calibration;
 import dev.iccache.workload.DataDirectory;
 import dev.iccache.workload.Workload;
 import dev.iccache.workload.Workloads;
