@@ -13,6 +13,7 @@ import dev.iccache.api.Json;
 import dev.iccache.config.BackendRole;
 import dev.iccache.config.BankConfig;
 import dev.iccache.config.IccacheConfig;
+import dev.iccache.select.SelectionSettings;
 import dev.iccache.config.ServerConfig;
 import dev.iccache.models.InstalledModels;
 import dev.iccache.models.LocalModel;
@@ -97,6 +98,8 @@ class LiveModelsTest {
             gateway = GatewayServer.start(IccacheConfig.builder()
                     .server(new ServerConfig("127.0.0.1", 0, 1 << 20)).dataDir(logs.resolve("data"))
                     .bank(BankConfig.DEFAULT.withStore("memory")).defaultModel(largeModel.name())
+                    // No exploration probes: their background calls would add to the token counts checked here.
+                    .selection(noExploration())
                     .backends(List.of(smallModel.backend(small.baseUrl()), largeModel.backend(large.baseUrl()),
                             withName(smallModel, EXPENDABLE).backend(expendable.baseUrl()))).build(),
                     Map.of("ICCACHE_ADMIN_KEY", "adm")::get);
@@ -114,6 +117,12 @@ class LiveModelsTest {
                 READY_WITHIN, Ticker.SYSTEM);
         servers.add(s);
         return s;
+    }
+
+    private static SelectionSettings noExploration() {
+        SelectionSettings d = SelectionSettings.DEFAULT;
+        return new SelectionSettings(d.enabled(), d.candidates(), d.maxExamples(), d.threshold(), d.diversity(),
+                d.maxMessages(), d.outputReserveTokens(), d.timeoutMs(), d.minSimilarity(), 0);
     }
 
     private static LocalModel withName(LocalModel m, String name) {
