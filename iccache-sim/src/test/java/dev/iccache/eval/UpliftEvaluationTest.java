@@ -202,7 +202,14 @@ class UpliftEvaluationTest {
         assertThat(half.low()).isCloseTo(0.2366, within(1e-4));
         assertThat(half.high()).isCloseTo(0.7634, within(1e-4));
         Statistics.Interval mean = Statistics.meanInterval(new double[] {1, 2, 3, 4});
-        assertThat(mean.low()).isCloseTo(2.5 - 1.959964 * Math.sqrt(5 / 3.0 / 4), within(1e-6));
+        assertThat(mean.low()).as("Student's t, 3 degrees of freedom").isCloseTo(2.5 - 3.182 * Math.sqrt(5 / 3.0 / 4),
+                within(1e-6));
+        double[] many = new double[100];
+        for (int i = 0; i < many.length; i++) {
+            many[i] = i % 2;
+        }
+        assertThat(Statistics.meanInterval(many).high()).as("the normal quantile beyond 30 degrees of freedom")
+                .isCloseTo(0.5 + 1.959964 * Math.sqrt(25.0 / 99 / 100), within(1e-6));
         assertThat(Statistics.pearson(new double[] {1, 2, 3}, new double[] {2, 4, 6})).isCloseTo(1, within(1e-12));
         assertThat(Statistics.pearson(new double[] {1, 2, 3}, new double[] {3, 2, 1})).isCloseTo(-1, within(1e-12));
         assertThat(Statistics.pearson(new double[] {1, 2}, new double[] {1, 2})).isNaN();
