@@ -90,9 +90,10 @@ final class BenchCommand implements Callable<Integer> {
             + "S+N-1; every number is their mean with a 95%% confidence interval (default ${DEFAULT-VALUE}).")
     int seeds;
 
-    @Option(names = "--history-budget", paramLabel = "N", defaultValue = "" + HISTORY_BUDGET,
-            description = "Judged-history verdicts every learning policy gets before a run (default ${DEFAULT-VALUE}).")
-    int historyBudget;
+    @Option(names = "--history-budget", paramLabel = "N",
+            description = "Judged-history verdicts every learning policy gets before a run (default: one per history "
+                    + "request).")
+    Integer historyBudget;
 
     @Option(names = "--capacity", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "Measure the capacity of always-large, always-small, semantic-cache, routellm and iccache: "
@@ -100,8 +101,6 @@ final class BenchCommand implements Callable<Integer> {
                     + "sweep (about 8 runs each; on by default, --no-capacity skips it).")
     boolean capacity;
 
-    /** Judged-history verdicts each learning policy gets by default. */
-    static final int HISTORY_BUDGET = 1000;
 
     @Override
     public Integer call() {
@@ -115,8 +114,8 @@ final class BenchCommand implements Callable<Integer> {
         Bench.Settings settings = new Bench.Settings(w, ArrivalSpec.parse(arrivals), Policies.parse(policies),
                 sim.seeds(seeds), sim.calibration(calibration), bank, "iccache " + String.join(" ",
                         spec.commandLine().getParseResult().originalArgs()), frontier,
-                load == null ? OptionalDouble.empty() : OptionalDouble.of(load), historyBudget,
-                capacity ? w.online().size() : 0);
+                load == null ? OptionalDouble.empty() : OptionalDouble.of(load),
+                historyBudget == null ? w.history().size() : historyBudget, capacity ? w.online().size() : 0);
         return run(settings, dir, out, spec);
     }
 

@@ -45,7 +45,7 @@ final class DemoCommand implements Callable<Integer> {
                 sim.seeds(1), sim.calibration(null), bank, "iccache demo --seed " + sim.seed
                         + " (= iccache bench --workload nq-open --max-history " + HISTORY + " --max-online " + ONLINE
                         + " --arrivals azure --load " + LOAD + " --policies all --frontier --no-capacity --seed "
-                        + sim.seed + ")", true, OptionalDouble.of(LOAD), BenchCommand.HISTORY_BUDGET, 0);
+                        + sim.seed + ")", true, OptionalDouble.of(LOAD), workload.history().size(), 0);
         return BenchCommand.run(settings, dir, out, spec);
     }
 }

@@ -27,7 +27,9 @@ import java.util.Map;
  * <ul>
  * <li>Fitting: every {@link #REFIT_EVERY} labels (every label for the first 100), a few sweeps of
  * backfitting on the last {@link #BUFFER} probes: ridge regression for w (λ = {@link #RIDGE}), then
- * each cluster's effect shrunk toward 0 (λ = {@link #CLUSTER_RIDGE} pseudo-probes).</li>
+ * each cluster's effect shrunk toward 0 by empirical Bayes ({@link #shrinkage}): as far as the
+ * noise of the labels against the spread of the effects asks, so that a few noisy probes of a
+ * cluster say little.</li>
  * <li>Cold start: {@link SimilarityUtility} (the similarity top-k minus examples below the floor).</li>
  * <li>Hand-over by measured confidence: every label is first predicted by both the prior and the
  * learned model (prequential); the learned model scores once it has {@link #MIN_LABELS} labels and
@@ -122,11 +124,15 @@ public final class LearnedUtilityModel implements UtilityModel {
                     }
                 }
                 w = Cholesky.solveSymmetric(a, b);
+                // Each cluster's raw effect from what the rest leaves, then empirical-Bayes shrinkage: the
+                // spread of the true effects (method of moments) against the noise sets how far to trust them.
+                Map<Integer, double[]> raw = new HashMap<>(); // cluster -> {sum of m * residual, sum of m^2}
+                double noise = 0;
                 for (Map.Entry<Integer, List<Integer>> e : byCluster.entrySet()) {
                     int c = e.getKey();
                     double own = effects.getOrDefault(c, 0.0);
                     double num = 0;
-                    double den = CLUSTER_RIDGE;
+                    double den = 0;
                     for (int i : e.getValue()) {
                         Probe p = probes.get(i);
                         int m = 0;
@@ -139,7 +145,16 @@ public final class LearnedUtilityModel implements UtilityModel {
                         num += m * residual;
                         den += m * m;
                     }
-                    effects.put(c, num / den);
+                    raw.put(c, new double[] {num, den});
+                }
+                for (Probe p : probes) {
+                    double r = p.label() - dot(w, p.features()) - clusterSum(p, effects);
+                    noise += r * r;
+                }
+                noise /= Math.max(1, probes.size());
+                double lambda = shrinkage(raw, noise);
+                for (Map.Entry<Integer, double[]> e : raw.entrySet()) {
+                    effects.put(e.getKey(), e.getValue()[0] / (e.getValue()[1] + lambda));
                 }
             }
             weights = w;
@@ -161,6 +176,36 @@ public final class LearnedUtilityModel implements UtilityModel {
                 fit();
             }
         }
+    }
+
+    /**
+     * The ridge of the cluster effects, σ²/τ²: σ² the labels' residual variance, τ² the variance
+     * of the true effects, estimated as the spread of the raw per-cluster means beyond what their
+     * sampling noise explains (method of moments); at least {@link #CLUSTER_RIDGE}, and effectively
+     * infinite (no effects) when the raw means spread no more than noise would.
+     */
+    static double shrinkage(Map<Integer, double[]> raw, double noise) {
+        double weight = 0;
+        double mean = 0;
+        for (double[] r : raw.values()) {
+            weight += r[1];
+            mean += r[0];
+        }
+        if (weight == 0) {
+            return CLUSTER_RIDGE;
+        }
+        mean /= weight;
+        double spread = 0;
+        double sampling = 0;
+        for (double[] r : raw.values()) {
+            double m = r[0] / r[1];
+            spread += r[1] * (m - mean) * (m - mean);
+            sampling += noise;
+        }
+        spread /= weight;
+        sampling /= weight;
+        double tau2 = spread - sampling;
+        return tau2 <= 0 ? 1e9 : Math.max(CLUSTER_RIDGE, noise / tau2);
     }
 
     private static double clusterSum(Probe p, Map<Integer, Double> effects) {
