@@ -105,7 +105,7 @@ final class TrainCommand implements Callable<Integer> {
             // Learning runs inline, so that what is saved after a chunk includes every label of it.
             Assembly.Runtime rt = new Assembly.Runtime(InstantSource.system(), Ticker.SYSTEM, watchdog,
                     Executors.newVirtualThreadPerTaskExecutor(), Runnable::run, Runnable::run, seed);
-            Path checkpoint = config.dataDir().resolve("utility-model.json");
+            Path checkpoint = ExampleBank.utilityCheckpoint(config);
             InContextAugmenter augmenter = Assembly.augmenter(config, examples.store(), examples.embedder(),
                     Assembly.utilityModel(config, checkpoint), checkpoint, rt, metrics);
             LlmJudge judge = new LlmJudge(Assembly.byName(backends, config.judgeModel()));
