@@ -1,6 +1,5 @@
 package dev.iccache.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.iccache.api.Json;
@@ -21,9 +20,7 @@ import dev.iccache.server.ExampleBank;
 import dev.iccache.server.GatewayServer;
 import dev.iccache.tenant.Tenant;
 import dev.iccache.time.Ticker;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.InstantSource;
 import java.util.ArrayList;
@@ -108,7 +105,7 @@ final class TrainCommand implements Callable<Integer> {
             // Learning runs inline, so that what is saved after a chunk includes every label of it.
             Assembly.Runtime rt = new Assembly.Runtime(InstantSource.system(), Ticker.SYSTEM, watchdog,
                     Executors.newVirtualThreadPerTaskExecutor(), Runnable::run, Runnable::run, seed);
-            Path checkpoint = config.dataDir().resolve("utility-model.json");
+            Path checkpoint = ExampleBank.utilityCheckpoint(config);
             InContextAugmenter augmenter = Assembly.augmenter(config, examples.store(), examples.embedder(),
                     Assembly.utilityModel(config, checkpoint), checkpoint, rt, metrics);
             LlmJudge judge = new LlmJudge(Assembly.byName(backends, config.judgeModel()));
@@ -162,15 +159,8 @@ final class TrainCommand implements Callable<Integer> {
 
     private static Set<String> doneIds(Path file) {
         Set<String> done = new HashSet<>();
-        if (Files.exists(file)) {
-            try {
-                JsonNode root = Json.parse(Files.readAllBytes(file));
-                root.path("done").forEach(n -> done.add(n.asText()));
-            } catch (IOException | RuntimeException e) {
-                throw new IllegalStateException("training state " + file + " is unreadable: " + e.getMessage()
-                        + " (move it away to start training afresh)", e);
-            }
-        }
+        Json.readState(file, "training state", "start training afresh")
+                .ifPresent(root -> root.path("done").forEach(n -> done.add(n.asText())));
         return done;
     }
 

@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -35,13 +36,16 @@ import java.util.function.Supplier;
 
 /**
  * Admits finished request/response pairs to the example bank, off the request thread: checks
- * eligibility, scrubs personal data and secrets (docs/pii-scrubbing.md), embeds in batches, merges near-duplicates within the tenant (cosine at or above
- * {@code bank.dedup-threshold}, keeping the better response) and stores durably. See
- * docs/example-bank.md for the rules.
+ * eligibility, scrubs personal data and secrets (docs/pii-scrubbing.md), embeds in batches, merges
+ * duplicates within the tenant (the same request, or a cosine at or above
+ * {@code bank.dedup-threshold} between different embedded texts, keeping the better response) and
+ * stores durably. See docs/example-bank.md for the rules.
  */
 public final class ExampleAdmitter implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(ExampleAdmitter.class.getName());
     private static final int BATCH = 64;
+    /** Stored neighbours checked for a duplicate: requests with the same embedded text embed alike, in any order. */
+    private static final int NEIGHBOURS = 10;
 
     private final Embedder embedder;
     private final ExampleStore store;
@@ -215,26 +219,39 @@ public final class ExampleAdmitter implements AutoCloseable {
         return outcomes;
     }
 
-    /** The closest example of the same tenant at or above the threshold, among stored and pending ones. */
+    /**
+     * The example of the same tenant, among stored and pending ones, that {@code fresh} duplicates:
+     * one with the same request if any, else the closest at or above the threshold.
+     */
     private Optional<Example> nearDuplicate(Example fresh, List<Example> pending, Instant now) {
-        Example best = null;
-        double bestScore = config.dedupThreshold();
+        List<SearchHit> neighbours = new ArrayList<>();
         for (Example p : pending) {
-            double score = Vectors.dot(p.vector(), fresh.vector());
-            if (p.tenant().equals(fresh.tenant()) && score >= bestScore) {
-                best = p;
-                bestScore = score;
+            if (p.tenant().equals(fresh.tenant())) {
+                neighbours.add(new SearchHit(p, Vectors.dot(p.vector(), fresh.vector())));
             }
         }
-        for (SearchHit hit : store.search(fresh.vector(), Set.of(fresh.tenant()), 1, now)) {
-            // The int8 model's vectors vary by about 1% with batch companions (docs/embedding.md), so an
-            // identical embedded text is a duplicate whatever its score.
-            if (hit.score() >= bestScore || hit.example().embeddedText().equals(fresh.embeddedText())) {
-                Example stored = hit.example();
-                best = pending.stream().filter(p -> p.id().equals(stored.id())).findFirst().orElse(stored);
+        for (SearchHit hit : store.search(fresh.vector(), Set.of(fresh.tenant()), NEIGHBOURS, now)) {
+            if (pending.stream().noneMatch(p -> p.id().equals(hit.example().id()))) {
+                neighbours.add(hit);
             }
         }
-        return Optional.ofNullable(best);
+        return neighbours.stream()
+                .filter(h -> duplicates(h.example(), fresh, h.score()))
+                .max(Comparator.comparing((SearchHit h) -> h.example().embeddedText().equals(fresh.embeddedText()))
+                        .thenComparingDouble(SearchHit::score))
+                .map(SearchHit::example);
+    }
+
+    /**
+     * Whether {@code fresh} duplicates {@code existing}. With the same embedded text only the full
+     * requests can tell: the text is cut (EmbeddingText), and the int8 model's vectors vary by about
+     * 1% with batch companions (docs/embedding.md), so the score is no guide either way.
+     */
+    private boolean duplicates(Example existing, Example fresh, double score) {
+        if (existing.embeddedText().equals(fresh.embeddedText())) {
+            return existing.messages().equals(fresh.messages());
+        }
+        return score >= config.dedupThreshold();
     }
 
     /**

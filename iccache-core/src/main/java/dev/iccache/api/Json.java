@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.io.UncheckedIOException;
+import java.util.Optional;
 
 /** The shared Jackson mapper for OpenAI wire JSON, and small helpers around it. */
 public final class Json {
@@ -72,5 +73,35 @@ public final class Json {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Reads a state file (a checkpoint written by {@link #writeAtomically}); empty when it does not
+     * exist. One that cannot be read, is empty or is not JSON fails with a message naming it and
+     * saying to move it away.
+     *
+     * @param what      what the file holds, for the message ("router checkpoint")
+     * @param movedAway what moving it away does ("start afresh")
+     */
+    public static Optional<JsonNode> readState(Path file, String what, String movedAway) {
+        if (!Files.exists(file)) {
+            return Optional.empty();
+        }
+        String problem;
+        Exception cause = null;
+        try {
+            JsonNode node = MAPPER.readTree(Files.readAllBytes(file));
+            if (!node.isMissingNode()) {
+                return Optional.of(node);
+            }
+            problem = "is empty";
+        } catch (JsonProcessingException e) {
+            problem = "is not valid JSON (" + e.getOriginalMessage() + ")";
+            cause = e;
+        } catch (IOException e) {
+            problem = "cannot be read (" + e.getMessage() + ")";
+            cause = e;
+        }
+        throw new IllegalStateException(what + " " + file + " " + problem + "; move it away to " + movedAway, cause);
     }
 }

@@ -4,11 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.iccache.api.Json;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import dev.iccache.stats.Cholesky;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.random.RandomGenerator;
 
@@ -125,20 +124,16 @@ public final class LinearThompsonBandit {
      * layout (logged). An unreadable file fails, naming it.
      */
     public boolean restore(Path file) {
-        if (!Files.exists(file)) {
+        Optional<JsonNode> root = Json.readState(file, "router checkpoint", "start afresh");
+        if (root.isEmpty()) {
             return false;
         }
-        try {
-            if (restore(Json.parse(Files.readAllBytes(file)))) {
-                return true;
-            }
-            System.getLogger(LinearThompsonBandit.class.getName()).log(System.Logger.Level.WARNING,
-                    "router checkpoint {0} has another layout; starting afresh", file);
-            return false;
-        } catch (IOException | RuntimeException e) {
-            throw new IllegalStateException("router checkpoint " + file + " is unreadable: " + e.getMessage()
-                    + " (move it away to start afresh)", e);
+        if (restore(root.get())) {
+            return true;
         }
+        System.getLogger(LinearThompsonBandit.class.getName()).log(System.Logger.Level.WARNING,
+                "router checkpoint {0} has another layout; starting afresh", file);
+        return false;
     }
 
     /** Restores arms from {@link #toJson()}; false (nothing restored) when the dimension differs. */

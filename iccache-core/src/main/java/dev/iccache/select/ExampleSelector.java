@@ -93,7 +93,7 @@ public final class ExampleSelector {
             BackendConfig target, double tau, Predicate<String> excluded) {
         int reserve = request.maxTokens().orElse(settings.outputReserveTokens());
         String instruction = PromptAssembler.restatedInstruction(request);
-        int template = PromptAssembler.TEMPLATE_TOKENS + 2 * tokens.count(instruction);
+        int template = PromptAssembler.TEMPLATE_TOKENS + tokens.count(instruction);
         int budget = target.contextWindow() - requestTokens - reserve - template;
         if (budget <= 0 || settings.maxExamples() == 0) {
             return Selection.none(tau, requestTokens, Math.max(0, budget));
@@ -135,7 +135,7 @@ public final class ExampleSelector {
     /**
      * The combination step on scored candidates (most useful first): utility at least {@code tau},
      * no near-duplicates, at most {@code max-examples}, within {@code budget} tokens. Returns the
-     * kept ones in prompt order (the most useful last, nearest the restated instruction).
+     * kept ones in prompt order (the most useful last, nearest the user's turn).
      */
     public List<Selection.Chosen> combine(List<Selection.Scored> scored, double tau, int budget) {
         return combine(scored, tau, budget, new ArrayList<>());

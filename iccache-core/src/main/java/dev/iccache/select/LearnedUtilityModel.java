@@ -5,14 +5,13 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.iccache.api.Json;
 import dev.iccache.stats.Cholesky;
-import java.io.IOException;
 import java.lang.System.Logger.Level;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The default {@link UtilityModel}: per target model, an additive model of what an example adds to
@@ -370,16 +369,11 @@ public final class LearnedUtilityModel implements UtilityModel {
      */
     public static LearnedUtilityModel load(Path file, double floor) {
         LearnedUtilityModel model = new LearnedUtilityModel(floor);
-        if (!Files.exists(file)) {
+        Optional<JsonNode> state = Json.readState(file, "utility model checkpoint", "start from the prior");
+        if (state.isEmpty()) {
             return model;
         }
-        JsonNode root;
-        try {
-            root = Json.parse(Files.readAllBytes(file));
-        } catch (IOException | RuntimeException e) {
-            throw new IllegalStateException("utility model checkpoint " + file + " is unreadable: " + e.getMessage()
-                    + " (move it away to start from the prior)", e);
-        }
+        JsonNode root = state.get();
         List<String> names = new ArrayList<>();
         root.path("features").forEach(n -> names.add(n.asText()));
         if (root.path("version").asInt() != VERSION || !names.equals(UtilityFeatures.NAMES)) {

@@ -5,7 +5,7 @@ import java.util.List;
 /**
  * The outcome of selecting examples for one request and one target model.
  *
- * @param chosen        the examples to prepend, in prompt order (the most useful last, nearest the instruction)
+ * @param chosen        the examples to prepend, in prompt order (the most useful last, nearest the user's turn)
  * @param decisions     every candidate of stage 1 with its scores and what became of it
  * @param scored        every candidate the utility model scored, most useful first (for exploration probes)
  * @param threshold     the utility threshold τ applied

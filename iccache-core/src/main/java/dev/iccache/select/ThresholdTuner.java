@@ -5,10 +5,9 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.iccache.api.Json;
 import dev.iccache.stats.BetaDistribution;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Optional;
 import java.util.random.RandomGenerator;
 
 /**
@@ -108,16 +107,11 @@ public final class ThresholdTuner {
 
     /** Restores the state saved by {@link #save}; nothing happens when the file does not exist. */
     public void load(Path file) {
-        if (!Files.exists(file)) {
+        Optional<JsonNode> state = Json.readState(file, "threshold checkpoint", "start afresh");
+        if (state.isEmpty()) {
             return;
         }
-        JsonNode root;
-        try {
-            root = Json.parse(Files.readAllBytes(file));
-        } catch (IOException | RuntimeException e) {
-            throw new IllegalStateException("threshold checkpoint " + file + " is unreadable: " + e.getMessage()
-                    + " (move it away to start afresh)", e);
-        }
+        JsonNode root = state.get();
         synchronized (this) {
             for (JsonNode arm : root.path("candidates")) {
                 int i = index(arm.path("tau").asDouble());

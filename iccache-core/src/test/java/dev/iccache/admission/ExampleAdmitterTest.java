@@ -139,6 +139,38 @@ class ExampleAdmitterTest {
         assertThat(all()).singleElement().satisfies(e -> assertThat(e.response()).isEqualTo("second"));
     }
 
+    /** A shared opening longer than the embedded part of the user turn, so the questions are not embedded. */
+    private static final String PREAMBLE = "Please answer the question below. ".repeat(12);
+
+    @Test
+    void requestsThatDifferOnlyBeyondTheEmbeddedTextKeepTheirOwnAnswers() {
+        Candidate one = candidate(A, PREAMBLE + "QUESTION ONE: what colour is the sky", "blue", "stop", 0.5, "");
+        Candidate two = candidate(A, PREAMBLE + "QUESTION TWO: how many invoices", "42 invoices", "stop", 0.9, "");
+        assertThat(admitter.admitAll(List.of(one))).containsExactly(AdmissionOutcome.ADMITTED);
+        assertThat(admitter.admitAll(List.of(two))).containsExactly(AdmissionOutcome.ADMITTED);
+        assertThat(admitter.admitAll(List.of(
+                candidate(A, PREAMBLE + "QUESTION THREE: is it raining", "no", "stop", 0.5, ""),
+                candidate(A, PREAMBLE + "QUESTION FOUR: who signed", "Ann", "stop", 0.9, ""))))
+                .containsExactly(AdmissionOutcome.ADMITTED, AdmissionOutcome.ADMITTED);
+        assertThat(all()).hasSize(4).allSatisfy(e -> assertThat(e.requestMessages()).contains(switch (e.response()) {
+            case "blue" -> "QUESTION ONE";
+            case "42 invoices" -> "QUESTION TWO";
+            case "no" -> "QUESTION THREE";
+            default -> "QUESTION FOUR";
+        }));
+    }
+
+    @Test
+    void theSameRequestMergesIntoItsOwnExampleBesideSiblingsWithTheSameEmbeddedText() {
+        for (int i = 0; i < 5; i++) {
+            admitter.admitAll(List.of(candidate(A, PREAMBLE + "QUESTION " + i, "answer " + i, "stop", 0.5, "")));
+        }
+        assertThat(admitter.admitAll(List.of(candidate(A, PREAMBLE + "QUESTION 3", "better 3", "stop", 0.9, ""))))
+                .containsExactly(AdmissionOutcome.MERGED);
+        assertThat(all()).hasSize(5).allSatisfy(e -> assertThat(e.requestMessages())
+                .contains("QUESTION " + e.response().charAt(e.response().length() - 1)));
+    }
+
     @Test
     void qualityRuleForMerges() {
         assertThat(ExampleAdmitter.better(OptionalDouble.of(0.6), OptionalDouble.of(0.5))).isTrue();

@@ -1,10 +1,15 @@
 package dev.iccache.route;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class LinearThompsonBanditTest {
     private static final double[] X = {1, 0.5};
@@ -60,5 +65,20 @@ class LinearThompsonBanditTest {
         assertThat(copy.mean("a", X)).isEqualTo(bandit.mean("a", X));
         assertThat(copy.updates("a")).isEqualTo(2);
         assertThat(new LinearThompsonBandit(3, 1, 1, 1).restore(bandit.toJson())).isFalse();
+    }
+
+    @Test
+    void aCorruptCheckpointFailsNamingTheFileAndSayingToMoveItAway(@TempDir Path dir) throws IOException {
+        LinearThompsonBandit bandit = new LinearThompsonBandit(2, 1, 1, 1);
+        Path file = dir.resolve("router.json");
+        assertThat(bandit.restore(file)).isFalse();
+        Files.writeString(file, "{\"dimension\": 2, \"arms\": {");
+        assertThatThrownBy(() -> bandit.restore(file)).isInstanceOf(IllegalStateException.class)
+                .hasMessageStartingWith("router checkpoint " + file + " is not valid JSON")
+                .hasMessageEndingWith("; move it away to start afresh")
+                .hasMessageNotContaining("request body");
+        Files.writeString(file, "");
+        assertThatThrownBy(() -> bandit.restore(file))
+                .hasMessage("router checkpoint " + file + " is empty; move it away to start afresh");
     }
 }

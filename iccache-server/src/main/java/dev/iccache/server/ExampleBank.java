@@ -14,8 +14,10 @@ import dev.iccache.select.InContextAugmenter;
 import dev.iccache.time.Ticker;
 import dev.iccache.store.lucene.LuceneExampleStore;
 import java.lang.System.Logger.Level;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.InstantSource;
+import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -23,6 +25,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
 
 /**
  * The example bank of one process, built from the configuration: the embedder, the store
@@ -97,7 +100,7 @@ public final class ExampleBank implements AutoCloseable {
      * {@code data-dir/utility-model.json} and {@code data-dir/threshold.json}.
      */
     public InContextAugmenter augmenter(IccacheConfig config, MetricsRegistry metrics) {
-        Path checkpoint = config.dataDir().resolve("utility-model.json");
+        Path checkpoint = utilityCheckpoint(config);
         Assembly.Runtime rt = runtime();
         InContextAugmenter augmenter = Assembly.augmenter(config, store, embedder,
                 Assembly.utilityModel(config, checkpoint), checkpoint, rt, metrics);
@@ -156,6 +159,27 @@ public final class ExampleBank implements AutoCloseable {
     /** Where the Lucene store lives. */
     public static Path bankDirectory(IccacheConfig config) {
         return config.dataDir().resolve("bank");
+    }
+
+    /** Where the utility model is checkpointed (the threshold tuner beside it). */
+    public static Path utilityCheckpoint(IccacheConfig config) {
+        return config.dataDir().resolve("utility-model.json");
+    }
+
+    /**
+     * Logs a warning when the Lucene bank is empty although the data directory holds checkpoints
+     * learned with one: the bank was probably moved or deleted. A fresh data directory is silent.
+     */
+    public void warnIfEmptied(IccacheConfig config) {
+        if (!config.bank().store().equals("lucene") || store.stats().count() > 0) {
+            return;
+        }
+        List<Path> learned = Stream.of(GatewayServer.routerCheckpoint(config), utilityCheckpoint(config),
+                InContextAugmenter.thresholdCheckpoint(utilityCheckpoint(config))).filter(Files::exists).toList();
+        if (!learned.isEmpty()) {
+            LOG.log(Level.WARNING, "the example bank {0} is empty, but {1} hold what was learned with one: if it was "
+                    + "moved or deleted, stop and restore it; serving with no examples", bankDirectory(config), learned);
+        }
     }
 
     public Embedder embedder() {

@@ -102,6 +102,7 @@ public final class GatewayServer implements AutoCloseable {
                 ExampleBank.daemon("iccache-timeouts"));
         Optional<ExampleBank> bank = config.bank().enabled() ? Optional.of(ExampleBank.open(config, registry, env))
                 : Optional.empty();
+        bank.ifPresent(b -> b.warnIfEmptied(config));
         // Load the embedding model now, so that the first requests do not spend their selection time limit on it.
         bank.ifPresent(GatewayServer::warmUp);
         List<BoundedBackend> backends = Backends.create(config, new BackendMetrics(registry), env, watchdog, 42);

@@ -4,13 +4,27 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.iccache.api.Json;
+import dev.iccache.config.IccacheConfig;
 import dev.iccache.config.TenantConfig;
 import dev.iccache.testing.Eventually;
+import java.io.IOException;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.UnaryOperator;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import java.util.logging.SimpleFormatter;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Admission, tenants and the admin API over loopback HTTP, with the real embedder. */
 class ExampleBankIntegrationTest {
@@ -138,4 +152,54 @@ class ExampleBankIntegrationTest {
     }
 
 
+
+    @Test
+    void anEmptiedBankIsAWarningAtStartAndAFreshDataDirectoryStartsSilently(@TempDir Path dataDir) throws Exception {
+        List<String> warnings = new CopyOnWriteArrayList<>();
+        Handler handler = new Handler() {
+            @Override
+            public void publish(LogRecord r) {
+                if (r.getLevel().intValue() >= Level.WARNING.intValue()) {
+                    warnings.add(new SimpleFormatter().formatMessage(r));
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        Logger log = Logger.getLogger(ExampleBank.class.getName());
+        // Watched from when the simulated backends run: the first server started re-reads the logging
+        // configuration, which drops handlers.
+        UnaryOperator<IccacheConfig.Builder> watched = b -> {
+            log.removeHandler(handler);
+            log.addHandler(handler);
+            return b.dataDir(dataDir);
+        };
+        try {
+            cluster = new TestCluster(1000, watched, Map.of());
+            cluster.close();
+            cluster = null;
+            assertThat(warnings).isEmpty();
+            assertThat(dataDir.resolve("router.json")).exists();
+            deleteRecursively(dataDir.resolve("bank"));
+            cluster = new TestCluster(1000, watched, Map.of());
+            assertThat(warnings).singleElement().asString()
+                    .contains(dataDir.resolve("bank").toString(), "is empty", "router.json");
+        } finally {
+            log.removeHandler(handler);
+        }
+    }
+
+    private static void deleteRecursively(Path dir) throws IOException {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
 }

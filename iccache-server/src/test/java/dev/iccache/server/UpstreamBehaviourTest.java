@@ -174,4 +174,22 @@ class UpstreamBehaviourTest {
         assertThat(metrics).contains("iccache_backend_requests_total{backend=\"fake\",outcome=\"error\"} 1",
                 "iccache_backend_in_flight{backend=\"fake\"} 0");
     }
+
+    @Test
+    void aBackendThatDropsTheConnectionMidResponseIsReportedAsSuchNotAsUnreachable() throws Exception {
+        upstream = new FakeUpstream((ex, n) -> {
+            ex.getResponseHeaders().set("Content-Type", "text/event-stream");
+            ex.sendResponseHeaders(200, 1 << 20); // promises more than it sends, then the connection is closed
+            FakeUpstream.event(ex.getResponseBody(), FakeUpstream.chunk("half", null));
+        });
+        start(upstream.baseUrl(), 5000, 0);
+        HttpResponse<String> streamed = post("{\"model\":\"iccache\",\"stream\":true," + HELLO + "}");
+        assertThat(streamed.statusCode()).isEqualTo(200);
+        assertThat(streamed.body()).contains("half", "\"error\"", "'fake' closed the stream mid-response")
+                .doesNotContain("unreachable", "[DONE]");
+        HttpResponse<String> whole = post("{\"model\":\"iccache\"," + HELLO + "}");
+        assertThat(whole.statusCode()).isEqualTo(502);
+        assertThat(Json.MAPPER.readTree(whole.body()).path("error").path("message").asText())
+                .contains("'fake' closed the stream mid-response").doesNotContain("unreachable");
+    }
 }

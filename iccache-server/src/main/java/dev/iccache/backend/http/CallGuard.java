@@ -97,10 +97,13 @@ final class CallGuard implements AutoCloseable {
         }
     }
 
-    /** Maps an I/O failure while reading: a timeout if the watchdog caused it, else a broken backend. */
+    /**
+     * Maps an I/O failure while reading a response body: a timeout if the watchdog caused it, else
+     * the backend closed the stream mid-response.
+     */
     IccacheException failure(IOException e) {
         checkTripped();
-        return UpstreamErrors.unreachable(config.name(), config.baseUrl(), e);
+        return UpstreamErrors.closedMidResponse(config.name(), e);
     }
 
     /** Reads a whole body (at most {@code limit} bytes), touching the guard as data arrives. */

@@ -16,7 +16,6 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpConnectTimeoutException;
@@ -156,12 +155,12 @@ public final class HttpModelBackend implements ModelBackend {
                 }
                 retryAfterMs = response.headers().firstValue("retry-after").map(HttpModelBackend::parseSeconds)
                         .orElse(-1L);
-            } catch (HttpConnectTimeoutException | ConnectException e) {
+            } catch (HttpConnectTimeoutException e) { // an HttpTimeoutException, but no connection was made
                 failure = UpstreamErrors.unreachable(config.name(), config.baseUrl(), e);
             } catch (HttpTimeoutException e) {
                 throw UpstreamErrors.timeout(config.name(), "no response headers", guard.headerTimeoutMs());
             } catch (IOException e) {
-                failure = guard.failure(e);
+                failure = UpstreamErrors.unreachable(config.name(), config.baseUrl(), e);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw UpstreamErrors.broken(config.name(), "call was interrupted.");

@@ -39,6 +39,11 @@ final class UpstreamErrors {
                 + " is unreachable: " + describe(cause), null, null, cause);
     }
 
+    static IccacheException closedMidResponse(String backend, Throwable cause) {
+        return new IccacheException(ErrorKind.BACKEND_UNAVAILABLE, "Backend '" + backend
+                + "' closed the stream mid-response: " + describe(cause), null, null, cause);
+    }
+
     static IccacheException timeout(String backend, String what, long millis) {
         return IccacheException.of(ErrorKind.BACKEND_TIMEOUT, "Backend '" + backend + "' timed out: " + what
                 + " after " + millis + " ms.");

@@ -39,7 +39,7 @@ final class SimilarExamples implements Policy {
         float[] v = ctx.embedder().embed(EmbeddingText.of(request));
         List<SearchHit> hits = store.search(v, Set.of(Tenant.DEFAULT.name()), count, ctx.runtime().clock().instant());
         List<Selection.Chosen> chosen = new ArrayList<>();
-        for (int i = hits.size() - 1; i >= 0; i--) { // the most similar last, nearest the instruction
+        for (int i = hits.size() - 1; i >= 0; i--) { // the most similar last, nearest the user's turn
             SearchHit h = hits.get(i);
             chosen.add(new Selection.Chosen(h.example().id(), ChatRequest.lastUserText(h.example().messages())
                     .orElse(""), h.example().response(), h.score(), Double.NaN, null));
