@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.iccache.api.Json;
+import dev.iccache.testing.PlantedPii;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -78,6 +79,22 @@ class ImportExportTest {
         Path data2 = dir.resolve("data2");
         assertThat(run("import", "--data-dir", data2.toString(), again.toString()).exit()).isZero();
         assertThat(run("export", "--data-dir", data2.toString()).out().strip().split("\n")).hasSize(3);
+    }
+
+    @Test
+    void exportReturnsPersonalDataOutsideMessageTextMasked() throws Exception {
+        Path file = dir.resolve("planted.jsonl");
+        Files.writeString(file, "{\"messages\":" + Json.MAPPER.readTree(PlantedPii.MESSAGES) + ",\"response\":"
+                + Json.MAPPER.writeValueAsString(PlantedPii.RESPONSE) + "}\n");
+        Path data = dir.resolve("data");
+        Run imported = run("import", "--data-dir", data.toString(), file.toString());
+        assertThat(imported.err()).as(imported.err()).contains("admitted 1");
+        Run exported = run("export", "--data-dir", data.toString());
+        JsonNode line = Json.MAPPER.readTree(exported.out());
+        String arguments = line.path("messages").path(2).path("tool_calls").path(0).path("function").path("arguments")
+                .asText();
+        assertThat(exported.out() + Json.MAPPER.readTree(arguments)).doesNotContain(PlantedPii.RAW)
+                .contains("[EMAIL]", "[CARD]", "[SECRET]", "[IBAN]", "[NATIONAL_ID]", "[IP]", "[PHONE]");
     }
 
     @Test
