@@ -9,6 +9,7 @@ import dev.iccache.bank.Example;
 import dev.iccache.bank.ExampleStats;
 import dev.iccache.bank.ExampleStore;
 import dev.iccache.bank.SearchHit;
+import dev.iccache.bank.UserPseudonyms;
 import dev.iccache.bank.Vectors;
 import dev.iccache.config.BankConfig;
 import dev.iccache.embed.Embedder;
@@ -42,9 +43,9 @@ import java.util.function.Supplier;
 /**
  * Admits finished request/response pairs to the example bank, off the request thread: checks
  * eligibility, scrubs personal data and secrets from every stored string (docs/pii-scrubbing.md),
- * embeds in batches, merges duplicates within the tenant (the same request, or a cosine at or above
- * {@code bank.dedup-threshold} between different embedded texts, keeping the better response) and
- * stores durably. See docs/example-bank.md for the rules.
+ * pseudonymises the end user, embeds in batches, merges duplicates within the tenant (the same
+ * request, or a cosine at or above {@code bank.dedup-threshold} between different embedded texts,
+ * keeping the better response) and stores durably. See docs/example-bank.md for the rules.
  */
 public final class ExampleAdmitter implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(ExampleAdmitter.class.getName());
@@ -57,6 +58,7 @@ public final class ExampleAdmitter implements AutoCloseable {
     private final BankConfig config;
     private final InstantSource clock;
     private final Scrubber scrubber;
+    private final UserPseudonyms users;
     private final MetricsRegistry.Counter admissions;
     private final MetricsRegistry.Counter findings;
     private final BlockingQueue<Candidate> queue;
@@ -65,24 +67,28 @@ public final class ExampleAdmitter implements AutoCloseable {
     private volatile boolean running = true;
 
     /**
+     * @param users   pseudonymises the end users of stored examples (the bank's key)
      * @param threads makes the one background worker thread
      */
     public ExampleAdmitter(Embedder embedder, ExampleStore store, BankConfig config, Scrubber scrubber,
-            InstantSource clock, MetricsRegistry metrics, ThreadFactory threads) {
-        this(embedder, store, config, scrubber, clock, metrics, threads, () -> UUID.randomUUID().toString());
+            UserPseudonyms users, InstantSource clock, MetricsRegistry metrics, ThreadFactory threads) {
+        this(embedder, store, config, scrubber, users, clock, metrics, threads, () -> UUID.randomUUID().toString());
     }
 
     /**
+     * @param users   pseudonymises the end users of stored examples (the bank's key)
      * @param threads makes the one background worker thread
      * @param ids     names new examples (random UUIDs in production; a seeded sequence in the simulator)
      */
     public ExampleAdmitter(Embedder embedder, ExampleStore store, BankConfig config, Scrubber scrubber,
-            InstantSource clock, MetricsRegistry metrics, ThreadFactory threads, Supplier<String> ids) {
+            UserPseudonyms users, InstantSource clock, MetricsRegistry metrics, ThreadFactory threads,
+            Supplier<String> ids) {
         this.ids = ids;
         this.embedder = embedder;
         this.store = store;
         this.config = config;
         this.scrubber = scrubber;
+        this.users = users;
         this.clock = clock;
         this.findings = metrics.counter("iccache_scrub_findings_total",
                 "Personal data and secrets found in admission candidates, by kind.", "kind");
@@ -146,10 +152,12 @@ public final class ExampleAdmitter implements AutoCloseable {
 
     /**
      * The candidate as it may be stored: its messages and response scrubbed (every string, key and number;
-     * tool call ids renumbered); empty when something was found and the policy is drop.
+     * tool call ids renumbered) and its end user pseudonymised; empty when something was found and the
+     * policy is drop. Under policy off only the user changes.
      */
     private Optional<Candidate> scrub(Candidate c) {
         ObjectNode body = c.request().bodyCopy();
+        c.request().user().ifPresent(u -> body.put("user", users.pseudonym(u)));
         String response = c.response();
         if (scrubber.policy() != ScrubPolicy.OFF) {
             ArrayNode messages = (ArrayNode) body.get("messages");

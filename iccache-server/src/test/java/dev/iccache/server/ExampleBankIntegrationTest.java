@@ -136,8 +136,8 @@ class ExampleBankIntegrationTest {
     @Test
     void personalDataOutsideMessageTextIsMaskedInWhatTheAdminApiReturns() throws Exception {
         start(List.of());
-        HttpResponse<String> served = cluster.post("/v1/chat/completions", "{\"model\":\"sim-large\",\"messages\":"
-                + PlantedPii.MESSAGES + "}");
+        HttpResponse<String> served = cluster.post("/v1/chat/completions", "{\"model\":\"sim-large\",\"user\":"
+                + "\"ann@example.com\",\"messages\":" + PlantedPii.MESSAGES + "}");
         assertThat(served.statusCode()).as(served.body()).isEqualTo(200);
         assertThat(Eventually.holds(() -> count() == 1)).isTrue();
         JsonNode hit = search("Thanks. What should I do next?", null).get(0);
@@ -145,9 +145,17 @@ class ExampleBankIntegrationTest {
         JsonNode arguments = Json.MAPPER.readTree(hit.path("request").path(2).path("tool_calls").path(0)
                 .path("function").path("arguments").asText());
         for (String returned : List.of(hit.toString(), one, arguments.toString())) {
-            assertThat(returned).doesNotContain(PlantedPii.RAW).contains("[EMAIL]");
+            assertThat(returned).doesNotContain(PlantedPii.RAW).doesNotContain("ann@example.com")
+                    .contains("[EMAIL]");
         }
         assertThat(hit.path("request").path(1).path("name").asText()).isEqualTo("[EMAIL]");
+        cluster.gateway.bank().orElseThrow().store().forEach(java.util.Optional.empty(),
+                e -> assertThat(e.user()).hasValueSatisfying(u -> assertThat(u).doesNotContain("ann")));
+
+        HttpResponse<String> erased = cluster.send("DELETE", "/admin/tenants/default/users/ann@example.com/examples",
+                ADMIN);
+        assertThat(Json.MAPPER.readTree(erased.body()).path("deleted").asLong()).as(erased.body()).isEqualTo(1);
+        assertThat(count()).isZero();
     }
 
     @Test
