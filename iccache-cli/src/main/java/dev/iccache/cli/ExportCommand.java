@@ -17,7 +17,10 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code iccache export}: the example bank as JSONL on stdout, in the format {@code import} reads. */
+/**
+ * {@code iccache export}: the example bank as JSONL on stdout, in the format {@code import} reads. End
+ * users are written as their pseudonyms ({@code user_pseudonym}), which only this bank's user key makes.
+ */
 @Command(name = "export", mixinStandardHelpOptions = true,
         description = "Write the example bank to stdout as JSONL (the format import reads).")
 final class ExportCommand implements Callable<Integer> {
@@ -36,6 +39,7 @@ final class ExportCommand implements Callable<Integer> {
         long[] count = {0};
         try (ExampleStore store = LuceneExampleStore.open(ExampleBank.bankDirectory(config));
                 BufferedWriter out = new BufferedWriter(spec.commandLine().getOut())) {
+            ExampleBank.userPseudonyms(config, store); // pseudonymises users stored before pseudonyms
             store.forEach(Optional.ofNullable(tenant), e -> {
                 ObjectNode line = Json.object();
                 line.put("id", e.id());
@@ -47,6 +51,7 @@ final class ExportCommand implements Callable<Integer> {
                     line.put("quality", e.quality().getAsDouble());
                 }
                 line.put("created_at", e.createdAt().toString());
+                e.user().ifPresent(u -> line.put("user_pseudonym", u));
                 try {
                     out.write(line.toString());
                     out.write('\n');

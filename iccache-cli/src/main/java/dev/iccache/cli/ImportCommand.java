@@ -8,6 +8,8 @@ import dev.iccache.admission.Candidate;
 import dev.iccache.api.ChatRequest;
 import dev.iccache.api.IccacheException;
 import dev.iccache.api.Json;
+import dev.iccache.bank.UserPseudonyms;
+import dev.iccache.config.IccacheConfig;
 import dev.iccache.metrics.MetricsRegistry;
 import dev.iccache.server.ExampleBank;
 import dev.iccache.tenant.Tenant;
@@ -38,8 +40,9 @@ import picocli.CommandLine.Spec;
 /**
  * {@code iccache import FILE.jsonl}: historical request/response pairs into the example bank,
  * embedded in batches, with progress. One JSON object per line: {@code messages} (OpenAI chat
- * format) and {@code response}, optional {@code model}, {@code tenant}, {@code quality}; or the
- * nq-open layout ({@code question}, {@code answer} list). Bad lines are reported and skipped.
+ * format) and {@code response}, optional {@code model}, {@code tenant}, {@code quality}, and
+ * {@code user} or {@code user_pseudonym}; or the nq-open layout ({@code question}, {@code answer}
+ * list). Bad lines are reported and skipped.
  */
 @Command(name = "import", mixinStandardHelpOptions = true,
         description = "Import request/response pairs (JSONL) into the example bank.")
@@ -72,7 +75,8 @@ final class ImportCommand implements Callable<Integer> {
             return 2;
         }
         ProgressBar progress = new ProgressBar(err, Ticker.SYSTEM, "lines");
-        try (ExampleBank b = ExampleBank.open(bank.load(), new MetricsRegistry(), System::getenv);
+        IccacheConfig config = bank.load();
+        try (ExampleBank b = ExampleBank.open(config, new MetricsRegistry(), System::getenv);
                 InputStream raw = Files.newInputStream(file);
                 CountingInputStream counted = new CountingInputStream(raw);
                 BufferedReader in = new BufferedReader(new InputStreamReader(counted, StandardCharsets.UTF_8))) {
@@ -85,7 +89,7 @@ final class ImportCommand implements Callable<Integer> {
                     continue;
                 }
                 try {
-                    batch.add(parse(line));
+                    batch.add(parse(line, b.users(), config.dataDir()));
                 } catch (IccacheException | IllegalArgumentException e) {
                     bad++;
                     err.printf("%nline %d: %s (skipped)%n", lineNo, e.getMessage());
@@ -118,8 +122,12 @@ final class ImportCommand implements Callable<Integer> {
         return sb.append("bad lines ").append(bad).toString();
     }
 
-    /** One line as a candidate, in either supported layout. */
-    Candidate parse(String line) {
+    /**
+     * One line as a candidate, in either supported layout. An end user given as {@code user} (an id as
+     * clients send it) is pseudonymised on admission; one given as {@code user_pseudonym} (as exported) is
+     * kept if this bank's key made it, since no other key could find it again.
+     */
+    Candidate parse(String line, UserPseudonyms users, Path dataDir) {
         JsonNode node = Json.parse(line.getBytes(StandardCharsets.UTF_8));
         if (!node.isObject()) {
             throw new IllegalArgumentException("not a JSON object");
@@ -147,6 +155,7 @@ final class ImportCommand implements Callable<Integer> {
         ObjectNode body = Json.object();
         body.put("model", "import");
         body.set("messages", messages);
+        endUser(node, users, dataDir).ifPresent(u -> body.put("user", u));
         ChatRequest request = ChatRequest.of(body);
         OptionalDouble quality = OptionalDouble.empty();
         if (node.has("quality")) {
@@ -160,6 +169,31 @@ final class ImportCommand implements Callable<Integer> {
         String model = node.path("model").isTextual() ? node.get("model").asText() : "import";
         return new Candidate(new Tenant(lineTenant, true), request, response, model, Optional.empty(),
                 approxTokens(messages.toString()), approxTokens(response), quality);
+    }
+
+    private static Optional<String> endUser(JsonNode node, UserPseudonyms users, Path dataDir) {
+        if (node.has("user") && node.has("user_pseudonym")) {
+            throw new IllegalArgumentException("give 'user' or 'user_pseudonym', not both");
+        }
+        if (node.has("user")) {
+            return Optional.of(requireText(node, "user"));
+        }
+        if (!node.has("user_pseudonym")) {
+            return Optional.empty();
+        }
+        String pseudonym = requireText(node, "user_pseudonym");
+        Optional<String> keyId = UserPseudonyms.keyIdOf(pseudonym);
+        if (keyId.isEmpty()) {
+            throw new IllegalArgumentException("'user_pseudonym' is not an iccache pseudonym; give an end user's id"
+                    + " as 'user'");
+        }
+        if (!users.madeHere(pseudonym)) {
+            throw new IllegalArgumentException("'user_pseudonym' was made with user key " + keyId.get() + ", not with"
+                    + " this bank's (" + users.keyId() + "), so per-user delete could never find it. Import into the"
+                    + " data directory it was exported from, or copy that directory's user-key into a new data"
+                    + " directory (here " + dataDir.resolve("user-key") + ") before its first import");
+        }
+        return Optional.of(pseudonym);
     }
 
     private static String requireText(JsonNode node, String field) {

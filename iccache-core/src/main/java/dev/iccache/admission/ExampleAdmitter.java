@@ -1,19 +1,23 @@
 package dev.iccache.admission;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import dev.iccache.api.ChatRequest;
 import dev.iccache.bank.Example;
 import dev.iccache.bank.ExampleStats;
 import dev.iccache.bank.ExampleStore;
 import dev.iccache.bank.SearchHit;
+import dev.iccache.bank.UserPseudonyms;
 import dev.iccache.bank.Vectors;
 import dev.iccache.config.BankConfig;
 import dev.iccache.embed.Embedder;
 import dev.iccache.embed.EmbeddingText;
 import dev.iccache.metrics.MetricsRegistry;
+import dev.iccache.scrub.PiiKind;
 import dev.iccache.scrub.ScrubPolicy;
-import dev.iccache.scrub.ScrubResult;
+import dev.iccache.scrub.ScrubbedJson;
 import dev.iccache.scrub.Scrubber;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
@@ -22,7 +26,9 @@ import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
@@ -36,10 +42,10 @@ import java.util.function.Supplier;
 
 /**
  * Admits finished request/response pairs to the example bank, off the request thread: checks
- * eligibility, scrubs personal data and secrets (docs/pii-scrubbing.md), embeds in batches, merges
- * duplicates within the tenant (the same request, or a cosine at or above
- * {@code bank.dedup-threshold} between different embedded texts, keeping the better response) and
- * stores durably. See docs/example-bank.md for the rules.
+ * eligibility, scrubs personal data and secrets from every stored string (docs/pii-scrubbing.md),
+ * pseudonymises the end user, embeds in batches, merges duplicates within the tenant (the same
+ * request, or a cosine at or above {@code bank.dedup-threshold} between different embedded texts,
+ * keeping the better response) and stores durably. See docs/example-bank.md for the rules.
  */
 public final class ExampleAdmitter implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(ExampleAdmitter.class.getName());
@@ -52,6 +58,7 @@ public final class ExampleAdmitter implements AutoCloseable {
     private final BankConfig config;
     private final InstantSource clock;
     private final Scrubber scrubber;
+    private final UserPseudonyms users;
     private final MetricsRegistry.Counter admissions;
     private final MetricsRegistry.Counter findings;
     private final BlockingQueue<Candidate> queue;
@@ -60,24 +67,28 @@ public final class ExampleAdmitter implements AutoCloseable {
     private volatile boolean running = true;
 
     /**
+     * @param users   pseudonymises the end users of stored examples (the bank's key)
      * @param threads makes the one background worker thread
      */
     public ExampleAdmitter(Embedder embedder, ExampleStore store, BankConfig config, Scrubber scrubber,
-            InstantSource clock, MetricsRegistry metrics, ThreadFactory threads) {
-        this(embedder, store, config, scrubber, clock, metrics, threads, () -> UUID.randomUUID().toString());
+            UserPseudonyms users, InstantSource clock, MetricsRegistry metrics, ThreadFactory threads) {
+        this(embedder, store, config, scrubber, users, clock, metrics, threads, () -> UUID.randomUUID().toString());
     }
 
     /**
+     * @param users   pseudonymises the end users of stored examples (the bank's key)
      * @param threads makes the one background worker thread
      * @param ids     names new examples (random UUIDs in production; a seeded sequence in the simulator)
      */
     public ExampleAdmitter(Embedder embedder, ExampleStore store, BankConfig config, Scrubber scrubber,
-            InstantSource clock, MetricsRegistry metrics, ThreadFactory threads, Supplier<String> ids) {
+            UserPseudonyms users, InstantSource clock, MetricsRegistry metrics, ThreadFactory threads,
+            Supplier<String> ids) {
         this.ids = ids;
         this.embedder = embedder;
         this.store = store;
         this.config = config;
         this.scrubber = scrubber;
+        this.users = users;
         this.clock = clock;
         this.findings = metrics.counter("iccache_scrub_findings_total",
                 "Personal data and secrets found in admission candidates, by kind.", "kind");
@@ -140,39 +151,54 @@ public final class ExampleAdmitter implements AutoCloseable {
     }
 
     /**
-     * The candidate with every message text and the response scrubbed (each text on its own, never
-     * the serialised JSON); empty when something was found and the policy is drop.
+     * The candidate as it may be stored: its messages and response scrubbed (every string, key and number;
+     * tool call ids renumbered) and its end user pseudonymised; empty when something was found and the
+     * policy is drop. Under policy off only the user changes.
      */
     private Optional<Candidate> scrub(Candidate c) {
-        if (scrubber.policy() == ScrubPolicy.OFF) {
-            return Optional.of(c);
-        }
-        boolean[] found = {false};
-        java.util.function.UnaryOperator<String> clean = text -> {
-            ScrubResult r = scrubber.scrub(text);
-            r.findings().forEach(f -> findings.labels(f.kind().name().toLowerCase(java.util.Locale.ROOT)).inc());
-            found[0] |= r.found();
-            return r.text();
-        };
         ObjectNode body = c.request().bodyCopy();
-        for (JsonNode m : body.path("messages")) {
-            JsonNode content = m.get("content");
-            if (content != null && content.isTextual()) {
-                ((ObjectNode) m).put("content", clean.apply(content.asText()));
-            } else if (content != null && content.isArray()) {
-                for (JsonNode part : content) {
-                    if (part.path("text").isTextual()) {
-                        ((ObjectNode) part).put("text", clean.apply(part.get("text").asText()));
-                    }
+        c.request().user().ifPresent(u -> body.put("user", users.pseudonym(u)));
+        String response = c.response();
+        if (scrubber.policy() != ScrubPolicy.OFF) {
+            ArrayNode messages = (ArrayNode) body.get("messages");
+            renumberToolCalls(messages);
+            ScrubbedJson cleanMessages = scrubber.scrubJson(messages);
+            ScrubbedJson cleanResponse = scrubber.scrubJson(TextNode.valueOf(response));
+            for (PiiKind kind : cleanMessages.kinds()) {
+                findings.labels(kind.name().toLowerCase(Locale.ROOT)).inc();
+            }
+            for (PiiKind kind : cleanResponse.kinds()) {
+                findings.labels(kind.name().toLowerCase(Locale.ROOT)).inc();
+            }
+            if ((cleanMessages.found() || cleanResponse.found()) && scrubber.policy() == ScrubPolicy.DROP) {
+                return Optional.empty();
+            }
+            body.set("messages", cleanMessages.value());
+            response = cleanResponse.value().textValue();
+        }
+        return Optional.of(new Candidate(c.tenant(), ChatRequest.of(body), response, c.model(), c.finishReason(),
+                c.promptTokens(), c.responseTokens(), c.quality()));
+    }
+
+    /**
+     * Replaces tool call ids with {@code call_1}, {@code call_2}, ... in order of first appearance, in the
+     * assistant's {@code tool_calls} and the tool messages' {@code tool_call_id} alike: they are opaque
+     * references that must keep matching, and a client may put anything in them, while a scrubbed
+     * random id would read as a secret.
+     */
+    private static void renumberToolCalls(ArrayNode messages) {
+        Map<String, String> ids = new HashMap<>();
+        for (JsonNode m : messages) {
+            for (JsonNode call : m.path("tool_calls")) {
+                if (call instanceof ObjectNode o && o.path("id").isTextual()) {
+                    o.put("id", ids.computeIfAbsent(o.get("id").textValue(), id -> "call_" + (ids.size() + 1)));
                 }
             }
+            if (m instanceof ObjectNode o && o.path("tool_call_id").isTextual()) {
+                o.put("tool_call_id", ids.computeIfAbsent(o.get("tool_call_id").textValue(),
+                        id -> "call_" + (ids.size() + 1)));
+            }
         }
-        String response = clean.apply(c.response());
-        if (found[0] && scrubber.policy() == ScrubPolicy.DROP) {
-            return Optional.empty();
-        }
-        return Optional.of(found[0] ? new Candidate(c.tenant(), ChatRequest.of(body), response, c.model(),
-                c.finishReason(), c.promptTokens(), c.responseTokens(), c.quality()) : c);
     }
 
     private List<AdmissionOutcome> store(List<Candidate> candidates) {

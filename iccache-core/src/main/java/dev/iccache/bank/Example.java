@@ -26,7 +26,8 @@ import java.util.OptionalDouble;
  * @param createdAt       when it was admitted
  * @param expiresAt       when it stops being selectable, if ever
  * @param stats           usage statistics
- * @param user            the end user who sent the request (OpenAI {@code user}), if given: erasable per user
+ * @param user            the pseudonym ({@link UserPseudonyms}) of the end user who sent the request (OpenAI
+ *                        {@code user}), if given: erasable per user
  */
 public record Example(String id, String tenant, String requestMessages, String embeddedText, float[] vector,
         String response, String model, OptionalDouble quality, int requestTokens, int responseTokens,
@@ -93,6 +94,11 @@ public record Example(String id, String tenant, String requestMessages, String e
     public Example withResponse(String newResponse, String newModel, OptionalDouble newQuality, int newResponseTokens) {
         return new Example(id, tenant, requestMessages, embeddedText, vector, newResponse, newModel, newQuality,
                 requestTokens, newResponseTokens, createdAt, expiresAt, stats, user);
+    }
+
+    public Example withUser(Optional<String> newUser) {
+        return new Example(id, tenant, requestMessages, embeddedText, vector, response, model, quality,
+                requestTokens, responseTokens, createdAt, expiresAt, stats, newUser);
     }
 
     @Override

@@ -32,7 +32,10 @@ public interface ExampleStore extends AutoCloseable {
     /** Deletes the examples with these ids (eviction); returns how many existed. Durable on return. */
     long deleteAll(Collection<String> ids);
 
-    /** Deletes every example of one end user of a tenant (right to be forgotten); returns how many. Durable on return. */
+    /**
+     * Deletes every example of one end user of a tenant (right to be forgotten), {@code user} being the
+     * stored value ({@link Example#user()}, a pseudonym); returns how many. Durable on return.
+     */
     long deleteUser(String tenant, String user);
 
     /** Deletes every example of a tenant; returns how many. Durable on return. */

@@ -1,5 +1,6 @@
 package dev.iccache.manage;
 
+import com.fasterxml.jackson.databind.node.TextNode;
 import dev.iccache.api.ChatRequest;
 import dev.iccache.bank.Example;
 import dev.iccache.bank.ExampleStats;
@@ -8,7 +9,7 @@ import dev.iccache.backend.ModelBackend;
 import dev.iccache.metrics.MetricsRegistry;
 import dev.iccache.route.Judge;
 import dev.iccache.scrub.ScrubPolicy;
-import dev.iccache.scrub.ScrubResult;
+import dev.iccache.scrub.ScrubbedJson;
 import dev.iccache.scrub.Scrubber;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -129,11 +130,11 @@ public final class ExampleReplayer {
         for (int i = 0; i < bestOf; i++) {
             String text = large.complete(request).content();
             cost.labels().inc();
-            ScrubResult scrubbed = scrubber.scrub(text);
+            ScrubbedJson scrubbed = scrubber.scrubJson(TextNode.valueOf(text));
             if (scrubbed.found() && scrubber.policy() == ScrubPolicy.DROP) {
                 continue;
             }
-            text = scrubber.policy() == ScrubPolicy.OFF ? text : scrubbed.text();
+            text = scrubbed.value().textValue();
             OptionalDouble s = judge.compare(request, text, e.response());
             if (s.isPresent() && s.getAsDouble() > best) {
                 best = s.getAsDouble();

@@ -77,15 +77,28 @@ final class AssignmentDetector implements Detector {
         if (k + 1 == keyEnd || identifier(at(text, k))) {
             return -1;
         }
-        StringBuilder key = new StringBuilder(keyEnd - k);
-        for (int j = k + 1; j < keyEnd; j++) {
-            char c = text.charAt(j);
+        return namesSecret(text.substring(k + 1, keyEnd)) ? k + 1 : -1;
+    }
+
+    /**
+     * Whether {@code key} is an identifier (at most {@value #MAX_KEY} of {@code [A-Za-z0-9_.-]}) that names a
+     * secret: lower-cased without {@code _ . -}, it ends in a secret word.
+     */
+    static boolean namesSecret(String key) {
+        if (key.isEmpty() || key.length() > MAX_KEY) {
+            return false;
+        }
+        StringBuilder normalized = new StringBuilder(key.length());
+        for (int j = 0; j < key.length(); j++) {
+            char c = key.charAt(j);
+            if (!identifier(c)) {
+                return false;
+            }
             if (alnum(c)) {
-                key.append(Character.toLowerCase(c));
+                normalized.append(Character.toLowerCase(c));
             }
         }
-        String normalized = key.toString();
-        return KEY_SUFFIXES.stream().anyMatch(normalized::endsWith) ? k + 1 : -1;
+        return KEY_SUFFIXES.stream().anyMatch(normalized.toString()::endsWith);
     }
 
     private static boolean identifier(char c) {

@@ -2,9 +2,12 @@ package dev.iccache.admission;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.iccache.api.ChatRequest;
+import dev.iccache.api.Json;
 import dev.iccache.bank.Example;
 import dev.iccache.bank.InMemoryExampleStore;
+import dev.iccache.bank.UserPseudonyms;
 import dev.iccache.config.BankConfig;
 import dev.iccache.embed.Embedder;
 import dev.iccache.metrics.MetricsRegistry;
@@ -12,6 +15,7 @@ import dev.iccache.scrub.ScrubPolicy;
 import dev.iccache.scrub.Scrubber;
 import dev.iccache.scrub.ScrubberSettings;
 import dev.iccache.tenant.Tenant;
+import dev.iccache.testing.PlantedPii;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -21,12 +25,14 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.Random;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 class ExampleAdmitterTest {
     private static final Instant NOW = Instant.parse("2026-01-01T00:00:00Z");
     private static final Tenant A = new Tenant("a", true);
+    private static final UserPseudonyms USERS = UserPseudonyms.generate(new SplittableRandom(7));
 
     /** Equal texts get equal vectors, different texts near-orthogonal ones (seeded by the text). */
     private static final Embedder EMBEDDER = new Embedder() {
@@ -61,7 +67,7 @@ class ExampleAdmitterTest {
 
     private ExampleAdmitter admitter(BankConfig config) {
         return new ExampleAdmitter(EMBEDDER, store, config, Scrubber.from(ScrubberSettings.DEFAULT),
-                InstantSource.fixed(NOW), metrics, Thread::new);
+                USERS, InstantSource.fixed(NOW), metrics, Thread::new);
     }
 
     @AfterEach
@@ -75,6 +81,13 @@ class ExampleAdmitterTest {
                 + question + "\"}]" + extra + "}").getBytes(StandardCharsets.UTF_8));
         return new Candidate(tenant, r, answer, "big", Optional.ofNullable(finish), 5, 7,
                 Double.isNaN(quality) ? OptionalDouble.empty() : OptionalDouble.of(quality));
+    }
+
+    /** A candidate whose one user message has an extra field with this JSON value. */
+    private static Candidate withMessageField(String field, String json) {
+        ChatRequest r = ChatRequest.parse(("{\"model\":\"iccache\",\"messages\":[{\"role\":\"user\",\"content\":"
+                + "\"hello\",\"" + field + "\":" + json + "}]}").getBytes(StandardCharsets.UTF_8));
+        return new Candidate(A, r, "hi", "big", Optional.of("stop"), 5, 7, OptionalDouble.empty());
     }
 
     private List<Example> all() {
@@ -201,10 +214,58 @@ class ExampleAdmitterTest {
     }
 
     @Test
+    void personalDataOutsideMessageTextIsMaskedInEveryStoredString() throws Exception {
+        ChatRequest request = ChatRequest.parse(("{\"model\":\"iccache\",\"user\":\"ann@example.com\","
+                + "\"messages\":" + PlantedPii.MESSAGES + "}").getBytes(StandardCharsets.UTF_8));
+        assertThat(admitter.admitAll(List.of(new Candidate(A, request, PlantedPii.RESPONSE, "big",
+                Optional.of("stop"), 5, 7, OptionalDouble.empty())))).containsExactly(AdmissionOutcome.ADMITTED);
+        Example e = all().get(0);
+        JsonNode messages = e.messages();
+        String arguments = messages.path(2).path("tool_calls").path(0).path("function").path("arguments").asText();
+        String stored = e.requestMessages() + e.embeddedText() + e.response() + arguments
+                + Json.MAPPER.readTree(arguments) + e.user().orElse("");
+        assertThat(stored).doesNotContain(PlantedPii.RAW).doesNotContain("ann@example.com");
+        assertThat(messages.path(0).path("name").asText()).isEqualTo("ops-[IP]");
+        assertThat(messages.path(1).path("name").asText()).isEqualTo("[EMAIL]");
+        assertThat(messages.path(1).path("content").path(1).path("image_url").path("url").asText())
+                .isEqualTo("https://img.example.net/r.png?X-Amz-Credential=[SECRET]&token=[SECRET]");
+        assertThat(messages.path(2).path("tool_calls").path(0).path("function").path("name").asText())
+                .isEqualTo("[EMAIL]");
+        assertThat(Json.MAPPER.readTree(arguments)).isEqualTo(Json.MAPPER.readTree(
+                "{\"email\":\"[EMAIL]\",\"card\":\"[CARD]\",\"note\":\"card\\n[CARD]\",\"alt\":\"[EMAIL]\"}"));
+        assertThat(messages.path(3).path("content").asText()).isEqualTo("phone [PHONE]");
+        assertThat(messages.path(4).path("refusal").asText()).isEqualTo("I cannot move [IBAN]");
+        assertThat(messages.path(5).path("x_profile")).isEqualTo(Json.MAPPER.readTree(
+                "{\"ssn\":\"[NATIONAL_ID]\",\"card_no\":\"[CARD]\",\"cards\":{\"[CARD]\":\"work\"},"
+                        + "\"db\":{\"password\":\"[SECRET]\"}}"));
+        assertThat(e.response()).isEqualTo("Call the bank; I also wrote to [EMAIL].");
+        // Structure stays valid: roles, part types, and the tool call referenced by the tool message.
+        assertThat(messages.findValuesAsText("role")).containsExactly("system", "user", "assistant", "tool",
+                "assistant", "user");
+        assertThat(messages.path(1).path("content").findValuesAsText("type")).containsExactly("text", "image_url");
+        assertThat(messages.path(2).path("tool_calls").path(0).path("id").asText()).isEqualTo("call_1");
+        assertThat(messages.path(3).path("tool_call_id").asText()).isEqualTo("call_1");
+        assertThat(e.user()).hasValue(USERS.pseudonym("ann@example.com"));
+        assertThat(metrics.scrape()).contains("iccache_scrub_findings_total{kind=\"email\"} 5");
+    }
+
+    @Test
+    void theDropPolicyRefusesPersonalDataOutsideMessageText() {
+        admitter.close();
+        admitter = new ExampleAdmitter(EMBEDDER, store, BankConfig.DEFAULT, Scrubber.from(ScrubberSettings.of(
+                ScrubPolicy.DROP)), USERS, InstantSource.fixed(NOW), new MetricsRegistry(), Thread::new);
+        assertThat(admitter.admitAll(List.of(
+                withMessageField("name", "\"jane.doe@example.com\""),
+                withMessageField("x_meta", "{\"ids\":[\"078-05-1120\"]}"),
+                candidate(A, "hello", "hi", "stop", 0.9, ""))))
+                .containsExactly(AdmissionOutcome.PII, AdmissionOutcome.PII, AdmissionOutcome.ADMITTED);
+    }
+
+    @Test
     void theDropPolicyRefusesExamplesWithPersonalData() {
         admitter.close();
         admitter = new ExampleAdmitter(EMBEDDER, store, BankConfig.DEFAULT, Scrubber.from(ScrubberSettings.of(
-                ScrubPolicy.DROP)), InstantSource.fixed(NOW), new MetricsRegistry(), Thread::new);
+                ScrubPolicy.DROP)), USERS, InstantSource.fixed(NOW), new MetricsRegistry(), Thread::new);
         assertThat(admitter.admitAll(List.of(candidate(A, "call me on +44 20 7946 0958", "ok", "stop", 0.9, ""),
                 candidate(A, "what is 2+2", "4", "stop", 0.9, ""))))
                 .containsExactly(AdmissionOutcome.PII, AdmissionOutcome.ADMITTED);
@@ -230,7 +291,8 @@ class ExampleAdmitterTest {
     void aFullQueueDropsInsteadOfBlocking() {
         admitter.close();
         admitter = new ExampleAdmitter(EMBEDDER, store, new BankConfig(true, "memory", List.of(), 0.98, 0, 1, 0, 0),
-                Scrubber.from(ScrubberSettings.DEFAULT), InstantSource.fixed(NOW), metrics, r -> new Thread(() -> { }));
+                Scrubber.from(ScrubberSettings.DEFAULT), USERS, InstantSource.fixed(NOW), metrics,
+                r -> new Thread(() -> { }));
         admitter.offer(candidate(A, "q1", "a", "stop", Double.NaN, ""));
         admitter.offer(candidate(A, "q2", "a", "stop", Double.NaN, ""));
         assertThat(metrics.scrape()).contains("iccache_bank_admissions_total{outcome=\"dropped\"} 1");

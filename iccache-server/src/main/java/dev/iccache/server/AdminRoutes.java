@@ -10,6 +10,7 @@ import dev.iccache.bank.Example;
 import dev.iccache.bank.ExampleStore;
 import dev.iccache.bank.SearchHit;
 import dev.iccache.bank.StoreStats;
+import dev.iccache.bank.UserPseudonyms;
 import dev.iccache.embed.Embedder;
 import dev.iccache.gateway.Gateway;
 import dev.iccache.gateway.Route;
@@ -33,13 +34,16 @@ final class AdminRoutes {
     private static final int MAX_K = 100;
 
     private final ExampleStore store;
+    private final UserPseudonyms users;
     private final Embedder embedder;
     private final InstantSource clock;
     private final AdminKey adminKey;
     private final Gateway gateway;
 
-    AdminRoutes(ExampleStore store, Embedder embedder, InstantSource clock, AdminKey adminKey, Gateway gateway) {
+    AdminRoutes(ExampleStore store, UserPseudonyms users, Embedder embedder, InstantSource clock, AdminKey adminKey,
+            Gateway gateway) {
         this.store = store;
+        this.users = users;
         this.embedder = embedder;
         this.clock = clock;
         this.adminKey = adminKey;
@@ -136,14 +140,17 @@ final class AdminRoutes {
         OpenAiHttp.sendJson(res, 200, body);
     }
 
-    /** Erases one end user's examples (requests that named them in the OpenAI {@code user} field). */
+    /**
+     * Erases one end user's examples (requests that named them in the OpenAI {@code user} field), found by
+     * the user's pseudonym; a pseudonym itself is accepted too.
+     */
     private void deleteUser(ServerRequest req, ServerResponse res) {
         String tenant = req.path().pathParameters().get("tenant");
         String user = req.path().pathParameters().get("user");
         ObjectNode body = Json.object();
         body.put("tenant", tenant);
         body.put("user", user);
-        body.put("deleted", store.deleteUser(tenant, user));
+        body.put("deleted", store.deleteUser(tenant, users.pseudonym(user)));
         OpenAiHttp.sendJson(res, 200, body);
     }
 

@@ -3,6 +3,7 @@ package dev.iccache.server;
 import dev.iccache.admission.ExampleAdmitter;
 import dev.iccache.bank.ExampleStore;
 import dev.iccache.bank.InMemoryExampleStore;
+import dev.iccache.bank.UserPseudonyms;
 import dev.iccache.config.IccacheConfig;
 import dev.iccache.embed.Embedder;
 import dev.iccache.embed.Embedders;
@@ -16,6 +17,7 @@ import dev.iccache.store.lucene.LuceneExampleStore;
 import java.lang.System.Logger.Level;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.InstantSource;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -38,6 +40,7 @@ public final class ExampleBank implements AutoCloseable {
 
     private final Embedder embedder;
     private final ExampleStore store;
+    private final UserPseudonyms users;
     private final ExampleAdmitter admitter;
     private final ExampleEvictor evictor;
     private final ScheduledExecutorService scheduler;
@@ -45,10 +48,11 @@ public final class ExampleBank implements AutoCloseable {
     private final ExecutorService learner = Executors.newSingleThreadExecutor(daemon("iccache-learner"));
     private final ExecutorService background = Executors.newVirtualThreadPerTaskExecutor();
 
-    private ExampleBank(Embedder embedder, ExampleStore store, ExampleAdmitter admitter, ExampleEvictor evictor,
-            ScheduledExecutorService scheduler) {
+    private ExampleBank(Embedder embedder, ExampleStore store, UserPseudonyms users, ExampleAdmitter admitter,
+            ExampleEvictor evictor, ScheduledExecutorService scheduler) {
         this.embedder = embedder;
         this.store = store;
+        this.users = users;
         this.admitter = admitter;
         this.evictor = evictor;
         this.scheduler = scheduler;
@@ -61,7 +65,9 @@ public final class ExampleBank implements AutoCloseable {
         ExampleStore store = config.bank().store().equals("memory") ? new InMemoryExampleStore()
                 : LuceneExampleStore.open(bankDirectory(config));
         Embedder embedder;
+        UserPseudonyms users;
         try {
+            users = userPseudonyms(config, store);
             embedder = Embedders.create(config.embedder(), env);
         } catch (RuntimeException e) {
             store.close();
@@ -69,7 +75,7 @@ public final class ExampleBank implements AutoCloseable {
         }
         metrics.gauge("iccache_bank_examples", "Examples in the bank.").labels().track(() -> store.stats().count());
         ExampleAdmitter admitter = new ExampleAdmitter(embedder, store, config.bank(), Scrubber.from(config.scrub()),
-                InstantSource.system(), metrics, daemon("iccache-admission"));
+                users, InstantSource.system(), metrics, daemon("iccache-admission"));
         // Expired examples are never returned by a search; purging them only reclaims space.
         ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(daemon("iccache-bank"));
         if (config.bank().ttlHours() > 0) {
@@ -82,7 +88,7 @@ public final class ExampleBank implements AutoCloseable {
             scheduler.scheduleWithFixedDelay(() -> evict(evictor), ExampleEvictor.CHECK_EVERY_SECONDS,
                     ExampleEvictor.CHECK_EVERY_SECONDS, TimeUnit.SECONDS);
         }
-        return new ExampleBank(embedder, store, admitter, evictor, scheduler);
+        return new ExampleBank(embedder, store, users, admitter, evictor, scheduler);
     }
 
     /** Makes daemon threads with this name, for background work that must not keep the JVM alive. */
@@ -161,6 +167,21 @@ public final class ExampleBank implements AutoCloseable {
         return config.dataDir().resolve("bank");
     }
 
+    /** Where the key of end-user pseudonyms is kept. */
+    public static Path userKey(IccacheConfig config) {
+        return config.dataDir().resolve("user-key");
+    }
+
+    /**
+     * The end-user pseudonyms of the bank in {@code store}: under the key in {@code data-dir/user-key},
+     * made on first use (see {@link UserPseudonyms#open}). A memory bank gets a key of its own that dies
+     * with it.
+     */
+    public static UserPseudonyms userPseudonyms(IccacheConfig config, ExampleStore store) {
+        return config.bank().store().equals("memory") ? UserPseudonyms.generate(new SecureRandom())
+                : UserPseudonyms.open(userKey(config), store, new SecureRandom());
+    }
+
     /** Where the utility model is checkpointed (the threshold tuner beside it). */
     public static Path utilityCheckpoint(IccacheConfig config) {
         return config.dataDir().resolve("utility-model.json");
@@ -193,6 +214,11 @@ public final class ExampleBank implements AutoCloseable {
 
     public ExampleStore store() {
         return store;
+    }
+
+    /** Pseudonymises end users as the stored examples name them (for per-user delete). */
+    public UserPseudonyms users() {
+        return users;
     }
 
     public ExampleAdmitter admitter() {

@@ -64,8 +64,8 @@ public final class GatewayServer implements AutoCloseable {
                 bank.<Consumer<Candidate>>map(b -> b.admitter()::offer).orElse(c -> { }), adminKey,
                 new GatewayMetrics(registry), Ticker.SYSTEM, InstantSource.system());
         FeedbackHandler feedback = new FeedbackHandler(gateway, tenants, config.server().maxBodyBytes());
-        Optional<AdminRoutes> admin = bank.map(b -> new AdminRoutes(b.store(), b.embedder(), InstantSource.system(),
-                adminKey, gateway));
+        Optional<AdminRoutes> admin = bank.map(b -> new AdminRoutes(b.store(), b.users(), b.embedder(),
+                InstantSource.system(), adminKey, gateway));
         this.server = WebServer.builder()
                 .host(config.server().host())
                 .port(config.server().port())

@@ -7,6 +7,7 @@ import dev.iccache.api.Json;
 import dev.iccache.config.IccacheConfig;
 import dev.iccache.config.TenantConfig;
 import dev.iccache.testing.Eventually;
+import dev.iccache.testing.PlantedPii;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -130,6 +131,31 @@ class ExampleBankIntegrationTest {
         assertThat(count()).isEqualTo(1);
         assertThat(search("tallest mountain", null)).allSatisfy(
                 h -> assertThat(h.path("request").toString()).doesNotContain("tallest"));
+    }
+
+    @Test
+    void personalDataOutsideMessageTextIsMaskedInWhatTheAdminApiReturns() throws Exception {
+        start(List.of());
+        HttpResponse<String> served = cluster.post("/v1/chat/completions", "{\"model\":\"sim-large\",\"user\":"
+                + "\"ann@example.com\",\"messages\":" + PlantedPii.MESSAGES + "}");
+        assertThat(served.statusCode()).as(served.body()).isEqualTo(200);
+        assertThat(Eventually.holds(() -> count() == 1)).isTrue();
+        JsonNode hit = search("Thanks. What should I do next?", null).get(0);
+        String one = cluster.send("GET", "/admin/examples/" + hit.path("id").asText(), ADMIN).body();
+        JsonNode arguments = Json.MAPPER.readTree(hit.path("request").path(2).path("tool_calls").path(0)
+                .path("function").path("arguments").asText());
+        for (String returned : List.of(hit.toString(), one, arguments.toString())) {
+            assertThat(returned).doesNotContain(PlantedPii.RAW).doesNotContain("ann@example.com")
+                    .contains("[EMAIL]");
+        }
+        assertThat(hit.path("request").path(1).path("name").asText()).isEqualTo("[EMAIL]");
+        cluster.gateway.bank().orElseThrow().store().forEach(java.util.Optional.empty(),
+                e -> assertThat(e.user()).hasValueSatisfying(u -> assertThat(u).doesNotContain("ann")));
+
+        HttpResponse<String> erased = cluster.send("DELETE", "/admin/tenants/default/users/ann@example.com/examples",
+                ADMIN);
+        assertThat(Json.MAPPER.readTree(erased.body()).path("deleted").asLong()).as(erased.body()).isEqualTo(1);
+        assertThat(count()).isZero();
     }
 
     @Test

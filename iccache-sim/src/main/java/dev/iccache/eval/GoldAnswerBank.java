@@ -7,6 +7,7 @@ import dev.iccache.api.ChatRequest;
 import dev.iccache.api.Json;
 import dev.iccache.bank.Example;
 import dev.iccache.bank.ExampleStore;
+import dev.iccache.bank.UserPseudonyms;
 import dev.iccache.config.BankConfig;
 import dev.iccache.embed.Embedder;
 import dev.iccache.metrics.MetricsRegistry;
@@ -22,6 +23,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalDouble;
+import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -60,8 +62,8 @@ public final class GoldAnswerBank {
         }
         AtomicLong ids = new AtomicLong();
         try (ExampleAdmitter admitter = new ExampleAdmitter(embedder, store, BankConfig.DEFAULT,
-                Scrubber.from(ScrubberSettings.DEFAULT), clock(), new MetricsRegistry(), Thread.ofVirtual().factory(),
-                () -> "bank-" + ids.incrementAndGet())) {
+                Scrubber.from(ScrubberSettings.DEFAULT), UserPseudonyms.generate(new SplittableRandom(0)), clock(),
+                new MetricsRegistry(), Thread.ofVirtual().factory(), () -> "bank-" + ids.incrementAndGet())) {
             for (int from = 0; from < candidates.size(); from += BATCH) {
                 int to = Math.min(candidates.size(), from + BATCH);
                 admitter.admitAll(candidates.subList(from, to));

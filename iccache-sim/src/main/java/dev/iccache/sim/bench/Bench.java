@@ -12,6 +12,7 @@ import dev.iccache.backend.sim.SimProfile;
 import dev.iccache.backend.sim.SimulatedBackend;
 import dev.iccache.bank.Example;
 import dev.iccache.bank.InMemoryExampleStore;
+import dev.iccache.bank.UserPseudonyms;
 import dev.iccache.config.BackendConfig;
 import dev.iccache.config.BackendRole;
 import dev.iccache.config.BankConfig;
@@ -491,8 +492,8 @@ public final class Bench {
         EventLoop loop = new EventLoop(EPOCH);
         InMemoryExampleStore store = new InMemoryExampleStore();
         try (ExampleAdmitter admitter = new ExampleAdmitter(embedder, store, settings.bank(),
-                Scrubber.from(ScrubberSettings.DEFAULT), loop.clock(), new MetricsRegistry(),
-                Thread.ofVirtual().factory(), Policies.ids("bank-"))) {
+                Scrubber.from(ScrubberSettings.DEFAULT), UserPseudonyms.generate(new SplittableRandom(0)), loop.clock(),
+                new MetricsRegistry(), Thread.ofVirtual().factory(), Policies.ids("bank-"))) {
             List<Candidate> candidates = new ArrayList<>();
             for (int i = 0; i < historySize; i++) {
                 World.Response answer = world.responseIn("\u27e6sim#" + i + "\u27e7").orElseThrow();

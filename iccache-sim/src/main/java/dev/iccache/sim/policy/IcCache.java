@@ -4,6 +4,7 @@ import dev.iccache.admission.Candidate;
 import dev.iccache.admission.ExampleAdmitter;
 import dev.iccache.api.ChatRequest;
 import dev.iccache.bank.InMemoryExampleStore;
+import dev.iccache.bank.UserPseudonyms;
 import dev.iccache.config.BackendRole;
 import dev.iccache.config.IccacheConfig;
 import dev.iccache.gateway.Assembly;
@@ -31,6 +32,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.OptionalLong;
+import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -91,7 +93,8 @@ final class IcCache implements Policy {
         this.gateway = new Gateway(config, ctx.backends(), Optional.of(augmenter), routing,
                 Optional.of(Assembly.explorer(config, augmenter, ctx.judge(), rt, metrics)), metrics);
         this.admitter = new ExampleAdmitter(ctx.embedder(), store, config.bank(), Scrubber.from(config.scrub()),
-                rt.clock(), metrics, Thread.ofVirtual().factory(), Policies.ids("admitted-"));
+                UserPseudonyms.generate(new SplittableRandom(rt.seed())), rt.clock(), metrics,
+                Thread.ofVirtual().factory(), Policies.ids("admitted-"));
         ExampleEvictor evictor = new ExampleEvictor(store, config.bank().maxExamples(), config.bank().maxBytes(),
                 rt.clock(), metrics);
         if (evictor.enabled()) {

@@ -6,6 +6,7 @@ import dev.iccache.api.ChatRequest;
 import dev.iccache.bank.Example;
 import dev.iccache.bank.InMemoryExampleStore;
 import dev.iccache.bank.SearchHit;
+import dev.iccache.bank.UserPseudonyms;
 import dev.iccache.embed.EmbeddingText;
 import dev.iccache.eval.NearestNeighbours;
 import dev.iccache.metrics.MetricsRegistry;
@@ -18,6 +19,7 @@ import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.SplittableRandom;
 
 /**
  * {@code semantic-cache} (GPTCache-style): returns the stored answer of the nearest earlier request
@@ -44,7 +46,8 @@ final class SemanticCache implements Policy {
         this.large = large;
         store.putAll(ctx.bank());
         this.admitter = new ExampleAdmitter(ctx.embedder(), store, ctx.config().bank(), Scrubber.from(ctx.config().scrub()),
-                ctx.runtime().clock(), new MetricsRegistry(), Thread.ofVirtual().factory(), Policies.ids("cached-"));
+                UserPseudonyms.generate(new SplittableRandom(ctx.runtime().seed())), ctx.runtime().clock(),
+                new MetricsRegistry(), Thread.ofVirtual().factory(), Policies.ids("cached-"));
         this.threshold = threshold.isPresent() ? threshold.getAsDouble() : tune(ctx);
     }
 
