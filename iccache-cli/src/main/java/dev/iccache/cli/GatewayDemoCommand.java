@@ -151,9 +151,11 @@ final class GatewayDemoCommand implements Callable<Integer> {
                 gauge(metrics, "iccache_router_load_bias"), gauge(metrics, "iccache_quality_guard_win_rate"));
     }
 
+    /** The first sample of a gauge (the only one of the demo's one domain, when it is per domain). */
     private static String gauge(String metrics, String name) {
-        return metrics.lines().filter(l -> l.startsWith(name + " ")).findFirst()
-                .map(l -> String.format(java.util.Locale.ROOT, "%.2f", Double.parseDouble(l.substring(name.length() + 1))))
+        return metrics.lines().filter(l -> l.startsWith(name + " ") || l.startsWith(name + "{")).findFirst()
+                .map(l -> String.format(java.util.Locale.ROOT, "%.2f",
+                        Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))))
                 .orElse("-");
     }
 

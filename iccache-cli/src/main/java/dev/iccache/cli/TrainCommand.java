@@ -8,17 +8,16 @@ import dev.iccache.backend.BoundedBackend;
 import dev.iccache.bank.Example;
 import dev.iccache.config.BackendRole;
 import dev.iccache.config.IccacheConfig;
+import dev.iccache.config.TenantConfig;
 import dev.iccache.gateway.Assembly;
 import dev.iccache.gateway.ModelRouting;
 import dev.iccache.gateway.WarmStart;
 import dev.iccache.metrics.MetricsRegistry;
-import dev.iccache.route.LinearThompsonBandit;
 import dev.iccache.route.LlmJudge;
 import dev.iccache.select.InContextAugmenter;
 import dev.iccache.server.Backends;
 import dev.iccache.server.ExampleBank;
-import dev.iccache.server.GatewayServer;
-import dev.iccache.tenant.Tenant;
+import dev.iccache.tenant.LearnedFiles;
 import dev.iccache.time.Ticker;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -41,11 +40,13 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code iccache train --budget N}: the warm start (docs/selection.md) on the bank's history,
- * through the configured backends and judge, offline (the gateway must not be running: the store
- * admits one process). Saves the utility model, the threshold tuner and the router's bandit where
- * {@code serve} loads them, every {@link #CHUNK} history requests, with the requests done in
- * {@code train-state.json}, so that a second run resumes where the first stopped.
+ * {@code iccache train --budget N [--domain D]}: the warm start (docs/selection.md) on the history
+ * of one domain (the examples of its tenants; the default domain unless {@code --domain} names
+ * another), through the configured backends and judge, offline (the gateway must not be running:
+ * the store admits one process). Saves the domain's utility model, threshold tuner and router
+ * bandit where {@code serve} loads them ({@code data-dir/learned/<domain>/}), every {@link #CHUNK}
+ * history requests, with the requests done in {@code train-state.json} beside them, so that a
+ * second run resumes where the first stopped.
  */
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = "Warm-start selection and routing from the bank's history: selection probes (examples vs none "
@@ -56,7 +57,6 @@ final class TrainCommand implements Callable<Integer> {
     static final int CHUNK = 25;
     /** Judgments without any verdict after which the judge is taken to be broken. */
     static final int JUDGE_PATIENCE = 10;
-    static final String STATE = "train-state.json";
 
     @Mixin
     BankOptions bank;
@@ -64,6 +64,11 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--budget", required = true, paramLabel = "N", description = "Judgments to spend at most (each "
             + "is two judge calls, one per order).")
     int budget;
+
+    @Option(names = "--domain", paramLabel = "D", defaultValue = "default",
+            description = "The domain to train: its tenants' examples are the history, and its learned state is what "
+                    + "is saved (default: ${DEFAULT-VALUE}, the domain of a gateway without tenants).")
+    String domain;
 
     @Option(names = "--seed", paramLabel = "S", defaultValue = "42",
             description = "Orders the history and seeds the probes (default ${DEFAULT-VALUE}).")
@@ -78,6 +83,8 @@ final class TrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--budget must be at least 1, got " + budget);
         }
         IccacheConfig config = bank.load();
+        Set<String> tenants = domainTenants(config);
+        LearnedFiles files = new LearnedFiles(config.dataDir());
         PrintWriter err = spec.commandLine().getErr();
         PrintWriter out = spec.commandLine().getOut();
         MetricsRegistry metrics = new MetricsRegistry();
@@ -87,34 +94,36 @@ final class TrainCommand implements Callable<Integer> {
         try (ExampleBank examples = ExampleBank.open(config, metrics, System::getenv)) {
             BoundedBackend small = Assembly.byName(backends, WarmStart.first(config, BackendRole.SMALL).name());
             BoundedBackend large = Assembly.byName(backends, WarmStart.first(config, BackendRole.LARGE).name());
-            Path stateFile = config.dataDir().resolve(STATE);
-            Set<String> done = doneIds(stateFile);
+            Path stateFile = files.file(domain, LearnedFiles.TRAINING);
+            Set<String> done = doneIds(files.toLoad(domain, LearnedFiles.TRAINING));
             List<Example> history = new ArrayList<>();
-            examples.store().forEach(Optional.of(Tenant.DEFAULT.name()), e -> {
-                if (!done.contains(e.id())) {
-                    history.add(e);
-                }
-            });
+            for (String tenant : tenants) {
+                examples.store().forEach(Optional.of(tenant), e -> {
+                    if (!done.contains(e.id())) {
+                        history.add(e);
+                    }
+                });
+            }
             history.sort(java.util.Comparator.comparing(Example::id));
             Collections.shuffle(history, new Random(seed));
             if (history.isEmpty()) {
                 throw new IllegalStateException(done.isEmpty()
-                        ? "the bank in " + config.dataDir() + " is empty: import history first (iccache import FILE)"
-                        : "every history request was trained on already (" + done.size() + "; see " + stateFile + ")");
+                        ? "the bank in " + config.dataDir() + " has no examples of domain '" + domain + "' (tenants "
+                                + tenants + "): import history first (iccache import FILE)"
+                        : "every history request of domain '" + domain + "' was trained on already (" + done.size()
+                                + "; see " + stateFile + ")");
             }
             // Learning runs inline, so that what is saved after a chunk includes every label of it.
             Assembly.Runtime rt = new Assembly.Runtime(InstantSource.system(), Ticker.SYSTEM, watchdog,
                     Executors.newVirtualThreadPerTaskExecutor(), Runnable::run, Runnable::run, seed);
-            Path checkpoint = ExampleBank.utilityCheckpoint(config);
             InContextAugmenter augmenter = Assembly.augmenter(config, examples.store(), examples.embedder(),
-                    Assembly.utilityModel(config, checkpoint), checkpoint, rt, metrics);
+                    file -> Assembly.utilityModel(config, file), files, rt, metrics);
             LlmJudge judge = new LlmJudge(Assembly.byName(backends, config.judgeModel()));
-            Optional<LinearThompsonBandit> bandit = config.router().enabled() && backends.size() > 1
-                    ? Optional.of(Assembly.bandit(config.router())) : Optional.empty();
-            bandit.ifPresent(b -> b.restore(GatewayServer.routerCheckpoint(config)));
-            Optional<ModelRouting> routing = bandit.map(b -> Assembly.routing(config, examples.embedder(), b, judge, rt,
-                    metrics));
-            WarmStart warm = new WarmStart(config, augmenter, routing, small, large, judge, rt, metrics);
+            Optional<ModelRouting> routing = config.router().enabled() && backends.size() > 1
+                    ? Optional.of(Assembly.routing(config, examples.embedder(), judge, files, rt, metrics))
+                    : Optional.empty();
+            WarmStart warm = new WarmStart(config, domain, tenants, augmenter, routing, small, large, judge, rt,
+                    metrics);
             int used = 0;
             int probes = 0;
             int router = 0;
@@ -134,7 +143,7 @@ final class TrainCommand implements Callable<Integer> {
                             + "was saved");
                 }
                 augmenter.checkpoint();
-                bandit.ifPresent(b -> b.save(GatewayServer.routerCheckpoint(config)));
+                routing.ifPresent(m -> m.routers().checkpoint());
                 done.addAll(ids);
                 saveState(stateFile, done);
                 double seconds = (System.nanoTime() - start) / 1e9;
@@ -145,16 +154,29 @@ final class TrainCommand implements Callable<Integer> {
             }
             err.println();
             augmenter.close();
-            out.printf("trained on %d history requests: %d selection probes, %d router priors, %d judgments of %d; "
-                    + "%d without verdict; saved %s, %s%s (state: %s)%n", done.size(), probes, router, used, budget,
-                    noVerdict, checkpoint, InContextAugmenter.thresholdCheckpoint(checkpoint),
-                    bandit.isPresent() ? ", " + GatewayServer.routerCheckpoint(config) : "", stateFile);
+            out.printf("trained domain '%s' on %d history requests: %d selection probes, %d router priors, %d "
+                    + "judgments of %d; %d without verdict; saved in %s%n", domain, done.size(), probes, router, used,
+                    budget, noVerdict, files.directory(domain));
             out.flush();
         } finally {
             backends.forEach(BoundedBackend::close);
             watchdog.shutdownNow();
         }
         return 0;
+    }
+
+    /**
+     * The tenants of the domain to train. With tenants configured, a domain none of them is in would
+     * teach a state no request uses: that is refused, naming the configured domains.
+     */
+    private Set<String> domainTenants(IccacheConfig config) {
+        boolean configured = config.tenants().stream().anyMatch(t -> t.domain().equals(domain));
+        if (!config.tenants().isEmpty() && !configured) {
+            throw new IllegalArgumentException("no configured tenant is in domain '" + domain + "'; name one of "
+                    + config.tenants().stream().map(TenantConfig::domain).distinct().sorted().toList()
+                    + " with --domain");
+        }
+        return config.domainTenants(domain);
     }
 
     private static Set<String> doneIds(Path file) {

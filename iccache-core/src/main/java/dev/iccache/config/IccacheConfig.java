@@ -12,6 +12,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * The whole iccache configuration: one YAML file, every key in docs/configuration.md. Built
@@ -32,11 +33,16 @@ import java.util.Set;
  * @param router       routing of requests for the virtual model
  * @param replay       background replay of high-gain examples
  * @param scrub        PII and secret scrubbing before anything is stored
+ * @param learnedDomainsInMemory domains whose learned state (utility model, τ, router statistics) is
+ *                     kept in memory at most (default {@value #LEARNED_DOMAINS_IN_MEMORY}); the least
+ *                     recently used beyond it are saved and dropped until their next request
  */
 public record IccacheConfig(ServerConfig server, String virtualModel, String defaultModel, Path dataDir,
         List<BackendConfig> backends, List<TenantConfig> tenants, BankConfig bank, String adminApiKeyEnv,
         EmbedderSettings embedder, SelectionSettings selection, RouterSettings router, ReplaySettings replay,
-        ScrubberSettings scrub) {
+        ScrubberSettings scrub, int learnedDomainsInMemory) {
+    /** Default of {@code learned-domains-in-memory}. */
+    public static final int LEARNED_DOMAINS_IN_MEMORY = 64;
 
     public IccacheConfig {
         server = server == null ? ServerConfig.DEFAULT : server;
@@ -84,6 +90,9 @@ public record IccacheConfig(ServerConfig server, String virtualModel, String def
         } else if (!names.contains(defaultModel)) {
             throw new ConfigException("default-model '" + defaultModel + "' is not a configured backend " + names);
         }
+        if (learnedDomainsInMemory < 1) {
+            throw new ConfigException("learned-domains-in-memory must be at least 1, got " + learnedDomainsInMemory);
+        }
     }
 
     @JsonCreator
@@ -94,9 +103,11 @@ public record IccacheConfig(ServerConfig server, String virtualModel, String def
             @JsonProperty("admin-api-key-env") String adminApiKeyEnv,
             @JsonProperty("embedder") EmbedderSettings embedder,
             @JsonProperty("selection") SelectionSettings selection, @JsonProperty("router") RouterSettings router,
-            @JsonProperty("replay") ReplaySettings replay, @JsonProperty("scrub") ScrubberSettings scrub) {
+            @JsonProperty("replay") ReplaySettings replay, @JsonProperty("scrub") ScrubberSettings scrub,
+            @JsonProperty("learned-domains-in-memory") Integer learnedDomainsInMemory) {
         return new IccacheConfig(server, virtualModel, defaultModel, dataDir == null ? null : Path.of(dataDir),
-                backends, tenants, bank, adminApiKeyEnv, embedder, selection, router, replay, scrub);
+                backends, tenants, bank, adminApiKeyEnv, embedder, selection, router, replay, scrub,
+                learnedDomainsInMemory == null ? LEARNED_DOMAINS_IN_MEMORY : learnedDomainsInMemory);
     }
 
     /** A configuration built in code; unset parts take the documented defaults. */
@@ -113,6 +124,17 @@ public record IccacheConfig(ServerConfig server, String virtualModel, String def
     public double normalisedCost(String backend) {
         double max = backends.stream().mapToDouble(BackendConfig::cost).max().orElse(1);
         return backend(backend).map(b -> b.cost() / max).orElse(1.0);
+    }
+
+    /**
+     * The tenants of a domain, whose examples its requests may use and whose traffic teaches its
+     * learned state: the tenants configured with that domain; when none is, the tenant of the
+     * domain's own name (so tenant {@code default} for the default domain without tenants).
+     */
+    public Set<String> domainTenants(String domain) {
+        Set<String> members = tenants.stream().filter(t -> t.domain().equals(domain)).map(TenantConfig::name)
+                .collect(Collectors.toUnmodifiableSet());
+        return members.isEmpty() ? Set.of(domain) : members;
     }
 
     /** The backend replay regenerates with: the default model if it is large, else the first large backend. */
@@ -143,7 +165,8 @@ public record IccacheConfig(ServerConfig server, String virtualModel, String def
     public Builder toBuilder() {
         return new Builder().server(server).virtualModel(virtualModel).defaultModel(defaultModel).dataDir(dataDir)
                 .backends(backends).tenants(tenants).bank(bank).adminApiKeyEnv(adminApiKeyEnv).embedder(embedder)
-                .selection(selection).router(router).replay(replay).scrub(scrub);
+                .selection(selection).router(router).replay(replay).scrub(scrub)
+                .learnedDomainsInMemory(learnedDomainsInMemory);
     }
 
     /** Builds an {@link IccacheConfig}; {@link #build()} validates. */
@@ -161,6 +184,7 @@ public record IccacheConfig(ServerConfig server, String virtualModel, String def
         private RouterSettings router;
         private ReplaySettings replay;
         private ScrubberSettings scrub;
+        private int learnedDomainsInMemory = LEARNED_DOMAINS_IN_MEMORY;
 
         private Builder() {
         }
@@ -230,9 +254,14 @@ public record IccacheConfig(ServerConfig server, String virtualModel, String def
             return this;
         }
 
+        public Builder learnedDomainsInMemory(int value) {
+            learnedDomainsInMemory = value;
+            return this;
+        }
+
         public IccacheConfig build() {
             return new IccacheConfig(server, virtualModel, defaultModel, dataDir, backends, tenants, bank,
-                    adminApiKeyEnv, embedder, selection, router, replay, scrub);
+                    adminApiKeyEnv, embedder, selection, router, replay, scrub, learnedDomainsInMemory);
         }
     }
 }

@@ -9,7 +9,8 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * @param name      tenant name
  * @param apiKeyEnv environment variable holding the tenant's API key
  * @param store     whether the tenant's traffic may be admitted to the example bank (opt-out: false)
- * @param domain    tenants with the same domain share examples; default: the tenant's own name (no sharing)
+ * @param domain    tenants with the same domain share examples and learned state (utility model, τ, router
+ *                  statistics); default: the tenant's own name (no sharing)
  * @param ttlHours  hours the tenant's examples stay selectable; 0 = {@code bank.ttl-hours}
  */
 public record TenantConfig(String name, String apiKeyEnv, boolean store, String domain, double ttlHours) {

@@ -22,10 +22,12 @@ import dev.iccache.select.InContextAugmenter;
 import dev.iccache.select.LearnedUtilityModel;
 import dev.iccache.select.SelectionExplorer;
 import dev.iccache.select.SelectionProbe;
+import dev.iccache.select.SelectionState;
 import dev.iccache.select.UtilityModel;
 import dev.iccache.select.SelectionSettings;
-import dev.iccache.select.ThresholdTuner;
 import dev.iccache.select.TokenCounter;
+import dev.iccache.tenant.DomainStates;
+import dev.iccache.tenant.LearnedFiles;
 import dev.iccache.time.Ticker;
 import java.nio.file.Path;
 import java.time.InstantSource;
@@ -40,6 +42,8 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.DoubleSupplier;
+import java.util.function.Function;
+import java.util.random.RandomGenerator;
 
 /**
  * Builds the request path's parts from the configuration, the same way for {@code iccache serve}
@@ -65,34 +69,42 @@ public final class Assembly {
      * @param selectionThreads runs each selection so that it can be abandoned at its time limit
      * @param learner          runs learning from feedback, in order
      * @param background       runs shadow generations and their judgments
-     * @param seed             seeds the router's sampling, the threshold tuner and the prompt nonces
+     * @param seed             seeds the router's sampling, the threshold tuners and the prompt nonces
      */
     public record Runtime(InstantSource clock, Ticker ticker, ScheduledExecutorService scheduler,
             ExecutorService selectionThreads, Executor learner, Executor background, long seed) {
     }
 
-    /** Example selection for small models, with {@code utility} as the stage-2 model (checkpointed to {@code checkpoint}). */
+    /**
+     * Example selection for small models, with a utility model and a threshold tuner per domain
+     * (at most {@code learned-domains-in-memory} of them in memory), each loaded from its checkpoint
+     * in {@code files} on the domain's first request, or from the prior: the model
+     * {@code utilityModels} makes from an absent file, and τ at {@code selection.threshold}.
+     *
+     * @param utilityModels a domain's utility model from the checkpoint it is loaded from
+     */
     public static InContextAugmenter augmenter(IccacheConfig config, ExampleStore store, Embedder embedder,
-            UtilityModel utility, Path checkpoint, Runtime rt, MetricsRegistry metrics) {
+            Function<Path, UtilityModel> utilityModels, LearnedFiles files, Runtime rt, MetricsRegistry metrics) {
         SelectionSettings settings = config.selection();
         Map<String, Double> costs = new HashMap<>();
         config.backends().forEach(b -> costs.put(b.name(), b.cost()));
-        ExampleSelector selector = new ExampleSelector(store, embedder, utility, TokenCounter.cl100k(), settings,
-                name -> costs.getOrDefault(name, Double.NaN), rt.clock(), clusters(store, utility, rt));
-        ThresholdTuner tuner = new ThresholdTuner(settings.threshold(), new SplittableRandom(rt.seed() ^ 0x7475_6E65L));
-        tuner.load(InContextAugmenter.thresholdCheckpoint(checkpoint));
+        RandomGenerator thresholds = new SplittableRandom(rt.seed() ^ 0x7475_6E65L);
+        DomainStates<SelectionState> states = new DomainStates<>(
+                domain -> SelectionState.load(files, domain, utilityModels, settings.threshold(), thresholds),
+                (domain, state) -> state.save(files, domain), config.learnedDomainsInMemory());
+        ExampleSelector selector = new ExampleSelector(store, embedder, TokenCounter.cl100k(), settings,
+                name -> costs.getOrDefault(name, Double.NaN), rt.clock(), clusters(store, states, rt));
         StatsRecorder stats = new StatsRecorder(store, rt.clock(), rt.scheduler(), STATS_FLUSH_MS);
-        return new InContextAugmenter(selector, utility, tuner, stats, rt.selectionThreads(), rt.learner(),
-                new SplittableRandom(rt.seed() ^ 0x6E6F_6E63L), checkpoint, rt.ticker(), config::normalisedCost,
-                metrics);
+        return new InContextAugmenter(selector, states, stats, rt.selectionThreads(), rt.learner(),
+                new SplittableRandom(rt.seed() ^ 0x6E6F_6E63L), rt.ticker(), config::normalisedCost, metrics);
     }
 
     /**
      * The bank's clusters, fitted now and checked every {@link #RECLUSTER_MINUTES} (fitted anew from
-     * a sample of at most {@link #CLUSTER_SAMPLE} embeddings once the bank has grown enough; the
-     * utility model then moves its per-cluster knowledge over).
+     * a sample of at most {@link #CLUSTER_SAMPLE} embeddings once the bank has grown enough; every
+     * domain's utility model then moves its per-cluster knowledge over).
      */
-    private static BankClusters clusters(ExampleStore store, UtilityModel utility, Runtime rt) {
+    private static BankClusters clusters(ExampleStore store, DomainStates<SelectionState> states, Runtime rt) {
         BankClusters clusters = new BankClusters(rt.seed() ^ 0x7072_6F62L);
         Runnable refit = () -> {
             List<float[]> sample = new ArrayList<>();
@@ -111,7 +123,7 @@ public final class Assembly {
             });
             int[] mapping = clusters.refit(sample, seen[0]);
             if (mapping.length > 0) {
-                utility.clustersChanged(mapping);
+                states.updateAll(s -> s.utility().clustersChanged(mapping));
             }
         };
         refit.run();
@@ -152,15 +164,25 @@ public final class Assembly {
     }
 
     /**
-     * Routing of the virtual model among {@code backends} with {@code bandit}, judged by {@code judge}
-     * on what the exploration share leaves of the judge budget.
+     * Routing of the virtual model among the backends, judged by {@code judge} on what the
+     * exploration share leaves of the judge budget, with a router per domain (at most
+     * {@code learned-domains-in-memory} of them in memory): its bandit loaded from its checkpoint in
+     * {@code files} on the domain's first request, or the prior; its quality guard fresh. The load
+     * bias is shared.
      */
-    public static ModelRouting routing(IccacheConfig config, Embedder embedder, LinearThompsonBandit bandit,
-            Judge judge, Runtime rt, MetricsRegistry metrics) {
+    public static ModelRouting routing(IccacheConfig config, Embedder embedder, Judge judge, LearnedFiles files,
+            Runtime rt, MetricsRegistry metrics) {
         RouterSettings settings = config.router();
-        Router router = new Router(settings, bandit, new LoadBias(settings), new QualityGuard(settings.qualityFloor()),
-                new SplittableRandom(rt.seed() ^ 0x726F_7574L), config.defaultModel());
-        return new ModelRouting(router, embedder, TokenCounter.cl100k(), judge,
+        LoadBias loadBias = new LoadBias(settings);
+        RandomGenerator random = new SplittableRandom(rt.seed() ^ 0x726F_7574L);
+        DomainStates<Router> routers = new DomainStates<>(domain -> {
+            LinearThompsonBandit bandit = bandit(settings);
+            bandit.restore(files.toLoad(domain, LearnedFiles.ROUTER));
+            return new Router(settings, bandit, loadBias, new QualityGuard(settings.qualityFloor()), random,
+                    config.defaultModel());
+        }, (domain, router) -> router.bandit().save(files.file(domain, LearnedFiles.ROUTER)),
+                config.learnedDomainsInMemory());
+        return new ModelRouting(routers, loadBias, embedder, TokenCounter.cl100k(), judge,
                 new JudgeBudget(settings.judgeBudgetPerMinute() * (1 - explorationShare(config)), rt.ticker()),
                 rt.background(), config.defaultModel(),
                 metrics);

@@ -112,7 +112,7 @@ public final class Gateway implements AutoCloseable {
     public void served(String responseId, Tenant tenant, Route route, ChatRequest original, String answer) {
         augmenter.ifPresent(a -> a.served(responseId, tenant, route.backend().config().name(), route.augmented()));
         explorer.ifPresent(x -> smallSelection(route).ifPresent(e -> x.served(original, backends.get(e.getKey()),
-                e.getValue())));
+                e.getValue(), tenant.domain())));
         route.plan().ifPresent(plan -> routing.ifPresent(r -> r.served(responseId, tenant, plan, original, answer,
                 backends, augmenter)));
     }

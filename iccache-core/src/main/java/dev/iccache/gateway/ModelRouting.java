@@ -11,6 +11,7 @@ import dev.iccache.embed.EmbeddingText;
 import dev.iccache.metrics.MetricsRegistry;
 import dev.iccache.route.Judge;
 import dev.iccache.route.JudgeBudget;
+import dev.iccache.route.LoadBias;
 import dev.iccache.route.RequestFeatures;
 import dev.iccache.route.Router;
 import dev.iccache.select.InContextAugmenter;
@@ -18,6 +19,7 @@ import dev.iccache.select.InContextAugmenter.Augmented;
 import dev.iccache.select.RecentLog;
 import dev.iccache.select.Selection;
 import dev.iccache.select.TokenCounter;
+import dev.iccache.tenant.DomainStates;
 import dev.iccache.tenant.Tenant;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
@@ -27,6 +29,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -35,15 +39,17 @@ import java.util.concurrent.atomic.AtomicLong;
  * Routing of requests for the virtual model (IC-Cache §4.2): builds every arm (a small model's arm
  * with the examples selected for it), asks the {@link Router}, and after the answer runs the
  * shadow arm in the background when the router asked for one, has the judge compare the two answers
- * and teaches the router, the quality guard and the utility model. Nothing here delays the client:
- * shadow runs start after the response was sent and run on their own threads.
+ * and teaches the router, the quality guard and the examples' statistics. Nothing here delays the
+ * client: shadow runs start after the response was sent and run on their own threads. Each domain
+ * has its own {@link Router} (bandit, quality guard, rating baseline): a request is routed by its
+ * tenant's domain's, and its judgments and ratings teach only that one; the load bias is shared.
  */
 public final class ModelRouting {
     private static final System.Logger LOG = System.getLogger(ModelRouting.class.getName());
     /** Weight of each decision in the offload-ratio EMA. */
     static final double OFFLOAD_ALPHA = 0.05;
 
-    private final Router router;
+    private final DomainStates<Router> routers;
     private final Embedder embedder;
     private final RequestFeatures features;
     private final TokenCounter tokens;
@@ -55,21 +61,26 @@ public final class ModelRouting {
     private final MetricsRegistry.Counter shadowRuns;
     private final AtomicLong offloadMilli = new AtomicLong();
     private final String defaultModel;
+    private final MetricsRegistry.Gauge guardWinRate;
+    private final MetricsRegistry.Gauge guardActive;
+    private final Set<String> gauged = ConcurrentHashMap.newKeySet();
 
     /** A routed request, with what was needed to learn from its outcome. */
     public record Plan(Router.Decision decision, Map<String, Router.Arm> arms, Map<String, Augmented> augmented) {
     }
 
     /** A served routed response, kept for user feedback. */
-    private record Served(String tenant, Router.Arm arm) {
+    private record Served(Tenant tenant, Router.Arm arm) {
     }
 
     /**
-     * @param shadows runs shadow generations and their judgments (off the request path)
+     * @param routers  each domain's router
+     * @param loadBias the load bias all domains' routers share
+     * @param shadows  runs shadow generations and their judgments (off the request path)
      */
-    public ModelRouting(Router router, Embedder embedder, TokenCounter tokens, Judge judge, JudgeBudget budget,
-            Executor shadows, String defaultModel, MetricsRegistry metrics) {
-        this.router = router;
+    public ModelRouting(DomainStates<Router> routers, LoadBias loadBias, Embedder embedder, TokenCounter tokens,
+            Judge judge, JudgeBudget budget, Executor shadows, String defaultModel, MetricsRegistry metrics) {
+        this.routers = routers;
         this.embedder = embedder;
         this.features = new RequestFeatures(embedder.dimension());
         this.tokens = tokens;
@@ -86,19 +97,32 @@ public final class ModelRouting {
                 .track(() -> offloadMilli.get() / 1e6);
         metrics.gauge("iccache_router_load_bias",
                 "Load bias lambda0*tanh(gamma*(EMA-theta)) in force; persistently above 0 means: scale out.")
-                .labels().track(() -> router.loadBias().bias());
+                .labels().track(loadBias::bias);
         metrics.gauge("iccache_router_load_ema", "EMA of the large tier's utilisation.").labels()
-                .track(() -> router.loadBias().ema());
-        metrics.gauge("iccache_quality_guard_win_rate",
-                "Estimated share of offloaded answers judged at least as good as the large model's.").labels()
-                .track(() -> router.guard().estimate());
-        metrics.gauge("iccache_quality_guard_active", "1 while the quality guard handicaps small models.").labels()
-                .track(() -> router.guard().active() ? 1 : 0);
+                .track(loadBias::ema);
+        this.guardWinRate = metrics.gauge("iccache_quality_guard_win_rate",
+                "Estimated share of offloaded answers judged at least as good as the large model's, per domain.",
+                "domain");
+        this.guardActive = metrics.gauge("iccache_quality_guard_active",
+                "1 while the quality guard handicaps small models, per domain.", "domain");
     }
 
-    /** Chooses among {@code backends} for a request to the virtual model. */
+    /** A domain's router, with its guard's gauges registered on first sight. */
+    private Router router(String domain) {
+        Router router = routers.get(domain);
+        if (gauged.add(domain)) {
+            guardWinRate.labels(domain).track(() -> routers.ifResident(domain).map(r -> r.guard().estimate())
+                    .orElse(Double.NaN));
+            guardActive.labels(domain).track(() -> routers.ifResident(domain).map(r -> r.guard().active() ? 1.0 : 0)
+                    .orElse(Double.NaN));
+        }
+        return router;
+    }
+
+    /** Chooses among {@code backends} for a request to the virtual model, with the router of the tenant's domain. */
     Plan plan(ChatRequest request, Tenant tenant, Collection<BoundedBackend> backends,
             Optional<InContextAugmenter> augmenter) {
+        Router router = router(tenant.domain());
         // Embedded and counted once here; every arm's example selection reuses both.
         float[] vector = embedder.embed(EmbeddingText.of(request));
         int requestTokens = tokens.countRequest(request);
@@ -161,7 +185,7 @@ public final class ModelRouting {
     void served(String responseId, Tenant tenant, Plan plan, ChatRequest original, String answer,
             Map<String, BoundedBackend> backends, Optional<InContextAugmenter> augmenter) {
         Router.Arm chosen = plan.arms().get(plan.decision().chosen());
-        recent.put(responseId, new Served(tenant.name(), chosen));
+        recent.put(responseId, new Served(tenant, chosen));
         Optional<String> shadow = plan.decision().shadow();
         if (shadow.isEmpty() || !budget.tryAcquire()) {
             return;
@@ -189,7 +213,7 @@ public final class ModelRouting {
             }
             shadowRuns.labels("judged").inc();
             double s = verdict.getAsDouble();
-            router.judged(chosen, other, s);
+            routers.update(tenant.domain(), r -> r.judged(chosen, other, s));
             double p = Judge.preference(s);
             augmenter.ifPresent(a -> {
                 teach(a, chosen, chosenRequest, p, tenant);
@@ -207,18 +231,22 @@ public final class ModelRouting {
                 .ifPresent(s -> a.judged(new InContextAugmenter.Used(arm.model(), tenant.name(), s), quality));
     }
 
-    /** User feedback on a routed response: the served arm learns the rating. False if unknown or another tenant's. */
+    /**
+     * User feedback on a routed response: the served arm learns the rating, in the router of the
+     * tenant's domain. False if unknown or another tenant's.
+     */
     boolean feedback(String responseId, Tenant tenant, boolean good) {
-        Optional<Served> served = recent.get(responseId).filter(s -> s.tenant().equals(tenant.name()));
+        Optional<Served> served = recent.get(responseId).filter(s -> s.tenant().name().equals(tenant.name()));
         served.ifPresent(s -> {
             recent.take(responseId);
-            shadows.execute(() -> router.rated(s.arm(), good));
+            shadows.execute(() -> routers.update(s.tenant().domain(), r -> r.rated(s.arm(), good)));
         });
         return served.isPresent();
     }
 
-    public Router router() {
-        return router;
+    /** Every domain's router. */
+    public DomainStates<Router> routers() {
+        return routers;
     }
 
     private static int userTurns(ChatRequest request) {

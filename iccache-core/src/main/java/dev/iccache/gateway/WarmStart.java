@@ -14,15 +14,16 @@ import dev.iccache.select.Selection;
 import dev.iccache.metrics.MetricsRegistry;
 import dev.iccache.select.SelectionProbe;
 import dev.iccache.select.TokenCounter;
-import dev.iccache.tenant.Tenant;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalDouble;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
  * Warm start from judged history (docs/selection.md): offline, before serving, runs the online
- * learning's comparisons on history requests, each with the bank minus its own example.
+ * learning's comparisons on history requests of one domain, each with the bank minus its own
+ * example; what it learns is that domain's state.
  * <ul>
  * <li>Every history request gets a {@link SelectionProbe}, as exploration runs online (one example,
  * or a threshold's examples, against no examples on the small model): it teaches the utility
@@ -34,6 +35,8 @@ import java.util.function.Consumer;
  */
 public final class WarmStart {
     private final IccacheConfig config;
+    private final String domain;
+    private final Set<String> scope;
     private final InContextAugmenter augmenter;
     private final SelectionProbe probe;
     private final Optional<ModelRouting> routing;
@@ -48,16 +51,21 @@ public final class WarmStart {
     }
 
     /**
-     * @param small the small model the probes run on
-     * @param large the large model (its arm in the router's prior; the history's answers are its answers)
-     * @param judge the judge; each comparison counts one judgment of the budget
+     * @param domain the domain whose state it teaches
+     * @param scope  the tenants whose examples the domain's requests may use
+     * @param small  the small model the probes run on
+     * @param large  the large model (its arm in the router's prior; the history's answers are its answers)
+     * @param judge  the judge; each comparison counts one judgment of the budget
      */
-    public WarmStart(IccacheConfig config, InContextAugmenter augmenter, Optional<ModelRouting> routing,
-            ModelBackend small, ModelBackend large, Judge judge, Assembly.Runtime rt, MetricsRegistry metrics) {
+    public WarmStart(IccacheConfig config, String domain, Set<String> scope, InContextAugmenter augmenter,
+            Optional<ModelRouting> routing, ModelBackend small, ModelBackend large, Judge judge, Assembly.Runtime rt,
+            MetricsRegistry metrics) {
         if (small.config().role() != BackendRole.SMALL) {
             throw new IllegalArgumentException("warm start needs a small model, got " + small.config().name());
         }
         this.config = config;
+        this.domain = domain;
+        this.scope = Set.copyOf(scope);
         this.augmenter = augmenter;
         this.routing = routing;
         this.small = small;
@@ -87,11 +95,11 @@ public final class WarmStart {
             }
             ChatRequest request = h.request(config.virtualModel());
             int requestTokens = tokens.countRequest(request);
-            Selection selection = augmenter.selector().select(request, h.vector(), requestTokens,
-                    Tenant.DEFAULT.scope(), small.config(), augmenter.tuner().threshold(), id -> id.equals(h.id()));
+            Selection selection = augmenter.select(domain, request, h.vector(), requestTokens, scope, small.config(),
+                    id -> id.equals(h.id()));
             requests++;
             if (!selection.scored().isEmpty()) {
-                if (probe.run(request, small, probe.plan(selection)).isPresent()) {
+                if (probe.run(request, small, probe.plan(domain, selection)).isPresent()) {
                     probes++;
                 } else {
                     noVerdict++;
@@ -122,7 +130,7 @@ public final class WarmStart {
             double[] context = routing.context(request, h.vector(), requestTokens);
             Router.Arm smallArm = ModelRouting.arm(small.config(), maxCost, context, Optional.of(selection));
             Router.Arm largeArm = ModelRouting.arm(large.config(), maxCost, context, Optional.empty());
-            routing.router().judged(smallArm, largeArm, verdict.getAsDouble());
+            routing.routers().update(domain, r -> r.judged(smallArm, largeArm, verdict.getAsDouble()));
             return true;
         } catch (RuntimeException e) {
             return false;

@@ -16,7 +16,9 @@ import java.util.random.RandomGenerator;
  * model, which is always eligible. When the arms' estimates are close (spread below
  * {@code uncertainty}), an arm still needs observations, or for a share {@code min-shadow-rate} of
  * requests in any case, the decision names a shadow arm to run in the background for the judge.
- * Cost never enters the reward, only the load bias.
+ * Cost never enters the reward, only the load bias. One router per domain: its bandit, quality guard
+ * and rating baseline learn from that domain's traffic only, while the load bias (and the random
+ * stream) may be shared by all domains' routers.
  */
 public final class Router {
     private final RouterSettings settings;

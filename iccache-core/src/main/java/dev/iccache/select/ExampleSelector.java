@@ -21,14 +21,14 @@ import java.util.function.ToDoubleFunction;
 
 /**
  * Two-stage example selection (IC-Cache §4.1): the top-M most similar examples of the tenant
- * scope (stage 1), each scored by the {@link UtilityModel} for the target model (stage 2), then
- * combined: utility at least τ, no near-duplicates, at most {@code max-examples}, within the
- * token budget left in the target's context. Zero examples is a valid outcome.
+ * scope (stage 1), each scored for the target model by the {@link UtilityModel} it is given (the
+ * domain's; stage 2), then combined: utility at least τ, no near-duplicates, at most
+ * {@code max-examples}, within the token budget left in the target's context. Zero examples is a
+ * valid outcome.
  */
 public final class ExampleSelector {
     private final ExampleStore store;
     private final Embedder embedder;
-    private final UtilityModel utility;
     private final TokenCounter tokens;
     private final SelectionSettings settings;
     private final ToDoubleFunction<String> modelCost;
@@ -39,11 +39,10 @@ public final class ExampleSelector {
      * @param modelCost relative cost of a model by name, NaN when unknown (imported examples)
      * @param clusters  the bank's clusters, in which the utility model learns per region
      */
-    public ExampleSelector(ExampleStore store, Embedder embedder, UtilityModel utility, TokenCounter tokens,
-            SelectionSettings settings, ToDoubleFunction<String> modelCost, InstantSource clock, BankClusters clusters) {
+    public ExampleSelector(ExampleStore store, Embedder embedder, TokenCounter tokens, SelectionSettings settings,
+            ToDoubleFunction<String> modelCost, InstantSource clock, BankClusters clusters) {
         this.store = store;
         this.embedder = embedder;
-        this.utility = utility;
         this.tokens = tokens;
         this.settings = settings;
         this.modelCost = modelCost;
@@ -63,34 +62,28 @@ public final class ExampleSelector {
 
     /**
      * Selects examples for {@code request} from the examples of {@code scope} for {@code target},
-     * with threshold {@code tau}; embeds the request and counts its tokens itself.
+     * scored by {@code utility}, with threshold {@code tau}; embeds the request and counts its tokens
+     * itself.
      */
-    public Selection select(ChatRequest request, Set<String> scope, BackendConfig target, double tau) {
+    public Selection select(ChatRequest request, Set<String> scope, BackendConfig target, UtilityModel utility,
+            double tau) {
         return select(request, () -> embedder.embed(EmbeddingText.of(request)), tokens.countRequest(request), scope,
-                target, tau, id -> false);
+                target, utility, tau, id -> false);
     }
 
     /**
-     * As {@link #select(ChatRequest, Set, BackendConfig, double)}, with the request's embedding and
-     * token count already computed (by the router, once for all arms).
+     * As {@link #select(ChatRequest, Set, BackendConfig, UtilityModel, double)}, with the request's
+     * embedding and token count already computed (by the router, once for all arms), never choosing
+     * the examples whose id {@code excluded} accepts (offline training leaves a history request's
+     * own example out).
      */
     public Selection select(ChatRequest request, float[] vector, int requestTokens, Set<String> scope,
-            BackendConfig target, double tau) {
-        return select(request, () -> vector, requestTokens, scope, target, tau, id -> false);
-    }
-
-    /**
-     * As {@link #select(ChatRequest, float[], int, Set, BackendConfig, double)}, never choosing the
-     * examples whose id {@code excluded} accepts (offline training leaves a history request's own
-     * example out).
-     */
-    public Selection select(ChatRequest request, float[] vector, int requestTokens, Set<String> scope,
-            BackendConfig target, double tau, Predicate<String> excluded) {
-        return select(request, () -> vector, requestTokens, scope, target, tau, excluded);
+            BackendConfig target, UtilityModel utility, double tau, Predicate<String> excluded) {
+        return select(request, () -> vector, requestTokens, scope, target, utility, tau, excluded);
     }
 
     private Selection select(ChatRequest request, Supplier<float[]> embedding, int requestTokens, Set<String> scope,
-            BackendConfig target, double tau, Predicate<String> excluded) {
+            BackendConfig target, UtilityModel utility, double tau, Predicate<String> excluded) {
         int reserve = request.maxTokens().orElse(settings.outputReserveTokens());
         String instruction = PromptAssembler.restatedInstruction(request);
         int template = PromptAssembler.TEMPLATE_TOKENS + tokens.count(instruction);

@@ -6,13 +6,15 @@ import dev.iccache.bank.StatsRecorder;
 import dev.iccache.config.BackendConfig;
 import dev.iccache.config.BackendRole;
 import dev.iccache.metrics.MetricsRegistry;
+import dev.iccache.tenant.DomainStates;
 import dev.iccache.tenant.Tenant;
 import dev.iccache.time.Ticker;
 import java.lang.System.Logger.Level;
-import java.nio.file.Path;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
@@ -20,7 +22,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.DoubleFunction;
+import java.util.function.BiFunction;
+import java.util.function.Predicate;
 import java.util.function.ToDoubleFunction;
 import java.util.random.RandomGenerator;
 
@@ -32,6 +35,8 @@ import java.util.random.RandomGenerator;
  * without an example, or a threshold's examples against none) teach the utility model, the
  * examples' probe records and the threshold tuner; judgments of answers against the large model
  * (shadow runs) and user ratings feed only the examples' offload counts and replay gain G(e).
+ * What is learned (the utility model and τ) is kept per domain ({@link SelectionState}): a request
+ * is scored with its tenant's domain's, and a probe teaches only the domain it was made for.
  */
 public final class InContextAugmenter implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(InContextAugmenter.class.getName());
@@ -39,20 +44,19 @@ public final class InContextAugmenter implements AutoCloseable {
     static final int LOG_CAPACITY = 10_000;
 
     private final ExampleSelector selector;
-    private final UtilityModel utility;
-    private final ThresholdTuner tuner;
+    private final DomainStates<SelectionState> states;
     private final StatsRecorder stats;
     private final ExecutorService selectionThreads;
     private final Executor learner;
     private final RandomGenerator nonces;
-    private final Path checkpoint;
-    private final Path thresholdCheckpoint;
     private final Ticker ticker;
     private final ToDoubleFunction<String> normalisedCost;
     private final RecentLog<Used> recent = new RecentLog<>(LOG_CAPACITY);
     private final MetricsRegistry.Counter outcomes;
     private final MetricsRegistry.Histogram duration;
     private final MetricsRegistry.Counter feedback;
+    private final MetricsRegistry.Gauge threshold;
+    private final Set<String> gauged = ConcurrentHashMap.newKeySet();
 
     /** A request as it goes upstream, with the selection that shaped it, if any. */
     public record Augmented(ChatRequest upstream, Optional<Selection> selection, boolean bypassed) {
@@ -66,26 +70,22 @@ public final class InContextAugmenter implements AutoCloseable {
     }
 
     /**
+     * @param states           each domain's utility model and threshold tuner
      * @param selectionThreads runs each selection so that it can be abandoned at its time limit
      * @param learner          runs learning from feedback (one thread keeps it ordered)
      * @param nonces           makes the per-request delimiter nonces
-     * @param checkpoint       where the utility model is saved (the threshold tuner next to it, in
-     *                         {@code threshold.json})
      * @param ticker           times selections
      * @param normalisedCost   a model's cost over the highest backend cost
      */
-    public InContextAugmenter(ExampleSelector selector, UtilityModel utility, ThresholdTuner tuner,
-            StatsRecorder stats, ExecutorService selectionThreads, Executor learner, RandomGenerator nonces,
-            Path checkpoint, Ticker ticker, ToDoubleFunction<String> normalisedCost, MetricsRegistry metrics) {
+    public InContextAugmenter(ExampleSelector selector, DomainStates<SelectionState> states, StatsRecorder stats,
+            ExecutorService selectionThreads, Executor learner, RandomGenerator nonces, Ticker ticker,
+            ToDoubleFunction<String> normalisedCost, MetricsRegistry metrics) {
         this.selector = selector;
-        this.utility = utility;
-        this.tuner = tuner;
+        this.states = states;
         this.stats = stats;
         this.selectionThreads = selectionThreads;
         this.learner = learner;
         this.nonces = nonces;
-        this.checkpoint = checkpoint;
-        this.thresholdCheckpoint = thresholdCheckpoint(checkpoint);
         this.ticker = ticker;
         this.normalisedCost = normalisedCost;
         this.outcomes = metrics.counter("iccache_selection_total",
@@ -94,13 +94,18 @@ public final class InContextAugmenter implements AutoCloseable {
                 MetricsRegistry.LATENCY_BUCKETS);
         this.feedback = metrics.counter("iccache_selection_labels_total",
                 "Labels the selection learned from, by kind (probe, threshold_probe, judged, rating).", "kind");
-        metrics.gauge("iccache_selection_threshold", "The utility threshold tau in force.").labels()
-                .track(tuner::threshold);
+        this.threshold = metrics.gauge("iccache_selection_threshold",
+                "The utility threshold tau in force, per domain (NaN while the domain's state is not in memory).",
+                "domain");
     }
 
-    /** The upstream request for {@code request} to {@code target}: with examples when a small model answers. */
+    /**
+     * The upstream request for {@code request} to {@code target}: with examples when a small model
+     * answers, selected with the tenant's domain's utility model and τ among its scope's examples.
+     */
     public Augmented augment(ChatRequest request, Tenant tenant, BackendConfig target) {
-        return augment(request, target, tau -> selector.select(request, tenant.scope(), target, tau));
+        return augment(request, tenant.domain(), target,
+                (utility, tau) -> selector.select(request, tenant.scope(), target, utility, tau));
     }
 
     /**
@@ -109,11 +114,12 @@ public final class InContextAugmenter implements AutoCloseable {
      */
     public Augmented augment(ChatRequest request, Tenant tenant, BackendConfig target, float[] vector,
             int requestTokens) {
-        return augment(request, target,
-                tau -> selector.select(request, vector, requestTokens, tenant.scope(), target, tau));
+        return augment(request, tenant.domain(), target, (utility, tau) -> selector.select(request, vector,
+                requestTokens, tenant.scope(), target, utility, tau, id -> false));
     }
 
-    private Augmented augment(ChatRequest request, BackendConfig target, DoubleFunction<Selection> select) {
+    private Augmented augment(ChatRequest request, String domain, BackendConfig target,
+            BiFunction<UtilityModel, Double, Selection> select) {
         if (!selector.settings().enabled() || target.role() != BackendRole.SMALL) {
             return new Augmented(request, Optional.empty(), false);
         }
@@ -122,10 +128,13 @@ public final class InContextAugmenter implements AutoCloseable {
             return new Augmented(request, Optional.empty(), false);
         }
         long start = ticker.nanoTime();
-        double tau = tuner.threshold();
         Future<Selection> future;
         try {
-            future = selectionThreads.submit(() -> select.apply(tau));
+            // The domain's state is looked up within the time limit: the first request of a domain may load it.
+            future = selectionThreads.submit(() -> {
+                SelectionState state = state(domain);
+                return select.apply(state.utility(), state.tuner().threshold());
+            });
         } catch (RejectedExecutionException e) {
             return bypass(request, e);
         }
@@ -146,6 +155,28 @@ public final class InContextAugmenter implements AutoCloseable {
         } catch (RuntimeException e) {
             return bypass(request, e);
         }
+    }
+
+    /** A domain's state, with its threshold gauge registered on first sight. */
+    private SelectionState state(String domain) {
+        SelectionState state = states.get(domain);
+        if (gauged.add(domain)) {
+            threshold.labels(domain).track(() -> states.ifResident(domain).map(s -> s.tuner().threshold())
+                    .orElse(Double.NaN));
+        }
+        return state;
+    }
+
+    /**
+     * Selects for a request of {@code domain} whose embedding and token count are known, with the
+     * domain's utility model and τ, never choosing the examples {@code excluded} accepts (offline
+     * training leaves a history request's own example out). On the calling thread, without a time limit.
+     */
+    public Selection select(String domain, ChatRequest request, float[] vector, int requestTokens, Set<String> scope,
+            BackendConfig target, Predicate<String> excluded) {
+        SelectionState state = state(domain);
+        return selector.select(request, vector, requestTokens, scope, target, state.utility(),
+                state.tuner().threshold(), excluded);
     }
 
     private Augmented bypass(ChatRequest request, Throwable why) {
@@ -207,15 +238,16 @@ public final class InContextAugmenter implements AutoCloseable {
     }
 
     /**
-     * A probe: {@code gain} in [0, 1] is the judge's score, (s + 3) / 6, of the target's answer with
-     * {@code examples} against its answer without examples. Teaches the utility model (additive
-     * credit over the set) and, for a probe of one example, its probe record (above 0.5 it helped,
-     * below it hurt).
+     * A probe of a selection made for {@code domain}: {@code gain} in [0, 1] is the judge's score,
+     * (s + 3) / 6, of the target's answer with {@code examples} against its answer without examples.
+     * Teaches the domain's utility model (additive credit over the set) and, for a probe of one
+     * example, its probe record (above 0.5 it helped, below it hurt).
      */
-    public void probed(String targetModel, List<Selection.Scored> examples, double gain) {
+    public void probed(String domain, String targetModel, List<Selection.Scored> examples, double gain) {
         feedback.labels("probe").inc();
+        List<UtilityFeatures> features = examples.stream().map(e -> e.candidate().features()).toList();
         learner.execute(() -> {
-            utility.learn(examples.stream().map(e -> e.candidate().features()).toList(), targetModel, gain);
+            states.update(domain, s -> s.utility().learn(features, targetModel, gain));
             if (examples.size() == 1) {
                 stats.record(new StatsDelta(examples.get(0).candidate().exampleId(), 0, 0, Double.NaN,
                         gain > 0.5 ? 1 : 0, gain < 0.5 ? 1 : 0));
@@ -224,12 +256,13 @@ public final class InContextAugmenter implements AutoCloseable {
     }
 
     /**
-     * A threshold probe: {@code gain} in [0, 1] is the judge's preference of the answer with the
-     * examples selected at {@code tau} over the answer without examples.
+     * A threshold probe of {@code domain}: {@code gain} in [0, 1] is the judge's preference of the
+     * answer with the examples selected at {@code tau} over the answer without examples. Tunes the
+     * domain's τ.
      */
-    public void thresholdProbed(double tau, double gain) {
+    public void thresholdProbed(String domain, double tau, double gain) {
         feedback.labels("threshold_probe").inc();
-        learner.execute(() -> tuner.record(tau, gain));
+        learner.execute(() -> states.update(domain, s -> s.tuner().record(tau, gain)));
     }
 
     /** The selector (for probes that combine candidates at another threshold). */
@@ -237,9 +270,19 @@ public final class InContextAugmenter implements AutoCloseable {
         return selector;
     }
 
-    /** The threshold tuner. */
-    public ThresholdTuner tuner() {
-        return tuner;
+    /** A domain's threshold tuner. */
+    public ThresholdTuner tuner(String domain) {
+        return states.get(domain).tuner();
+    }
+
+    /** A domain's utility model. */
+    public UtilityModel utility(String domain) {
+        return states.get(domain).utility();
+    }
+
+    /** Every domain's utility model and τ. */
+    public DomainStates<SelectionState> states() {
+        return states;
     }
 
     /** Makes a fresh nonce for a prompt's example delimiters. */
@@ -247,15 +290,9 @@ public final class InContextAugmenter implements AutoCloseable {
         return nonce();
     }
 
-    /** Where the threshold tuner is saved beside the utility model's checkpoint. */
-    public static Path thresholdCheckpoint(Path utilityCheckpoint) {
-        return utilityCheckpoint.resolveSibling("threshold.json");
-    }
-
-    /** Saves the utility model and the threshold tuner. */
+    /** Saves the utility model and the threshold tuner of every domain that learned since its last save. */
     public void checkpoint() {
-        utility.save(checkpoint);
-        tuner.save(thresholdCheckpoint);
+        states.checkpoint();
     }
 
     /** Writes pending statistics and the checkpoint. */

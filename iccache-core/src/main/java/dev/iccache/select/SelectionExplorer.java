@@ -28,13 +28,14 @@ public final class SelectionExplorer {
 
     /**
      * After a response was sent: when the exploration budget allows, probes {@code selection} (the
-     * selection made for {@code small}, whichever model answered) in the background.
+     * selection made for {@code small}, whichever model answered, for a request of {@code domain})
+     * in the background.
      */
-    public void served(ChatRequest original, ModelBackend small, Selection selection) {
+    public void served(ChatRequest original, ModelBackend small, Selection selection, String domain) {
         if (selection.scored().isEmpty()) {
             return;
         }
-        SelectionProbe.Plan plan = probe.plan(selection);
+        SelectionProbe.Plan plan = probe.plan(domain, selection);
         if (plan.needsJudgment() && !budget.tryAcquire()) {
             return;
         }

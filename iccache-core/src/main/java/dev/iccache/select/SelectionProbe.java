@@ -33,8 +33,11 @@ public final class SelectionProbe {
     private final RandomGenerator random;
     private final MetricsRegistry.Counter probes;
 
-    /** What a probe compares: the examples in the "with" answer, and the τ of a threshold probe (NaN otherwise). */
-    public record Plan(List<Selection.Scored> examples, double tau) {
+    /**
+     * What a probe compares: the examples in the "with" answer, and the τ of a threshold probe (NaN
+     * otherwise), for a selection made for {@code domain} (whose utility model and τ it teaches).
+     */
+    public record Plan(String domain, List<Selection.Scored> examples, double tau) {
         boolean thresholdProbe() {
             return !Double.isNaN(tau);
         }
@@ -56,8 +59,8 @@ public final class SelectionProbe {
                 "kind", "outcome");
     }
 
-    /** Draws the probe for a selection with at least one scored candidate. */
-    public Plan plan(Selection selection) {
+    /** Draws the probe for a selection made for {@code domain}, with at least one scored candidate. */
+    public Plan plan(String domain, Selection selection) {
         List<Selection.Scored> scored = selection.scored();
         boolean threshold;
         List<Selection.Scored> drawn = new ArrayList<>(scored);
@@ -71,12 +74,13 @@ public final class SelectionProbe {
             }
         }
         if (threshold) {
-            double tau = augmenter.tuner().sample();
+            double tau = augmenter.tuner(domain).sample();
             Set<String> kept = new HashSet<>();
             augmenter.selector().combine(scored, tau, selection.budgetTokens()).forEach(c -> kept.add(c.exampleId()));
-            return new Plan(scored.stream().filter(s -> kept.contains(s.candidate().exampleId())).toList(), tau);
+            return new Plan(domain, scored.stream().filter(s -> kept.contains(s.candidate().exampleId())).toList(),
+                    tau);
         }
-        return new Plan(List.copyOf(drawn.subList(0, size)), Double.NaN);
+        return new Plan(domain, List.copyOf(drawn.subList(0, size)), Double.NaN);
     }
 
     /**
@@ -86,7 +90,7 @@ public final class SelectionProbe {
      */
     public OptionalDouble run(ChatRequest original, ModelBackend small, Plan plan) {
         if (!plan.needsJudgment()) {
-            augmenter.thresholdProbed(plan.tau(), 0.5);
+            augmenter.thresholdProbed(plan.domain(), plan.tau(), 0.5);
             probes.labels(kind(plan), "free").inc();
             return OptionalDouble.of(0.5);
         }
@@ -103,9 +107,9 @@ public final class SelectionProbe {
             double gain = (verdict.getAsDouble() + 3) / 6;
             probes.labels(kind(plan), "judged").inc();
             if (plan.thresholdProbe()) {
-                augmenter.thresholdProbed(plan.tau(), gain);
+                augmenter.thresholdProbed(plan.domain(), plan.tau(), gain);
             }
-            augmenter.probed(small.config().name(), plan.examples(), gain);
+            augmenter.probed(plan.domain(), small.config().name(), plan.examples(), gain);
             return OptionalDouble.of(gain);
         } catch (RuntimeException e) {
             failed(plan);

@@ -11,7 +11,7 @@ import java.util.Optional;
 import java.util.random.RandomGenerator;
 
 /**
- * The global utility threshold τ, tuned on measured gain (IC-Cache §4.1; docs/selection.md): a
+ * The utility threshold τ of one domain, tuned on measured gain (IC-Cache §4.1; docs/selection.md): a
  * few candidate values, each an arm of a Beta-Bernoulli bandit whose reward is the judged
  * preference of the small model's answer with the examples selected at that τ over its answer
  * without examples (a threshold probe of the exploration budget). Probes draw their τ by Thompson
@@ -31,7 +31,7 @@ public final class ThresholdTuner {
 
     /**
      * @param initial τ until a candidate has enough probes
-     * @param random  draws the Thompson samples
+     * @param random  draws the Thompson samples; may be shared with other tuners (draws synchronise on it)
      */
     public ThresholdTuner(double initial, RandomGenerator random) {
         this.threshold = initial;
@@ -47,11 +47,13 @@ public final class ThresholdTuner {
     public synchronized double sample() {
         int best = 0;
         double bestDraw = -1;
-        for (int i = 0; i < GRID.length; i++) {
-            double draw = BetaDistribution.sample(random, 1 + gained[i], 1 + probes[i] - gained[i]);
-            if (draw > bestDraw) {
-                bestDraw = draw;
-                best = i;
+        synchronized (random) {
+            for (int i = 0; i < GRID.length; i++) {
+                double draw = BetaDistribution.sample(random, 1 + gained[i], 1 + probes[i] - gained[i]);
+                if (draw > bestDraw) {
+                    bestDraw = draw;
+                    best = i;
+                }
             }
         }
         return GRID[best];

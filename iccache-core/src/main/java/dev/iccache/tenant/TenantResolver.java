@@ -18,10 +18,11 @@ import java.util.function.UnaryOperator;
  * Resolves the tenant of a request from its API key. With no tenants configured there is no
  * authentication and every request belongs to {@link Tenant#DEFAULT}; with tenants configured a
  * request without a known key is refused (401). Tenants configured with the same {@code domain}
- * share examples; no others ever do.
+ * share examples and learned state; no others ever do.
  */
 public final class TenantResolver {
     private final Map<String, Tenant> byKeyDigest = new HashMap<>();
+    private final Map<String, Tenant> byName = new HashMap<>();
 
     public TenantResolver(List<TenantConfig> tenants, UnaryOperator<String> env) {
         Map<String, Set<String>> domains = new HashMap<>();
@@ -32,11 +33,17 @@ public final class TenantResolver {
                 throw new ConfigException("tenant '" + t.name() + "': environment variable " + t.apiKeyEnv()
                         + " (api-key-env) is not set");
             }
-            Tenant tenant = new Tenant(t.name(), t.store(), domains.get(t.domain()), t.ttlHours());
+            Tenant tenant = new Tenant(t.name(), t.domain(), t.store(), domains.get(t.domain()), t.ttlHours());
             if (byKeyDigest.put(digest(key), tenant) != null) {
                 throw new ConfigException("tenant '" + t.name() + "': its API key is also another tenant's key");
             }
+            byName.put(t.name(), tenant);
         }
+    }
+
+    /** The configured tenant of this name (for admin dry runs); empty when none is configured by it. */
+    public Optional<Tenant> named(String name) {
+        return Optional.ofNullable(byName.get(name));
     }
 
     /** Whether clients must authenticate. */

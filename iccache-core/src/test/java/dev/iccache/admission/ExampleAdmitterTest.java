@@ -273,7 +273,7 @@ class ExampleAdmitterTest {
 
     @Test
     void aTenantTtlOverridesTheBankTtl() {
-        Tenant shortLived = new Tenant("s", true, java.util.Set.of("s"), 0.5);
+        Tenant shortLived = new Tenant("s", "s", true, java.util.Set.of("s"), 0.5);
         admitter.admitAll(List.of(candidate(shortLived, "q", "a", "stop", Double.NaN, "")));
         assertThat(all().get(0).expiresAt()).hasValue(NOW.plus(Duration.ofMinutes(30)));
     }

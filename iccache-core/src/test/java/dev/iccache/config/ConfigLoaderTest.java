@@ -17,6 +17,16 @@ class ConfigLoaderTest {
                   port: 9000
                 virtual-model: auto
                 data-dir: /tmp/x
+                learned-domains-in-memory: 8
+                tenants:
+                  - name: a
+                    api-key-env: KEY_A
+                    domain: shared
+                  - name: b
+                    api-key-env: KEY_B
+                    domain: shared
+                  - name: c
+                    api-key-env: KEY_C
                 backends:
                   - name: llama-8b
                     base-url: http://127.0.0.1:8001/v1/
@@ -45,6 +55,13 @@ class ConfigLoaderTest {
         assertThat(big.role()).isEqualTo(BackendRole.LARGE);
         assertThat(big.model()).isEqualTo("big");
         assertThat(big.maxRetries()).isEqualTo(2);
+        assertThat(c.learnedDomainsInMemory()).isEqualTo(8);
+        assertThat(c.domainTenants("shared")).containsExactlyInAnyOrder("a", "b");
+        assertThat(c.domainTenants("c")).containsExactly("c");
+        assertThat(c.domainTenants("default")).as("no tenant is in it: the tenant of its name").containsExactly(
+                "default");
+        assertThat(ConfigLoader.parse("backends: [{name: s, simulated: small}]", "g.yaml").learnedDomainsInMemory())
+                .isEqualTo(IccacheConfig.LEARNED_DOMAINS_IN_MEMORY);
     }
 
     @Test
@@ -81,6 +98,12 @@ class ConfigLoaderTest {
                     simulated: small
                     role: medium
                 """, "f.yaml")).hasMessageContaining("role must be small or large");
+        assertThatThrownBy(() -> ConfigLoader.parse("""
+                learned-domains-in-memory: 0
+                backends:
+                  - name: x
+                    simulated: small
+                """, "h.yaml")).hasMessageContaining("learned-domains-in-memory must be at least 1");
     }
 
     @Test

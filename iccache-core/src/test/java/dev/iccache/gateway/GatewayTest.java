@@ -26,6 +26,7 @@ import dev.iccache.route.RequestFeatures;
 import dev.iccache.route.Router;
 import dev.iccache.route.RouterSettings;
 import dev.iccache.select.TokenCounter;
+import dev.iccache.tenant.DomainStates;
 import java.util.List;
 import java.util.OptionalDouble;
 import java.util.SplittableRandom;
@@ -76,8 +77,10 @@ class GatewayTest {
     void aFailingRouterIsBypassedToTheDefaultModel() {
         MetricsRegistry metrics = new MetricsRegistry();
         RouterSettings settings = RouterSettings.DEFAULT;
-        Router router = new Router(settings, new LinearThompsonBandit(RequestFeatures.ARM_DIMENSION, 1, 0.3, 0.999),
-                new LoadBias(settings), new QualityGuard(0.4), new SplittableRandom(1), "sim-large");
+        LoadBias loadBias = new LoadBias(settings);
+        DomainStates<Router> routers = new DomainStates<>(domain -> new Router(settings,
+                new LinearThompsonBandit(RequestFeatures.ARM_DIMENSION, 1, 0.3, 0.999), loadBias, new QualityGuard(0.4),
+                new SplittableRandom(1), "sim-large"), (domain, router) -> { }, 1);
         Embedder broken = new Embedder() {
             @Override
             public int dimension() {
@@ -89,8 +92,9 @@ class GatewayTest {
                 throw new IllegalStateException("injected failure");
             }
         };
-        ModelRouting routing = new ModelRouting(router, broken, TokenCounter.cl100k(), (q, a, b) -> OptionalDouble.empty(),
-                new JudgeBudget(30, System::nanoTime), Runnable::run, "sim-large", metrics);
+        ModelRouting routing = new ModelRouting(routers, loadBias, broken, TokenCounter.cl100k(),
+                (q, a, b) -> OptionalDouble.empty(), new JudgeBudget(30, System::nanoTime), Runnable::run, "sim-large",
+                metrics);
         Gateway routed = new Gateway(config, config.backends().stream().map(this::bounded).toList(), Optional.empty(),
                 Optional.of(routing), Optional.empty(), metrics);
         Route r = routed.route(request("iccache"), Tenant.DEFAULT);

@@ -20,6 +20,8 @@ import dev.iccache.route.LinearThompsonBandit;
 import dev.iccache.select.InContextAugmenter;
 import dev.iccache.select.LearnedUtilityModel;
 import dev.iccache.select.ThresholdTuner;
+import dev.iccache.tenant.LearnedFiles;
+import dev.iccache.tenant.Tenant;
 import dev.iccache.time.VirtualClock;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -123,20 +125,19 @@ class WarmStartTest {
                 throw new UnsupportedOperationException("history vectors are stored");
             }
         };
-        Path checkpoint = dir.resolve("utility-model.json");
+        LearnedFiles files = new LearnedFiles(dir);
         MetricsRegistry metrics = new MetricsRegistry();
-        LearnedUtilityModel utility = Assembly.utilityModel(config, checkpoint);
-        InContextAugmenter augmenter = Assembly.augmenter(config, store, embedder, utility, checkpoint, rt, metrics);
-        LinearThompsonBandit bandit = new LinearThompsonBandit(dev.iccache.route.RequestFeatures.ARM_DIMENSION, 1, 0.3,
-                1);
+        InContextAugmenter augmenter = Assembly.augmenter(config, store, embedder,
+                file -> Assembly.utilityModel(config, file), files, rt, metrics);
         int[] calls = {0};
         Judge judge = (request, first, second) -> {
             calls[0]++;
             return OptionalDouble.of(first.equals(second) ? 0 : first.equals("good") ? 2 : -2);
         };
-        ModelRouting routing = Assembly.routing(config, embedder, bandit, judge, rt, metrics);
-        WarmStart warm = new WarmStart(config, augmenter, Optional.of(routing), model(small), model(large), judge, rt,
-                metrics);
+        ModelRouting routing = Assembly.routing(config, embedder, judge, files, rt, metrics);
+        String domain = Tenant.DEFAULT.domain();
+        WarmStart warm = new WarmStart(config, domain, Tenant.DEFAULT.scope(), augmenter, Optional.of(routing),
+                model(small), model(large), judge, rt, metrics);
         List<String> done = new ArrayList<>();
         WarmStart.Report report = warm.run(history, 30, e -> done.add(e.id()));
 
@@ -144,19 +145,22 @@ class WarmStartTest {
         assertThat(report.probes()).isPositive();
         assertThat(report.routerJudgments()).isPositive();
         assertThat(done).hasSize(report.requests());
+        LearnedUtilityModel utility = (LearnedUtilityModel) augmenter.utility(domain);
         assertThat(utility.labels("small")).isPositive();
+        LinearThompsonBandit bandit = routing.routers().get(domain).bandit();
         assertThat(bandit.updates("small")).isEqualTo(report.routerJudgments());
 
         augmenter.close();
-        bandit.save(dir.resolve("router.json"));
-        LearnedUtilityModel reloaded = LearnedUtilityModel.load(checkpoint, config.selection().minSimilarity());
+        routing.routers().checkpoint();
+        LearnedUtilityModel reloaded = LearnedUtilityModel.load(files.file(domain, LearnedFiles.UTILITY_MODEL),
+                config.selection().minSimilarity());
         assertThat(reloaded.labels("small")).isEqualTo(utility.labels("small"));
         ThresholdTuner tuner = new ThresholdTuner(0.5, new SplittableRandom(1));
-        tuner.load(InContextAugmenter.thresholdCheckpoint(checkpoint));
-        assertThat(tuner.probes()).isEqualTo(augmenter.tuner().probes());
+        tuner.load(files.file(domain, LearnedFiles.THRESHOLD));
+        assertThat(tuner.probes()).isEqualTo(augmenter.tuner(domain).probes());
         LinearThompsonBandit restored = new LinearThompsonBandit(dev.iccache.route.RequestFeatures.ARM_DIMENSION, 1,
                 0.3, 1);
-        assertThat(restored.restore(dir.resolve("router.json"))).isTrue();
+        assertThat(restored.restore(files.file(domain, LearnedFiles.ROUTER))).isTrue();
         assertThat(restored.updates("small")).isEqualTo(bandit.updates("small"));
         double[] x = new double[dev.iccache.route.RequestFeatures.ARM_DIMENSION];
         x[0] = 1;

@@ -53,8 +53,10 @@ class ExampleSelectorTest {
                 NOW, Optional.empty(), ExampleStats.fresh(NOW)));
     }
 
+    private static final UtilityModel UTILITY = new LearnedUtilityModel(0.45);
+
     private ExampleSelector selector(SelectionSettings settings) {
-        return new ExampleSelector(store, embedder, new LearnedUtilityModel(0.45), TOKENS, settings,
+        return new ExampleSelector(store, embedder, TOKENS, settings,
                 name -> name.equals("large") ? 7.17 : Double.NaN, InstantSource.fixed(NOW), new BankClusters(1));
     }
 
@@ -69,7 +71,7 @@ class ExampleSelectorTest {
         put("close", "t", "q1", "a1", at(0.95, 0), 0.9);
         put("closer", "t", "q2", "a2", at(0.99, 3), 0.9);
         put("far", "t", "q3", "a3", at(0.5, 2), 0.9);
-        Selection s = selector(SelectionSettings.DEFAULT).select(request("now", ""), Set.of("t"), SMALL, 0.52);
+        Selection s = selector(SelectionSettings.DEFAULT).select(request("now", ""), Set.of("t"), SMALL, UTILITY, 0.52);
         assertThat(s.chosen()).extracting(Selection.Chosen::exampleId).containsExactly("close", "closer");
         assertThat(s.scored()).extracting(x -> x.candidate().exampleId()).containsExactly("closer", "close", "far");
         assertThat(s.decisions()).filteredOn(d -> d.exampleId().equals("far")).singleElement()
@@ -82,7 +84,7 @@ class ExampleSelectorTest {
     void nearDuplicatesAmongTheChosenAreDropped() {
         put("a", "t", "q1", "a1", at(0.97, 0), 0.9);
         put("b", "t", "q2", "a2", at(0.97, 0.01), 0.8);
-        Selection s = selector(SelectionSettings.DEFAULT).select(request("now", ""), Set.of("t"), SMALL, 0.5);
+        Selection s = selector(SelectionSettings.DEFAULT).select(request("now", ""), Set.of("t"), SMALL, UTILITY, 0.5);
         assertThat(s.chosen()).extracting(Selection.Chosen::exampleId).containsExactly("a");
         assertThat(s.decisions()).anySatisfy(d -> {
             assertThat(d.exampleId()).isEqualTo("b");
@@ -96,7 +98,7 @@ class ExampleSelectorTest {
             put("e" + i, "t", "q" + i, "a" + i, at(0.95, i * 0.6), 0.9);
         }
         SelectionSettings three = new SelectionSettings(true, 32, 3, 0.5, 0.999, 16, 512, 250, 0.45, 0.4);
-        Selection s = selector(three).select(request("now", ""), Set.of("t"), SMALL, 0.5);
+        Selection s = selector(three).select(request("now", ""), Set.of("t"), SMALL, UTILITY, 0.5);
         assertThat(s.chosen()).hasSize(3);
         assertThat(s.decisions()).filteredOn(d -> d.verdict() == Selection.Verdict.OVER_COUNT).hasSize(7);
     }
@@ -110,7 +112,7 @@ class ExampleSelectorTest {
         }
         ExampleSelector selector = selector(new SelectionSettings(true, 32, 20, 0.3, 0.999, 16, 512, 250, 0.45, 0.4));
         ChatRequest request = request("now", ",\"max_tokens\":700");
-        Selection s = selector.select(request, Set.of("t"), SMALL, 0.3);
+        Selection s = selector.select(request, Set.of("t"), SMALL, UTILITY, 0.3);
         assertThat(s.chosen()).isNotEmpty();
         assertThat(s.decisions()).anySatisfy(d -> assertThat(d.verdict()).isEqualTo(Selection.Verdict.OVER_BUDGET));
         ChatRequest assembled = PromptAssembler.assemble(request, s.chosen(), "abcdef1");
@@ -121,9 +123,9 @@ class ExampleSelectorTest {
     void examplesNeverCrossTenantsAndEmptyScopesGiveNone() {
         put("mine", "t", "q1", "a1", at(0.9, 0), 0.9);
         put("theirs", "u", "q2", "a2", at(0.999, 1), 1.0);
-        Selection s = selector(SelectionSettings.DEFAULT).select(request("now", ""), Set.of("t"), SMALL, 0.5);
+        Selection s = selector(SelectionSettings.DEFAULT).select(request("now", ""), Set.of("t"), SMALL, UTILITY, 0.5);
         assertThat(s.decisions()).extracting(Selection.Decision::exampleId).containsExactly("mine");
-        assertThat(selector(SelectionSettings.DEFAULT).select(request("now", ""), Set.of("nobody"), SMALL, 0.5)
+        assertThat(selector(SelectionSettings.DEFAULT).select(request("now", ""), Set.of("nobody"), SMALL, UTILITY, 0.5)
                 .chosen()).isEmpty();
     }
 
@@ -135,7 +137,7 @@ class ExampleSelectorTest {
         ChatRequest second = ChatRequest.parse(("{\"model\":\"small\",\"messages\":[{\"role\":\"user\",\"content\":"
                 + "\"hi\"},{\"role\":\"assistant\",\"content\":\"hello\"},{\"role\":\"user\",\"content\":\"and now?\"}]}")
                 .getBytes(StandardCharsets.UTF_8));
-        Selection s = selector(SelectionSettings.DEFAULT).select(second, Set.of("t"), SMALL, 0.5);
+        Selection s = selector(SelectionSettings.DEFAULT).select(second, Set.of("t"), SMALL, UTILITY, 0.5);
         assertThat(s.chosen()).isEmpty();
         assertThat(s.decisions()).singleElement()
                 .satisfies(d -> assertThat(d.verdict()).isEqualTo(Selection.Verdict.SAME_CONVERSATION));
@@ -147,7 +149,7 @@ class ExampleSelectorTest {
         put("other", "t", "q2", "a2", at(0.9, 1), 0.9);
         put("far", "t", "q3", "a3", at(0.6, 2), 0.9);
         ExampleSelector selector = selector(SelectionSettings.DEFAULT);
-        Selection s = selector.select(request("now", ""), new float[] {1, 0, 0}, 5, Set.of("t"), SMALL, 0.5,
+        Selection s = selector.select(request("now", ""), new float[] {1, 0, 0}, 5, Set.of("t"), SMALL, UTILITY, 0.5,
                 id -> id.equals("own"));
         assertThat(s.decisions()).extracting(Selection.Decision::exampleId).doesNotContain("own");
         assertThat(s.chosen()).extracting(Selection.Chosen::exampleId).containsExactly("far", "other");

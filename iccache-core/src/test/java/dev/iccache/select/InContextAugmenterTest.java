@@ -12,6 +12,8 @@ import dev.iccache.config.BackendConfig;
 import dev.iccache.config.BackendRole;
 import dev.iccache.embed.Embedder;
 import dev.iccache.metrics.MetricsRegistry;
+import dev.iccache.tenant.DomainStates;
+import dev.iccache.tenant.LearnedFiles;
 import dev.iccache.tenant.Tenant;
 import dev.iccache.time.VirtualClock;
 import java.nio.charset.StandardCharsets;
@@ -78,13 +80,16 @@ class InContextAugmenterTest {
         scheduler.shutdownNow();
     }
 
+    /** An augmenter whose every domain starts from {@code model} (these tests use one domain). */
     private InContextAugmenter augmenter(LearnedUtilityModel model) {
         SelectionSettings fast = new SelectionSettings(true, 32, 5, 0.5, 0.95, 16, 512, 100, 0.45, 0.4);
-        ExampleSelector selector = new ExampleSelector(store, embedder, model, TokenCounter.cl100k(), fast,
+        ExampleSelector selector = new ExampleSelector(store, embedder, TokenCounter.cl100k(), fast,
                 name -> Double.NaN, InstantSource.fixed(NOW), new BankClusters(1));
-        return new InContextAugmenter(selector, model, new ThresholdTuner(0.5, new SplittableRandom(1)),
-                new StatsRecorder(store, InstantSource.fixed(NOW), scheduler, 3_600_000), threads, Runnable::run,
-                new SplittableRandom(2), dir.resolve("utility.json"), new VirtualClock(), name -> 0.5, metrics);
+        LearnedFiles files = new LearnedFiles(dir);
+        DomainStates<SelectionState> states = new DomainStates<>(domain -> new SelectionState(model,
+                new ThresholdTuner(0.5, new SplittableRandom(1))), (domain, s) -> s.save(files, domain), 8);
+        return new InContextAugmenter(selector, states, new StatsRecorder(store, InstantSource.fixed(NOW), scheduler,
+                3_600_000), threads, Runnable::run, new SplittableRandom(2), new VirtualClock(), name -> 0.5, metrics);
     }
 
     private static ChatRequest request() {
@@ -144,10 +149,10 @@ class InContextAugmenterTest {
         assertThat(a.feedback("unknown", false)).isFalse();
         a.judged(used, 0.8);
         assertThat(model.labels("small")).as("ratings and judgments against the large model teach no utility").isZero();
-        a.probed("small", used.selection().scored(), 0.9);
-        a.thresholdProbed(0.5, 0.9);
+        a.probed(T.domain(), "small", used.selection().scored(), 0.9);
+        a.thresholdProbed(T.domain(), 0.5, 0.9);
         assertThat(model.labels("small")).isEqualTo(1);
-        assertThat(a.tuner().probes()).isEqualTo(1);
+        assertThat(a.tuner(T.domain()).probes()).isEqualTo(1);
         a.close();
         ExampleStats stats = store.get("e1").orElseThrow().stats();
         assertThat(stats.uses()).isEqualTo(1);
@@ -155,9 +160,11 @@ class InContextAugmenterTest {
         assertThat(stats.decayedOffloads()).as("the judged answer won against the large model").isEqualTo(1);
         assertThat(stats.replayGainEma()).as("G(e) samples: (1 - 0) x 0.5 from the rating, then (1 - 0.8) x 0.5 from "
                 + "the judgment, the latest of one batch").isCloseTo(0.1, within(1e-9));
-        assertThat(LearnedUtilityModel.load(dir.resolve("utility.json"), 0.45).labels("small")).isEqualTo(1);
+        LearnedFiles files = new LearnedFiles(dir);
+        assertThat(LearnedUtilityModel.load(files.file("t", LearnedFiles.UTILITY_MODEL), 0.45).labels("small"))
+                .isEqualTo(1);
         ThresholdTuner restored = new ThresholdTuner(0.5, new SplittableRandom(1));
-        restored.load(InContextAugmenter.thresholdCheckpoint(dir.resolve("utility.json")));
+        restored.load(files.file("t", LearnedFiles.THRESHOLD));
         assertThat(restored.probes()).isEqualTo(1);
     }
 }

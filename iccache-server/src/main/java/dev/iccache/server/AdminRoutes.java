@@ -39,15 +39,17 @@ final class AdminRoutes {
     private final InstantSource clock;
     private final AdminKey adminKey;
     private final Gateway gateway;
+    private final TenantResolver tenants;
 
     AdminRoutes(ExampleStore store, UserPseudonyms users, Embedder embedder, InstantSource clock, AdminKey adminKey,
-            Gateway gateway) {
+            Gateway gateway, TenantResolver tenants) {
         this.store = store;
         this.users = users;
         this.embedder = embedder;
         this.clock = clock;
         this.adminKey = adminKey;
         this.gateway = gateway;
+        this.tenants = tenants;
     }
 
     void register(HttpRules r) {
@@ -181,11 +183,13 @@ final class AdminRoutes {
 
     /**
      * Dry run: what selection would do for a chat request (for tenant {@code ?tenant=}, default
-     * {@code default}), and the prompt it would send; no backend is called.
+     * {@code default}, with its domain's examples and learned state), and the prompt it would send;
+     * no backend is called.
      */
     private void explain(ServerRequest req, ServerResponse res) {
         ChatRequest request = ChatRequest.parse(OpenAiHttp.readBody(req, gateway.config().server().maxBodyBytes()));
-        Tenant tenant = new Tenant(req.query().first("tenant").orElse(Tenant.DEFAULT.name()), true);
+        String name = req.query().first("tenant").orElse(Tenant.DEFAULT.name());
+        Tenant tenant = tenants.named(name).orElseGet(() -> new Tenant(name, true));
         Route route = gateway.route(request, tenant);
         ObjectNode body = route.augmented().selection().map(Explanations::of).orElseGet(Json::object);
         body.put("target_model", route.backend().config().name());

@@ -12,10 +12,10 @@ import dev.iccache.manage.ExampleEvictor;
 import dev.iccache.scrub.Scrubber;
 import dev.iccache.metrics.MetricsRegistry;
 import dev.iccache.select.InContextAugmenter;
+import dev.iccache.tenant.LearnedFiles;
 import dev.iccache.time.Ticker;
 import dev.iccache.store.lucene.LuceneExampleStore;
 import java.lang.System.Logger.Level;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.InstantSource;
@@ -27,7 +27,6 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
-import java.util.stream.Stream;
 
 /**
  * The example bank of one process, built from the configuration: the embedder, the store
@@ -101,15 +100,13 @@ public final class ExampleBank implements AutoCloseable {
     }
 
     /**
-     * The request-path side of the bank: example selection for small models, with the utility
-     * model and the threshold tuner loaded from (and checkpointed every minute to)
-     * {@code data-dir/utility-model.json} and {@code data-dir/threshold.json}.
+     * The request-path side of the bank: example selection for small models, with each domain's
+     * utility model and threshold tuner loaded from (and checkpointed every minute to)
+     * {@code data-dir/learned/<domain>/} ({@link LearnedFiles}).
      */
     public InContextAugmenter augmenter(IccacheConfig config, MetricsRegistry metrics) {
-        Path checkpoint = utilityCheckpoint(config);
-        Assembly.Runtime rt = runtime();
         InContextAugmenter augmenter = Assembly.augmenter(config, store, embedder,
-                Assembly.utilityModel(config, checkpoint), checkpoint, rt, metrics);
+                file -> Assembly.utilityModel(config, file), new LearnedFiles(config.dataDir()), runtime(), metrics);
         scheduler.scheduleWithFixedDelay(() -> {
             try {
                 augmenter.checkpoint();
@@ -182,11 +179,6 @@ public final class ExampleBank implements AutoCloseable {
                 : UserPseudonyms.open(userKey(config), store, new SecureRandom());
     }
 
-    /** Where the utility model is checkpointed (the threshold tuner beside it). */
-    public static Path utilityCheckpoint(IccacheConfig config) {
-        return config.dataDir().resolve("utility-model.json");
-    }
-
     /**
      * Logs a warning when the Lucene bank is empty although the data directory holds checkpoints
      * learned with one: the bank was probably moved or deleted. A fresh data directory is silent.
@@ -195,8 +187,7 @@ public final class ExampleBank implements AutoCloseable {
         if (!config.bank().store().equals("lucene") || store.stats().count() > 0) {
             return;
         }
-        List<Path> learned = Stream.of(GatewayServer.routerCheckpoint(config), utilityCheckpoint(config),
-                InContextAugmenter.thresholdCheckpoint(utilityCheckpoint(config))).filter(Files::exists).toList();
+        List<Path> learned = new LearnedFiles(config.dataDir()).existing();
         if (!learned.isEmpty()) {
             LOG.log(Level.WARNING, "the example bank {0} is empty, but {1} hold what was learned with one: if it was "
                     + "moved or deleted, stop and restore it; serving with no examples", bankDirectory(config), learned);

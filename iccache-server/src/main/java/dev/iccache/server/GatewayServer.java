@@ -17,8 +17,9 @@ import dev.iccache.gateway.ModelRouting;
 import dev.iccache.manage.ExampleReplayer;
 import dev.iccache.manage.ReplaySettings;
 import dev.iccache.route.Judge;
-import dev.iccache.route.LinearThompsonBandit;
 import dev.iccache.route.LlmJudge;
+import dev.iccache.tenant.LearnedFiles;
+import dev.iccache.tenant.Tenant;
 import dev.iccache.tenant.TenantResolver;
 import dev.iccache.time.Ticker;
 import io.helidon.http.HeaderNames;
@@ -26,7 +27,6 @@ import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRules;
 import java.lang.System.Logger.Level;
 import java.time.InstantSource;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -65,7 +65,7 @@ public final class GatewayServer implements AutoCloseable {
                 new GatewayMetrics(registry), Ticker.SYSTEM, InstantSource.system());
         FeedbackHandler feedback = new FeedbackHandler(gateway, tenants, config.server().maxBodyBytes());
         Optional<AdminRoutes> admin = bank.map(b -> new AdminRoutes(b.store(), b.users(), b.embedder(),
-                InstantSource.system(), adminKey, gateway));
+                InstantSource.system(), adminKey, gateway, tenants));
         this.server = WebServer.builder()
                 .host(config.server().host())
                 .port(config.server().port())
@@ -115,6 +115,12 @@ public final class GatewayServer implements AutoCloseable {
                 .map(b -> b.augmenter(config, registry));
         Optional<SelectionExplorer> explorer = bank.flatMap(b -> augmenter.map(a -> Assembly.explorer(config, a, judge,
                 b.runtime(), registry)));
+        if (config.tenants().isEmpty()) {
+            // The one domain is loaded now, so that an unreadable checkpoint stops start-up; with tenants,
+            // each domain is loaded on its first request (docs/selection.md, "Learned state per domain").
+            augmenter.ifPresent(a -> a.states().get(Tenant.DEFAULT.domain()));
+            routing.ifPresent(r -> r.routers().get(Tenant.DEFAULT.domain()));
+        }
         Gateway gateway = new Gateway(config, backends, augmenter, routing, explorer, registry);
         GatewayServer s = new GatewayServer(gateway, bank, registry, watchdog, env);
         s.server.start();
@@ -142,24 +148,21 @@ public final class GatewayServer implements AutoCloseable {
         });
     }
 
+    /**
+     * Routing with each domain's router loaded from, and checkpointed every minute to,
+     * {@code data-dir/learned/<domain>/} ({@link LearnedFiles}).
+     */
     private static ModelRouting routing(IccacheConfig config, ExampleBank bank, List<BoundedBackend> backends,
             Judge judge, MetricsRegistry registry, ScheduledExecutorService scheduler) {
-        LinearThompsonBandit bandit = Assembly.bandit(config.router());
-        Path checkpoint = routerCheckpoint(config);
-        bandit.restore(checkpoint);
-        ModelRouting routing = Assembly.routing(config, bank.embedder(), bandit, judge, bank.runtime(), registry);
-        scheduler.scheduleWithFixedDelay(() -> saveRouter(bandit, checkpoint), 1, 1, TimeUnit.MINUTES);
+        ModelRouting routing = Assembly.routing(config, bank.embedder(), judge, new LearnedFiles(config.dataDir()),
+                bank.runtime(), registry);
+        scheduler.scheduleWithFixedDelay(() -> saveRouters(routing), 1, 1, TimeUnit.MINUTES);
         return routing;
     }
 
-    /** Where the router's bandit is checkpointed. */
-    public static Path routerCheckpoint(IccacheConfig config) {
-        return config.dataDir().resolve("router.json");
-    }
-
-    private static void saveRouter(LinearThompsonBandit bandit, Path checkpoint) {
+    private static void saveRouters(ModelRouting routing) {
         try {
-            bandit.save(checkpoint);
+            routing.routers().checkpoint();
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "router checkpoint failed; will retry: " + e.getMessage());
         }
@@ -239,7 +242,7 @@ public final class GatewayServer implements AutoCloseable {
         draining.set(true);
         server.stop();
         gateway.close();
-        gateway.routing().ifPresent(r -> saveRouter(r.router().bandit(), routerCheckpoint(gateway.config())));
+        gateway.routing().ifPresent(GatewayServer::saveRouters);
         bank.ifPresent(ExampleBank::close);
         watchdog.shutdownNow();
     }

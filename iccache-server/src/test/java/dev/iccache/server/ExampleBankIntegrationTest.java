@@ -1,10 +1,13 @@
 package dev.iccache.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.iccache.api.Json;
+import dev.iccache.config.BankConfig;
 import dev.iccache.config.IccacheConfig;
+import dev.iccache.config.ServerConfig;
 import dev.iccache.config.TenantConfig;
 import dev.iccache.testing.Eventually;
 import dev.iccache.testing.PlantedPii;
@@ -208,17 +211,34 @@ class ExampleBankIntegrationTest {
         };
         try {
             cluster = new TestCluster(1000, watched, Map.of());
+            assertThat(cluster.post("/v1/chat/completions", "{\"model\":\"iccache\",\"messages\":[{\"role\":"
+                    + "\"user\",\"content\":\"Explain photosynthesis briefly.\"}]}").statusCode()).isEqualTo(200);
+            TestCluster first = cluster;
+            assertThat(Eventually.holds(() -> first.gateway.gateway().routing().orElseThrow().routers()
+                    .get("default").bandit().updates("sim-small") > 0)).as("the router learned").isTrue();
             cluster.close();
             cluster = null;
             assertThat(warnings).isEmpty();
-            assertThat(dataDir.resolve("router.json")).exists();
+            assertThat(dataDir.resolve("learned/default/router.json")).exists();
             deleteRecursively(dataDir.resolve("bank"));
             cluster = new TestCluster(1000, watched, Map.of());
             assertThat(warnings).singleElement().asString()
-                    .contains(dataDir.resolve("bank").toString(), "is empty", "router.json");
+                    .contains(dataDir.resolve("bank").toString(), "is empty", dataDir.resolve("learned").toString());
         } finally {
             log.removeHandler(handler);
         }
+    }
+
+    @Test
+    void withoutTenantsAnUnreadableCheckpointOfTheSingleFileLayoutStopsStartUp(@TempDir Path dataDir)
+            throws Exception {
+        Files.writeString(dataDir.resolve("router.json"), "{");
+        IccacheConfig config = IccacheConfig.embeddedDefault().toBuilder()
+                .server(new ServerConfig("127.0.0.1", 0, 1 << 20)).dataDir(dataDir)
+                .bank(BankConfig.DEFAULT.withStore("memory")).build();
+        assertThatThrownBy(() -> GatewayServer.start(config, Map.<String, String>of()::get))
+                .hasMessageContaining("router checkpoint " + dataDir.resolve("router.json"))
+                .hasMessageContaining("move it away");
     }
 
     private static void deleteRecursively(Path dir) throws IOException {

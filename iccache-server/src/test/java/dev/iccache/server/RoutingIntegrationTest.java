@@ -8,6 +8,7 @@ import dev.iccache.config.BackendRole;
 import dev.iccache.config.BankConfig;
 import dev.iccache.config.IccacheConfig;
 import dev.iccache.config.ServerConfig;
+import dev.iccache.tenant.Tenant;
 import dev.iccache.testing.Eventually;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -53,7 +54,8 @@ class RoutingIntegrationTest {
             String metrics = cluster.gateway.metrics().scrape();
             assertThat(metrics).contains("iccache_router_decisions_total{model=\"sim-large\"} 6",
                     "iccache_router_offload_ratio", "iccache_router_load_bias 0", "iccache_quality_guard_win_rate");
-            assertThat(cluster.gateway.gateway().routing().orElseThrow().router().bandit().updates("sim-small"))
+            assertThat(cluster.gateway.gateway().routing().orElseThrow().routers()
+                    .get(Tenant.DEFAULT.domain()).bandit().updates("sim-small"))
                     .isPositive();
             String id = Json.MAPPER.readTree(r.body()).path("id").asText();
             assertThat(cluster.post("/v1/feedback", "{\"id\":\"" + id + "\",\"rating\":1}").statusCode())

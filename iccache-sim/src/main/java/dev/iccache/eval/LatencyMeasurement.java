@@ -60,8 +60,9 @@ public final class LatencyMeasurement {
         SelectionSettings defaults = SelectionSettings.DEFAULT;
         SelectionSettings nearestSettings = new SelectionSettings(true, 32, Arrays.stream(counts).max().orElse(0), 0, 1,
                 16, outputTokens, 60_000, defaults.minSimilarity(), defaults.explorationShare());
-        ExampleSelector nearest = new ExampleSelector(bank, embedder, new SimilarityUtility(defaults.minSimilarity()),
-                TokenCounter.cl100k(), nearestSettings, name -> Double.NaN, InstantSource.system(), new BankClusters(seed));
+        ExampleSelector nearest = new ExampleSelector(bank, embedder, TokenCounter.cl100k(), nearestSettings,
+                name -> Double.NaN, InstantSource.system(), new BankClusters(seed));
+        SimilarityUtility similarity = new SimilarityUtility(defaults.minSimilarity());
         measure(request(questions.get(0), systemPrompt, outputTokens, seed)); // warm-up: caches, page-in
         ObjectNode root = Json.object();
         root.put("model", model.config().name());
@@ -80,7 +81,7 @@ public final class LatencyMeasurement {
             List<Call> calls = new ArrayList<>();
             for (int i = 0; i < questions.size(); i++) {
                 ChatRequest plain = request(questions.get(i), systemPrompt, outputTokens, seed);
-                Selection s = nearest.select(plain, Tenant.DEFAULT.scope(), model.config(), 0);
+                Selection s = nearest.select(plain, Tenant.DEFAULT.scope(), model.config(), similarity, 0);
                 List<Selection.Chosen> chosen = s.chosen().subList(Math.max(0, s.chosen().size() - k), s.chosen().size());
                 calls.add(measure(PromptAssembler.assemble(plain, chosen, "a1b2c3d4e5f6")));
             }

@@ -144,10 +144,11 @@ public final class UpliftEvaluation {
         InstantSource clock = GoldAnswerBank.clock();
         BankClusters clusters = new BankClusters(settings.seed());
         clusters.refit(bank.stream().map(Example::vector).toList(), bank.size());
-        ExampleSelector nearest = new ExampleSelector(store, embedder, new SimilarityUtility(production.minSimilarity()),
-                TokenCounter.cl100k(), nearestSettings, cost, clock, clusters);
-        ExampleSelector selector = new ExampleSelector(store, embedder, settings.utility(), TokenCounter.cl100k(),
-                production, cost, clock, clusters);
+        ExampleSelector nearest = new ExampleSelector(store, embedder, TokenCounter.cl100k(), nearestSettings, cost,
+                clock, clusters);
+        SimilarityUtility similarity = new SimilarityUtility(production.minSimilarity());
+        ExampleSelector selector = new ExampleSelector(store, embedder, TokenCounter.cl100k(), production, cost, clock,
+                clusters);
 
         int sample = Math.min(settings.perExampleQuestions(), online.size());
         int total = online.size() * 5 + sample * settings.examples();
@@ -171,8 +172,9 @@ public final class UpliftEvaluation {
                 WorkItem item = online.get(q);
                 ChatRequest alone = request(item.text());
                 String nonce = nonce(q);
-                Selection near = nearest.select(alone, Tenant.DEFAULT.scope(), target, 0);
-                Selection chosen = selector.select(alone, Tenant.DEFAULT.scope(), target, production.threshold());
+                Selection near = nearest.select(alone, Tenant.DEFAULT.scope(), target, similarity, 0);
+                Selection chosen = selector.select(alone, Tenant.DEFAULT.scope(), target, settings.utility(),
+                        production.threshold());
                 double top = near.chosen().stream().mapToDouble(Selection.Chosen::similarity).max().orElse(Double.NaN);
                 ObjectNode aloneRow = ask(state, q, item, Condition.SMALL_ALONE, "", small, alone, 0, top, Optional.empty());
                 tick(progress, done, total);

@@ -26,6 +26,7 @@ import dev.iccache.sim.world.Calibration;
 import dev.iccache.sim.world.SimJudge;
 import dev.iccache.sim.world.World;
 import dev.iccache.sim.world.WorldBackend;
+import dev.iccache.tenant.LearnedFiles;
 import dev.iccache.tenant.Tenant;
 import dev.iccache.workload.WorkItem;
 import dev.iccache.workload.Workload;
@@ -33,7 +34,6 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -116,13 +116,12 @@ public final class SelectionCurve {
         Assembly.Runtime rt = new Assembly.Runtime(loop.clock(), loop.ticker(), executor, executor, executor, executor,
                 seed);
         MetricsRegistry metrics = new MetricsRegistry();
-        Path checkpoint;
+        LearnedFiles files;
         try {
-            checkpoint = Files.createTempDirectory("iccache-curve-").resolve("utility-model.json");
+            files = new LearnedFiles(Files.createTempDirectory("iccache-curve-"));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        LearnedUtilityModel utility = Assembly.utilityModel(config, checkpoint);
         Embedder stored = new Embedder() {
             @Override
             public int dimension() {
@@ -134,7 +133,10 @@ public final class SelectionCurve {
                 throw new UnsupportedOperationException("every vector here is precomputed");
             }
         };
-        InContextAugmenter augmenter = Assembly.augmenter(config, store, stored, utility, checkpoint, rt, metrics);
+        InContextAugmenter augmenter = Assembly.augmenter(config, store, stored,
+                file -> Assembly.utilityModel(config, file), files, rt, metrics);
+        String domain = Tenant.DEFAULT.domain();
+        LearnedUtilityModel utility = (LearnedUtilityModel) augmenter.utility(domain);
         WorldBackend smallModel = new WorldBackend(small, world, Optional.empty());
         SelectionProbe probe = Assembly.probe(augmenter, new SimJudge(world, cal, seed ^ 0x4A554447L,
                 Optional.empty()), rt, metrics);
@@ -149,12 +151,12 @@ public final class SelectionCurve {
             int i = order.get(k % history);
             ChatRequest request = Bench.request(all.get(i).text());
             String own = "h" + i;
-            Selection s = augmenter.selector().select(request, truth.item(i).vector(), tokens.countRequest(request),
-                    Tenant.DEFAULT.scope(), small, augmenter.tuner().threshold(), own::equals);
+            Selection s = augmenter.select(domain, request, truth.item(i).vector(), tokens.countRequest(request),
+                    Tenant.DEFAULT.scope(), small, own::equals);
             if (s.scored().isEmpty()) {
                 continue;
             }
-            probe.run(request, smallModel, probe.plan(s));
+            probe.run(request, smallModel, probe.plan(domain, s));
             done++;
             if (done % 50 == 0) {
                 flush(loop);
@@ -170,8 +172,8 @@ public final class SelectionCurve {
         for (int o = history; o < Math.min(all.size(), history + evaluate); o++) {
             ChatRequest request = Bench.request(all.get(o).text());
             int item = o;
-            Selection s = augmenter.selector().select(request, truth.item(o).vector(), tokens.countRequest(request),
-                    Tenant.DEFAULT.scope(), small, augmenter.tuner().threshold());
+            Selection s = augmenter.select(domain, request, truth.item(o).vector(), tokens.countRequest(request),
+                    Tenant.DEFAULT.scope(), small, id -> false);
             List<World.Response> chosen = responses(world, s.chosen());
             List<World.Response> neutral = responses(world, augmenter.selector().combine(s.scored(), 0.5,
                     s.budgetTokens()));
@@ -195,7 +197,7 @@ public final class SelectionCurve {
         ObjectNode p = Json.object();
         p.put("labels", labels);
         p.put("learned_confident", utility.confident(SMALL));
-        p.put("tau", augmenter.tuner().threshold());
+        p.put("tau", augmenter.tuner(domain).threshold());
         p.put("gap_closed_learned", (sums[0] - alone) / gap);
         p.put("gap_closed_learned_tau_0_5", (sums[1] - alone) / gap);
         p.put("gap_closed_similar", (sums[2] - alone) / gap);

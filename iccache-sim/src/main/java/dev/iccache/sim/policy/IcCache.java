@@ -13,7 +13,6 @@ import dev.iccache.gateway.ModelRouting;
 import dev.iccache.gateway.Route;
 import dev.iccache.gateway.WarmStart;
 import dev.iccache.bank.Example;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Random;
@@ -23,8 +22,10 @@ import dev.iccache.metrics.MetricsRegistry;
 import dev.iccache.route.RouterSettings;
 import dev.iccache.scrub.Scrubber;
 import dev.iccache.select.InContextAugmenter;
+import dev.iccache.select.LearnedUtilityModel;
 import dev.iccache.select.SimilarityUtility;
-import dev.iccache.select.UtilityModel;
+import dev.iccache.select.ThresholdTuner;
+import dev.iccache.tenant.LearnedFiles;
 import dev.iccache.tenant.Tenant;
 import java.util.HashMap;
 import java.util.List;
@@ -65,7 +66,6 @@ final class IcCache implements Policy {
     private final Tenant tenant = Tenant.DEFAULT;
     private final InMemoryExampleStore store = new InMemoryExampleStore();
     private final Map<String, double[]> scores = new java.util.TreeMap<>();
-    private final UtilityModel utility;
 
     IcCache(PolicyContext ctx, Variant variant) {
         IccacheConfig base = ctx.config();
@@ -81,13 +81,12 @@ final class IcCache implements Policy {
         Assembly.Runtime rt = ctx.runtime();
         MetricsRegistry metrics = new MetricsRegistry();
         store.putAll(ctx.bank());
-        Path checkpoint = ctx.workDir().resolve("utility-model.json");
-        this.utility = variant.learnedUtility() ? Assembly.utilityModel(config, checkpoint)
-                : new SimilarityUtility(config.selection().minSimilarity());
-        this.augmenter = Assembly.augmenter(config, store, ctx.embedder(), utility, checkpoint, rt, metrics);
+        LearnedFiles files = new LearnedFiles(ctx.workDir());
+        this.augmenter = Assembly.augmenter(config, store, ctx.embedder(), variant.learnedUtility()
+                ? file -> Assembly.utilityModel(config, file)
+                : file -> new SimilarityUtility(config.selection().minSimilarity()), files, rt, metrics);
         Optional<ModelRouting> routing = variant.router()
-                ? Optional.of(Assembly.routing(config, ctx.embedder(), Assembly.bandit(config.router()), ctx.judge(),
-                        rt, metrics))
+                ? Optional.of(Assembly.routing(config, ctx.embedder(), ctx.judge(), files, rt, metrics))
                 : Optional.empty();
         warmStart(ctx, routing, rt, metrics);
         this.gateway = new Gateway(config, ctx.backends(), Optional.of(augmenter), routing,
@@ -123,8 +122,8 @@ final class IcCache implements Policy {
         }
         List<Example> order = new ArrayList<>(ctx.bank());
         Collections.shuffle(order, new Random(rt.seed() ^ 0x7761_726DL));
-        new WarmStart(config, augmenter, routing, history.model(Policies.SMALL), history.model(Policies.LARGE),
-                history.judge(), rt, metrics).run(order, history.remaining(), e -> { });
+        new WarmStart(config, tenant.domain(), tenant.scope(), augmenter, routing, history.model(Policies.SMALL),
+                history.model(Policies.LARGE), history.judge(), rt, metrics).run(order, history.remaining(), e -> { });
     }
 
     @Override
@@ -159,9 +158,10 @@ final class IcCache implements Policy {
     /** What it learned, for reports: τ, whether the learned utility model scores, the router's mean arm scores. */
     @Override
     public Optional<String> setting() {
+        ThresholdTuner tuner = augmenter.tuner(tenant.domain());
         StringBuilder b = new StringBuilder(String.format(java.util.Locale.ROOT, "tau %.3f (%d threshold probes)",
-                augmenter.tuner().threshold(), augmenter.tuner().probes()));
-        if (utility instanceof dev.iccache.select.LearnedUtilityModel learned) {
+                tuner.threshold(), tuner.probes()));
+        if (augmenter.utility(tenant.domain()) instanceof LearnedUtilityModel learned) {
             b.append(learned.confident(Policies.SMALL) ? "; learned utility" : "; similarity prior")
                     .append(" (").append(learned.labels(Policies.SMALL)).append(" probe labels)");
         }
