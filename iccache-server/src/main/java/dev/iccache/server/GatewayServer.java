@@ -23,6 +23,7 @@ import dev.iccache.tenant.TenantResolver;
 import dev.iccache.time.Ticker;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.WebServer;
+import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.http.HttpRules;
 import java.lang.System.Logger.Level;
 import java.time.InstantSource;
@@ -66,12 +67,16 @@ public final class GatewayServer implements AutoCloseable {
         FeedbackHandler feedback = new FeedbackHandler(gateway, tenants, config.server().maxBodyBytes());
         Optional<AdminRoutes> admin = bank.map(b -> new AdminRoutes(b.store(), b.embedder(), InstantSource.system(),
                 adminKey, gateway));
-        this.server = WebServer.builder()
+        HttpGuard guard = new HttpGuard(config.server(), watchdog);
+        WebServerConfig.Builder listener = WebServer.builder()
                 .host(config.server().host())
                 .port(config.server().port())
                 // SSE writes are small; without TCP_NODELAY each one can wait ~40 ms on a delayed ACK.
-                .connectionOptions(o -> o.tcpNoDelay(true))
+                .connectionOptions(o -> o.tcpNoDelay(true));
+        guard.configure(listener);
+        this.server = listener
                 .routing(r -> {
+                    r.addFilter(guard.filter());
                     r.post("/v1/chat/completions", chat);
                     r.post("/v1/feedback", feedback);
                     r.get("/v1/models", (req, res) -> OpenAiHttp.sendJson(res, 200, models()));
