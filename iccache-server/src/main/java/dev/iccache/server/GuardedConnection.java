@@ -29,7 +29,8 @@ import java.util.concurrent.TimeUnit;
  * (the headers must arrive within {@code server.header-timeout-ms} of its first byte, the body
  * within {@code server.body-timeout-ms} of the headers; else 408 and the connection is closed),
  * closes the connection after a response that says {@code Connection: close} (Helidon 4.5 keeps
- * reading) and accepts chunk extensions and trailers (Helidon rejects both). Helidon runs a connection and its handlers on one thread, so a
+ * reading), accepts chunk extensions and trailers (Helidon rejects both) and adapts HTTP/1.0
+ * clients ({@link Http10}). Helidon runs a connection and its handlers on one thread, so a
  * handler finds its connection with {@link #current()}.
  */
 final class GuardedConnection implements ConnectionContext, ServerConnection {
@@ -43,10 +44,13 @@ final class GuardedConnection implements ConnectionContext, ServerConnection {
     private final ConnectionContext socket;
     private final DataReader source;
     private final Reader reader = new Reader();
+    private final Writer writer;
     private final ScheduledExecutorService timer;
     private final long headerTimeoutMs;
     private final long bodyTimeoutMs;
     private final ServerConnection http1;
+    private volatile boolean http10;
+    private boolean adapted;
     private Phase phase = Phase.IDLE;
     private long generation;
     private ScheduledFuture<?> deadline;
@@ -56,6 +60,7 @@ final class GuardedConnection implements ConnectionContext, ServerConnection {
             long headerTimeoutMs, long bodyTimeoutMs) {
         this.socket = socket;
         this.source = socket.dataReader();
+        this.writer = new Writer(socket.dataWriter());
         this.timer = timer;
         this.headerTimeoutMs = headerTimeoutMs;
         this.bodyTimeoutMs = bodyTimeoutMs;
@@ -173,6 +178,12 @@ final class GuardedConnection implements ConnectionContext, ServerConnection {
             return null;
         }
         arrived();
+        if (!adapted) {
+            adapted = true;
+            Http10.Adapted first = Http10.adapt(bytes, this::read);
+            http10 = first.http10();
+            bytes = first.bytes();
+        }
         return bytes;
     }
 
@@ -242,6 +253,58 @@ final class GuardedConnection implements ConnectionContext, ServerConnection {
         }
     }
 
+    /** Helidon's writer, unframing chunked responses for an HTTP/1.0 client. */
+    private final class Writer implements DataWriter {
+        private final DataWriter socketWriter;
+        private final Http10.Unchunker unchunker = new Http10.Unchunker();
+
+        Writer(DataWriter socketWriter) {
+            this.socketWriter = socketWriter;
+        }
+
+        @Override
+        public void write(BufferData... buffers) {
+            for (BufferData b : buffers) {
+                write(b);
+            }
+        }
+
+        @Override
+        public void write(BufferData buffer) {
+            if (http10) {
+                socketWriter.write(BufferData.create(unchunker.next(buffer.readBytes())));
+            } else {
+                socketWriter.write(buffer);
+            }
+        }
+
+        @Override
+        public void writeNow(BufferData... buffers) {
+            for (BufferData b : buffers) {
+                writeNow(b);
+            }
+        }
+
+        @Override
+        public void writeNow(BufferData buffer) {
+            if (http10) {
+                socketWriter.writeNow(BufferData.create(unchunker.next(buffer.readBytes())));
+            } else {
+                socketWriter.writeNow(buffer);
+            }
+        }
+
+        @Override
+        public void flush() {
+            socketWriter.flush();
+        }
+
+        @Override
+        public void close() {
+            socketWriter.close();
+        }
+    }
+
     @Override
     public Duration idleTime() {
         return http1.idleTime();
@@ -259,7 +322,7 @@ final class GuardedConnection implements ConnectionContext, ServerConnection {
 
     @Override
     public DataWriter dataWriter() {
-        return socket.dataWriter();
+        return writer;
     }
 
     @Override

@@ -19,7 +19,7 @@ import java.util.concurrent.ScheduledExecutorService;
 
 /**
  * The gateway's HTTP/1 listener on Helidon: every connection is a {@link GuardedConnection}
- * (request timeouts, {@code Connection: close} honoured, chunk extensions and trailers),
+ * (request timeouts, {@code Connection: close} honoured, chunk extensions and trailers, HTTP/1.0),
  * the request body is limited to {@code server.max-body-bytes} while it is read, and protocol
  * errors are answered by {@link ProtocolErrors}. Install it with {@link #configure} and route every
  * request through {@link #filter()}.

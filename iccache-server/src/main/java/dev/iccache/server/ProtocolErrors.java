@@ -77,7 +77,7 @@ final class ProtocolErrors implements DirectHandler {
         return switch (status) {
             case 414 -> "The request line is too long.";
             case 431 -> "The request headers are too large.";
-            case 505 -> "The HTTP version is not supported: send HTTP/1.1.";
+            case 505 -> "The HTTP version is not supported: send HTTP/1.1 (or HTTP/1.0).";
             case 503 -> "The server is busy; retry later.";
             default -> status < 500 ? "The request is not valid HTTP/1.1." : "iccache failed unexpectedly; the failure "
                     + "is logged.";
