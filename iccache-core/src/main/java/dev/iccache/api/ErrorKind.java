@@ -10,6 +10,7 @@ public enum ErrorKind {
     FORBIDDEN(403, "permission_error", false),
     NOT_FOUND(404, "invalid_request_error", false),
     METHOD_NOT_ALLOWED(405, "invalid_request_error", false),
+    REQUEST_TIMEOUT(408, "invalid_request_error", true),
     PAYLOAD_TOO_LARGE(413, "invalid_request_error", false),
     RATE_LIMITED(429, "rate_limit_error", true),
     INTERNAL(500, "server_error", false),

@@ -48,7 +48,7 @@ public final class BoundedBackend implements ModelBackend {
         return delegate.config();
     }
 
-    /** Current load, for the router and {@code /readyz}: as the server reports it, else as counted here. */
+    /** Current load, for the router: as the server reports it, else as counted here. */
     public LoadSnapshot load() {
         Optional<LoadSnapshot> reported = delegate.reportedLoad();
         if (reported.isPresent()) {

@@ -24,6 +24,7 @@ import dev.iccache.tenant.TenantResolver;
 import dev.iccache.time.Ticker;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.WebServer;
+import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.http.HttpRules;
 import java.lang.System.Logger.Level;
 import java.time.InstantSource;
@@ -66,20 +67,38 @@ public final class GatewayServer implements AutoCloseable {
         FeedbackHandler feedback = new FeedbackHandler(gateway, tenants, config.server().maxBodyBytes());
         Optional<AdminRoutes> admin = bank.map(b -> new AdminRoutes(b.store(), b.users(), b.embedder(),
                 InstantSource.system(), adminKey, gateway, tenants));
-        this.server = WebServer.builder()
+        MetricsAccess metricsAccess = new MetricsAccess(tenants, adminKey, config.server().metricsApiKeyEnv(), env);
+        HttpGuard guard = new HttpGuard(config.server(), watchdog);
+        WebServerConfig.Builder listener = WebServer.builder()
                 .host(config.server().host())
                 .port(config.server().port())
                 // SSE writes are small; without TCP_NODELAY each one can wait ~40 ms on a delayed ACK.
-                .connectionOptions(o -> o.tcpNoDelay(true))
+                .connectionOptions(o -> o.tcpNoDelay(true));
+        guard.configure(listener);
+        this.server = listener
                 .routing(r -> {
+                    r.addFilter(guard.filter());
                     r.post("/v1/chat/completions", chat);
                     r.post("/v1/feedback", feedback);
-                    r.get("/v1/models", (req, res) -> OpenAiHttp.sendJson(res, 200, models()));
+                    r.get("/v1/models", (req, res) -> {
+                        try {
+                            tenants.resolve(req.headers().first(HeaderNames.AUTHORIZATION));
+                            OpenAiHttp.sendJson(res, 200, models());
+                        } catch (IccacheException e) {
+                            OpenAiHttp.sendError(res, e);
+                        }
+                    });
                     r.get("/healthz", (req, res) -> OpenAiHttp.sendJson(res, 200, status("ok")));
-                    r.get("/readyz", (req, res) -> OpenAiHttp.sendJson(res, draining.get() ? 503 : 200, readiness()));
+                    r.get("/readyz", (req, res) -> OpenAiHttp.sendJson(res, draining.get() ? 503 : 200,
+                            status(draining.get() ? "draining" : "ready")));
                     r.get("/metrics", (req, res) -> {
-                        res.header(HeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
-                        res.send(registry.scrape());
+                        try {
+                            metricsAccess.require(req.headers().first(HeaderNames.AUTHORIZATION));
+                            res.header(HeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
+                            res.send(registry.scrape());
+                        } catch (IccacheException e) {
+                            OpenAiHttp.sendError(res, e);
+                        }
                     });
                     admin.ifPresent(a -> a.register(r));
                     fallbacks(r, "/v1/chat/completions", "/v1/feedback", "/v1/models", "/healthz", "/readyz",
@@ -219,20 +238,6 @@ public final class GatewayServer implements AutoCloseable {
     private static ObjectNode status(String status) {
         ObjectNode body = Json.object();
         body.put("status", status);
-        return body;
-    }
-
-    private ObjectNode readiness() {
-        ObjectNode body = status(draining.get() ? "draining" : "ready");
-        ObjectNode backends = body.putObject("backends");
-        for (BoundedBackend b : gateway.backends()) {
-            var load = b.load();
-            ObjectNode n = backends.putObject(b.config().name());
-            n.put("in_flight", load.inFlight());
-            n.put("queued", load.queued());
-            n.put("capacity", load.capacity());
-            n.put("latency_ema_ms", load.latencyEmaMs());
-        }
         return body;
     }
 

@@ -5,8 +5,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.iccache.api.ErrorKind;
 import dev.iccache.api.IccacheException;
 import dev.iccache.api.Json;
+import io.helidon.common.buffers.DataReader;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
+import io.helidon.http.RequestException;
 import io.helidon.http.Status;
 import io.helidon.webserver.ServerConnectionException;
 import io.helidon.webserver.http.ServerRequest;
@@ -15,10 +17,13 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
+import java.util.Optional;
 
 /** HTTP plumbing shared by the gateway and the simulated backend: bodies, JSON, errors, SSE. */
 final class OpenAiHttp {
+    private static final System.Logger LOG = System.getLogger(OpenAiHttp.class.getName());
     private static final byte[] EVENT_PREFIX = "data: ".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] EVENT_END = "\n\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.US_ASCII);
@@ -26,24 +31,59 @@ final class OpenAiHttp {
     private OpenAiHttp() {
     }
 
-    /** Reads a request body of at most {@code limit} bytes; larger is a 413. */
+    /**
+     * Reads a request body of at most {@code limit} bytes; larger is a 413, a body that is not valid
+     * HTTP (bad chunked encoding, the client gone mid-body) a 400, and one that did not arrive within
+     * {@code server.body-timeout-ms} a 408. A body not read whole closes the connection after the response.
+     */
     static byte[] readBody(ServerRequest req, long limit) {
         var declared = req.headers().contentLength();
         if (declared.isPresent() && declared.getAsLong() > limit) {
             throw tooLarge(limit);
         }
+        Optional<GuardedConnection> connection = GuardedConnection.current();
         if (!req.content().hasEntity()) {
+            connection.ifPresent(GuardedConnection::bodyRead);
             return new byte[0];
         }
-        try (InputStream in = req.content().inputStream()) {
-            byte[] body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
+        byte[] body;
+        try {
+            InputStream in = req.content().inputStream();
+            body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
             if (body.length > limit) {
+                // Not closed: closing reads the rest of the body; the connection is closed instead.
                 throw tooLarge(limit);
             }
-            return body;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            in.close();
+        } catch (IccacheException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            throw unreadable(req, e, connection, limit);
         }
+        connection.ifPresent(GuardedConnection::bodyRead);
+        return body;
+    }
+
+    private static IccacheException unreadable(ServerRequest req, Exception e, Optional<GuardedConnection> connection,
+            long limit) {
+        if (connection.map(GuardedConnection::timedOut).orElse(false)) {
+            // Answered and logged by the connection's deadline.
+            return IccacheException.of(ErrorKind.REQUEST_TIMEOUT, "The request body did not arrive in time.");
+        }
+        if (e instanceof RequestException r && r.status().code() == 413) {
+            return tooLarge(limit);
+        }
+        String why = switch (e) {
+            case NumberFormatException n -> "a chunk size is not a hexadecimal number of at most 31 bits";
+            case DataReader.InsufficientDataAvailableException n -> "the connection closed before its end";
+            case DataReader.IncorrectNewLineException n -> "a line of the chunked encoding does not end in CR LF";
+            case RequestException r -> ProtocolErrors.printable(String.valueOf(r.getMessage()));
+            default -> ProtocolErrors.printable(e.getClass().getSimpleName() + ": " + e.getMessage());
+        };
+        String message = "The request body could not be read: " + why + ".";
+        LOG.log(Level.INFO, "rejected " + req.prologue().method().text() + " " + ProtocolErrors.printable(
+                req.path().path()) + ": 400 " + message);
+        return new IccacheException(ErrorKind.INVALID_REQUEST, message, null, "malformed_body", null);
     }
 
     private static IccacheException tooLarge(long limit) {
