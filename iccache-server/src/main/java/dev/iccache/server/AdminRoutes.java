@@ -37,13 +37,16 @@ final class AdminRoutes {
     private final InstantSource clock;
     private final AdminKey adminKey;
     private final Gateway gateway;
+    private final BodyBudget bodies;
 
-    AdminRoutes(ExampleStore store, Embedder embedder, InstantSource clock, AdminKey adminKey, Gateway gateway) {
+    AdminRoutes(ExampleStore store, Embedder embedder, InstantSource clock, AdminKey adminKey, Gateway gateway,
+            BodyBudget bodies) {
         this.store = store;
         this.embedder = embedder;
         this.clock = clock;
         this.adminKey = adminKey;
         this.gateway = gateway;
+        this.bodies = bodies;
     }
 
     void register(HttpRules r) {
@@ -177,7 +180,10 @@ final class AdminRoutes {
      * {@code default}), and the prompt it would send; no backend is called.
      */
     private void explain(ServerRequest req, ServerResponse res) {
-        ChatRequest request = ChatRequest.parse(OpenAiHttp.readBody(req, gateway.config().server().maxBodyBytes()));
+        ChatRequest request;
+        try (BodyBudget.Reservation body = bodies.open()) {
+            request = ChatRequest.parse(OpenAiHttp.readBody(req, gateway.config().server().maxBodyBytes(), body));
+        }
         Tenant tenant = new Tenant(req.query().first("tenant").orElse(Tenant.DEFAULT.name()), true);
         Route route = gateway.route(request, tenant);
         ObjectNode body = route.augmented().selection().map(Explanations::of).orElseGet(Json::object);

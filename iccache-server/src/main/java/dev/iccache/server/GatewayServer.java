@@ -60,12 +60,13 @@ public final class GatewayServer implements AutoCloseable {
         AdminKey adminKey = new AdminKey(Optional.ofNullable(env.apply(config.adminApiKeyEnv())),
                 config.adminApiKeyEnv());
         TenantResolver tenants = new TenantResolver(config.tenants(), env);
+        BodyBudget bodies = new BodyBudget(config.server().maxInFlightBodyBytes());
         ChatCompletionsHandler chat = new ChatCompletionsHandler(gateway, tenants,
-                bank.<Consumer<Candidate>>map(b -> b.admitter()::offer).orElse(c -> { }), adminKey,
+                bank.<Consumer<Candidate>>map(b -> b.admitter()::offer).orElse(c -> { }), adminKey, bodies,
                 new GatewayMetrics(registry), Ticker.SYSTEM, InstantSource.system());
-        FeedbackHandler feedback = new FeedbackHandler(gateway, tenants, config.server().maxBodyBytes());
+        FeedbackHandler feedback = new FeedbackHandler(gateway, tenants, config.server().maxBodyBytes(), bodies);
         Optional<AdminRoutes> admin = bank.map(b -> new AdminRoutes(b.store(), b.embedder(), InstantSource.system(),
-                adminKey, gateway));
+                adminKey, gateway, bodies));
         this.server = WebServer.builder()
                 .host(config.server().host())
                 .port(config.server().port())

@@ -11,6 +11,7 @@ import io.helidon.http.Status;
 import io.helidon.webserver.ServerConnectionException;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -26,8 +27,11 @@ final class OpenAiHttp {
     private OpenAiHttp() {
     }
 
-    /** Reads a request body of at most {@code limit} bytes; larger is a 413. */
-    static byte[] readBody(ServerRequest req, long limit) {
+    /**
+     * Reads a request body of at most {@code limit} bytes (larger is a 413), reserving its bytes in
+     * {@code reservation} as they arrive (beyond the in-flight budget is a 503).
+     */
+    static byte[] readBody(ServerRequest req, long limit, BodyBudget.Reservation reservation) {
         var declared = req.headers().contentLength();
         if (declared.isPresent() && declared.getAsLong() > limit) {
             throw tooLarge(limit);
@@ -35,12 +39,21 @@ final class OpenAiHttp {
         if (!req.content().hasEntity()) {
             return new byte[0];
         }
+        if (declared.isPresent()) {
+            reservation.atLeast(declared.getAsLong()); // refused before a byte is read
+        }
         try (InputStream in = req.content().inputStream()) {
-            byte[] body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
-            if (body.length > limit) {
-                throw tooLarge(limit);
+            ByteArrayOutputStream body = new ByteArrayOutputStream((int) Math.min(declared.orElse(8192), limit));
+            byte[] buf = new byte[16 * 1024];
+            int n;
+            while ((n = in.read(buf)) >= 0) {
+                if (body.size() + n > limit) {
+                    throw tooLarge(limit);
+                }
+                reservation.atLeast(body.size() + n);
+                body.write(buf, 0, n);
             }
-            return body;
+            return body.toByteArray();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
