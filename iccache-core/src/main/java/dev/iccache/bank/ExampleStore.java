@@ -11,7 +11,8 @@ import java.util.function.Consumer;
  * Durable example bank with vector search scoped by tenant. Implementations: exact-scan in
  * memory (reference), Lucene HNSW on local disk (default), later a distributed store. The
  * interface carries no storage-engine types. Every method is thread-safe; searches never wait for
- * writes.
+ * writes. Deletes are durable on return, and a store that keeps files keeps nothing of the deleted
+ * examples in them by then (docs/example-store.md, "Deletes erase").
  */
 public interface ExampleStore extends AutoCloseable {
     /**
