@@ -73,8 +73,9 @@ import org.apache.lucene.util.IOUtils;
 /**
  * The durable {@link ExampleStore}: Apache Lucene 10 on local disk, vectors in an HNSW graph
  * scored by dot product. Every write returns after a Lucene commit (fsync); concurrent writers
- * share commits. Searches read the last commit and never wait for writers. A delete returns once
- * the deleted examples are gone from every file (their segments rewritten). See
+ * share commits. Searches read the last commit and never wait for writers. A delete (but an
+ * eviction's) returns once the deleted examples are gone from every file (their segments
+ * rewritten). See
  * docs/example-store.md for the layout, the commit policy and its cost.
  */
 public final class LuceneExampleStore implements ExampleStore {
@@ -209,7 +210,7 @@ public final class LuceneExampleStore implements ExampleStore {
     @Override
     public boolean delete(String id) {
         Objects.requireNonNull(id, "id");
-        return deleteMatching(new TermQuery(ExampleDocuments.idTerm(id)), "delete") > 0;
+        return deleteMatching(new TermQuery(ExampleDocuments.idTerm(id)), "delete", true) > 0;
     }
 
     @Override
@@ -218,7 +219,8 @@ public final class LuceneExampleStore implements ExampleStore {
             return 0;
         }
         List<BytesRef> terms = ids.stream().map(BytesRef::new).toList();
-        return deleteMatching(new TermInSetQuery(ExampleDocuments.ID, terms), "delete examples");
+        // Eviction: not erased at once (see docs/example-store.md, "Deletes erase").
+        return deleteMatching(new TermInSetQuery(ExampleDocuments.ID, terms), "delete examples", false);
     }
 
     @Override
@@ -228,23 +230,27 @@ public final class LuceneExampleStore implements ExampleStore {
         return deleteMatching(new BooleanQuery.Builder()
                 .add(new TermQuery(new Term(TENANT, tenant)), BooleanClause.Occur.FILTER)
                 .add(new TermQuery(new Term(ExampleDocuments.USER, user)), BooleanClause.Occur.FILTER).build(),
-                "delete user");
+                "delete user", true);
     }
 
     @Override
     public long deleteTenant(String tenant) {
         Objects.requireNonNull(tenant, "tenant");
-        return deleteMatching(new TermQuery(new Term(TENANT, tenant)), "delete tenant");
+        return deleteMatching(new TermQuery(new Term(TENANT, tenant)), "delete tenant", true);
     }
 
     @Override
     public long purgeExpired(Instant now) {
-        return deleteMatching(ExampleDocuments.expiredAt(now), "purge expired");
+        return deleteMatching(ExampleDocuments.expiredAt(now), "purge expired", true);
     }
 
-    /** Deletes what the query matches among all applied changes; returns how many, durable on return. */
-    private long deleteMatching(Query query, String what) {
+    /**
+     * Deletes what the query matches among all applied changes; returns how many, durable on return,
+     * and with {@code erase} gone from the files too.
+     */
+    private long deleteMatching(Query query, String what, boolean erase) {
         long count;
+        long seqNo;
         Lock exclusive = writeLock.writeLock();
         exclusive.lock();
         try {
@@ -253,13 +259,17 @@ public final class LuceneExampleStore implements ExampleStore {
             if (count == 0) {
                 return 0;
             }
-            writer.deleteDocuments(query);
+            seqNo = writer.deleteDocuments(query);
         } catch (IOException e) {
             throw failure(what, e);
         } finally {
             exclusive.unlock();
         }
-        erase(query, what);
+        if (erase) {
+            erase(query, what);
+        } else {
+            awaitDurable(seqNo, what);
+        }
         return count;
     }
 

@@ -48,10 +48,11 @@ class LuceneStoreErasureTest {
         return s.toString();
     }
 
-    private static Example example(String id, String tenant, Optional<String> user, String marker, Random random) {
+    private static Example example(String id, String tenant, Optional<String> user, String marker,
+            Optional<Instant> expires, Random random) {
         return new Example(id, tenant, "[{\"role\":\"user\",\"content\":\"question " + id + "\"}]", "question " + id,
                 ExampleStoreContract.unitVector(random, DIM), "answer " + marker, "large-model", OptionalDouble.empty(),
-                10, 20, T0, Optional.empty(), ExampleStats.fresh(T0), user);
+                10, 20, T0, expires, ExampleStats.fresh(T0), user);
     }
 
     /**
@@ -92,7 +93,7 @@ class LuceneStoreErasureTest {
     }
 
     @Test
-    void deletedExamplesAreGoneFromEveryFileWhenTheDeleteReturnsAndAfterClose() throws IOException {
+    void deletedAndExpiredExamplesAreGoneFromEveryFileWhenTheCallReturnsAndAfterClose() throws IOException {
         Path bank = tmp.resolve("bank");
         Random random = new Random(7);
         Map<String, String> markerById = new LinkedHashMap<>();
@@ -106,7 +107,9 @@ class LuceneStoreErasureTest {
                     Optional<String> user = i % 4 == 2 ? Optional.of("user-erased") : Optional.of("user-" + i);
                     String marker = marker(random);
                     markerById.put(id, marker);
-                    examples.add(example(id, tenant, user, marker, random));
+                    Optional<Instant> expires = batch == 3 && i % 4 == 0 ? Optional.of(T0.plusSeconds(30))
+                            : Optional.empty();
+                    examples.add(example(id, tenant, user, marker, expires, random));
                 }
                 store.putAll(examples);
             }
@@ -125,8 +128,15 @@ class LuceneStoreErasureTest {
             gone.addAll(markers(markerById, id -> indexInBatch(id) % 4 == 3));
             assertGone(bank, markerById, gone);
 
+            // Eviction does not rewrite segments; the next erasing delete takes its documents too.
             assertThat(store.deleteAll(List.of("e2-1", "e3-1"))).isEqualTo(2);
-            gone.addAll(markers(markerById, id -> id.equals("e2-1") || id.equals("e3-1")));
+            assertThat(markersOnDisk(bank, List.of(markerById.get("e2-1")))).hasSize(1);
+            assertThat(store.delete("e0-1")).isTrue();
+            gone.addAll(markers(markerById, id -> List.of("e2-1", "e3-1", "e0-1").contains(id)));
+            assertGone(bank, markerById, gone);
+
+            assertThat(store.purgeExpired(T0.plusSeconds(60))).isEqualTo(3);
+            gone.addAll(markers(markerById, id -> id.startsWith("e3-") && indexInBatch(id) % 4 == 0));
             assertGone(bank, markerById, gone);
         }
         assertGone(bank, markerById, gone); // closing commits again; nothing comes back
@@ -155,7 +165,7 @@ class LuceneStoreErasureTest {
         Random random = new Random(3);
         try (ExampleStore store = LuceneExampleStore.open(bank)) {
             for (int batch = 0; batch < 3; batch++) {
-                store.putAll(List.of(example("p" + batch, "t", Optional.empty(), marker(random), random)));
+                store.putAll(List.of(example("p" + batch, "t", Optional.empty(), marker(random), Optional.empty(), random)));
             }
             store.delete("p1");
             assertOwnerOnly(bank);
@@ -171,7 +181,7 @@ class LuceneStoreErasureTest {
         Path bank = tmp.resolve("bank");
         Random random = new Random(5);
         try (ExampleStore store = LuceneExampleStore.open(bank)) {
-            store.putAll(List.of(example("o1", "t", Optional.empty(), marker(random), random)));
+            store.putAll(List.of(example("o1", "t", Optional.empty(), marker(random), Optional.empty(), random)));
         }
         try (Stream<Path> files = Files.walk(bank)) {
             for (Path p : files.toList()) {

@@ -11,9 +11,10 @@ import java.util.Random;
 /**
  * Measures what erasing deletes cost: a fresh store under {@code args[0]} (default: a temp
  * directory) is filled with {@code args[1]} (default 10,000) 384-dimension examples in 4 tenants,
- * 64 per call as admission stores them; then 5 single deletes, one delete of 64 ids and one tenant
- * delete are timed, each followed by the segments on disk. The command and results are in
- * docs/example-store.md.
+ * 64 per call as admission stores them; then {@code args[2]} (default 5) single deletes, an
+ * eviction of 64 ids (not erased), one more single delete (which erases the eviction's too) and
+ * one tenant delete are timed, each followed by the segments on disk. The command and results are
+ * in docs/example-store.md.
  */
 final class StoreDeleteCost {
     private StoreDeleteCost() {
@@ -22,6 +23,7 @@ final class StoreDeleteCost {
     public static void main(String[] args) throws Exception {
         Path dir = args.length > 0 ? Path.of(args[0]) : Files.createTempDirectory("iccache-delete-cost");
         int n = args.length > 1 ? Integer.parseInt(args[1]) : 10_000;
+        int singles = args.length > 2 ? Integer.parseInt(args[2]) : 5;
         Random random = new Random(1);
         try (LuceneExampleStore store = LuceneExampleStore.open(dir)) {
             long fill = System.nanoTime();
@@ -35,7 +37,7 @@ final class StoreDeleteCost {
             }
             System.out.printf("filled %d examples in %.1f s: %s%n", n, (System.nanoTime() - fill) / 1e9,
                     segments(dir));
-            for (int k = 0; k < 5; k++) {
+            for (int k = 0; k < singles; k++) {
                 String id = "e" + random.nextInt(n);
                 time("delete 1 example", () -> store.delete(id), dir);
             }
@@ -43,7 +45,9 @@ final class StoreDeleteCost {
             for (int k = 0; k < 64; k++) {
                 ids.add("e" + random.nextInt(n));
             }
-            time("delete 64 examples in one call", () -> store.deleteAll(ids), dir);
+            time("evict 64 examples (deleteAll)", () -> store.deleteAll(ids), dir);
+            String after = "e" + random.nextInt(n);
+            time("delete 1 example after it", () -> store.delete(after), dir);
             time("delete a tenant (a quarter)", () -> store.deleteTenant("t3"), dir);
         }
     }
