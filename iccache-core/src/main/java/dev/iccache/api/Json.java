@@ -62,9 +62,9 @@ public final class Json {
      */
     public static void writeAtomically(Path file, JsonNode node) {
         try {
-            Files.createDirectories(file.toAbsolutePath().getParent());
+            OwnerOnlyFiles.createDirectories(file.toAbsolutePath().getParent());
             Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-            Files.write(tmp, bytes(node));
+            OwnerOnlyFiles.write(tmp, bytes(node));
             try {
                 Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {

@@ -11,7 +11,9 @@ import java.util.function.Consumer;
  * Durable example bank with vector search scoped by tenant. Implementations: exact-scan in
  * memory (reference), Lucene HNSW on local disk (default), later a distributed store. The
  * interface carries no storage-engine types. Every method is thread-safe; searches never wait for
- * writes.
+ * writes. Deletes are durable on return, and a store that keeps files keeps nothing of the deleted
+ * examples in them by then, except after {@link #deleteAll} (docs/example-store.md, "Deletes
+ * erase").
  */
 public interface ExampleStore extends AutoCloseable {
     /**
@@ -29,7 +31,10 @@ public interface ExampleStore extends AutoCloseable {
     /** Deletes one example; false if it did not exist. Durable on return. */
     boolean delete(String id);
 
-    /** Deletes the examples with these ids (eviction); returns how many existed. Durable on return. */
+    /**
+     * Deletes the examples with these ids (eviction); returns how many existed. Durable on return;
+     * their data may stay in the store's files until the next erasing delete or merge.
+     */
     long deleteAll(Collection<String> ids);
 
     /**

@@ -26,11 +26,18 @@ import java.util.Optional;
  * @param maxRetries     retries of a retriable failure before the first byte
  * @param simulated      simulated profile name ({@code small}/{@code large}); null for remote
  * @param simTimeScale   simulated backends only: time runs this many times faster than real
+ * @param maxResponseBytes largest non-streaming response body, and largest single event of a stream
+ * @param maxStreamBytes largest whole stream (all its events)
  */
 public record BackendConfig(
         String name, String baseUrl, String model, String apiKeyEnv, BackendRole role, double cost,
         int contextWindow, int maxConcurrent, long queueTimeoutMs, long connectTimeoutMs, long readTimeoutMs,
-        long totalTimeoutMs, int maxRetries, String simulated, double simTimeScale) {
+        long totalTimeoutMs, int maxRetries, String simulated, double simTimeScale, long maxResponseBytes,
+        long maxStreamBytes) {
+    /** Default of {@code max-response-bytes}: 4 MiB. */
+    public static final long DEFAULT_MAX_RESPONSE_BYTES = 4L << 20;
+    /** Default of {@code max-stream-bytes}: 64 MiB. */
+    public static final long DEFAULT_MAX_STREAM_BYTES = 64L << 20;
 
     public BackendConfig {
         if (name == null || name.isBlank()) {
@@ -69,6 +76,8 @@ public record BackendConfig(
         readTimeoutMs = readTimeoutMs == 0 ? 60_000 : readTimeoutMs;
         totalTimeoutMs = totalTimeoutMs == 0 ? 600_000 : totalTimeoutMs;
         simTimeScale = simTimeScale == 0 ? 1.0 : simTimeScale;
+        maxResponseBytes = maxResponseBytes == 0 ? DEFAULT_MAX_RESPONSE_BYTES : maxResponseBytes;
+        maxStreamBytes = maxStreamBytes == 0 ? DEFAULT_MAX_STREAM_BYTES : maxStreamBytes;
         positive(where, "cost", cost);
         positive(where, "context-window", contextWindow);
         positive(where, "max-concurrent", maxConcurrent);
@@ -77,9 +86,26 @@ public record BackendConfig(
         positive(where, "read-timeout-ms", readTimeoutMs);
         positive(where, "total-timeout-ms", totalTimeoutMs);
         positive(where, "sim-time-scale", simTimeScale);
+        positive(where, "max-response-bytes", maxResponseBytes);
+        positive(where, "max-stream-bytes", maxStreamBytes);
         if (maxRetries < 0 || maxRetries > 10) {
             throw new ConfigException(where + "max-retries must be between 0 and 10, got " + maxRetries);
         }
+    }
+
+    /** A backend with the default response limits. */
+    public BackendConfig(String name, String baseUrl, String model, String apiKeyEnv, BackendRole role, double cost,
+            int contextWindow, int maxConcurrent, long queueTimeoutMs, long connectTimeoutMs, long readTimeoutMs,
+            long totalTimeoutMs, int maxRetries, String simulated, double simTimeScale) {
+        this(name, baseUrl, model, apiKeyEnv, role, cost, contextWindow, maxConcurrent, queueTimeoutMs,
+                connectTimeoutMs, readTimeoutMs, totalTimeoutMs, maxRetries, simulated, simTimeScale, 0, 0);
+    }
+
+    /** This backend with other response limits (0 for a default). */
+    public BackendConfig withResponseLimits(long newMaxResponseBytes, long newMaxStreamBytes) {
+        return new BackendConfig(name, baseUrl, model, apiKeyEnv, role, cost, contextWindow, maxConcurrent,
+                queueTimeoutMs, connectTimeoutMs, readTimeoutMs, totalTimeoutMs, maxRetries, simulated, simTimeScale,
+                newMaxResponseBytes, newMaxStreamBytes);
     }
 
     /** Jackson entry point: absent numbers arrive as null and take the defaults above. */
@@ -95,7 +121,9 @@ public record BackendConfig(
             @JsonProperty("read-timeout-ms") Long readTimeoutMs,
             @JsonProperty("total-timeout-ms") Long totalTimeoutMs,
             @JsonProperty("max-retries") Integer maxRetries, @JsonProperty("simulated") String simulated,
-            @JsonProperty("sim-time-scale") Double simTimeScale) {
+            @JsonProperty("sim-time-scale") Double simTimeScale,
+            @JsonProperty("max-response-bytes") Long maxResponseBytes,
+            @JsonProperty("max-stream-bytes") Long maxStreamBytes) {
         BackendRole parsedRole = null;
         if (role != null) {
             try {
@@ -106,7 +134,8 @@ public record BackendConfig(
         }
         return new BackendConfig(name, baseUrl, model, apiKeyEnv, parsedRole, orZero(cost), orZero(contextWindow),
                 orZero(maxConcurrent), orZero(queueTimeoutMs), orZero(connectTimeoutMs), orZero(readTimeoutMs),
-                orZero(totalTimeoutMs), maxRetries == null ? 2 : maxRetries, simulated, orZero(simTimeScale));
+                orZero(totalTimeoutMs), maxRetries == null ? 2 : maxRetries, simulated, orZero(simTimeScale),
+                orZero(maxResponseBytes), orZero(maxStreamBytes));
     }
 
     /** An in-process simulated backend with defaults. */

@@ -62,6 +62,48 @@ class ConfigLoaderTest {
                 "default");
         assertThat(ConfigLoader.parse("backends: [{name: s, simulated: small}]", "g.yaml").learnedDomainsInMemory())
                 .isEqualTo(IccacheConfig.LEARNED_DOMAINS_IN_MEMORY);
+        assertThat(c.server().maxInFlightBodyBytes()).isEqualTo(64L << 20);
+        assertThat(big.maxResponseBytes()).isEqualTo(4L << 20);
+        assertThat(big.maxStreamBytes()).isEqualTo(64L << 20);
+    }
+
+    @Test
+    void memoryBoundsAreReadAndChecked() {
+        IccacheConfig c = ConfigLoader.parse("""
+                server:
+                  max-body-bytes: 1000
+                  max-in-flight-body-bytes: 5000
+                backends:
+                  - name: b
+                    base-url: http://127.0.0.1:8001/v1
+                    max-response-bytes: 2000
+                    max-stream-bytes: 3000
+                """, "m.yaml");
+        assertThat(c.server().maxInFlightBodyBytes()).isEqualTo(5000);
+        assertThat(c.backend("b").orElseThrow().maxResponseBytes()).isEqualTo(2000);
+        assertThat(c.backend("b").orElseThrow().maxStreamBytes()).isEqualTo(3000);
+        assertThat(ConfigLoader.parse("""
+                server:
+                  max-body-bytes: 104857600
+                backends:
+                  - name: b
+                    simulated: small
+                """, "n.yaml").server().maxInFlightBodyBytes()).as("at least one body of the largest size")
+                .isEqualTo(100L << 20);
+        assertThatThrownBy(() -> ConfigLoader.parse("""
+                server:
+                  max-body-bytes: 1000
+                  max-in-flight-body-bytes: 999
+                backends:
+                  - name: b
+                    simulated: small
+                """, "o.yaml")).hasMessageContaining("server.max-in-flight-body-bytes");
+        assertThatThrownBy(() -> ConfigLoader.parse("""
+                backends:
+                  - name: b
+                    simulated: small
+                    max-response-bytes: -1
+                """, "p.yaml")).hasMessageContaining("max-response-bytes");
     }
 
     @Test

@@ -40,9 +40,10 @@ final class AdminRoutes {
     private final AdminKey adminKey;
     private final Gateway gateway;
     private final TenantResolver tenants;
+    private final BodyBudget bodies;
 
     AdminRoutes(ExampleStore store, UserPseudonyms users, Embedder embedder, InstantSource clock, AdminKey adminKey,
-            Gateway gateway, TenantResolver tenants) {
+            Gateway gateway, TenantResolver tenants, BodyBudget bodies) {
         this.store = store;
         this.users = users;
         this.embedder = embedder;
@@ -50,6 +51,7 @@ final class AdminRoutes {
         this.adminKey = adminKey;
         this.gateway = gateway;
         this.tenants = tenants;
+        this.bodies = bodies;
     }
 
     void register(HttpRules r) {
@@ -187,7 +189,10 @@ final class AdminRoutes {
      * no backend is called.
      */
     private void explain(ServerRequest req, ServerResponse res) {
-        ChatRequest request = ChatRequest.parse(OpenAiHttp.readBody(req, gateway.config().server().maxBodyBytes()));
+        ChatRequest request;
+        try (BodyBudget.Reservation body = bodies.open()) {
+            request = ChatRequest.parse(OpenAiHttp.readBody(req, gateway.config().server().maxBodyBytes(), body));
+        }
         String name = req.query().first("tenant").orElse(Tenant.DEFAULT.name());
         Tenant tenant = tenants.named(name).orElseGet(() -> new Tenant(name, true));
         Route route = gateway.route(request, tenant);

@@ -45,6 +45,7 @@ final class ChatCompletionsHandler implements Handler {
     private final Ticker ticker;
     private final InstantSource wallClock;
     private final long maxBodyBytes;
+    private final BodyBudget bodies;
     private final TenantResolver tenants;
     private final Consumer<Candidate> admissions;
     private final AdminKey adminKey;
@@ -52,13 +53,15 @@ final class ChatCompletionsHandler implements Handler {
     /**
      * @param admissions receives finished pairs that may become examples; must not block
      * @param adminKey   unlocks the debug header
+     * @param bodies     the request-body bytes requests in flight may hold; a request holds its body's until it ends
      */
     ChatCompletionsHandler(Gateway gateway, TenantResolver tenants, Consumer<Candidate> admissions, AdminKey adminKey,
-            GatewayMetrics metrics, Ticker ticker, InstantSource wallClock) {
+            BodyBudget bodies, GatewayMetrics metrics, Ticker ticker, InstantSource wallClock) {
         this.gateway = gateway;
         this.tenants = tenants;
         this.admissions = admissions;
         this.adminKey = adminKey;
+        this.bodies = bodies;
         this.metrics = metrics;
         this.ticker = ticker;
         this.wallClock = wallClock;
@@ -70,9 +73,9 @@ final class ChatCompletionsHandler implements Handler {
         long t0 = ticker.nanoTime();
         Route route = null;
         ChatRequest request = null;
-        try {
+        try (BodyBudget.Reservation body = bodies.open()) {
             Tenant tenant = tenants.resolve(req.headers().first(HeaderNames.AUTHORIZATION));
-            request = ChatRequest.parse(OpenAiHttp.readBody(req, maxBodyBytes));
+            request = ChatRequest.parse(OpenAiHttp.readBody(req, maxBodyBytes, body));
             route = gateway.route(request, tenant);
             boolean store = gateway.config().bank().enabled() && gateway.config().isExampleSource(route.backend().config())
                     && !req.headers().first(NO_STORE).map(v -> v.strip().equalsIgnoreCase("true")).orElse(false);

@@ -24,18 +24,20 @@ final class FeedbackHandler implements Handler {
     private final Gateway gateway;
     private final TenantResolver tenants;
     private final long maxBodyBytes;
+    private final BodyBudget bodies;
 
-    FeedbackHandler(Gateway gateway, TenantResolver tenants, long maxBodyBytes) {
+    FeedbackHandler(Gateway gateway, TenantResolver tenants, long maxBodyBytes, BodyBudget bodies) {
         this.gateway = gateway;
         this.tenants = tenants;
         this.maxBodyBytes = maxBodyBytes;
+        this.bodies = bodies;
     }
 
     @Override
     public void handle(ServerRequest req, ServerResponse res) {
-        try {
+        try (BodyBudget.Reservation reservation = bodies.open()) {
             Tenant tenant = tenants.resolve(req.headers().first(HeaderNames.AUTHORIZATION));
-            JsonNode body = Json.parse(OpenAiHttp.readBody(req, maxBodyBytes));
+            JsonNode body = Json.parse(OpenAiHttp.readBody(req, maxBodyBytes, reservation));
             String id = body.path("id").asText("");
             if (id.isBlank()) {
                 throw IccacheException.invalid("id", "'id' (the response id) is required.");

@@ -61,12 +61,13 @@ public final class GatewayServer implements AutoCloseable {
         AdminKey adminKey = new AdminKey(Optional.ofNullable(env.apply(config.adminApiKeyEnv())),
                 config.adminApiKeyEnv());
         TenantResolver tenants = new TenantResolver(config.tenants(), env);
+        BodyBudget bodies = new BodyBudget(config.server().maxInFlightBodyBytes());
         ChatCompletionsHandler chat = new ChatCompletionsHandler(gateway, tenants,
-                bank.<Consumer<Candidate>>map(b -> b.admitter()::offer).orElse(c -> { }), adminKey,
+                bank.<Consumer<Candidate>>map(b -> b.admitter()::offer).orElse(c -> { }), adminKey, bodies,
                 new GatewayMetrics(registry), Ticker.SYSTEM, InstantSource.system());
-        FeedbackHandler feedback = new FeedbackHandler(gateway, tenants, config.server().maxBodyBytes());
+        FeedbackHandler feedback = new FeedbackHandler(gateway, tenants, config.server().maxBodyBytes(), bodies);
         Optional<AdminRoutes> admin = bank.map(b -> new AdminRoutes(b.store(), b.users(), b.embedder(),
-                InstantSource.system(), adminKey, gateway, tenants));
+                InstantSource.system(), adminKey, gateway, tenants, bodies));
         MetricsAccess metricsAccess = new MetricsAccess(tenants, adminKey, config.server().metricsApiKeyEnv(), env);
         HttpGuard guard = new HttpGuard(config.server(), watchdog);
         WebServerConfig.Builder listener = WebServer.builder()

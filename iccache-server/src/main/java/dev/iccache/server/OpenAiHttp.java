@@ -13,6 +13,7 @@ import io.helidon.http.Status;
 import io.helidon.webserver.ServerConnectionException;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -32,11 +33,13 @@ final class OpenAiHttp {
     }
 
     /**
-     * Reads a request body of at most {@code limit} bytes; larger is a 413, a body that is not valid
-     * HTTP (bad chunked encoding, the client gone mid-body) a 400, and one that did not arrive within
-     * {@code server.body-timeout-ms} a 408. A body not read whole closes the connection after the response.
+     * Reads a request body of at most {@code limit} bytes, reserving its bytes in {@code reservation}
+     * as they arrive (beyond the in-flight budget is a 503); larger than the limit is a 413, a body that
+     * is not valid HTTP (bad chunked encoding, the client gone mid-body) a 400, and one that did not
+     * arrive within {@code server.body-timeout-ms} a 408. A body not read whole closes the connection
+     * after the response.
      */
-    static byte[] readBody(ServerRequest req, long limit) {
+    static byte[] readBody(ServerRequest req, long limit, BodyBudget.Reservation reservation) {
         var declared = req.headers().contentLength();
         if (declared.isPresent() && declared.getAsLong() > limit) {
             throw tooLarge(limit);
@@ -46,15 +49,25 @@ final class OpenAiHttp {
             connection.ifPresent(GuardedConnection::bodyRead);
             return new byte[0];
         }
+        if (declared.isPresent()) {
+            reservation.atLeast(declared.getAsLong()); // refused before a byte is read
+        }
         byte[] body;
         try {
             InputStream in = req.content().inputStream();
-            body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
-            if (body.length > limit) {
-                // Not closed: closing reads the rest of the body; the connection is closed instead.
-                throw tooLarge(limit);
+            ByteArrayOutputStream buffer = new ByteArrayOutputStream((int) Math.min(declared.orElse(8192), limit));
+            byte[] chunk = new byte[16 * 1024];
+            int n;
+            while ((n = in.read(chunk)) >= 0) {
+                if (buffer.size() + n > limit) {
+                    // Not closed: closing reads the rest of the body; the connection is closed instead.
+                    throw tooLarge(limit);
+                }
+                reservation.atLeast(buffer.size() + n);
+                buffer.write(chunk, 0, n);
             }
             in.close();
+            body = buffer.toByteArray();
         } catch (IccacheException e) {
             throw e;
         } catch (IOException | RuntimeException e) {

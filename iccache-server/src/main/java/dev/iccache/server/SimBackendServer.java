@@ -21,6 +21,8 @@ import java.util.Optional;
  */
 public final class SimBackendServer implements AutoCloseable {
     private static final long MAX_BODY = 16L << 20;
+    /** Bodies held at once by the simulated server: 16 of the largest. */
+    private final BodyBudget bodies = new BodyBudget(16 * MAX_BODY);
 
     private final SimulatedBackend backend;
     private final WebServer server;
@@ -59,8 +61,8 @@ public final class SimBackendServer implements AutoCloseable {
     }
 
     private void chat(ServerRequest req, ServerResponse res) {
-        try {
-            ChatRequest request = ChatRequest.parse(OpenAiHttp.readBody(req, MAX_BODY));
+        try (BodyBudget.Reservation body = bodies.open()) {
+            ChatRequest request = ChatRequest.parse(OpenAiHttp.readBody(req, MAX_BODY, body));
             if (!request.model().equals(backend.config().model())) {
                 throw new IccacheException(ErrorKind.NOT_FOUND, "The model '" + request.model()
                         + "' does not exist; this simulated server serves '" + backend.config().model() + "'.",

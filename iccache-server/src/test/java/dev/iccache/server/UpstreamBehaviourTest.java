@@ -9,14 +9,17 @@ import dev.iccache.config.BackendRole;
 import dev.iccache.config.BankConfig;
 import dev.iccache.config.IccacheConfig;
 import dev.iccache.config.ServerConfig;
+import java.io.IOException;
 import java.io.OutputStream;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -46,10 +49,36 @@ class UpstreamBehaviourTest {
     }
 
     private void start(String baseUrl, long readTimeoutMs, int retries) {
-        BackendConfig b = new BackendConfig("fake", baseUrl, "org/upstream-model", null, BackendRole.LARGE, 0, 0, 0,
+        start(backend(baseUrl, readTimeoutMs, retries), new ServerConfig("127.0.0.1", 0, 1 << 20));
+    }
+
+    private static BackendConfig backend(String baseUrl, long readTimeoutMs, int retries) {
+        return new BackendConfig("fake", baseUrl, "org/upstream-model", null, BackendRole.LARGE, 0, 0, 0,
                 0, 0, readTimeoutMs, 0, retries, null, 0);
-        gateway = GatewayServer.start(IccacheConfig.builder().server(new ServerConfig("127.0.0.1", 0, 1 << 20))
+    }
+
+    private void start(BackendConfig b, ServerConfig server) {
+        gateway = GatewayServer.start(IccacheConfig.builder().server(server)
                 .dataDir(dataDir).bank(BankConfig.DEFAULT.withStore("memory")).backends(List.of(b)).build());
+    }
+
+    private int healthz() throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port() + "/healthz"))
+                .build(), HttpResponse.BodyHandlers.ofString()).statusCode();
+    }
+
+    private static String errorMessage(HttpResponse<String> r) throws Exception {
+        return Json.MAPPER.readTree(r.body()).path("error").path("message").asText();
+    }
+
+    /** Writes {@code bytes} of filler as a chunked body, until done or the reader hangs up. */
+    private static void endless(OutputStream out, long bytes) throws IOException {
+        byte[] filler = new byte[64 * 1024];
+        Arrays.fill(filler, (byte) 'a');
+        for (long sent = 0; sent < bytes; sent += filler.length) {
+            out.write(filler);
+        }
+        out.flush();
     }
 
     private HttpResponse<String> post(String body) throws Exception {
@@ -173,6 +202,110 @@ class UpstreamBehaviourTest {
                 + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
         assertThat(metrics).contains("iccache_backend_requests_total{backend=\"fake\",outcome=\"error\"} 1",
                 "iccache_backend_in_flight{backend=\"fake\"} 0");
+    }
+
+    @Test
+    void aResponseBeyondMaxResponseBytesIs502NamingTheBackendAndTheLimitAndTheGatewayStaysHealthy()
+            throws Exception {
+        String big = "x".repeat(100_000);
+        upstream = new FakeUpstream((ex, n) -> {
+            switch (n) {
+                case 1 -> FakeUpstream.json(ex, 200, FakeUpstream.completion(big)); // declares its length
+                case 2 -> { // chunked, no length: a 64 MiB body that would be read whole
+                    ex.getResponseHeaders().set("Content-Type", "application/json");
+                    ex.sendResponseHeaders(200, 0);
+                    endless(ex.getResponseBody(), 64L << 20);
+                }
+                default -> FakeUpstream.json(ex, 200, FakeUpstream.completion("small"));
+            }
+        });
+        start(backend(upstream.baseUrl(), 5000, 2).withResponseLimits(64 * 1024, 0),
+                new ServerConfig("127.0.0.1", 0, 1 << 20));
+        for (int i = 0; i < 2; i++) {
+            HttpResponse<String> r = post("{\"model\":\"iccache\"," + HELLO + "}");
+            assertThat(r.statusCode()).isEqualTo(502);
+            assertThat(Json.MAPPER.readTree(r.body()).path("error").path("type").asText()).isEqualTo("upstream_error");
+            assertThat(errorMessage(r)).contains("'fake'", "65536 bytes", "max-response-bytes");
+        }
+        assertThat(upstream.bodies).as("an oversize answer is not retried").hasSize(2);
+        assertThat(healthz()).isEqualTo(200);
+        HttpResponse<String> after = post("{\"model\":\"iccache\"," + HELLO + "}");
+        assertThat(after.statusCode()).isEqualTo(200);
+        assertThat(after.body()).contains("small");
+    }
+
+    @Test
+    void aStreamEventBeyondMaxResponseBytesIs502BeforeTheStreamStarts() throws Exception {
+        upstream = new FakeUpstream((ex, n) -> {
+            OutputStream out = FakeUpstream.sse(ex);
+            if (n == 1) {
+                out.write("data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"".getBytes(StandardCharsets.UTF_8));
+                endless(out, 64L << 20); // one event, never ended
+            } else {
+                FakeUpstream.event(out, FakeUpstream.chunk("fine", "stop"));
+                FakeUpstream.event(out, "[DONE]");
+            }
+        });
+        start(upstream.baseUrl(), 5000, 0); // the default limits: 4 MiB per event
+        HttpResponse<String> r = post("{\"model\":\"iccache\",\"stream\":true," + HELLO + "}");
+        assertThat(r.statusCode()).isEqualTo(502);
+        assertThat(errorMessage(r)).contains("'fake'", BackendConfig.DEFAULT_MAX_RESPONSE_BYTES + " bytes",
+                "max-response-bytes");
+        assertThat(healthz()).isEqualTo(200);
+        HttpResponse<String> after = post("{\"model\":\"iccache\",\"stream\":true," + HELLO + "}");
+        assertThat(after.statusCode()).isEqualTo(200);
+        assertThat(after.body()).contains("fine").endsWith("data: [DONE]\n\n");
+    }
+
+    @Test
+    void aStreamBeyondMaxStreamBytesEndsWithAnErrorEventNamingTheLimit() throws Exception {
+        upstream = new FakeUpstream((ex, n) -> {
+            OutputStream out = FakeUpstream.sse(ex);
+            for (int i = 0; i < 2_000; i++) { // about 340 KB of small events
+                FakeUpstream.event(out, FakeUpstream.chunk("t" + i, null));
+            }
+            FakeUpstream.event(out, FakeUpstream.chunk("end", "stop"));
+            FakeUpstream.event(out, "[DONE]");
+        });
+        start(backend(upstream.baseUrl(), 5000, 0).withResponseLimits(0, 64 * 1024),
+                new ServerConfig("127.0.0.1", 0, 1 << 20));
+        HttpResponse<String> r = post("{\"model\":\"iccache\",\"stream\":true," + HELLO + "}");
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).contains("t0").contains("\"error\"", "'fake'", "65536 bytes", "max-stream-bytes")
+                .doesNotContain("\"end\"", "[DONE]");
+        assertThat(healthz()).isEqualTo(200);
+    }
+
+    @Test
+    void requestBodiesBeyondTheInFlightBudgetGet503AndTheNextOnesAreServed() throws Exception {
+        CountDownLatch firstArrived = new CountDownLatch(1);
+        upstream = new FakeUpstream((ex, n) -> {
+            if (n == 1) {
+                firstArrived.countDown();
+                release.await(20, TimeUnit.SECONDS);
+            }
+            FakeUpstream.json(ex, 200, FakeUpstream.completion("served " + n));
+        });
+        // Bodies of up to 64 KiB; 100 KiB of them in flight at once.
+        start(backend(upstream.baseUrl(), 30_000, 0),
+                new ServerConfig("127.0.0.1", 0, 64 * 1024, 100 * 1024, 10_000, 60_000, null));
+        String big = "{\"model\":\"iccache\",\"messages\":[{\"role\":\"user\",\"content\":\"" + "y".repeat(60_000)
+                + "\"}]}";
+        var first = http.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port()
+                + "/v1/chat/completions")).timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.ofString(big))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(firstArrived.await(20, TimeUnit.SECONDS)).isTrue(); // its 60 KB body is held while it waits
+        HttpResponse<String> second = post(big);
+        assertThat(second.statusCode()).isEqualTo(503);
+        assertThat(Json.MAPPER.readTree(second.body()).path("error").path("type").asText()).isEqualTo("server_error");
+        assertThat(errorMessage(second)).contains("max-in-flight-body-bytes", "102400");
+        assertThat(post("{\"model\":\"iccache\"," + HELLO + "}").statusCode())
+                .as("a small body still fits").isEqualTo(200);
+        assertThat(healthz()).isEqualTo(200);
+        release.countDown();
+        assertThat(first.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+        HttpResponse<String> again = post(big);
+        assertThat(again.statusCode()).as("the budget is returned when a request ends").isEqualTo(200);
     }
 
     @Test

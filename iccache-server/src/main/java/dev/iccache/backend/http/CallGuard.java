@@ -106,17 +106,18 @@ final class CallGuard implements AutoCloseable {
         return UpstreamErrors.closedMidResponse(config.name(), e);
     }
 
-    /** Reads a whole body (at most {@code limit} bytes), touching the guard as data arrives. */
-    byte[] readAll(InputStream in, int limit) throws IOException {
+    /**
+     * Reads a body until its end or until it exceeds {@code limit} bytes, touching the guard as data
+     * arrives; returns at most {@code limit + 1} bytes, so more than {@code limit} means it was cut off.
+     */
+    byte[] readUpTo(InputStream in, int limit) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         byte[] buf = new byte[8192];
-        int n;
         try {
-            while ((n = in.read(buf)) >= 0) {
+            int n;
+            while (out.size() <= limit && (n = in.read(buf, 0, Math.min(buf.length, limit + 1 - out.size()))) >= 0) {
                 touch();
-                if (out.size() < limit) {
-                    out.write(buf, 0, Math.min(n, limit - out.size()));
-                }
+                out.write(buf, 0, n);
             }
         } catch (IOException e) {
             throw failure(e);

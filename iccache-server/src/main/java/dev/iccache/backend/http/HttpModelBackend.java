@@ -32,7 +32,9 @@ import java.util.function.UnaryOperator;
  * A remote OpenAI-compatible backend (vLLM, SGLang, llama.cpp, Ollama, a cloud) over the JDK
  * {@link HttpClient}. Connect, read (silence) and total timeouts; retries with backoff on
  * connection failures and on 429/502/503/504 before any byte was received; closing a stream
- * early closes the upstream connection.
+ * early closes the upstream connection. Responses are bounded ({@code max-response-bytes} for a
+ * whole response or one stream event, {@code max-stream-bytes} for a whole stream): iccache stops
+ * reading at the bound, closes the connection and reports the backend and the limit.
  */
 public final class HttpModelBackend implements ModelBackend {
     private static final int MAX_ERROR_BODY = 64 * 1024;
@@ -81,18 +83,19 @@ public final class HttpModelBackend implements ModelBackend {
     @Override
     public ChatResponse complete(ChatRequest request) {
         CallGuard guard = new CallGuard(config, watchdog, clock);
-        try (InputStream in = send(upstreamBody(request, false), guard)) {
-            byte[] bytes = guard.readAll(in, Integer.MAX_VALUE);
-            JsonNode node;
-            try {
-                node = Json.MAPPER.readTree(bytes);
-            } catch (IOException e) {
-                throw UpstreamErrors.broken(config.name(), "returned a body that is not JSON: " + e.getMessage());
+        int limit = (int) Math.min(config.maxResponseBytes(), Integer.MAX_VALUE - 8);
+        try {
+            HttpResponse<InputStream> response = send(upstreamBody(request, false), guard);
+            try (InputStream in = response.body()) {
+                if (response.headers().firstValueAsLong("content-length").orElse(0) > limit) {
+                    throw UpstreamErrors.tooLarge(config.name(), "a response", limit, "max-response-bytes");
+                }
+                byte[] bytes = guard.readUpTo(in, limit);
+                if (bytes.length > limit) {
+                    throw UpstreamErrors.tooLarge(config.name(), "a response", limit, "max-response-bytes");
+                }
+                return parse(bytes);
             }
-            if (node == null || !node.isObject() || !node.path("choices").isArray()) {
-                throw UpstreamErrors.broken(config.name(), "returned a response without 'choices'.");
-            }
-            return new ChatResponse((ObjectNode) node);
         } catch (IOException e) {
             throw guard.failure(e);
         } finally {
@@ -100,11 +103,30 @@ public final class HttpModelBackend implements ModelBackend {
         }
     }
 
+    private ChatResponse parse(byte[] body) {
+        JsonNode node;
+        try {
+            node = Json.MAPPER.readTree(body);
+        } catch (IOException e) {
+            throw UpstreamErrors.broken(config.name(), "returned a body that is not JSON: " + e.getMessage());
+        }
+        if (node == null || !node.isObject() || !node.path("choices").isArray()) {
+            throw UpstreamErrors.broken(config.name(), "returned a response without 'choices'.");
+        }
+        return new ChatResponse((ObjectNode) node);
+    }
+
     @Override
     public ChatStream stream(ChatRequest request) {
         CallGuard guard = new CallGuard(config, watchdog, clock);
-        InputStream in = send(upstreamBody(request, true), guard);
-        return new SseChatStream(in, guard);
+        InputStream in;
+        try {
+            in = send(upstreamBody(request, true), guard).body();
+        } catch (RuntimeException e) {
+            guard.close();
+            throw e;
+        }
+        return new SseChatStream(new BoundedEventStream(in, config.maxResponseBytes(), config.maxStreamBytes()), guard);
     }
 
     /** The client's body with this backend's model id and the stream flags iccache needs. */
@@ -123,8 +145,8 @@ public final class HttpModelBackend implements ModelBackend {
         return body;
     }
 
-    /** Sends with retries until a 200 arrives; returns its body stream, guarded by {@code guard}. */
-    private InputStream send(ObjectNode body, CallGuard guard) {
+    /** Sends with retries until a 200 arrives; returns it, its body stream guarded by {@code guard}. */
+    private HttpResponse<InputStream> send(ObjectNode body, CallGuard guard) {
         byte[] bytes = Json.bytes(body);
         int attempt = 0;
         while (true) {
@@ -142,12 +164,12 @@ public final class HttpModelBackend implements ModelBackend {
                 HttpResponse<InputStream> response = client.send(rb.build(), HttpResponse.BodyHandlers.ofInputStream());
                 if (response.statusCode() == 200) {
                     guard.watch(response.body());
-                    return response.body();
+                    return response;
                 }
                 byte[] error;
                 try (InputStream in = response.body()) {
                     guard.watch(in);
-                    error = guard.readAll(in, MAX_ERROR_BODY);
+                    error = guard.readUpTo(in, MAX_ERROR_BODY); // beyond it, the rest is never read
                 }
                 failure = UpstreamErrors.fromStatus(config.name(), response.statusCode(), error);
                 if (!UpstreamErrors.RETRIABLE_STATUS.contains(response.statusCode())) {
@@ -240,6 +262,10 @@ public final class HttpModelBackend implements ModelBackend {
                     return Optional.empty();
                 }
                 throw UpstreamErrors.broken(config.name(), "closed the stream before it completed.");
+            } catch (BoundedEventStream.TooLarge e) {
+                throw e.isEvent()
+                        ? UpstreamErrors.tooLarge(config.name(), "a stream event", e.limit(), "max-response-bytes")
+                        : UpstreamErrors.tooLarge(config.name(), "a stream", e.limit(), "max-stream-bytes");
             } catch (IOException e) {
                 throw guard.failure(e);
             }

@@ -49,6 +49,13 @@ final class UpstreamErrors {
                 + " after " + millis + " ms.");
     }
 
+    /** A response, stream or event beyond the limit {@code key}; iccache stopped reading it. */
+    static IccacheException tooLarge(String backend, String what, long limit, String key) {
+        return new IccacheException(ErrorKind.BACKEND_UNAVAILABLE, "Backend '" + backend + "' sent " + what
+                + " larger than " + limit + " bytes (" + key + "); iccache stopped reading it.", null,
+                "upstream_response_too_large", null);
+    }
+
     static IccacheException broken(String backend, String what) {
         return IccacheException.of(ErrorKind.BACKEND_UNAVAILABLE, "Backend '" + backend + "' " + what);
     }

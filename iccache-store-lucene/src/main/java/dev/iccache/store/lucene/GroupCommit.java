@@ -22,6 +22,10 @@ final class GroupCommit {
     private final Condition finished = lock.newCondition();
     private long durable;
     private boolean committing;
+    /** Commits begun so far. */
+    private long started;
+    /** The number (in {@link #started}) of the last commit that succeeded. */
+    private long lastSucceeded;
 
     GroupCommit(Committer committer, long durable) {
         this.committer = committer;
@@ -30,26 +34,57 @@ final class GroupCommit {
 
     /** Returns once every change with a sequence number up to {@code seqNo} is durable. */
     void awaitDurable(long seqNo) throws IOException {
+        await(() -> durable >= seqNo);
+    }
+
+    /**
+     * Returns once a commit that began after this call has succeeded: it contains whatever the
+     * index writer held when the call was made, also what has no sequence number (a finished merge).
+     */
+    void awaitNewCommit() throws IOException {
+        long before;
+        lock.lock();
+        try {
+            before = started;
+        } finally {
+            lock.unlock();
+        }
+        await(() -> lastSucceeded > before);
+    }
+
+    private interface Done {
+        boolean get();
+    }
+
+    /** Waits for a running commit, or leads the next one, until {@code done} holds (checked under the lock). */
+    private void await(Done done) throws IOException {
         while (true) {
+            long number;
             lock.lock();
             try {
-                while (committing && durable < seqNo) {
+                while (committing && !done.get()) {
                     finished.awaitUninterruptibly();
                 }
-                if (durable >= seqNo) {
+                if (done.get()) {
                     return;
                 }
                 committing = true;
+                number = ++started;
             } finally {
                 lock.unlock();
             }
             long committed = Long.MIN_VALUE;
+            boolean succeeded = false;
             try {
                 committed = committer.commit();
+                succeeded = true;
             } finally {
                 lock.lock();
                 try {
                     durable = Math.max(durable, committed);
+                    if (succeeded) {
+                        lastSucceeded = number;
+                    }
                     committing = false;
                     finished.signalAll();
                 } finally {

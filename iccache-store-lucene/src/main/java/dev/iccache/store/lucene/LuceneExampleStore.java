@@ -16,6 +16,7 @@ import dev.iccache.bank.StatsDelta;
 import dev.iccache.bank.StoreStats;
 import java.io.FileNotFoundException;
 import java.io.IOException;
+import java.lang.System.Logger.Level;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -31,10 +32,12 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.KeywordField;
+import org.apache.lucene.index.ConcurrentMergeScheduler;
 import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.index.DocValues;
 import org.apache.lucene.index.IndexWriter;
@@ -47,6 +50,7 @@ import org.apache.lucene.index.ReaderUtil;
 import org.apache.lucene.index.Term;
 import org.apache.lucene.index.Terms;
 import org.apache.lucene.index.TermsEnum;
+import org.apache.lucene.index.TieredMergePolicy;
 import org.apache.lucene.search.BooleanClause;
 import org.apache.lucene.search.BooleanQuery;
 import org.apache.lucene.search.DocIdSetIterator;
@@ -54,8 +58,11 @@ import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.KnnFloatVectorQuery;
 import org.apache.lucene.search.Query;
 import org.apache.lucene.search.ScoreDoc;
+import org.apache.lucene.search.ScoreMode;
+import org.apache.lucene.search.Scorer;
 import org.apache.lucene.search.SearcherManager;
 import org.apache.lucene.search.TermQuery;
+import org.apache.lucene.search.Weight;
 import org.apache.lucene.store.Directory;
 import org.apache.lucene.store.FSDirectory;
 import org.apache.lucene.store.LockObtainFailedException;
@@ -66,16 +73,22 @@ import org.apache.lucene.util.IOUtils;
 /**
  * The durable {@link ExampleStore}: Apache Lucene 10 on local disk, vectors in an HNSW graph
  * scored by dot product. Every write returns after a Lucene commit (fsync); concurrent writers
- * share commits. Searches read the last commit and never wait for writers. See
+ * share commits. Searches read the last commit and never wait for writers. A delete (but an
+ * eviction's) returns once the deleted examples are gone from every file (their segments
+ * rewritten). See
  * docs/example-store.md for the layout, the commit policy and its cost.
  */
 public final class LuceneExampleStore implements ExampleStore {
+    private static final System.Logger LOG = System.getLogger(LuceneExampleStore.class.getName());
+    /** Rewrites of the segments holding one delete's documents, at most (see {@link #erase}). */
+    private static final int MAX_ERASE_ROUNDS = 5;
     private static final Comparator<SearchHit> BEST_FIRST = Comparator.comparingDouble(SearchHit::score).reversed()
             .thenComparing(h -> h.example().id());
 
     private final Path path;
     private final Directory directory;
     private final IndexWriter writer;
+    private final ConcurrentMergeScheduler merges;
     /** Readers of the last commit: what searches, gets and stats see. */
     private final SearcherManager committed;
     /** Near-real-time readers of every applied change: what read-modify-write operations see. */
@@ -86,13 +99,15 @@ public final class LuceneExampleStore implements ExampleStore {
      * it exclusively so that what they read stays true until they have written.
      */
     private final ReentrantReadWriteLock writeLock = new ReentrantReadWriteLock();
+    private final ReentrantLock erasing = new ReentrantLock();
     private boolean closed;
 
-    private LuceneExampleStore(Path path, Directory directory, IndexWriter writer, SearcherManager committed,
-            SearcherManager latest) {
+    private LuceneExampleStore(Path path, Directory directory, IndexWriter writer, ConcurrentMergeScheduler merges,
+            SearcherManager committed, SearcherManager latest) {
         this.path = path;
         this.directory = directory;
         this.writer = writer;
+        this.merges = merges;
         this.committed = committed;
         this.latest = latest;
         this.groupCommit = new GroupCommit(() -> {
@@ -117,19 +132,24 @@ public final class LuceneExampleStore implements ExampleStore {
         SearcherManager committed = null;
         try {
             boolean create = StoreFormat.prepare(path);
-            directory = FSDirectory.open(path);
+            directory = new OwnerOnlyDirectory(FSDirectory.open(path), path);
+            ConcurrentMergeScheduler merges = new ConcurrentMergeScheduler();
             writer = new IndexWriter(directory, new IndexWriterConfig()
-                    .setOpenMode(create ? IndexWriterConfig.OpenMode.CREATE : IndexWriterConfig.OpenMode.APPEND));
+                    .setMergeScheduler(merges)
+                    .setOpenMode(create ? IndexWriterConfig.OpenMode.CREATE : IndexWriterConfig.OpenMode.APPEND)
+                    // forceMergeDeletes rewrites every segment with a deleted document, however few
+                    .setMergePolicy(new TieredMergePolicy().setForceMergeDeletesPctAllowed(0)));
             if (create) {
                 writer.commit();
             }
+            StoreFormat.restrict(path);
             reader = DirectoryReader.open(directory);
             for (LeafReaderContext leaf : reader.leaves()) {
                 leaf.reader().checkIntegrity();
             }
             committed = new SearcherManager(reader, null);
             SearcherManager latest = new SearcherManager(writer, null);
-            return new LuceneExampleStore(path, directory, writer, committed, latest);
+            return new LuceneExampleStore(path, directory, writer, merges, committed, latest);
         } catch (IccacheException e) {
             closeAfterFailure(committed, reader, writer, directory);
             throw e;
@@ -190,7 +210,7 @@ public final class LuceneExampleStore implements ExampleStore {
     @Override
     public boolean delete(String id) {
         Objects.requireNonNull(id, "id");
-        return deleteMatching(new TermQuery(ExampleDocuments.idTerm(id)), "delete") > 0;
+        return deleteMatching(new TermQuery(ExampleDocuments.idTerm(id)), "delete", true) > 0;
     }
 
     @Override
@@ -199,7 +219,8 @@ public final class LuceneExampleStore implements ExampleStore {
             return 0;
         }
         List<BytesRef> terms = ids.stream().map(BytesRef::new).toList();
-        return deleteMatching(new TermInSetQuery(ExampleDocuments.ID, terms), "delete examples");
+        // Eviction: not erased at once (see docs/example-store.md, "Deletes erase").
+        return deleteMatching(new TermInSetQuery(ExampleDocuments.ID, terms), "delete examples", false);
     }
 
     @Override
@@ -209,22 +230,25 @@ public final class LuceneExampleStore implements ExampleStore {
         return deleteMatching(new BooleanQuery.Builder()
                 .add(new TermQuery(new Term(TENANT, tenant)), BooleanClause.Occur.FILTER)
                 .add(new TermQuery(new Term(ExampleDocuments.USER, user)), BooleanClause.Occur.FILTER).build(),
-                "delete user");
+                "delete user", true);
     }
 
     @Override
     public long deleteTenant(String tenant) {
         Objects.requireNonNull(tenant, "tenant");
-        return deleteMatching(new TermQuery(new Term(TENANT, tenant)), "delete tenant");
+        return deleteMatching(new TermQuery(new Term(TENANT, tenant)), "delete tenant", true);
     }
 
     @Override
     public long purgeExpired(Instant now) {
-        return deleteMatching(ExampleDocuments.expiredAt(now), "purge expired");
+        return deleteMatching(ExampleDocuments.expiredAt(now), "purge expired", true);
     }
 
-    /** Deletes what the query matches among all applied changes; returns how many, durable on return. */
-    private long deleteMatching(Query query, String what) {
+    /**
+     * Deletes what the query matches among all applied changes; returns how many, durable on return,
+     * and with {@code erase} gone from the files too.
+     */
+    private long deleteMatching(Query query, String what, boolean erase) {
         long count;
         long seqNo;
         Lock exclusive = writeLock.writeLock();
@@ -241,8 +265,75 @@ public final class LuceneExampleStore implements ExampleStore {
         } finally {
             exclusive.unlock();
         }
-        awaitDurable(seqNo, what);
+        if (erase) {
+            erase(query, what);
+        } else {
+            awaitDurable(seqNo, what);
+        }
         return count;
+    }
+
+    /**
+     * Makes a delete leave nothing on disk: rewrites the segments that still hold deleted documents
+     * matching {@code query} without them, commits (which also makes the delete durable), and lets
+     * the near-real-time reader go, so that the old segment files are deleted before this returns.
+     * One erasure at a time: a segment that one erasure is rewriting would be skipped by another.
+     * A rewrite takes every segment with a deleted document, so deletes that wait here while one
+     * runs usually find their documents gone already and only commit.
+     */
+    private void erase(Query query, String what) {
+        erasing.lock();
+        try {
+            for (int round = 1; holdsDeleted(query); round++) {
+                if (round > MAX_ERASE_ROUNDS) {
+                    LOG.log(Level.WARNING, "example store at {0}: {1}: deleted documents remain in segments that other "
+                            + "merges keep rewriting; the next merge removes them", path, what);
+                    break;
+                }
+                if (round > 1) {
+                    // A merge that was already running when the delete came kept the documents, marked
+                    // deleted, and forceMergeDeletes skips segments being merged: wait for it, then rewrite.
+                    merges.sync();
+                }
+                writer.forceMergeDeletes(true);
+            }
+            groupCommit.awaitNewCommit();
+            Lock exclusive = writeLock.writeLock();
+            exclusive.lock(); // no near-real-time searcher is in use while the old reader closes
+            try {
+                latest.maybeRefreshBlocking();
+            } finally {
+                exclusive.unlock();
+            }
+        } catch (IOException e) {
+            throw failure(what + " (erase)", e);
+        } finally {
+            erasing.unlock();
+        }
+    }
+
+    /** Whether some segment still physically holds a deleted document that {@code query} matches. */
+    private boolean holdsDeleted(Query query) throws IOException {
+        latest.maybeRefreshBlocking();
+        return read(latest, searcher -> {
+            IndexSearcher uncached = new IndexSearcher(searcher.getIndexReader());
+            uncached.setQueryCache(null);
+            Weight weight = uncached.createWeight(uncached.rewrite(query), ScoreMode.COMPLETE_NO_SCORES, 1f);
+            for (LeafReaderContext leaf : uncached.getIndexReader().leaves()) {
+                Bits live = leaf.reader().getLiveDocs();
+                Scorer scorer = live == null ? null : weight.scorer(leaf);
+                if (scorer == null) {
+                    continue;
+                }
+                DocIdSetIterator docs = scorer.iterator(); // postings and points include deleted documents
+                for (int doc = docs.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = docs.nextDoc()) {
+                    if (!live.get(doc)) {
+                        return true;
+                    }
+                }
+            }
+            return false;
+        }, "erase");
     }
 
     @Override

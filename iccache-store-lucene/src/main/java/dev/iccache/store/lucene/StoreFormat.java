@@ -2,10 +2,12 @@ package dev.iccache.store.lucene;
 
 import dev.iccache.api.ErrorKind;
 import dev.iccache.api.IccacheException;
+import dev.iccache.api.OwnerOnlyFiles;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
@@ -34,7 +36,7 @@ final class StoreFormat {
      * Returns true when the index has to be created, false when it exists.
      */
     static boolean prepare(Path dir) throws IOException {
-        Files.createDirectories(dir);
+        OwnerOnlyFiles.createDirectories(dir);
         String[] files;
         try (var listing = Files.list(dir)) {
             files = listing.map(p -> p.getFileName().toString()).toArray(String[]::new);
@@ -62,6 +64,23 @@ final class StoreFormat {
                 + " aside to start empty.", null, "store_corrupt", null);
     }
 
+    /**
+     * Takes away what others may do with a store: the directory becomes 0700 and each file in it
+     * 0600 (stores written before iccache restricted them were readable by everyone).
+     */
+    static void restrict(Path dir) throws IOException {
+        OwnerOnlyFiles.restrict(dir);
+        try (var listing = Files.list(dir)) {
+            for (Path p : listing.toList()) {
+                try {
+                    OwnerOnlyFiles.restrict(p);
+                } catch (NoSuchFileException deletedMeanwhile) {
+                    // nothing left to restrict
+                }
+            }
+        }
+    }
+
     private static void checkVersion(Path dir, Path marker) throws IOException {
         Properties p = new Properties();
         try (Reader r = Files.newBufferedReader(marker, StandardCharsets.ISO_8859_1)) {
@@ -77,8 +96,8 @@ final class StoreFormat {
 
     private static void writeMarker(Path dir) throws IOException {
         Path tmp = dir.resolve(TEMPORARY_MARKER);
-        Files.writeString(tmp, "# iccache example store; iccache refuses directories without this file.\n"
-                + "format=" + VERSION + "\nlucene=" + Version.LATEST + "\n", StandardCharsets.ISO_8859_1);
+        OwnerOnlyFiles.write(tmp, ("# iccache example store; iccache refuses directories without this file.\n"
+                + "format=" + VERSION + "\nlucene=" + Version.LATEST + "\n").getBytes(StandardCharsets.ISO_8859_1));
         IOUtils.fsync(tmp, false);
         Files.move(tmp, dir.resolve(MARKER), StandardCopyOption.ATOMIC_MOVE);
         IOUtils.fsync(dir, true);
