@@ -1,0 +1,539 @@
+package dev.iccache.bench;
+
+import dev.iccache.config.BackendConfig;
+import dev.iccache.config.BackendRole;
+import dev.iccache.config.BankConfig;
+import dev.iccache.config.IccacheConfig;
+import dev.iccache.config.ServerConfig;
+import dev.iccache.server.GatewayServer;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.management.ManagementFactory;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.stream.Stream;
+
+/**
+ * The reliability suite of issue 15 (docs/reliability.md): a seeded HTTP fuzzer over raw sockets
+ * against every endpoint of an in-process gateway, then a soak with heap and RSS sampled.
+ *
+ * <p>Run: {@code iccache-bench/run-reliability.sh [--quick] [--json FILE] [--seed N]
+ * [--fuzz-requests N] [--soak-seconds N]}.
+ */
+public final class ReliabilitySuite {
+    private static final String ADMIN_KEY = "reliability-admin-key";
+    private static final long HANG_BOUND_MS = 15_000;
+    private static final String VALID_CHAT = "{\"model\":\"sim-small\",\"max_tokens\":8,"
+            + "\"messages\":[{\"role\":\"user\",\"content\":\"What is the capital of France?\"}]}";
+
+    private final long seed;
+    private final int fuzzRequests;
+    private final int soakSeconds;
+    private final Path json;
+    private final Map<String, Object> results = new TreeMap<>();
+
+    private ReliabilitySuite(long seed, int fuzzRequests, int soakSeconds, Path json) {
+        this.seed = seed;
+        this.fuzzRequests = fuzzRequests;
+        this.soakSeconds = soakSeconds;
+        this.json = json;
+    }
+
+    public static void main(String[] args) throws Exception {
+        boolean quick = false;
+        long seed = 15;
+        Integer fuzz = null;
+        Integer soak = null;
+        Path json = null;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--quick" -> quick = true;
+                case "--seed" -> seed = Long.parseLong(args[++i]);
+                case "--fuzz-requests" -> fuzz = Integer.parseInt(args[++i]);
+                case "--soak-seconds" -> soak = Integer.parseInt(args[++i]);
+                case "--json" -> json = Path.of(args[++i]);
+                case "--help", "-h" -> {
+                    System.out.println("usage: run-reliability.sh [--quick] [--json FILE] [--seed N]"
+                            + " [--fuzz-requests N (10000)] [--soak-seconds N (60, 10 with --quick)]");
+                    return;
+                }
+                default -> throw new IllegalArgumentException("unknown option " + args[i] + " (see --help)");
+            }
+        }
+        java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.SEVERE);
+        int fuzzRequests = fuzz != null ? fuzz : 10_000;
+        int soakSeconds = soak != null ? soak : quick ? 10 : 60;
+        int failures = new ReliabilitySuite(seed, fuzzRequests, soakSeconds, json).run();
+        System.exit(failures == 0 ? 0 : 1);
+    }
+
+    private int run() throws Exception {
+        long t0 = System.nanoTime();
+        Path dataDir = Files.createTempDirectory("iccache-reliability");
+        int failures = 0;
+        try (GatewayServer gateway = startGateway(dataDir)) {
+            int port = gateway.port();
+            System.out.printf(Locale.ROOT, "gateway 127.0.0.1:%d, seed %d%n", port, seed);
+            failures += fuzz(port);
+            failures += soak(port);
+        } finally {
+            try (Stream<Path> files = Files.walk(dataDir)) {
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        results.put("wall_seconds", Math.round(seconds * 10) / 10.0);
+        results.put("failures", failures);
+        System.out.printf(Locale.ROOT, "%nreliability suite: %d failure(s), %.1f s%n", failures, seconds);
+        if (json != null) {
+            Files.writeString(json, toJson(results) + "\n");
+            System.out.println("wrote " + json);
+        }
+        return failures;
+    }
+
+    private static GatewayServer startGateway(Path dataDir) {
+        ServerConfig server = new ServerConfig("127.0.0.1", 0, 1L << 20, 2_000, 3_000, null);
+        IccacheConfig config = IccacheConfig.builder().server(server).defaultModel("sim-large").dataDir(dataDir)
+                .bank(BankConfig.DEFAULT.withStore("memory")).adminApiKeyEnv("RELIABILITY_ADMIN_KEY")
+                .backends(List.of(role(BackendConfig.simulated("sim-small", "small", 1000), BackendRole.SMALL),
+                        role(BackendConfig.simulated("sim-large", "large", 1000), BackendRole.LARGE)))
+                .build();
+        return GatewayServer.start(config, name -> name.equals("RELIABILITY_ADMIN_KEY") ? ADMIN_KEY : null);
+    }
+
+    private static BackendConfig role(BackendConfig b, BackendRole role) {
+        return new BackendConfig(b.name(), b.baseUrl(), b.model(), b.apiKeyEnv(), role, b.cost(), b.contextWindow(),
+                b.maxConcurrent(), b.queueTimeoutMs(), b.connectTimeoutMs(), b.readTimeoutMs(), b.totalTimeoutMs(),
+                b.maxRetries(), b.simulatedProfile().orElseThrow(), b.simTimeScale());
+    }
+
+    // ---------------------------------------------------------------- part 1: fuzzer
+
+    private static final String[][] ENDPOINTS = {
+        {"POST", "/v1/chat/completions"}, {"POST", "/v1/feedback"}, {"GET", "/v1/models"}, {"GET", "/metrics"},
+        {"GET", "/readyz"}, {"GET", "/healthz"}, {"GET", "/admin/examples/search?q=x&tenant=default"},
+        {"GET", "/admin/examples/abc"}, {"DELETE", "/admin/examples/abc"},
+        {"DELETE", "/admin/tenants/default/examples"}, {"DELETE", "/admin/tenants/default/users/u1/examples"},
+        {"GET", "/admin/bank/stats"}, {"GET", "/admin/selections/abc"}, {"POST", "/admin/explain"},
+    };
+
+    private static final String[] BODY_MUTATIONS = {
+        "broken-json", "wrong-types", "huge-numbers", "unknown-fields", "bad-utf8", "truncated-body",
+        "chunked-bad-size", "chunked-wrong-length", "chunked-extension", "bad-headers", "http10",
+        "random-bytes", "deep-nesting", "valid",
+    };
+
+    /** Outcome of one fuzz request: a status class, "closed" (no response, connection closed) or "hang". */
+    private record Outcome(String mutation, String endpoint, String result, long millis) {}
+
+    private int fuzz(int port) throws Exception {
+        System.out.printf(Locale.ROOT, "%n== 1. fuzzer: %d malformed requests over %d endpoints (+ trickles)%n",
+                fuzzRequests, ENDPOINTS.length);
+        long t0 = System.nanoTime();
+        Map<String, LongAdder> byClass = new ConcurrentHashMap<>();
+        Map<String, LongAdder> byMutation = new ConcurrentHashMap<>();
+        List<String> bad = java.util.Collections.synchronizedList(new ArrayList<>());
+        AtomicLong maxMillis = new AtomicLong();
+        SplittableRandom root = new SplittableRandom(seed);
+        List<Future<?>> futures = new ArrayList<>();
+        try (ExecutorService pool = Executors.newFixedThreadPool(16)) {
+            for (int i = 0; i < fuzzRequests; i++) {
+                SplittableRandom r = root.split();
+                int n = i;
+                futures.add(pool.submit(() -> {
+                    String mutation = BODY_MUTATIONS[r.nextInt(BODY_MUTATIONS.length)];
+                    String[] ep = ENDPOINTS[r.nextInt(ENDPOINTS.length)];
+                    Outcome o = send(port, r, mutation, ep, false);
+                    record(o, byClass, byMutation, bad, maxMillis, n);
+                }));
+            }
+            // A few slow trickles: a byte at a time, slower than the header/body timeouts.
+            for (int i = 0; i < 4; i++) {
+                SplittableRandom r = root.split();
+                String[] ep = ENDPOINTS[i % 2 == 0 ? 0 : 13];
+                int n = fuzzRequests + i;
+                futures.add(pool.submit(() -> record(send(port, r, "trickle", ep, true), byClass, byMutation, bad,
+                        maxMillis, n)));
+            }
+            for (Future<?> f : futures) {
+                f.get();
+            }
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        Map<String, Long> classes = new TreeMap<>();
+        byClass.forEach((k, v) -> classes.put(k, v.sum()));
+        Map<String, Long> mutations = new TreeMap<>();
+        byMutation.forEach((k, v) -> mutations.put(k, v.sum()));
+        long fives = classes.getOrDefault("5xx", 0L);
+        long hangs = classes.getOrDefault("hang", 0L);
+        System.out.println("outcomes by status class: " + classes);
+        System.out.println("outcomes by mutation/class: " + mutations);
+        System.out.printf(Locale.ROOT, "slowest request %d ms (bound %d ms); %.1f s%n", maxMillis.get(),
+                HANG_BOUND_MS, seconds);
+        for (String b : bad.subList(0, Math.min(bad.size(), 20))) {
+            System.out.println("  BAD " + b);
+        }
+        int healthz = simpleStatus(port, "GET", "/healthz", null);
+        int chat = simpleStatus(port, "POST", "/v1/chat/completions", VALID_CHAT);
+        System.out.printf(Locale.ROOT, "afterwards: /healthz %d, valid chat completion %d%n", healthz, chat);
+        Map<String, Object> part = new TreeMap<>();
+        part.put("requests", fuzzRequests + 4);
+        part.put("by_class", classes);
+        part.put("by_mutation", mutations);
+        part.put("max_ms", maxMillis.get());
+        part.put("seconds", Math.round(seconds * 10) / 10.0);
+        part.put("healthz_after", healthz);
+        part.put("chat_after", chat);
+        results.put("fuzz", part);
+        int failures = (int) (fives + hangs) + (healthz == 200 ? 0 : 1) + (chat == 200 ? 0 : 1);
+        System.out.println(failures == 0 ? "PASS" : "FAIL (" + failures + ")");
+        return failures;
+    }
+
+    private static void record(Outcome o, Map<String, LongAdder> byClass, Map<String, LongAdder> byMutation,
+            List<String> bad, AtomicLong maxMillis, int n) {
+        byClass.computeIfAbsent(o.result(), k -> new LongAdder()).increment();
+        byMutation.computeIfAbsent(o.mutation() + "/" + o.result(), k -> new LongAdder()).increment();
+        maxMillis.accumulateAndGet(o.millis(), Math::max);
+        if (o.result().equals("5xx") || o.result().equals("hang")) {
+            bad.add("#" + n + " " + o);
+        }
+    }
+
+    private static Outcome send(int port, SplittableRandom r, String mutation, String[] ep, boolean trickle) {
+        String method = ep[0];
+        String path = ep[1];
+        boolean post = method.equals("POST");
+        byte[] body = post || r.nextInt(4) == 0 ? body(r, mutation, path) : new byte[0];
+        String version = mutation.equals("http10") ? "HTTP/1.0" : "HTTP/1.1";
+        StringBuilder head = new StringBuilder(method + " " + path + " " + version + "\r\n");
+        head.append("Host: 127.0.0.1\r\n");
+        if (r.nextInt(3) > 0) {
+            head.append("Authorization: Bearer ").append(r.nextInt(5) == 0 ? "wrong-key" : ADMIN_KEY).append("\r\n");
+        }
+        head.append("Content-Type: application/json\r\n");
+        byte[] payload;
+        boolean halfClose = false;
+        switch (mutation) {
+            case "truncated-body" -> {
+                head.append("Content-Length: ").append(body.length + 1 + r.nextInt(1000)).append("\r\n");
+                payload = body;
+                halfClose = r.nextBoolean();
+            }
+            case "chunked-bad-size", "chunked-wrong-length", "chunked-extension" -> {
+                head.append("Transfer-Encoding: chunked\r\n");
+                payload = chunked(r, mutation, body);
+                halfClose = r.nextBoolean();
+            }
+            case "bad-headers" -> {
+                String[] variants = {
+                    "Content-Length: -5\r\n", "Content-Length: abc\r\n", "Content-Length: 99999999999999999999\r\n",
+                    "Content-Length: 5\r\nContent-Length: 7\r\n", "Transfer-Encoding: gzip, chunked\r\n",
+                    "X-Bad\u0001Header: 1\r\n", "NoColonHeader\r\n", " leading-space: x\r\n",
+                    "X-Long: " + "a".repeat(70_000) + "\r\n", "Authorization: Bearer\r\n",
+                    "Content-Type: text/plain; charset=bogus\r\n", "Host: \r\nHost: b\r\n",
+                    "Transfer-Encoding: chunked\r\nContent-Length: 3\r\n",
+                };
+                head.append(variants[r.nextInt(variants.length)]);
+                head.append("Content-Length: ").append(body.length).append("\r\n");
+                payload = body;
+            }
+            default -> {
+                head.append("Content-Length: ").append(body.length).append("\r\n");
+                payload = body;
+            }
+        }
+        head.append("Connection: close\r\n\r\n");
+        byte[] headBytes = head.toString().getBytes(StandardCharsets.ISO_8859_1);
+        if (mutation.equals("random-bytes") && r.nextBoolean()) {
+            headBytes = randomBytes(r, 1 + r.nextInt(400));
+            payload = new byte[0];
+        }
+        long t0 = System.nanoTime();
+        String result;
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
+            s.setSoTimeout((int) HANG_BOUND_MS);
+            OutputStream out = s.getOutputStream();
+            try {
+                if (trickle) {
+                    byte[] all = concat(headBytes, payload);
+                    for (int i = 0; i < all.length && i < 40; i++) {
+                        out.write(all[i]);
+                        out.flush();
+                        Thread.sleep(150);
+                    }
+                } else {
+                    out.write(headBytes);
+                    out.write(payload);
+                    out.flush();
+                }
+                if (halfClose) {
+                    s.shutdownOutput();
+                }
+            } catch (IOException e) {
+                // The server may close while we still write: then read whatever it answered.
+            }
+            result = statusClass(readStatusLine(s.getInputStream(), t0));
+        } catch (SocketTimeoutException e) {
+            result = "hang";
+        } catch (IOException e) {
+            result = "closed";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            result = "interrupted";
+        }
+        return new Outcome(mutation, method + " " + path, result, (System.nanoTime() - t0) / 1_000_000);
+    }
+
+    private static String readStatusLine(InputStream in, long t0) throws IOException {
+        ByteArrayOutputStream line = new ByteArrayOutputStream();
+        int c;
+        while ((c = in.read()) != -1 && c != '\n') {
+            line.write(c);
+            if ((System.nanoTime() - t0) / 1_000_000 > HANG_BOUND_MS) {
+                throw new SocketTimeoutException("no status line within the bound");
+            }
+        }
+        return line.toString(StandardCharsets.ISO_8859_1);
+    }
+
+    private static String statusClass(String statusLine) {
+        if (statusLine.isEmpty()) {
+            return "closed";
+        }
+        String[] parts = statusLine.split(" ");
+        if (parts.length < 2 || parts[1].length() != 3) {
+            return "garbage";
+        }
+        return parts[1].charAt(0) + "xx";
+    }
+
+    private static byte[] body(SplittableRandom r, String mutation, String path) {
+        String base = path.startsWith("/v1/feedback")
+                ? "{\"id\":\"chatcmpl-1\",\"rating\":1}"
+                : path.startsWith("/admin/explain")
+                        ? "{\"tenant\":\"default\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"
+                        : VALID_CHAT;
+        return switch (mutation) {
+            case "broken-json" -> {
+                String[] v = {base.substring(0, r.nextInt(base.length())), base.replace(":", ""), "{", "}",
+                    "[]", "null", "", "{\"messages\":[{]}", base + "}}}", "{'single':'quotes'}", "NaN",
+                    base.replace("\"", "")};
+                yield v[r.nextInt(v.length)].getBytes(StandardCharsets.UTF_8);
+            }
+            case "wrong-types" -> {
+                String[] v = {"{\"model\":5,\"messages\":\"hi\"}", "{\"messages\":[{\"role\":7,\"content\":[1,2]}]}",
+                    "{\"messages\":[{\"role\":\"user\",\"content\":{\"a\":1}}]}", "{\"messages\":null}",
+                    "{\"messages\":[],\"max_tokens\":\"ten\"}", "{\"stream\":\"yes\",\"messages\":[]}",
+                    "{\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"image_url\",\"image_url\":5}]}]}",
+                    "{\"messages\":[{\"role\":\"assistant\",\"tool_calls\":\"x\"}]}",
+                    "{\"id\":[],\"rating\":\"good\"}", "{\"tenant\":1,\"messages\":{}}", "[1,2,3]", "\"str\"", "42",
+                    "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"temperature\":\"hot\"}",
+                    "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"n\":true}"};
+                yield v[r.nextInt(v.length)].getBytes(StandardCharsets.UTF_8);
+            }
+            case "huge-numbers" -> {
+                String[] nums = {"-1", "0", "1e308", "-1e308", "1e999", "99999999999999999999999", "-2147483649",
+                    "9223372036854775808", "0.0000001", "-0"};
+                String n = nums[r.nextInt(nums.length)];
+                String[] fields = {"max_tokens", "temperature", "top_p", "n", "rating", "seed", "max_completion_tokens"};
+                String f = fields[r.nextInt(fields.length)];
+                yield ("{\"model\":\"sim-small\",\"" + f + "\":" + n
+                        + ",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"id\":\"x\"}")
+                        .getBytes(StandardCharsets.UTF_8);
+            }
+            case "unknown-fields" -> ("{\"zz_unknown\":{\"a\":[1,2,{}]},\"model\":\"sim-small\",\"x-" + r.nextInt()
+                    + "\":null,\"messages\":[{\"role\":\"user\",\"content\":\"hi\",\"weird\":true}],\"id\":\"x\","
+                    + "\"rating\":1}").getBytes(StandardCharsets.UTF_8);
+            case "bad-utf8" -> {
+                byte[] bad = {(byte) 0xC3, (byte) 0x28, (byte) 0xFF, (byte) 0xED, (byte) 0xA0, (byte) 0x80,
+                    (byte) 0xF4, (byte) 0x90, (byte) 0x80, (byte) 0x80, (byte) 0xC0, (byte) 0xAF};
+                byte[] prefix = "{\"model\":\"sim-small\",\"messages\":[{\"role\":\"user\",\"content\":\""
+                        .getBytes(StandardCharsets.UTF_8);
+                byte[] suffix = "\"}]}".getBytes(StandardCharsets.UTF_8);
+                int k = 1 + r.nextInt(bad.length);
+                byte[] mid = new byte[k];
+                for (int i = 0; i < k; i++) {
+                    mid[i] = bad[r.nextInt(bad.length)];
+                }
+                yield concat(concat(prefix, mid), suffix);
+            }
+            case "deep-nesting" -> {
+                int depth = 1 + r.nextInt(5000);
+                yield ("{\"messages\":" + "[".repeat(depth) + "]".repeat(depth) + "}").getBytes(StandardCharsets.UTF_8);
+            }
+            case "random-bytes" -> randomBytes(r, r.nextInt(2000));
+            default -> base.getBytes(StandardCharsets.UTF_8);
+        };
+    }
+
+    private static byte[] chunked(SplittableRandom r, String mutation, byte[] body) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        String sizeLine = switch (mutation) {
+            case "chunked-bad-size" -> new String[] {"zz", "-1", "ffffffffffffffff", "", " ", "0x10", "1 2",
+                "fffffffffffffffffffff"}[r.nextInt(8)];
+            case "chunked-wrong-length" -> Integer.toHexString(Math.max(0, body.length + (r.nextBoolean() ? 7 : -3)));
+            default -> Integer.toHexString(body.length) + new String[] {";ext=1", ";a", "; x=\"q\"",
+                ";" + "e".repeat(10_000)}[r.nextInt(4)];
+        };
+        out.writeBytes((sizeLine + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
+        out.writeBytes(body);
+        out.writeBytes("\r\n0\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+        return out.toByteArray();
+    }
+
+    private static byte[] randomBytes(SplittableRandom r, int n) {
+        byte[] b = new byte[n];
+        for (int i = 0; i < n; i++) {
+            b[i] = (byte) r.nextInt(256);
+        }
+        return b;
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] c = new byte[a.length + b.length];
+        System.arraycopy(a, 0, c, 0, a.length);
+        System.arraycopy(b, 0, c, a.length, b.length);
+        return c;
+    }
+
+    /** Status of one well-formed request (0 when none arrived). */
+    private static int simpleStatus(int port, String method, String path, String body) {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
+            s.setSoTimeout((int) HANG_BOUND_MS);
+            byte[] b = body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
+            String head = method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + ADMIN_KEY
+                    + "\r\nContent-Type: application/json\r\nContent-Length: " + b.length
+                    + "\r\nConnection: close\r\n\r\n";
+            s.getOutputStream().write(concat(head.getBytes(StandardCharsets.ISO_8859_1), b));
+            s.getOutputStream().flush();
+            String line = readStatusLine(s.getInputStream(), System.nanoTime());
+            String[] parts = line.split(" ");
+            return parts.length > 1 ? Integer.parseInt(parts[1]) : 0;
+        } catch (IOException | NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    // ---------------------------------------------------------------- part 6: soak
+
+    private int soak(int port) throws Exception {
+        System.out.printf(Locale.ROOT, "%n== 6. soak: %d s of chat completions, 8 clients, heap and RSS sampled%n",
+                soakSeconds);
+        long end = System.nanoTime() + soakSeconds * 1_000_000_000L;
+        LongAdder ok = new LongAdder();
+        LongAdder failed = new LongAdder();
+        List<long[]> samples = java.util.Collections.synchronizedList(new ArrayList<>());
+        try (ExecutorService pool = Executors.newFixedThreadPool(9)) {
+            List<Future<?>> futures = new ArrayList<>();
+            for (int c = 0; c < 8; c++) {
+                int client = c;
+                futures.add(pool.submit(() -> {
+                    int i = 0;
+                    while (System.nanoTime() < end) {
+                        String body = VALID_CHAT.replace("capital of France", "question " + client + "-" + i++);
+                        if (simpleStatus(port, "POST", "/v1/chat/completions", body) == 200) {
+                            ok.increment();
+                        } else {
+                            failed.increment();
+                        }
+                    }
+                }));
+            }
+            futures.add(pool.submit(() -> {
+                while (System.nanoTime() < end) {
+                    samples.add(new long[] {heapUsed(), rss()});
+                    try {
+                        Thread.sleep(1_000);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+                samples.add(new long[] {heapUsed(), rss()});
+            }));
+            for (Future<?> f : futures) {
+                f.get();
+            }
+        }
+        long[] first = samples.get(0);
+        long[] last = samples.get(samples.size() - 1);
+        long maxHeap = samples.stream().mapToLong(s -> s[0]).max().orElse(0);
+        long maxRss = samples.stream().mapToLong(s -> s[1]).max().orElse(0);
+        System.out.printf(Locale.ROOT, "requests ok %d, failed %d (%.0f/s)%n", ok.sum(), failed.sum(),
+                ok.sum() / (double) soakSeconds);
+        System.out.printf(Locale.ROOT, "heap used MiB start %d, end %d, max %d; RSS MiB start %d, end %d, max %d%n",
+                first[0] >> 20, last[0] >> 20, maxHeap >> 20, first[1] >> 20, last[1] >> 20, maxRss >> 20);
+        Map<String, Object> part = new TreeMap<>();
+        part.put("seconds", soakSeconds);
+        part.put("ok", ok.sum());
+        part.put("failed", failed.sum());
+        part.put("heap_mib", List.of(first[0] >> 20, last[0] >> 20, maxHeap >> 20));
+        part.put("rss_mib", List.of(first[1] >> 20, last[1] >> 20, maxRss >> 20));
+        results.put("soak", part);
+        int failures = failed.sum() == 0 ? 0 : 1;
+        System.out.println(failures == 0 ? "PASS" : "FAIL (failed requests)");
+        return failures;
+    }
+
+    private static long heapUsed() {
+        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+    }
+
+    /** Resident set size of this JVM from /proc (0 where there is none). */
+    private static long rss() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+        return 0;
+    }
+
+    // ---------------------------------------------------------------- JSON report
+
+    private static String toJson(Object o) {
+        if (o instanceof Map<?, ?> m) {
+            StringBuilder sb = new StringBuilder("{");
+            m.forEach((k, v) -> sb.append(sb.length() > 1 ? "," : "").append('"').append(k).append("\":")
+                    .append(toJson(v)));
+            return sb.append('}').toString();
+        }
+        if (o instanceof List<?> l) {
+            StringBuilder sb = new StringBuilder("[");
+            for (Object v : l) {
+                sb.append(sb.length() > 1 ? "," : "").append(toJson(v));
+            }
+            return sb.append(']').toString();
+        }
+        if (o instanceof String s) {
+            return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+        }
+        return String.valueOf(o);
+    }
+}
