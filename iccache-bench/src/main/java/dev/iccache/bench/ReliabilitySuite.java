@@ -34,7 +34,8 @@ import java.util.stream.Stream;
 
 /**
  * The reliability suite of issue 15 (docs/reliability.md): a seeded HTTP fuzzer over raw sockets
- * against every endpoint of an in-process gateway, then a soak with heap and RSS sampled.
+ * against every endpoint of an in-process gateway, backend faults from a {@link FaultyBackend}, then a
+ * soak with heap and RSS sampled.
  *
  * <p>Run: {@code iccache-bench/run-reliability.sh [--quick] [--json FILE] [--seed N]
  * [--fuzz-requests N] [--soak-seconds N]}.
@@ -95,10 +96,9 @@ public final class ReliabilitySuite {
             System.out.printf(Locale.ROOT, "gateway 127.0.0.1:%d, seed %d%n", port, seed);
             failures += fuzz(port);
             failures += soak(port);
+            failures += backendFaults();
         } finally {
-            try (Stream<Path> files = Files.walk(dataDir)) {
-                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            delete(dataDir);
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         results.put("wall_seconds", Math.round(seconds * 10) / 10.0);
@@ -109,6 +109,12 @@ public final class ReliabilitySuite {
             System.out.println("wrote " + json);
         }
         return failures;
+    }
+
+    private static void delete(Path dir) throws IOException {
+        try (Stream<Path> files = Files.walk(dir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
     }
 
     private static GatewayServer startGateway(Path dataDir) {
@@ -144,7 +150,8 @@ public final class ReliabilitySuite {
     };
 
     /** Outcome of one fuzz request: a status class, "closed" (no response, connection closed) or "hang". */
-    private record Outcome(String mutation, String endpoint, String result, long millis) {}
+    private record Outcome(String mutation, String endpoint, String result, long millis, String request,
+            String response) {}
 
     private int fuzz(int port) throws Exception {
         System.out.printf(Locale.ROOT, "%n== 1. fuzzer: %d malformed requests over %d endpoints (+ trickles)%n",
@@ -201,6 +208,7 @@ public final class ReliabilitySuite {
         part.put("by_class", classes);
         part.put("by_mutation", mutations);
         part.put("max_ms", maxMillis.get());
+        part.put("bad", new ArrayList<>(bad));
         part.put("seconds", Math.round(seconds * 10) / 10.0);
         part.put("healthz_after", healthz);
         part.put("chat_after", chat);
@@ -216,7 +224,8 @@ public final class ReliabilitySuite {
         byMutation.computeIfAbsent(o.mutation() + "/" + o.result(), k -> new LongAdder()).increment();
         maxMillis.accumulateAndGet(o.millis(), Math::max);
         if (o.result().equals("5xx") || o.result().equals("hang")) {
-            bad.add("#" + n + " " + o);
+            bad.add("#" + n + " " + o.mutation() + " " + o.endpoint() + " -> " + o.result() + " in " + o.millis()
+                    + " ms; response \"" + o.response() + "\"; request bytes: " + o.request());
         }
     }
 
@@ -271,6 +280,7 @@ public final class ReliabilitySuite {
         }
         long t0 = System.nanoTime();
         String result;
+        String statusLine = "";
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
             s.setSoTimeout((int) HANG_BOUND_MS);
@@ -294,7 +304,8 @@ public final class ReliabilitySuite {
             } catch (IOException e) {
                 // The server may close while we still write: then read whatever it answered.
             }
-            result = statusClass(readStatusLine(s.getInputStream(), t0));
+            statusLine = readStatusLine(s.getInputStream(), t0);
+            result = statusClass(statusLine);
         } catch (SocketTimeoutException e) {
             result = "hang";
         } catch (IOException e) {
@@ -303,7 +314,8 @@ public final class ReliabilitySuite {
             Thread.currentThread().interrupt();
             result = "interrupted";
         }
-        return new Outcome(mutation, method + " " + path, result, (System.nanoTime() - t0) / 1_000_000);
+        return new Outcome(mutation, method + " " + path, result, (System.nanoTime() - t0) / 1_000_000,
+                escape(concat(headBytes, payload), 400), statusLine.strip());
     }
 
     private static String readStatusLine(InputStream in, long t0) throws IOException {
@@ -403,6 +415,17 @@ public final class ReliabilitySuite {
         return out.toByteArray();
     }
 
+    /** The first {@code max} bytes, printable ASCII as is and the rest as \\xNN. */
+    private static String escape(byte[] b, int max) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < Math.min(b.length, max); i++) {
+            int c = b[i] & 0xff;
+            sb.append(c >= 0x20 && c < 0x7f && c != '\\' ? String.valueOf((char) c)
+                    : c == '\r' ? "\\r" : c == '\n' ? "\\n" : String.format(Locale.ROOT, "\\x%02x", c));
+        }
+        return b.length > max ? sb + "...(" + b.length + " bytes)" : sb.toString();
+    }
+
     private static byte[] randomBytes(SplittableRandom r, int n) {
         byte[] b = new byte[n];
         for (int i = 0; i < n; i++) {
@@ -435,6 +458,106 @@ public final class ReliabilitySuite {
         } catch (IOException | NumberFormatException e) {
             return 0;
         }
+    }
+
+    // ---------------------------------------------------------------- part 2: backend faults
+
+    private static final long FAULT_CONNECT_MS = 1_000;
+    private static final long FAULT_READ_MS = 3_000;
+    private static final long FAULT_TOTAL_MS = 8_000;
+
+    private int backendFaults() throws Exception {
+        System.out.printf(Locale.ROOT, "%n== 2. backend faults: connect %d ms, read %d ms, total %d ms, 1 retry%n",
+                FAULT_CONNECT_MS, FAULT_READ_MS, FAULT_TOTAL_MS);
+        List<FaultyBackend> fakes = new ArrayList<>();
+        List<BackendConfig> backends = new ArrayList<>();
+        for (FaultyBackend.Fault f : FaultyBackend.Fault.values()) {
+            FaultyBackend fake = new FaultyBackend(f);
+            fakes.add(fake);
+            backends.add(new BackendConfig(faultName(f), "http://127.0.0.1:" + fake.port() + "/v1", null, null,
+                    BackendRole.SMALL, 0, 0, 16, 0, FAULT_CONNECT_MS, FAULT_READ_MS, FAULT_TOTAL_MS, 1, null, 0));
+        }
+        Path dataDir = Files.createTempDirectory("iccache-reliability-faults");
+        int failures = 0;
+        List<Map<String, Object>> rows = new ArrayList<>();
+        IccacheConfig config = IccacheConfig.builder().server(new ServerConfig("127.0.0.1", 0, 1L << 20))
+                .defaultModel(backends.get(0).name()).dataDir(dataDir).bank(BankConfig.DEFAULT.withStore("memory"))
+                .backends(backends).build();
+        java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
+                .connectTimeout(java.time.Duration.ofSeconds(5)).build();
+        try (GatewayServer gateway = GatewayServer.start(config)) {
+            System.out.printf(Locale.ROOT, "%-22s %-6s %-7s %8s  %s%n", "fault", "stream", "status", "ms", "outcome");
+            System.out.printf(Locale.ROOT, "(heap used after GC, before: %d MiB)%n", gcHeap() >> 20);
+            for (FaultyBackend.Fault f : FaultyBackend.Fault.values()) {
+                for (boolean stream : new boolean[] {false, true}) {
+                    String body = VALID_CHAT.replace("sim-small", faultName(f))
+                            .replace("\"max_tokens\":8", "\"max_tokens\":8,\"stream\":" + stream);
+                    java.net.http.HttpRequest req = java.net.http.HttpRequest.newBuilder(
+                                    java.net.URI.create("http://127.0.0.1:" + gateway.port() + "/v1/chat/completions"))
+                            .timeout(java.time.Duration.ofMillis(FAULT_TOTAL_MS + HANG_BOUND_MS))
+                            .header("Content-Type", "application/json")
+                            .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build();
+                    long t0 = System.nanoTime();
+                    int status;
+                    String outcome;
+                    try {
+                        java.net.http.HttpResponse<String> res = http.send(req,
+                                java.net.http.HttpResponse.BodyHandlers.ofString());
+                        status = res.statusCode();
+                        String b = res.body();
+                        boolean done = b.contains("[DONE]");
+                        boolean error = b.contains("\"error\"");
+                        outcome = status != 200 ? "error " + errorType(b)
+                                : stream ? (error ? "stream error event" + (done ? " then [DONE]" : "")
+                                        : done ? "CLEAN END (no error reported)" : "stream cut without error")
+                                : "200 body " + b.length() + " chars";
+                    } catch (java.net.http.HttpTimeoutException e) {
+                        status = 0;
+                        outcome = "HANG (no response within " + (FAULT_TOTAL_MS + HANG_BOUND_MS) + " ms)";
+                    } catch (IOException e) {
+                        status = 0;
+                        outcome = "connection error: " + e.getClass().getSimpleName();
+                    }
+                    long ms = (System.nanoTime() - t0) / 1_000_000;
+                    boolean ok = ms <= FAULT_TOTAL_MS + 5_000 && !outcome.startsWith("HANG")
+                            && !outcome.startsWith("CLEAN") && !(status == 200 && !stream);
+                    failures += ok ? 0 : 1;
+                    System.out.printf(Locale.ROOT, "%-22s %-6s %-7d %8d  %s%s  (heap after GC %d MiB)%n",
+                            faultName(f), stream, status, ms, outcome, ok ? "" : "  <-- FAIL", gcHeap() >> 20);
+                    Map<String, Object> row = new TreeMap<>();
+                    row.put("fault", faultName(f));
+                    row.put("stream", stream);
+                    row.put("status", status);
+                    row.put("ms", ms);
+                    row.put("outcome", outcome);
+                    row.put("pass", ok);
+                    row.put("heap_after_gc_mib", gcHeap() >> 20);
+                    rows.add(row);
+                }
+            }
+        } finally {
+            for (FaultyBackend fake : fakes) {
+                fake.close();
+            }
+            delete(dataDir);
+        }
+        results.put("backend_faults", rows);
+        System.out.println(failures == 0 ? "PASS" : "FAIL (" + failures + ")");
+        return failures;
+    }
+
+    private static String faultName(FaultyBackend.Fault f) {
+        return f.name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+
+    private static String errorType(String body) {
+        int i = body.indexOf("\"type\"");
+        if (i < 0) {
+            return body.substring(0, Math.min(80, body.length()));
+        }
+        int start = body.indexOf('"', body.indexOf(':', i) + 1);
+        int end = body.indexOf('"', start + 1);
+        return start < 0 || end < 0 ? "" : body.substring(start + 1, end);
     }
 
     // ---------------------------------------------------------------- part 6: soak
@@ -495,6 +618,11 @@ public final class ReliabilitySuite {
         int failures = failed.sum() == 0 ? 0 : 1;
         System.out.println(failures == 0 ? "PASS" : "FAIL (failed requests)");
         return failures;
+    }
+
+    private static long gcHeap() {
+        System.gc();
+        return heapUsed();
     }
 
     private static long heapUsed() {
