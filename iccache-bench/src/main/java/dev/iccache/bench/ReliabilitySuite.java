@@ -22,6 +22,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -60,6 +61,10 @@ public final class ReliabilitySuite {
     }
 
     public static void main(String[] args) throws Exception {
+        if (args.length == 2 && args[0].equals("--child-gateway")) {
+            childGateway(Path.of(args[1]));
+            return;
+        }
         boolean quick = false;
         long seed = 15;
         Integer fuzz = null;
@@ -97,6 +102,7 @@ public final class ReliabilitySuite {
             failures += fuzz(port);
             failures += soak(port);
             failures += backendFaults();
+            failures += killUnderLoad();
         } finally {
             delete(dataDir);
         }
@@ -558,6 +564,180 @@ public final class ReliabilitySuite {
         int start = body.indexOf('"', body.indexOf(':', i) + 1);
         int end = body.indexOf('"', start + 1);
         return start < 0 || end < 0 ? "" : body.substring(start + 1, end);
+    }
+
+    // ---------------------------------------------------------------- part 3: kill -9 under load
+
+    /** Child JVM: a gateway with a Lucene bank in {@code dataDir}, admitting sim-large answers; prints its port. */
+    private static void childGateway(Path dataDir) throws InterruptedException {
+        java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.SEVERE);
+        ServerConfig server = new ServerConfig("127.0.0.1", 0, 1L << 20);
+        IccacheConfig config = IccacheConfig.builder().server(server).defaultModel("sim-large").dataDir(dataDir)
+                .bank(BankConfig.DEFAULT.withStore("lucene")).adminApiKeyEnv("RELIABILITY_ADMIN_KEY")
+                .backends(List.of(role(BackendConfig.simulated("sim-small", "small", 1000), BackendRole.SMALL),
+                        role(BackendConfig.simulated("sim-large", "large", 1000), BackendRole.LARGE)))
+                .build();
+        GatewayServer gateway = GatewayServer.start(config,
+                name -> name.equals("RELIABILITY_ADMIN_KEY") ? ADMIN_KEY : null);
+        System.out.println("PORT " + gateway.port());
+        System.out.flush();
+        Thread.sleep(Long.MAX_VALUE);
+    }
+
+    private static Process startChild(Path dataDir) throws IOException {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        Process p = new ProcessBuilder(java, "--add-modules", "jdk.incubator.vector",
+                "--enable-native-access=ALL-UNNAMED", "-Xmx512m", "-cp", System.getProperty("java.class.path"),
+                ReliabilitySuite.class.getName(), "--child-gateway", dataDir.toString())
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        return p;
+    }
+
+    private static int childPort(Process p) throws IOException {
+        java.io.BufferedReader r = new java.io.BufferedReader(
+                new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        String line;
+        while ((line = r.readLine()) != null) {
+            if (line.startsWith("PORT ")) {
+                return Integer.parseInt(line.substring(5).trim());
+            }
+        }
+        throw new IOException("child gateway exited before printing its port");
+    }
+
+    /** A question with a unique letters-only marker (digits could look like PII to the scrubber). */
+    private static String marker(int client, int i) {
+        StringBuilder sb = new StringBuilder("mk");
+        int v = client * 100_000 + i;
+        do {
+            sb.append((char) ('a' + v % 26));
+            v /= 26;
+        } while (v > 0);
+        return sb.append("q").toString();
+    }
+
+    private static boolean inBank(java.net.http.HttpClient http, int port, String marker) {
+        try {
+            java.net.http.HttpResponse<String> res = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+                            "http://127.0.0.1:" + port + "/admin/examples/search?k=3&q=" + java.net.URLEncoder.encode(
+                                    "Explain the term " + marker + " briefly", StandardCharsets.UTF_8)))
+                    .header("Authorization", "Bearer " + ADMIN_KEY).timeout(java.time.Duration.ofSeconds(10)).GET()
+                    .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            return res.statusCode() == 200 && res.body().contains(marker);
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private int killUnderLoad() throws Exception {
+        int clients = 8;
+        long loadMs = 6_000;
+        System.out.printf(Locale.ROOT, "%n== 3. kill -9 under load: child gateway (Lucene bank), %d clients,"
+                + " SIGKILL after %d ms%n", clients, loadMs);
+        Path dataDir = Files.createTempDirectory("iccache-reliability-kill");
+        java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
+                .connectTimeout(java.time.Duration.ofSeconds(2)).build();
+        Set<String> completed = ConcurrentHashMap.newKeySet();
+        Set<String> acknowledged = ConcurrentHashMap.newKeySet();
+        int failures = 0;
+        Process child = startChild(dataDir);
+        Process restarted = null;
+        try {
+            int port = childPort(child);
+            long stopAt = System.nanoTime() + loadMs * 1_000_000;
+            try (ExecutorService pool = Executors.newFixedThreadPool(clients * 2)) {
+                for (int c = 0; c < clients; c++) {
+                    int client = c;
+                    pool.submit(() -> {
+                        for (int i = 0; child.isAlive(); i++) {
+                            String m = marker(client, i);
+                            String body = "{\"model\":\"sim-large\",\"messages\":[{\"role\":"
+                                    + "\"user\",\"content\":\"Explain the term " + m + " briefly\"}]}";
+                            try {
+                                java.net.http.HttpResponse<String> res = http.send(java.net.http.HttpRequest
+                                        .newBuilder(java.net.URI.create("http://127.0.0.1:" + port
+                                                + "/v1/chat/completions"))
+                                        .header("Content-Type", "application/json")
+                                        .timeout(java.time.Duration.ofSeconds(10))
+                                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build(),
+                                        java.net.http.HttpResponse.BodyHandlers.ofString());
+                                if (res.statusCode() == 200) {
+                                    completed.add(m);
+                                }
+                            } catch (IOException e) {
+                                return; // the gateway is gone
+                            } catch (InterruptedException e) {
+                                return;
+                            }
+                        }
+                    });
+                }
+                // The acknowledger: an example counts once an admin search sees it (searches only see durable writes).
+                for (int c = 0; c < clients; c++) {
+                    int client = c;
+                    pool.submit(() -> {
+                        while (child.isAlive()) {
+                            for (String m : completed) {
+                                if (Math.floorMod(m.hashCode(), clients) == client && !acknowledged.contains(m)
+                                        && child.isAlive() && inBank(http, port, m)) {
+                                    acknowledged.add(m);
+                                }
+                            }
+                        }
+                    });
+                }
+                while (System.nanoTime() < stopAt) {
+                    Thread.sleep(100);
+                }
+                Runtime.getRuntime().exec(new String[] {"kill", "-9", Long.toString(child.pid())}).waitFor();
+                child.waitFor();
+            }
+            Set<String> acked = Set.copyOf(acknowledged);
+            System.out.printf(Locale.ROOT, "killed pid %d: %d completed responses, %d acknowledged (seen by admin"
+                    + " search before the kill)%n", child.pid(), completed.size(), acked.size());
+            long r0 = System.nanoTime();
+            restarted = startChild(dataDir);
+            int port2 = childPort(restarted);
+            double restartSeconds = (System.nanoTime() - r0) / 1e9;
+            int recovered = 0;
+            List<String> lost = new ArrayList<>();
+            for (String m : acked) {
+                if (inBank(http, port2, m)) {
+                    recovered++;
+                } else {
+                    lost.add(m);
+                }
+            }
+            int completedRecovered = 0;
+            for (String m : completed) {
+                if (acked.contains(m) || inBank(http, port2, m)) {
+                    completedRecovered++;
+                }
+            }
+            System.out.printf(Locale.ROOT, "restart %.1f s; acknowledged %d, recovered %d, lost %d %s;"
+                    + " of all %d completed responses %d are in the bank%n", restartSeconds, acked.size(), recovered,
+                    lost.size(), lost.subList(0, Math.min(5, lost.size())), completed.size(), completedRecovered);
+            Map<String, Object> part = new TreeMap<>();
+            part.put("completed", completed.size());
+            part.put("acknowledged", acked.size());
+            part.put("recovered", recovered);
+            part.put("lost", lost.size());
+            part.put("completed_in_bank_after", completedRecovered);
+            part.put("restart_seconds", Math.round(restartSeconds * 10) / 10.0);
+            results.put("kill9", part);
+            failures = lost.isEmpty() && !acked.isEmpty() ? 0 : 1;
+            System.out.println(failures == 0 ? "PASS" : "FAIL");
+        } finally {
+            child.destroyForcibly().waitFor();
+            if (restarted != null) {
+                restarted.destroyForcibly().waitFor();
+            }
+            delete(dataDir);
+        }
+        return failures;
     }
 
     // ---------------------------------------------------------------- part 6: soak
