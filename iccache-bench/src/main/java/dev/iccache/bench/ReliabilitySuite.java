@@ -100,6 +100,7 @@ public final class ReliabilitySuite {
             int port = gateway.port();
             System.out.printf(Locale.ROOT, "gateway 127.0.0.1:%d, seed %d%n", port, seed);
             failures += fuzz(port);
+            failures += plantedPii(port);
             failures += soak(port);
             failures += backendFaults();
             failures += killUnderLoad();
@@ -737,6 +738,80 @@ public final class ReliabilitySuite {
             }
             delete(dataDir);
         }
+        return failures;
+    }
+
+    // ---------------------------------------------------------------- part 4: planted PII
+
+    /** The conversation of iccache-core's test fixture PlantedPii, plus PII in content text and {@code user}. */
+    private static final String PII_MESSAGES = """
+            [{"role":"system","content":"You are a support agent.","name":"ops-203.0.113.7"},
+             {"role":"user","name":"jane.doe@example.com","content":[
+               {"type":"text","text":"What does this receipt say? Mail bob.smith@example.com"},
+               {"type":"image_url","image_url":{"url":"https://img.example.net/r.png?X-Amz-Credential=\
+            AKIAIOSFODNN7EXAMPLE&token=sk-proj-Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4z","detail":"auto"}}]},
+             {"role":"assistant","content":null,"tool_calls":[{"id":"call_Qm4Zx81LpW2vR7sTn3Kd9yHb",\
+            "type":"function","function":{"name":"lookup_ann@example.org","arguments":\
+            "{\\"email\\":\\"jane.doe@example.com\\",\\"card\\":\\"4111 1111 1111 1111\\",\\"note\\":\\"card\\\\n\
+            6011 1111 1111 1117\\",\\"alt\\":\\"ann.lee\\\\u0040example.org\\"}"}}]},
+             {"role":"tool","tool_call_id":"call_Qm4Zx81LpW2vR7sTn3Kd9yHb","content":"phone +44 20 7946 0958"},
+             {"role":"assistant","content":"Let me see.","refusal":"I cannot move GB82 WEST 1234 5698 7654 32"},
+             {"role":"user","content":"Thanks. What should I do next? plantedpiimarker",
+              "x_profile":{"ssn":"078-05-1120","card_no":4539578763621486,"cards":{"5425233430109903":"work"},
+                           "db":{"password":"s3cr3t-pa55"}}}]""";
+
+    /** Each planted value and the field it was planted in. */
+    private static final String[][] PII_PLANTED = {
+        {"203.0.113.7", "system name"}, {"jane.doe@example.com", "user name, tool call arguments"},
+        {"bob.smith@example.com", "content text part"}, {"AKIAIOSFODNN7EXAMPLE", "image_url"},
+        {"sk-proj-Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4z", "image_url"}, {"ann@example.org", "tool call function name"},
+        {"4111 1111 1111 1111", "tool call arguments"}, {"6011 1111 1111 1117", "tool call arguments"},
+        {"ann.lee", "tool call arguments (escaped @)"}, {"+44 20 7946 0958", "tool message content"},
+        {"GB82 WEST 1234 5698 7654 32", "refusal"}, {"078-05-1120", "extra key (string)"},
+        {"4539578763621486", "extra key (number)"}, {"5425233430109903", "extra key (object key)"},
+        {"s3cr3t-pa55", "extra key (password)"}, {"carol.user@example.com", "user"},
+    };
+
+    private int plantedPii(int port) throws Exception {
+        System.out.printf(Locale.ROOT, "%n== 4. planted PII: %d values in every message field, then admin search%n",
+                PII_PLANTED.length);
+        String body = "{\"model\":\"sim-large\",\"user\":\"carol.user@example.com\",\"messages\":"
+                + PII_MESSAGES + "}";
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        java.net.http.HttpResponse<String> res = http.send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"))
+                .header("Content-Type", "application/json")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        String stored = "";
+        for (int i = 0; i < 100 && !stored.contains("plantedpiimarker"); i++) {
+            Thread.sleep(100);
+            stored = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port
+                            + "/admin/examples/search?k=5&q=plantedpiimarker+What+should+I+do+next"))
+                    .header("Authorization", "Bearer " + ADMIN_KEY).GET().build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        }
+        boolean admitted = stored.contains("plantedpiimarker");
+        Map<String, Object> survivors = new TreeMap<>();
+        int count = 0;
+        for (String[] planted : PII_PLANTED) {
+            if (stored.contains(planted[0])) {
+                survivors.put(planted[0], planted[1]);
+                count++;
+            }
+            System.out.printf(Locale.ROOT, "  %-42s %-34s %s%n", planted[0], planted[1],
+                    stored.contains(planted[0]) ? "SURVIVED" : "scrubbed");
+        }
+        System.out.printf(Locale.ROOT, "chat status %d, example admitted %s, survivors %d%n", res.statusCode(),
+                admitted, count);
+        Map<String, Object> part = new TreeMap<>();
+        part.put("chat_status", res.statusCode());
+        part.put("admitted", admitted);
+        part.put("planted", PII_PLANTED.length);
+        part.put("survivors", survivors);
+        results.put("planted_pii", part);
+        int failures = admitted && count == 0 && res.statusCode() == 200 ? 0 : 1;
+        System.out.println(failures == 0 ? "PASS" : "FAIL");
         return failures;
     }
 
