@@ -50,11 +50,13 @@ public final class ReliabilitySuite {
     private final long seed;
     private final int fuzzRequests;
     private final int soakSeconds;
+    private final int tenantRequests;
     private final Path json;
     private final Map<String, Object> results = new TreeMap<>();
 
-    private ReliabilitySuite(long seed, int fuzzRequests, int soakSeconds, Path json) {
+    private ReliabilitySuite(long seed, int fuzzRequests, int soakSeconds, int tenantRequests, Path json) {
         this.seed = seed;
+        this.tenantRequests = tenantRequests;
         this.fuzzRequests = fuzzRequests;
         this.soakSeconds = soakSeconds;
         this.json = json;
@@ -69,6 +71,7 @@ public final class ReliabilitySuite {
         long seed = 15;
         Integer fuzz = null;
         Integer soak = null;
+        Integer tenantRequests = null;
         Path json = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -76,10 +79,12 @@ public final class ReliabilitySuite {
                 case "--seed" -> seed = Long.parseLong(args[++i]);
                 case "--fuzz-requests" -> fuzz = Integer.parseInt(args[++i]);
                 case "--soak-seconds" -> soak = Integer.parseInt(args[++i]);
+                case "--tenant-requests" -> tenantRequests = Integer.parseInt(args[++i]);
                 case "--json" -> json = Path.of(args[++i]);
                 case "--help", "-h" -> {
                     System.out.println("usage: run-reliability.sh [--quick] [--json FILE] [--seed N]"
-                            + " [--fuzz-requests N (10000)] [--soak-seconds N (60, 10 with --quick)]");
+                            + " [--fuzz-requests N (10000)] [--tenant-requests N (100000, 2000 with --quick)]"
+                            + " [--soak-seconds N (60, 10 with --quick)]");
                     return;
                 }
                 default -> throw new IllegalArgumentException("unknown option " + args[i] + " (see --help)");
@@ -88,7 +93,8 @@ public final class ReliabilitySuite {
         java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.SEVERE);
         int fuzzRequests = fuzz != null ? fuzz : 10_000;
         int soakSeconds = soak != null ? soak : quick ? 10 : 60;
-        int failures = new ReliabilitySuite(seed, fuzzRequests, soakSeconds, json).run();
+        int tenants = tenantRequests != null ? tenantRequests : quick ? 2_000 : 100_000;
+        int failures = new ReliabilitySuite(seed, fuzzRequests, soakSeconds, tenants, json).run();
         System.exit(failures == 0 ? 0 : 1);
     }
 
@@ -104,6 +110,7 @@ public final class ReliabilitySuite {
             failures += soak(port);
             failures += backendFaults();
             failures += killUnderLoad();
+            failures += tenantIsolation();
         } finally {
             delete(dataDir);
         }
@@ -813,6 +820,170 @@ public final class ReliabilitySuite {
         int failures = admitted && count == 0 && res.statusCode() == 200 ? 0 : 1;
         System.out.println(failures == 0 ? "PASS" : "FAIL");
         return failures;
+    }
+
+    // ---------------------------------------------------------------- part 5: tenant isolation
+
+    private static final String[] TENANTS = {"tenant-a", "tenant-b", "tenant-c"};
+    private static final java.util.regex.Pattern UUID = java.util.regex.Pattern.compile(
+            "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+
+    private static String tenantKey(String tenant) {
+        return "key-" + tenant;
+    }
+
+    private int tenantIsolation() throws Exception {
+        int questions = 30;
+        System.out.printf(Locale.ROOT, "%n== 5. tenant isolation: %d tenants seeded with the same %d questions, then"
+                + " %d requests with the selection debug header%n", TENANTS.length, questions, tenantRequests);
+        Path dataDir = Files.createTempDirectory("iccache-reliability-tenants");
+        List<dev.iccache.config.TenantConfig> tenants = new ArrayList<>();
+        for (String t : TENANTS) {
+            tenants.add(new dev.iccache.config.TenantConfig(t, "KEY_" + t, true, t, 0));
+        }
+        IccacheConfig config = IccacheConfig.builder().server(new ServerConfig("127.0.0.1", 0, 1L << 20))
+                .defaultModel("sim-small").dataDir(dataDir).bank(BankConfig.DEFAULT.withStore("memory"))
+                .adminApiKeyEnv("RELIABILITY_ADMIN_KEY").tenants(tenants)
+                .backends(List.of(role(BackendConfig.simulated("sim-small", "small", 1000), BackendRole.SMALL),
+                        role(BackendConfig.simulated("sim-large", "large", 1000), BackendRole.LARGE)))
+                .build();
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        String[] pool = new String[questions];
+        SplittableRandom r = new SplittableRandom(seed);
+        String[] words = {"river", "mountain", "capital", "planet", "author", "painting", "battle", "element",
+            "ocean", "language", "composer", "island", "desert", "empire", "treaty"};
+        for (int i = 0; i < questions; i++) {
+            pool[i] = "Who or what is the famous " + words[r.nextInt(words.length)] + " called "
+                    + marker(9, i) + "?";
+        }
+        Map<String, String> tenantOf = new ConcurrentHashMap<>();
+        LongAdder violations = new LongAdder();
+        LongAdder withExamples = new LongAdder();
+        LongAdder unknownIds = new LongAdder();
+        LongAdder done = new LongAdder();
+        LongAdder searchViolations = new LongAdder();
+        List<String> firstViolations = java.util.Collections.synchronizedList(new ArrayList<>());
+        long t0;
+        int failures;
+        try (GatewayServer gateway = GatewayServer.start(config, name -> name.equals("RELIABILITY_ADMIN_KEY")
+                ? ADMIN_KEY : name.startsWith("KEY_") ? tenantKey(name.substring(4)) : null)) {
+            String base = "http://127.0.0.1:" + gateway.port();
+            for (String t : TENANTS) {
+                for (String q : pool) {
+                    chat(http, base, t, "sim-large", q, false);
+                }
+            }
+            Thread.sleep(2_000); // admissions are asynchronous
+            for (String t : TENANTS) {
+                for (String q : pool) {
+                    String found = adminGet(http, base + "/admin/examples/search?k=50&tenant=" + t + "&q="
+                            + java.net.URLEncoder.encode(q, StandardCharsets.UTF_8));
+                    java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+                            "\"id\":\"([^\"]+)\",\"tenant\":\"([^\"]+)\"").matcher(found);
+                    while (m.find()) {
+                        tenantOf.put(m.group(1), m.group(2));
+                    }
+                }
+            }
+            System.out.printf(Locale.ROOT, "seeded: %d examples known by id%n", tenantOf.size());
+            t0 = System.nanoTime();
+            try (ExecutorService exec = Executors.newFixedThreadPool(8)) {
+                List<Future<?>> futures = new ArrayList<>();
+                for (int c = 0; c < 8; c++) {
+                    SplittableRandom cr = r.split();
+                    int share = tenantRequests / 8 + (c < tenantRequests % 8 ? 1 : 0);
+                    futures.add(exec.submit(() -> {
+                        for (int i = 0; i < share; i++) {
+                            String t = TENANTS[cr.nextInt(TENANTS.length)];
+                            String q = pool[cr.nextInt(pool.length)];
+                            if (i % 50 == 0) {
+                                String found = adminGet(http, base + "/admin/examples/search?k=20&tenant=" + t
+                                        + "&q=" + java.net.URLEncoder.encode(q, StandardCharsets.UTF_8));
+                                java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+                                        "\"tenant\":\"([^\"]+)\"").matcher(found);
+                                while (m.find()) {
+                                    if (!m.group(1).equals(t)) {
+                                        searchViolations.increment();
+                                    }
+                                }
+                            }
+                            String debug = chat(http, base, t, "sim-small", q, true);
+                            java.util.regex.Matcher m = UUID.matcher(debug);
+                            boolean any = false;
+                            while (m.find()) {
+                                String owner = tenantOf.get(m.group());
+                                if (owner == null) {
+                                    unknownIds.increment();
+                                } else {
+                                    any = true;
+                                    if (!owner.equals(t)) {
+                                        violations.increment();
+                                        if (firstViolations.size() < 5) {
+                                            firstViolations.add(t + " got " + m.group() + " of " + owner);
+                                        }
+                                    }
+                                }
+                            }
+                            if (any) {
+                                withExamples.increment();
+                            }
+                            done.increment();
+                        }
+                        return null;
+                    }));
+                }
+                for (Future<?> f : futures) {
+                    f.get();
+                }
+            }
+        } finally {
+            delete(dataDir);
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        System.out.printf(Locale.ROOT, "%d requests in %.1f s (%.0f/s); %d had candidates/examples of a known id;"
+                + " cross-tenant ids in selection debug: %d; in scoped admin search: %d; unknown ids %d%n",
+                done.sum(), seconds, done.sum() / seconds, withExamples.sum(), violations.sum(),
+                searchViolations.sum(), unknownIds.sum());
+        firstViolations.forEach(v -> System.out.println("  " + v));
+        Map<String, Object> part = new TreeMap<>();
+        part.put("requests", done.sum());
+        part.put("seconds", Math.round(seconds * 10) / 10.0);
+        part.put("seeded_examples", tenantOf.size());
+        part.put("requests_with_known_examples", withExamples.sum());
+        part.put("cross_tenant_in_selection", violations.sum());
+        part.put("cross_tenant_in_search", searchViolations.sum());
+        results.put("tenant_isolation", part);
+        failures = violations.sum() == 0 && searchViolations.sum() == 0 && withExamples.sum() > 0
+                && tenantOf.size() > 0 ? 0 : 1;
+        System.out.println(failures == 0 ? "PASS" : "FAIL");
+        return failures;
+    }
+
+    /** One chat completion for a tenant; returns the selection debug header (or "" when absent). */
+    private static String chat(java.net.http.HttpClient http, String base, String tenant, String model,
+            String question, boolean debug) throws IOException, InterruptedException {
+        String body = "{\"model\":\"" + model + "\",\"messages\":[{\"role\":\"user\",\"content\":\""
+                + question + "\"}]" + (model.equals("sim-small") ? ",\"max_tokens\":4" : "") + "}";
+        java.net.http.HttpRequest.Builder b = java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create(base + "/v1/chat/completions"))
+                .header("Content-Type", "application/json").header("Authorization", "Bearer " + tenantKey(tenant))
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body));
+        if (debug) {
+            b.header("x-iccache-debug", "1").header("x-iccache-admin-key", ADMIN_KEY);
+        }
+        java.net.http.HttpResponse<String> res = http.send(b.build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        if (res.statusCode() != 200) {
+            throw new IOException("chat for " + tenant + " got " + res.statusCode() + ": " + res.body());
+        }
+        return res.headers().firstValue("x-iccache-debug-selection").orElse("");
+    }
+
+    private static String adminGet(java.net.http.HttpClient http, String url) throws IOException,
+            InterruptedException {
+        return http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url))
+                .header("Authorization", "Bearer " + ADMIN_KEY).GET().build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
     }
 
     // ---------------------------------------------------------------- part 6: soak
