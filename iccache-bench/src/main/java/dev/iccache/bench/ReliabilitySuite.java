@@ -34,12 +34,14 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.stream.Stream;
 
 /**
- * The reliability suite of issue 15 (docs/reliability.md): a seeded HTTP fuzzer over raw sockets
- * against every endpoint of an in-process gateway, backend faults from a {@link FaultyBackend}, then a
- * soak with heap and RSS sampled.
+ * The reliability suite of issue 15 (docs/reliability.md): on 127.0.0.1, (1) a seeded HTTP fuzzer
+ * over raw sockets against every endpoint, (4) planted PII through the API, (6) a soak with heap and
+ * RSS sampled, all on an in-process gateway; (2) backend faults from a {@link FaultyBackend}; (3)
+ * {@code kill -9} of a child gateway JVM under load, counting acknowledged and recovered examples;
+ * (5) tenant isolation over three tenants. Exit status 0 when every part passes.
  *
  * <p>Run: {@code iccache-bench/run-reliability.sh [--quick] [--json FILE] [--seed N]
- * [--fuzz-requests N] [--soak-seconds N]}.
+ * [--fuzz-requests N] [--tenant-requests N] [--soak-seconds N]}.
  */
 public final class ReliabilitySuite {
     private static final String ADMIN_KEY = "reliability-admin-key";
