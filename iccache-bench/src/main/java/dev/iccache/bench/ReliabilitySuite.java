@@ -134,7 +134,7 @@ public final class ReliabilitySuite {
     }
 
     private static GatewayServer startGateway(Path dataDir) {
-        ServerConfig server = new ServerConfig("127.0.0.1", 0, 1L << 20, 2_000, 3_000, null);
+        ServerConfig server = new ServerConfig("127.0.0.1", 0, 1L << 20).withTimeouts(2_000, 3_000);
         IccacheConfig config = IccacheConfig.builder().server(server).defaultModel("sim-large").dataDir(dataDir)
                 .bank(BankConfig.DEFAULT.withStore("memory")).adminApiKeyEnv("RELIABILITY_ADMIN_KEY")
                 .backends(List.of(role(BackendConfig.simulated("sim-small", "small", 1000), BackendRole.SMALL),

@@ -32,6 +32,12 @@ final class ProtocolErrors implements DirectHandler {
     @Override
     public TransportResponse handle(TransportRequest request, EventType eventType, Status status,
             ServerResponseHeaders headers, String message) {
+        if (status.code() >= 500 && request.method().isEmpty()) {
+            // The request line did not parse (Helidon fails on a method that is not an HTTP token with
+            // an unchecked exception, reported as an internal error): the client's fault.
+            status = Status.BAD_REQUEST_400;
+            message = null;
+        }
         String text = message == null || message.isBlank() || message.startsWith(UNSAFE) ? describe(status.code())
                 : printable(message);
         if (status.code() == 413) {

@@ -135,7 +135,10 @@ class MalformedHttpTest {
             "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n{}",
             "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n{}",
             "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: BIG\r\n\r\n",
-            "GET /BIG HTTP/1.1\r\nHost: x\r\n\r\n"})
+            "GET /BIG HTTP/1.1\r\nHost: x\r\n\r\n",
+            "GET\t/healthz HTTP/1.1\r\nHost: x\r\n\r\n",
+            "G@T /healthz HTTP/1.1\r\nHost: x\r\n\r\n",
+            "G\u00e9T /healthz HTTP/1.1\r\nHost: x\r\n\r\n"})
     void requestsHelidonRejectsGetAJsonErrorAndAClosedConnection(String request) throws Exception {
         RawHttp.Reply r = RawHttp.exchange(cluster.gateway.port(), request.replace("BIG", "a".repeat(20_000)));
         assertThat(r.closed()).as(r.toString()).isTrue();
