@@ -3,9 +3,6 @@ package dev.iccache.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.iccache.api.ChatRequest;
-import dev.iccache.api.ChatResponse;
-import dev.iccache.api.ChatStream;
-import dev.iccache.api.Json;
 import dev.iccache.backend.BackendMetrics;
 import dev.iccache.backend.BoundedBackend;
 import dev.iccache.backend.ModelBackend;
@@ -46,6 +43,7 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import dev.iccache.testing.ScriptedBackend;
 
 /**
  * Learned state stays within its domain (issue 15, finding 3: one tenant's thumbs-down moved another
@@ -109,28 +107,8 @@ class TenantIsolationTest {
 
     /** Answers "hurt" when its prompt holds a near example, "helped" with only far ones, else what it is. */
     private static ModelBackend model(BackendConfig config) {
-        return new ModelBackend() {
-            @Override
-            public BackendConfig config() {
-                return config;
-            }
-
-            @Override
-            public ChatResponse complete(ChatRequest request) {
-                String prompt = request.messages().toString();
-                String answer = prompt.contains("resp-near") ? "hurt" : prompt.contains("resp-far") ? "helped"
-                        : config.name();
-                var body = Json.object();
-                body.putArray("choices").addObject().putObject("message").put("role", "assistant")
-                        .put("content", answer);
-                return new ChatResponse(body);
-            }
-
-            @Override
-            public ChatStream stream(ChatRequest request) {
-                throw new UnsupportedOperationException();
-            }
-        };
+        return ScriptedBackend.of(config, prompt -> prompt.contains("resp-near") ? "hurt"
+                : prompt.contains("resp-far") ? "helped" : config.name());
     }
 
     private static double score(String answer) {

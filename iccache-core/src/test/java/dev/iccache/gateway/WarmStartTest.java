@@ -3,9 +3,6 @@ package dev.iccache.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.iccache.api.ChatRequest;
-import dev.iccache.api.ChatResponse;
-import dev.iccache.api.ChatStream;
-import dev.iccache.api.Json;
 import dev.iccache.backend.ModelBackend;
 import dev.iccache.bank.Example;
 import dev.iccache.bank.ExampleStats;
@@ -36,6 +33,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import dev.iccache.testing.ScriptedBackend;
 
 /** The warm start spends its budget on probes and router priors, and what it learned survives a restart. */
 class WarmStartTest {
@@ -79,26 +77,7 @@ class WarmStartTest {
 
     /** A small model whose answer is good when its prompt holds a group "a" example. */
     private static ModelBackend model(BackendConfig config) {
-        return new ModelBackend() {
-            @Override
-            public BackendConfig config() {
-                return config;
-            }
-
-            @Override
-            public ChatResponse complete(ChatRequest request) {
-                boolean taught = request.messages().toString().contains("answer-a-");
-                var body = Json.object();
-                body.putArray("choices").addObject().putObject("message").put("role", "assistant")
-                        .put("content", taught ? "good" : "plain");
-                return new ChatResponse(body);
-            }
-
-            @Override
-            public ChatStream stream(ChatRequest request) {
-                throw new UnsupportedOperationException();
-            }
-        };
+        return ScriptedBackend.of(config, prompt -> prompt.contains("answer-a-") ? "good" : "plain");
     }
 
     @Test
