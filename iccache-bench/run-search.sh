@@ -10,24 +10,6 @@
 #   ICCACHE_BENCH_JAVA_OPTS="-Xmx12g" iccache-bench/run-search.sh ...
 # Indexes are built under iccache-bench/target/search-bench (override with --work DIR) and deleted
 # after each case unless --keep; the real data sets are read from ../shared/data (--data DIR).
-set -eu
-ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-. "$ROOT/.mvn/find-jdk.sh"
-find_jar() {
-  JAR=""
-  for f in "$ROOT"/iccache-bench/target/iccache-bench-*.jar; do
-    [ -f "$f" ] && JAR="$f" && break
-  done
-}
-find_jar
-if [ -z "$JAR" ] || [ ! -d "$ROOT/iccache-bench/target/libs" ] \
-   || [ -n "$(find "$ROOT/iccache-core/src/main" "$ROOT/iccache-embed/src/main" "$ROOT/iccache-store-lucene/src/main" \
-        "$ROOT/iccache-server/src/main" "$ROOT/iccache-bench/src/main" -newer "$JAR" -type f -print 2>/dev/null | head -n 1)" ] \
-   || [ -n "$(find "$ROOT" -maxdepth 2 -name pom.xml -newer "$JAR" -print | head -n 1)" ]; then
-  echo "run-search: building iccache-bench (first use or sources changed)..." >&2
-  (cd "$ROOT" && ./mvnw -q -B -DskipTests package -pl iccache-bench -am) >&2
-  find_jar
-fi
+. "$(dirname "$0")/bench-jar.sh"
 cd "$ROOT"
-exec "$JAVA_HOME/bin/java" -Xmx8g --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
-  ${ICCACHE_BENCH_JAVA_OPTS:-} -cp "$JAR" dev.iccache.bench.StoreSearchBenchmark "$@"
+run_bench run-search dev.iccache.bench.StoreSearchBenchmark -Xmx8g -- "$@"

@@ -875,7 +875,7 @@ public final class ReliabilitySuite {
                     chat(http, base, t, "sim-large", q, false);
                 }
             }
-            Thread.sleep(2_000); // admissions are asynchronous
+            awaitAdmissionOutcomes(http, base, (long) TENANTS.length * questions);
             for (String t : TENANTS) {
                 for (String q : pool) {
                     String found = adminGet(http, base + "/admin/examples/search?k=50&tenant=" + t + "&q="
@@ -979,6 +979,30 @@ public final class ReliabilitySuite {
             throw new IOException("chat for " + tenant + " got " + res.statusCode() + ": " + res.body());
         }
         return res.headers().firstValue("x-iccache-debug-selection").orElse("");
+    }
+
+    /**
+     * Waits (at most 30 s) until admission has an outcome for {@code expected} candidates
+     * ({@code iccache_bank_admissions_total}, counted once they are stored): admission is asynchronous.
+     */
+    private static void awaitAdmissionOutcomes(java.net.http.HttpClient http, String base, long expected)
+            throws IOException, InterruptedException {
+        java.util.regex.Pattern sample = java.util.regex.Pattern.compile(
+                "(?m)^iccache_bank_admissions_total\\{[^}]*} ([0-9.eE+]+)$");
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        double outcomes = 0;
+        while (System.nanoTime() < deadline) {
+            java.util.regex.Matcher m = sample.matcher(adminGet(http, base + "/metrics"));
+            outcomes = 0;
+            while (m.find()) {
+                outcomes += Double.parseDouble(m.group(1));
+            }
+            if (outcomes >= expected) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new IllegalStateException("admission gave " + outcomes + " outcomes of " + expected + " in 30 s");
     }
 
     private static String adminGet(java.net.http.HttpClient http, String url) throws IOException,

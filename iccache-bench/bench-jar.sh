@@ -1,0 +1,46 @@
+# Sourced by the run-*.sh scripts: builds iccache-bench and the modules it depends on when the jar
+# is missing or sources changed (one build at a time, even when several runs start together), then
+# `run_bench NAME CLASS [JVM flags] -- [arguments]` runs CLASS from the jar with the flags the
+# ./iccache launcher uses, the given JVM flags and ICCACHE_BENCH_JAVA_OPTS (which come last and win).
+set -eu
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+. "$ROOT/.mvn/find-jdk.sh"
+
+find_jar() {
+  JAR=""
+  for f in "$ROOT"/iccache-bench/target/iccache-bench-*.jar; do
+    if [ -f "$f" ]; then JAR="$f"; break; fi
+  done
+}
+
+stale() {
+  find_jar
+  [ -z "$JAR" ] || [ ! -d "$ROOT/iccache-bench/target/libs" ] \
+    || [ -n "$(find "$ROOT" -path "$ROOT/*/src/main/*" -newer "$JAR" -type f -print 2>/dev/null | head -n 1)" ] \
+    || [ -n "$(find "$ROOT" -maxdepth 2 -name pom.xml -newer "$JAR" -print | head -n 1)" ]
+}
+
+run_bench() {
+  name="$1"; class="$2"; shift 2
+  jvm=""
+  while [ "$#" -gt 0 ] && [ "$1" != "--" ]; do jvm="$jvm $1"; shift; done
+  [ "$#" -gt 0 ] && shift
+  if stale; then
+    mkdir -p "$ROOT/iccache-bench/target"
+    exec 9>"$ROOT/iccache-bench/target/.build.lock"
+    if command -v flock >/dev/null 2>&1; then flock 9; fi
+    if stale; then
+      echo "$name: building iccache-bench (first use or sources changed)..." >&2
+      (cd "$ROOT" && ./mvnw -q -B -DskipTests package -pl iccache-bench -am) >&2
+      find_jar
+    fi
+    exec 9>&-
+  fi
+  if [ -z "$JAR" ]; then
+    echo "$name: no iccache-bench jar under $ROOT/iccache-bench/target after the build" >&2
+    exit 1
+  fi
+  # shellcheck disable=SC2086
+  exec "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
+    $jvm ${ICCACHE_BENCH_JAVA_OPTS:-} -cp "$JAR" "$class" "$@"
+}
