@@ -36,11 +36,12 @@ import java.util.stream.Collectors;
  * @param learnedDomainsInMemory domains whose learned state (utility model, τ, router statistics) is
  *                     kept in memory at most (default {@value #LEARNED_DOMAINS_IN_MEMORY}); the least
  *                     recently used beyond it are saved and dropped until their next request
+ * @param embeddings   the {@code /v1/embeddings} endpoint: the embedder's model name, limits, remote embedding models
  */
 public record IccacheConfig(ServerConfig server, String virtualModel, String defaultModel, Path dataDir,
         List<BackendConfig> backends, List<TenantConfig> tenants, BankConfig bank, String adminApiKeyEnv,
         EmbedderSettings embedder, SelectionSettings selection, RouterSettings router, ReplaySettings replay,
-        ScrubberSettings scrub, int learnedDomainsInMemory) {
+        ScrubberSettings scrub, int learnedDomainsInMemory, EmbeddingsConfig embeddings) {
     /** Default of {@code learned-domains-in-memory}. */
     public static final int LEARNED_DOMAINS_IN_MEMORY = 64;
 
@@ -93,6 +94,16 @@ public record IccacheConfig(ServerConfig server, String virtualModel, String def
         if (learnedDomainsInMemory < 1) {
             throw new ConfigException("learned-domains-in-memory must be at least 1, got " + learnedDomainsInMemory);
         }
+        embeddings = (embeddings == null ? EmbeddingsConfig.DEFAULT : embeddings)
+                .withDefaultEmbedderName(embedder.model());
+        Set<String> models = new HashSet<>(names);
+        models.add(virtualModel);
+        for (String m : embeddings.modelNames()) {
+            if (!models.add(m)) {
+                throw new ConfigException("embeddings: the model name '" + m + "' is taken (the virtual model, a "
+                        + "backend or another embedding model); model names must be unique");
+            }
+        }
     }
 
     @JsonCreator
@@ -104,10 +115,11 @@ public record IccacheConfig(ServerConfig server, String virtualModel, String def
             @JsonProperty("embedder") EmbedderSettings embedder,
             @JsonProperty("selection") SelectionSettings selection, @JsonProperty("router") RouterSettings router,
             @JsonProperty("replay") ReplaySettings replay, @JsonProperty("scrub") ScrubberSettings scrub,
-            @JsonProperty("learned-domains-in-memory") Integer learnedDomainsInMemory) {
+            @JsonProperty("learned-domains-in-memory") Integer learnedDomainsInMemory,
+            @JsonProperty("embeddings") EmbeddingsConfig embeddings) {
         return new IccacheConfig(server, virtualModel, defaultModel, dataDir == null ? null : Path.of(dataDir),
                 backends, tenants, bank, adminApiKeyEnv, embedder, selection, router, replay, scrub,
-                learnedDomainsInMemory == null ? LEARNED_DOMAINS_IN_MEMORY : learnedDomainsInMemory);
+                learnedDomainsInMemory == null ? LEARNED_DOMAINS_IN_MEMORY : learnedDomainsInMemory, embeddings);
     }
 
     /** A configuration built in code; unset parts take the documented defaults. */
@@ -166,7 +178,7 @@ public record IccacheConfig(ServerConfig server, String virtualModel, String def
         return new Builder().server(server).virtualModel(virtualModel).defaultModel(defaultModel).dataDir(dataDir)
                 .backends(backends).tenants(tenants).bank(bank).adminApiKeyEnv(adminApiKeyEnv).embedder(embedder)
                 .selection(selection).router(router).replay(replay).scrub(scrub)
-                .learnedDomainsInMemory(learnedDomainsInMemory);
+                .learnedDomainsInMemory(learnedDomainsInMemory).embeddings(embeddings);
     }
 
     /** Builds an {@link IccacheConfig}; {@link #build()} validates. */
@@ -185,6 +197,7 @@ public record IccacheConfig(ServerConfig server, String virtualModel, String def
         private ReplaySettings replay;
         private ScrubberSettings scrub;
         private int learnedDomainsInMemory = LEARNED_DOMAINS_IN_MEMORY;
+        private EmbeddingsConfig embeddings;
 
         private Builder() {
         }
@@ -259,9 +272,14 @@ public record IccacheConfig(ServerConfig server, String virtualModel, String def
             return this;
         }
 
+        public Builder embeddings(EmbeddingsConfig value) {
+            embeddings = value;
+            return this;
+        }
+
         public IccacheConfig build() {
             return new IccacheConfig(server, virtualModel, defaultModel, dataDir, backends, tenants, bank,
-                    adminApiKeyEnv, embedder, selection, router, replay, scrub, learnedDomainsInMemory);
+                    adminApiKeyEnv, embedder, selection, router, replay, scrub, learnedDomainsInMemory, embeddings);
         }
     }
 }

@@ -45,4 +45,11 @@ public final class Backends {
         }
         return out;
     }
+
+    /** The remote embedding models of {@code embeddings.backends}, which requests to /v1/embeddings are forwarded to. */
+    public static List<BoundedBackend> embeddingModels(IccacheConfig config, BackendMetrics metrics,
+            UnaryOperator<String> env, ScheduledExecutorService watchdog) {
+        return config.embeddings().backends().stream().map(b -> new BoundedBackend(
+                new HttpModelBackend(b, env, watchdog, SimClock.REAL), SimClock.REAL, metrics)).toList();
+    }
 }

@@ -184,9 +184,7 @@ final class ChatCompletionsHandler implements Handler {
     /** A failure after the 200 was sent: an error event, and no [DONE], so clients see the truncation. */
     private void midStreamFailure(OutputStream out, Route route, IccacheException e, long t0) {
         LOG.log(Level.WARNING, "stream from " + route.backend().config().name() + " failed: " + e.getMessage());
-        if (OpenAiHttp.tryWriteEvent(out, OpenAiHttp.errorBody(e))) {
-            OpenAiHttp.tryClose(out);
-        }
+        OpenAiHttp.tryEndWithError(out, e);
         done(route, "true", e.kind().httpStatus(), t0, 0);
     }
 

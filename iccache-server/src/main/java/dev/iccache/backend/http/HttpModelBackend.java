@@ -6,23 +6,21 @@ import dev.iccache.api.ChatChunk;
 import dev.iccache.api.ChatRequest;
 import dev.iccache.api.ChatResponse;
 import dev.iccache.api.ChatStream;
+import dev.iccache.api.EventStream;
 import dev.iccache.api.IccacheException;
 import dev.iccache.api.Json;
 import dev.iccache.backend.ModelBackend;
 import dev.iccache.config.BackendConfig;
 import dev.iccache.config.ConfigException;
 import dev.iccache.time.SimClock;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
@@ -30,19 +28,21 @@ import java.util.function.UnaryOperator;
 
 /**
  * A remote OpenAI-compatible backend (vLLM, SGLang, llama.cpp, Ollama, a cloud) over the JDK
- * {@link HttpClient}. Connect, read (silence) and total timeouts; retries with backoff on
- * connection failures and on 429/502/503/504 before any byte was received; closing a stream
- * early closes the upstream connection. Responses are bounded ({@code max-response-bytes} for a
- * whole response or one stream event, {@code max-stream-bytes} for a whole stream): iccache stops
- * reading at the bound, closes the connection and reports the backend and the limit.
+ * {@link HttpClient}: chat completions, and the bodies of other endpoints forwarded as they are
+ * ({@link #forward}, {@link #forwardStream}) over the same call path. Connect, read (silence) and
+ * total timeouts; retries with backoff on connection failures and on 429/502/503/504 before any
+ * byte was received; closing a stream early closes the upstream connection. Responses are bounded
+ * ({@code max-response-bytes} for a whole response or one stream event, {@code max-stream-bytes}
+ * for a whole stream): iccache stops reading at the bound, closes the connection and reports the
+ * backend and the limit.
  */
 public final class HttpModelBackend implements ModelBackend {
     private static final int MAX_ERROR_BODY = 64 * 1024;
     private static final long BACKOFF_BASE_MS = 100;
+    private static final String CHAT = "/chat/completions";
 
     private final BackendConfig config;
     private final HttpClient client;
-    private final URI endpoint;
     private final String authorization;
     private final ScheduledExecutorService watchdog;
     private final SimClock clock;
@@ -55,7 +55,6 @@ public final class HttpModelBackend implements ModelBackend {
     public HttpModelBackend(BackendConfig config, UnaryOperator<String> env, ScheduledExecutorService watchdog,
             SimClock clock) {
         this.config = config;
-        this.endpoint = URI.create(config.baseUrl() + "/chat/completions");
         this.watchdog = watchdog;
         this.clock = clock;
         if (config.apiKeyEnv() != null) {
@@ -82,10 +81,36 @@ public final class HttpModelBackend implements ModelBackend {
 
     @Override
     public ChatResponse complete(ChatRequest request) {
+        ObjectNode body = exchange(CHAT, upstreamBody(request, false));
+        if (!body.path("choices").isArray()) {
+            throw UpstreamErrors.broken(config.name(), "returned a response without 'choices'.");
+        }
+        return new ChatResponse(body);
+    }
+
+    @Override
+    public ChatStream stream(ChatRequest request) {
+        return new SseChatStream(open(CHAT, upstreamBody(request, true)));
+    }
+
+    @Override
+    public ObjectNode forward(String path, ObjectNode body) {
+        body.put("model", config.model());
+        return exchange(path, body);
+    }
+
+    @Override
+    public EventStream forwardStream(String path, ObjectNode body) {
+        body.put("model", config.model());
+        return open(path, body);
+    }
+
+    /** Sends {@code body} to {@code path} and reads the whole answer, a JSON object of at most max-response-bytes. */
+    private ObjectNode exchange(String path, ObjectNode body) {
         CallGuard guard = new CallGuard(config, watchdog, clock);
         int limit = (int) Math.min(config.maxResponseBytes(), Integer.MAX_VALUE - 8);
         try {
-            HttpResponse<InputStream> response = send(upstreamBody(request, false), guard);
+            HttpResponse<InputStream> response = send(path, body, guard);
             try (InputStream in = response.body()) {
                 if (response.headers().firstValueAsLong("content-length").orElse(0) > limit) {
                     throw UpstreamErrors.tooLarge(config.name(), "a response", limit, "max-response-bytes");
@@ -94,7 +119,7 @@ public final class HttpModelBackend implements ModelBackend {
                 if (bytes.length > limit) {
                     throw UpstreamErrors.tooLarge(config.name(), "a response", limit, "max-response-bytes");
                 }
-                return parse(bytes);
+                return parseObject(bytes);
             }
         } catch (IOException e) {
             throw guard.failure(e);
@@ -103,30 +128,31 @@ public final class HttpModelBackend implements ModelBackend {
         }
     }
 
-    private ChatResponse parse(byte[] body) {
+    private ObjectNode parseObject(byte[] body) {
         JsonNode node;
         try {
             node = Json.MAPPER.readTree(body);
         } catch (IOException e) {
             throw UpstreamErrors.broken(config.name(), "returned a body that is not JSON: " + e.getMessage());
         }
-        if (node == null || !node.isObject() || !node.path("choices").isArray()) {
-            throw UpstreamErrors.broken(config.name(), "returned a response without 'choices'.");
+        if (node == null || !node.isObject()) {
+            throw UpstreamErrors.broken(config.name(), "returned a body that is not a JSON object.");
         }
-        return new ChatResponse((ObjectNode) node);
+        return (ObjectNode) node;
     }
 
-    @Override
-    public ChatStream stream(ChatRequest request) {
+    /** Sends {@code body} to {@code path}; its answer's events, read within the call's timeouts and limits. */
+    private SseReader open(String path, ObjectNode body) {
         CallGuard guard = new CallGuard(config, watchdog, clock);
         InputStream in;
         try {
-            in = send(upstreamBody(request, true), guard).body();
+            in = send(path, body, guard).body();
         } catch (RuntimeException e) {
             guard.close();
             throw e;
         }
-        return new SseChatStream(new BoundedEventStream(in, config.maxResponseBytes(), config.maxStreamBytes()), guard);
+        return new SseReader(new BoundedEventStream(in, config.maxResponseBytes(), config.maxStreamBytes()), guard,
+                config.name());
     }
 
     /** The client's body with this backend's model id and the stream flags iccache needs. */
@@ -145,9 +171,13 @@ public final class HttpModelBackend implements ModelBackend {
         return body;
     }
 
-    /** Sends with retries until a 200 arrives; returns it, its body stream guarded by {@code guard}. */
-    private HttpResponse<InputStream> send(ObjectNode body, CallGuard guard) {
+    /**
+     * Sends to {@code path} under the base URL with retries until a 200 arrives; returns it, its body
+     * stream guarded by {@code guard}.
+     */
+    private HttpResponse<InputStream> send(String path, ObjectNode body, CallGuard guard) {
         byte[] bytes = Json.bytes(body);
+        URI endpoint = URI.create(config.baseUrl() + path);
         int attempt = 0;
         while (true) {
             HttpRequest.Builder rb = HttpRequest.newBuilder(endpoint)
@@ -171,7 +201,7 @@ public final class HttpModelBackend implements ModelBackend {
                     guard.watch(in);
                     error = guard.readUpTo(in, MAX_ERROR_BODY); // beyond it, the rest is never read
                 }
-                failure = UpstreamErrors.fromStatus(config.name(), response.statusCode(), error);
+                failure = UpstreamErrors.fromStatus(config.name(), path, response.statusCode(), error);
                 if (!UpstreamErrors.RETRIABLE_STATUS.contains(response.statusCode())) {
                     throw failure;
                 }
@@ -209,18 +239,14 @@ public final class HttpModelBackend implements ModelBackend {
         }
     }
 
-    /** Reads OpenAI server-sent events: {@code data: {...}} lines, ending with {@code data: [DONE]}. */
+    /** Chat completion chunks from OpenAI server-sent events: {@code data: {...}}, ending with {@code data: [DONE]}. */
     private final class SseChatStream implements ChatStream {
-        private final InputStream in;
-        private final BufferedReader reader;
-        private final CallGuard guard;
+        private final SseReader events;
         private boolean done;
         private boolean sawFinish;
 
-        SseChatStream(InputStream in, CallGuard guard) {
-            this.in = in;
-            this.reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
-            this.guard = guard;
+        SseChatStream(SseReader events) {
+            this.events = events;
         }
 
         @Override
@@ -228,47 +254,22 @@ public final class HttpModelBackend implements ModelBackend {
             if (done) {
                 return Optional.empty();
             }
-            try {
-                StringBuilder data = new StringBuilder();
-                String line;
-                while ((line = reader.readLine()) != null) {
-                    guard.touch();
-                    if (line.isEmpty()) {
-                        if (data.isEmpty()) {
-                            continue;
-                        }
-                        Optional<ChatChunk> chunk = event(data.toString());
-                        if (chunk.isPresent() || done) {
-                            return chunk;
-                        }
-                        data.setLength(0);
-                    } else if (line.startsWith("data:")) {
-                        if (!data.isEmpty()) {
-                            data.append('\n');
-                        }
-                        data.append(line.substring(line.charAt(5) == ' ' ? 6 : 5));
-                    }
-                    // other fields (event:, id:, retry:) and comments (:) carry nothing for chat completions
-                }
-                guard.checkTripped();
+            Optional<String> event;
+            while ((event = events.next()).isPresent()) {
+                // other fields (event:, id:, retry:) and comments (:) carry nothing for chat completions
+                String data = SseReader.data(event.get());
                 if (!data.isEmpty()) {
-                    Optional<ChatChunk> chunk = event(data.toString());
-                    if (chunk.isPresent()) {
+                    Optional<ChatChunk> chunk = event(data);
+                    if (chunk.isPresent() || done) {
                         return chunk;
                     }
                 }
-                if (sawFinish) {
-                    done = true;
-                    return Optional.empty();
-                }
-                throw UpstreamErrors.broken(config.name(), "closed the stream before it completed.");
-            } catch (BoundedEventStream.TooLarge e) {
-                throw e.isEvent()
-                        ? UpstreamErrors.tooLarge(config.name(), "a stream event", e.limit(), "max-response-bytes")
-                        : UpstreamErrors.tooLarge(config.name(), "a stream", e.limit(), "max-stream-bytes");
-            } catch (IOException e) {
-                throw guard.failure(e);
             }
+            if (sawFinish) {
+                done = true;
+                return Optional.empty();
+            }
+            throw UpstreamErrors.broken(config.name(), "closed the stream before it completed.");
         }
 
         private Optional<ChatChunk> event(String data) {
@@ -300,12 +301,7 @@ public final class HttpModelBackend implements ModelBackend {
         @Override
         public void close() {
             done = true;
-            guard.close();
-            try {
-                in.close();
-            } catch (IOException ignored) {
-                // the connection is being abandoned; nothing to recover
-            }
+            events.close();
         }
     }
 
