@@ -46,7 +46,7 @@ public final class Backends {
         return out;
     }
 
-    /** The remote embedding models of {@code embeddings.backends}, which requests to /v1/embeddings are forwarded to. */
+    /** The remote embedding models of {@code embeddings.backends}, which /v1/embeddings forwards requests to. */
     public static List<BoundedBackend> embeddingModels(IccacheConfig config, BackendMetrics metrics,
             UnaryOperator<String> env, ScheduledExecutorService watchdog) {
         return config.embeddings().backends().stream().map(b -> new BoundedBackend(

@@ -83,8 +83,8 @@ class EmbeddingsEndpointTest {
     void theBanksEmbedderAnswersUnderItsModelName() throws Exception {
         List<String> texts = List.of("How do I reset my password?", "I forgot my password, how can I change it?",
                 "What is the boiling point of water at sea level?");
-        HttpResponse<String> r = post("{\"model\":\"all-minilm-l6-v2-q\",\"input\":" + Json.MAPPER.writeValueAsString(texts)
-                + "}");
+        HttpResponse<String> r = post("{\"model\":\"all-minilm-l6-v2-q\",\"input\":"
+                + Json.MAPPER.writeValueAsString(texts) + "}");
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(r.headers().firstValue("x-iccache-model")).contains("all-minilm-l6-v2-q");
         JsonNode body = Json.MAPPER.readTree(r.body());
@@ -94,7 +94,8 @@ class EmbeddingsEndpointTest {
         float[][] v = {vector(data.get(0)), vector(data.get(1)), vector(data.get(2))};
         assertThat(v[0]).hasSize(384);
         assertThat(dot(v[0], v[0])).as("unit length").isCloseTo(1.0, within(1e-3));
-        assertThat(dot(v[0], v[1])).as("paraphrases are closer than unrelated texts").isGreaterThan(dot(v[0], v[2]) + 0.2);
+        assertThat(dot(v[0], v[1])).as("paraphrases are closer than unrelated texts")
+                .isGreaterThan(dot(v[0], v[2]) + 0.2);
         TokenCounter tokens = TokenCounter.cl100k();
         int expected = texts.stream().mapToInt(tokens::count).sum();
         assertThat(body.path("usage").path("prompt_tokens").asInt()).isEqualTo(expected);
@@ -128,7 +129,8 @@ class EmbeddingsEndpointTest {
         assertThat(chat.body()).contains("'sim' is a chat model");
         HttpResponse<String> unknown = post("{\"model\":\"text-embedding-3-small\",\"input\":\"hi\"}");
         assertThat(unknown.statusCode()).isEqualTo(404);
-        assertThat(Json.MAPPER.readTree(unknown.body()).path("error").path("code").asText()).isEqualTo("model_not_found");
+        assertThat(Json.MAPPER.readTree(unknown.body()).path("error").path("code").asText())
+                .isEqualTo("model_not_found");
         HttpResponse<String> tokens = post("{\"model\":\"all-minilm-l6-v2-q\",\"input\":[1,2,3]}");
         assertThat(tokens.statusCode()).isEqualTo(400);
         assertThat(tokens.body()).contains("not token arrays");

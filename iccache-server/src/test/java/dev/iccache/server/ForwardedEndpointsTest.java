@@ -56,11 +56,13 @@ class ForwardedEndpointsTest {
     static void start() throws Exception {
         upstream = new FakeUpstream((ex, n) -> script.handle(ex, n));
         BackendConfig up = new BackendConfig("up", upstream.baseUrl(), "org/up-model", null, BackendRole.LARGE, 0, 0,
-                0, 0, 0, 300, 0, 0, null, 0).withResponseLimits(64 * 1024, 128 * 1024);
+                0, 0, 0, 0, 0, 0, null, 0).withResponseLimits(64 * 1024, 128 * 1024);
+        BackendConfig tight = new BackendConfig("tight", upstream.baseUrl(), null, null, BackendRole.LARGE, 0, 0, 0, 0,
+                0, 300, 0, 0, null, 0);
         gateway = GatewayServer.start(IccacheConfig.builder().server(new ServerConfig("127.0.0.1", 0, 64 * 1024))
                 .dataDir(dataDir).bank(new BankConfig(false, "memory", List.of(), 0.98, 0, 1000, 0, 0))
                 .tenants(List.of(new TenantConfig("t", "TENANT_KEY", true)))
-                .backends(List.of(up, BackendConfig.simulated("sim", "small", 1000)))
+                .backends(List.of(up, tight, BackendConfig.simulated("sim", "small", 1000)))
                 .embeddings(new EmbeddingsConfig(true, null, 8, 100, List.of(
                         BackendConfig.remote("emb", upstream.baseUrl(), BackendRole.LARGE))))
                 .build(), Map.of("TENANT_KEY", KEY)::get);
@@ -150,7 +152,8 @@ class ForwardedEndpointsTest {
         assertThat(r.statusCode()).isEqualTo(400);
         assertThat(error(r).path("code").asText()).isEqualTo("unsupported_model");
         assertThat(error(r).path("param").asText()).isEqualTo("model");
-        assertThat(error(r).path("message").asText()).contains("routing does not apply to /v1/" + endpoint, "up, sim");
+        assertThat(error(r).path("message").asText()).contains("routing does not apply to /v1/" + endpoint,
+                "up, tight, sim");
     }
 
     @Test
@@ -158,10 +161,11 @@ class ForwardedEndpointsTest {
         HttpResponse<String> unknown = post("completions", "{\"model\":\"gpt-17\",\"prompt\":\"hi\"}");
         assertThat(unknown.statusCode()).isEqualTo(404);
         assertThat(error(unknown).path("code").asText()).isEqualTo("model_not_found");
-        assertThat(error(unknown).path("message").asText()).contains("'gpt-17'", "up, sim");
+        assertThat(error(unknown).path("message").asText()).contains("'gpt-17'", "up, tight, sim");
         HttpResponse<String> embedding = post("responses", "{\"model\":\"emb\",\"input\":\"hi\"}");
         assertThat(embedding.statusCode()).isEqualTo(400);
-        assertThat(error(embedding).path("message").asText()).contains("'emb' is an embedding model", "up, sim");
+        assertThat(error(embedding).path("message").asText()).contains("'emb' is an embedding model",
+                "up, tight, sim");
         HttpResponse<String> simulated = post("responses", "{\"model\":\"sim\",\"input\":\"hi\",\"stream\":true}");
         assertThat(simulated.statusCode()).isEqualTo(400);
         assertThat(error(simulated).path("code").asText()).isEqualTo("unsupported_endpoint");
@@ -211,12 +215,12 @@ class ForwardedEndpointsTest {
             release.await(20, TimeUnit.SECONDS);
         };
         int call = upstream.bodies.size() + 1;
-        HttpResponse<String> first = post("responses", "{\"model\":\"up\",\"input\":\"hi\",\"stream\":true}");
-        HttpResponse<String> second = post("responses", "{\"model\":\"up\",\"input\":\"hi\",\"stream\":true}");
+        HttpResponse<String> first = post("responses", "{\"model\":\"tight\",\"input\":\"hi\",\"stream\":true}");
+        HttpResponse<String> second = post("responses", "{\"model\":\"tight\",\"input\":\"hi\",\"stream\":true}");
         HttpResponse<String> silent = call % 2 == 0 ? second : first;
         HttpResponse<String> started = call % 2 == 0 ? first : second;
         assertThat(silent.statusCode()).isEqualTo(504);
-        assertThat(error(silent).path("message").asText()).contains("'up' timed out", "read-timeout-ms=300");
+        assertThat(error(silent).path("message").asText()).contains("'tight' timed out", "read-timeout-ms=300");
         assertThat(started.statusCode()).isEqualTo(200);
         assertThat(started.body()).contains("\"delta\":\"partial\"", "data: {\"error\":", "read-timeout-ms=300")
                 .doesNotContain("response.completed");
@@ -237,7 +241,8 @@ class ForwardedEndpointsTest {
         };
         for (int i = 0; i < 2; i++) {
             boolean whole = (upstream.bodies.size() + 1) % 2 == 0;
-            HttpResponse<String> r = post("completions", "{\"model\":\"up\",\"prompt\":\"hi\",\"stream\":" + !whole + "}");
+            HttpResponse<String> r = post("completions", "{\"model\":\"up\",\"prompt\":\"hi\",\"stream\":" + !whole
+                    + "}");
             if (whole) {
                 assertThat(r.statusCode()).isEqualTo(502);
                 assertThat(error(r).path("code").asText()).isEqualTo("upstream_response_too_large");
@@ -248,8 +253,8 @@ class ForwardedEndpointsTest {
                         .doesNotContain("[DONE]");
             }
         }
-        assertThat(Eventually.holds(() -> gateway.gateway().backends().stream().allMatch(b -> b.load().inFlight() == 0)))
-                .as("every slot freed").isTrue();
+        assertThat(Eventually.holds(() -> gateway.gateway().backends().stream()
+                .allMatch(b -> b.load().inFlight() == 0))).as("every slot freed").isTrue();
     }
 
     @Test
@@ -269,8 +274,10 @@ class ForwardedEndpointsTest {
         String body = "{\"model\":\"up\",\"prompt\":\"hi\",\"stream\":true}";
         try (Socket socket = new Socket("127.0.0.1", gateway.port())) {
             socket.getOutputStream().write(("POST /v1/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
-                    + KEY + "\r\nContent-Length: " + body.length() + "\r\n\r\n" + body).getBytes(StandardCharsets.UTF_8));
-            BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+                    + KEY + "\r\nContent-Length: " + body.length() + "\r\n\r\n" + body)
+                    .getBytes(StandardCharsets.UTF_8));
+            BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(),
+                    StandardCharsets.UTF_8));
             int events = 0;
             String line;
             while (events < 3 && (line = in.readLine()) != null) {
@@ -300,9 +307,10 @@ class ForwardedEndpointsTest {
                     HttpResponse.BodyHandlers.ofString());
             assertThat(get.statusCode()).as(endpoint).isEqualTo(405);
             assertThat(error(get).path("message").asText()).contains("GET", "/v1/" + endpoint);
-            HttpResponse<String> huge = post(endpoint, "{\"model\":\"up\",\"prompt\":\"" + "y".repeat(70_000) + "\"}");
-            assertThat(huge.statusCode()).as(endpoint).isEqualTo(413);
-            assertThat(error(huge).path("message").asText()).contains("max-body-bytes");
+            RawHttp.Reply huge = RawHttp.exchange(gateway.port(), "POST /v1/" + endpoint + " HTTP/1.1\r\nHost: x\r\n"
+                    + "Authorization: Bearer " + KEY + "\r\nContent-Length: 70000\r\n\r\n{}");
+            assertThat(huge.status()).as(endpoint).isEqualTo(413);
+            assertThat(huge.json().path("error").path("message").asText()).contains("max-body-bytes");
             HttpResponse<String> noModel = post(endpoint, "{\"prompt\":\"hi\"}");
             assertThat(noModel.statusCode()).isEqualTo(400);
             assertThat(error(noModel).path("param").asText()).isEqualTo("model");

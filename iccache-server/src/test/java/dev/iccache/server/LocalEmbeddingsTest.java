@@ -81,7 +81,8 @@ class LocalEmbeddingsTest {
 
     @Test
     void dimensionsAreAcceptedOnlyAsTheModelsOwn() {
-        assertThat(local.answer(request("{\"model\":\"mini\",\"input\":\"x\",\"dimensions\":3}")).path("data")).hasSize(1);
+        assertThat(local.answer(request("{\"model\":\"mini\",\"input\":\"x\",\"dimensions\":3}")).path("data"))
+                .hasSize(1);
         IccacheException shorter = failure(local, "{\"model\":\"mini\",\"input\":\"x\",\"dimensions\":2}");
         assertThat(shorter.param()).contains("dimensions");
         assertThat(shorter.getMessage()).contains("mini makes vectors of 3 dimensions", "cannot shorten");
@@ -110,7 +111,8 @@ class LocalEmbeddingsTest {
         IccacheException longInput = failure(local, "{\"model\":\"mini\",\"input\":[\"ok\",\"" + WORDS
                 + "\"]}");
         assertThat(longInput.param()).contains("input");
-        assertThat(longInput.getMessage()).contains("input[1] has 30 tokens", "at most 20", "embeddings.max-input-tokens");
+        assertThat(longInput.getMessage()).contains("input[1] has 30 tokens", "at most 20",
+                "embeddings.max-input-tokens");
         assertThat(failure(local, "{\"model\":\"mini\",\"input\":\"" + WORDS + "\"}").getMessage())
                 .startsWith("The input has 30 tokens");
         assertThat(calls).isEmpty();
@@ -121,7 +123,8 @@ class LocalEmbeddingsTest {
         LocalEmbeddings roomy = new LocalEmbeddings("mini", embedder, tokens, 5, 100);
         assertThat(roomy.answer(request("{\"model\":\"mini\",\"input\":[\"a\",\"b\",\"c\",\"d\",\"" + WORDS
                 + "\"]}")).path("data")).hasSize(5);
-        assertThatThrownBy(() -> roomy.answer(request("{\"model\":\"mini\",\"input\":[\"a\",\"b\",\"c\",\"d\",\"e\",\"f\"]}")))
+        assertThatThrownBy(() -> roomy.answer(request(
+                "{\"model\":\"mini\",\"input\":[\"a\",\"b\",\"c\",\"d\",\"e\",\"f\"]}")))
                 .hasMessageContaining("at most 5");
     }
 }

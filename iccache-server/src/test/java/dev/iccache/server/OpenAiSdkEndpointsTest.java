@@ -136,7 +136,8 @@ class OpenAiSdkEndpointsTest {
     void errorsAreTypedExceptionsWithTheGatewaysMessage() {
         assertThatThrownBy(() -> client.completions().create(CompletionCreateParams.builder().model("iccache")
                 .prompt("x").build())).isInstanceOfSatisfying(BadRequestException.class,
-                        e -> assertThat(e.getMessage()).contains("routing does not apply to /v1/completions", "up, sim"));
+                        e -> assertThat(e.getMessage()).contains("routing does not apply to /v1/completions",
+                                "up, sim"));
         assertThatThrownBy(() -> client.responses().create(ResponseCreateParams.builder().model("gpt-17").input("x")
                 .build())).isInstanceOfSatisfying(NotFoundException.class,
                         e -> assertThat(e.getMessage()).contains("'gpt-17'"));
