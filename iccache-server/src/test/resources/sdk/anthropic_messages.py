@@ -16,7 +16,8 @@ def message(m):
 
 def complete():
     raw = client.messages.with_raw_response.create(model="sim-large", max_tokens=64, system="You are terse.",
-                                                   messages=QUESTION, temperature=0.2)
+                                                   messages=QUESTION, stop_sequences=["\n\n\n"],
+                                                   metadata={"user_id": "user-1"})
     return {"message": message(raw.parse()), "x-iccache-model": raw.headers.get("x-iccache-model"),
             "x-iccache-route": raw.headers.get("x-iccache-route")}
 

@@ -56,7 +56,7 @@ class AnthropicEventsTest {
         events.next(chunk("{\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":1,\"id\":\"b\","
                 + "\"function\":{\"name\":\"g\",\"arguments\":\"{\"}}]}}]}"));
         assertThatThrownBy(() -> events.next(chunk("{\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,"
-                + "\"function\":{\"arguments\":\"}\"}}]}}]}"))))
+                + "\"function\":{\"arguments\":\"}\"}}]}}]}")))
                 .isInstanceOfSatisfying(IccacheException.class,
                         e -> assertThat(e.kind()).isEqualTo(ErrorKind.BACKEND_UNAVAILABLE));
     }
