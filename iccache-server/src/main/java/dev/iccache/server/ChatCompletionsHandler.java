@@ -19,18 +19,17 @@ import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
-import java.time.InstantSource;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 
 /**
- * {@code POST /v1/chat/completions}: validates, asks the {@link Gateway} for a route, calls the
- * backend and relays the answer, whole or as server-sent events, with the x-iccache headers.
+ * The chat pipeline behind {@code POST /v1/chat/completions} (and {@code POST /v1/messages}, in the
+ * Anthropic {@link WireFormat}): validates, asks the {@link Gateway} for a route, calls the backend
+ * and relays the answer, whole or as server-sent events, with the x-iccache headers.
  */
 final class ChatCompletionsHandler implements Handler {
     private static final HeaderName NO_STORE = HeaderNames.create("x-iccache-no-store");
@@ -43,7 +42,7 @@ final class ChatCompletionsHandler implements Handler {
     private final Gateway gateway;
     private final GatewayMetrics metrics;
     private final Ticker ticker;
-    private final InstantSource wallClock;
+    private final WireFormat wire;
     private final long maxBodyBytes;
     private final BodyBudget bodies;
     private final TenantResolver tenants;
@@ -54,9 +53,10 @@ final class ChatCompletionsHandler implements Handler {
      * @param admissions receives finished pairs that may become examples; must not block
      * @param adminKey   unlocks the debug header
      * @param bodies     the request-body bytes requests in flight may hold; a request holds its body's until it ends
+     * @param wire       the API dialect of requests, answers and errors
      */
     ChatCompletionsHandler(Gateway gateway, TenantResolver tenants, Consumer<Candidate> admissions, AdminKey adminKey,
-            BodyBudget bodies, GatewayMetrics metrics, Ticker ticker, InstantSource wallClock) {
+            BodyBudget bodies, GatewayMetrics metrics, Ticker ticker, WireFormat wire) {
         this.gateway = gateway;
         this.tenants = tenants;
         this.admissions = admissions;
@@ -64,7 +64,7 @@ final class ChatCompletionsHandler implements Handler {
         this.bodies = bodies;
         this.metrics = metrics;
         this.ticker = ticker;
-        this.wallClock = wallClock;
+        this.wire = wire;
         this.maxBodyBytes = gateway.config().server().maxBodyBytes();
     }
 
@@ -74,8 +74,8 @@ final class ChatCompletionsHandler implements Handler {
         Route route = null;
         ChatRequest request = null;
         try (BodyBudget.Reservation body = bodies.open()) {
-            Tenant tenant = tenants.resolve(req.headers().first(HeaderNames.AUTHORIZATION));
-            request = ChatRequest.parse(OpenAiHttp.readBody(req, maxBodyBytes, body));
+            Tenant tenant = tenants.resolve(wire.authorization(req));
+            request = wire.parse(OpenAiHttp.readBody(req, maxBodyBytes, body));
             route = gateway.route(request, tenant);
             boolean store = gateway.config().bank().enabled() && gateway.config().isExampleSource(route.backend().config())
                     && !req.headers().first(NO_STORE).map(v -> v.strip().equalsIgnoreCase("true")).orElse(false);
@@ -105,13 +105,8 @@ final class ChatCompletionsHandler implements Handler {
         long b0 = ticker.nanoTime();
         ChatResponse response = route.backend().complete(route.augmented().upstream());
         long backendNanos = ticker.nanoTime() - b0;
-        ObjectNode body = response.body();
         String id = newId();
-        body.put("id", id);
-        body.put("model", route.backend().config().name());
-        if (!body.hasNonNull("created")) {
-            body.put("created", wallClock.instant().getEpochSecond());
-        }
+        ObjectNode body = wire.completion(response, id, route.backend().config().name());
         long overhead = ticker.nanoTime() - t0 - backendNanos;
         headers(res, route, overhead);
         OpenAiHttp.sendJson(res, 200, body);
@@ -124,9 +119,8 @@ final class ChatCompletionsHandler implements Handler {
         long b0 = ticker.nanoTime();
         String id = newId();
         String model = route.backend().config().name();
-        boolean includeUsage = request.includeUsage();
         ChatStream upstream = route.backend().stream(route.augmented().upstream());
-        OutputStream out = null;
+        WireFormat.EventStream events = null;
         boolean clientGone = false;
         try {
             // Wait for the first chunk before committing a 200, so a backend failing up front gets a proper status.
@@ -134,13 +128,12 @@ final class ChatCompletionsHandler implements Handler {
             long firstChunk = ticker.nanoTime();
             long overhead = b0 - t0;
             headers(res, route, overhead + (ticker.nanoTime() - firstChunk));
-            out = OpenAiHttp.startEventStream(res);
+            events = wire.events(OpenAiHttp.startEventStream(res), request, id, model);
             boolean firstContent = true;
             StringBuilder text = new StringBuilder();
             Optional<String> finishReason = Optional.empty();
             Optional<Usage> usage = Optional.empty();
             while (chunk.isPresent()) {
-                ObjectNode body = chunk.get().body();
                 text.append(chunk.get().deltaText());
                 if (chunk.get().finishReason().isPresent()) {
                     finishReason = chunk.get().finishReason();
@@ -148,45 +141,36 @@ final class ChatCompletionsHandler implements Handler {
                 if (chunk.get().usage().isPresent()) {
                     usage = chunk.get().usage();
                 }
-                if (includeUsage || chunk.get().hasChoices()) {
-                    body.put("id", id);
-                    body.put("model", model);
-                    if (!includeUsage) {
-                        body.remove("usage");
-                    }
-                    if (!OpenAiHttp.tryWriteEvent(out, body)) {
-                        clientGone = true;
-                        break;
-                    }
-                    if (firstContent && !chunk.get().deltaText().isEmpty()) {
-                        firstContent = false;
-                        metrics.ttft.labels(model).observe((ticker.nanoTime() - t0) / 1e9);
-                    }
+                if (!events.relay(chunk.get())) {
+                    clientGone = true;
+                    break;
+                }
+                if (firstContent && !chunk.get().deltaText().isEmpty()) {
+                    firstContent = false;
+                    metrics.ttft.labels(model).observe((ticker.nanoTime() - t0) / 1e9);
                 }
                 chunk = upstream.next();
             }
-            clientGone = clientGone || !OpenAiHttp.tryFinish(out);
+            clientGone = clientGone || !events.finish();
             done(route, "true", clientGone ? 499 : 200, t0, overhead);
             if (!clientGone) {
                 admission.offer(text.toString(), finishReason, usage);
                 admission.served(id, text.toString());
             }
         } catch (IccacheException e) {
-            if (out == null) {
+            if (events == null) {
                 throw e;
             }
-            midStreamFailure(out, route, e, t0);
+            midStreamFailure(events, route, e, t0);
         } finally {
             upstream.close();
         }
     }
 
-    /** A failure after the 200 was sent: an error event, and no [DONE], so clients see the truncation. */
-    private void midStreamFailure(OutputStream out, Route route, IccacheException e, long t0) {
+    /** A failure after the 200 was sent: an error event, and no normal end, so clients see the truncation. */
+    private void midStreamFailure(WireFormat.EventStream events, Route route, IccacheException e, long t0) {
         LOG.log(Level.WARNING, "stream from " + route.backend().config().name() + " failed: " + e.getMessage());
-        if (OpenAiHttp.tryWriteEvent(out, OpenAiHttp.errorBody(e))) {
-            OpenAiHttp.tryClose(out);
-        }
+        events.fail(e);
         done(route, "true", e.kind().httpStatus(), t0, 0);
     }
 
@@ -198,7 +182,7 @@ final class ChatCompletionsHandler implements Handler {
             if (route != null) {
                 headers(res, route, 0);
             }
-            OpenAiHttp.sendError(res, e);
+            OpenAiHttp.sendJson(res, e.kind().httpStatus(), wire.error(e));
         }
         String stream = request != null && request.stream() ? "true" : "false";
         String backend = route == null ? "none" : route.backend().config().name();
@@ -257,8 +241,8 @@ final class ChatCompletionsHandler implements Handler {
                 && adminKey.matches(req.headers().first(ADMIN_KEY));
     }
 
-    private static String newId() {
+    private String newId() {
         ThreadLocalRandom r = ThreadLocalRandom.current();
-        return "chatcmpl-ic" + Long.toHexString(r.nextLong() | Long.MIN_VALUE) + Long.toHexString(r.nextLong() | Long.MIN_VALUE);
+        return wire.idPrefix() + Long.toHexString(r.nextLong() | Long.MIN_VALUE) + Long.toHexString(r.nextLong() | Long.MIN_VALUE);
     }
 }

@@ -38,8 +38,8 @@ import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 
 /**
- * The iccache HTTP server: OpenAI-compatible chat completions and models, health, readiness and
- * Prometheus metrics, on Helidon SE with a virtual thread per request.
+ * The iccache HTTP server: OpenAI-compatible chat completions and models, Anthropic-compatible
+ * messages, health, readiness and Prometheus metrics, on Helidon SE with a virtual thread per request.
  */
 public final class GatewayServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(GatewayServer.class.getName());
@@ -62,9 +62,13 @@ public final class GatewayServer implements AutoCloseable {
                 config.adminApiKeyEnv());
         TenantResolver tenants = new TenantResolver(config.tenants(), env);
         BodyBudget bodies = new BodyBudget(config.server().maxInFlightBodyBytes());
-        ChatCompletionsHandler chat = new ChatCompletionsHandler(gateway, tenants,
-                bank.<Consumer<Candidate>>map(b -> b.admitter()::offer).orElse(c -> { }), adminKey, bodies,
-                new GatewayMetrics(registry), Ticker.SYSTEM, InstantSource.system());
+        Consumer<Candidate> admissions = bank.<Consumer<Candidate>>map(b -> b.admitter()::offer).orElse(c -> { });
+        GatewayMetrics gatewayMetrics = new GatewayMetrics(registry);
+        ChatCompletionsHandler chat = new ChatCompletionsHandler(gateway, tenants, admissions, adminKey, bodies,
+                gatewayMetrics, Ticker.SYSTEM, new OpenAiWire(InstantSource.system()));
+        AnthropicWire anthropic = new AnthropicWire();
+        ChatCompletionsHandler messages = new ChatCompletionsHandler(gateway, tenants, admissions, adminKey, bodies,
+                gatewayMetrics, Ticker.SYSTEM, anthropic);
         FeedbackHandler feedback = new FeedbackHandler(gateway, tenants, config.server().maxBodyBytes(), bodies);
         Optional<AdminRoutes> admin = bank.map(b -> new AdminRoutes(b.store(), b.users(), b.embedder(),
                 InstantSource.system(), adminKey, gateway, tenants, bodies));
@@ -80,6 +84,8 @@ public final class GatewayServer implements AutoCloseable {
                 .routing(r -> {
                     r.addFilter(guard.filter());
                     r.post("/v1/chat/completions", chat);
+                    r.post("/v1/messages", messages);
+                    anthropicFallbacks(r, anthropic);
                     r.post("/v1/feedback", feedback);
                     r.get("/v1/models", (req, res) -> {
                         try {
@@ -195,6 +201,19 @@ public final class GatewayServer implements AutoCloseable {
             LOG.log(Level.WARNING, "the embedder failed its warm-up; requests bypass example selection until it "
                     + "works: " + e.getMessage());
         }
+    }
+
+    /**
+     * Anthropic-shaped errors on the Messages API's paths: 405 for other methods on {@code /v1/messages},
+     * 404 for {@code /v1/messages/count_tokens} (not served: iccache has no tokenizer of the backends' models).
+     */
+    private static void anthropicFallbacks(HttpRules r, WireFormat anthropic) {
+        r.any("/v1/messages", (req, res) -> OpenAiHttp.sendJson(res, 405, anthropic.error(IccacheException.of(
+                ErrorKind.METHOD_NOT_ALLOWED, "Method " + req.prologue().method().text()
+                        + " is not allowed on /v1/messages."))));
+        r.any("/v1/messages/count_tokens", (req, res) -> OpenAiHttp.sendJson(res, 404, anthropic.error(
+                IccacheException.of(ErrorKind.NOT_FOUND, "iccache does not serve /v1/messages/count_tokens: it has"
+                        + " no tokenizer of the backends' models; the usage of each response counts its tokens."))));
     }
 
     /** Unmatched methods on known paths get 405, unknown paths 404, both as OpenAI errors. */
