@@ -8,8 +8,13 @@ import dev.iccache.route.RouterSettings;
 import dev.iccache.scrub.ScrubberSettings;
 import dev.iccache.select.SelectionSettings;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -58,6 +63,7 @@ public record IccacheConfig(ServerConfig server, String virtualModel, String def
                 throw new ConfigException("backends: duplicate name '" + b.name() + "'");
             }
         }
+        checkFallbacks(backends, names);
         if (names.contains(virtualModel)) {
             throw new ConfigException("virtual-model '" + virtualModel + "' must differ from every backend name");
         }
@@ -93,6 +99,61 @@ public record IccacheConfig(ServerConfig server, String virtualModel, String def
         if (learnedDomainsInMemory < 1) {
             throw new ConfigException("learned-domains-in-memory must be at least 1, got " + learnedDomainsInMemory);
         }
+    }
+
+    /** Every fallback names another backend, and no chain of fallbacks leads back to where it started. */
+    private static void checkFallbacks(List<BackendConfig> backends, Set<String> names) {
+        Map<String, List<String>> graph = new HashMap<>();
+        for (BackendConfig b : backends) {
+            for (String f : b.fallbacks()) {
+                if (!names.contains(f)) {
+                    throw new ConfigException("backend '" + b.name() + "': fallbacks: '" + f
+                            + "' is not a configured backend " + names);
+                }
+            }
+            graph.put(b.name(), b.fallbacks());
+        }
+        Set<String> finished = new HashSet<>();
+        for (BackendConfig b : backends) {
+            cycleFrom(b.name(), graph, new ArrayList<>(), finished);
+        }
+    }
+
+    /** Depth-first search along fallbacks; {@code path} holds the backends being followed. */
+    private static void cycleFrom(String node, Map<String, List<String>> graph, List<String> path,
+            Set<String> finished) {
+        int at = path.indexOf(node);
+        if (at >= 0) {
+            List<String> cycle = new ArrayList<>(path.subList(at, path.size()));
+            cycle.add(node);
+            throw new ConfigException("backends: fallbacks form a cycle: " + String.join(" -> ", cycle));
+        }
+        if (finished.contains(node)) {
+            return;
+        }
+        path.add(node);
+        for (String next : graph.get(node)) {
+            cycleFrom(next, graph, path, finished);
+        }
+        path.remove(path.size() - 1);
+        finished.add(node);
+    }
+
+    /**
+     * The backends that answer in turn when {@code backend} fails before the first byte: its own
+     * fallbacks in order, then theirs (breadth first), each once.
+     */
+    public List<String> fallbackChain(String backend) {
+        List<String> chain = new ArrayList<>();
+        Deque<String> pending = new ArrayDeque<>(backend(backend).map(BackendConfig::fallbacks).orElse(List.of()));
+        while (!pending.isEmpty()) {
+            String next = pending.poll();
+            if (!next.equals(backend) && !chain.contains(next)) {
+                chain.add(next);
+                pending.addAll(backend(next).orElseThrow().fallbacks());
+            }
+        }
+        return chain;
     }
 
     @JsonCreator

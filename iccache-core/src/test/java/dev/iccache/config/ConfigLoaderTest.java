@@ -149,6 +149,78 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void endpointsFallbacksBreakersAndServerLoadAreRead() {
+        IccacheConfig c = ConfigLoader.parse("""
+                backends:
+                  - name: small
+                    base-url: http://127.0.0.1:8091/v1/
+                    fallbacks: [large]
+                    server-load: {mode: off}
+                  - name: large
+                    base-urls: [http://10.0.0.1:8000/v1, http://10.0.0.2:8000/v1]
+                    breaker: {failures: 5, cool-down-ms: 2000, max-cool-down-ms: 30000}
+                    server-load: {mode: auto, interval-ms: 2000, timeout-ms: 300}
+                """, "f.yaml");
+        BackendConfig small = c.backend("small").orElseThrow();
+        assertThat(small.baseUrls()).containsExactly("http://127.0.0.1:8091/v1");
+        assertThat(small.fallbacks()).containsExactly("large");
+        assertThat(small.serverLoad().enabled()).isFalse();
+        assertThat(small.breaker()).isEqualTo(BreakerSettings.DEFAULT);
+        BackendConfig large = c.backend("large").orElseThrow();
+        assertThat(large.baseUrl()).isEqualTo("http://10.0.0.1:8000/v1");
+        assertThat(large.baseUrls()).hasSize(2);
+        assertThat(large.breaker()).isEqualTo(new BreakerSettings(5, 2000, 30000));
+        assertThat(large.serverLoad()).isEqualTo(new ServerLoadSettings(true, 2000, 300));
+        assertThat(c.fallbackChain("small")).containsExactly("large");
+        assertThat(c.fallbackChain("large")).isEmpty();
+    }
+
+    @Test
+    void badFallbacksAndEndpointsFailInOneLine() {
+        String two = """
+                backends:
+                  - {name: a, simulated: small, fallbacks: [%s]}
+                  - {name: b, simulated: large, fallbacks: [%s]}
+                """;
+        assertThatThrownBy(() -> ConfigLoader.parse(two.formatted("nope", ""), "a.yaml"))
+                .hasMessage("a.yaml: backend 'a': fallbacks: 'nope' is not a configured backend [a, b]");
+        assertThatThrownBy(() -> ConfigLoader.parse(two.formatted("a", ""), "b.yaml"))
+                .hasMessage("b.yaml: backend 'a': fallbacks: a backend cannot fall back to itself");
+        assertThatThrownBy(() -> ConfigLoader.parse(two.formatted("b", "a"), "c.yaml"))
+                .hasMessage("c.yaml: backends: fallbacks form a cycle: a -> b -> a");
+        assertThatThrownBy(() -> ConfigLoader.parse("""
+                backends:
+                  - {name: a, simulated: small, fallbacks: [b]}
+                  - {name: b, simulated: large, fallbacks: [c]}
+                  - {name: c, simulated: large, fallbacks: [b]}
+                """, "d.yaml")).hasMessage("d.yaml: backends: fallbacks form a cycle: b -> c -> b");
+        assertThatThrownBy(() -> ConfigLoader.parse("""
+                backends:
+                  - {name: a, base-url: "http://h:1/v1", base-urls: ["http://h:2/v1"]}
+                """, "e.yaml")).hasMessageContaining("set base-url or base-urls, not both");
+        assertThatThrownBy(() -> ConfigLoader.parse("""
+                backends:
+                  - {name: a, simulated: small, base-urls: ["http://h:2/v1"]}
+                """, "f.yaml")).hasMessageContaining("set exactly one of base-url or base-urls");
+        assertThatThrownBy(() -> ConfigLoader.parse("""
+                backends:
+                  - {name: a, base-urls: ["http://h:2/v1", "http://h:2/v1/"]}
+                """, "g.yaml")).hasMessageContaining("lists http://h:2/v1 twice");
+        assertThatThrownBy(() -> ConfigLoader.parse("""
+                backends:
+                  - {name: a, simulated: small, breaker: {cool-down-ms: 0}}
+                """, "h.yaml")).hasMessageContaining("backend 'a': breaker.cool-down-ms must be positive");
+        assertThatThrownBy(() -> ConfigLoader.parse("""
+                backends:
+                  - {name: a, simulated: small, server-load: {interval-ms: 100, timeout-ms: 200}}
+                """, "i.yaml")).hasMessageContaining("server-load.timeout-ms must be between 1 and interval-ms");
+        assertThatThrownBy(() -> ConfigLoader.parse("""
+                backends:
+                  - {name: a, simulated: small, server-load: {mode: sometimes}}
+                """, "j.yaml")).hasMessageContaining("server-load.mode must be auto or off");
+    }
+
+    @Test
     void missingFileIsNamed(@TempDir Path dir) throws Exception {
         assertThatThrownBy(() -> ConfigLoader.load(dir.resolve("nope.yaml"))).hasMessageContaining("not found");
         Path f = dir.resolve("ok.yaml");

@@ -9,6 +9,7 @@ import dev.iccache.api.ChatStream;
 import dev.iccache.api.ErrorKind;
 import dev.iccache.api.IccacheException;
 import dev.iccache.api.Usage;
+import dev.iccache.gateway.Answer;
 import dev.iccache.gateway.Gateway;
 import dev.iccache.gateway.Route;
 import dev.iccache.tenant.Tenant;
@@ -77,9 +78,8 @@ final class ChatCompletionsHandler implements Handler {
             Tenant tenant = tenants.resolve(wire.authorization(req));
             request = wire.parse(OpenAiHttp.readBody(req, maxBodyBytes, body));
             route = gateway.route(request, tenant);
-            boolean store = gateway.config().bank().enabled() && gateway.config().isExampleSource(route.backend().config())
-                    && !req.headers().first(NO_STORE).map(v -> v.strip().equalsIgnoreCase("true")).orElse(false);
-            Admission admission = new Admission(tenant, request, route, store);
+            boolean noStore = req.headers().first(NO_STORE).map(v -> v.strip().equalsIgnoreCase("true")).orElse(false);
+            Admission admission = new Admission(tenant, request, route, noStore);
             if (debugRequested(req)) {
                 route.augmented().selection().ifPresent(s -> res.header(DEBUG_SELECTION,
                         Explanations.of(s).toString()));
@@ -103,7 +103,10 @@ final class ChatCompletionsHandler implements Handler {
 
     private void complete(ChatRequest request, Route route, ServerResponse res, long t0, Admission admission) {
         long b0 = ticker.nanoTime();
-        ChatResponse response = route.backend().complete(route.augmented().upstream());
+        Answer<ChatResponse> answer = gateway.complete(route, request, admission.tenant);
+        route = answer.route();
+        admission = admission.answeredBy(route);
+        ChatResponse response = answer.response();
         long backendNanos = ticker.nanoTime() - b0;
         String id = newId();
         ObjectNode body = wire.completion(response, id, route.backend().config().name());
@@ -118,8 +121,11 @@ final class ChatCompletionsHandler implements Handler {
     private void stream(ChatRequest request, Route route, ServerResponse res, long t0, Admission admission) {
         long b0 = ticker.nanoTime();
         String id = newId();
+        Answer<ChatStream> answer = gateway.stream(route, request, admission.tenant);
+        route = answer.route();
+        admission = admission.answeredBy(route);
         String model = route.backend().config().name();
-        ChatStream upstream = route.backend().stream(route.augmented().upstream());
+        ChatStream upstream = answer.response();
         WireFormat.EventStream events = null;
         boolean clientGone = false;
         try {
@@ -212,14 +218,22 @@ final class ChatCompletionsHandler implements Handler {
         private final ChatRequest request;
         private final Route route;
         private final String model;
+        private final boolean noStore;
         private final boolean enabled;
 
-        Admission(Tenant tenant, ChatRequest request, Route route, boolean enabled) {
+        Admission(Tenant tenant, ChatRequest request, Route route, boolean noStore) {
             this.tenant = tenant;
             this.request = request;
             this.route = route;
             this.model = route.backend().config().name();
-            this.enabled = enabled;
+            this.noStore = noStore;
+            this.enabled = !noStore && gateway.config().bank().enabled()
+                    && gateway.config().isExampleSource(route.backend().config());
+        }
+
+        /** The same, for the route that answered (a fallback's answer is admitted as that backend's). */
+        Admission answeredBy(Route answered) {
+            return new Admission(tenant, request, answered, noStore);
         }
 
         void served(String responseId, String answer) {

@@ -21,6 +21,7 @@ import dev.iccache.route.LlmJudge;
 import dev.iccache.tenant.LearnedFiles;
 import dev.iccache.tenant.Tenant;
 import dev.iccache.tenant.TenantResolver;
+import dev.iccache.time.SimClock;
 import dev.iccache.time.Ticker;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.WebServer;
@@ -123,6 +124,14 @@ public final class GatewayServer implements AutoCloseable {
      * As {@link #start(IccacheConfig)}, reading API keys (tenants, backends, admin, embedder) through {@code env}.
      */
     public static GatewayServer start(IccacheConfig config, UnaryOperator<String> env) {
+        return start(config, env, SimClock.REAL);
+    }
+
+    /**
+     * As {@link #start(IccacheConfig, UnaryOperator)}, with the backends' calls, circuit breakers and
+     * load readings timed by {@code backendClock} (tests use a virtual one).
+     */
+    public static GatewayServer start(IccacheConfig config, UnaryOperator<String> env, SimClock backendClock) {
         MetricsRegistry registry = new MetricsRegistry();
         ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(
                 ExampleBank.daemon("iccache-timeouts"));
@@ -131,7 +140,8 @@ public final class GatewayServer implements AutoCloseable {
         bank.ifPresent(b -> b.warnIfEmptied(config));
         // Load the embedding model now, so that the first requests do not spend their selection time limit on it.
         bank.ifPresent(GatewayServer::warmUp);
-        List<BoundedBackend> backends = Backends.create(config, new BackendMetrics(registry), env, watchdog, 42);
+        List<BoundedBackend> backends = Backends.create(config, new BackendMetrics(registry), env, watchdog, 42,
+                backendClock);
         Judge judge = new LlmJudge(Assembly.byName(backends, config.judgeModel()));
         Optional<ModelRouting> routing = bank.filter(b -> config.router().enabled() && backends.size() > 1)
                 .map(b -> routing(config, b, backends, judge, registry, watchdog));

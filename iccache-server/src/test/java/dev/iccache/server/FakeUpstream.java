@@ -9,8 +9,13 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 
-/** A scripted OpenAI-style upstream on loopback that records what it received. */
+/**
+ * A scripted OpenAI-style upstream on loopback that records what it received; it publishes
+ * {@link #metrics} at {@code /metrics} and {@link #props} at {@code /props} while they are set
+ * (404 otherwise), as a model server does.
+ */
 final class FakeUpstream implements AutoCloseable {
     /** What the upstream does with one call. */
     @FunctionalInterface
@@ -19,6 +24,11 @@ final class FakeUpstream implements AutoCloseable {
     }
 
     final List<String> bodies = new CopyOnWriteArrayList<>();
+    /** The Prometheus text served at {@code /metrics}; null for a 404. */
+    volatile String metrics;
+    /** The JSON served at {@code /props}; null for a 404. */
+    volatile String props;
+    final AtomicInteger metricsReads = new AtomicInteger();
     private final HttpServer server;
 
     FakeUpstream(Behaviour behaviour) throws IOException {
@@ -35,7 +45,25 @@ final class FakeUpstream implements AutoCloseable {
                 exchange.close();
             }
         });
+        server.createContext("/metrics", exchange -> {
+            metricsReads.incrementAndGet();
+            page(exchange, metrics, "text/plain; version=0.0.4");
+        });
+        server.createContext("/props", exchange -> page(exchange, props, "application/json"));
         server.start();
+    }
+
+    private static void page(HttpExchange exchange, String body, String type) throws IOException {
+        try (exchange) {
+            if (body == null) {
+                exchange.sendResponseHeaders(404, -1);
+                return;
+            }
+            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", type);
+            exchange.sendResponseHeaders(200, bytes.length);
+            exchange.getResponseBody().write(bytes);
+        }
     }
 
     String baseUrl() {
