@@ -28,12 +28,14 @@ import java.util.Optional;
  * @param simTimeScale   simulated backends only: time runs this many times faster than real
  * @param maxResponseBytes largest non-streaming response body, and largest single event of a stream
  * @param maxStreamBytes largest whole stream (all its events)
+ * @param nativeN        remote backends only: the server generates {@code n} choices itself, so a request for
+ *                       several is forwarded whole instead of fanned out to one call per choice
  */
 public record BackendConfig(
         String name, String baseUrl, String model, String apiKeyEnv, BackendRole role, double cost,
         int contextWindow, int maxConcurrent, long queueTimeoutMs, long connectTimeoutMs, long readTimeoutMs,
         long totalTimeoutMs, int maxRetries, String simulated, double simTimeScale, long maxResponseBytes,
-        long maxStreamBytes) {
+        long maxStreamBytes, boolean nativeN) {
     /** Default of {@code max-response-bytes}: 4 MiB. */
     public static final long DEFAULT_MAX_RESPONSE_BYTES = 4L << 20;
     /** Default of {@code max-stream-bytes}: 64 MiB. */
@@ -88,6 +90,9 @@ public record BackendConfig(
         positive(where, "sim-time-scale", simTimeScale);
         positive(where, "max-response-bytes", maxResponseBytes);
         positive(where, "max-stream-bytes", maxStreamBytes);
+        if (nativeN && simulated != null) {
+            throw new ConfigException(where + "native-n is for remote backends; simulated ones are fanned out");
+        }
         if (maxRetries < 0 || maxRetries > 10) {
             throw new ConfigException(where + "max-retries must be between 0 and 10, got " + maxRetries);
         }
@@ -98,14 +103,21 @@ public record BackendConfig(
             int contextWindow, int maxConcurrent, long queueTimeoutMs, long connectTimeoutMs, long readTimeoutMs,
             long totalTimeoutMs, int maxRetries, String simulated, double simTimeScale) {
         this(name, baseUrl, model, apiKeyEnv, role, cost, contextWindow, maxConcurrent, queueTimeoutMs,
-                connectTimeoutMs, readTimeoutMs, totalTimeoutMs, maxRetries, simulated, simTimeScale, 0, 0);
+                connectTimeoutMs, readTimeoutMs, totalTimeoutMs, maxRetries, simulated, simTimeScale, 0, 0, false);
     }
 
     /** This backend with other response limits (0 for a default). */
     public BackendConfig withResponseLimits(long newMaxResponseBytes, long newMaxStreamBytes) {
         return new BackendConfig(name, baseUrl, model, apiKeyEnv, role, cost, contextWindow, maxConcurrent,
                 queueTimeoutMs, connectTimeoutMs, readTimeoutMs, totalTimeoutMs, maxRetries, simulated, simTimeScale,
-                newMaxResponseBytes, newMaxStreamBytes);
+                newMaxResponseBytes, newMaxStreamBytes, nativeN);
+    }
+
+    /** This backend with {@code native-n} set. */
+    public BackendConfig withNativeN(boolean value) {
+        return new BackendConfig(name, baseUrl, model, apiKeyEnv, role, cost, contextWindow, maxConcurrent,
+                queueTimeoutMs, connectTimeoutMs, readTimeoutMs, totalTimeoutMs, maxRetries, simulated, simTimeScale,
+                maxResponseBytes, maxStreamBytes, value);
     }
 
     /** Jackson entry point: absent numbers arrive as null and take the defaults above. */
@@ -123,7 +135,7 @@ public record BackendConfig(
             @JsonProperty("max-retries") Integer maxRetries, @JsonProperty("simulated") String simulated,
             @JsonProperty("sim-time-scale") Double simTimeScale,
             @JsonProperty("max-response-bytes") Long maxResponseBytes,
-            @JsonProperty("max-stream-bytes") Long maxStreamBytes) {
+            @JsonProperty("max-stream-bytes") Long maxStreamBytes, @JsonProperty("native-n") Boolean nativeN) {
         BackendRole parsedRole = null;
         if (role != null) {
             try {
@@ -135,7 +147,7 @@ public record BackendConfig(
         return new BackendConfig(name, baseUrl, model, apiKeyEnv, parsedRole, orZero(cost), orZero(contextWindow),
                 orZero(maxConcurrent), orZero(queueTimeoutMs), orZero(connectTimeoutMs), orZero(readTimeoutMs),
                 orZero(totalTimeoutMs), maxRetries == null ? 2 : maxRetries, simulated, orZero(simTimeScale),
-                orZero(maxResponseBytes), orZero(maxStreamBytes));
+                orZero(maxResponseBytes), orZero(maxStreamBytes), nativeN != null && nativeN);
     }
 
     /** An in-process simulated backend with defaults. */

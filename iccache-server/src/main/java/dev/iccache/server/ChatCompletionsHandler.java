@@ -8,7 +8,10 @@ import dev.iccache.api.ChatResponse;
 import dev.iccache.api.ChatStream;
 import dev.iccache.api.ErrorKind;
 import dev.iccache.api.IccacheException;
+import dev.iccache.api.StreamedCompletion;
 import dev.iccache.api.Usage;
+import dev.iccache.backend.ChoiceFanOut;
+import dev.iccache.exact.ExactCache;
 import dev.iccache.gateway.Gateway;
 import dev.iccache.gateway.Route;
 import dev.iccache.tenant.Tenant;
@@ -29,8 +32,10 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 
 /**
- * {@code POST /v1/chat/completions}: validates, asks the {@link Gateway} for a route, calls the
- * backend and relays the answer, whole or as server-sent events, with the x-iccache headers.
+ * {@code POST /v1/chat/completions}: validates, answers from the {@link ExactCache} when it holds
+ * the answer, else asks the {@link Gateway} for a route, calls the backend (for {@code n} choices
+ * through the {@link ChoiceFanOut}) and relays the answer, whole or as server-sent events, with the
+ * x-iccache headers.
  */
 final class ChatCompletionsHandler implements Handler {
     private static final HeaderName NO_STORE = HeaderNames.create("x-iccache-no-store");
@@ -38,6 +43,9 @@ final class ChatCompletionsHandler implements Handler {
     private static final HeaderName OVERHEAD = HeaderNames.create("x-iccache-overhead-ms");
     private static final HeaderName ADMIN_KEY = HeaderNames.create("x-iccache-admin-key");
     private static final HeaderName DEBUG_SELECTION = HeaderNames.create("x-iccache-debug-selection");
+    private static final HeaderName CACHE = HeaderNames.create("x-iccache-cache");
+    /** The route of an answer served from the exact-match cache. */
+    private static final String EXACT = "exact";
     private static final System.Logger LOG = System.getLogger(ChatCompletionsHandler.class.getName());
 
     private final Gateway gateway;
@@ -49,14 +57,19 @@ final class ChatCompletionsHandler implements Handler {
     private final TenantResolver tenants;
     private final Consumer<Candidate> admissions;
     private final AdminKey adminKey;
+    private final ChoiceFanOut choices;
+    private final ExactCache exact;
 
     /**
      * @param admissions receives finished pairs that may become examples; must not block
      * @param adminKey   unlocks the debug header
      * @param bodies     the request-body bytes requests in flight may hold; a request holds its body's until it ends
+     * @param choices    serves requests for several choices
+     * @param exact      answers identical deterministic requests
      */
     ChatCompletionsHandler(Gateway gateway, TenantResolver tenants, Consumer<Candidate> admissions, AdminKey adminKey,
-            BodyBudget bodies, GatewayMetrics metrics, Ticker ticker, InstantSource wallClock) {
+            BodyBudget bodies, GatewayMetrics metrics, Ticker ticker, InstantSource wallClock, ChoiceFanOut choices,
+            ExactCache exact) {
         this.gateway = gateway;
         this.tenants = tenants;
         this.admissions = admissions;
@@ -65,6 +78,8 @@ final class ChatCompletionsHandler implements Handler {
         this.metrics = metrics;
         this.ticker = ticker;
         this.wallClock = wallClock;
+        this.choices = choices;
+        this.exact = exact;
         this.maxBodyBytes = gateway.config().server().maxBodyBytes();
     }
 
@@ -76,18 +91,33 @@ final class ChatCompletionsHandler implements Handler {
         try (BodyBudget.Reservation body = bodies.open()) {
             Tenant tenant = tenants.resolve(req.headers().first(HeaderNames.AUTHORIZATION));
             request = ChatRequest.parse(OpenAiHttp.readBody(req, maxBodyBytes, body));
-            route = gateway.route(request, tenant);
+            int n = choices.choices(request);
+            boolean noStore = req.headers().first(NO_STORE).map(v -> v.strip().equalsIgnoreCase("true")).orElse(false);
+            Optional<ExactCache.Key> exactKey = noStore ? Optional.empty() : exact.key(request, tenant);
+            if (exactKey.isPresent()) {
+                Optional<ChatResponse> stored = exact.get(exactKey.get());
+                if (stored.isPresent()) {
+                    replay(request, stored.get(), res, t0);
+                    return;
+                }
+                res.header(CACHE, "miss");
+            }
+            // One route for all n choices: the choices share the model and the examples; admission and
+            // feedback see the first choice's request and answer.
+            ChatRequest single = request.singleChoice();
+            route = gateway.route(single, tenant);
             boolean store = gateway.config().bank().enabled() && gateway.config().isExampleSource(route.backend().config())
-                    && !req.headers().first(NO_STORE).map(v -> v.strip().equalsIgnoreCase("true")).orElse(false);
-            Admission admission = new Admission(tenant, request, route, store);
+                    && !noStore;
+            boolean bypassed = route.reason().equals("bypass"); // a degraded answer is not kept for later requests
+            Admission admission = new Admission(tenant, single, route, store, exactKey.filter(k -> !bypassed), n);
             if (debugRequested(req)) {
                 route.augmented().selection().ifPresent(s -> res.header(DEBUG_SELECTION,
                         Explanations.of(s).toString()));
             }
             if (request.stream()) {
-                stream(request, route, res, t0, admission);
+                stream(request, n, route, res, t0, admission);
             } else {
-                complete(request, route, res, t0, admission);
+                complete(n, route, res, t0, admission);
             }
         } catch (IccacheException e) {
             fail(res, route, request, e, t0);
@@ -101,9 +131,9 @@ final class ChatCompletionsHandler implements Handler {
         }
     }
 
-    private void complete(ChatRequest request, Route route, ServerResponse res, long t0, Admission admission) {
+    private void complete(int n, Route route, ServerResponse res, long t0, Admission admission) {
         long b0 = ticker.nanoTime();
-        ChatResponse response = route.backend().complete(route.augmented().upstream());
+        ChatResponse response = choices.complete(route.backend(), route.augmented().upstream(), n);
         long backendNanos = ticker.nanoTime() - b0;
         ObjectNode body = response.body();
         String id = newId();
@@ -116,16 +146,15 @@ final class ChatCompletionsHandler implements Handler {
         headers(res, route, overhead);
         OpenAiHttp.sendJson(res, 200, body);
         done(route, "false", 200, t0, overhead);
-        admission.offer(response.content(), response.finishReason(), response.usage());
-        admission.served(id, response.content());
+        admission.completed(id, response);
     }
 
-    private void stream(ChatRequest request, Route route, ServerResponse res, long t0, Admission admission) {
+    private void stream(ChatRequest request, int n, Route route, ServerResponse res, long t0, Admission admission) {
         long b0 = ticker.nanoTime();
         String id = newId();
         String model = route.backend().config().name();
         boolean includeUsage = request.includeUsage();
-        ChatStream upstream = route.backend().stream(route.augmented().upstream());
+        ChatStream upstream = choices.stream(route.backend(), route.augmented().upstream(), n);
         OutputStream out = null;
         boolean clientGone = false;
         try {
@@ -136,21 +165,13 @@ final class ChatCompletionsHandler implements Handler {
             headers(res, route, overhead + (ticker.nanoTime() - firstChunk));
             out = OpenAiHttp.startEventStream(res);
             boolean firstContent = true;
-            StringBuilder text = new StringBuilder();
-            Optional<String> finishReason = Optional.empty();
-            Optional<Usage> usage = Optional.empty();
+            StreamedCompletion answer = new StreamedCompletion();
             while (chunk.isPresent()) {
                 ObjectNode body = chunk.get().body();
-                text.append(chunk.get().deltaText());
-                if (chunk.get().finishReason().isPresent()) {
-                    finishReason = chunk.get().finishReason();
-                }
-                if (chunk.get().usage().isPresent()) {
-                    usage = chunk.get().usage();
-                }
+                body.put("id", id);
+                body.put("model", model);
+                answer.add(chunk.get());
                 if (includeUsage || chunk.get().hasChoices()) {
-                    body.put("id", id);
-                    body.put("model", model);
                     if (!includeUsage) {
                         body.remove("usage");
                     }
@@ -168,8 +189,7 @@ final class ChatCompletionsHandler implements Handler {
             clientGone = clientGone || !OpenAiHttp.tryFinish(out);
             done(route, "true", clientGone ? 499 : 200, t0, overhead);
             if (!clientGone) {
-                admission.offer(text.toString(), finishReason, usage);
-                admission.served(id, text.toString());
+                admission.completed(id, answer.response());
             }
         } catch (IccacheException e) {
             if (out == null) {
@@ -179,6 +199,31 @@ final class ChatCompletionsHandler implements Handler {
         } finally {
             upstream.close();
         }
+    }
+
+    /** An answer from the exact-match cache, under a new id, whole or replayed as a stream. */
+    private void replay(ChatRequest request, ChatResponse stored, ServerResponse res, long t0) {
+        ObjectNode body = stored.body();
+        String model = body.path("model").asText();
+        body.put("id", newId());
+        body.put("created", wallClock.instant().getEpochSecond());
+        res.header(CACHE, EXACT);
+        long overhead = ticker.nanoTime() - t0;
+        headers(res, model, 0, EXACT, overhead);
+        if (!request.stream()) {
+            OpenAiHttp.sendJson(res, 200, body);
+            done(model, EXACT, "false", 200, t0, overhead);
+            return;
+        }
+        OutputStream out = OpenAiHttp.startEventStream(res);
+        boolean sent = true;
+        for (ChatChunk chunk : StreamedCompletion.chunks(stored)) {
+            if (sent && (request.includeUsage() || chunk.hasChoices())) {
+                sent = OpenAiHttp.tryWriteEvent(out, chunk.body());
+            }
+        }
+        sent = sent && OpenAiHttp.tryFinish(out);
+        done(model, EXACT, "true", sent ? 200 : 499, t0, overhead);
     }
 
     /** A failure after the 200 was sent: an error event, and no [DONE], so clients see the truncation. */
@@ -207,47 +252,62 @@ final class ChatCompletionsHandler implements Handler {
     }
 
     private void headers(ServerResponse res, Route route, long overheadNanos) {
-        res.header(HeaderNames.create("x-iccache-model"), route.backend().config().name());
-        res.header(HeaderNames.create("x-iccache-examples"), Integer.toString(route.examples()));
-        res.header(HeaderNames.create("x-iccache-route"), route.reason());
+        headers(res, route.backend().config().name(), route.examples(), route.reason(), overheadNanos);
+    }
+
+    private void headers(ServerResponse res, String backend, int examples, String reason, long overheadNanos) {
+        res.header(HeaderNames.create("x-iccache-model"), backend);
+        res.header(HeaderNames.create("x-iccache-examples"), Integer.toString(examples));
+        res.header(HeaderNames.create("x-iccache-route"), reason);
         long micros = Math.max(0, overheadNanos) / 1000;
         res.header(OVERHEAD, micros / 1000 + "." + (char) ('0' + micros / 100 % 10) + (char) ('0' + micros / 10 % 10)
                 + (char) ('0' + micros % 10));
     }
 
     private void done(Route route, String stream, int status, long t0, long overheadNanos) {
-        String backend = route.backend().config().name();
-        metrics.requests.labels(backend, route.reason(), stream, Integer.toString(status)).inc();
+        done(route.backend().config().name(), route.reason(), stream, status, t0, overheadNanos);
+    }
+
+    private void done(String backend, String reason, String stream, int status, long t0, long overheadNanos) {
+        metrics.requests.labels(backend, reason, stream, Integer.toString(status)).inc();
         metrics.duration.labels(backend, stream).observe((ticker.nanoTime() - t0) / 1e9);
         metrics.overhead.labels().observe(Math.max(0, overheadNanos) / 1e9);
     }
 
-    /** What happens once a response completed: admission of the pair, and the record of the examples used. */
+    /**
+     * What happens once a response completed: the answer is stored for identical requests (all its
+     * choices), the pair is offered to the bank and the examples used are recorded (the first choice,
+     * with the single-choice request; its token counts only when it was the only choice).
+     */
     private final class Admission {
         private final Tenant tenant;
         private final ChatRequest request;
         private final Route route;
         private final String model;
         private final boolean enabled;
+        private final Optional<ExactCache.Key> exactKey;
+        private final int n;
 
-        Admission(Tenant tenant, ChatRequest request, Route route, boolean enabled) {
+        Admission(Tenant tenant, ChatRequest request, Route route, boolean enabled, Optional<ExactCache.Key> exactKey,
+                int n) {
             this.tenant = tenant;
             this.request = request;
             this.route = route;
             this.model = route.backend().config().name();
             this.enabled = enabled;
+            this.exactKey = exactKey;
+            this.n = n;
         }
 
-        void served(String responseId, String answer) {
-            gateway.served(responseId, tenant, route, request, answer);
-        }
-
-        void offer(String response, Optional<String> finishReason, Optional<Usage> usage) {
+        void completed(String responseId, ChatResponse answer) {
+            exactKey.ifPresent(k -> exact.put(k, answer));
             if (enabled) {
-                admissions.accept(new Candidate(tenant, request, response, model, finishReason,
+                Optional<Usage> usage = n == 1 ? answer.usage() : Optional.empty();
+                admissions.accept(new Candidate(tenant, request, answer.content(), model, answer.finishReason(),
                         usage.map(Usage::promptTokens).orElse(0), usage.map(Usage::completionTokens).orElse(0),
                         OptionalDouble.empty()));
             }
+            gateway.served(responseId, tenant, route, request, answer.content());
         }
     }
 

@@ -7,7 +7,9 @@ import dev.iccache.api.IccacheException;
 import dev.iccache.api.Json;
 import dev.iccache.backend.BackendMetrics;
 import dev.iccache.backend.BoundedBackend;
+import dev.iccache.backend.ChoiceFanOut;
 import dev.iccache.config.IccacheConfig;
+import dev.iccache.exact.ExactCache;
 import dev.iccache.gateway.Assembly;
 import dev.iccache.gateway.Gateway;
 import dev.iccache.select.InContextAugmenter;
@@ -31,6 +33,7 @@ import java.time.InstantSource;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -48,11 +51,13 @@ public final class GatewayServer implements AutoCloseable {
     private final Optional<ExampleBank> bank;
     private final MetricsRegistry registry;
     private final ScheduledExecutorService watchdog;
+    private final ExecutorService choiceCalls = Executors.newThreadPerTaskExecutor(
+            Thread.ofVirtual().name("iccache-choice-", 0).factory());
     private final WebServer server;
     private final AtomicBoolean draining = new AtomicBoolean();
 
     private GatewayServer(Gateway gateway, Optional<ExampleBank> bank, MetricsRegistry registry,
-            ScheduledExecutorService watchdog, UnaryOperator<String> env) {
+            ScheduledExecutorService watchdog, UnaryOperator<String> env, Ticker ticker) {
         this.gateway = gateway;
         this.bank = bank;
         this.registry = registry;
@@ -64,7 +69,9 @@ public final class GatewayServer implements AutoCloseable {
         BodyBudget bodies = new BodyBudget(config.server().maxInFlightBodyBytes());
         ChatCompletionsHandler chat = new ChatCompletionsHandler(gateway, tenants,
                 bank.<Consumer<Candidate>>map(b -> b.admitter()::offer).orElse(c -> { }), adminKey, bodies,
-                new GatewayMetrics(registry), Ticker.SYSTEM, InstantSource.system());
+                new GatewayMetrics(registry), ticker, InstantSource.system(),
+                new ChoiceFanOut(config.maxN(), choiceCalls),
+                new ExactCache(config.exactCache(), config.tenants(), ticker, registry));
         FeedbackHandler feedback = new FeedbackHandler(gateway, tenants, config.server().maxBodyBytes(), bodies);
         Optional<AdminRoutes> admin = bank.map(b -> new AdminRoutes(b.store(), b.users(), b.embedder(),
                 InstantSource.system(), adminKey, gateway, tenants, bodies));
@@ -117,6 +124,11 @@ public final class GatewayServer implements AutoCloseable {
      * As {@link #start(IccacheConfig)}, reading API keys (tenants, backends, admin, embedder) through {@code env}.
      */
     public static GatewayServer start(IccacheConfig config, UnaryOperator<String> env) {
+        return start(config, env, Ticker.SYSTEM);
+    }
+
+    /** As {@link #start(IccacheConfig, UnaryOperator)}, timing requests and the exact-match TTL with {@code ticker}. */
+    static GatewayServer start(IccacheConfig config, UnaryOperator<String> env, Ticker ticker) {
         MetricsRegistry registry = new MetricsRegistry();
         ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(
                 ExampleBank.daemon("iccache-timeouts"));
@@ -142,7 +154,7 @@ public final class GatewayServer implements AutoCloseable {
             routing.ifPresent(r -> r.routers().get(Tenant.DEFAULT.domain()));
         }
         Gateway gateway = new Gateway(config, backends, augmenter, routing, explorer, registry);
-        GatewayServer s = new GatewayServer(gateway, bank, registry, watchdog, env);
+        GatewayServer s = new GatewayServer(gateway, bank, registry, watchdog, env, ticker);
         s.server.start();
         LOG.log(Level.INFO, "iccache listening on http://{0}:{1,number,#} (virtual model ''{2}'', default ''{3}'')",
                 config.server().host(), s.port(), config.virtualModel(), config.defaultModel());
@@ -247,6 +259,7 @@ public final class GatewayServer implements AutoCloseable {
     public void close() {
         draining.set(true);
         server.stop();
+        choiceCalls.shutdownNow();
         gateway.close();
         gateway.routing().ifPresent(GatewayServer::saveRouters);
         bank.ifPresent(ExampleBank::close);
