@@ -137,7 +137,7 @@ class ChoicesIntegrationTest {
     void theVirtualModelRoutesOnceAndTheBankAdmitsTheFirstChoice() throws Exception {
         cluster = new TestCluster(1000, b -> b.dataDir(dataDir).bank(BankConfig.DEFAULT.withStore("memory")),
                 Map.of("ICCACHE_ADMIN_KEY", "admin-secret"));
-        HttpResponse<String> r = post("{\"model\":\"iccache\",\"n\":2,\"seed\":3,\"max_tokens\":16,"
+        HttpResponse<String> r = post("{\"model\":\"iccache\",\"n\":2,\"seed\":3,"
                 + "\"messages\":[{\"role\":\"user\",\"content\":\"Which planet has the most moons?\"}]}");
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(r.headers().firstValue("x-iccache-route")).hasValue("routed");
