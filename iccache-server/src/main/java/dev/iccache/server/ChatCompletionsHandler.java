@@ -144,6 +144,7 @@ final class ChatCompletionsHandler implements Handler {
         }
         long overhead = ticker.nanoTime() - t0 - backendNanos;
         headers(res, route, overhead);
+        admission.keep(response);
         OpenAiHttp.sendJson(res, 200, body);
         done(route, "false", 200, t0, overhead);
         admission.completed(id, response);
@@ -186,10 +187,14 @@ final class ChatCompletionsHandler implements Handler {
                 }
                 chunk = upstream.next();
             }
+            ChatResponse whole = answer.response();
+            if (!clientGone) {
+                admission.keep(whole);
+            }
             clientGone = clientGone || !OpenAiHttp.tryFinish(out);
             done(route, "true", clientGone ? 499 : 200, t0, overhead);
             if (!clientGone) {
-                admission.completed(id, answer.response());
+                admission.completed(id, whole);
             }
         } catch (IccacheException e) {
             if (out == null) {
@@ -275,9 +280,10 @@ final class ChatCompletionsHandler implements Handler {
     }
 
     /**
-     * What happens once a response completed: the answer is stored for identical requests (all its
-     * choices), the pair is offered to the bank and the examples used are recorded (the first choice,
-     * with the single-choice request; its token counts only when it was the only choice).
+     * What happens to a whole answer: it is stored for identical requests (all its choices) before the
+     * client sees its end, so that a client that got it finds it stored; once the response completed,
+     * the pair is offered to the bank and the examples used are recorded (the first choice, with the
+     * single-choice request; its token counts only when it was the only choice).
      */
     private final class Admission {
         private final Tenant tenant;
@@ -299,8 +305,11 @@ final class ChatCompletionsHandler implements Handler {
             this.n = n;
         }
 
-        void completed(String responseId, ChatResponse answer) {
+        void keep(ChatResponse answer) {
             exactKey.ifPresent(k -> exact.put(k, answer));
+        }
+
+        void completed(String responseId, ChatResponse answer) {
             if (enabled) {
                 Optional<Usage> usage = n == 1 ? answer.usage() : Optional.empty();
                 admissions.accept(new Candidate(tenant, request, answer.content(), model, answer.finishReason(),
