@@ -38,13 +38,15 @@ import java.util.Optional;
  *                       (checked against the other backends by {@link IccacheConfig})
  * @param breaker        the circuit breaker of each endpoint
  * @param serverLoad     reading the load from the model server's own metrics
+ * @param nativeN        remote backends only: the server generates {@code n} choices itself, so a request for
+ *                       several is forwarded whole instead of fanned out to one call per choice
  */
 public record BackendConfig(
         String name, String baseUrl, String model, String apiKeyEnv, BackendRole role, double cost,
         int contextWindow, int maxConcurrent, long queueTimeoutMs, long connectTimeoutMs, long readTimeoutMs,
         long totalTimeoutMs, int maxRetries, String simulated, double simTimeScale, long maxResponseBytes,
         long maxStreamBytes, List<String> baseUrls, List<String> fallbacks, BreakerSettings breaker,
-        ServerLoadSettings serverLoad) {
+        ServerLoadSettings serverLoad, boolean nativeN) {
     /** Default of {@code max-response-bytes}: 4 MiB. */
     public static final long DEFAULT_MAX_RESPONSE_BYTES = 4L << 20;
     /** Default of {@code max-stream-bytes}: 64 MiB. */
@@ -114,6 +116,9 @@ public record BackendConfig(
         positive(where, "sim-time-scale", simTimeScale);
         positive(where, "max-response-bytes", maxResponseBytes);
         positive(where, "max-stream-bytes", maxStreamBytes);
+        if (nativeN && simulated != null) {
+            throw new ConfigException(where + "native-n is for remote backends; simulated ones are fanned out");
+        }
         if (maxRetries < 0 || maxRetries > 10) {
             throw new ConfigException(where + "max-retries must be between 0 and 10, got " + maxRetries);
         }
@@ -125,14 +130,21 @@ public record BackendConfig(
             long totalTimeoutMs, int maxRetries, String simulated, double simTimeScale) {
         this(name, baseUrl, model, apiKeyEnv, role, cost, contextWindow, maxConcurrent, queueTimeoutMs,
                 connectTimeoutMs, readTimeoutMs, totalTimeoutMs, maxRetries, simulated, simTimeScale, 0, 0, null, null,
-                null, null);
+                null, null, false);
     }
 
     /** This backend with other response limits (0 for a default). */
     public BackendConfig withResponseLimits(long newMaxResponseBytes, long newMaxStreamBytes) {
         return new BackendConfig(name, baseUrl, model, apiKeyEnv, role, cost, contextWindow, maxConcurrent,
                 queueTimeoutMs, connectTimeoutMs, readTimeoutMs, totalTimeoutMs, maxRetries, simulated, simTimeScale,
-                newMaxResponseBytes, newMaxStreamBytes, baseUrls, fallbacks, breaker, serverLoad);
+                newMaxResponseBytes, newMaxStreamBytes, baseUrls, fallbacks, breaker, serverLoad, nativeN);
+    }
+
+    /** This backend with {@code native-n} set. */
+    public BackendConfig withNativeN(boolean value) {
+        return new BackendConfig(name, baseUrl, model, apiKeyEnv, role, cost, contextWindow, maxConcurrent,
+                queueTimeoutMs, connectTimeoutMs, readTimeoutMs, totalTimeoutMs, maxRetries, simulated, simTimeScale,
+                maxResponseBytes, maxStreamBytes, baseUrls, fallbacks, breaker, serverLoad, value);
     }
 
     /** Jackson entry point: absent numbers arrive as null and take the defaults above. */
@@ -152,7 +164,7 @@ public record BackendConfig(
             @JsonProperty("max-response-bytes") Long maxResponseBytes,
             @JsonProperty("max-stream-bytes") Long maxStreamBytes, @JsonProperty("base-urls") List<String> baseUrls,
             @JsonProperty("fallbacks") List<String> fallbacks, @JsonProperty("breaker") BreakerSettings breaker,
-            @JsonProperty("server-load") ServerLoadSettings serverLoad) {
+            @JsonProperty("server-load") ServerLoadSettings serverLoad, @JsonProperty("native-n") Boolean nativeN) {
         BackendRole parsedRole = null;
         if (role != null) {
             try {
@@ -164,7 +176,8 @@ public record BackendConfig(
         return new BackendConfig(name, baseUrl, model, apiKeyEnv, parsedRole, orZero(cost), orZero(contextWindow),
                 orZero(maxConcurrent), orZero(queueTimeoutMs), orZero(connectTimeoutMs), orZero(readTimeoutMs),
                 orZero(totalTimeoutMs), maxRetries == null ? 2 : maxRetries, simulated, orZero(simTimeScale),
-                orZero(maxResponseBytes), orZero(maxStreamBytes), baseUrls, fallbacks, breaker, serverLoad);
+                orZero(maxResponseBytes), orZero(maxStreamBytes), baseUrls, fallbacks, breaker, serverLoad,
+                nativeN != null && nativeN);
     }
 
     /** An in-process simulated backend with defaults. */

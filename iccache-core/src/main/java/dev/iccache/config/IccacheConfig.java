@@ -3,6 +3,7 @@ package dev.iccache.config;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.iccache.embed.EmbedderSettings;
+import dev.iccache.exact.ExactCacheSettings;
 import dev.iccache.manage.ReplaySettings;
 import dev.iccache.route.RouterSettings;
 import dev.iccache.scrub.ScrubberSettings;
@@ -41,13 +42,19 @@ import java.util.stream.Collectors;
  * @param learnedDomainsInMemory domains whose learned state (utility model, τ, router statistics) is
  *                     kept in memory at most (default {@value #LEARNED_DOMAINS_IN_MEMORY}); the least
  *                     recently used beyond it are saved and dropped until their next request
+ * @param maxN         choices one chat request may ask for ({@code n}) at most (default {@value #MAX_N})
+ * @param exactCache   exact-match answers for deterministic requests (off by default)
  */
 public record IccacheConfig(ServerConfig server, String virtualModel, String defaultModel, Path dataDir,
         List<BackendConfig> backends, List<TenantConfig> tenants, BankConfig bank, String adminApiKeyEnv,
         EmbedderSettings embedder, SelectionSettings selection, RouterSettings router, ReplaySettings replay,
-        ScrubberSettings scrub, int learnedDomainsInMemory) {
+        ScrubberSettings scrub, int learnedDomainsInMemory, int maxN, ExactCacheSettings exactCache) {
     /** Default of {@code learned-domains-in-memory}. */
     public static final int LEARNED_DOMAINS_IN_MEMORY = 64;
+    /** Default of {@code max-n}. */
+    public static final int MAX_N = 8;
+    /** The largest {@code max-n}: OpenAI's own limit of {@code n}. */
+    public static final int MAX_N_LIMIT = 128;
 
     public IccacheConfig {
         server = server == null ? ServerConfig.DEFAULT : server;
@@ -99,6 +106,10 @@ public record IccacheConfig(ServerConfig server, String virtualModel, String def
         if (learnedDomainsInMemory < 1) {
             throw new ConfigException("learned-domains-in-memory must be at least 1, got " + learnedDomainsInMemory);
         }
+        if (maxN < 1 || maxN > MAX_N_LIMIT) {
+            throw new ConfigException("max-n must be 1.." + MAX_N_LIMIT + ", got " + maxN);
+        }
+        exactCache = exactCache == null ? ExactCacheSettings.DEFAULT : exactCache;
     }
 
     /** Every fallback names another backend, and no chain of fallbacks leads back to where it started. */
@@ -165,10 +176,12 @@ public record IccacheConfig(ServerConfig server, String virtualModel, String def
             @JsonProperty("embedder") EmbedderSettings embedder,
             @JsonProperty("selection") SelectionSettings selection, @JsonProperty("router") RouterSettings router,
             @JsonProperty("replay") ReplaySettings replay, @JsonProperty("scrub") ScrubberSettings scrub,
-            @JsonProperty("learned-domains-in-memory") Integer learnedDomainsInMemory) {
+            @JsonProperty("learned-domains-in-memory") Integer learnedDomainsInMemory,
+            @JsonProperty("max-n") Integer maxN, @JsonProperty("exact-cache") ExactCacheSettings exactCache) {
         return new IccacheConfig(server, virtualModel, defaultModel, dataDir == null ? null : Path.of(dataDir),
                 backends, tenants, bank, adminApiKeyEnv, embedder, selection, router, replay, scrub,
-                learnedDomainsInMemory == null ? LEARNED_DOMAINS_IN_MEMORY : learnedDomainsInMemory);
+                learnedDomainsInMemory == null ? LEARNED_DOMAINS_IN_MEMORY : learnedDomainsInMemory,
+                maxN == null ? MAX_N : maxN, exactCache);
     }
 
     /** A configuration built in code; unset parts take the documented defaults. */
@@ -227,7 +240,7 @@ public record IccacheConfig(ServerConfig server, String virtualModel, String def
         return new Builder().server(server).virtualModel(virtualModel).defaultModel(defaultModel).dataDir(dataDir)
                 .backends(backends).tenants(tenants).bank(bank).adminApiKeyEnv(adminApiKeyEnv).embedder(embedder)
                 .selection(selection).router(router).replay(replay).scrub(scrub)
-                .learnedDomainsInMemory(learnedDomainsInMemory);
+                .learnedDomainsInMemory(learnedDomainsInMemory).maxN(maxN).exactCache(exactCache);
     }
 
     /** Builds an {@link IccacheConfig}; {@link #build()} validates. */
@@ -246,6 +259,8 @@ public record IccacheConfig(ServerConfig server, String virtualModel, String def
         private ReplaySettings replay;
         private ScrubberSettings scrub;
         private int learnedDomainsInMemory = LEARNED_DOMAINS_IN_MEMORY;
+        private int maxN = MAX_N;
+        private ExactCacheSettings exactCache;
 
         private Builder() {
         }
@@ -320,9 +335,20 @@ public record IccacheConfig(ServerConfig server, String virtualModel, String def
             return this;
         }
 
+        public Builder maxN(int value) {
+            maxN = value;
+            return this;
+        }
+
+        public Builder exactCache(ExactCacheSettings value) {
+            exactCache = value;
+            return this;
+        }
+
         public IccacheConfig build() {
             return new IccacheConfig(server, virtualModel, defaultModel, dataDir, backends, tenants, bank,
-                    adminApiKeyEnv, embedder, selection, router, replay, scrub, learnedDomainsInMemory);
+                    adminApiKeyEnv, embedder, selection, router, replay, scrub, learnedDomainsInMemory, maxN,
+                    exactCache);
         }
     }
 }

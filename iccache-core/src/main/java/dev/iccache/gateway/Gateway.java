@@ -7,6 +7,7 @@ import dev.iccache.api.ChatStream;
 import dev.iccache.api.ErrorKind;
 import dev.iccache.api.IccacheException;
 import dev.iccache.backend.BoundedBackend;
+import dev.iccache.backend.ModelBackend;
 import dev.iccache.config.IccacheConfig;
 import dev.iccache.metrics.MetricsRegistry;
 import dev.iccache.select.InContextAugmenter;
@@ -21,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 
 /**
@@ -126,7 +128,13 @@ public final class Gateway implements AutoCloseable {
      * @param original the client's request, which a fallback is sent (with its own examples if it is small)
      */
     public Answer<ChatResponse> complete(Route route, ChatRequest original, Tenant tenant) {
-        return withFallbacks(route, original, tenant, r -> r.backend().complete(r.augmented().upstream()));
+        return complete(route, original, tenant, ModelBackend::complete);
+    }
+
+    /** As {@link #complete(Route, ChatRequest, Tenant)}, asking each backend tried with {@code call} (say, once per choice). */
+    public Answer<ChatResponse> complete(Route route, ChatRequest original, Tenant tenant,
+            BiFunction<ModelBackend, ChatRequest, ChatResponse> call) {
+        return withFallbacks(route, original, tenant, r -> call.apply(r.backend(), r.augmented().upstream()));
     }
 
     /**
@@ -135,11 +143,16 @@ public final class Gateway implements AutoCloseable {
      * restarted elsewhere: later failures come from {@link ChatStream#next()}.
      */
     public Answer<ChatStream> stream(Route route, ChatRequest original, Tenant tenant) {
-        return withFallbacks(route, original, tenant, Gateway::firstChunk);
+        return stream(route, original, tenant, ModelBackend::stream);
     }
 
-    private static ChatStream firstChunk(Route route) {
-        ChatStream stream = route.backend().stream(route.augmented().upstream());
+    /** As {@link #stream(Route, ChatRequest, Tenant)}, opening the stream of each backend tried with {@code call}. */
+    public Answer<ChatStream> stream(Route route, ChatRequest original, Tenant tenant,
+            BiFunction<ModelBackend, ChatRequest, ChatStream> call) {
+        return withFallbacks(route, original, tenant, r -> firstChunk(call.apply(r.backend(), r.augmented().upstream())));
+    }
+
+    private static ChatStream firstChunk(ChatStream stream) {
         Optional<ChatChunk> first;
         try {
             first = stream.next();

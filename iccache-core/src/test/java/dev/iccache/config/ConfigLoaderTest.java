@@ -107,6 +107,48 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void choicesAndTheExactCacheAreReadAndChecked() {
+        IccacheConfig c = ConfigLoader.parse("""
+                max-n: 4
+                exact-cache:
+                  enabled: true
+                  ttl-seconds: 30
+                  max-bytes: 1000000
+                tenants:
+                  - name: a
+                    api-key-env: KEY_A
+                    exact-cache: false
+                  - name: b
+                    api-key-env: KEY_B
+                backends:
+                  - name: vllm
+                    base-url: http://127.0.0.1:8001/v1
+                    native-n: true
+                  - name: s
+                    simulated: small
+                """, "q.yaml");
+        assertThat(c.maxN()).isEqualTo(4);
+        assertThat(c.exactCache()).isEqualTo(new dev.iccache.exact.ExactCacheSettings(true, 30, 1_000_000));
+        assertThat(c.tenants().get(0).exactCacheEnabled(true)).isFalse();
+        assertThat(c.tenants().get(1).exactCacheEnabled(true)).isTrue();
+        assertThat(c.backend("vllm").orElseThrow().nativeN()).isTrue();
+        assertThat(c.backend("s").orElseThrow().nativeN()).isFalse();
+        IccacheConfig defaults = ConfigLoader.parse("backends: [{name: s, simulated: small}]", "r.yaml");
+        assertThat(defaults.maxN()).isEqualTo(8);
+        assertThat(defaults.exactCache().enabled()).isFalse();
+        assertThat(defaults.exactCache().ttlSeconds()).isEqualTo(600);
+        assertThatThrownBy(() -> ConfigLoader.parse("max-n: 129\nbackends: [{name: s, simulated: small}]", "s.yaml"))
+                .hasMessageContaining("max-n must be 1..128");
+        assertThatThrownBy(() -> ConfigLoader.parse("""
+                exact-cache:
+                  ttl-seconds: 0
+                backends: [{name: s, simulated: small}]
+                """, "t.yaml")).hasMessageContaining("exact-cache.ttl-seconds");
+        assertThatThrownBy(() -> ConfigLoader.parse("backends: [{name: s, simulated: small, native-n: true}]",
+                "u.yaml")).hasMessageContaining("native-n is for remote backends");
+    }
+
+    @Test
     void mistakesFailWithTheKeyNamed() {
         assertThatThrownBy(() -> ConfigLoader.parse("backends: []", "a.yaml"))
                 .hasMessageContaining("at least one backend");

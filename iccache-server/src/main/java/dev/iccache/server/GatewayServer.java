@@ -7,7 +7,9 @@ import dev.iccache.api.IccacheException;
 import dev.iccache.api.Json;
 import dev.iccache.backend.BackendMetrics;
 import dev.iccache.backend.BoundedBackend;
+import dev.iccache.backend.ChoiceFanOut;
 import dev.iccache.config.IccacheConfig;
+import dev.iccache.exact.ExactCache;
 import dev.iccache.gateway.Assembly;
 import dev.iccache.gateway.Gateway;
 import dev.iccache.select.InContextAugmenter;
@@ -32,6 +34,7 @@ import java.time.InstantSource;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -49,11 +52,13 @@ public final class GatewayServer implements AutoCloseable {
     private final Optional<ExampleBank> bank;
     private final MetricsRegistry registry;
     private final ScheduledExecutorService watchdog;
+    private final ExecutorService choiceCalls = Executors.newThreadPerTaskExecutor(
+            Thread.ofVirtual().name("iccache-choice-", 0).factory());
     private final WebServer server;
     private final AtomicBoolean draining = new AtomicBoolean();
 
     private GatewayServer(Gateway gateway, Optional<ExampleBank> bank, MetricsRegistry registry,
-            ScheduledExecutorService watchdog, UnaryOperator<String> env) {
+            ScheduledExecutorService watchdog, UnaryOperator<String> env, Ticker ticker) {
         this.gateway = gateway;
         this.bank = bank;
         this.registry = registry;
@@ -65,11 +70,13 @@ public final class GatewayServer implements AutoCloseable {
         BodyBudget bodies = new BodyBudget(config.server().maxInFlightBodyBytes());
         Consumer<Candidate> admissions = bank.<Consumer<Candidate>>map(b -> b.admitter()::offer).orElse(c -> { });
         GatewayMetrics gatewayMetrics = new GatewayMetrics(registry);
+        ChoiceFanOut choices = new ChoiceFanOut(config.maxN(), choiceCalls);
+        ExactCache exact = new ExactCache(config.exactCache(), config.tenants(), ticker, registry);
         ChatCompletionsHandler chat = new ChatCompletionsHandler(gateway, tenants, admissions, adminKey, bodies,
-                gatewayMetrics, Ticker.SYSTEM, new OpenAiWire(InstantSource.system()));
+                gatewayMetrics, ticker, new OpenAiWire(InstantSource.system()), choices, exact);
         AnthropicWire anthropic = new AnthropicWire();
         ChatCompletionsHandler messages = new ChatCompletionsHandler(gateway, tenants, admissions, adminKey, bodies,
-                gatewayMetrics, Ticker.SYSTEM, anthropic);
+                gatewayMetrics, ticker, anthropic, choices, exact);
         FeedbackHandler feedback = new FeedbackHandler(gateway, tenants, config.server().maxBodyBytes(), bodies);
         Optional<AdminRoutes> admin = bank.map(b -> new AdminRoutes(b.store(), b.users(), b.embedder(),
                 InstantSource.system(), adminKey, gateway, tenants, bodies));
@@ -128,10 +135,11 @@ public final class GatewayServer implements AutoCloseable {
     }
 
     /**
-     * As {@link #start(IccacheConfig, UnaryOperator)}, with the backends' calls, circuit breakers and
-     * load readings timed by {@code backendClock} (tests use a virtual one).
+     * As {@link #start(IccacheConfig, UnaryOperator)}, with time read from {@code clock}: the backends'
+     * calls, circuit breakers and load readings, request timing and the exact-match TTL (tests use a
+     * virtual one).
      */
-    public static GatewayServer start(IccacheConfig config, UnaryOperator<String> env, SimClock backendClock) {
+    public static GatewayServer start(IccacheConfig config, UnaryOperator<String> env, SimClock clock) {
         MetricsRegistry registry = new MetricsRegistry();
         ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(
                 ExampleBank.daemon("iccache-timeouts"));
@@ -141,7 +149,7 @@ public final class GatewayServer implements AutoCloseable {
         // Load the embedding model now, so that the first requests do not spend their selection time limit on it.
         bank.ifPresent(GatewayServer::warmUp);
         List<BoundedBackend> backends = Backends.create(config, new BackendMetrics(registry), env, watchdog, 42,
-                backendClock);
+                clock);
         Judge judge = new LlmJudge(Assembly.byName(backends, config.judgeModel()));
         Optional<ModelRouting> routing = bank.filter(b -> config.router().enabled() && backends.size() > 1)
                 .map(b -> routing(config, b, backends, judge, registry, watchdog));
@@ -158,7 +166,7 @@ public final class GatewayServer implements AutoCloseable {
             routing.ifPresent(r -> r.routers().get(Tenant.DEFAULT.domain()));
         }
         Gateway gateway = new Gateway(config, backends, augmenter, routing, explorer, registry);
-        GatewayServer s = new GatewayServer(gateway, bank, registry, watchdog, env);
+        GatewayServer s = new GatewayServer(gateway, bank, registry, watchdog, env, clock);
         s.server.start();
         LOG.log(Level.INFO, "iccache listening on http://{0}:{1,number,#} (virtual model ''{2}'', default ''{3}'')",
                 config.server().host(), s.port(), config.virtualModel(), config.defaultModel());
@@ -276,6 +284,7 @@ public final class GatewayServer implements AutoCloseable {
     public void close() {
         draining.set(true);
         server.stop();
+        choiceCalls.shutdownNow();
         gateway.close();
         gateway.routing().ifPresent(GatewayServer::saveRouters);
         bank.ifPresent(ExampleBank::close);

@@ -23,6 +23,7 @@ final class FakeUpstream implements AutoCloseable {
         void handle(HttpExchange exchange, int callNumber) throws Exception;
     }
 
+    private static final String BODY = "request-body";
     final List<String> bodies = new CopyOnWriteArrayList<>();
     /** The Prometheus text served at {@code /metrics}; null for a 404. */
     volatile String metrics;
@@ -37,6 +38,7 @@ final class FakeUpstream implements AutoCloseable {
         server.createContext("/v1/chat/completions", exchange -> {
             String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
             bodies.add(body);
+            exchange.setAttribute(BODY, body);
             try {
                 behaviour.handle(exchange, bodies.size());
             } catch (Exception e) {
@@ -68,6 +70,11 @@ final class FakeUpstream implements AutoCloseable {
 
     String baseUrl() {
         return "http://127.0.0.1:" + server.getAddress().getPort() + "/v1";
+    }
+
+    /** The body of the request {@code ex} answers (bodies in {@link #bodies} come in arrival order). */
+    static String body(HttpExchange ex) {
+        return (String) ex.getAttribute(BODY);
     }
 
     static void json(HttpExchange ex, int status, String body) throws IOException {
