@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
         description = "In-context caching gateway for LLM serving.",
         subcommands = {ServeCommand.class, SimBackendCommand.class, GatewayDemoCommand.class, DemoCommand.class, BenchCommand.class, CalibrationCheckCommand.class, ImportCommand.class,
             ExportCommand.class, ReplayCommand.class, TrainCommand.class, SelectionCurveCommand.class, EvalCommand.class,
-            ModelsCommand.class})
+            ModelsCommand.class, ClientsCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -10,6 +10,7 @@ import dev.iccache.route.LlmJudge;
 import dev.iccache.server.Backends;
 import dev.iccache.server.ExampleBank;
 import dev.iccache.store.lucene.LuceneExampleStore;
+import dev.iccache.time.SimClock;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.Locale;
@@ -45,7 +46,7 @@ final class ReplayCommand implements Callable<Integer> {
         MetricsRegistry metrics = new MetricsRegistry();
         ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor();
         List<BoundedBackend> backends = Backends.create(config, new BackendMetrics(metrics), System::getenv, watchdog,
-                42);
+                42, SimClock.REAL);
         try (LuceneExampleStore store = LuceneExampleStore.open(ExampleBank.bankDirectory(config))) {
             // Offline: the gateway is not running (the store admits one process), so there is no load to wait for.
             ExampleReplayer replayer = Assembly.replayer(config, store, backends,

@@ -19,6 +19,7 @@ import dev.iccache.server.Backends;
 import dev.iccache.server.ExampleBank;
 import dev.iccache.tenant.LearnedFiles;
 import dev.iccache.time.Ticker;
+import dev.iccache.time.SimClock;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.InstantSource;
@@ -90,7 +91,7 @@ final class TrainCommand implements Callable<Integer> {
         MetricsRegistry metrics = new MetricsRegistry();
         ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor();
         List<BoundedBackend> backends = Backends.create(config, new BackendMetrics(metrics), System::getenv, watchdog,
-                seed);
+                seed, SimClock.REAL);
         try (ExampleBank examples = ExampleBank.open(config, metrics, System::getenv)) {
             BoundedBackend small = Assembly.byName(backends, WarmStart.first(config, BackendRole.SMALL).name());
             BoundedBackend large = Assembly.byName(backends, WarmStart.first(config, BackendRole.LARGE).name());

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Optional;
+import java.util.OptionalDouble;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -77,15 +78,7 @@ public final class ChatRequest {
         requirePositiveInt(body, "max_tokens");
         requirePositiveInt(body, "max_completion_tokens");
         requireType(body, "seed", JsonNode::isIntegralNumber, "an integer");
-        JsonNode n = body.get("n");
-        if (n != null && !n.isNull()) {
-            if (!n.isIntegralNumber()) {
-                throw IccacheException.invalid("n", "'n' must be an integer.");
-            }
-            if (n.asLong() != 1) {
-                throw IccacheException.invalid("n", "Only n=1 is supported; got " + n.asText() + ".");
-            }
-        }
+        requirePositiveInt(body, "n");
         JsonNode stop = body.get("stop");
         if (stop != null && !stop.isNull() && !stop.isTextual()) {
             if (!stop.isArray() || stop.size() > 4) {
@@ -185,6 +178,31 @@ public final class ChatRequest {
             v = body.get("max_tokens");
         }
         return v == null || v.isNull() ? OptionalInt.empty() : OptionalInt.of(v.asInt());
+    }
+
+    /** How many choices the client asks for ({@code n}, default 1). */
+    public int n() {
+        JsonNode v = body.get("n");
+        return v == null || v.isNull() ? 1 : v.asInt();
+    }
+
+    /**
+     * This request asking for one choice: itself when {@code n} is 1, else a copy without {@code n}
+     * (the first of the choices, with the request's seed).
+     */
+    public ChatRequest singleChoice() {
+        if (n() == 1) {
+            return this;
+        }
+        ObjectNode copy = bodyCopy();
+        copy.remove("n");
+        return new ChatRequest(copy);
+    }
+
+    /** {@code temperature}, when the request sets one. */
+    public OptionalDouble temperature() {
+        JsonNode v = body.get("temperature");
+        return v == null || v.isNull() ? OptionalDouble.empty() : OptionalDouble.of(v.asDouble());
     }
 
     public OptionalLong seed() {

@@ -11,8 +11,11 @@ public final class BackendMetrics {
     final MetricsRegistry.Gauge inFlight;
     final MetricsRegistry.Gauge queued;
     final MetricsRegistry.Counter tokens;
+    final MetricsRegistry.Gauge loadSource;
+    private final MetricsRegistry registry;
 
     public BackendMetrics(MetricsRegistry registry) {
+        this.registry = registry;
         requests = registry.counter("iccache_backend_requests_total",
                 "Calls to a backend by outcome (ok, error, cancelled).", "backend", "outcome");
         errors = registry.counter("iccache_backend_errors_total", "Failed backend calls by error type.",
@@ -24,5 +27,13 @@ public final class BackendMetrics {
         inFlight = registry.gauge("iccache_backend_in_flight", "Calls holding a slot of the backend.", "backend");
         queued = registry.gauge("iccache_backend_queued", "Calls waiting for a slot of the backend.", "backend");
         tokens = registry.counter("iccache_backend_tokens_total", "Tokens reported by backends.", "backend", "kind");
+        loadSource = registry.gauge("iccache_backend_load_source",
+                "1 for where the router's load signal of a backend comes from now: the model server's own metrics "
+                + "(server) or the gateway's count of its calls (gateway).", "backend", "source");
+    }
+
+    /** The registry these families are in, for a backend's own families (its endpoints, its server's load). */
+    public MetricsRegistry registry() {
+        return registry;
     }
 }

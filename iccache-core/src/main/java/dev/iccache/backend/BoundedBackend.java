@@ -46,6 +46,8 @@ public final class BoundedBackend implements ModelBackend {
         this.slots = new Semaphore(delegate.config().maxConcurrent(), true);
         metrics.inFlight.labels(name).track(inFlight::get);
         metrics.queued.labels(name).track(queued::get);
+        metrics.loadSource.labels(name, "server").track(() -> delegate.reportedLoad().isPresent() ? 1 : 0);
+        metrics.loadSource.labels(name, "gateway").track(() -> delegate.reportedLoad().isPresent() ? 0 : 1);
     }
 
     @Override
@@ -53,11 +55,16 @@ public final class BoundedBackend implements ModelBackend {
         return delegate.config();
     }
 
-    /** Current load, for the router: as the server reports it, else as counted here. */
+    /**
+     * Current load, for the router: as the server reports it (its running and waiting requests, plus
+     * the calls waiting here for a slot, which the server has not seen yet), else as counted here.
+     */
     public LoadSnapshot load() {
         Optional<LoadSnapshot> reported = delegate.reportedLoad();
         if (reported.isPresent()) {
-            return reported.get();
+            LoadSnapshot r = reported.get();
+            return new LoadSnapshot(r.inFlight(), r.queued() + queued.get(), r.capacity(), latencyEma.get(),
+                    ttftEma.get());
         }
         return new LoadSnapshot(inFlight.get(), queued.get(), config().maxConcurrent(), latencyEma.get(),
                 ttftEma.get());

@@ -17,8 +17,8 @@ import java.util.Set;
  *                       {@link IccacheConfig} fills it in)
  * @param maxInputs      inputs one request may carry at most
  * @param maxInputTokens tokens (cl100k_base) one input to the gateway's embedder may have at most
- * @param backends       remote embedding models: name, base-url, model, api-key-env, concurrency,
- *                       timeouts, retries and response limits as for chat backends
+ * @param backends       remote embedding models: name, base URLs, model, api-key-env, concurrency,
+ *                       timeouts, retries, breakers and response limits as for chat backends; no fallbacks
  */
 public record EmbeddingsConfig(boolean serveEmbedder, String embedderName, int maxInputs, int maxInputTokens,
         List<BackendConfig> backends) {
@@ -46,6 +46,10 @@ public record EmbeddingsConfig(boolean serveEmbedder, String embedderName, int m
             if (b.simulatedProfile().isPresent()) {
                 throw new ConfigException("embeddings.backends: '" + b.name() + "' must be remote (base-url): "
                         + "simulated backends do not embed");
+            }
+            if (!b.fallbacks().isEmpty()) {
+                throw new ConfigException("embeddings.backends: '" + b.name() + "' has fallbacks; they apply to "
+                        + "chat backends only");
             }
             if (!names.add(b.name())) {
                 throw new ConfigException("embeddings.backends: duplicate name '" + b.name() + "'");

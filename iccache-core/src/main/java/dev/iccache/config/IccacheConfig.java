@@ -3,13 +3,19 @@ package dev.iccache.config;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.iccache.embed.EmbedderSettings;
+import dev.iccache.exact.ExactCacheSettings;
 import dev.iccache.manage.ReplaySettings;
 import dev.iccache.route.RouterSettings;
 import dev.iccache.scrub.ScrubberSettings;
 import dev.iccache.select.SelectionSettings;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -36,14 +42,21 @@ import java.util.stream.Collectors;
  * @param learnedDomainsInMemory domains whose learned state (utility model, τ, router statistics) is
  *                     kept in memory at most (default {@value #LEARNED_DOMAINS_IN_MEMORY}); the least
  *                     recently used beyond it are saved and dropped until their next request
+ * @param maxN         choices one chat request may ask for ({@code n}) at most (default {@value #MAX_N})
+ * @param exactCache   exact-match answers for deterministic requests (off by default)
  * @param embeddings   the {@code /v1/embeddings} endpoint: the embedder's model name, limits, remote embedding models
  */
 public record IccacheConfig(ServerConfig server, String virtualModel, String defaultModel, Path dataDir,
         List<BackendConfig> backends, List<TenantConfig> tenants, BankConfig bank, String adminApiKeyEnv,
         EmbedderSettings embedder, SelectionSettings selection, RouterSettings router, ReplaySettings replay,
-        ScrubberSettings scrub, int learnedDomainsInMemory, EmbeddingsConfig embeddings) {
+        ScrubberSettings scrub, int learnedDomainsInMemory, int maxN, ExactCacheSettings exactCache,
+        EmbeddingsConfig embeddings) {
     /** Default of {@code learned-domains-in-memory}. */
     public static final int LEARNED_DOMAINS_IN_MEMORY = 64;
+    /** Default of {@code max-n}. */
+    public static final int MAX_N = 8;
+    /** The largest {@code max-n}: OpenAI's own limit of {@code n}. */
+    public static final int MAX_N_LIMIT = 128;
 
     public IccacheConfig {
         server = server == null ? ServerConfig.DEFAULT : server;
@@ -59,6 +72,7 @@ public record IccacheConfig(ServerConfig server, String virtualModel, String def
                 throw new ConfigException("backends: duplicate name '" + b.name() + "'");
             }
         }
+        checkFallbacks(backends, names);
         if (names.contains(virtualModel)) {
             throw new ConfigException("virtual-model '" + virtualModel + "' must differ from every backend name");
         }
@@ -94,6 +108,10 @@ public record IccacheConfig(ServerConfig server, String virtualModel, String def
         if (learnedDomainsInMemory < 1) {
             throw new ConfigException("learned-domains-in-memory must be at least 1, got " + learnedDomainsInMemory);
         }
+        if (maxN < 1 || maxN > MAX_N_LIMIT) {
+            throw new ConfigException("max-n must be 1.." + MAX_N_LIMIT + ", got " + maxN);
+        }
+        exactCache = exactCache == null ? ExactCacheSettings.DEFAULT : exactCache;
         embeddings = (embeddings == null ? EmbeddingsConfig.DEFAULT : embeddings)
                 .withDefaultEmbedderName(embedder.model());
         Set<String> models = new HashSet<>(names);
@@ -106,6 +124,61 @@ public record IccacheConfig(ServerConfig server, String virtualModel, String def
         }
     }
 
+    /** Every fallback names another backend, and no chain of fallbacks leads back to where it started. */
+    private static void checkFallbacks(List<BackendConfig> backends, Set<String> names) {
+        Map<String, List<String>> graph = new HashMap<>();
+        for (BackendConfig b : backends) {
+            for (String f : b.fallbacks()) {
+                if (!names.contains(f)) {
+                    throw new ConfigException("backend '" + b.name() + "': fallbacks: '" + f
+                            + "' is not a configured backend " + names);
+                }
+            }
+            graph.put(b.name(), b.fallbacks());
+        }
+        Set<String> finished = new HashSet<>();
+        for (BackendConfig b : backends) {
+            cycleFrom(b.name(), graph, new ArrayList<>(), finished);
+        }
+    }
+
+    /** Depth-first search along fallbacks; {@code path} holds the backends being followed. */
+    private static void cycleFrom(String node, Map<String, List<String>> graph, List<String> path,
+            Set<String> finished) {
+        int at = path.indexOf(node);
+        if (at >= 0) {
+            List<String> cycle = new ArrayList<>(path.subList(at, path.size()));
+            cycle.add(node);
+            throw new ConfigException("backends: fallbacks form a cycle: " + String.join(" -> ", cycle));
+        }
+        if (finished.contains(node)) {
+            return;
+        }
+        path.add(node);
+        for (String next : graph.get(node)) {
+            cycleFrom(next, graph, path, finished);
+        }
+        path.remove(path.size() - 1);
+        finished.add(node);
+    }
+
+    /**
+     * The backends that answer in turn when {@code backend} fails before the first byte: its own
+     * fallbacks in order, then theirs (breadth first), each once.
+     */
+    public List<String> fallbackChain(String backend) {
+        List<String> chain = new ArrayList<>();
+        Deque<String> pending = new ArrayDeque<>(backend(backend).map(BackendConfig::fallbacks).orElse(List.of()));
+        while (!pending.isEmpty()) {
+            String next = pending.poll();
+            if (!next.equals(backend) && !chain.contains(next)) {
+                chain.add(next);
+                pending.addAll(backend(next).orElseThrow().fallbacks());
+            }
+        }
+        return chain;
+    }
+
     @JsonCreator
     static IccacheConfig fromYaml(@JsonProperty("server") ServerConfig server,
             @JsonProperty("virtual-model") String virtualModel, @JsonProperty("default-model") String defaultModel,
@@ -116,10 +189,12 @@ public record IccacheConfig(ServerConfig server, String virtualModel, String def
             @JsonProperty("selection") SelectionSettings selection, @JsonProperty("router") RouterSettings router,
             @JsonProperty("replay") ReplaySettings replay, @JsonProperty("scrub") ScrubberSettings scrub,
             @JsonProperty("learned-domains-in-memory") Integer learnedDomainsInMemory,
+            @JsonProperty("max-n") Integer maxN, @JsonProperty("exact-cache") ExactCacheSettings exactCache,
             @JsonProperty("embeddings") EmbeddingsConfig embeddings) {
         return new IccacheConfig(server, virtualModel, defaultModel, dataDir == null ? null : Path.of(dataDir),
                 backends, tenants, bank, adminApiKeyEnv, embedder, selection, router, replay, scrub,
-                learnedDomainsInMemory == null ? LEARNED_DOMAINS_IN_MEMORY : learnedDomainsInMemory, embeddings);
+                learnedDomainsInMemory == null ? LEARNED_DOMAINS_IN_MEMORY : learnedDomainsInMemory,
+                maxN == null ? MAX_N : maxN, exactCache, embeddings);
     }
 
     /** A configuration built in code; unset parts take the documented defaults. */
@@ -178,7 +253,8 @@ public record IccacheConfig(ServerConfig server, String virtualModel, String def
         return new Builder().server(server).virtualModel(virtualModel).defaultModel(defaultModel).dataDir(dataDir)
                 .backends(backends).tenants(tenants).bank(bank).adminApiKeyEnv(adminApiKeyEnv).embedder(embedder)
                 .selection(selection).router(router).replay(replay).scrub(scrub)
-                .learnedDomainsInMemory(learnedDomainsInMemory).embeddings(embeddings);
+                .learnedDomainsInMemory(learnedDomainsInMemory).maxN(maxN).exactCache(exactCache)
+                .embeddings(embeddings);
     }
 
     /** Builds an {@link IccacheConfig}; {@link #build()} validates. */
@@ -197,6 +273,8 @@ public record IccacheConfig(ServerConfig server, String virtualModel, String def
         private ReplaySettings replay;
         private ScrubberSettings scrub;
         private int learnedDomainsInMemory = LEARNED_DOMAINS_IN_MEMORY;
+        private int maxN = MAX_N;
+        private ExactCacheSettings exactCache;
         private EmbeddingsConfig embeddings;
 
         private Builder() {
@@ -272,6 +350,16 @@ public record IccacheConfig(ServerConfig server, String virtualModel, String def
             return this;
         }
 
+        public Builder maxN(int value) {
+            maxN = value;
+            return this;
+        }
+
+        public Builder exactCache(ExactCacheSettings value) {
+            exactCache = value;
+            return this;
+        }
+
         public Builder embeddings(EmbeddingsConfig value) {
             embeddings = value;
             return this;
@@ -279,7 +367,8 @@ public record IccacheConfig(ServerConfig server, String virtualModel, String def
 
         public IccacheConfig build() {
             return new IccacheConfig(server, virtualModel, defaultModel, dataDir, backends, tenants, bank,
-                    adminApiKeyEnv, embedder, selection, router, replay, scrub, learnedDomainsInMemory, embeddings);
+                    adminApiKeyEnv, embedder, selection, router, replay, scrub, learnedDomainsInMemory, maxN,
+                    exactCache, embeddings);
         }
     }
 }

@@ -12,8 +12,11 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * @param domain    tenants with the same domain share examples and learned state (utility model, τ, router
  *                  statistics); default: the tenant's own name (no sharing)
  * @param ttlHours  hours the tenant's examples stay selectable; 0 = {@code bank.ttl-hours}
+ * @param exactCache whether identical deterministic requests of this tenant get the stored answer
+ *                  ({@code exact-cache}); null = {@code exact-cache.enabled}
  */
-public record TenantConfig(String name, String apiKeyEnv, boolean store, String domain, double ttlHours) {
+public record TenantConfig(String name, String apiKeyEnv, boolean store, String domain, double ttlHours,
+        Boolean exactCache) {
     public TenantConfig {
         if (name == null || name.isBlank()) {
             throw new ConfigException("tenants[].name is required");
@@ -32,10 +35,21 @@ public record TenantConfig(String name, String apiKeyEnv, boolean store, String 
         this(name, apiKeyEnv, store, null, 0);
     }
 
+    /** A tenant with the exact-match cache's global default. */
+    public TenantConfig(String name, String apiKeyEnv, boolean store, String domain, double ttlHours) {
+        this(name, apiKeyEnv, store, domain, ttlHours, null);
+    }
+
+    /** Whether the exact-match cache serves this tenant, given the global default. */
+    public boolean exactCacheEnabled(boolean globalDefault) {
+        return exactCache == null ? globalDefault : exactCache;
+    }
+
     @JsonCreator
     static TenantConfig fromYaml(@JsonProperty("name") String name, @JsonProperty("api-key-env") String apiKeyEnv,
             @JsonProperty("store") Boolean store, @JsonProperty("domain") String domain,
-            @JsonProperty("ttl-hours") Double ttlHours) {
-        return new TenantConfig(name, apiKeyEnv, store == null || store, domain, ttlHours == null ? 0 : ttlHours);
+            @JsonProperty("ttl-hours") Double ttlHours, @JsonProperty("exact-cache") Boolean exactCache) {
+        return new TenantConfig(name, apiKeyEnv, store == null || store, domain, ttlHours == null ? 0 : ttlHours,
+                exactCache);
     }
 }

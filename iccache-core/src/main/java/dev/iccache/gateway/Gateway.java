@@ -1,9 +1,13 @@
 package dev.iccache.gateway;
 
+import dev.iccache.api.ChatChunk;
 import dev.iccache.api.ChatRequest;
+import dev.iccache.api.ChatResponse;
+import dev.iccache.api.ChatStream;
 import dev.iccache.api.ErrorKind;
 import dev.iccache.api.IccacheException;
 import dev.iccache.backend.BoundedBackend;
+import dev.iccache.backend.ModelBackend;
 import dev.iccache.config.IccacheConfig;
 import dev.iccache.metrics.MetricsRegistry;
 import dev.iccache.select.InContextAugmenter;
@@ -12,17 +16,21 @@ import dev.iccache.select.Selection;
 import dev.iccache.select.SelectionExplorer;
 import dev.iccache.config.BackendRole;
 import dev.iccache.tenant.Tenant;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.BiFunction;
+import java.util.function.Function;
 
 /**
  * The request path without HTTP: decides which backend answers a request and what it is sent.
  * The HTTP server, the CLI and (later) the simulator all drive this one class. A request for the
  * virtual model is routed among all backends (or goes to the default model with routing off); a
- * request to a small model gets in-context examples.
+ * request to a small model gets in-context examples. A call that fails before the first byte goes
+ * on to the backend's {@code fallbacks}.
  */
 public final class Gateway implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Gateway.class.getName());
@@ -32,6 +40,7 @@ public final class Gateway implements AutoCloseable {
     private final Optional<ModelRouting> routing;
     private final Optional<SelectionExplorer> explorer;
     private final MetricsRegistry.Counter bypass;
+    private final MetricsRegistry.Counter fallbacks;
 
     /**
      * @param augmenter adds examples to requests for small models; empty when the bank is off
@@ -46,6 +55,9 @@ public final class Gateway implements AutoCloseable {
         this.explorer = explorer;
         this.bypass = metrics.counter("iccache_bypass_total",
                 "Requests sent straight on because an iccache component failed.", "component");
+        this.fallbacks = metrics.counter("iccache_fallbacks_total",
+                "Calls handed to a fallback backend after a failure before the first byte, by the backend that "
+                + "failed and the one tried next.", "from", "to");
         for (BoundedBackend b : backends) {
             this.backends.put(b.config().name(), b);
         }
@@ -99,9 +111,113 @@ public final class Gateway implements AutoCloseable {
                         "model_not_found", null);
             }
         }
-        Augmented augmented = augmenter.map(a -> a.augment(request, tenant, backend.config()))
-                .orElseGet(() -> new Augmented(request, Optional.empty(), false));
+        Augmented augmented = augment(request, tenant, backend);
         return new Route(backend, augmented.bypassed() ? "bypass" : reason, augmented, Optional.empty());
+    }
+
+    /** The request for {@code backend}: with the examples selected for it when it is a small model. */
+    private Augmented augment(ChatRequest request, Tenant tenant, BoundedBackend backend) {
+        return augmenter.map(a -> a.augment(request, tenant, backend.config()))
+                .orElseGet(() -> new Augmented(request, Optional.empty(), false));
+    }
+
+    /**
+     * A whole completion from the route's backend, or from its fallbacks in turn when it fails
+     * before answering (a retriable failure: unreachable, 5xx, 429, timeout, no slot, breakers open).
+     *
+     * @param original the client's request, which a fallback is sent (with its own examples if it is small)
+     */
+    public Answer<ChatResponse> complete(Route route, ChatRequest original, Tenant tenant) {
+        return complete(route, original, tenant, ModelBackend::complete);
+    }
+
+    /** As {@link #complete(Route, ChatRequest, Tenant)}, asking each backend tried with {@code call} (say, once per choice). */
+    public Answer<ChatResponse> complete(Route route, ChatRequest original, Tenant tenant,
+            BiFunction<ModelBackend, ChatRequest, ChatResponse> call) {
+        return withFallbacks(route, original, tenant, r -> call.apply(r.backend(), r.augmented().upstream()));
+    }
+
+    /**
+     * A stream whose first chunk has arrived, from the route's backend or, when that fails before
+     * its first chunk, from its fallbacks in turn. A stream that has delivered a chunk is never
+     * restarted elsewhere: later failures come from {@link ChatStream#next()}.
+     */
+    public Answer<ChatStream> stream(Route route, ChatRequest original, Tenant tenant) {
+        return stream(route, original, tenant, ModelBackend::stream);
+    }
+
+    /** As {@link #stream(Route, ChatRequest, Tenant)}, opening the stream of each backend tried with {@code call}. */
+    public Answer<ChatStream> stream(Route route, ChatRequest original, Tenant tenant,
+            BiFunction<ModelBackend, ChatRequest, ChatStream> call) {
+        return withFallbacks(route, original, tenant, r -> firstChunk(call.apply(r.backend(), r.augmented().upstream())));
+    }
+
+    private static ChatStream firstChunk(ChatStream stream) {
+        Optional<ChatChunk> first;
+        try {
+            first = stream.next();
+        } catch (RuntimeException e) {
+            stream.close();
+            throw e;
+        }
+        return new ChatStream() {
+            private Optional<ChatChunk> peeked = first;
+
+            @Override
+            public Optional<ChatChunk> next() {
+                if (peeked != null) {
+                    Optional<ChatChunk> chunk = peeked;
+                    peeked = null;
+                    return chunk;
+                }
+                return stream.next();
+            }
+
+            @Override
+            public void close() {
+                stream.close();
+            }
+        };
+    }
+
+    private <T> Answer<T> withFallbacks(Route route, ChatRequest original, Tenant tenant, Function<Route, T> call) {
+        IccacheException first;
+        try {
+            return new Answer<>(route, call.apply(route));
+        } catch (IccacheException e) {
+            first = e;
+        }
+        String failed = route.backend().config().name();
+        List<String> failures = new ArrayList<>();
+        for (String next : first.retriable() ? config.fallbackChain(failed) : List.<String>of()) {
+            fallbacks.labels(failed, next).inc();
+            Route fallback = fallbackRoute(route, next, original, tenant);
+            try {
+                return new Answer<>(fallback, call.apply(fallback));
+            } catch (IccacheException e) {
+                failures.add("'" + next + "': " + e.getMessage());
+                if (!e.retriable()) {
+                    break;
+                }
+                failed = next;
+            }
+        }
+        if (failures.isEmpty()) {
+            throw first;
+        }
+        throw new IccacheException(first.kind(), first.getMessage() + " Its fallbacks failed too: "
+                + String.join("; ", failures), first.param().orElse(null), first.code().orElse(null), first);
+    }
+
+    /**
+     * The route to fallback {@code name}: a routed request's own arm for it (its examples were
+     * selected for it), else the client's request with the examples selected for that backend.
+     */
+    private Route fallbackRoute(Route failed, String name, ChatRequest original, Tenant tenant) {
+        BoundedBackend backend = backends.get(name);
+        Augmented augmented = failed.plan().map(p -> p.augmented().get(name))
+                .orElseGet(() -> augment(original, tenant, backend));
+        return new Route(backend, Route.FALLBACK, augmented, Optional.empty());
     }
 
     /**

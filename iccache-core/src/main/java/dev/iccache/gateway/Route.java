@@ -10,11 +10,15 @@ import java.util.Optional;
  * @param backend   the backend that answers
  * @param reason    why: {@code routed} (the router chose, for the virtual model), {@code default}
  *                  (the virtual model with routing off), {@code pinned} (the client named a backend
- *                  model) or {@code bypass} (routing or selection failed and stepped aside)
+ *                  model), {@code bypass} (routing or selection failed and stepped aside) or
+ *                  {@code fallback} (the route asked for failed and this backend answered instead)
  * @param augmented the request as sent upstream, with the examples that were added to it
  * @param plan      the routing plan, for a routed request
  */
 public record Route(BoundedBackend backend, String reason, Augmented augmented, Optional<ModelRouting.Plan> plan) {
+    /** The reason of a fallback's route. */
+    public static final String FALLBACK = "fallback";
+
     /** In-context examples prepended to the request. */
     public int examples() {
         return augmented.examples();

@@ -42,6 +42,23 @@ class ChatRequestTest {
     }
 
     @Test
+    void severalChoicesAndTheSingleChoiceRequest() {
+        ChatRequest three = parse("""
+                {"model":"m","n":3,"seed":5,"temperature":0,"messages":[{"role":"user","content":"x"}]}""");
+        assertThat(three.n()).isEqualTo(3);
+        assertThat(three.temperature()).hasValue(0);
+        ChatRequest one = three.singleChoice();
+        assertThat(one.n()).isEqualTo(1);
+        assertThat(one.bodyCopy().has("n")).isFalse();
+        assertThat(one.seed()).hasValue(5);
+        assertThat(three.n()).isEqualTo(3);
+        ChatRequest explicitOne = parse("""
+                {"model":"m","n":1,"messages":[{"role":"user","content":"x"}]}""");
+        assertThat(explicitOne.singleChoice()).isSameAs(explicitOne);
+        assertThat(explicitOne.temperature()).isEmpty();
+    }
+
+    @Test
     void assistantMessageWithToolCallsMayHaveNullContent() {
         ChatRequest r = parse("""
                 {"model":"m","messages":[{"role":"user","content":"x"},
@@ -70,7 +87,8 @@ class ChatRequestTest {
         "temperature too high     | {\"model\":\"m\",\"temperature\":3,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]} | temperature",
         "max_tokens zero          | {\"model\":\"m\",\"max_tokens\":0,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]} | max_tokens",
         "max_tokens fractional    | {\"model\":\"m\",\"max_tokens\":1.5,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]} | max_tokens",
-        "n above one              | {\"model\":\"m\",\"n\":2,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]} | n",
+        "n zero                   | {\"model\":\"m\",\"n\":0,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]} | n",
+        "n beyond 31 bits         | {\"model\":\"m\",\"n\":9223372036854775808,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]} | n",
         "stop of numbers          | {\"model\":\"m\",\"stop\":[1],\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]} | stop",
         "tools not an array       | {\"model\":\"m\",\"tools\":{},\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]} | tools",
     })

@@ -107,6 +107,48 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void choicesAndTheExactCacheAreReadAndChecked() {
+        IccacheConfig c = ConfigLoader.parse("""
+                max-n: 4
+                exact-cache:
+                  enabled: true
+                  ttl-seconds: 30
+                  max-bytes: 1000000
+                tenants:
+                  - name: a
+                    api-key-env: KEY_A
+                    exact-cache: false
+                  - name: b
+                    api-key-env: KEY_B
+                backends:
+                  - name: vllm
+                    base-url: http://127.0.0.1:8001/v1
+                    native-n: true
+                  - name: s
+                    simulated: small
+                """, "q.yaml");
+        assertThat(c.maxN()).isEqualTo(4);
+        assertThat(c.exactCache()).isEqualTo(new dev.iccache.exact.ExactCacheSettings(true, 30, 1_000_000));
+        assertThat(c.tenants().get(0).exactCacheEnabled(true)).isFalse();
+        assertThat(c.tenants().get(1).exactCacheEnabled(true)).isTrue();
+        assertThat(c.backend("vllm").orElseThrow().nativeN()).isTrue();
+        assertThat(c.backend("s").orElseThrow().nativeN()).isFalse();
+        IccacheConfig defaults = ConfigLoader.parse("backends: [{name: s, simulated: small}]", "r.yaml");
+        assertThat(defaults.maxN()).isEqualTo(8);
+        assertThat(defaults.exactCache().enabled()).isFalse();
+        assertThat(defaults.exactCache().ttlSeconds()).isEqualTo(600);
+        assertThatThrownBy(() -> ConfigLoader.parse("max-n: 129\nbackends: [{name: s, simulated: small}]", "s.yaml"))
+                .hasMessageContaining("max-n must be 1..128");
+        assertThatThrownBy(() -> ConfigLoader.parse("""
+                exact-cache:
+                  ttl-seconds: 0
+                backends: [{name: s, simulated: small}]
+                """, "t.yaml")).hasMessageContaining("exact-cache.ttl-seconds");
+        assertThatThrownBy(() -> ConfigLoader.parse("backends: [{name: s, simulated: small, native-n: true}]",
+                "u.yaml")).hasMessageContaining("native-n is for remote backends");
+    }
+
+    @Test
     void mistakesFailWithTheKeyNamed() {
         assertThatThrownBy(() -> ConfigLoader.parse("backends: []", "a.yaml"))
                 .hasMessageContaining("at least one backend");
@@ -194,6 +236,82 @@ class ConfigLoaderTest {
                 backends: [{name: s, simulated: small}]
                 embeddings: {max-inputs: 0}
                 """, "e6.yaml")).hasMessageContaining("embeddings.max-inputs must be positive");
+        assertThatThrownBy(() -> ConfigLoader.parse("""
+                backends: [{name: s, simulated: small}]
+                embeddings: {backends: [{name: e, base-url: "http://127.0.0.1:1/v1", fallbacks: [s]}]}
+                """, "e7.yaml")).hasMessageContaining("'e' has fallbacks");
+    }
+
+    @Test
+    void endpointsFallbacksBreakersAndServerLoadAreRead() {
+        IccacheConfig c = ConfigLoader.parse("""
+                backends:
+                  - name: small
+                    base-url: http://127.0.0.1:8091/v1/
+                    fallbacks: [large]
+                    server-load: {mode: off}
+                  - name: large
+                    base-urls: [http://10.0.0.1:8000/v1, http://10.0.0.2:8000/v1]
+                    breaker: {failures: 5, cool-down-ms: 2000, max-cool-down-ms: 30000}
+                    server-load: {mode: auto, interval-ms: 2000, timeout-ms: 300}
+                """, "f.yaml");
+        BackendConfig small = c.backend("small").orElseThrow();
+        assertThat(small.baseUrls()).containsExactly("http://127.0.0.1:8091/v1");
+        assertThat(small.fallbacks()).containsExactly("large");
+        assertThat(small.serverLoad().enabled()).isFalse();
+        assertThat(small.breaker()).isEqualTo(BreakerSettings.DEFAULT);
+        BackendConfig large = c.backend("large").orElseThrow();
+        assertThat(large.baseUrl()).isEqualTo("http://10.0.0.1:8000/v1");
+        assertThat(large.baseUrls()).hasSize(2);
+        assertThat(large.breaker()).isEqualTo(new BreakerSettings(5, 2000, 30000));
+        assertThat(large.serverLoad()).isEqualTo(new ServerLoadSettings(true, 2000, 300));
+        assertThat(c.fallbackChain("small")).containsExactly("large");
+        assertThat(c.fallbackChain("large")).isEmpty();
+    }
+
+    @Test
+    void badFallbacksAndEndpointsFailInOneLine() {
+        String two = """
+                backends:
+                  - {name: a, simulated: small, fallbacks: [%s]}
+                  - {name: b, simulated: large, fallbacks: [%s]}
+                """;
+        assertThatThrownBy(() -> ConfigLoader.parse(two.formatted("nope", ""), "a.yaml"))
+                .hasMessage("a.yaml: backend 'a': fallbacks: 'nope' is not a configured backend [a, b]");
+        assertThatThrownBy(() -> ConfigLoader.parse(two.formatted("a", ""), "b.yaml"))
+                .hasMessage("b.yaml: backend 'a': fallbacks: a backend cannot fall back to itself");
+        assertThatThrownBy(() -> ConfigLoader.parse(two.formatted("b", "a"), "c.yaml"))
+                .hasMessage("c.yaml: backends: fallbacks form a cycle: a -> b -> a");
+        assertThatThrownBy(() -> ConfigLoader.parse("""
+                backends:
+                  - {name: a, simulated: small, fallbacks: [b]}
+                  - {name: b, simulated: large, fallbacks: [c]}
+                  - {name: c, simulated: large, fallbacks: [b]}
+                """, "d.yaml")).hasMessage("d.yaml: backends: fallbacks form a cycle: b -> c -> b");
+        assertThatThrownBy(() -> ConfigLoader.parse("""
+                backends:
+                  - {name: a, base-url: "http://h:1/v1", base-urls: ["http://h:2/v1"]}
+                """, "e.yaml")).hasMessageContaining("set base-url or base-urls, not both");
+        assertThatThrownBy(() -> ConfigLoader.parse("""
+                backends:
+                  - {name: a, simulated: small, base-urls: ["http://h:2/v1"]}
+                """, "f.yaml")).hasMessageContaining("set exactly one of base-url or base-urls");
+        assertThatThrownBy(() -> ConfigLoader.parse("""
+                backends:
+                  - {name: a, base-urls: ["http://h:2/v1", "http://h:2/v1/"]}
+                """, "g.yaml")).hasMessageContaining("lists http://h:2/v1 twice");
+        assertThatThrownBy(() -> ConfigLoader.parse("""
+                backends:
+                  - {name: a, simulated: small, breaker: {cool-down-ms: 0}}
+                """, "h.yaml")).hasMessageContaining("backend 'a': breaker.cool-down-ms must be positive");
+        assertThatThrownBy(() -> ConfigLoader.parse("""
+                backends:
+                  - {name: a, simulated: small, server-load: {interval-ms: 100, timeout-ms: 200}}
+                """, "i.yaml")).hasMessageContaining("server-load.timeout-ms must be between 1 and interval-ms");
+        assertThatThrownBy(() -> ConfigLoader.parse("""
+                backends:
+                  - {name: a, simulated: small, server-load: {mode: sometimes}}
+                """, "j.yaml")).hasMessageContaining("server-load.mode must be auto or off");
     }
 
     @Test

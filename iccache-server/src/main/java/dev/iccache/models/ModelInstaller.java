@@ -35,7 +35,7 @@ public final class ModelInstaller {
             "Network is unreachable", "Max retries exceeded", "ConnectTimeoutError", "ReadTimeoutError",
             "Could not fetch URL", "No route to host");
     /** pip must never wait for input, and answers quickly when the index is unreachable. */
-    private static final List<String> PIP_FLAGS = List.of("--disable-pip-version-check", "--no-input",
+    static final List<String> PIP_FLAGS = List.of("--disable-pip-version-check", "--no-input",
             "--retries", "2", "--timeout", "30");
     private static final long PIP_TIMEOUT_MINUTES = 60;
 
@@ -77,12 +77,7 @@ public final class ModelInstaller {
         out.flush();
         if (!Files.isExecutable(cache.python())) {
             step("creating a Python environment with " + config.python());
-            Commands.Result r = Commands.run(List.of(config.python(), "-m", "venv", cache.venv().toString()), env, log,
-                    5);
-            if (!r.ok()) {
-                throw new IllegalStateException("cannot create a Python environment with '" + config.python()
-                        + " -m venv' (" + lastLine(r) + "); install Python 3.9+ with its venv module; log: " + log);
-            }
+            createVenv(config.python(), cache.venv(), env, log);
         }
         step("installing the model server (" + String.join(", ", config.requirements()) + "; a package built from"
                 + " source takes several minutes on 2 cores)");
@@ -185,7 +180,16 @@ public final class ModelInstaller {
         return "cannot install " + what + " (" + String.join(" ", requirements) + "): " + error.strip();
     }
 
-    private static String lastLine(Commands.Result r) {
+    /** Creates a Python environment at {@code venv} with {@code python -m venv}; fails with one line. */
+    static void createVenv(String python, Path venv, Map<String, String> env, Path log) {
+        Commands.Result r = Commands.run(List.of(python, "-m", "venv", venv.toString()), env, log, 5);
+        if (!r.ok()) {
+            throw new IllegalStateException("cannot create a Python environment with '" + python + " -m venv' ("
+                    + lastLine(r) + "); install Python 3.9+ with its venv module; log: " + log);
+        }
+    }
+
+    static String lastLine(Commands.Result r) {
         return r.tail().isEmpty() ? "exit code " + r.exitCode() : r.tail().get(r.tail().size() - 1).strip();
     }
 

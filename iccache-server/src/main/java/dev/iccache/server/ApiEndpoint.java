@@ -21,7 +21,7 @@ import java.util.List;
  * One OpenAI endpoint besides chat completions ({@code /v1/embeddings}, {@code /v1/completions},
  * {@code /v1/responses}), handled as chat is: the tenant's key (401), the body within
  * {@code max-body-bytes} and the in-flight budget (413, 503), OpenAI-style errors, and the request
- * metrics labelled with the endpoint, the answering model, the mode and the status. A
+ * metrics labelled with the path, the answering model, the mode and the status. A
  * {@link Service} answers.
  */
 final class ApiEndpoint implements Handler {
@@ -64,7 +64,7 @@ final class ApiEndpoint implements Handler {
     private final Ticker ticker;
     private final Service service;
 
-    /** @param endpoint the path after {@code /v1/}, the metrics' {@code endpoint} label */
+    /** @param endpoint the path after {@code /v1/} */
     ApiEndpoint(String endpoint, TenantResolver tenants, BodyBudget bodies, long maxBodyBytes, GatewayMetrics metrics,
             Ticker ticker, Service service) {
         this.endpoint = endpoint;
@@ -99,8 +99,9 @@ final class ApiEndpoint implements Handler {
                     "iccache failed unexpectedly; the failure is logged."));
         }
         String stream = Boolean.toString(call.stream);
-        metrics.endpointRequests.labels(endpoint, call.model, stream, Integer.toString(status)).inc();
-        metrics.endpointDuration.labels(endpoint, call.model, stream).observe((ticker.nanoTime() - t0) / 1e9);
+        String path = "/v1/" + endpoint;
+        metrics.apiRequests.labels(path, call.model, stream, Integer.toString(status)).inc();
+        metrics.apiDuration.labels(path, call.model, stream).observe((ticker.nanoTime() - t0) / 1e9);
     }
 
     private static int fail(ServerResponse res, IccacheException e) {

@@ -25,31 +25,32 @@ public final class Backends {
 
     /**
      * @param env      environment lookup for API keys
-     * @param watchdog runs HTTP read/total timeout checks
+     * @param watchdog runs HTTP read/total timeout checks and the servers' load readings
      * @param seed     seed of simulated backends
+     * @param clock    times calls, breakers' cool-downs and the age of load readings, and waits between retries
      */
     public static List<BoundedBackend> create(IccacheConfig config, BackendMetrics metrics, UnaryOperator<String> env,
-            ScheduledExecutorService watchdog, long seed) {
+            ScheduledExecutorService watchdog, long seed, SimClock clock) {
         List<BoundedBackend> out = new ArrayList<>();
         for (BackendConfig b : config.backends()) {
             ModelBackend backend;
             if (b.simulatedProfile().isPresent()) {
                 LOG.log(Level.WARNING, "backend ''{0}'' is SIMULATED (profile {1}, time scale {2}): its answers are "
                         + "generated filler text, not a real model", b.name(), b.simulated(), b.simTimeScale());
-                backend = new SimulatedBackend(b, SimProfile.named(b.simulated()), SimClock.REAL,
+                backend = new SimulatedBackend(b, SimProfile.named(b.simulated()), clock,
                         InstantSource.system(), seed, b.simTimeScale());
             } else {
-                backend = new HttpModelBackend(b, env, watchdog, SimClock.REAL);
+                backend = new HttpModelBackend(b, env, watchdog, clock, metrics.registry());
             }
-            out.add(new BoundedBackend(backend, SimClock.REAL, metrics));
+            out.add(new BoundedBackend(backend, clock, metrics));
         }
         return out;
     }
 
     /** The remote embedding models of {@code embeddings.backends}, which /v1/embeddings forwards requests to. */
     public static List<BoundedBackend> embeddingModels(IccacheConfig config, BackendMetrics metrics,
-            UnaryOperator<String> env, ScheduledExecutorService watchdog) {
+            UnaryOperator<String> env, ScheduledExecutorService watchdog, SimClock clock) {
         return config.embeddings().backends().stream().map(b -> new BoundedBackend(
-                new HttpModelBackend(b, env, watchdog, SimClock.REAL), SimClock.REAL, metrics)).toList();
+                new HttpModelBackend(b, env, watchdog, clock, metrics.registry()), clock, metrics)).toList();
     }
 }

@@ -8,7 +8,11 @@ import dev.iccache.api.ChatResponse;
 import dev.iccache.api.ChatStream;
 import dev.iccache.api.ErrorKind;
 import dev.iccache.api.IccacheException;
+import dev.iccache.api.StreamedCompletion;
 import dev.iccache.api.Usage;
+import dev.iccache.backend.ChoiceFanOut;
+import dev.iccache.exact.ExactCache;
+import dev.iccache.gateway.Answer;
 import dev.iccache.gateway.Gateway;
 import dev.iccache.gateway.Route;
 import dev.iccache.tenant.Tenant;
@@ -19,18 +23,19 @@ import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
-import java.time.InstantSource;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 
 /**
- * {@code POST /v1/chat/completions}: validates, asks the {@link Gateway} for a route, calls the
- * backend and relays the answer, whole or as server-sent events, with the x-iccache headers.
+ * The chat pipeline behind {@code POST /v1/chat/completions} (and {@code POST /v1/messages}, in the
+ * Anthropic {@link WireFormat}): validates, answers from the {@link ExactCache} when it holds the
+ * answer, else asks the {@link Gateway} for a route, calls the backend (for {@code n} choices through
+ * the {@link ChoiceFanOut}; its fallbacks when it fails before answering) and relays the answer,
+ * whole or as server-sent events, with the x-iccache headers.
  */
 final class ChatCompletionsHandler implements Handler {
     private static final HeaderName NO_STORE = HeaderNames.create("x-iccache-no-store");
@@ -38,25 +43,34 @@ final class ChatCompletionsHandler implements Handler {
     private static final HeaderName OVERHEAD = HeaderNames.create("x-iccache-overhead-ms");
     private static final HeaderName ADMIN_KEY = HeaderNames.create("x-iccache-admin-key");
     private static final HeaderName DEBUG_SELECTION = HeaderNames.create("x-iccache-debug-selection");
+    private static final HeaderName CACHE = HeaderNames.create("x-iccache-cache");
+    /** The route of an answer served from the exact-match cache. */
+    private static final String EXACT = "exact";
     private static final System.Logger LOG = System.getLogger(ChatCompletionsHandler.class.getName());
 
     private final Gateway gateway;
     private final GatewayMetrics metrics;
     private final Ticker ticker;
-    private final InstantSource wallClock;
+    private final WireFormat wire;
     private final long maxBodyBytes;
     private final BodyBudget bodies;
     private final TenantResolver tenants;
     private final Consumer<Candidate> admissions;
     private final AdminKey adminKey;
+    private final ChoiceFanOut choices;
+    private final ExactCache exact;
 
     /**
      * @param admissions receives finished pairs that may become examples; must not block
      * @param adminKey   unlocks the debug header
      * @param bodies     the request-body bytes requests in flight may hold; a request holds its body's until it ends
+     * @param wire       the API dialect of requests, answers and errors
+     * @param choices    serves requests for several choices
+     * @param exact      answers identical deterministic requests
      */
     ChatCompletionsHandler(Gateway gateway, TenantResolver tenants, Consumer<Candidate> admissions, AdminKey adminKey,
-            BodyBudget bodies, GatewayMetrics metrics, Ticker ticker, InstantSource wallClock) {
+            BodyBudget bodies, GatewayMetrics metrics, Ticker ticker, WireFormat wire, ChoiceFanOut choices,
+            ExactCache exact) {
         this.gateway = gateway;
         this.tenants = tenants;
         this.admissions = admissions;
@@ -64,7 +78,9 @@ final class ChatCompletionsHandler implements Handler {
         this.bodies = bodies;
         this.metrics = metrics;
         this.ticker = ticker;
-        this.wallClock = wallClock;
+        this.wire = wire;
+        this.choices = choices;
+        this.exact = exact;
         this.maxBodyBytes = gateway.config().server().maxBodyBytes();
     }
 
@@ -74,20 +90,33 @@ final class ChatCompletionsHandler implements Handler {
         Route route = null;
         ChatRequest request = null;
         try (BodyBudget.Reservation body = bodies.open()) {
-            Tenant tenant = tenants.resolve(req.headers().first(HeaderNames.AUTHORIZATION));
-            request = ChatRequest.parse(OpenAiHttp.readBody(req, maxBodyBytes, body));
-            route = gateway.route(request, tenant);
-            boolean store = gateway.config().bank().enabled() && gateway.config().isExampleSource(route.backend().config())
-                    && !req.headers().first(NO_STORE).map(v -> v.strip().equalsIgnoreCase("true")).orElse(false);
-            Admission admission = new Admission(tenant, request, route, store);
+            Tenant tenant = tenants.resolve(wire.authorization(req));
+            request = wire.parse(OpenAiHttp.readBody(req, maxBodyBytes, body));
+            int n = choices.choices(request);
+            boolean noStore = req.headers().first(NO_STORE).map(v -> v.strip().equalsIgnoreCase("true")).orElse(false);
+            Optional<ExactCache.Key> exactKey = noStore ? Optional.empty() : exact.key(request, tenant);
+            if (exactKey.isPresent()) {
+                Optional<ChatResponse> stored = exact.get(exactKey.get());
+                if (stored.isPresent()) {
+                    replay(request, stored.get(), res, t0);
+                    return;
+                }
+                res.header(CACHE, "miss");
+            }
+            // One route for all n choices: the choices share the model and the examples; admission and
+            // feedback see the first choice's request and answer.
+            ChatRequest single = request.singleChoice();
+            route = gateway.route(single, tenant);
+            boolean bypassed = route.reason().equals("bypass"); // a degraded answer is not kept for later requests
+            Admission admission = new Admission(tenant, single, route, noStore, exactKey.filter(k -> !bypassed), n);
             if (debugRequested(req)) {
                 route.augmented().selection().ifPresent(s -> res.header(DEBUG_SELECTION,
                         Explanations.of(s).toString()));
             }
             if (request.stream()) {
-                stream(request, route, res, t0, admission);
+                stream(request, n, route, res, t0, admission);
             } else {
-                complete(request, route, res, t0, admission);
+                complete(n, route, res, t0, admission);
             }
         } catch (IccacheException e) {
             fail(res, route, request, e, t0);
@@ -101,32 +130,34 @@ final class ChatCompletionsHandler implements Handler {
         }
     }
 
-    private void complete(ChatRequest request, Route route, ServerResponse res, long t0, Admission admission) {
+    private void complete(int n, Route route, ServerResponse res, long t0, Admission admission) {
         long b0 = ticker.nanoTime();
-        ChatResponse response = route.backend().complete(route.augmented().upstream());
+        Answer<ChatResponse> answer = gateway.complete(route, admission.request, admission.tenant,
+                (backend, upstream) -> choices.complete(backend, upstream, n));
+        route = answer.route();
+        admission = admission.answeredBy(route);
+        ChatResponse response = answer.response();
         long backendNanos = ticker.nanoTime() - b0;
-        ObjectNode body = response.body();
         String id = newId();
-        body.put("id", id);
-        body.put("model", route.backend().config().name());
-        if (!body.hasNonNull("created")) {
-            body.put("created", wallClock.instant().getEpochSecond());
-        }
+        ObjectNode body = wire.completion(response, id, route.backend().config().name());
         long overhead = ticker.nanoTime() - t0 - backendNanos;
         headers(res, route, overhead);
+        admission.keep(response);
         OpenAiHttp.sendJson(res, 200, body);
         done(route, "false", 200, t0, overhead);
-        admission.offer(response.content(), response.finishReason(), response.usage());
-        admission.served(id, response.content());
+        admission.completed(id, response);
     }
 
-    private void stream(ChatRequest request, Route route, ServerResponse res, long t0, Admission admission) {
+    private void stream(ChatRequest request, int n, Route route, ServerResponse res, long t0, Admission admission) {
         long b0 = ticker.nanoTime();
         String id = newId();
+        Answer<ChatStream> answer = gateway.stream(route, admission.request, admission.tenant,
+                (backend, upstream) -> choices.stream(backend, upstream, n));
+        route = answer.route();
+        admission = admission.answeredBy(route);
         String model = route.backend().config().name();
-        boolean includeUsage = request.includeUsage();
-        ChatStream upstream = route.backend().stream(route.augmented().upstream());
-        OutputStream out = null;
+        ChatStream upstream = answer.response();
+        WireFormat.EventStream events = null;
         boolean clientGone = false;
         try {
             // Wait for the first chunk before committing a 200, so a backend failing up front gets a proper status.
@@ -134,57 +165,65 @@ final class ChatCompletionsHandler implements Handler {
             long firstChunk = ticker.nanoTime();
             long overhead = b0 - t0;
             headers(res, route, overhead + (ticker.nanoTime() - firstChunk));
-            out = OpenAiHttp.startEventStream(res);
+            events = wire.events(OpenAiHttp.startEventStream(res), request, id, model);
             boolean firstContent = true;
-            StringBuilder text = new StringBuilder();
-            Optional<String> finishReason = Optional.empty();
-            Optional<Usage> usage = Optional.empty();
+            StreamedCompletion whole = new StreamedCompletion();
             while (chunk.isPresent()) {
-                ObjectNode body = chunk.get().body();
-                text.append(chunk.get().deltaText());
-                if (chunk.get().finishReason().isPresent()) {
-                    finishReason = chunk.get().finishReason();
+                whole.add(chunk.get());
+                if (!events.relay(chunk.get())) {
+                    clientGone = true;
+                    break;
                 }
-                if (chunk.get().usage().isPresent()) {
-                    usage = chunk.get().usage();
-                }
-                if (includeUsage || chunk.get().hasChoices()) {
-                    body.put("id", id);
-                    body.put("model", model);
-                    if (!includeUsage) {
-                        body.remove("usage");
-                    }
-                    if (!OpenAiHttp.tryWriteEvent(out, body)) {
-                        clientGone = true;
-                        break;
-                    }
-                    if (firstContent && !chunk.get().deltaText().isEmpty()) {
-                        firstContent = false;
-                        metrics.ttft.labels(model).observe((ticker.nanoTime() - t0) / 1e9);
-                    }
+                if (firstContent && !chunk.get().deltaText().isEmpty()) {
+                    firstContent = false;
+                    metrics.ttft.labels(model).observe((ticker.nanoTime() - t0) / 1e9);
                 }
                 chunk = upstream.next();
             }
-            clientGone = clientGone || !OpenAiHttp.tryFinish(out);
+            ChatResponse response = whole.response();
+            if (!clientGone) {
+                admission.keep(response);
+            }
+            clientGone = clientGone || !events.finish();
             done(route, "true", clientGone ? 499 : 200, t0, overhead);
             if (!clientGone) {
-                admission.offer(text.toString(), finishReason, usage);
-                admission.served(id, text.toString());
+                admission.completed(id, response);
             }
         } catch (IccacheException e) {
-            if (out == null) {
+            if (events == null) {
                 throw e;
             }
-            midStreamFailure(out, route, e, t0);
+            midStreamFailure(events, route, e, t0);
         } finally {
             upstream.close();
         }
     }
 
-    /** A failure after the 200 was sent: an error event, and no [DONE], so clients see the truncation. */
-    private void midStreamFailure(OutputStream out, Route route, IccacheException e, long t0) {
+    /** An answer from the exact-match cache, under a new id, whole or replayed as a stream. */
+    private void replay(ChatRequest request, ChatResponse stored, ServerResponse res, long t0) {
+        String model = stored.body().path("model").asText();
+        String id = newId();
+        res.header(CACHE, EXACT);
+        long overhead = ticker.nanoTime() - t0;
+        headers(res, model, 0, EXACT, overhead);
+        if (!request.stream()) {
+            OpenAiHttp.sendJson(res, 200, wire.completion(stored, id, model));
+            done(model, EXACT, "false", 200, t0, overhead);
+            return;
+        }
+        WireFormat.EventStream events = wire.events(OpenAiHttp.startEventStream(res), request, id, model);
+        boolean sent = true;
+        for (ChatChunk chunk : StreamedCompletion.chunks(stored)) {
+            sent = sent && events.relay(chunk);
+        }
+        sent = sent && events.finish();
+        done(model, EXACT, "true", sent ? 200 : 499, t0, overhead);
+    }
+
+    /** A failure after the 200 was sent: an error event, and no normal end, so clients see the truncation. */
+    private void midStreamFailure(WireFormat.EventStream events, Route route, IccacheException e, long t0) {
         LOG.log(Level.WARNING, "stream from " + route.backend().config().name() + " failed: " + e.getMessage());
-        OpenAiHttp.tryEndWithError(out, e);
+        events.fail(e);
         done(route, "true", e.kind().httpStatus(), t0, 0);
     }
 
@@ -196,7 +235,7 @@ final class ChatCompletionsHandler implements Handler {
             if (route != null) {
                 headers(res, route, 0);
             }
-            OpenAiHttp.sendError(res, e);
+            OpenAiHttp.sendJson(res, e.kind().httpStatus(), wire.error(e));
         }
         String stream = request != null && request.stream() ? "true" : "false";
         String backend = route == null ? "none" : route.backend().config().name();
@@ -205,47 +244,81 @@ final class ChatCompletionsHandler implements Handler {
     }
 
     private void headers(ServerResponse res, Route route, long overheadNanos) {
-        res.header(HeaderNames.create("x-iccache-model"), route.backend().config().name());
-        res.header(HeaderNames.create("x-iccache-examples"), Integer.toString(route.examples()));
-        res.header(HeaderNames.create("x-iccache-route"), route.reason());
+        headers(res, route.backend().config().name(), route.examples(), route.reason(), overheadNanos);
+    }
+
+    private void headers(ServerResponse res, String backend, int examples, String reason, long overheadNanos) {
+        res.header(HeaderNames.create("x-iccache-model"), backend);
+        res.header(HeaderNames.create("x-iccache-examples"), Integer.toString(examples));
+        res.header(HeaderNames.create("x-iccache-route"), reason);
         long micros = Math.max(0, overheadNanos) / 1000;
         res.header(OVERHEAD, micros / 1000 + "." + (char) ('0' + micros / 100 % 10) + (char) ('0' + micros / 10 % 10)
                 + (char) ('0' + micros % 10));
     }
 
     private void done(Route route, String stream, int status, long t0, long overheadNanos) {
-        String backend = route.backend().config().name();
-        metrics.requests.labels(backend, route.reason(), stream, Integer.toString(status)).inc();
+        done(route.backend().config().name(), route.reason(), stream, status, t0, overheadNanos);
+    }
+
+    private void done(String backend, String reason, String stream, int status, long t0, long overheadNanos) {
+        metrics.requests.labels(backend, reason, stream, Integer.toString(status)).inc();
         metrics.duration.labels(backend, stream).observe((ticker.nanoTime() - t0) / 1e9);
         metrics.overhead.labels().observe(Math.max(0, overheadNanos) / 1e9);
     }
 
-    /** What happens once a response completed: admission of the pair, and the record of the examples used. */
+    /**
+     * What happens to a whole answer: it is stored for identical requests (all its choices) before the
+     * client sees its end, so that a client that got it finds it stored; once the response completed,
+     * the pair is offered to the bank and the examples used are recorded (the first choice, with the
+     * single-choice request; its token counts only when it was the only choice).
+     */
     private final class Admission {
         private final Tenant tenant;
         private final ChatRequest request;
         private final Route route;
         private final String model;
+        private final boolean noStore;
         private final boolean enabled;
+        private final Optional<ExactCache.Key> exactKey;
+        private final int n;
 
-        Admission(Tenant tenant, ChatRequest request, Route route, boolean enabled) {
+        Admission(Tenant tenant, ChatRequest request, Route route, boolean noStore, Optional<ExactCache.Key> exactKey,
+                int n) {
             this.tenant = tenant;
             this.request = request;
             this.route = route;
             this.model = route.backend().config().name();
-            this.enabled = enabled;
+            this.noStore = noStore;
+            this.enabled = !noStore && gateway.config().bank().enabled()
+                    && gateway.config().isExampleSource(route.backend().config());
+            this.exactKey = exactKey;
+            this.n = n;
         }
 
-        void served(String responseId, String answer) {
-            gateway.served(responseId, tenant, route, request, answer);
+        /**
+         * The same, for the route that answered: a fallback's answer is admitted as that backend's, and
+         * not kept for identical requests (the model asked for did not give it).
+         */
+        Admission answeredBy(Route answered) {
+            return answered == route ? this : new Admission(tenant, request, answered, noStore,
+                    answered.reason().equals(Route.FALLBACK) ? Optional.empty() : exactKey, n);
         }
 
-        void offer(String response, Optional<String> finishReason, Optional<Usage> usage) {
+        void keep(ChatResponse answer) {
+            exactKey.ifPresent(k -> {
+                answer.body().put("model", model); // who answered, for the replay's headers
+                exact.put(k, answer);
+            });
+        }
+
+        void completed(String responseId, ChatResponse answer) {
             if (enabled) {
-                admissions.accept(new Candidate(tenant, request, response, model, finishReason,
+                Optional<Usage> usage = n == 1 ? answer.usage() : Optional.empty();
+                admissions.accept(new Candidate(tenant, request, answer.content(), model, answer.finishReason(),
                         usage.map(Usage::promptTokens).orElse(0), usage.map(Usage::completionTokens).orElse(0),
                         OptionalDouble.empty()));
             }
+            gateway.served(responseId, tenant, route, request, answer.content());
         }
     }
 
@@ -255,8 +328,8 @@ final class ChatCompletionsHandler implements Handler {
                 && adminKey.matches(req.headers().first(ADMIN_KEY));
     }
 
-    private static String newId() {
+    private String newId() {
         ThreadLocalRandom r = ThreadLocalRandom.current();
-        return "chatcmpl-ic" + Long.toHexString(r.nextLong() | Long.MIN_VALUE) + Long.toHexString(r.nextLong() | Long.MIN_VALUE);
+        return wire.idPrefix() + Long.toHexString(r.nextLong() | Long.MIN_VALUE) + Long.toHexString(r.nextLong() | Long.MIN_VALUE);
     }
 }

@@ -9,6 +9,7 @@ import dev.iccache.config.IccacheConfig;
 import dev.iccache.embed.Embedder;
 import dev.iccache.embed.Embedders;
 import dev.iccache.select.TokenCounter;
+import dev.iccache.time.SimClock;
 import io.helidon.webserver.http.ServerResponse;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -50,14 +51,14 @@ final class EmbeddingsEndpoint implements ApiEndpoint.Service, AutoCloseable {
      * here (it loads its model on the first request), and the remote embedding models.
      */
     static EmbeddingsEndpoint create(IccacheConfig config, Optional<Embedder> bankEmbedder, BackendMetrics metrics,
-            UnaryOperator<String> env, ScheduledExecutorService watchdog) {
+            UnaryOperator<String> env, ScheduledExecutorService watchdog, SimClock clock) {
         EmbeddingsConfig settings = config.embeddings();
         Optional<Embedder> owned = settings.serveEmbedder() && bankEmbedder.isEmpty()
                 ? Optional.of(Embedders.create(config.embedder(), env)) : Optional.empty();
         Optional<LocalEmbeddings> local = bankEmbedder.or(() -> owned).filter(e -> settings.serveEmbedder())
                 .map(e -> new LocalEmbeddings(settings.embedderName(), e, TokenCounter.cl100k(), settings.maxInputs(),
                         settings.maxInputTokens()));
-        return new EmbeddingsEndpoint(local, Backends.embeddingModels(config, metrics, env, watchdog), owned,
+        return new EmbeddingsEndpoint(local, Backends.embeddingModels(config, metrics, env, watchdog, clock), owned,
                 config.virtualModel(), config.backends().stream().map(BackendConfig::name).toList());
     }
 

@@ -7,8 +7,10 @@ import dev.iccache.api.IccacheException;
 import dev.iccache.api.Json;
 import dev.iccache.backend.BackendMetrics;
 import dev.iccache.backend.BoundedBackend;
+import dev.iccache.backend.ChoiceFanOut;
 import dev.iccache.config.EmbeddingsConfig;
 import dev.iccache.config.IccacheConfig;
+import dev.iccache.exact.ExactCache;
 import dev.iccache.gateway.Assembly;
 import dev.iccache.gateway.Gateway;
 import dev.iccache.select.InContextAugmenter;
@@ -22,6 +24,7 @@ import dev.iccache.route.LlmJudge;
 import dev.iccache.tenant.LearnedFiles;
 import dev.iccache.tenant.Tenant;
 import dev.iccache.tenant.TenantResolver;
+import dev.iccache.time.SimClock;
 import dev.iccache.time.Ticker;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.WebServer;
@@ -34,6 +37,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -43,8 +47,8 @@ import java.util.function.UnaryOperator;
 
 /**
  * The iccache HTTP server: OpenAI-compatible chat completions, embeddings, completions and responses
- * (the last two forwarded to the backend they name) and models, health, readiness and Prometheus
- * metrics, on Helidon SE with a virtual thread per request.
+ * (the last two forwarded to the backend they name) and models, Anthropic-compatible messages,
+ * health, readiness and Prometheus metrics, on Helidon SE with a virtual thread per request.
  */
 public final class GatewayServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(GatewayServer.class.getName());
@@ -56,11 +60,13 @@ public final class GatewayServer implements AutoCloseable {
     private final EmbeddingsEndpoint embeddings;
     private final MetricsRegistry registry;
     private final ScheduledExecutorService watchdog;
+    private final ExecutorService choiceCalls = Executors.newThreadPerTaskExecutor(
+            Thread.ofVirtual().name("iccache-choice-", 0).factory());
     private final WebServer server;
     private final AtomicBoolean draining = new AtomicBoolean();
 
     private GatewayServer(Gateway gateway, Optional<ExampleBank> bank, EmbeddingsEndpoint embeddings,
-            MetricsRegistry registry, ScheduledExecutorService watchdog, UnaryOperator<String> env) {
+            MetricsRegistry registry, ScheduledExecutorService watchdog, UnaryOperator<String> env, Ticker ticker) {
         this.gateway = gateway;
         this.bank = bank;
         this.embeddings = embeddings;
@@ -71,14 +77,19 @@ public final class GatewayServer implements AutoCloseable {
                 config.adminApiKeyEnv());
         TenantResolver tenants = new TenantResolver(config.tenants(), env);
         BodyBudget bodies = new BodyBudget(config.server().maxInFlightBodyBytes());
-        GatewayMetrics metrics = new GatewayMetrics(registry);
-        ChatCompletionsHandler chat = new ChatCompletionsHandler(gateway, tenants,
-                bank.<Consumer<Candidate>>map(b -> b.admitter()::offer).orElse(c -> { }), adminKey, bodies,
-                metrics, Ticker.SYSTEM, InstantSource.system());
+        Consumer<Candidate> admissions = bank.<Consumer<Candidate>>map(b -> b.admitter()::offer).orElse(c -> { });
+        GatewayMetrics gatewayMetrics = new GatewayMetrics(registry);
+        ChoiceFanOut choices = new ChoiceFanOut(config.maxN(), choiceCalls);
+        ExactCache exact = new ExactCache(config.exactCache(), config.tenants(), ticker, registry);
+        ChatCompletionsHandler chat = new ChatCompletionsHandler(gateway, tenants, admissions, adminKey, bodies,
+                gatewayMetrics, ticker, new OpenAiWire(InstantSource.system()), choices, exact);
+        AnthropicWire anthropic = new AnthropicWire();
+        ChatCompletionsHandler messages = new ChatCompletionsHandler(gateway, tenants, admissions, adminKey, bodies,
+                gatewayMetrics, ticker, anthropic, choices, exact);
         Map<String, BoundedBackend> chatBackends = new LinkedHashMap<>();
         gateway.backends().forEach(b -> chatBackends.put(b.config().name(), b));
         BiFunction<String, ApiEndpoint.Service, ApiEndpoint> api = (name, service) -> new ApiEndpoint(name, tenants,
-                bodies, config.server().maxBodyBytes(), metrics, Ticker.SYSTEM, service);
+                bodies, config.server().maxBodyBytes(), gatewayMetrics, ticker, service);
         FeedbackHandler feedback = new FeedbackHandler(gateway, tenants, config.server().maxBodyBytes(), bodies);
         Optional<AdminRoutes> admin = bank.map(b -> new AdminRoutes(b.store(), b.users(), b.embedder(),
                 InstantSource.system(), adminKey, gateway, tenants, bodies));
@@ -94,6 +105,8 @@ public final class GatewayServer implements AutoCloseable {
                 .routing(r -> {
                     r.addFilter(guard.filter());
                     r.post("/v1/chat/completions", chat);
+                    r.post("/v1/messages", messages);
+                    anthropicFallbacks(r, anthropic);
                     r.post("/v1/feedback", feedback);
                     r.post("/v1/embeddings", api.apply("embeddings", embeddings));
                     for (String forwarded : FORWARDED) {
@@ -136,6 +149,15 @@ public final class GatewayServer implements AutoCloseable {
      * As {@link #start(IccacheConfig)}, reading API keys (tenants, backends, admin, embedder) through {@code env}.
      */
     public static GatewayServer start(IccacheConfig config, UnaryOperator<String> env) {
+        return start(config, env, SimClock.REAL);
+    }
+
+    /**
+     * As {@link #start(IccacheConfig, UnaryOperator)}, with time read from {@code clock}: the backends'
+     * calls, circuit breakers and load readings, request timing and the exact-match TTL (tests use a
+     * virtual one).
+     */
+    public static GatewayServer start(IccacheConfig config, UnaryOperator<String> env, SimClock clock) {
         MetricsRegistry registry = new MetricsRegistry();
         ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(
                 ExampleBank.daemon("iccache-timeouts"));
@@ -144,7 +166,8 @@ public final class GatewayServer implements AutoCloseable {
         bank.ifPresent(b -> b.warnIfEmptied(config));
         // Load the embedding model now, so that the first requests do not spend their selection time limit on it.
         bank.ifPresent(GatewayServer::warmUp);
-        List<BoundedBackend> backends = Backends.create(config, new BackendMetrics(registry), env, watchdog, 42);
+        List<BoundedBackend> backends = Backends.create(config, new BackendMetrics(registry), env, watchdog, 42,
+                clock);
         Judge judge = new LlmJudge(Assembly.byName(backends, config.judgeModel()));
         Optional<ModelRouting> routing = bank.filter(b -> config.router().enabled() && backends.size() > 1)
                 .map(b -> routing(config, b, backends, judge, registry, watchdog));
@@ -162,8 +185,8 @@ public final class GatewayServer implements AutoCloseable {
         }
         Gateway gateway = new Gateway(config, backends, augmenter, routing, explorer, registry);
         EmbeddingsEndpoint embeddings = EmbeddingsEndpoint.create(config, bank.map(ExampleBank::embedder),
-                new BackendMetrics(registry), env, watchdog);
-        GatewayServer s = new GatewayServer(gateway, bank, embeddings, registry, watchdog, env);
+                new BackendMetrics(registry), env, watchdog, clock);
+        GatewayServer s = new GatewayServer(gateway, bank, embeddings, registry, watchdog, env, clock);
         s.server.start();
         LOG.log(Level.INFO, "iccache listening on http://{0}:{1,number,#} (virtual model ''{2}'', default ''{3}'')",
                 config.server().host(), s.port(), config.virtualModel(), config.defaultModel());
@@ -216,6 +239,19 @@ public final class GatewayServer implements AutoCloseable {
             LOG.log(Level.WARNING, "the embedder failed its warm-up; requests bypass example selection until it "
                     + "works: " + e.getMessage());
         }
+    }
+
+    /**
+     * Anthropic-shaped errors on the Messages API's paths: 405 for other methods on {@code /v1/messages},
+     * 404 for {@code /v1/messages/count_tokens} (not served: iccache has no tokenizer of the backends' models).
+     */
+    private static void anthropicFallbacks(HttpRules r, WireFormat anthropic) {
+        r.any("/v1/messages", (req, res) -> OpenAiHttp.sendJson(res, 405, anthropic.error(IccacheException.of(
+                ErrorKind.METHOD_NOT_ALLOWED, "Method " + req.prologue().method().text()
+                        + " is not allowed on /v1/messages."))));
+        r.any("/v1/messages/count_tokens", (req, res) -> OpenAiHttp.sendJson(res, 404, anthropic.error(
+                IccacheException.of(ErrorKind.NOT_FOUND, "iccache does not serve /v1/messages/count_tokens: it has"
+                        + " no tokenizer of the backends' models; the usage of each response counts its tokens."))));
     }
 
     /** Unmatched methods on known paths get 405, unknown paths 404, both as OpenAI errors. */
@@ -275,6 +311,7 @@ public final class GatewayServer implements AutoCloseable {
     public void close() {
         draining.set(true);
         server.stop();
+        choiceCalls.shutdownNow();
         gateway.close();
         embeddings.close();
         gateway.routing().ifPresent(GatewayServer::saveRouters);

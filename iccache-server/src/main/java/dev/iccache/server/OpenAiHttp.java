@@ -162,7 +162,15 @@ final class OpenAiHttp {
 
     /** Writes one {@code data:} event and flushes it; false if the client has gone away. */
     static boolean tryWriteEvent(OutputStream out, ObjectNode data) {
+        return tryWriteEvent(out, Optional.empty(), data);
+    }
+
+    /** Writes one event, with an {@code event:} line when named, and flushes it; false if the client has gone away. */
+    static boolean tryWriteEvent(OutputStream out, Optional<String> name, ObjectNode data) {
         try {
+            if (name.isPresent()) {
+                out.write(("event: " + name.get() + "\n").getBytes(StandardCharsets.US_ASCII));
+            }
             out.write(EVENT_PREFIX);
             out.write(Json.bytes(data));
             out.write(EVENT_END);

@@ -6,7 +6,9 @@ import dev.iccache.api.ChatRequest;
 import dev.iccache.api.ChatStream;
 import dev.iccache.api.ErrorKind;
 import dev.iccache.api.IccacheException;
+import dev.iccache.backend.ChoiceFanOut;
 import dev.iccache.backend.sim.SimulatedBackend;
+import dev.iccache.config.IccacheConfig;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.ServerRequest;
@@ -14,10 +16,13 @@ import io.helidon.webserver.http.ServerResponse;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
- * A simulated model server over HTTP: the OpenAI chat API of a {@link SimulatedBackend}, plus
- * {@code /metrics} with vLLM's running/waiting gauges, so it can stand in for a real server.
+ * A simulated model server over HTTP: the OpenAI chat API of a {@link SimulatedBackend} ({@code n}
+ * choices by fan-out, up to OpenAI's limit), plus {@code /metrics} with vLLM's running/waiting
+ * gauges, so it can stand in for a real server.
  */
 public final class SimBackendServer implements AutoCloseable {
     private static final long MAX_BODY = 16L << 20;
@@ -25,6 +30,8 @@ public final class SimBackendServer implements AutoCloseable {
     private final BodyBudget bodies = new BodyBudget(16 * MAX_BODY);
 
     private final SimulatedBackend backend;
+    private final ExecutorService choiceCalls = Executors.newVirtualThreadPerTaskExecutor();
+    private final ChoiceFanOut choices = new ChoiceFanOut(IccacheConfig.MAX_N_LIMIT, choiceCalls);
     private final WebServer server;
 
     public SimBackendServer(SimulatedBackend backend, String host, int port) {
@@ -68,11 +75,12 @@ public final class SimBackendServer implements AutoCloseable {
                         + "' does not exist; this simulated server serves '" + backend.config().model() + "'.",
                         "model", "model_not_found", null);
             }
+            int n = choices.choices(request);
             if (!request.stream()) {
-                OpenAiHttp.sendJson(res, 200, backend.complete(request).body());
+                OpenAiHttp.sendJson(res, 200, choices.complete(backend, request.singleChoice(), n).body());
                 return;
             }
-            try (ChatStream stream = backend.stream(request)) {
+            try (ChatStream stream = choices.stream(backend, request.singleChoice(), n)) {
                 OutputStream out = OpenAiHttp.startEventStream(res);
                 Optional<ChatChunk> chunk;
                 while ((chunk = stream.next()).isPresent()) {
@@ -112,5 +120,6 @@ public final class SimBackendServer implements AutoCloseable {
     @Override
     public void close() {
         server.stop();
+        choiceCalls.shutdownNow();
     }
 }

@@ -11,8 +11,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 
-/** A scripted OpenAI-style upstream on loopback (every path under {@code /v1/}) that records what it received. */
+/**
+ * A scripted OpenAI-style upstream on loopback (every path under {@code /v1/}) that records what it
+ * received; it publishes {@link #metrics} at {@code /metrics} and {@link #props} at {@code /props}
+ * while they are set (404 otherwise), as a model server does.
+ */
 final class FakeUpstream implements AutoCloseable {
     /** What the upstream does with one call. */
     @FunctionalInterface
@@ -20,9 +25,15 @@ final class FakeUpstream implements AutoCloseable {
         void handle(HttpExchange exchange, int callNumber) throws Exception;
     }
 
+    private static final String BODY = "request-body";
     final List<String> bodies = new CopyOnWriteArrayList<>();
     /** The path of each call, in the order of {@link #bodies}. */
     final List<String> paths = new CopyOnWriteArrayList<>();
+    /** The Prometheus text served at {@code /metrics}; null for a 404. */
+    volatile String metrics;
+    /** The JSON served at {@code /props}; null for a 404. */
+    volatile String props;
+    final AtomicInteger metricsReads = new AtomicInteger();
     private final HttpServer server;
 
     FakeUpstream(Behaviour behaviour) throws IOException {
@@ -32,6 +43,7 @@ final class FakeUpstream implements AutoCloseable {
             String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
             paths.add(exchange.getRequestURI().getPath());
             bodies.add(body);
+            exchange.setAttribute(BODY, body);
             try {
                 behaviour.handle(exchange, bodies.size());
             } catch (Exception e) {
@@ -40,11 +52,34 @@ final class FakeUpstream implements AutoCloseable {
                 exchange.close();
             }
         });
+        server.createContext("/metrics", exchange -> {
+            metricsReads.incrementAndGet();
+            page(exchange, metrics, "text/plain; version=0.0.4");
+        });
+        server.createContext("/props", exchange -> page(exchange, props, "application/json"));
         server.start();
+    }
+
+    private static void page(HttpExchange exchange, String body, String type) throws IOException {
+        try (exchange) {
+            if (body == null) {
+                exchange.sendResponseHeaders(404, -1);
+                return;
+            }
+            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", type);
+            exchange.sendResponseHeaders(200, bytes.length);
+            exchange.getResponseBody().write(bytes);
+        }
     }
 
     String baseUrl() {
         return "http://127.0.0.1:" + server.getAddress().getPort() + "/v1";
+    }
+
+    /** The body of the request {@code ex} answers (bodies in {@link #bodies} come in arrival order). */
+    static String body(HttpExchange ex) {
+        return (String) ex.getAttribute(BODY);
     }
 
     static void json(HttpExchange ex, int status, String body) throws IOException {

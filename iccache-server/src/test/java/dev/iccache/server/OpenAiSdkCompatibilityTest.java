@@ -15,6 +15,8 @@ import com.openai.models.models.Model;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -69,6 +71,37 @@ class OpenAiSdkCompatibilityTest {
         assertThat(text.toString()).startsWith("[simulated small]");
         assertThat(chunks).allSatisfy(c -> assertThat(c.model()).isEqualTo("sim-small"));
         assertThat(chunks.get(chunks.size() - 1).usage()).isPresent();
+    }
+
+    @Test
+    void severalChoices() {
+        ChatCompletion c = client.chat().completions().create(params("sim-small").n(2L).seed(7L).build());
+        assertThat(c.choices()).hasSize(2);
+        assertThat(c.choices().get(0).index()).isZero();
+        assertThat(c.choices().get(1).index()).isEqualTo(1);
+        assertThat(c.choices().get(0).message().content()).hasValueSatisfying(t -> assertThat(t)
+                .startsWith("[simulated small]").isNotEqualTo(c.choices().get(1).message().content().orElseThrow()));
+        assertThat(c.usage()).hasValueSatisfying(u -> {
+            assertThat(u.completionTokens()).isBetween(2L, 32L);
+            assertThat(u.totalTokens()).isEqualTo(u.promptTokens() + u.completionTokens());
+        });
+    }
+
+    @Test
+    void severalChoicesStreamed() {
+        List<ChatCompletionChunk> chunks = new ArrayList<>();
+        try (StreamResponse<ChatCompletionChunk> s = client.chat().completions().createStreaming(params("sim-large")
+                .n(2L).seed(7L).streamOptions(ChatCompletionStreamOptions.builder().includeUsage(true).build())
+                .build())) {
+            s.stream().forEach(chunks::add);
+        }
+        Map<Long, StringBuilder> texts = new TreeMap<>();
+        chunks.forEach(c -> c.choices().forEach(choice -> choice.delta().content().ifPresent(
+                t -> texts.computeIfAbsent(choice.index(), i -> new StringBuilder()).append(t))));
+        assertThat(texts.keySet()).containsExactly(0L, 1L);
+        assertThat(texts.values()).allSatisfy(t -> assertThat(t.toString()).startsWith("[simulated large]"));
+        assertThat(chunks.get(chunks.size() - 1).usage()).hasValueSatisfying(
+                u -> assertThat(u.completionTokens()).isBetween(2L, 32L));
     }
 
     @Test

@@ -47,7 +47,7 @@ class OpenAiSdkEndpointsTest {
     @BeforeAll
     static void start() throws Exception {
         upstream = new FakeUpstream((ex, n) -> {
-            JsonNode request = Json.MAPPER.readTree(upstream.bodies.get(n - 1));
+            JsonNode request = Json.MAPPER.readTree(FakeUpstream.body(ex));
             boolean completions = ex.getRequestURI().getPath().endsWith("/completions");
             String echo = "echo: " + request.path(completions ? "prompt" : "input").asText();
             if (!request.path("stream").asBoolean()) {

@@ -257,10 +257,14 @@ public final class UpliftEvaluation {
         return out;
     }
 
-    /** The row of one answer: from the state, copied from {@code same} (an identical prompt), or asked now. */
+    /**
+     * The row of one answer: from the state when it holds one for this very prompt (a changed template
+     * or selection asks again), copied from {@code same} (an identical prompt), or asked now.
+     */
     private ObjectNode ask(UpliftState state, int q, WorkItem item, Condition c, String example, ModelBackend model,
             ChatRequest request, int examples, double cosine, Optional<ObjectNode> same) {
-        Optional<ObjectNode> known = state.get(q, c.key, example);
+        String prompt = UpliftState.promptHash(request.bodyCopy().path("messages"));
+        Optional<ObjectNode> known = state.get(q, c.key, example, prompt);
         if (known.isPresent()) {
             return known.get();
         }
@@ -271,6 +275,7 @@ public final class UpliftEvaluation {
         if (!example.isEmpty()) {
             row.put("example", example);
         }
+        row.put("prompt", prompt);
         row.put("model", model.config().name());
         row.put("examples", examples);
         EvalJson.put(row, "cosine", cosine);
@@ -352,7 +357,7 @@ public final class UpliftEvaluation {
             double[] k = new double[n];
             double[] t = new double[n];
             for (int q = 0; q < n; q++) {
-                JsonNode row = state.get(q, c.key, "").orElseThrow();
+                JsonNode row = state.row(q, c.key, "").orElseThrow();
                 e[q] = row.path("exact_match").asDouble();
                 f[q] = row.path("f1").asDouble();
                 k[q] = row.path("examples").asDouble();

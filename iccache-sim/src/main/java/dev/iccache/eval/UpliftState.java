@@ -10,7 +10,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -18,8 +21,8 @@ import java.util.Optional;
 /**
  * The per-answer rows of an uplift run, one JSON object a line after a header with the run's
  * settings, appended and flushed as each answer arrives: a run that stops can be resumed with
- * the same command, and a row is never asked of a model twice. A state file made with other
- * settings is refused rather than mixed in.
+ * the same command, and a prompt is never asked of a model twice. A state file made with other
+ * settings is refused rather than mixed in; a row whose prompt changed (a new template) is asked again.
  */
 final class UpliftState implements AutoCloseable {
     private final Path file;
@@ -95,9 +98,30 @@ final class UpliftState implements AutoCloseable {
         return question + "|" + condition + "|" + example;
     }
 
-    /** The row of a question, condition and (for single-example prompts) example, if the run has it. */
-    synchronized Optional<ObjectNode> get(int question, String condition, String example) {
+    /**
+     * The row of a question, condition and (for single-example prompts) example, if the run has it
+     * for this prompt ({@link #promptHash}); a row asked with another prompt (say, before the
+     * template changed, or without a hash) is not returned, so it is asked again and replaced.
+     */
+    synchronized Optional<ObjectNode> get(int question, String condition, String example, String prompt) {
+        return Optional.ofNullable(rows.get(key(question, condition, example)))
+                .filter(r -> r.path("prompt").asText().equals(prompt));
+    }
+
+    /** The row of a question, condition and example once this run has asked it: what reports read. */
+    synchronized Optional<ObjectNode> row(int question, String condition, String example) {
         return Optional.ofNullable(rows.get(key(question, condition, example)));
+    }
+
+    /** A short SHA-256 of the messages a model was asked: what a stored answer depends on. */
+    static String promptHash(JsonNode messages) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(messages.toString()
+                    .getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(digest, 0, 12);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JDK", e);
+        }
     }
 
     /** Records a row and writes it to the file at once. */

@@ -17,8 +17,10 @@ import dev.iccache.embed.FakeEmbedder;
 import dev.iccache.select.LearnedUtilityModel;
 import dev.iccache.workload.WorkItem;
 import dev.iccache.workload.Workload;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -166,6 +168,27 @@ class UpliftEvaluationTest {
                 new PrintWriter(new StringWriter())).run(state, (done, t) -> { });
         assertThat(small2.calls.get() + second2.calls.get()).as("a resumed run asks nothing answered before").isZero();
         assertThat(again).isEqualTo(report);
+    }
+
+    @Test
+    void aResumedRunAsksAgainWhatWasAskedWithAnotherPrompt() throws IOException {
+        Path state = tmp.resolve("template.state.jsonl");
+        Copier small = new Copier("small", BackendRole.SMALL, UpliftEvaluationTest::lastExampleResponse);
+        Copier second = new Copier("second", BackendRole.LARGE, r -> "x");
+        new UpliftEvaluation(workload(), small, second, new FakeEmbedder(), settings(16),
+                new PrintWriter(new StringWriter())).run(state, (d, t) -> { });
+        // as if the template had changed since the small_nearest5 answers were stored
+        List<String> lines = Files.readAllLines(state);
+        Files.write(state, lines.stream().map(l -> l.contains("\"small_nearest5\"")
+                ? l.replaceFirst("\"prompt\":\"[0-9a-f]+\"", "\"prompt\":\"0123\"") : l).toList());
+
+        Copier small2 = new Copier("small", BackendRole.SMALL, UpliftEvaluationTest::lastExampleResponse);
+        Copier second2 = new Copier("second", BackendRole.LARGE, r -> "x");
+        new UpliftEvaluation(workload(), small2, second2, new FakeEmbedder(), settings(16),
+                new PrintWriter(new StringWriter())).run(state, (d, t) -> { });
+        assertThat(small2.calls.get()).as("the three small_nearest5 prompts, asked again").isEqualTo(3);
+        assertThat(second2.calls.get()).isZero();
+        assertThat(small2.requests).allSatisfy(r -> assertThat(r.lastUserText().orElse("")).isNotEmpty());
     }
 
     @Test

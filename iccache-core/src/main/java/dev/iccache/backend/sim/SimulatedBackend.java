@@ -93,6 +93,7 @@ public final class SimulatedBackend implements ModelBackend {
             message.put("role", "assistant");
             message.put("content", text.toString());
             choice.put("finish_reason", g.finishReason());
+            g.stopped.ifPresent(stop -> choice.put("stop_reason", stop));
             body.set("usage", g.usage().toJson());
             return new ChatResponse(body);
         }
@@ -125,7 +126,9 @@ public final class SimulatedBackend implements ModelBackend {
                     }
                     finished = true;
                     g.close();
-                    return Optional.of(chunk(g.id, Json.object(), g.finishReason()));
+                    ChatChunk last = chunk(g.id, Json.object(), g.finishReason());
+                    g.stopped.ifPresent(stop -> ((ObjectNode) last.body().get("choices").get(0)).put("stop_reason", stop));
+                    return Optional.of(last);
                 }
                 if (!usageSent) {
                     usageSent = true;
@@ -235,6 +238,8 @@ public final class SimulatedBackend implements ModelBackend {
         final StringBuilder emitted = new StringBuilder();
         final AtomicBoolean released = new AtomicBoolean();
         String finish;
+        /** The stop sequence that ended generation, reported as vLLM does in the choice's {@code stop_reason}. */
+        Optional<String> stopped = Optional.empty();
         int produced;
         boolean prefilled;
 
@@ -269,6 +274,7 @@ public final class SimulatedBackend implements ModelBackend {
                 if (at >= 0) {
                     pending.clear();
                     finish = "stop";
+                    stopped = Optional.of(stop);
                     String head = text.substring(emitted.length(), Math.max(emitted.length(), at));
                     emitted.append(head);
                     return head.isEmpty() ? Optional.empty() : Optional.of(head);

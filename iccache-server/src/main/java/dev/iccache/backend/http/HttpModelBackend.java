@@ -9,9 +9,12 @@ import dev.iccache.api.ChatStream;
 import dev.iccache.api.EventStream;
 import dev.iccache.api.IccacheException;
 import dev.iccache.api.Json;
+import dev.iccache.backend.EndpointPool;
+import dev.iccache.backend.LoadSnapshot;
 import dev.iccache.backend.ModelBackend;
 import dev.iccache.config.BackendConfig;
 import dev.iccache.config.ConfigException;
+import dev.iccache.metrics.MetricsRegistry;
 import dev.iccache.time.SimClock;
 import java.io.IOException;
 import java.io.InputStream;
@@ -22,7 +25,9 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.UnaryOperator;
 
@@ -30,11 +35,14 @@ import java.util.function.UnaryOperator;
  * A remote OpenAI-compatible backend (vLLM, SGLang, llama.cpp, Ollama, a cloud) over the JDK
  * {@link HttpClient}: chat completions, and the bodies of other endpoints forwarded as they are
  * ({@link #forward}, {@link #forwardStream}) over the same call path. Connect, read (silence) and
- * total timeouts; retries with backoff on connection failures and on 429/502/503/504 before any
- * byte was received; closing a stream early closes the upstream connection. Responses are bounded
- * ({@code max-response-bytes} for a whole response or one stream event, {@code max-stream-bytes}
- * for a whole stream): iccache stops reading at the bound, closes the connection and reports the
- * backend and the limit.
+ * total timeouts; calls balanced over the
+ * backend's endpoints ({@link EndpointPool}: least busy, a circuit breaker each); retries with
+ * backoff on connection failures and on 429/502/503/504 before any byte was received, first on
+ * the other endpoints, never after; closing a stream early closes the upstream connection.
+ * Responses are bounded ({@code max-response-bytes} for a whole response or one stream event,
+ * {@code max-stream-bytes} for a whole stream): iccache stops reading at the bound, closes the
+ * connection and reports the backend and the limit. The load it reports is the model servers'
+ * own ({@link ServerLoadPoller}) while they publish it.
  */
 public final class HttpModelBackend implements ModelBackend {
     private static final int MAX_ERROR_BODY = 64 * 1024;
@@ -43,20 +51,42 @@ public final class HttpModelBackend implements ModelBackend {
 
     private final BackendConfig config;
     private final HttpClient client;
+    private final EndpointPool endpoints;
+    private final Optional<ServerLoadPoller> serverLoad;
     private final String authorization;
     private final ScheduledExecutorService watchdog;
     private final SimClock clock;
 
     /**
+     * A backend for one-off use (evaluations): its breakers' metrics are its own and it does not
+     * read its servers' load.
+     *
      * @param env      looks up environment variables (the API key)
      * @param watchdog runs read/total timeout checks
-     * @param clock    measures timeouts and sleeps between retries
+     * @param clock    measures timeouts and breakers' cool-downs, and sleeps between retries
      */
     public HttpModelBackend(BackendConfig config, UnaryOperator<String> env, ScheduledExecutorService watchdog,
             SimClock clock) {
+        this(config, env, watchdog, clock, new MetricsRegistry(), false);
+    }
+
+    /**
+     * A gateway's backend: its endpoints' metrics in {@code metrics}, and its servers' load read
+     * as {@code server-load} says.
+     *
+     * @param watchdog runs read/total timeout checks and the servers' load readings
+     */
+    public HttpModelBackend(BackendConfig config, UnaryOperator<String> env, ScheduledExecutorService watchdog,
+            SimClock clock, MetricsRegistry metrics) {
+        this(config, env, watchdog, clock, metrics, config.serverLoad().enabled());
+    }
+
+    private HttpModelBackend(BackendConfig config, UnaryOperator<String> env, ScheduledExecutorService watchdog,
+            SimClock clock, MetricsRegistry metrics, boolean readServerLoad) {
         this.config = config;
         this.watchdog = watchdog;
         this.clock = clock;
+        this.endpoints = new EndpointPool(config.name(), config.baseUrls(), config.breaker(), clock, metrics);
         if (config.apiKeyEnv() != null) {
             String key = env.apply(config.apiKeyEnv());
             if (key == null || key.isBlank()) {
@@ -72,6 +102,8 @@ public final class HttpModelBackend implements ModelBackend {
                 .connectTimeout(Duration.ofMillis(config.connectTimeoutMs()))
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .build();
+        this.serverLoad = readServerLoad ? Optional.of(new ServerLoadPoller(config, client, watchdog, clock, metrics))
+                : Optional.empty();
     }
 
     @Override
@@ -109,8 +141,8 @@ public final class HttpModelBackend implements ModelBackend {
     private ObjectNode exchange(String path, ObjectNode body) {
         CallGuard guard = new CallGuard(config, watchdog, clock);
         int limit = (int) Math.min(config.maxResponseBytes(), Integer.MAX_VALUE - 8);
-        try {
-            HttpResponse<InputStream> response = send(path, body, guard);
+        try (Sent sent = send(path, body, guard)) {
+            HttpResponse<InputStream> response = sent.response();
             try (InputStream in = response.body()) {
                 if (response.headers().firstValueAsLong("content-length").orElse(0) > limit) {
                     throw UpstreamErrors.tooLarge(config.name(), "a response", limit, "max-response-bytes");
@@ -141,18 +173,39 @@ public final class HttpModelBackend implements ModelBackend {
         return (ObjectNode) node;
     }
 
-    /** Sends {@code body} to {@code path}; its answer's events, read within the call's timeouts and limits. */
+    /**
+     * Sends {@code body} to {@code path}; its answer's events, read within the call's timeouts and
+     * limits, holding the endpoint until closed.
+     */
     private SseReader open(String path, ObjectNode body) {
         CallGuard guard = new CallGuard(config, watchdog, clock);
-        InputStream in;
+        Sent sent;
         try {
-            in = send(path, body, guard).body();
+            sent = send(path, body, guard);
         } catch (RuntimeException e) {
             guard.close();
             throw e;
         }
-        return new SseReader(new BoundedEventStream(in, config.maxResponseBytes(), config.maxStreamBytes()), guard,
-                config.name());
+        return new SseReader(new BoundedEventStream(sent.response().body(), config.maxResponseBytes(),
+                config.maxStreamBytes()), guard, sent.lease()::close, config.name());
+    }
+
+    @Override
+    public Optional<LoadSnapshot> reportedLoad() {
+        return serverLoad.flatMap(ServerLoadPoller::current);
+    }
+
+    @Override
+    public void close() {
+        serverLoad.ifPresent(ServerLoadPoller::close);
+    }
+
+    /** An accepted call: the 200 response and the hold on the endpoint that gave it, released on close. */
+    private record Sent(HttpResponse<InputStream> response, EndpointPool.Lease lease) implements AutoCloseable {
+        @Override
+        public void close() {
+            lease.close();
+        }
     }
 
     /** The client's body with this backend's model id and the stream flags iccache needs. */
@@ -172,62 +225,122 @@ public final class HttpModelBackend implements ModelBackend {
     }
 
     /**
-     * Sends to {@code path} under the base URL with retries until a 200 arrives; returns it, its body
-     * stream guarded by {@code guard}.
+     * Sends to {@code path} under an endpoint's base URL until a 200 arrives and returns it, its body
+     * stream guarded by {@code guard}. Each
+     * round tries every endpoint its breaker lets through once, least busy first; a retriable
+     * failure goes on to the next untried endpoint at once, and after the last one to another
+     * round after the backoff, {@code max-retries} times.
      */
-    private HttpResponse<InputStream> send(String path, ObjectNode body, CallGuard guard) {
+    private Sent send(String path, ObjectNode body, CallGuard guard) {
         byte[] bytes = Json.bytes(body);
-        URI endpoint = URI.create(config.baseUrl() + path);
-        int attempt = 0;
+        Set<EndpointPool.Endpoint> tried = new HashSet<>();
+        IccacheException failure = null;
+        long retryAfterMs = -1;
+        int retries = 0;
         while (true) {
-            HttpRequest.Builder rb = HttpRequest.newBuilder(endpoint)
-                    .timeout(Duration.ofMillis(Math.max(1, guard.headerTimeoutMs())))
-                    .header("Content-Type", "application/json")
-                    .header("Accept", "application/json, text/event-stream")
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(bytes));
-            if (authorization != null) {
-                rb.header("Authorization", authorization);
-            }
-            IccacheException failure;
-            long retryAfterMs = -1;
-            try {
-                HttpResponse<InputStream> response = client.send(rb.build(), HttpResponse.BodyHandlers.ofInputStream());
-                if (response.statusCode() == 200) {
-                    guard.watch(response.body());
-                    return response;
+            Optional<EndpointPool.Lease> next = endpoints.acquire(tried);
+            if (next.isEmpty()) {
+                if (failure == null) {
+                    throw endpoints.allOpen();
                 }
-                byte[] error;
-                try (InputStream in = response.body()) {
-                    guard.watch(in);
-                    error = guard.readUpTo(in, MAX_ERROR_BODY); // beyond it, the rest is never read
-                }
-                failure = UpstreamErrors.fromStatus(config.name(), path, response.statusCode(), error);
-                if (!UpstreamErrors.RETRIABLE_STATUS.contains(response.statusCode())) {
+                if (retries >= config.maxRetries() || guard.remainingMs() <= 0) {
                     throw failure;
                 }
-                retryAfterMs = response.headers().firstValue("retry-after").map(HttpModelBackend::parseSeconds)
-                        .orElse(-1L);
-            } catch (HttpConnectTimeoutException e) { // an HttpTimeoutException, but no connection was made
-                failure = UpstreamErrors.unreachable(config.name(), config.baseUrl(), e);
-            } catch (HttpTimeoutException e) {
-                throw UpstreamErrors.timeout(config.name(), "no response headers", guard.headerTimeoutMs());
-            } catch (IOException e) {
-                failure = UpstreamErrors.unreachable(config.name(), config.baseUrl(), e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw UpstreamErrors.broken(config.name(), "call was interrupted.");
+                long backoff = retryAfterMs >= 0 ? Math.min(retryAfterMs, 2_000) : BACKOFF_BASE_MS << retries;
+                retries++;
+                try {
+                    clock.sleepNanos(Math.min(backoff, guard.remainingMs()) * 1_000_000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw failure;
+                }
+                tried.clear();
+                next = endpoints.acquire(tried);
+                if (next.isEmpty()) {
+                    throw failure;
+                }
             }
-            if (attempt >= config.maxRetries() || guard.remainingMs() <= 0) {
-                throw failure;
-            }
-            long backoff = retryAfterMs >= 0 ? Math.min(retryAfterMs, 2_000) : BACKOFF_BASE_MS << attempt;
-            attempt++;
+            EndpointPool.Lease lease = next.get();
+            tried.add(lease.endpoint());
+            boolean accepted = false;
             try {
-                clock.sleepNanos(Math.min(backoff, guard.remainingMs()) * 1_000_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+                HttpResponse<InputStream> response = attempt(lease, path, bytes, guard);
+                accepted = true;
+                return new Sent(response, lease);
+            } catch (Retriable r) {
+                failure = r.failure;
+                retryAfterMs = r.retryAfterMs;
+            } finally {
+                if (!accepted) {
+                    lease.close();
+                }
+            }
+        }
+    }
+
+    /** A failure before the first byte that another try may not have. */
+    private static final class Retriable extends Exception {
+        private static final long serialVersionUID = 1L;
+        final transient IccacheException failure;
+        final long retryAfterMs;
+
+        Retriable(IccacheException failure, long retryAfterMs) {
+            super(null, null, false, false);
+            this.failure = failure;
+            this.retryAfterMs = retryAfterMs;
+        }
+    }
+
+    /**
+     * One try on the lease's endpoint: its 200 response, else a {@link Retriable} failure or a final
+     * one (thrown as is). Tells the endpoint's breaker whether the endpoint answered.
+     */
+    private HttpResponse<InputStream> attempt(EndpointPool.Lease lease, String path, byte[] bytes, CallGuard guard)
+            throws Retriable {
+        String baseUrl = lease.endpoint().url();
+        HttpRequest.Builder rb = HttpRequest.newBuilder(URI.create(baseUrl + path))
+                .timeout(Duration.ofMillis(Math.max(1, guard.headerTimeoutMs())))
+                .header("Content-Type", "application/json")
+                .header("Accept", "application/json, text/event-stream")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(bytes));
+        if (authorization != null) {
+            rb.header("Authorization", authorization);
+        }
+        try {
+            HttpResponse<InputStream> response = client.send(rb.build(), HttpResponse.BodyHandlers.ofInputStream());
+            int status = response.statusCode();
+            if (status == 429 || status >= 500) {
+                lease.failed();
+            } else {
+                lease.succeeded();
+            }
+            if (status == 200) {
+                guard.watch(response.body());
+                return response;
+            }
+            byte[] error;
+            try (InputStream in = response.body()) {
+                guard.watch(in);
+                error = guard.readUpTo(in, MAX_ERROR_BODY); // beyond it, the rest is never read
+            }
+            IccacheException failure = UpstreamErrors.fromStatus(config.name(), path, status, error);
+            if (!UpstreamErrors.RETRIABLE_STATUS.contains(status)) {
                 throw failure;
             }
+            throw new Retriable(failure, response.headers().firstValue("retry-after")
+                    .map(HttpModelBackend::parseSeconds).orElse(-1L));
+        } catch (HttpConnectTimeoutException e) { // an HttpTimeoutException, but no connection was made
+            lease.failed();
+            throw new Retriable(UpstreamErrors.unreachable(config.name(), baseUrl, e), -1);
+        } catch (HttpTimeoutException e) {
+            lease.failed();
+            throw UpstreamErrors.timeout(config.name(), "no response headers", guard.headerTimeoutMs());
+        } catch (IOException e) {
+            lease.failed();
+            throw new Retriable(UpstreamErrors.unreachable(config.name(), baseUrl, e), -1);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw UpstreamErrors.broken(config.name(), "call was interrupted.");
         }
     }
 

@@ -10,19 +10,24 @@ import java.util.Optional;
 /**
  * The server-sent events of one backend response, one event at a time, as the backend sent them:
  * read from a {@link BoundedEventStream} under the call's {@link CallGuard}, so silence, the whole
- * call's time and the size limits are enforced while reading.
+ * call's time and the size limits are enforced while reading. Holds what the call holds (the
+ * endpoint) until closed.
  */
 final class SseReader implements EventStream {
     private final BoundedEventStream in;
     private final BufferedReader reader;
     private final CallGuard guard;
+    private final Runnable release;
     private final String backend;
     private boolean done;
+    private boolean closed;
 
-    SseReader(BoundedEventStream in, CallGuard guard, String backend) {
+    /** @param release frees what the call holds (its endpoint), once, when the reader is closed */
+    SseReader(BoundedEventStream in, CallGuard guard, Runnable release, String backend) {
         this.in = in;
         this.reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
         this.guard = guard;
+        this.release = release;
         this.backend = backend;
     }
 
@@ -78,11 +83,16 @@ final class SseReader implements EventStream {
         return data.toString();
     }
 
-    /** Stops reading and closes the connection; idempotent. */
+    /** Stops reading, releases the endpoint and closes the connection; idempotent. */
     @Override
     public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         done = true;
         guard.close();
+        release.run();
         try {
             in.close();
         } catch (IOException ignored) {

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.Test;
 class SseReaderTest {
     private final ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor();
     private final BackendConfig config = BackendConfig.remote("b", "http://127.0.0.1:1/v1", BackendRole.LARGE);
+    private final AtomicInteger releases = new AtomicInteger();
 
     @AfterEach
     void stop() {
@@ -31,7 +33,7 @@ class SseReaderTest {
         CallGuard guard = new CallGuard(config, watchdog, SimClock.REAL);
         ByteArrayInputStream in = new ByteArrayInputStream(wire.getBytes(StandardCharsets.UTF_8));
         guard.watch(in);
-        return new SseReader(new BoundedEventStream(in, maxEvent, 1 << 20), guard, "b");
+        return new SseReader(new BoundedEventStream(in, maxEvent, 1 << 20), guard, releases::incrementAndGet, "b");
     }
 
     private static List<String> all(SseReader reader) {
@@ -51,6 +53,7 @@ class SseReaderTest {
         assertThat(reader.next()).isEmpty();
         reader.close();
         reader.close();
+        assertThat(releases).as("the endpoint is released once").hasValue(1);
     }
 
     @Test
