@@ -3,7 +3,6 @@ package dev.iccache.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.http.StreamResponse;
@@ -16,66 +15,36 @@ import com.openai.models.embeddings.EmbeddingCreateParams;
 import com.openai.models.responses.Response;
 import com.openai.models.responses.ResponseCreateParams;
 import com.openai.models.responses.ResponseStreamEvent;
-import dev.iccache.api.Json;
-import dev.iccache.config.BackendConfig;
-import dev.iccache.config.BackendRole;
-import dev.iccache.config.BankConfig;
-import dev.iccache.config.IccacheConfig;
-import dev.iccache.config.ServerConfig;
-import java.io.OutputStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The official OpenAI Java SDK calling the endpoints besides chat through the gateway: embeddings
- * (the bank's real embedder), and completions and responses, streamed and not, forwarded to a
- * scripted upstream that echoes what it was sent.
+ * The official OpenAI Java SDK calling the endpoints besides chat through the gateway
+ * ({@link EchoEndpoints}): embeddings (the bank's real embedder), and completions and responses,
+ * streamed and not, forwarded to a scripted upstream that echoes what it was sent.
  */
 class OpenAiSdkEndpointsTest {
     @TempDir
     static Path dataDir;
-    private static FakeUpstream upstream;
-    private static GatewayServer gateway;
+    private static EchoEndpoints gateway;
     private static OpenAIClient client;
 
     @BeforeAll
     static void start() throws Exception {
-        upstream = new FakeUpstream((ex, n) -> {
-            JsonNode request = Json.MAPPER.readTree(FakeUpstream.body(ex));
-            boolean completions = ex.getRequestURI().getPath().endsWith("/completions");
-            String echo = "echo: " + request.path(completions ? "prompt" : "input").asText();
-            if (!request.path("stream").asBoolean()) {
-                FakeUpstream.json(ex, 200, completions ? FakeUpstream.textCompletion(echo, "stop")
-                        : FakeUpstream.response(echo, "completed"));
-            } else if (completions) {
-                OutputStream out = FakeUpstream.sse(ex);
-                FakeUpstream.event(out, FakeUpstream.textCompletion("echo: ", null));
-                FakeUpstream.event(out, FakeUpstream.textCompletion(echo.substring(6), "stop"));
-                FakeUpstream.event(out, "[DONE]");
-            } else {
-                FakeUpstream.raw(FakeUpstream.sse(ex), FakeUpstream.responseEvents("echo: ", echo.substring(6)));
-            }
-        });
-        gateway = GatewayServer.start(IccacheConfig.builder().server(new ServerConfig("127.0.0.1", 0, 1 << 20))
-                .dataDir(dataDir).bank(BankConfig.DEFAULT.withStore("memory"))
-                .backends(List.of(new BackendConfig("up", upstream.baseUrl(), "org/up-model", null, BackendRole.LARGE,
-                        0, 0, 0, 0, 0, 0, 0, 0, null, 0), BackendConfig.simulated("sim", "small", 1000)))
-                .build(), Map.<String, String>of()::get);
-        client = OpenAIOkHttpClient.builder().baseUrl("http://127.0.0.1:" + gateway.port() + "/v1")
-                .apiKey("not-needed").maxRetries(0).build();
+        gateway = new EchoEndpoints(dataDir);
+        client = OpenAIOkHttpClient.builder().baseUrl(gateway.base() + "/v1").apiKey("not-needed").maxRetries(0)
+                .build();
     }
 
     @AfterAll
     static void stop() {
         client.close();
         gateway.close();
-        upstream.close();
     }
 
     @Test
