@@ -38,7 +38,8 @@ public final class ChatRequest {
         return new ChatRequest(body);
     }
 
-    private static void validate(ObjectNode body) {
+    /** The {@code model} of an OpenAI request body, or a 400 when it is missing or not a non-empty string. */
+    public static String requireModel(ObjectNode body) {
         JsonNode model = body.get("model");
         if (model == null || model.isNull()) {
             throw IccacheException.invalid("model", "Missing required parameter: 'model'.");
@@ -46,6 +47,11 @@ public final class ChatRequest {
         if (!model.isTextual() || model.asText().isBlank()) {
             throw IccacheException.invalid("model", "'model' must be a non-empty string.");
         }
+        return model.asText();
+    }
+
+    private static void validate(ObjectNode body) {
+        requireModel(body);
         JsonNode messages = body.get("messages");
         if (messages == null || messages.isNull()) {
             throw IccacheException.invalid("messages", "Missing required parameter: 'messages'.");

@@ -1,10 +1,12 @@
 package dev.iccache.backend;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.iccache.api.ChatChunk;
 import dev.iccache.api.ChatRequest;
 import dev.iccache.api.ChatResponse;
 import dev.iccache.api.ChatStream;
 import dev.iccache.api.ErrorKind;
+import dev.iccache.api.EventStream;
 import dev.iccache.api.IccacheException;
 import dev.iccache.api.Usage;
 import dev.iccache.config.BackendConfig;
@@ -14,11 +16,14 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongFunction;
+import java.util.function.Supplier;
 
 /**
  * Wraps any {@link ModelBackend} with bounded concurrency (a queue with a timeout behind
  * {@code max-concurrent} slots), the load signal the router reads and the per-backend metrics.
- * A stream holds its slot until it is closed.
+ * Chat calls and forwarded ones ({@link #forward}) share the slots; a stream holds its slot until
+ * it is closed.
  */
 public final class BoundedBackend implements ModelBackend {
     private static final double EMA_ALPHA = 0.1;
@@ -67,13 +72,48 @@ public final class BoundedBackend implements ModelBackend {
 
     @Override
     public ChatResponse complete(ChatRequest request) {
+        ChatResponse response = whole(() -> delegate.complete(request));
+        response.usage().ifPresent(this::countTokens);
+        return response;
+    }
+
+    @Override
+    public ChatStream stream(ChatRequest request) {
+        return opened(start -> new TrackedStream(delegate.stream(request), start));
+    }
+
+    @Override
+    public ObjectNode forward(String path, ObjectNode body) {
+        return whole(() -> delegate.forward(path, body));
+    }
+
+    @Override
+    public EventStream forwardStream(String path, ObjectNode body) {
+        return opened(start -> {
+            EventStream upstream = delegate.forwardStream(path, body);
+            StreamCall call = new StreamCall(upstream::close, start);
+            return new EventStream() {
+                @Override
+                public Optional<String> next() {
+                    return call.next(upstream::next);
+                }
+
+                @Override
+                public void close() {
+                    call.close();
+                }
+            };
+        });
+    }
+
+    /** A call answered whole, in a slot. */
+    private <T> T whole(Supplier<T> call) {
         acquire();
         long start = ticker.nanoTime();
         try {
-            ChatResponse response = delegate.complete(request);
+            T answer = call.get();
             finished(start, "false", "ok");
-            response.usage().ifPresent(this::countTokens);
-            return response;
+            return answer;
         } catch (RuntimeException e) {
             failed(start, "false", e);
             throw e;
@@ -82,12 +122,12 @@ public final class BoundedBackend implements ModelBackend {
         }
     }
 
-    @Override
-    public ChatStream stream(ChatRequest request) {
+    /** A stream opened in a slot, which it holds until it is closed. */
+    private <S> S opened(LongFunction<S> open) {
         acquire();
         long start = ticker.nanoTime();
         try {
-            return new TrackedStream(delegate.stream(request), start);
+            return open.apply(start);
         } catch (RuntimeException e) {
             failed(start, "true", e);
             release();
@@ -147,33 +187,59 @@ public final class BoundedBackend implements ModelBackend {
     /** A stream that records time to first token and frees its slot exactly once on close. */
     private final class TrackedStream implements ChatStream {
         private final ChatStream upstream;
-        private final long start;
-        private final AtomicBoolean closed = new AtomicBoolean();
+        private final StreamCall call;
         private boolean firstTokenSeen;
-        private boolean completed;
-        private boolean failed;
 
         TrackedStream(ChatStream upstream, long start) {
             this.upstream = upstream;
-            this.start = start;
+            this.call = new StreamCall(upstream::close, start);
         }
 
         @Override
         public Optional<ChatChunk> next() {
-            try {
-                Optional<ChatChunk> chunk = upstream.next();
-                if (chunk.isEmpty()) {
-                    completed = true;
-                } else {
-                    if (!firstTokenSeen && chunk.get().hasChoices()) {
-                        firstTokenSeen = true;
-                        double seconds = (ticker.nanoTime() - start) / 1e9;
-                        metrics.ttft.labels(name).observe(seconds);
-                        ttftEma.update(seconds * 1000);
-                    }
-                    chunk.get().usage().ifPresent(BoundedBackend.this::countTokens);
+            Optional<ChatChunk> chunk = call.next(upstream::next);
+            if (chunk.isPresent()) {
+                if (!firstTokenSeen && chunk.get().hasChoices()) {
+                    firstTokenSeen = true;
+                    double seconds = (ticker.nanoTime() - call.start) / 1e9;
+                    metrics.ttft.labels(name).observe(seconds);
+                    ttftEma.update(seconds * 1000);
                 }
-                return chunk;
+                chunk.get().usage().ifPresent(BoundedBackend.this::countTokens);
+            }
+            return chunk;
+        }
+
+        @Override
+        public void close() {
+            call.close();
+        }
+    }
+
+    /**
+     * One streamed call holding a slot: records its outcome (ok when read to its end, error when it
+     * failed, cancelled when closed before either) and frees the slot exactly once on close.
+     */
+    private final class StreamCall {
+        private final Runnable closeUpstream;
+        private final long start;
+        private final AtomicBoolean closed = new AtomicBoolean();
+        private boolean completed;
+        private boolean failed;
+
+        StreamCall(Runnable closeUpstream, long start) {
+            this.closeUpstream = closeUpstream;
+            this.start = start;
+        }
+
+        /** Reads the next item of the upstream stream, noting its end or its failure. */
+        <T> Optional<T> next(Supplier<Optional<T>> read) {
+            try {
+                Optional<T> item = read.get();
+                if (item.isEmpty()) {
+                    completed = true;
+                }
+                return item;
             } catch (RuntimeException e) {
                 failed = true;
                 failed(start, "true", e);
@@ -181,11 +247,10 @@ public final class BoundedBackend implements ModelBackend {
             }
         }
 
-        @Override
-        public void close() {
+        void close() {
             if (closed.compareAndSet(false, true)) {
                 try {
-                    upstream.close();
+                    closeUpstream.run();
                 } finally {
                     if (completed) {
                         finished(start, "true", "ok");

@@ -44,11 +44,13 @@ import java.util.stream.Collectors;
  *                     recently used beyond it are saved and dropped until their next request
  * @param maxN         choices one chat request may ask for ({@code n}) at most (default {@value #MAX_N})
  * @param exactCache   exact-match answers for deterministic requests (off by default)
+ * @param embeddings   the {@code /v1/embeddings} endpoint: the embedder's model name, limits, remote embedding models
  */
 public record IccacheConfig(ServerConfig server, String virtualModel, String defaultModel, Path dataDir,
         List<BackendConfig> backends, List<TenantConfig> tenants, BankConfig bank, String adminApiKeyEnv,
         EmbedderSettings embedder, SelectionSettings selection, RouterSettings router, ReplaySettings replay,
-        ScrubberSettings scrub, int learnedDomainsInMemory, int maxN, ExactCacheSettings exactCache) {
+        ScrubberSettings scrub, int learnedDomainsInMemory, int maxN, ExactCacheSettings exactCache,
+        EmbeddingsConfig embeddings) {
     /** Default of {@code learned-domains-in-memory}. */
     public static final int LEARNED_DOMAINS_IN_MEMORY = 64;
     /** Default of {@code max-n}. */
@@ -110,6 +112,16 @@ public record IccacheConfig(ServerConfig server, String virtualModel, String def
             throw new ConfigException("max-n must be 1.." + MAX_N_LIMIT + ", got " + maxN);
         }
         exactCache = exactCache == null ? ExactCacheSettings.DEFAULT : exactCache;
+        embeddings = (embeddings == null ? EmbeddingsConfig.DEFAULT : embeddings)
+                .withDefaultEmbedderName(embedder.model());
+        Set<String> models = new HashSet<>(names);
+        models.add(virtualModel);
+        for (String m : embeddings.modelNames()) {
+            if (!models.add(m)) {
+                throw new ConfigException("embeddings: the model name '" + m + "' is taken (the virtual model, a "
+                        + "backend or another embedding model); model names must be unique");
+            }
+        }
     }
 
     /** Every fallback names another backend, and no chain of fallbacks leads back to where it started. */
@@ -177,11 +189,12 @@ public record IccacheConfig(ServerConfig server, String virtualModel, String def
             @JsonProperty("selection") SelectionSettings selection, @JsonProperty("router") RouterSettings router,
             @JsonProperty("replay") ReplaySettings replay, @JsonProperty("scrub") ScrubberSettings scrub,
             @JsonProperty("learned-domains-in-memory") Integer learnedDomainsInMemory,
-            @JsonProperty("max-n") Integer maxN, @JsonProperty("exact-cache") ExactCacheSettings exactCache) {
+            @JsonProperty("max-n") Integer maxN, @JsonProperty("exact-cache") ExactCacheSettings exactCache,
+            @JsonProperty("embeddings") EmbeddingsConfig embeddings) {
         return new IccacheConfig(server, virtualModel, defaultModel, dataDir == null ? null : Path.of(dataDir),
                 backends, tenants, bank, adminApiKeyEnv, embedder, selection, router, replay, scrub,
                 learnedDomainsInMemory == null ? LEARNED_DOMAINS_IN_MEMORY : learnedDomainsInMemory,
-                maxN == null ? MAX_N : maxN, exactCache);
+                maxN == null ? MAX_N : maxN, exactCache, embeddings);
     }
 
     /** A configuration built in code; unset parts take the documented defaults. */
@@ -240,7 +253,8 @@ public record IccacheConfig(ServerConfig server, String virtualModel, String def
         return new Builder().server(server).virtualModel(virtualModel).defaultModel(defaultModel).dataDir(dataDir)
                 .backends(backends).tenants(tenants).bank(bank).adminApiKeyEnv(adminApiKeyEnv).embedder(embedder)
                 .selection(selection).router(router).replay(replay).scrub(scrub)
-                .learnedDomainsInMemory(learnedDomainsInMemory).maxN(maxN).exactCache(exactCache);
+                .learnedDomainsInMemory(learnedDomainsInMemory).maxN(maxN).exactCache(exactCache)
+                .embeddings(embeddings);
     }
 
     /** Builds an {@link IccacheConfig}; {@link #build()} validates. */
@@ -261,6 +275,7 @@ public record IccacheConfig(ServerConfig server, String virtualModel, String def
         private int learnedDomainsInMemory = LEARNED_DOMAINS_IN_MEMORY;
         private int maxN = MAX_N;
         private ExactCacheSettings exactCache;
+        private EmbeddingsConfig embeddings;
 
         private Builder() {
         }
@@ -345,10 +360,15 @@ public record IccacheConfig(ServerConfig server, String virtualModel, String def
             return this;
         }
 
+        public Builder embeddings(EmbeddingsConfig value) {
+            embeddings = value;
+            return this;
+        }
+
         public IccacheConfig build() {
             return new IccacheConfig(server, virtualModel, defaultModel, dataDir, backends, tenants, bank,
                     adminApiKeyEnv, embedder, selection, router, replay, scrub, learnedDomainsInMemory, maxN,
-                    exactCache);
+                    exactCache, embeddings);
         }
     }
 }

@@ -21,7 +21,8 @@ import java.util.concurrent.TimeUnit;
  * <p>The worker takes the oldest waiting call, then waits at most {@code maxWait} for more until the
  * batch holds {@code maxBatch} texts. While the delegate runs, new calls queue up and form the next
  * batch, so batches grow with load. A call with more than {@code maxBatch} texts is split into
- * chunks of {@code maxBatch}; a chunk is never split across batches. When the delegate fails, every
+ * chunks of {@code maxBatch}, queued one at a time (the next once the one before is answered), so
+ * that concurrent calls take turns; a chunk is never split across batches. When the delegate fails, every
  * caller with a text in that batch gets its exception. {@link #close()} lets the running batch
  * finish, fails every call that has not reached the delegate, then closes the delegate.
  */
@@ -69,32 +70,32 @@ public final class MicroBatchingEmbedder implements Embedder {
 
     @Override
     public List<float[]> embedAll(List<String> texts) {
-        if (texts.isEmpty()) {
-            return List.of();
+        if (texts.size() <= maxBatch) {
+            return texts.isEmpty() ? List.of() : await(enqueue(texts));
         }
-        List<Chunk> chunks = new ArrayList<>((texts.size() + maxBatch - 1) / maxBatch);
-        for (int from = 0; from < texts.size(); from += maxBatch) {
-            chunks.add(new Chunk(List.copyOf(texts.subList(from, Math.min(texts.size(), from + maxBatch)))));
-        }
-        synchronized (lifecycle) {
-            if (closed) {
-                throw closedFailure();
-            }
-            queue.addAll(chunks);
-        }
-        if (chunks.size() == 1) {
-            return await(chunks.get(0));
-        }
+        // Each chunk is queued once the one before is answered, so that concurrent callers take turns:
+        // a query behind a client's batch of thousands of texts waits for one chunk of it, not all.
         List<float[]> out = new ArrayList<>(texts.size());
-        for (Chunk c : chunks) {
-            out.addAll(await(c));
+        for (int from = 0; from < texts.size(); from += maxBatch) {
+            out.addAll(await(enqueue(texts.subList(from, Math.min(texts.size(), from + maxBatch)))));
         }
         return out;
     }
 
+    private Chunk enqueue(List<String> texts) {
+        Chunk chunk = new Chunk(List.copyOf(texts));
+        synchronized (lifecycle) {
+            if (closed) {
+                throw closedFailure();
+            }
+            queue.add(chunk);
+        }
+        return chunk;
+    }
+
     /**
-     * Calls waiting for the worker now, a call of more than {@code maxBatch} texts counting once per
-     * chunk; a gauge of the backlog.
+     * Calls waiting for the worker now (a call of more than {@code maxBatch} texts with its next
+     * chunk); a gauge of the backlog.
      */
     public int queuedCalls() {
         return queue.size();

@@ -3,17 +3,25 @@ package dev.iccache.backend;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.iccache.api.ChatRequest;
 import dev.iccache.api.ChatResponse;
 import dev.iccache.api.ChatStream;
 import dev.iccache.api.ErrorKind;
+import dev.iccache.api.EventStream;
 import dev.iccache.api.IccacheException;
+import dev.iccache.api.Json;
 import dev.iccache.backend.sim.SimProfile;
 import dev.iccache.backend.sim.SimulatedBackend;
 import dev.iccache.config.BackendConfig;
+import dev.iccache.config.BackendRole;
 import dev.iccache.metrics.MetricsRegistry;
 import dev.iccache.time.VirtualClock;
 import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -89,4 +97,77 @@ class BoundedBackendTest {
                 "iccache_backend_time_to_first_token_seconds_count{backend=\"b\"} 2",
                 "iccache_backend_in_flight{backend=\"b\"} 0");
     }
+
+    @Test
+    void forwardedCallsHoldSlotsAndRecordTheirOutcome() {
+        List<String> events = List.of("event: a\ndata: {\"n\":1}", "data: {\"n\":2}");
+        ModelBackend forwarding = new ModelBackend() {
+            @Override
+            public BackendConfig config() {
+                return BackendConfig.remote("f", "http://127.0.0.1:1/v1", BackendRole.LARGE);
+            }
+
+            @Override
+            public ChatResponse complete(ChatRequest request) {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public ChatStream stream(ChatRequest request) {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public ObjectNode forward(String path, ObjectNode body) {
+                return Json.object().put("path", path).put("model", body.path("model").asText());
+            }
+
+            @Override
+            public EventStream forwardStream(String path, ObjectNode body) {
+                Iterator<String> it = events.iterator();
+                return new EventStream() {
+                    @Override
+                    public Optional<String> next() {
+                        return it.hasNext() ? Optional.of(it.next()) : Optional.empty();
+                    }
+
+                    @Override
+                    public void close() {
+                    }
+                };
+            }
+        };
+        BoundedBackend bounded = new BoundedBackend(forwarding, clock, new BackendMetrics(registry));
+        assertThat(bounded.forward("/completions", Json.object().put("model", "m")).path("path").asText())
+                .isEqualTo("/completions");
+        EventStream read = bounded.forwardStream("/responses", Json.object());
+        EventStream abandoned = bounded.forwardStream("/responses", Json.object());
+        assertThat(bounded.load().inFlight()).isEqualTo(2);
+        List<String> relayed = new ArrayList<>();
+        for (Optional<String> e = read.next(); e.isPresent(); e = read.next()) {
+            relayed.add(e.get());
+        }
+        read.close();
+        read.close();
+        abandoned.close();
+        assertThat(relayed).isEqualTo(events);
+        assertThat(bounded.load().inFlight()).isZero();
+        assertThat(registry.scrape()).contains("iccache_backend_requests_total{backend=\"f\",outcome=\"ok\"} 2",
+                "iccache_backend_requests_total{backend=\"f\",outcome=\"cancelled\"} 1");
+    }
+
+    @Test
+    void aSimulatedBackendRefusesForwardedEndpointsAsABadRequest() {
+        SimulatedBackend sim = new SimulatedBackend(config(4, 1000), SimProfile.SMALL, clock, InstantSource.system(),
+                1, 1);
+        BoundedBackend bounded = new BoundedBackend(sim, clock, new BackendMetrics(registry));
+        assertThatThrownBy(() -> bounded.forwardStream("/responses", Json.object()))
+                .isInstanceOfSatisfying(IccacheException.class, e -> {
+                    assertThat(e.kind()).isEqualTo(ErrorKind.INVALID_REQUEST);
+                    assertThat(e.code()).contains("unsupported_endpoint");
+                    assertThat(e.getMessage()).contains("'b'", "simulated", "/v1/responses");
+                });
+        assertThat(bounded.load().inFlight()).isZero();
+    }
 }
+

@@ -191,6 +191,58 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void embeddingsAreReadAndChecked() {
+        IccacheConfig defaults = ConfigLoader.parse("backends: [{name: s, simulated: small}]", "e0.yaml");
+        assertThat(defaults.embeddings().serveEmbedder()).isTrue();
+        assertThat(defaults.embeddings().embedderName()).as("the embedder's model").isEqualTo("all-minilm-l6-v2-q");
+        assertThat(defaults.embeddings().maxInputs()).isEqualTo(2048);
+        assertThat(defaults.embeddings().maxInputTokens()).isEqualTo(8192);
+        assertThat(defaults.embeddings().modelNames()).containsExactly("all-minilm-l6-v2-q");
+        IccacheConfig c = ConfigLoader.parse("""
+                backends: [{name: s, simulated: small}]
+                embeddings:
+                  embedder-name: minilm
+                  max-inputs: 16
+                  max-input-tokens: 512
+                  backends:
+                    - name: bge
+                      base-url: http://127.0.0.1:8000/v1
+                      model: BAAI/bge-small-en-v1.5
+                      read-timeout-ms: 2000
+                """, "e1.yaml");
+        assertThat(c.embeddings().modelNames()).containsExactly("minilm", "bge");
+        assertThat(c.embeddings().maxInputs()).isEqualTo(16);
+        assertThat(c.embeddings().backends().get(0).model()).isEqualTo("BAAI/bge-small-en-v1.5");
+        assertThat(c.embeddings().backends().get(0).readTimeoutMs()).isEqualTo(2000);
+        assertThat(c.backends()).as("embedding models are no chat backends").extracting(BackendConfig::name)
+                .containsExactly("s");
+        assertThat(ConfigLoader.parse("""
+                backends: [{name: s, simulated: small}]
+                embeddings: {serve-embedder: false}
+                """, "e2.yaml").embeddings().modelNames()).isEmpty();
+        assertThatThrownBy(() -> ConfigLoader.parse("""
+                backends: [{name: s, simulated: small}]
+                embeddings: {embedder-name: s}
+                """, "e3.yaml")).hasMessageContaining("embeddings: the model name 's' is taken");
+        assertThatThrownBy(() -> ConfigLoader.parse("""
+                backends: [{name: s, simulated: small}]
+                embeddings: {backends: [{name: iccache, base-url: "http://127.0.0.1:1/v1"}]}
+                """, "e4.yaml")).hasMessageContaining("'iccache' is taken");
+        assertThatThrownBy(() -> ConfigLoader.parse("""
+                backends: [{name: s, simulated: small}]
+                embeddings: {backends: [{name: e, simulated: small}]}
+                """, "e5.yaml")).hasMessageContaining("embeddings.backends: 'e' must be remote");
+        assertThatThrownBy(() -> ConfigLoader.parse("""
+                backends: [{name: s, simulated: small}]
+                embeddings: {max-inputs: 0}
+                """, "e6.yaml")).hasMessageContaining("embeddings.max-inputs must be positive");
+        assertThatThrownBy(() -> ConfigLoader.parse("""
+                backends: [{name: s, simulated: small}]
+                embeddings: {backends: [{name: e, base-url: "http://127.0.0.1:1/v1", fallbacks: [s]}]}
+                """, "e7.yaml")).hasMessageContaining("'e' has fallbacks");
+    }
+
+    @Test
     void endpointsFallbacksBreakersAndServerLoadAreRead() {
         IccacheConfig c = ConfigLoader.parse("""
                 backends:

@@ -139,6 +139,25 @@ class MicroBatchingEmbedderTest extends EmbedderContract {
     }
 
     @Test
+    void aLongCallTakesTurnsWithTheCallsThatCameAfterIt() throws Exception {
+        MicroBatchingEmbedder b = batcher(2, Duration.ZERO);
+        CompletableFuture<List<float[]>> first = occupyWorker(b);
+        CompletableFuture<List<float[]>> longCall = async(b, "l1", "l2", "l3", "l4", "l5", "l6");
+        assertThat(Eventually.holds(() -> b.queuedCalls() == 1)).as("one chunk of it at a time").isTrue();
+        CompletableFuture<List<float[]>> query = async(b, "q");
+        assertThat(Eventually.holds(() -> b.queuedCalls() == 2)).isTrue();
+        fake.release();
+        first.get(5, TimeUnit.SECONDS);
+
+        assertThat(query.get(5, TimeUnit.SECONDS).get(0)).containsExactly(FakeEmbedder.unitVector("q"));
+        List<float[]> out = longCall.get(5, TimeUnit.SECONDS);
+        assertThat(out.get(5)).containsExactly(FakeEmbedder.unitVector("l6"));
+        assertThat(fake.batches()).as("the query waited for one chunk of the long call, not for all of it")
+                .containsExactly(List.of("first"), List.of("l1", "l2"), List.of("q"), List.of("l3", "l4"),
+                        List.of("l5", "l6"));
+    }
+
+    @Test
     void aFullBatchRunsWithoutWaitingForMaxWait() throws Exception {
         MicroBatchingEmbedder b = batcher(2, FOREVER);
         assertThat(b.embedAll(List.of("a", "b"))).hasSize(2);

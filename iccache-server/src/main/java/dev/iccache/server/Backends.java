@@ -46,4 +46,11 @@ public final class Backends {
         }
         return out;
     }
+
+    /** The remote embedding models of {@code embeddings.backends}, which /v1/embeddings forwards requests to. */
+    public static List<BoundedBackend> embeddingModels(IccacheConfig config, BackendMetrics metrics,
+            UnaryOperator<String> env, ScheduledExecutorService watchdog, SimClock clock) {
+        return config.embeddings().backends().stream().map(b -> new BoundedBackend(
+                new HttpModelBackend(b, env, watchdog, clock, metrics.registry()), clock, metrics)).toList();
+    }
 }

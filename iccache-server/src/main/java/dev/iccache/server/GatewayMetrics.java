@@ -8,6 +8,8 @@ final class GatewayMetrics {
     final MetricsRegistry.Histogram duration;
     final MetricsRegistry.Histogram ttft;
     final MetricsRegistry.Histogram overhead;
+    final MetricsRegistry.Counter apiRequests;
+    final MetricsRegistry.Histogram apiDuration;
 
     GatewayMetrics(MetricsRegistry registry) {
         requests = registry.counter("iccache_requests_total",
@@ -21,5 +23,11 @@ final class GatewayMetrics {
                 MetricsRegistry.LATENCY_BUCKETS, "backend");
         overhead = registry.histogram("iccache_gateway_overhead_seconds",
                 "Gateway time per request excluding the backend call.", MetricsRegistry.LATENCY_BUCKETS);
+        apiRequests = registry.counter("iccache_api_requests_total",
+                "Requests to the OpenAI endpoints besides chat completions by path, answering model, mode and HTTP "
+                        + "status.", "path", "model", "stream", "status");
+        apiDuration = registry.histogram("iccache_api_request_duration_seconds",
+                "Latency seen by clients of the OpenAI endpoints besides chat completions, by path and answering "
+                        + "model.", MetricsRegistry.LATENCY_BUCKETS, "path", "model", "stream");
     }
 }

@@ -8,6 +8,7 @@ import dev.iccache.api.Json;
 import dev.iccache.backend.BackendMetrics;
 import dev.iccache.backend.BoundedBackend;
 import dev.iccache.backend.ChoiceFanOut;
+import dev.iccache.config.EmbeddingsConfig;
 import dev.iccache.config.IccacheConfig;
 import dev.iccache.exact.ExactCache;
 import dev.iccache.gateway.Assembly;
@@ -31,25 +32,32 @@ import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.http.HttpRules;
 import java.lang.System.Logger.Level;
 import java.time.InstantSource;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 
 /**
- * The iccache HTTP server: OpenAI-compatible chat completions and models, Anthropic-compatible
- * messages, health, readiness and Prometheus metrics, on Helidon SE with a virtual thread per request.
+ * The iccache HTTP server: OpenAI-compatible chat completions, embeddings, completions and responses
+ * (the last two forwarded to the backend they name) and models, Anthropic-compatible messages,
+ * health, readiness and Prometheus metrics, on Helidon SE with a virtual thread per request.
  */
 public final class GatewayServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(GatewayServer.class.getName());
+    /** The endpoints forwarded as they are to the chat backend they name. */
+    private static final List<String> FORWARDED = List.of("completions", "responses");
 
     private final Gateway gateway;
     private final Optional<ExampleBank> bank;
+    private final EmbeddingsEndpoint embeddings;
     private final MetricsRegistry registry;
     private final ScheduledExecutorService watchdog;
     private final ExecutorService choiceCalls = Executors.newThreadPerTaskExecutor(
@@ -57,10 +65,11 @@ public final class GatewayServer implements AutoCloseable {
     private final WebServer server;
     private final AtomicBoolean draining = new AtomicBoolean();
 
-    private GatewayServer(Gateway gateway, Optional<ExampleBank> bank, MetricsRegistry registry,
-            ScheduledExecutorService watchdog, UnaryOperator<String> env, Ticker ticker) {
+    private GatewayServer(Gateway gateway, Optional<ExampleBank> bank, EmbeddingsEndpoint embeddings,
+            MetricsRegistry registry, ScheduledExecutorService watchdog, UnaryOperator<String> env, Ticker ticker) {
         this.gateway = gateway;
         this.bank = bank;
+        this.embeddings = embeddings;
         this.registry = registry;
         this.watchdog = watchdog;
         IccacheConfig config = gateway.config();
@@ -77,6 +86,10 @@ public final class GatewayServer implements AutoCloseable {
         AnthropicWire anthropic = new AnthropicWire();
         ChatCompletionsHandler messages = new ChatCompletionsHandler(gateway, tenants, admissions, adminKey, bodies,
                 gatewayMetrics, ticker, anthropic, choices, exact);
+        Map<String, BoundedBackend> chatBackends = new LinkedHashMap<>();
+        gateway.backends().forEach(b -> chatBackends.put(b.config().name(), b));
+        BiFunction<String, ApiEndpoint.Service, ApiEndpoint> api = (name, service) -> new ApiEndpoint(name, tenants,
+                bodies, config.server().maxBodyBytes(), gatewayMetrics, ticker, service);
         FeedbackHandler feedback = new FeedbackHandler(gateway, tenants, config.server().maxBodyBytes(), bodies);
         Optional<AdminRoutes> admin = bank.map(b -> new AdminRoutes(b.store(), b.users(), b.embedder(),
                 InstantSource.system(), adminKey, gateway, tenants, bodies));
@@ -95,6 +108,11 @@ public final class GatewayServer implements AutoCloseable {
                     r.post("/v1/messages", messages);
                     anthropicFallbacks(r, anthropic);
                     r.post("/v1/feedback", feedback);
+                    r.post("/v1/embeddings", api.apply("embeddings", embeddings));
+                    for (String forwarded : FORWARDED) {
+                        r.post("/v1/" + forwarded, api.apply(forwarded, new ForwardedEndpoint(forwarded, chatBackends,
+                                config.virtualModel(), config.embeddings().modelNames())));
+                    }
                     r.get("/v1/models", (req, res) -> {
                         try {
                             tenants.resolve(req.headers().first(HeaderNames.AUTHORIZATION));
@@ -116,8 +134,8 @@ public final class GatewayServer implements AutoCloseable {
                         }
                     });
                     admin.ifPresent(a -> a.register(r));
-                    fallbacks(r, "/v1/chat/completions", "/v1/feedback", "/v1/models", "/healthz", "/readyz",
-                            "/metrics");
+                    fallbacks(r, "/v1/chat/completions", "/v1/feedback", "/v1/embeddings", "/v1/completions",
+                            "/v1/responses", "/v1/models", "/healthz", "/readyz", "/metrics");
                 })
                 .build();
     }
@@ -166,7 +184,9 @@ public final class GatewayServer implements AutoCloseable {
             routing.ifPresent(r -> r.routers().get(Tenant.DEFAULT.domain()));
         }
         Gateway gateway = new Gateway(config, backends, augmenter, routing, explorer, registry);
-        GatewayServer s = new GatewayServer(gateway, bank, registry, watchdog, env, clock);
+        EmbeddingsEndpoint embeddings = EmbeddingsEndpoint.create(config, bank.map(ExampleBank::embedder),
+                new BackendMetrics(registry), env, watchdog, clock);
+        GatewayServer s = new GatewayServer(gateway, bank, embeddings, registry, watchdog, env, clock);
         s.server.start();
         LOG.log(Level.INFO, "iccache listening on http://{0}:{1,number,#} (virtual model ''{2}'', default ''{3}'')",
                 config.server().host(), s.port(), config.virtualModel(), config.defaultModel());
@@ -261,14 +281,21 @@ public final class GatewayServer implements AutoCloseable {
         return bank;
     }
 
+    /** Every model a client may name: the virtual model and the backends (chat), then the embedding models. */
     private ObjectNode models() {
         ObjectNode body = OpenAiHttp.modelList();
-        OpenAiHttp.addModel(body, gateway.config().virtualModel(), "iccache");
+        OpenAiHttp.addModel(body, gateway.config().virtualModel(), "iccache").put("type", "chat");
         for (BoundedBackend b : gateway.backends()) {
             ObjectNode m = OpenAiHttp.addModel(body, b.config().name(),
                     b.config().simulatedProfile().isPresent() ? "iccache-simulated" : "upstream");
+            m.put("type", "chat");
             m.put("role", b.config().role().name().toLowerCase(java.util.Locale.ROOT));
             m.put("context_window", b.config().contextWindow());
+        }
+        EmbeddingsConfig e = gateway.config().embeddings();
+        for (String name : e.modelNames()) {
+            boolean own = e.serveEmbedder() && name.equals(e.embedderName());
+            OpenAiHttp.addModel(body, name, own ? "iccache" : "upstream").put("type", "embedding");
         }
         return body;
     }
@@ -286,6 +313,7 @@ public final class GatewayServer implements AutoCloseable {
         server.stop();
         choiceCalls.shutdownNow();
         gateway.close();
+        embeddings.close();
         gateway.routing().ifPresent(GatewayServer::saveRouters);
         bank.ifPresent(ExampleBank::close);
         watchdog.shutdownNow();

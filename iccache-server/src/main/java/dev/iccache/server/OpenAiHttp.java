@@ -181,6 +181,31 @@ final class OpenAiHttp {
         }
     }
 
+    /**
+     * Writes one event as a backend sent it ({@code event}: its lines without the blank line that
+     * ended it) and flushes it; false if the client has gone away.
+     */
+    static boolean tryWriteRawEvent(OutputStream out, String event) {
+        try {
+            out.write(event.getBytes(StandardCharsets.UTF_8));
+            out.write(EVENT_END);
+            out.flush();
+            return true;
+        } catch (IOException | UncheckedIOException | ServerConnectionException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Ends a stream that already sent its 200 with an error event and no {@code [DONE]}, so clients
+     * see the truncation (the OpenAI SDKs raise on an event with {@code error}).
+     */
+    static void tryEndWithError(OutputStream out, IccacheException e) {
+        if (tryWriteEvent(out, errorBody(e))) {
+            tryClose(out);
+        }
+    }
+
     /** Writes {@code data: [DONE]} and ends the response; false if the client has gone away. */
     static boolean tryFinish(OutputStream out) {
         try {

@@ -75,9 +75,7 @@ final class OpenAiWire implements WireFormat {
             /** An error event, and no [DONE], so clients see the truncation. */
             @Override
             public void fail(IccacheException e) {
-                if (OpenAiHttp.tryWriteEvent(out, OpenAiHttp.errorBody(e))) {
-                    OpenAiHttp.tryClose(out);
-                }
+                OpenAiHttp.tryEndWithError(out, e);
             }
         };
     }

@@ -106,7 +106,8 @@ class GatewayIntegrationTest {
         assertThat(r.statusCode()).isEqualTo(200);
         List<String> ids = new ArrayList<>();
         json(r).path("data").forEach(m -> ids.add(m.path("id").asText()));
-        assertThat(ids).containsExactly("iccache", "sim-small", "sim-large");
+        assertThat(ids).as("then the embedding model").containsExactly("iccache", "sim-small", "sim-large",
+                "all-minilm-l6-v2-q");
     }
 
     @Test

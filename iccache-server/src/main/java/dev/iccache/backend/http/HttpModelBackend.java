@@ -6,6 +6,7 @@ import dev.iccache.api.ChatChunk;
 import dev.iccache.api.ChatRequest;
 import dev.iccache.api.ChatResponse;
 import dev.iccache.api.ChatStream;
+import dev.iccache.api.EventStream;
 import dev.iccache.api.IccacheException;
 import dev.iccache.api.Json;
 import dev.iccache.backend.EndpointPool;
@@ -15,17 +16,14 @@ import dev.iccache.config.BackendConfig;
 import dev.iccache.config.ConfigException;
 import dev.iccache.metrics.MetricsRegistry;
 import dev.iccache.time.SimClock;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Optional;
@@ -35,7 +33,9 @@ import java.util.function.UnaryOperator;
 
 /**
  * A remote OpenAI-compatible backend (vLLM, SGLang, llama.cpp, Ollama, a cloud) over the JDK
- * {@link HttpClient}. Connect, read (silence) and total timeouts; calls balanced over the
+ * {@link HttpClient}: chat completions, and the bodies of other endpoints forwarded as they are
+ * ({@link #forward}, {@link #forwardStream}) over the same call path. Connect, read (silence) and
+ * total timeouts; calls balanced over the
  * backend's endpoints ({@link EndpointPool}: least busy, a circuit breaker each); retries with
  * backoff on connection failures and on 429/502/503/504 before any byte was received, first on
  * the other endpoints, never after; closing a stream early closes the upstream connection.
@@ -47,6 +47,7 @@ import java.util.function.UnaryOperator;
 public final class HttpModelBackend implements ModelBackend {
     private static final int MAX_ERROR_BODY = 64 * 1024;
     private static final long BACKOFF_BASE_MS = 100;
+    private static final String CHAT = "/chat/completions";
 
     private final BackendConfig config;
     private final HttpClient client;
@@ -112,9 +113,35 @@ public final class HttpModelBackend implements ModelBackend {
 
     @Override
     public ChatResponse complete(ChatRequest request) {
+        ObjectNode body = exchange(CHAT, upstreamBody(request, false));
+        if (!body.path("choices").isArray()) {
+            throw UpstreamErrors.broken(config.name(), "returned a response without 'choices'.");
+        }
+        return new ChatResponse(body);
+    }
+
+    @Override
+    public ChatStream stream(ChatRequest request) {
+        return new SseChatStream(open(CHAT, upstreamBody(request, true)));
+    }
+
+    @Override
+    public ObjectNode forward(String path, ObjectNode body) {
+        body.put("model", config.model());
+        return exchange(path, body);
+    }
+
+    @Override
+    public EventStream forwardStream(String path, ObjectNode body) {
+        body.put("model", config.model());
+        return open(path, body);
+    }
+
+    /** Sends {@code body} to {@code path} and reads the whole answer, a JSON object of at most max-response-bytes. */
+    private ObjectNode exchange(String path, ObjectNode body) {
         CallGuard guard = new CallGuard(config, watchdog, clock);
         int limit = (int) Math.min(config.maxResponseBytes(), Integer.MAX_VALUE - 8);
-        try (Sent sent = send(upstreamBody(request, false), guard)) {
+        try (Sent sent = send(path, body, guard)) {
             HttpResponse<InputStream> response = sent.response();
             try (InputStream in = response.body()) {
                 if (response.headers().firstValueAsLong("content-length").orElse(0) > limit) {
@@ -124,7 +151,7 @@ public final class HttpModelBackend implements ModelBackend {
                 if (bytes.length > limit) {
                     throw UpstreamErrors.tooLarge(config.name(), "a response", limit, "max-response-bytes");
                 }
-                return parse(bytes);
+                return parseObject(bytes);
             }
         } catch (IOException e) {
             throw guard.failure(e);
@@ -133,31 +160,34 @@ public final class HttpModelBackend implements ModelBackend {
         }
     }
 
-    private ChatResponse parse(byte[] body) {
+    private ObjectNode parseObject(byte[] body) {
         JsonNode node;
         try {
             node = Json.MAPPER.readTree(body);
         } catch (IOException e) {
             throw UpstreamErrors.broken(config.name(), "returned a body that is not JSON: " + e.getMessage());
         }
-        if (node == null || !node.isObject() || !node.path("choices").isArray()) {
-            throw UpstreamErrors.broken(config.name(), "returned a response without 'choices'.");
+        if (node == null || !node.isObject()) {
+            throw UpstreamErrors.broken(config.name(), "returned a body that is not a JSON object.");
         }
-        return new ChatResponse((ObjectNode) node);
+        return (ObjectNode) node;
     }
 
-    @Override
-    public ChatStream stream(ChatRequest request) {
+    /**
+     * Sends {@code body} to {@code path}; its answer's events, read within the call's timeouts and
+     * limits, holding the endpoint until closed.
+     */
+    private SseReader open(String path, ObjectNode body) {
         CallGuard guard = new CallGuard(config, watchdog, clock);
         Sent sent;
         try {
-            sent = send(upstreamBody(request, true), guard);
+            sent = send(path, body, guard);
         } catch (RuntimeException e) {
             guard.close();
             throw e;
         }
-        return new SseChatStream(new BoundedEventStream(sent.response().body(), config.maxResponseBytes(),
-                config.maxStreamBytes()), guard, sent.lease());
+        return new SseReader(new BoundedEventStream(sent.response().body(), config.maxResponseBytes(),
+                config.maxStreamBytes()), guard, sent.lease()::close, config.name());
     }
 
     @Override
@@ -195,12 +225,13 @@ public final class HttpModelBackend implements ModelBackend {
     }
 
     /**
-     * Sends until a 200 arrives and returns it, its body stream guarded by {@code guard}. Each
+     * Sends to {@code path} under an endpoint's base URL until a 200 arrives and returns it, its body
+     * stream guarded by {@code guard}. Each
      * round tries every endpoint its breaker lets through once, least busy first; a retriable
      * failure goes on to the next untried endpoint at once, and after the last one to another
      * round after the backoff, {@code max-retries} times.
      */
-    private Sent send(ObjectNode body, CallGuard guard) {
+    private Sent send(String path, ObjectNode body, CallGuard guard) {
         byte[] bytes = Json.bytes(body);
         Set<EndpointPool.Endpoint> tried = new HashSet<>();
         IccacheException failure = null;
@@ -233,7 +264,7 @@ public final class HttpModelBackend implements ModelBackend {
             tried.add(lease.endpoint());
             boolean accepted = false;
             try {
-                HttpResponse<InputStream> response = attempt(lease, bytes, guard);
+                HttpResponse<InputStream> response = attempt(lease, path, bytes, guard);
                 accepted = true;
                 return new Sent(response, lease);
             } catch (Retriable r) {
@@ -264,10 +295,10 @@ public final class HttpModelBackend implements ModelBackend {
      * One try on the lease's endpoint: its 200 response, else a {@link Retriable} failure or a final
      * one (thrown as is). Tells the endpoint's breaker whether the endpoint answered.
      */
-    private HttpResponse<InputStream> attempt(EndpointPool.Lease lease, byte[] bytes, CallGuard guard)
+    private HttpResponse<InputStream> attempt(EndpointPool.Lease lease, String path, byte[] bytes, CallGuard guard)
             throws Retriable {
         String baseUrl = lease.endpoint().url();
-        HttpRequest.Builder rb = HttpRequest.newBuilder(URI.create(baseUrl + "/chat/completions"))
+        HttpRequest.Builder rb = HttpRequest.newBuilder(URI.create(baseUrl + path))
                 .timeout(Duration.ofMillis(Math.max(1, guard.headerTimeoutMs())))
                 .header("Content-Type", "application/json")
                 .header("Accept", "application/json, text/event-stream")
@@ -292,7 +323,7 @@ public final class HttpModelBackend implements ModelBackend {
                 guard.watch(in);
                 error = guard.readUpTo(in, MAX_ERROR_BODY); // beyond it, the rest is never read
             }
-            IccacheException failure = UpstreamErrors.fromStatus(config.name(), status, error);
+            IccacheException failure = UpstreamErrors.fromStatus(config.name(), path, status, error);
             if (!UpstreamErrors.RETRIABLE_STATUS.contains(status)) {
                 throw failure;
             }
@@ -321,20 +352,14 @@ public final class HttpModelBackend implements ModelBackend {
         }
     }
 
-    /** Reads OpenAI server-sent events: {@code data: {...}} lines, ending with {@code data: [DONE]}. */
+    /** Chat completion chunks from OpenAI server-sent events: {@code data: {...}}, ending with {@code data: [DONE]}. */
     private final class SseChatStream implements ChatStream {
-        private final InputStream in;
-        private final BufferedReader reader;
-        private final CallGuard guard;
-        private final EndpointPool.Lease lease;
+        private final SseReader events;
         private boolean done;
         private boolean sawFinish;
 
-        SseChatStream(InputStream in, CallGuard guard, EndpointPool.Lease lease) {
-            this.in = in;
-            this.reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
-            this.guard = guard;
-            this.lease = lease;
+        SseChatStream(SseReader events) {
+            this.events = events;
         }
 
         @Override
@@ -342,47 +367,22 @@ public final class HttpModelBackend implements ModelBackend {
             if (done) {
                 return Optional.empty();
             }
-            try {
-                StringBuilder data = new StringBuilder();
-                String line;
-                while ((line = reader.readLine()) != null) {
-                    guard.touch();
-                    if (line.isEmpty()) {
-                        if (data.isEmpty()) {
-                            continue;
-                        }
-                        Optional<ChatChunk> chunk = event(data.toString());
-                        if (chunk.isPresent() || done) {
-                            return chunk;
-                        }
-                        data.setLength(0);
-                    } else if (line.startsWith("data:")) {
-                        if (!data.isEmpty()) {
-                            data.append('\n');
-                        }
-                        data.append(line.substring(line.charAt(5) == ' ' ? 6 : 5));
-                    }
-                    // other fields (event:, id:, retry:) and comments (:) carry nothing for chat completions
-                }
-                guard.checkTripped();
+            Optional<String> event;
+            while ((event = events.next()).isPresent()) {
+                // other fields (event:, id:, retry:) and comments (:) carry nothing for chat completions
+                String data = SseReader.data(event.get());
                 if (!data.isEmpty()) {
-                    Optional<ChatChunk> chunk = event(data.toString());
-                    if (chunk.isPresent()) {
+                    Optional<ChatChunk> chunk = event(data);
+                    if (chunk.isPresent() || done) {
                         return chunk;
                     }
                 }
-                if (sawFinish) {
-                    done = true;
-                    return Optional.empty();
-                }
-                throw UpstreamErrors.broken(config.name(), "closed the stream before it completed.");
-            } catch (BoundedEventStream.TooLarge e) {
-                throw e.isEvent()
-                        ? UpstreamErrors.tooLarge(config.name(), "a stream event", e.limit(), "max-response-bytes")
-                        : UpstreamErrors.tooLarge(config.name(), "a stream", e.limit(), "max-stream-bytes");
-            } catch (IOException e) {
-                throw guard.failure(e);
             }
+            if (sawFinish) {
+                done = true;
+                return Optional.empty();
+            }
+            throw UpstreamErrors.broken(config.name(), "closed the stream before it completed.");
         }
 
         private Optional<ChatChunk> event(String data) {
@@ -414,13 +414,7 @@ public final class HttpModelBackend implements ModelBackend {
         @Override
         public void close() {
             done = true;
-            guard.close();
-            lease.close();
-            try {
-                in.close();
-            } catch (IOException ignored) {
-                // the connection is being abandoned; nothing to recover
-            }
+            events.close();
         }
     }
 

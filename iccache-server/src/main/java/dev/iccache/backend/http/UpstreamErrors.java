@@ -15,7 +15,8 @@ final class UpstreamErrors {
     private UpstreamErrors() {
     }
 
-    static IccacheException fromStatus(String backend, int status, byte[] body) {
+    /** The failure an upstream status means; {@code path} is where the request went, under the base URL. */
+    static IccacheException fromStatus(String backend, String path, int status, byte[] body) {
         String upstream = upstreamMessage(body);
         String code = upstreamCode(body);
         return switch (status) {
@@ -24,7 +25,7 @@ final class UpstreamErrors {
             case 401, 403 -> IccacheException.of(ErrorKind.BACKEND_UNAVAILABLE, "Backend '" + backend
                     + "' refused iccache's credentials (HTTP " + status + "): " + upstream);
             case 404 -> IccacheException.of(ErrorKind.BACKEND_UNAVAILABLE, "Backend '" + backend
-                    + "' does not serve the configured model (HTTP 404): " + upstream);
+                    + "' does not serve the configured model or the endpoint " + path + " (HTTP 404): " + upstream);
             case 408, 504 -> IccacheException.of(ErrorKind.BACKEND_TIMEOUT, "Backend '" + backend
                     + "' timed out (HTTP " + status + "): " + upstream);
             case 429 -> IccacheException.of(ErrorKind.RATE_LIMITED, "Backend '" + backend
