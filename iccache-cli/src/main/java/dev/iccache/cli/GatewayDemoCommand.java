@@ -89,8 +89,10 @@ final class GatewayDemoCommand implements Callable<Integer> {
             send(base, "unrelated question to sim-small", chat("sim-small", "Write a limerick about a cat.", false),
                     "x-iccache-debug", "1", "x-iccache-admin-key", adminKey);
             System.out.println("\nRouting: requests for the virtual model 'iccache'. The small model serves only after "
-                    + "it has been shadow-run and judged (simulated judge) often enough; a burst beyond the large "
-                    + "model's " + LARGE_CAPACITY + " slots raises the load bias and offloads to the small model.");
+                    + "it has been shadow-run and judged (simulated judge) often enough, and only where its judged "
+                    + "quality is close enough to the large one's: a burst beyond the large model's " + LARGE_CAPACITY
+                    + " slots raises the load bias, but a small model that rarely wins its judgments (the quality "
+                    + "guard's win rate) keeps losing to the large one.");
             phase(base, gateway, "quiet: 40 requests, 1 at a time", 40, 1);
             phase(base, gateway, "burst: 192 requests, 64 at a time", 192, 64);
             phase(base, gateway, "quiet again: 40 requests, 1 at a time", 40, 1);
