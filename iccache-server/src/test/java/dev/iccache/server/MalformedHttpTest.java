@@ -7,6 +7,7 @@ import dev.iccache.config.ServerConfig;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.logging.Handler;
 import java.util.logging.Level;
@@ -38,10 +39,16 @@ class MalformedHttpTest {
     /** Held, so that its level (INFO, for the lines about bad requests) stays set. */
     private static final Logger ICCACHE_LOG = Logger.getLogger("dev.iccache");
     private static final List<LogRecord> LOGS = new CopyOnWriteArrayList<>();
+    private static final Set<String> REQUEST_UNRELATED = Set.of(ExampleBank.class.getName(),
+            GatewayServer.class.getName(), Backends.class.getName());
     private static final Handler CAPTURE = new Handler() {
         @Override
         public void publish(LogRecord r) {
-            if (r.getLevel().intValue() >= Level.INFO.intValue()) {
+            // What the HTTP front and the handlers say about a request; background work (the bank's
+            // maintenance, learning) and Helidon's own records are not about one bad request.
+            if (r.getLevel().intValue() >= Level.INFO.intValue() && r.getLoggerName() != null
+                    && r.getLoggerName().startsWith("dev.iccache.server.")
+                    && !REQUEST_UNRELATED.contains(r.getLoggerName())) {
                 LOGS.add(r);
             }
         }
@@ -80,7 +87,8 @@ class MalformedHttpTest {
     void atMostOneLineWithoutStackTrace() {
         assertThat(LOGS).as("log records of one bad request").allSatisfy(r -> assertThat(r.getThrown())
                 .as(r.getMessage()).isNull());
-        assertThat(LOGS).as("log records of one bad request").hasSizeLessThanOrEqualTo(1);
+        assertThat(LOGS).as("log records of one bad request: %s", LOGS.stream().map(r -> r.getLoggerName() + ": "
+                + r.getMessage()).toList()).hasSizeLessThanOrEqualTo(1);
     }
 
     private static String chunked(String path, String body) {
