@@ -49,6 +49,11 @@ final class SelectionCurveCommand implements Callable<Integer> {
             description = "Online requests scored at each point (default ${DEFAULT-VALUE}).")
     int evaluate;
 
+    @Option(names = "--truth-labels", description = "Diagnostic: learn from noise-free labels read from the hidden "
+            + "truth (one random candidate's expected gain per label) instead of judged probes: the ceiling of what "
+            + "the model's features can learn.")
+    boolean truthLabels;
+
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the points as JSON.")
     Path json;
 
@@ -69,10 +74,11 @@ final class SelectionCurveCommand implements Callable<Integer> {
         ObjectNode result;
         try (Embedder embedder = Embedders.create(EmbedderSettings.DEFAULT)) {
             result = SelectionCurve.run(new Workloads(sim.dataDirectory()).load(workload, sim.seed), cal, embedder,
-                    sim.seed, counts, evaluate, progress);
+                    sim.seed, counts, evaluate, truthLabels, progress);
         }
-        out.printf("SIMULATED selection learning curve: pair %s, workload %s, seed %d, %d online requests scored%n",
-                cal.pair(), workload, sim.seed, result.path("evaluated_requests").asInt());
+        out.printf("SIMULATED selection learning curve: pair %s, workload %s, seed %d, %d online requests scored, "
+                + "labels from %s%n", cal.pair(), workload, sim.seed, result.path("evaluated_requests").asInt(),
+                result.path("labels_from").asText());
         out.printf("%8s %9s %6s %10s %14s %10s %10s %12s%n", "labels", "confident", "tau", "learned", "learned@0.5",
                 "similar5", "oracle", "w/ examples");
         for (JsonNode p : result.path("points")) {

@@ -50,6 +50,13 @@ import java.util.Random;
  * warm start runs them), for several N; beside it, the similarity top 5 and the hidden-truth
  * oracle (the 5 most helpful of the candidates) on the same requests. Gap closed uses expected
  * qualities (no generation noise). Reads hidden truth to score: an evaluation, not a policy.
+ *
+ * <p>With {@code truthLabels} (a diagnostic) the selector learns instead from noise-free labels read
+ * from the hidden truth: single-example probes of one random candidate of a history request,
+ * labelled with the judge's expected score of its gain (no judge or generation noise), taught as a
+ * probe is (the utility model and the example's own record). What selection then closes is the
+ * ceiling of what its features and records can learn from that many labels; nothing else sees
+ * these labels.
  */
 public final class SelectionCurve {
     private static final Instant EPOCH = Instant.parse("2026-01-01T00:00:00Z");
@@ -64,7 +71,7 @@ public final class SelectionCurve {
      * @param evaluate online requests scored at each point
      */
     public static ObjectNode run(Workload workload, Calibration cal, Embedder model, long seed, List<Integer> labels,
-            int evaluate, PrintStream progress) {
+            int evaluate, boolean truthLabels, PrintStream progress) {
         List<WorkItem> all = new ArrayList<>(workload.history());
         all.addAll(workload.online());
         int history = workload.history().size();
@@ -85,17 +92,18 @@ public final class SelectionCurve {
         out.put("pair", cal.pair());
         out.put("workload", workload.name());
         out.put("seed", seed);
+        out.put("labels_from", truthLabels ? "hidden truth, noise-free (diagnostic)" : "judged exploration probes");
         out.put("evaluated_requests", Math.min(evaluate, all.size() - history));
         ArrayNode points = out.putArray("points");
         for (int n : labels) {
-            points.add(point(truth, cal, all, history, n, evaluate, seed));
+            points.add(point(truth, cal, all, history, n, evaluate, seed, truthLabels));
             progress.printf("selection curve: %d probe labels done%n", n);
         }
         return out;
     }
 
     private static ObjectNode point(World.Truth truth, Calibration cal, List<WorkItem> all, int history, int labels,
-            int evaluate, long seed) {
+            int evaluate, long seed, boolean truthLabels) {
         World world = new World(truth, SMALL);
         InMemoryExampleStore store = new InMemoryExampleStore();
         for (int i = 0; i < history; i++) {
@@ -145,7 +153,9 @@ public final class SelectionCurve {
         for (int i = 0; i < history; i++) {
             order.add(i);
         }
-        Collections.shuffle(order, new Random(seed));
+        Random random = new Random(seed);
+        Collections.shuffle(order, random);
+        double scale = cal.number("judge.score-scale");
         int done = 0;
         for (int k = 0; done < labels && history > 0; k++) {
             int i = order.get(k % history);
@@ -156,7 +166,14 @@ public final class SelectionCurve {
             if (s.scored().isEmpty()) {
                 continue;
             }
-            probe.run(request, smallModel, probe.plan(domain, s));
+            if (truthLabels) {
+                Selection.Scored x = s.scored().get(random.nextInt(s.scored().size()));
+                double gain = world.expectedQuality(i, SMALL, List.of(response(world, x.candidate().response())))
+                        - world.baseQuality(i, SMALL);
+                augmenter.probed(domain, SMALL, List.of(x), 0.5 + Math.tanh(gain / scale) / 2);
+            } else {
+                probe.run(request, smallModel, probe.plan(domain, s));
+            }
             done++;
             if (done % 50 == 0) {
                 flush(loop);
