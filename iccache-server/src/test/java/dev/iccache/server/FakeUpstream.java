@@ -9,6 +9,8 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -25,7 +27,11 @@ final class FakeUpstream implements AutoCloseable {
         void handle(HttpExchange exchange, int callNumber) throws Exception;
     }
 
-    private static final String BODY = "request-body";
+    /**
+     * The body of each exchange being handled. Not an exchange attribute: the JDK server keeps those
+     * in the context, shared by every exchange, so concurrent calls would read each other's.
+     */
+    private static final Map<HttpExchange, String> BODIES = new ConcurrentHashMap<>();
     final List<String> bodies = new CopyOnWriteArrayList<>();
     /** The path of each call, in the order of {@link #bodies}. */
     final List<String> paths = new CopyOnWriteArrayList<>();
@@ -43,12 +49,13 @@ final class FakeUpstream implements AutoCloseable {
             String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
             paths.add(exchange.getRequestURI().getPath());
             bodies.add(body);
-            exchange.setAttribute(BODY, body);
+            BODIES.put(exchange, body);
             try {
                 behaviour.handle(exchange, bodies.size());
             } catch (Exception e) {
                 // a behaviour that breaks the connection on purpose ends here
             } finally {
+                BODIES.remove(exchange);
                 exchange.close();
             }
         });
@@ -79,7 +86,7 @@ final class FakeUpstream implements AutoCloseable {
 
     /** The body of the request {@code ex} answers (bodies in {@link #bodies} come in arrival order). */
     static String body(HttpExchange ex) {
-        return (String) ex.getAttribute(BODY);
+        return BODIES.get(ex);
     }
 
     static void json(HttpExchange ex, int status, String body) throws IOException {
