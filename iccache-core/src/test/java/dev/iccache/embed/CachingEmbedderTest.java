@@ -3,7 +3,14 @@ package dev.iccache.embed;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class CachingEmbedderTest extends EmbedderContract {
@@ -69,18 +76,85 @@ class CachingEmbedderTest extends EmbedderContract {
     }
 
     @Test
-    void theLeastRecentlyUsedVectorIsEvicted() {
+    void theCacheHoldsAtMostItsCapacity() {
         FakeEmbedder fake = new FakeEmbedder();
-        try (CachingEmbedder cache = new CachingEmbedder(fake, 2)) {
-            cache.embed("a");
-            cache.embed("b");
-            cache.embed("a");
-            cache.embed("c");
-            assertThat(cache.size()).isEqualTo(2);
-            cache.embed("a");
-            cache.embed("b");
-            assertThat(fake.batches()).containsExactly(List.of("a"), List.of("b"), List.of("c"), List.of("b"));
+        try (CachingEmbedder cache = new CachingEmbedder(fake, 3)) {
+            for (int i = 0; i < 50; i++) {
+                cache.embed("text " + i);
+                assertThat(cache.size()).isLessThanOrEqualTo(3);
+            }
+            assertThat(cache.size()).isEqualTo(3);
+            assertThat(cache.missCount()).isEqualTo(50);
         }
+    }
+
+    @Test
+    void concurrentMissesForTheSameTextReachTheDelegateOnce() throws Exception {
+        FakeEmbedder fake = new FakeEmbedder();
+        int callers = 16;
+        ExecutorService pool = Executors.newFixedThreadPool(callers);
+        try (CachingEmbedder cache = new CachingEmbedder(fake, 10)) {
+            CountDownLatch firstInDelegate = fake.holdNextCall();
+            List<Thread> threads = new CopyOnWriteArrayList<>();
+            List<Future<float[]>> answers = new ArrayList<>();
+            answers.add(pool.submit(() -> cache.embed("same text")));
+            assertThat(firstInDelegate.await(10, TimeUnit.SECONDS)).isTrue();
+            for (int i = 1; i < callers; i++) {
+                answers.add(pool.submit(() -> {
+                    threads.add(Thread.currentThread());
+                    return cache.embed("same  text ");
+                }));
+            }
+            awaitAllBlocked(threads, callers - 1);
+            fake.release();
+            for (Future<float[]> answer : answers) {
+                assertThat(answer.get(10, TimeUnit.SECONDS)).containsExactly(FakeEmbedder.unitVector("same text"));
+            }
+            assertThat(fake.batches()).containsExactly(List.of("same text"));
+            assertThat(cache.missCount()).isEqualTo(1);
+            assertThat(cache.hitCount()).isEqualTo(callers - 1);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void aBatchWaitsForTextsAnotherCallIsEmbeddingAndSendsOnlyTheRestInOneCall() throws Exception {
+        FakeEmbedder fake = new FakeEmbedder();
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try (CachingEmbedder cache = new CachingEmbedder(fake, 10)) {
+            cache.embed("cached");
+            CountDownLatch firstInDelegate = fake.holdNextCall();
+            Future<float[]> first = pool.submit(() -> cache.embed("in flight"));
+            assertThat(firstInDelegate.await(10, TimeUnit.SECONDS)).isTrue();
+            List<Thread> second = new CopyOnWriteArrayList<>();
+            Future<List<float[]>> batch = pool.submit(() -> {
+                second.add(Thread.currentThread());
+                return cache.embedAll(List.of("x", "cached", "in flight", "y", "x", "z"));
+            });
+            awaitAllBlocked(second, 1);
+            fake.release();
+
+            List<float[]> out = batch.get(10, TimeUnit.SECONDS);
+            assertThat(first.get(10, TimeUnit.SECONDS)).containsExactly(FakeEmbedder.unitVector("in flight"));
+            assertThat(fake.batches()).containsExactly(List.of("cached"), List.of("in flight"), List.of("x", "y", "z"));
+            assertThat(out.get(2)).containsExactly(FakeEmbedder.unitVector("in flight"));
+            assertThat(out.get(5)).containsExactly(FakeEmbedder.unitVector("z"));
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** Waits (bounded) until {@code count} threads have registered and all are parked. */
+    private static void awaitAllBlocked(List<Thread> threads, int count) throws InterruptedException {
+        for (int spins = 0; spins < 10_000; spins++) {
+            if (threads.size() == count && threads.stream().allMatch(t -> t.getState() == Thread.State.WAITING
+                    || t.getState() == Thread.State.TIMED_WAITING)) {
+                return;
+            }
+            Thread.sleep(1);
+        }
+        throw new AssertionError("callers never blocked: " + threads.stream().map(Thread::getState).toList());
     }
 
     @Test
