@@ -59,6 +59,7 @@ final class ChatCompletionsHandler implements Handler {
     private final AdminKey adminKey;
     private final ChoiceFanOut choices;
     private final ExactCache exact;
+    private final KeyLimits keyLimits;
 
     /**
      * @param admissions receives finished pairs that may become examples; must not block
@@ -67,10 +68,11 @@ final class ChatCompletionsHandler implements Handler {
      * @param wire       the API dialect of requests, answers and errors
      * @param choices    serves requests for several choices
      * @param exact      answers identical deterministic requests
+     * @param keyLimits  the models and rate of requests made with issued keys
      */
     ChatCompletionsHandler(Gateway gateway, TenantResolver tenants, Consumer<Candidate> admissions, AdminKey adminKey,
             BodyBudget bodies, GatewayMetrics metrics, Ticker ticker, WireFormat wire, ChoiceFanOut choices,
-            ExactCache exact) {
+            ExactCache exact, KeyLimits keyLimits) {
         this.gateway = gateway;
         this.tenants = tenants;
         this.admissions = admissions;
@@ -81,6 +83,7 @@ final class ChatCompletionsHandler implements Handler {
         this.wire = wire;
         this.choices = choices;
         this.exact = exact;
+        this.keyLimits = keyLimits;
         this.maxBodyBytes = gateway.config().server().maxBodyBytes();
     }
 
@@ -92,6 +95,7 @@ final class ChatCompletionsHandler implements Handler {
         try (BodyBudget.Reservation body = bodies.open()) {
             Tenant tenant = tenants.resolve(wire.authorization(req));
             request = wire.parse(OpenAiHttp.readBody(req, maxBodyBytes, body));
+            keyLimits.admit(wire.authorization(req), request.model(), res);
             int n = choices.choices(request);
             boolean noStore = req.headers().first(NO_STORE).map(v -> v.strip().equalsIgnoreCase("true")).orElse(false);
             Optional<ExactCache.Key> exactKey = noStore ? Optional.empty() : exact.key(request, tenant);

@@ -1,0 +1,148 @@
+package dev.iccache.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.iccache.api.ErrorKind;
+import dev.iccache.api.IccacheException;
+import dev.iccache.api.Json;
+import dev.iccache.tenant.TenantResolver;
+import io.helidon.http.HeaderNames;
+import io.helidon.webserver.http.Handler;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.Set;
+
+/**
+ * The admin API for tenant API keys: {@code POST /admin/keys} issues one ({@code tenant}, optional
+ * {@code rpm} and {@code models}) and returns its secret once; {@code GET /admin/keys} lists them
+ * without secrets; {@code DELETE /admin/keys/{id}} revokes one; {@code POST /admin/keys/{id}/rotate}
+ * gives one a new secret. Every route needs {@code Authorization: Bearer ADMIN_KEY}.
+ */
+final class KeyAdminRoutes {
+    private static final Set<String> FIELDS = Set.of("tenant", "rpm", "models");
+    private static final Set<String> NOT_YET = Set.of("tpm", "budget");
+
+    private final ApiKeyStore keys;
+    private final KeyLimits limits;
+    private final AdminKey adminKey;
+    private final BodyBudget bodies;
+    private final long maxBodyBytes;
+
+    KeyAdminRoutes(ApiKeyStore keys, KeyLimits limits, AdminKey adminKey, BodyBudget bodies, long maxBodyBytes) {
+        this.keys = keys;
+        this.limits = limits;
+        this.adminKey = adminKey;
+        this.bodies = bodies;
+        this.maxBodyBytes = maxBodyBytes;
+    }
+
+    void register(HttpRules r) {
+        r.post("/admin/keys", guarded(this::create));
+        r.get("/admin/keys", guarded(this::list));
+        r.delete("/admin/keys/{id}", guarded(this::revoke));
+        r.post("/admin/keys/{id}/rotate", guarded(this::rotate));
+    }
+
+    private Handler guarded(Handler handler) {
+        return (req, res) -> {
+            try {
+                adminKey.require(TenantResolver.bearer(req.headers().first(HeaderNames.AUTHORIZATION)));
+                handler.handle(req, res);
+            } catch (IccacheException e) {
+                OpenAiHttp.sendError(res, e);
+            }
+        };
+    }
+
+    private void create(ServerRequest req, ServerResponse res) {
+        JsonNode body;
+        try (BodyBudget.Reservation reservation = bodies.open()) {
+            body = Json.parse(OpenAiHttp.readBody(req, maxBodyBytes, reservation));
+        }
+        if (!body.isObject()) {
+            throw IccacheException.invalid(null, "The request body must be a JSON object.");
+        }
+        for (Iterator<String> names = body.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (NOT_YET.contains(name)) {
+                throw IccacheException.invalid(name, "'" + name + "' limits are not supported yet; the fields are: "
+                        + "tenant, rpm, models.");
+            }
+            if (!FIELDS.contains(name)) {
+                throw IccacheException.invalid(name, "Unknown field '" + name + "'; the fields are: tenant, rpm, "
+                        + "models.");
+            }
+        }
+        JsonNode tenant = body.path("tenant");
+        if (!tenant.isTextual() || tenant.asText().isBlank()) {
+            throw IccacheException.invalid("tenant", "'tenant' (the tenant the key belongs to) must be a non-empty "
+                    + "string.");
+        }
+        JsonNode rpm = body.path("rpm");
+        if (!rpm.isMissingNode() && !(rpm.canConvertToInt() && rpm.isIntegralNumber() && rpm.asInt() >= 0)) {
+            throw IccacheException.invalid("rpm", "'rpm' (requests per minute; 0: unlimited) must be an integer "
+                    + ">= 0.");
+        }
+        Set<String> models = new LinkedHashSet<>();
+        JsonNode m = body.path("models");
+        if (!m.isMissingNode()) {
+            if (!m.isArray()) {
+                throw IccacheException.invalid("models", "'models' must be an array of model names.");
+            }
+            for (JsonNode name : m) {
+                if (!name.isTextual() || name.asText().isBlank()) {
+                    throw IccacheException.invalid("models", "'models' must be an array of model names.");
+                }
+                models.add(name.asText());
+            }
+        }
+        ApiKeyStore.Issued issued = keys.create(tenant.asText(), rpm.asInt(0), models);
+        OpenAiHttp.sendJson(res, 201, issuedBody(issued));
+    }
+
+    private void list(ServerRequest req, ServerResponse res) {
+        ObjectNode body = Json.object();
+        var data = body.putArray("data");
+        keys.list().forEach(k -> data.add(describe(k)));
+        OpenAiHttp.sendJson(res, 200, body);
+    }
+
+    private void revoke(ServerRequest req, ServerResponse res) {
+        String id = req.path().pathParameters().get("id");
+        if (!keys.revoke(id)) {
+            throw noSuchKey();
+        }
+        limits.forget(id);
+        ObjectNode body = Json.object();
+        body.put("id", id);
+        body.put("deleted", true);
+        OpenAiHttp.sendJson(res, 200, body);
+    }
+
+    private void rotate(ServerRequest req, ServerResponse res) {
+        ApiKeyStore.Issued issued = keys.rotate(req.path().pathParameters().get("id")).orElseThrow(this::noSuchKey);
+        OpenAiHttp.sendJson(res, 200, issuedBody(issued));
+    }
+
+    private static ObjectNode issuedBody(ApiKeyStore.Issued issued) {
+        ObjectNode body = describe(issued.key());
+        body.put("key", issued.secret());
+        return body;
+    }
+
+    private static ObjectNode describe(ApiKeyStore.ApiKey k) {
+        ObjectNode n = Json.object();
+        n.put("id", k.id());
+        n.put("tenant", k.tenant());
+        n.put("rpm", k.rpm());
+        k.models().stream().sorted().forEach(n.putArray("models")::add);
+        return n;
+    }
+
+    private IccacheException noSuchKey() {
+        return new IccacheException(ErrorKind.NOT_FOUND, "No such API key.", "id", "key_not_found", null);
+    }
+}
