@@ -95,7 +95,7 @@ final class ChatCompletionsHandler implements Handler {
         try (BodyBudget.Reservation body = bodies.open()) {
             Tenant tenant = tenants.resolve(wire.authorization(req));
             request = wire.parse(OpenAiHttp.readBody(req, maxBodyBytes, body));
-            keyLimits.admit(wire.authorization(req), request.model(), res);
+            KeyLimits.Charge charge = keyLimits.admit(wire.authorization(req), request, res);
             int n = choices.choices(request);
             boolean noStore = req.headers().first(NO_STORE).map(v -> v.strip().equalsIgnoreCase("true")).orElse(false);
             Optional<ExactCache.Key> exactKey = noStore ? Optional.empty() : exact.key(request, tenant);
@@ -112,7 +112,8 @@ final class ChatCompletionsHandler implements Handler {
             ChatRequest single = request.singleChoice();
             route = gateway.route(single, tenant);
             boolean bypassed = route.reason().equals("bypass"); // a degraded answer is not kept for later requests
-            Admission admission = new Admission(tenant, single, route, noStore, exactKey.filter(k -> !bypassed), n);
+            Admission admission = new Admission(tenant, single, route, noStore, exactKey.filter(k -> !bypassed), n,
+                    charge);
             if (debugRequested(req)) {
                 route.augmented().selection().ifPresent(s -> res.header(DEBUG_SELECTION,
                         Explanations.of(s).toString()));
@@ -285,9 +286,10 @@ final class ChatCompletionsHandler implements Handler {
         private final boolean enabled;
         private final Optional<ExactCache.Key> exactKey;
         private final int n;
+        private final KeyLimits.Charge charge;
 
         Admission(Tenant tenant, ChatRequest request, Route route, boolean noStore, Optional<ExactCache.Key> exactKey,
-                int n) {
+                int n, KeyLimits.Charge charge) {
             this.tenant = tenant;
             this.request = request;
             this.route = route;
@@ -297,6 +299,7 @@ final class ChatCompletionsHandler implements Handler {
                     && gateway.config().isExampleSource(route.backend().config());
             this.exactKey = exactKey;
             this.n = n;
+            this.charge = charge;
         }
 
         /**
@@ -305,7 +308,7 @@ final class ChatCompletionsHandler implements Handler {
          */
         Admission answeredBy(Route answered) {
             return answered == route ? this : new Admission(tenant, request, answered, noStore,
-                    answered.reason().equals(Route.FALLBACK) ? Optional.empty() : exactKey, n);
+                    answered.reason().equals(Route.FALLBACK) ? Optional.empty() : exactKey, n, charge);
         }
 
         void keep(ChatResponse answer) {
@@ -316,6 +319,7 @@ final class ChatCompletionsHandler implements Handler {
         }
 
         void completed(String responseId, ChatResponse answer) {
+            charge.answered(answer);
             if (enabled) {
                 Optional<Usage> usage = n == 1 ? answer.usage() : Optional.empty();
                 admissions.accept(new Candidate(tenant, request, answer.content(), model, answer.finishReason(),

@@ -21,6 +21,7 @@ import dev.iccache.manage.ExampleReplayer;
 import dev.iccache.manage.ReplaySettings;
 import dev.iccache.route.Judge;
 import dev.iccache.route.LlmJudge;
+import dev.iccache.select.TokenCounter;
 import dev.iccache.tenant.LearnedFiles;
 import dev.iccache.tenant.Tenant;
 import dev.iccache.tenant.TenantResolver;
@@ -77,7 +78,8 @@ public final class GatewayServer implements AutoCloseable {
         AdminKey adminKey = new AdminKey(Optional.ofNullable(env.apply(config.adminApiKeyEnv())),
                 config.adminApiKeyEnv());
         ApiKeyStore issuedKeys = ApiKeyStore.open(config.dataDir(), new SecureRandom());
-        KeyLimits keyLimits = new KeyLimits(issuedKeys, new RequestLimiter(ticker));
+        KeyLimits keyLimits = new KeyLimits(issuedKeys, new MinuteWindows(ticker), new MinuteWindows(ticker),
+                TokenCounter.cl100k());
         TenantResolver tenants = new TenantResolver(config.tenants(), env, issuedKeys);
         BodyBudget bodies = new BodyBudget(config.server().maxInFlightBodyBytes());
         Consumer<Candidate> admissions = bank.<Consumer<Candidate>>map(b -> b.admitter()::offer).orElse(c -> { });

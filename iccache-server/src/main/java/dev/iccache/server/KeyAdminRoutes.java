@@ -17,13 +17,13 @@ import java.util.Set;
 
 /**
  * The admin API for tenant API keys: {@code POST /admin/keys} issues one ({@code tenant}, optional
- * {@code rpm} and {@code models}) and returns its secret once; {@code GET /admin/keys} lists them
+ * {@code rpm}, {@code tpm} and {@code models}) and returns its secret once; {@code GET /admin/keys} lists them
  * without secrets; {@code DELETE /admin/keys/{id}} revokes one; {@code POST /admin/keys/{id}/rotate}
  * gives one a new secret. Every route needs {@code Authorization: Bearer ADMIN_KEY}.
  */
 final class KeyAdminRoutes {
-    private static final Set<String> FIELDS = Set.of("tenant", "rpm", "models");
-    private static final Set<String> NOT_YET = Set.of("tpm", "budget");
+    private static final Set<String> FIELDS = Set.of("tenant", "rpm", "tpm", "models");
+    private static final Set<String> NOT_YET = Set.of("budget");
 
     private final ApiKeyStore keys;
     private final KeyLimits limits;
@@ -68,12 +68,12 @@ final class KeyAdminRoutes {
         for (Iterator<String> names = body.fieldNames(); names.hasNext(); ) {
             String name = names.next();
             if (NOT_YET.contains(name)) {
-                throw IccacheException.invalid(name, "'" + name + "' limits are not supported yet; the fields are: "
-                        + "tenant, rpm, models.");
+                throw IccacheException.invalid(name, "'" + name + "' is not supported yet; the fields are: "
+                        + "tenant, rpm, tpm, models.");
             }
             if (!FIELDS.contains(name)) {
                 throw IccacheException.invalid(name, "Unknown field '" + name + "'; the fields are: tenant, rpm, "
-                        + "models.");
+                        + "tpm, models.");
             }
         }
         JsonNode tenant = body.path("tenant");
@@ -81,11 +81,8 @@ final class KeyAdminRoutes {
             throw IccacheException.invalid("tenant", "'tenant' (the tenant the key belongs to) must be a non-empty "
                     + "string.");
         }
-        JsonNode rpm = body.path("rpm");
-        if (!rpm.isMissingNode() && !(rpm.canConvertToInt() && rpm.isIntegralNumber() && rpm.asInt() >= 0)) {
-            throw IccacheException.invalid("rpm", "'rpm' (requests per minute; 0: unlimited) must be an integer "
-                    + ">= 0.");
-        }
+        int rpm = (int) limit(body, "rpm", "requests per minute", Integer.MAX_VALUE);
+        long tpm = limit(body, "tpm", "tokens per minute", Long.MAX_VALUE);
         Set<String> models = new LinkedHashSet<>();
         JsonNode m = body.path("models");
         if (!m.isMissingNode()) {
@@ -99,8 +96,21 @@ final class KeyAdminRoutes {
                 models.add(name.asText());
             }
         }
-        ApiKeyStore.Issued issued = keys.create(tenant.asText(), rpm.asInt(0), models);
+        ApiKeyStore.Issued issued = keys.create(tenant.asText(), rpm, tpm, models);
         OpenAiHttp.sendJson(res, 201, issuedBody(issued));
+    }
+
+    /** An optional limit: an integer from 0 (none, also when absent) to {@code max}. */
+    private static long limit(JsonNode body, String name, String what, long max) {
+        JsonNode n = body.path(name);
+        if (n.isMissingNode()) {
+            return 0;
+        }
+        if (!n.isIntegralNumber() || !n.canConvertToLong() || n.asLong() < 0 || n.asLong() > max) {
+            throw IccacheException.invalid(name, "'" + name + "' (" + what + "; 0: unlimited) must be an integer from 0 "
+                    + "to " + max + ".");
+        }
+        return n.asLong();
     }
 
     private void list(ServerRequest req, ServerResponse res) {
@@ -138,6 +148,7 @@ final class KeyAdminRoutes {
         n.put("id", k.id());
         n.put("tenant", k.tenant());
         n.put("rpm", k.rpm());
+        n.put("tpm", k.tpm());
         k.models().stream().sorted().forEach(n.putArray("models")::add);
         return n;
     }

@@ -1,7 +1,11 @@
 package dev.iccache.server;
 
+import dev.iccache.api.ChatRequest;
+import dev.iccache.api.ChatResponse;
 import dev.iccache.api.ErrorKind;
 import dev.iccache.api.IccacheException;
+import dev.iccache.api.Usage;
+import dev.iccache.select.TokenCounter;
 import dev.iccache.tenant.TenantResolver;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.ServerResponse;
@@ -11,44 +15,71 @@ import java.util.OptionalLong;
 /**
  * The checks a request made with an issued key passes before it is routed: the model it names must
  * be one the key allows (else 403 {@code model_not_allowed}), and the key must be within its
- * requests per minute (else 429 {@code rate_limit_exceeded} with {@code Retry-After}). Requests
- * with configured keys, or without keys, pass unchecked.
+ * requests and tokens per minute (else 429 {@code rate_limit_exceeded} with {@code Retry-After}).
+ * Tokens are the request's prompt, counted with the gateway's tokenizer on admission, and the
+ * answer's completion tokens (its usage, else counted), charged when it is served. Requests with
+ * configured keys, or without keys, pass unchecked.
  */
 final class KeyLimits {
-    private final ApiKeyStore keys;
-    private final RequestLimiter limiter;
+    /** What an admitted request still owes: the tokens of its answer. */
+    @FunctionalInterface
+    interface Charge {
+        Charge NONE = answer -> { };
 
-    KeyLimits(ApiKeyStore keys, RequestLimiter limiter) {
-        this.keys = keys;
-        this.limiter = limiter;
+        void answered(ChatResponse answer);
     }
 
-    /** Admits one request naming {@code model}, or throws; a refusal for the rate sets {@code Retry-After} on {@code res}. */
-    void admit(Optional<String> authorization, String model, ServerResponse res) {
+    private final ApiKeyStore keys;
+    private final MinuteWindows requests;
+    private final MinuteWindows tokens;
+    private final TokenCounter counter;
+
+    KeyLimits(ApiKeyStore keys, MinuteWindows requests, MinuteWindows tokens, TokenCounter counter) {
+        this.keys = keys;
+        this.requests = requests;
+        this.tokens = tokens;
+        this.counter = counter;
+    }
+
+    /**
+     * Admits {@code request}, or throws; a refusal for the rate sets {@code Retry-After} on {@code res}. A request
+     * refused for tokens still counts as a request.
+     */
+    Charge admit(Optional<String> authorization, ChatRequest request, ServerResponse res) {
         Optional<ApiKeyStore.ApiKey> key = TenantResolver.bearer(authorization).map(TenantResolver::digest)
                 .flatMap(keys::byDigest);
         if (key.isEmpty()) {
-            return;
+            return Charge.NONE;
         }
         ApiKeyStore.ApiKey k = key.get();
-        if (!k.allows(model)) {
-            throw new IccacheException(ErrorKind.FORBIDDEN, "This API key may not use model '" + model
+        if (!k.allows(request.model())) {
+            throw new IccacheException(ErrorKind.FORBIDDEN, "This API key may not use model '" + request.model()
                     + "'; it may use: " + String.join(", ", k.models().stream().sorted().toList()) + ".", "model",
                     "model_not_allowed", null);
         }
         if (k.rpm() > 0) {
-            OptionalLong retryAfter = limiter.acquire(k.id(), k.rpm());
-            if (retryAfter.isPresent()) {
-                res.header(HeaderNames.RETRY_AFTER, Long.toString(retryAfter.getAsLong()));
-                throw new IccacheException(ErrorKind.RATE_LIMITED, "Rate limit reached for this API key: "
-                        + k.rpm() + " requests per minute. Retry after " + retryAfter.getAsLong() + " s.", null,
-                        "rate_limit_exceeded", null);
-            }
+            refuseIfOver(requests.acquire(k.id(), 1, k.rpm()), k.rpm() + " requests per minute", res);
+        }
+        if (k.tpm() == 0) {
+            return Charge.NONE;
+        }
+        refuseIfOver(tokens.acquire(k.id(), counter.countRequest(request), k.tpm()), k.tpm() + " tokens per minute",
+                res);
+        return answer -> tokens.add(k.id(), answer.usage().map(Usage::completionTokens)
+                .orElseGet(() -> counter.count(answer.content())));
+    }
+
+    private static void refuseIfOver(OptionalLong retryAfter, String limit, ServerResponse res) {
+        if (retryAfter.isPresent()) {
+            res.header(HeaderNames.RETRY_AFTER, Long.toString(retryAfter.getAsLong()));
+            throw new IccacheException(ErrorKind.RATE_LIMITED, "Rate limit reached for this API key: " + limit
+                    + ". Retry after " + retryAfter.getAsLong() + " s.", null, "rate_limit_exceeded", null);
         }
     }
 
-    /** Forgets the request count of a revoked key. */
+    /** Forgets the counts of a revoked key. */
     void forget(String id) {
-        limiter.forget(id);
+        requests.forget(id);
+        tokens.forget(id);
     }
 }

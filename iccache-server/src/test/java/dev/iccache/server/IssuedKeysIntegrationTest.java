@@ -3,6 +3,7 @@ package dev.iccache.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.iccache.api.ChatRequest;
 import dev.iccache.api.Json;
 import dev.iccache.backend.sim.SimProfile;
 import dev.iccache.config.BackendConfig;
@@ -11,11 +12,13 @@ import dev.iccache.config.BankConfig;
 import dev.iccache.config.IccacheConfig;
 import dev.iccache.config.ServerConfig;
 import dev.iccache.config.TenantConfig;
+import dev.iccache.select.TokenCounter;
 import dev.iccache.time.VirtualClock;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -152,7 +155,7 @@ class IssuedKeysIntegrationTest {
         for (String bad : List.of("", "[]", "{not json", "{}", "{\"tenant\":\"\"}", "{\"tenant\":3}",
                 "{\"tenant\":\"acme\",\"rpm\":-1}", "{\"tenant\":\"acme\",\"rpm\":1.5}", "{\"tenant\":\"acme\",\"rpm\":\"5\"}",
                 "{\"tenant\":\"acme\",\"models\":\"sim-small\"}", "{\"tenant\":\"acme\",\"models\":[1]}",
-                "{\"tenant\":\"acme\",\"colour\":\"red\"}", "{\"tenant\":\"acme\",\"tpm\":1000}",
+                "{\"tenant\":\"acme\",\"colour\":\"red\"}", "{\"tenant\":\"acme\",\"tpm\":-5}",
                 "{\"tenant\":\"acme\",\"budget\":5}")) {
             HttpResponse<String> r = post("/admin/keys", bad, ADMIN);
             assertThat(r.statusCode()).as(bad).isEqualTo(400);
@@ -201,7 +204,31 @@ class IssuedKeysIntegrationTest {
         }
         assertThat(post("/v1/chat/completions", CHAT, "Bearer sk-config-a").statusCode()).as("other keys unaffected")
                 .isEqualTo(200);
-        clock.sleepNanos(RequestLimiter.WINDOW_NANOS);
+        clock.sleepNanos(MinuteWindows.WINDOW_NANOS);
+        assertThat(post("/v1/chat/completions", CHAT, "Bearer " + key).statusCode()).as("the next minute")
+                .isEqualTo(200);
+    }
+
+    @Test
+    void aKeyIsLimitedAtItsTokensPerMinutePromptAndCompletion() throws Exception {
+        int tpm = 200;
+        String key = json(post("/admin/keys", "{\"tenant\":\"acme\",\"tpm\":" + tpm + "}", ADMIN), 201)
+                .path("key").asText();
+        int prompt = TokenCounter.cl100k().countRequest(ChatRequest.parse(CHAT.getBytes(StandardCharsets.UTF_8)));
+        long used = 0;
+        int served = 0;
+        HttpResponse<String> r;
+        while ((r = post("/v1/chat/completions", CHAT, "Bearer " + key)).statusCode() == 200) {
+            assertThat(used).as("admitted only below the limit").isLessThan(tpm);
+            used += prompt + Json.MAPPER.readTree(r.body()).path("usage").path("completion_tokens").asLong();
+            served++;
+            assertThat(served).as("the limit must stop it").isLessThan(100);
+        }
+        assertThat(used).as("refused only at or above the limit").isGreaterThanOrEqualTo(tpm);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(429);
+        assertThat(errorCode(r)).isEqualTo("rate_limit_exceeded");
+        assertThat(r.headers().firstValue("Retry-After")).isPresent();
+        clock.sleepNanos(MinuteWindows.WINDOW_NANOS);
         assertThat(post("/v1/chat/completions", CHAT, "Bearer " + key).statusCode()).as("the next minute")
                 .isEqualTo(200);
     }

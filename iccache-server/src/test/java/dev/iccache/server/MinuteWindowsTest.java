@@ -13,38 +13,49 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
-class RequestLimiterTest {
+class MinuteWindowsTest {
     private final AtomicLong now = new AtomicLong(TimeUnit.MINUTES.toNanos(10));
-    private final RequestLimiter limiter = new RequestLimiter(now::get);
+    private final MinuteWindows limiter = new MinuteWindows(now::get);
 
     @Test
     void admitsTheLimitInAWindowAndTellsHowLongUntilTheNext() {
         for (int i = 0; i < 3; i++) {
-            assertThat(limiter.acquire("k", 3)).isEmpty();
+            assertThat(limiter.acquire("k", 1, 3)).isEmpty();
         }
         now.addAndGet(TimeUnit.SECONDS.toNanos(20) + 1);
-        assertThat(limiter.acquire("k", 3)).as("40 s minus 1 ns left, rounded up").isEqualTo(OptionalLong.of(40));
+        assertThat(limiter.acquire("k", 1, 3)).as("40 s minus 1 ns left, rounded up").isEqualTo(OptionalLong.of(40));
         now.addAndGet(TimeUnit.SECONDS.toNanos(40) - 2);
-        assertThat(limiter.acquire("k", 3)).as("1 ns left").isEqualTo(OptionalLong.of(1));
+        assertThat(limiter.acquire("k", 1, 3)).as("1 ns left").isEqualTo(OptionalLong.of(1));
         now.addAndGet(1);
-        assertThat(limiter.acquire("k", 3)).as("a new window").isEmpty();
+        assertThat(limiter.acquire("k", 1, 3)).as("a new window").isEmpty();
     }
 
     @Test
     void refusedRequestsDoNotCountAndKeysAreCountedApart() {
-        assertThat(limiter.acquire("a", 1)).isEmpty();
-        assertThat(limiter.acquire("a", 1)).isPresent();
-        assertThat(limiter.acquire("a", 1)).isPresent();
-        assertThat(limiter.acquire("b", 1)).isEmpty();
-        now.addAndGet(RequestLimiter.WINDOW_NANOS);
-        assertThat(limiter.acquire("a", 1)).as("refusals were not carried over").isEmpty();
+        assertThat(limiter.acquire("a", 1, 1)).isEmpty();
+        assertThat(limiter.acquire("a", 1, 1)).isPresent();
+        assertThat(limiter.acquire("a", 1, 1)).isPresent();
+        assertThat(limiter.acquire("b", 1, 1)).isEmpty();
+        now.addAndGet(MinuteWindows.WINDOW_NANOS);
+        assertThat(limiter.acquire("a", 1, 1)).as("refusals were not carried over").isEmpty();
+    }
+
+    @Test
+    void tokensAreAdmittedWhileBelowTheLimitAndAnswersCountAfterwards() {
+        assertThat(limiter.acquire("t", 60, 100)).isEmpty();
+        limiter.add("t", 30);
+        assertThat(limiter.acquire("t", 50, 100)).as("90 < 100: admitted, may end above the limit").isEmpty();
+        assertThat(limiter.acquire("t", 1, 100)).as("140 >= 100").isPresent();
+        now.addAndGet(MinuteWindows.WINDOW_NANOS);
+        limiter.add("t", 100);
+        assertThat(limiter.acquire("t", 1, 100)).as("an answer fills the new window").isPresent();
     }
 
     @Test
     void aForgottenKeyStartsAfresh() {
-        assertThat(limiter.acquire("a", 1)).isEmpty();
+        assertThat(limiter.acquire("a", 1, 1)).isEmpty();
         limiter.forget("a");
-        assertThat(limiter.acquire("a", 1)).isEmpty();
+        assertThat(limiter.acquire("a", 1, 1)).isEmpty();
     }
 
     @Test
@@ -58,7 +69,7 @@ class RequestLimiterTest {
                 for (int i = 0; i < 32; i++) {
                     admitted.add(pool.submit(() -> {
                         start.await();
-                        return limiter.acquire(key, 10).isEmpty();
+                        return limiter.acquire(key, 1, 10).isEmpty();
                     }));
                 }
                 start.countDown();
