@@ -26,10 +26,10 @@ final class ApiKeyStore implements IssuedKeys {
     static final String FILE = "keys.json";
 
     /**
-     * One issued key: its id, tenant, SHA-256 hex digest, requests and tokens per minute (0: unlimited) and models
-     * (empty: any).
+     * One issued key: its id, tenant, SHA-256 hex digest, requests and tokens per minute and monthly budget (0:
+     * unlimited) and models (empty: any).
      */
-    record ApiKey(String id, String tenant, String digest, int rpm, long tpm, Set<String> models) {
+    record ApiKey(String id, String tenant, String digest, int rpm, long tpm, double budget, Set<String> models) {
         ApiKey {
             models = Set.copyOf(models);
         }
@@ -61,7 +61,7 @@ final class ApiKeyStore implements IssuedKeys {
                 Set<String> models = new LinkedHashSet<>();
                 k.path("models").forEach(m -> models.add(m.asText()));
                 ApiKey key = new ApiKey(k.path("id").asText(), k.path("tenant").asText(), k.path("sha256").asText(),
-                        k.path("rpm").asInt(), k.path("tpm").asLong(), models);
+                        k.path("rpm").asInt(), k.path("tpm").asLong(), k.path("budget").asDouble(), models);
                 store.byId.put(key.id(), key);
             }
             store.index();
@@ -70,10 +70,10 @@ final class ApiKeyStore implements IssuedKeys {
     }
 
     /** Issues a new key for {@code tenant} and saves it. */
-    synchronized Issued create(String tenant, int rpm, long tpm, Set<String> models) {
+    synchronized Issued create(String tenant, int rpm, long tpm, double budget, Set<String> models) {
         String secret = newSecret();
         ApiKey key = new ApiKey("key_" + HexFormat.of().formatHex(bytes(8)), tenant, TenantResolver.digest(secret), rpm,
-                tpm, models);
+                tpm, budget, models);
         Map<String, ApiKey> next = new LinkedHashMap<>(byId);
         next.put(key.id(), key);
         save(next);
@@ -87,7 +87,8 @@ final class ApiKeyStore implements IssuedKeys {
             return Optional.empty();
         }
         String secret = newSecret();
-        ApiKey key = new ApiKey(id, old.tenant(), TenantResolver.digest(secret), old.rpm(), old.tpm(), old.models());
+        ApiKey key = new ApiKey(id, old.tenant(), TenantResolver.digest(secret), old.rpm(), old.tpm(), old.budget(),
+                old.models());
         Map<String, ApiKey> next = new LinkedHashMap<>(byId);
         next.put(id, key);
         save(next);
@@ -149,6 +150,7 @@ final class ApiKeyStore implements IssuedKeys {
             n.put("sha256", k.digest());
             n.put("rpm", k.rpm());
             n.put("tpm", k.tpm());
+            n.put("budget", k.budget());
             k.models().stream().sorted().forEach(n.putArray("models")::add);
         }
         Json.writeAtomically(file, root);

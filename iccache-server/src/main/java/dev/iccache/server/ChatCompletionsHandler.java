@@ -95,7 +95,7 @@ final class ChatCompletionsHandler implements Handler {
         try (BodyBudget.Reservation body = bodies.open()) {
             Tenant tenant = tenants.resolve(wire.authorization(req));
             request = wire.parse(OpenAiHttp.readBody(req, maxBodyBytes, body));
-            KeyLimits.Charge charge = keyLimits.admit(wire.authorization(req), request, res);
+            KeyLimits.Charge charge = keyLimits.admit(wire.authorization(req), tenant, request, res);
             int n = choices.choices(request);
             boolean noStore = req.headers().first(NO_STORE).map(v -> v.strip().equalsIgnoreCase("true")).orElse(false);
             Optional<ExactCache.Key> exactKey = noStore ? Optional.empty() : exact.key(request, tenant);
@@ -319,7 +319,7 @@ final class ChatCompletionsHandler implements Handler {
         }
 
         void completed(String responseId, ChatResponse answer) {
-            charge.answered(answer);
+            charge.answered(model, answer);
             if (enabled) {
                 Optional<Usage> usage = n == 1 ? answer.usage() : Optional.empty();
                 admissions.accept(new Candidate(tenant, request, answer.content(), model, answer.finishReason(),

@@ -78,8 +78,9 @@ public final class GatewayServer implements AutoCloseable {
         AdminKey adminKey = new AdminKey(Optional.ofNullable(env.apply(config.adminApiKeyEnv())),
                 config.adminApiKeyEnv());
         ApiKeyStore issuedKeys = ApiKeyStore.open(config.dataDir(), new SecureRandom());
+        SpendLedger spend = SpendLedger.open(config.dataDir(), config.prices(), InstantSource.system(), registry);
         KeyLimits keyLimits = new KeyLimits(issuedKeys, new MinuteWindows(ticker), new MinuteWindows(ticker),
-                TokenCounter.cl100k());
+                TokenCounter.cl100k(), spend);
         TenantResolver tenants = new TenantResolver(config.tenants(), env, issuedKeys);
         BodyBudget bodies = new BodyBudget(config.server().maxInFlightBodyBytes());
         Consumer<Candidate> admissions = bank.<Consumer<Candidate>>map(b -> b.admitter()::offer).orElse(c -> { });
@@ -98,7 +99,7 @@ public final class GatewayServer implements AutoCloseable {
         FeedbackHandler feedback = new FeedbackHandler(gateway, tenants, config.server().maxBodyBytes(), bodies);
         Optional<AdminRoutes> admin = bank.map(b -> new AdminRoutes(b.store(), b.users(), b.embedder(),
                 InstantSource.system(), adminKey, gateway, tenants, bodies));
-        KeyAdminRoutes keyAdmin = new KeyAdminRoutes(issuedKeys, keyLimits, adminKey, bodies,
+        KeyAdminRoutes keyAdmin = new KeyAdminRoutes(issuedKeys, keyLimits, spend, adminKey, bodies,
                 config.server().maxBodyBytes());
         MetricsAccess metricsAccess = new MetricsAccess(tenants, adminKey, config.server().metricsApiKeyEnv(), env);
         HttpGuard guard = new HttpGuard(config.server(), watchdog);

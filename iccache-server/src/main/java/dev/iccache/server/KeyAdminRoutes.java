@@ -17,23 +17,26 @@ import java.util.Set;
 
 /**
  * The admin API for tenant API keys: {@code POST /admin/keys} issues one ({@code tenant}, optional
- * {@code rpm}, {@code tpm} and {@code models}) and returns its secret once; {@code GET /admin/keys} lists them
- * without secrets; {@code DELETE /admin/keys/{id}} revokes one; {@code POST /admin/keys/{id}/rotate}
- * gives one a new secret. Every route needs {@code Authorization: Bearer ADMIN_KEY}.
+ * {@code rpm}, {@code tpm}, {@code budget} and {@code models}) and returns its secret once;
+ * {@code GET /admin/keys} lists them without secrets; {@code DELETE /admin/keys/{id}} revokes one;
+ * {@code POST /admin/keys/{id}/rotate} gives one a new secret; {@code GET /admin/spend} reports this
+ * month's spend. Every route needs {@code Authorization: Bearer ADMIN_KEY}.
  */
 final class KeyAdminRoutes {
-    private static final Set<String> FIELDS = Set.of("tenant", "rpm", "tpm", "models");
-    private static final Set<String> NOT_YET = Set.of("budget");
+    private static final Set<String> FIELDS = Set.of("tenant", "rpm", "tpm", "budget", "models");
 
     private final ApiKeyStore keys;
     private final KeyLimits limits;
+    private final SpendLedger spend;
     private final AdminKey adminKey;
     private final BodyBudget bodies;
     private final long maxBodyBytes;
 
-    KeyAdminRoutes(ApiKeyStore keys, KeyLimits limits, AdminKey adminKey, BodyBudget bodies, long maxBodyBytes) {
+    KeyAdminRoutes(ApiKeyStore keys, KeyLimits limits, SpendLedger spend, AdminKey adminKey, BodyBudget bodies,
+            long maxBodyBytes) {
         this.keys = keys;
         this.limits = limits;
+        this.spend = spend;
         this.adminKey = adminKey;
         this.bodies = bodies;
         this.maxBodyBytes = maxBodyBytes;
@@ -44,6 +47,7 @@ final class KeyAdminRoutes {
         r.get("/admin/keys", guarded(this::list));
         r.delete("/admin/keys/{id}", guarded(this::revoke));
         r.post("/admin/keys/{id}/rotate", guarded(this::rotate));
+        r.get("/admin/spend", guarded((req, res) -> OpenAiHttp.sendJson(res, 200, spend.report())));
     }
 
     private Handler guarded(Handler handler) {
@@ -67,13 +71,9 @@ final class KeyAdminRoutes {
         }
         for (Iterator<String> names = body.fieldNames(); names.hasNext(); ) {
             String name = names.next();
-            if (NOT_YET.contains(name)) {
-                throw IccacheException.invalid(name, "'" + name + "' is not supported yet; the fields are: "
-                        + "tenant, rpm, tpm, models.");
-            }
             if (!FIELDS.contains(name)) {
                 throw IccacheException.invalid(name, "Unknown field '" + name + "'; the fields are: tenant, rpm, "
-                        + "tpm, models.");
+                        + "tpm, budget, models.");
             }
         }
         JsonNode tenant = body.path("tenant");
@@ -83,6 +83,12 @@ final class KeyAdminRoutes {
         }
         int rpm = (int) limit(body, "rpm", "requests per minute", Integer.MAX_VALUE);
         long tpm = limit(body, "tpm", "tokens per minute", Long.MAX_VALUE);
+        JsonNode budget = body.path("budget");
+        if (!budget.isMissingNode() && !(budget.isNumber() && budget.asDouble() >= 0
+                && Double.isFinite(budget.asDouble()))) {
+            throw IccacheException.invalid("budget", "'budget' (spend per calendar month, in the currency of the "
+                    + "prices; 0: unlimited) must be a number >= 0.");
+        }
         Set<String> models = new LinkedHashSet<>();
         JsonNode m = body.path("models");
         if (!m.isMissingNode()) {
@@ -96,7 +102,7 @@ final class KeyAdminRoutes {
                 models.add(name.asText());
             }
         }
-        ApiKeyStore.Issued issued = keys.create(tenant.asText(), rpm, tpm, models);
+        ApiKeyStore.Issued issued = keys.create(tenant.asText(), rpm, tpm, budget.asDouble(0), models);
         OpenAiHttp.sendJson(res, 201, issuedBody(issued));
     }
 
@@ -149,6 +155,7 @@ final class KeyAdminRoutes {
         n.put("tenant", k.tenant());
         n.put("rpm", k.rpm());
         n.put("tpm", k.tpm());
+        n.put("budget", k.budget());
         k.models().stream().sorted().forEach(n.putArray("models")::add);
         return n;
     }

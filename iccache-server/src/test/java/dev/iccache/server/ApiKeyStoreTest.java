@@ -19,7 +19,7 @@ class ApiKeyStoreTest {
     @Test
     void keepsOnlyTheDigestOfAHighEntropyKeyInAnOwnerOnlyFile() throws Exception {
         ApiKeyStore store = ApiKeyStore.open(dir.resolve("data"), new SecureRandom());
-        ApiKeyStore.Issued issued = store.create("acme", 5, 1000, Set.of("sim-small"));
+        ApiKeyStore.Issued issued = store.create("acme", 5, 1000, 0, Set.of("sim-small"));
         assertThat(issued.secret()).startsWith("sk-icc-").hasSizeGreaterThanOrEqualTo(7 + 43);
         assertThat(issued.key().digest()).isEqualTo(TenantResolver.digest(issued.secret()));
         Path file = dir.resolve("data").resolve(ApiKeyStore.FILE);
@@ -33,8 +33,8 @@ class ApiKeyStoreTest {
     @Test
     void keysSurviveAReopen() {
         ApiKeyStore store = ApiKeyStore.open(dir, new SecureRandom());
-        ApiKeyStore.Issued a = store.create("acme", 5, 2000, Set.of("sim-small", "sim-large"));
-        ApiKeyStore.Issued b = store.create("globex", 0, 0, Set.of());
+        ApiKeyStore.Issued a = store.create("acme", 5, 2000, 12.5, Set.of("sim-small", "sim-large"));
+        ApiKeyStore.Issued b = store.create("globex", 0, 0, 0, Set.of());
         ApiKeyStore reopened = ApiKeyStore.open(dir, new SecureRandom());
         assertThat(reopened.list()).containsExactly(a.key(), b.key());
         assertThat(reopened.byDigest(TenantResolver.digest(a.secret()))).contains(a.key());
@@ -44,12 +44,13 @@ class ApiKeyStoreTest {
     @Test
     void rotateKeepsIdAndSettingsAndRetiresTheOldSecret() {
         ApiKeyStore store = ApiKeyStore.open(dir, new SecureRandom());
-        ApiKeyStore.Issued old = store.create("acme", 7, 700, Set.of("sim-small"));
+        ApiKeyStore.Issued old = store.create("acme", 7, 700, 3.25, Set.of("sim-small"));
         ApiKeyStore.Issued rotated = store.rotate(old.key().id()).orElseThrow();
         assertThat(rotated.secret()).isNotEqualTo(old.secret());
         assertThat(rotated.key().id()).isEqualTo(old.key().id());
         assertThat(rotated.key().rpm()).isEqualTo(7);
         assertThat(rotated.key().tpm()).isEqualTo(700);
+        assertThat(rotated.key().budget()).isEqualTo(3.25);
         assertThat(rotated.key().models()).containsExactly("sim-small");
         assertThat(store.tenantOf(TenantResolver.digest(old.secret()))).isEmpty();
         assertThat(store.tenantOf(TenantResolver.digest(rotated.secret()))).contains("acme");
@@ -60,7 +61,7 @@ class ApiKeyStoreTest {
     @Test
     void revokeStopsAKeyAndIsSaved() {
         ApiKeyStore store = ApiKeyStore.open(dir, new SecureRandom());
-        ApiKeyStore.Issued issued = store.create("acme", 0, 0, Set.of());
+        ApiKeyStore.Issued issued = store.create("acme", 0, 0, 0, Set.of());
         assertThat(store.revoke(issued.key().id())).isTrue();
         assertThat(store.revoke(issued.key().id())).isFalse();
         assertThat(store.tenantOf(TenantResolver.digest(issued.secret()))).isEmpty();

@@ -10,6 +10,7 @@ import dev.iccache.config.BackendConfig;
 import dev.iccache.config.BackendRole;
 import dev.iccache.config.BankConfig;
 import dev.iccache.config.IccacheConfig;
+import dev.iccache.config.ModelPrice;
 import dev.iccache.config.ServerConfig;
 import dev.iccache.config.TenantConfig;
 import dev.iccache.select.TokenCounter;
@@ -78,6 +79,7 @@ class IssuedKeysIntegrationTest {
                 .defaultModel("sim-large").dataDir(dataDir)
                 .tenants(List.of(new TenantConfig("a", "KEY_A", true)))
                 .bank(new BankConfig(false, "memory", List.of(), 0.98, 0, 1000, 0, 0))
+                .prices(Map.of("sim-small", new ModelPrice(1.0, 2.0)))
                 .backends(List.of(
                         BackendConfig.remote("sim-small", "http://127.0.0.1:" + small.port() + "/v1", BackendRole.SMALL),
                         BackendConfig.remote("sim-large", "http://127.0.0.1:" + large.port() + "/v1", BackendRole.LARGE)))
@@ -156,7 +158,7 @@ class IssuedKeysIntegrationTest {
                 "{\"tenant\":\"acme\",\"rpm\":-1}", "{\"tenant\":\"acme\",\"rpm\":1.5}", "{\"tenant\":\"acme\",\"rpm\":\"5\"}",
                 "{\"tenant\":\"acme\",\"models\":\"sim-small\"}", "{\"tenant\":\"acme\",\"models\":[1]}",
                 "{\"tenant\":\"acme\",\"colour\":\"red\"}", "{\"tenant\":\"acme\",\"tpm\":-5}",
-                "{\"tenant\":\"acme\",\"budget\":5}")) {
+                "{\"tenant\":\"acme\",\"budget\":-5}", "{\"tenant\":\"acme\",\"budget\":\"5\"}")) {
             HttpResponse<String> r = post("/admin/keys", bad, ADMIN);
             assertThat(r.statusCode()).as(bad).isEqualTo(400);
             assertThat(Json.MAPPER.readTree(r.body()).path("error").path("type").asText()).as(bad)
@@ -231,6 +233,50 @@ class IssuedKeysIntegrationTest {
         clock.sleepNanos(MinuteWindows.WINDOW_NANOS);
         assertThat(post("/v1/chat/completions", CHAT, "Bearer " + key).statusCode()).as("the next minute")
                 .isEqualTo(200);
+    }
+
+    @Test
+    void aKeyStopsAtItsBudgetAndSpendIsReportedPerTenantAndModelAcrossARestart() throws Exception {
+        double budget = 0.5;
+        String key = json(post("/admin/keys", "{\"tenant\":\"acme\",\"budget\":" + budget + "}", ADMIN), 201)
+                .path("key").asText();
+        double spent = 0;
+        int served = 0;
+        HttpResponse<String> r;
+        while ((r = post("/v1/chat/completions", CHAT, "Bearer " + key)).statusCode() == 200) {
+            assertThat(spent).as("admitted only below the budget").isLessThan(budget);
+            JsonNode usage = Json.MAPPER.readTree(r.body()).path("usage");
+            spent += (usage.path("prompt_tokens").asLong() * 1.0 + usage.path("completion_tokens").asLong() * 2.0)
+                    / 1000;
+            served++;
+            assertThat(served).as("the budget must stop it").isLessThan(100);
+        }
+        assertThat(spent).as("refused only at or above the budget").isGreaterThanOrEqualTo(budget);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(429);
+        assertThat(errorCode(r)).isEqualTo("insufficient_quota");
+        JsonNode configTenant = Json.MAPPER.readTree(post("/v1/chat/completions", CHAT, "Bearer sk-config-a").body())
+                .path("usage");
+        double spentByA = (configTenant.path("prompt_tokens").asLong() + configTenant.path("completion_tokens")
+                .asLong() * 2.0) / 1000;
+        assertThat(post("/v1/chat/completions", CHAT.replace("sim-small", "sim-large"), "Bearer sk-config-a")
+                .statusCode()).as("a backend without a price").isEqualTo(200);
+
+        JsonNode report = json(get("/admin/spend", ADMIN), 200);
+        assertThat(report.path("tenants").path("acme").path("sim-small").asDouble()).isCloseTo(spent,
+                org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(report.path("tenants").path("a").path("sim-small").asDouble()).isCloseTo(spentByA,
+                org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(report.path("tenants").path("a").has("sim-large")).isFalse();
+        assertThat(report.path("keys")).hasSize(1);
+        assertThat(get("/admin/spend", "Bearer " + key).statusCode()).isEqualTo(401);
+        assertThat(get("/metrics", ADMIN).body()).contains("iccache_spend_total{tenant=\"acme\",model=\"sim-small\"}",
+                "iccache_spend_total{tenant=\"a\",model=\"sim-small\"}");
+
+        gateway.close();
+        gateway = startGateway();
+        assertThat(json(get("/admin/spend", ADMIN), 200)).isEqualTo(report);
+        assertThat(errorCode(post("/v1/chat/completions", CHAT, "Bearer " + key))).as("after a restart")
+                .isEqualTo("insufficient_quota");
     }
 
     private URI uri(String path) {
