@@ -68,7 +68,7 @@ final class ChatCompletionsHandler implements Handler {
      * @param wire       the API dialect of requests, answers and errors
      * @param choices    serves requests for several choices
      * @param exact      answers identical deterministic requests
-     * @param keyLimits  the models and rate of requests made with issued keys
+     * @param keyLimits  checks requests made with issued keys (models, rpm, tpm, budget) and charges every answer
      */
     ChatCompletionsHandler(Gateway gateway, TenantResolver tenants, Consumer<Candidate> admissions, AdminKey adminKey,
             BodyBudget bodies, GatewayMetrics metrics, Ticker ticker, WireFormat wire, ChoiceFanOut choices,
