@@ -338,6 +338,28 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void tenantLimitsAreReadAndChecked() {
+        IccacheConfig c = ConfigLoader.parse("""
+                tenants:
+                  - {name: a, api-key-env: A, rpm: 60, tpm: 100000}
+                  - {name: b, api-key-env: B}
+                backends:
+                  - name: b
+                    base-url: http://127.0.0.1:8001/v1
+                """, "test");
+        assertThat(c.tenants().get(0).rpm()).isEqualTo(60);
+        assertThat(c.tenants().get(0).tpm()).isEqualTo(100000);
+        assertThat(c.tenants().get(1).rpm()).isZero();
+        assertThatThrownBy(() -> ConfigLoader.parse("""
+                tenants:
+                  - {name: a, api-key-env: A, rpm: -1}
+                backends:
+                  - name: b
+                    base-url: http://127.0.0.1:8001/v1
+                """, "test")).hasMessageContaining("rpm and tpm must not be negative");
+    }
+
+    @Test
     void pricesAreReadAndChecked() {
         IccacheConfig c = ConfigLoader.parse("""
                 prices:

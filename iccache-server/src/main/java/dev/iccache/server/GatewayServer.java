@@ -79,7 +79,7 @@ public final class GatewayServer implements AutoCloseable {
                 config.adminApiKeyEnv());
         ApiKeyStore issuedKeys = ApiKeyStore.open(config.dataDir(), new SecureRandom());
         SpendLedger spend = SpendLedger.open(config.dataDir(), config.prices(), InstantSource.system(), registry);
-        KeyLimits keyLimits = new KeyLimits(issuedKeys, new MinuteWindows(ticker), new MinuteWindows(ticker),
+        KeyLimits keyLimits = new KeyLimits(issuedKeys, config.tenants(), new MinuteWindows(ticker), new MinuteWindows(ticker),
                 TokenCounter.cl100k(), spend);
         TenantResolver tenants = new TenantResolver(config.tenants(), env, issuedKeys);
         BodyBudget bodies = new BodyBudget(config.server().maxInFlightBodyBytes());

@@ -41,7 +41,8 @@ import org.junit.jupiter.api.io.TempDir;
 class IssuedKeysIntegrationTest {
     private static final String ADMIN = "Bearer admin-secret";
     private static final String CHAT = "{\"model\":\"sim-small\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
-    private static final Map<String, String> ENV = Map.of("KEY_A", "sk-config-a", "ICCACHE_ADMIN_KEY", "admin-secret");
+    private static final Map<String, String> ENV = Map.of("KEY_A", "sk-config-a", "KEY_T", "sk-config-t",
+            "ICCACHE_ADMIN_KEY", "admin-secret");
 
     private static SimBackendServer small;
     private static SimBackendServer large;
@@ -77,7 +78,8 @@ class IssuedKeysIntegrationTest {
     private GatewayServer startGateway() {
         return GatewayServer.start(IccacheConfig.builder().server(new ServerConfig("127.0.0.1", 0, 1 << 20))
                 .defaultModel("sim-large").dataDir(dataDir)
-                .tenants(List.of(new TenantConfig("a", "KEY_A", true)))
+                .tenants(List.of(new TenantConfig("a", "KEY_A", true),
+                        new TenantConfig("t", "KEY_T", true).withLimits(3, 0)))
                 .bank(new BankConfig(false, "memory", List.of(), 0.98, 0, 1000, 0, 0))
                 .prices(Map.of("sim-small", new ModelPrice(1.0, 2.0)))
                 .backends(List.of(
@@ -277,6 +279,25 @@ class IssuedKeysIntegrationTest {
         assertThat(json(get("/admin/spend", ADMIN), 200)).isEqualTo(report);
         assertThat(errorCode(post("/v1/chat/completions", CHAT, "Bearer " + key))).as("after a restart")
                 .isEqualTo("insufficient_quota");
+    }
+
+    @Test
+    void aTenantsLimitHoldsForAllItsKeysTogether() throws Exception {
+        String issued = json(post("/admin/keys", "{\"tenant\":\"t\"}", ADMIN), 201).path("key").asText();
+        assertThat(post("/v1/chat/completions", CHAT, "Bearer sk-config-t").statusCode()).isEqualTo(200);
+        assertThat(post("/v1/chat/completions", CHAT, "Bearer " + issued).statusCode()).isEqualTo(200);
+        assertThat(post("/v1/chat/completions", CHAT, "Bearer sk-config-t").statusCode()).isEqualTo(200);
+        for (String key : List.of(issued, "sk-config-t")) {
+            HttpResponse<String> r = post("/v1/chat/completions", CHAT, "Bearer " + key);
+            assertThat(r.statusCode()).isEqualTo(429);
+            assertThat(errorCode(r)).isEqualTo("rate_limit_exceeded");
+            assertThat(r.body()).contains("tenant 't'");
+            assertThat(r.headers().firstValue("Retry-After")).isPresent();
+        }
+        assertThat(post("/v1/chat/completions", CHAT, "Bearer sk-config-a").statusCode()).as("other tenants")
+                .isEqualTo(200);
+        clock.sleepNanos(MinuteWindows.WINDOW_NANOS);
+        assertThat(post("/v1/chat/completions", CHAT, "Bearer " + issued).statusCode()).isEqualTo(200);
     }
 
     private URI uri(String path) {
