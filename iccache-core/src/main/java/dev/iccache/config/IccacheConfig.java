@@ -45,12 +45,14 @@ import java.util.stream.Collectors;
  * @param maxN         choices one chat request may ask for ({@code n}) at most (default {@value #MAX_N})
  * @param exactCache   exact-match answers for deterministic requests (off by default)
  * @param embeddings   the {@code /v1/embeddings} endpoint: the embedder's model name, limits, remote embedding models
+ * @param prices       what each backend's tokens cost, by backend name, for spend and budgets; a backend not listed
+ *                     costs nothing
  */
 public record IccacheConfig(ServerConfig server, String virtualModel, String defaultModel, Path dataDir,
         List<BackendConfig> backends, List<TenantConfig> tenants, BankConfig bank, String adminApiKeyEnv,
         EmbedderSettings embedder, SelectionSettings selection, RouterSettings router, ReplaySettings replay,
         ScrubberSettings scrub, int learnedDomainsInMemory, int maxN, ExactCacheSettings exactCache,
-        EmbeddingsConfig embeddings) {
+        EmbeddingsConfig embeddings, Map<String, ModelPrice> prices) {
     /** Default of {@code learned-domains-in-memory}. */
     public static final int LEARNED_DOMAINS_IN_MEMORY = 64;
     /** Default of {@code max-n}. */
@@ -114,6 +116,12 @@ public record IccacheConfig(ServerConfig server, String virtualModel, String def
         exactCache = exactCache == null ? ExactCacheSettings.DEFAULT : exactCache;
         embeddings = (embeddings == null ? EmbeddingsConfig.DEFAULT : embeddings)
                 .withDefaultEmbedderName(embedder.model());
+        prices = prices == null ? Map.of() : Map.copyOf(prices);
+        for (String priced : prices.keySet()) {
+            if (!names.contains(priced)) {
+                throw new ConfigException("prices: '" + priced + "' is not a configured backend " + names);
+            }
+        }
         Set<String> models = new HashSet<>(names);
         models.add(virtualModel);
         for (String m : embeddings.modelNames()) {
@@ -190,11 +198,12 @@ public record IccacheConfig(ServerConfig server, String virtualModel, String def
             @JsonProperty("replay") ReplaySettings replay, @JsonProperty("scrub") ScrubberSettings scrub,
             @JsonProperty("learned-domains-in-memory") Integer learnedDomainsInMemory,
             @JsonProperty("max-n") Integer maxN, @JsonProperty("exact-cache") ExactCacheSettings exactCache,
-            @JsonProperty("embeddings") EmbeddingsConfig embeddings) {
+            @JsonProperty("embeddings") EmbeddingsConfig embeddings,
+            @JsonProperty("prices") Map<String, ModelPrice> prices) {
         return new IccacheConfig(server, virtualModel, defaultModel, dataDir == null ? null : Path.of(dataDir),
                 backends, tenants, bank, adminApiKeyEnv, embedder, selection, router, replay, scrub,
                 learnedDomainsInMemory == null ? LEARNED_DOMAINS_IN_MEMORY : learnedDomainsInMemory,
-                maxN == null ? MAX_N : maxN, exactCache, embeddings);
+                maxN == null ? MAX_N : maxN, exactCache, embeddings, prices);
     }
 
     /** A configuration built in code; unset parts take the documented defaults. */
@@ -254,7 +263,7 @@ public record IccacheConfig(ServerConfig server, String virtualModel, String def
                 .backends(backends).tenants(tenants).bank(bank).adminApiKeyEnv(adminApiKeyEnv).embedder(embedder)
                 .selection(selection).router(router).replay(replay).scrub(scrub)
                 .learnedDomainsInMemory(learnedDomainsInMemory).maxN(maxN).exactCache(exactCache)
-                .embeddings(embeddings);
+                .embeddings(embeddings).prices(prices);
     }
 
     /** Builds an {@link IccacheConfig}; {@link #build()} validates. */
@@ -276,6 +285,7 @@ public record IccacheConfig(ServerConfig server, String virtualModel, String def
         private int maxN = MAX_N;
         private ExactCacheSettings exactCache;
         private EmbeddingsConfig embeddings;
+        private Map<String, ModelPrice> prices;
 
         private Builder() {
         }
@@ -365,10 +375,15 @@ public record IccacheConfig(ServerConfig server, String virtualModel, String def
             return this;
         }
 
+        public Builder prices(Map<String, ModelPrice> value) {
+            prices = value;
+            return this;
+        }
+
         public IccacheConfig build() {
             return new IccacheConfig(server, virtualModel, defaultModel, dataDir, backends, tenants, bank,
                     adminApiKeyEnv, embedder, selection, router, replay, scrub, learnedDomainsInMemory, maxN,
-                    exactCache, embeddings);
+                    exactCache, embeddings, prices);
         }
     }
 }

@@ -14,9 +14,11 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * @param ttlHours  hours the tenant's examples stay selectable; 0 = {@code bank.ttl-hours}
  * @param exactCache whether identical deterministic requests of this tenant get the stored answer
  *                  ({@code exact-cache}); null = {@code exact-cache.enabled}
+ * @param rpm       requests per minute of the whole tenant (all its keys) on chat and messages; 0 = unlimited
+ * @param tpm       tokens per minute of the whole tenant, prompt and completion; 0 = unlimited
  */
 public record TenantConfig(String name, String apiKeyEnv, boolean store, String domain, double ttlHours,
-        Boolean exactCache) {
+        Boolean exactCache, int rpm, long tpm) {
     public TenantConfig {
         if (name == null || name.isBlank()) {
             throw new ConfigException("tenants[].name is required");
@@ -28,6 +30,20 @@ public record TenantConfig(String name, String apiKeyEnv, boolean store, String 
         if (ttlHours < 0) {
             throw new ConfigException("tenant '" + name + "': ttl-hours must not be negative, got " + ttlHours);
         }
+        if (rpm < 0 || tpm < 0) {
+            throw new ConfigException("tenant '" + name + "': rpm and tpm must not be negative");
+        }
+    }
+
+    /** A tenant without request or token limits. */
+    public TenantConfig(String name, String apiKeyEnv, boolean store, String domain, double ttlHours,
+            Boolean exactCache) {
+        this(name, apiKeyEnv, store, domain, ttlHours, exactCache, 0, 0);
+    }
+
+    /** This tenant with these requests and tokens per minute (0 = unlimited). */
+    public TenantConfig withLimits(int newRpm, long newTpm) {
+        return new TenantConfig(name, apiKeyEnv, store, domain, ttlHours, exactCache, newRpm, newTpm);
     }
 
     /** A tenant alone in its domain with the bank's TTL. */
@@ -48,8 +64,9 @@ public record TenantConfig(String name, String apiKeyEnv, boolean store, String 
     @JsonCreator
     static TenantConfig fromYaml(@JsonProperty("name") String name, @JsonProperty("api-key-env") String apiKeyEnv,
             @JsonProperty("store") Boolean store, @JsonProperty("domain") String domain,
-            @JsonProperty("ttl-hours") Double ttlHours, @JsonProperty("exact-cache") Boolean exactCache) {
+            @JsonProperty("ttl-hours") Double ttlHours, @JsonProperty("exact-cache") Boolean exactCache,
+            @JsonProperty("rpm") Integer rpm, @JsonProperty("tpm") Long tpm) {
         return new TenantConfig(name, apiKeyEnv, store == null || store, domain, ttlHours == null ? 0 : ttlHours,
-                exactCache);
+                exactCache, rpm == null ? 0 : rpm, tpm == null ? 0 : tpm);
     }
 }

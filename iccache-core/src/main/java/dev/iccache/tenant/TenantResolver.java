@@ -18,13 +18,21 @@ import java.util.function.UnaryOperator;
  * Resolves the tenant of a request from its API key. With no tenants configured there is no
  * authentication and every request belongs to {@link Tenant#DEFAULT}; with tenants configured a
  * request without a known key is refused (401). Tenants configured with the same {@code domain}
- * share examples and learned state; no others ever do.
+ * share examples and learned state; no others ever do. Keys issued at run time ({@link IssuedKeys}) count as
+ * configured keys: while one is live, requests must authenticate.
  */
 public final class TenantResolver {
     private final Map<String, Tenant> byKeyDigest = new HashMap<>();
     private final Map<String, Tenant> byName = new HashMap<>();
+    private final IssuedKeys issued;
 
     public TenantResolver(List<TenantConfig> tenants, UnaryOperator<String> env) {
+        this(tenants, env, IssuedKeys.NONE);
+    }
+
+    /** As {@link #TenantResolver(List, UnaryOperator)}, also accepting the keys in {@code issued}. */
+    public TenantResolver(List<TenantConfig> tenants, UnaryOperator<String> env, IssuedKeys issued) {
+        this.issued = issued;
         Map<String, Set<String>> domains = new HashMap<>();
         tenants.forEach(t -> domains.computeIfAbsent(t.domain(), d -> new HashSet<>()).add(t.name()));
         for (TenantConfig t : tenants) {
@@ -48,7 +56,7 @@ public final class TenantResolver {
 
     /** Whether clients must authenticate. */
     public boolean authenticates() {
-        return !byKeyDigest.isEmpty();
+        return !byKeyDigest.isEmpty() || !issued.isEmpty();
     }
 
     /**
@@ -57,12 +65,16 @@ public final class TenantResolver {
      * @throws IccacheException 401 when keys are configured and this one is missing or unknown
      */
     public Tenant resolve(Optional<String> authorization) {
-        if (byKeyDigest.isEmpty()) {
+        if (!authenticates()) {
             return Tenant.DEFAULT;
         }
         String key = bearer(authorization).orElseThrow(() -> IccacheException.of(ErrorKind.AUTHENTICATION,
                 "Missing API key: send 'Authorization: Bearer YOUR_KEY'."));
-        Tenant t = byKeyDigest.get(digest(key));
+        String digest = digest(key);
+        Tenant t = byKeyDigest.get(digest);
+        if (t == null) {
+            t = issued.tenantOf(digest).map(name -> named(name).orElseGet(() -> new Tenant(name, true))).orElse(null);
+        }
         if (t == null) {
             throw new IccacheException(ErrorKind.AUTHENTICATION, "Incorrect API key provided.", null,
                     "invalid_api_key", null);
@@ -77,7 +89,7 @@ public final class TenantResolver {
     }
 
     /** Keys are compared by SHA-256 digest, so lookups take the same time whatever the key. */
-    static String digest(String key) {
+    public static String digest(String key) {
         try {
             byte[] d = MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
             return java.util.HexFormat.of().formatHex(d);

@@ -336,4 +336,55 @@ class ConfigLoaderTest {
         assertThat(c.defaultModel()).isEqualTo("sim-large");
         assertThat(c.virtualModel()).isEqualTo("iccache");
     }
+
+    @Test
+    void tenantLimitsAreReadAndChecked() {
+        IccacheConfig c = ConfigLoader.parse("""
+                tenants:
+                  - {name: a, api-key-env: A, rpm: 60, tpm: 100000}
+                  - {name: b, api-key-env: B}
+                backends:
+                  - name: b
+                    base-url: http://127.0.0.1:8001/v1
+                """, "test");
+        assertThat(c.tenants().get(0).rpm()).isEqualTo(60);
+        assertThat(c.tenants().get(0).tpm()).isEqualTo(100000);
+        assertThat(c.tenants().get(1).rpm()).isZero();
+        assertThatThrownBy(() -> ConfigLoader.parse("""
+                tenants:
+                  - {name: a, api-key-env: A, rpm: -1}
+                backends:
+                  - name: b
+                    base-url: http://127.0.0.1:8001/v1
+                """, "test")).hasMessageContaining("rpm and tpm must not be negative");
+    }
+
+    @Test
+    void pricesAreReadAndChecked() {
+        IccacheConfig c = ConfigLoader.parse("""
+                prices:
+                  b:
+                    prompt-per-1k: 0.5
+                    completion-per-1k: 1.5
+                backends:
+                  - name: b
+                    base-url: http://127.0.0.1:8001/v1
+                """, "test");
+        assertThat(c.prices()).containsEntry("b", new ModelPrice(0.5, 1.5));
+        assertThat(c.prices().get("b").of(2000, 1000)).isEqualTo(2.5);
+        assertThatThrownBy(() -> ConfigLoader.parse("""
+                prices:
+                  nope: {prompt-per-1k: 1}
+                backends:
+                  - name: b
+                    base-url: http://127.0.0.1:8001/v1
+                """, "test")).hasMessageContaining("prices: 'nope' is not a configured backend");
+        assertThatThrownBy(() -> ConfigLoader.parse("""
+                prices:
+                  b: {prompt-per-1k: -1}
+                backends:
+                  - name: b
+                    base-url: http://127.0.0.1:8001/v1
+                """, "test")).hasMessageContaining("must be finite numbers >= 0");
+    }
 }

@@ -37,6 +37,38 @@ class TenantResolverTest {
     }
 
     @Test
+    void issuedKeysResolveToTheirTenantAndTurnOnAuthentication() {
+        Map<String, String> issued = new java.util.concurrent.ConcurrentHashMap<>();
+        IssuedKeys keys = new IssuedKeys() {
+            @Override
+            public Optional<String> tenantOf(String keyDigest) {
+                return Optional.ofNullable(issued.get(keyDigest));
+            }
+
+            @Override
+            public boolean isEmpty() {
+                return issued.isEmpty();
+            }
+        };
+        TenantResolver open = new TenantResolver(List.of(), env::get, keys);
+        assertThat(open.authenticates()).isFalse();
+        assertThat(open.resolve(Optional.empty())).isEqualTo(Tenant.DEFAULT);
+        issued.put(TenantResolver.digest("sk-issued-b"), "b");
+        issued.put(TenantResolver.digest("sk-issued-new"), "new");
+        assertThat(open.authenticates()).as("a live issued key").isTrue();
+        assertThatThrownBy(() -> open.resolve(Optional.empty())).isInstanceOf(IccacheException.class);
+
+        TenantResolver r = new TenantResolver(List.of(new TenantConfig("b", "B_KEY", false)), env::get, keys);
+        assertThat(r.resolve(Optional.of("Bearer sk-issued-b"))).as("a configured tenant's settings")
+                .isEqualTo(new Tenant("b", false));
+        assertThat(r.resolve(Optional.of("Bearer sk-issued-new"))).isEqualTo(new Tenant("new", true));
+        assertThat(r.resolve(Optional.of("Bearer sk-b"))).as("config keys still work").isEqualTo(new Tenant("b", false));
+        issued.remove(TenantResolver.digest("sk-issued-b"));
+        assertThatThrownBy(() -> r.resolve(Optional.of("Bearer sk-issued-b"))).isInstanceOfSatisfying(
+                IccacheException.class, e -> assertThat(e.kind()).isEqualTo(ErrorKind.AUTHENTICATION));
+    }
+
+    @Test
     void onlyTenantsConfiguredInOneDomainShareExamples() {
         Map<String, String> keys = Map.of("A", "ka", "B", "kb", "C", "kc");
         TenantResolver r = new TenantResolver(List.of(new TenantConfig("a", "A", true, "acme", 0),

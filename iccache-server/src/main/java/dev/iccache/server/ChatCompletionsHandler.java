@@ -59,6 +59,7 @@ final class ChatCompletionsHandler implements Handler {
     private final AdminKey adminKey;
     private final ChoiceFanOut choices;
     private final ExactCache exact;
+    private final KeyLimits keyLimits;
 
     /**
      * @param admissions receives finished pairs that may become examples; must not block
@@ -67,10 +68,11 @@ final class ChatCompletionsHandler implements Handler {
      * @param wire       the API dialect of requests, answers and errors
      * @param choices    serves requests for several choices
      * @param exact      answers identical deterministic requests
+     * @param keyLimits  checks requests made with issued keys (models, rpm, tpm, budget) and charges every answer
      */
     ChatCompletionsHandler(Gateway gateway, TenantResolver tenants, Consumer<Candidate> admissions, AdminKey adminKey,
             BodyBudget bodies, GatewayMetrics metrics, Ticker ticker, WireFormat wire, ChoiceFanOut choices,
-            ExactCache exact) {
+            ExactCache exact, KeyLimits keyLimits) {
         this.gateway = gateway;
         this.tenants = tenants;
         this.admissions = admissions;
@@ -81,6 +83,7 @@ final class ChatCompletionsHandler implements Handler {
         this.wire = wire;
         this.choices = choices;
         this.exact = exact;
+        this.keyLimits = keyLimits;
         this.maxBodyBytes = gateway.config().server().maxBodyBytes();
     }
 
@@ -92,6 +95,7 @@ final class ChatCompletionsHandler implements Handler {
         try (BodyBudget.Reservation body = bodies.open()) {
             Tenant tenant = tenants.resolve(wire.authorization(req));
             request = wire.parse(OpenAiHttp.readBody(req, maxBodyBytes, body));
+            KeyLimits.Charge charge = keyLimits.admit(wire.authorization(req), tenant, request, res);
             int n = choices.choices(request);
             boolean noStore = req.headers().first(NO_STORE).map(v -> v.strip().equalsIgnoreCase("true")).orElse(false);
             Optional<ExactCache.Key> exactKey = noStore ? Optional.empty() : exact.key(request, tenant);
@@ -108,7 +112,8 @@ final class ChatCompletionsHandler implements Handler {
             ChatRequest single = request.singleChoice();
             route = gateway.route(single, tenant);
             boolean bypassed = route.reason().equals("bypass"); // a degraded answer is not kept for later requests
-            Admission admission = new Admission(tenant, single, route, noStore, exactKey.filter(k -> !bypassed), n);
+            Admission admission = new Admission(tenant, single, route, noStore, exactKey.filter(k -> !bypassed), n,
+                    charge);
             if (debugRequested(req)) {
                 route.augmented().selection().ifPresent(s -> res.header(DEBUG_SELECTION,
                         Explanations.of(s).toString()));
@@ -281,9 +286,10 @@ final class ChatCompletionsHandler implements Handler {
         private final boolean enabled;
         private final Optional<ExactCache.Key> exactKey;
         private final int n;
+        private final KeyLimits.Charge charge;
 
         Admission(Tenant tenant, ChatRequest request, Route route, boolean noStore, Optional<ExactCache.Key> exactKey,
-                int n) {
+                int n, KeyLimits.Charge charge) {
             this.tenant = tenant;
             this.request = request;
             this.route = route;
@@ -293,6 +299,7 @@ final class ChatCompletionsHandler implements Handler {
                     && gateway.config().isExampleSource(route.backend().config());
             this.exactKey = exactKey;
             this.n = n;
+            this.charge = charge;
         }
 
         /**
@@ -301,7 +308,7 @@ final class ChatCompletionsHandler implements Handler {
          */
         Admission answeredBy(Route answered) {
             return answered == route ? this : new Admission(tenant, request, answered, noStore,
-                    answered.reason().equals(Route.FALLBACK) ? Optional.empty() : exactKey, n);
+                    answered.reason().equals(Route.FALLBACK) ? Optional.empty() : exactKey, n, charge);
         }
 
         void keep(ChatResponse answer) {
@@ -312,6 +319,7 @@ final class ChatCompletionsHandler implements Handler {
         }
 
         void completed(String responseId, ChatResponse answer) {
+            charge.answered(model, answer);
             if (enabled) {
                 Optional<Usage> usage = n == 1 ? answer.usage() : Optional.empty();
                 admissions.accept(new Candidate(tenant, request, answer.content(), model, answer.finishReason(),

@@ -21,6 +21,7 @@ import dev.iccache.manage.ExampleReplayer;
 import dev.iccache.manage.ReplaySettings;
 import dev.iccache.route.Judge;
 import dev.iccache.route.LlmJudge;
+import dev.iccache.select.TokenCounter;
 import dev.iccache.tenant.LearnedFiles;
 import dev.iccache.tenant.Tenant;
 import dev.iccache.tenant.TenantResolver;
@@ -31,6 +32,7 @@ import io.helidon.webserver.WebServer;
 import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.http.HttpRules;
 import java.lang.System.Logger.Level;
+import java.security.SecureRandom;
 import java.time.InstantSource;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -75,17 +77,21 @@ public final class GatewayServer implements AutoCloseable {
         IccacheConfig config = gateway.config();
         AdminKey adminKey = new AdminKey(Optional.ofNullable(env.apply(config.adminApiKeyEnv())),
                 config.adminApiKeyEnv());
-        TenantResolver tenants = new TenantResolver(config.tenants(), env);
+        ApiKeyStore issuedKeys = ApiKeyStore.open(config.dataDir(), new SecureRandom());
+        SpendLedger spend = SpendLedger.open(config.dataDir(), config.prices(), InstantSource.system(), registry);
+        KeyLimits keyLimits = new KeyLimits(issuedKeys, config.tenants(), new MinuteWindows(ticker), new MinuteWindows(ticker),
+                TokenCounter.cl100k(), spend);
+        TenantResolver tenants = new TenantResolver(config.tenants(), env, issuedKeys);
         BodyBudget bodies = new BodyBudget(config.server().maxInFlightBodyBytes());
         Consumer<Candidate> admissions = bank.<Consumer<Candidate>>map(b -> b.admitter()::offer).orElse(c -> { });
         GatewayMetrics gatewayMetrics = new GatewayMetrics(registry);
         ChoiceFanOut choices = new ChoiceFanOut(config.maxN(), choiceCalls);
         ExactCache exact = new ExactCache(config.exactCache(), config.tenants(), ticker, registry);
         ChatCompletionsHandler chat = new ChatCompletionsHandler(gateway, tenants, admissions, adminKey, bodies,
-                gatewayMetrics, ticker, new OpenAiWire(InstantSource.system()), choices, exact);
+                gatewayMetrics, ticker, new OpenAiWire(InstantSource.system()), choices, exact, keyLimits);
         AnthropicWire anthropic = new AnthropicWire();
         ChatCompletionsHandler messages = new ChatCompletionsHandler(gateway, tenants, admissions, adminKey, bodies,
-                gatewayMetrics, ticker, anthropic, choices, exact);
+                gatewayMetrics, ticker, anthropic, choices, exact, keyLimits);
         Map<String, BoundedBackend> chatBackends = new LinkedHashMap<>();
         gateway.backends().forEach(b -> chatBackends.put(b.config().name(), b));
         BiFunction<String, ApiEndpoint.Service, ApiEndpoint> api = (name, service) -> new ApiEndpoint(name, tenants,
@@ -93,6 +99,8 @@ public final class GatewayServer implements AutoCloseable {
         FeedbackHandler feedback = new FeedbackHandler(gateway, tenants, config.server().maxBodyBytes(), bodies);
         Optional<AdminRoutes> admin = bank.map(b -> new AdminRoutes(b.store(), b.users(), b.embedder(),
                 InstantSource.system(), adminKey, gateway, tenants, bodies));
+        KeyAdminRoutes keyAdmin = new KeyAdminRoutes(issuedKeys, keyLimits, spend, adminKey, bodies,
+                config.server().maxBodyBytes());
         MetricsAccess metricsAccess = new MetricsAccess(tenants, adminKey, config.server().metricsApiKeyEnv(), env);
         HttpGuard guard = new HttpGuard(config.server(), watchdog);
         WebServerConfig.Builder listener = WebServer.builder()
@@ -134,6 +142,7 @@ public final class GatewayServer implements AutoCloseable {
                         }
                     });
                     admin.ifPresent(a -> a.register(r));
+                    keyAdmin.register(r);
                     fallbacks(r, "/v1/chat/completions", "/v1/feedback", "/v1/embeddings", "/v1/completions",
                             "/v1/responses", "/v1/models", "/healthz", "/readyz", "/metrics");
                 })

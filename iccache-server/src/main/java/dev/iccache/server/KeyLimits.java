@@ -1,0 +1,121 @@
+package dev.iccache.server;
+
+import dev.iccache.api.ChatRequest;
+import dev.iccache.api.ChatResponse;
+import dev.iccache.api.ErrorKind;
+import dev.iccache.api.IccacheException;
+import dev.iccache.api.Usage;
+import dev.iccache.config.TenantConfig;
+import dev.iccache.select.TokenCounter;
+import dev.iccache.tenant.Tenant;
+import dev.iccache.tenant.TenantResolver;
+import io.helidon.http.HeaderNames;
+import io.helidon.webserver.http.ServerResponse;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/**
+ * The checks a request passes before it is routed: with an issued key, the model it names must be
+ * one the key allows (else 403 {@code model_not_allowed}); the key, and the tenant when its
+ * configuration sets limits, must be within their requests and tokens per minute (else 429
+ * {@code rate_limit_exceeded} with {@code Retry-After}); the key must be within its monthly budget
+ * (else 429 {@code insufficient_quota}). Tokens are the request's prompt, counted
+ * with the gateway's tokenizer on admission, and the answer's completion tokens (its usage, else
+ * counted), charged when it is served. Every answer is charged to its tenant's spend.
+ */
+final class KeyLimits {
+    /** What an admitted request still owes: the tokens and the price of its answer. */
+    @FunctionalInterface
+    interface Charge {
+        /** Charges the answer {@code model} gave. */
+        void answered(String model, ChatResponse answer);
+    }
+
+    private final ApiKeyStore keys;
+    private final MinuteWindows requests;
+    private final MinuteWindows tokens;
+    private final TokenCounter counter;
+    private final SpendLedger spend;
+    private final Map<String, Limit> tenantLimits = new HashMap<>();
+
+    /** Requests and tokens per minute (0: unlimited) counted under {@code counter}, for {@code who}. */
+    private record Limit(String counter, String who, int rpm, long tpm) {
+    }
+
+    /** @param tenants the configured tenants, whose {@code rpm} and {@code tpm} hold for all their keys together */
+    KeyLimits(ApiKeyStore keys, List<TenantConfig> tenants, MinuteWindows requests, MinuteWindows tokens,
+            TokenCounter counter, SpendLedger spend) {
+        tenants.stream().filter(t -> t.rpm() > 0 || t.tpm() > 0).forEach(t -> tenantLimits.put(t.name(),
+                new Limit("tenant:" + t.name(), "tenant '" + t.name() + "'", t.rpm(), t.tpm())));
+        this.keys = keys;
+        this.requests = requests;
+        this.tokens = tokens;
+        this.counter = counter;
+        this.spend = spend;
+    }
+
+    /**
+     * Admits {@code request}, or throws; a refusal for the rate sets {@code Retry-After} on {@code res}. A request
+     * refused for tokens still counts as a request, and one refused by its tenant's limit still counts against its
+     * key's.
+     */
+    Charge admit(Optional<String> authorization, Tenant tenant, ChatRequest request, ServerResponse res) {
+        Optional<ApiKeyStore.ApiKey> key = TenantResolver.bearer(authorization).map(TenantResolver::digest)
+                .flatMap(keys::byDigest);
+        key.filter(k -> !k.allows(request.model())).ifPresent(k -> {
+            throw new IccacheException(ErrorKind.FORBIDDEN, "This API key may not use model '" + request.model()
+                    + "'; it may use: " + String.join(", ", k.models().stream().sorted().toList()) + ".", "model",
+                    "model_not_allowed", null);
+        });
+        List<Limit> limits = new ArrayList<>();
+        key.ifPresent(k -> limits.add(new Limit("key:" + k.id(), "this API key", k.rpm(), k.tpm())));
+        Optional.ofNullable(tenantLimits.get(tenant.name())).ifPresent(limits::add);
+        for (Limit l : limits) {
+            if (l.rpm() > 0) {
+                refuseIfOver(requests.acquire(l.counter(), 1, l.rpm()), l, l.rpm() + " requests per minute", res);
+            }
+        }
+        List<Limit> tokenLimits = limits.stream().filter(l -> l.tpm() > 0).toList();
+        if (!tokenLimits.isEmpty()) {
+            int prompt = counter.countRequest(request);
+            for (Limit l : tokenLimits) {
+                refuseIfOver(tokens.acquire(l.counter(), prompt, l.tpm()), l, l.tpm() + " tokens per minute", res);
+            }
+        }
+        key.filter(k -> k.budget() > 0 && spend.spentByKey(k.id()) >= k.budget()).ifPresent(k -> {
+            throw new IccacheException(ErrorKind.RATE_LIMITED, "This API key has spent its budget for the month ("
+                    + k.budget() + ").", null, "insufficient_quota", null);
+        });
+        Optional<String> keyId = key.map(ApiKeyStore.ApiKey::id);
+        return (model, answer) -> {
+            int completion = charge(keyId, tenant, request, model, answer);
+            tokenLimits.forEach(l -> tokens.add(l.counter(), completion));
+        };
+    }
+
+    /** Charges an answer to the spend; returns its completion tokens (its usage, else counted). */
+    private int charge(Optional<String> keyId, Tenant tenant, ChatRequest request, String model, ChatResponse answer) {
+        int prompt = answer.usage().map(Usage::promptTokens).orElseGet(() -> counter.countRequest(request));
+        int completion = answer.usage().map(Usage::completionTokens).orElseGet(() -> counter.count(answer.content()));
+        spend.charge(keyId, tenant.name(), model, prompt, completion);
+        return completion;
+    }
+
+    private static void refuseIfOver(OptionalLong retryAfter, Limit l, String limit, ServerResponse res) {
+        if (retryAfter.isPresent()) {
+            res.header(HeaderNames.RETRY_AFTER, Long.toString(retryAfter.getAsLong()));
+            throw new IccacheException(ErrorKind.RATE_LIMITED, "Rate limit reached for " + l.who() + ": " + limit
+                    + ". Retry after " + retryAfter.getAsLong() + " s.", null, "rate_limit_exceeded", null);
+        }
+    }
+
+    /** Forgets the counts of a revoked key. */
+    void forget(String id) {
+        requests.forget("key:" + id);
+        tokens.forget("key:" + id);
+    }
+}
