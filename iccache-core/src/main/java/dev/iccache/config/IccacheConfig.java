@@ -45,12 +45,13 @@ import java.util.stream.Collectors;
  * @param maxN         choices one chat request may ask for ({@code n}) at most (default {@value #MAX_N})
  * @param exactCache   exact-match answers for deterministic requests (off by default)
  * @param embeddings   the {@code /v1/embeddings} endpoint: the embedder's model name, limits, remote embedding models
+ * @param accessLog    the structured access log (on, to stdout, by default)
  */
 public record IccacheConfig(ServerConfig server, String virtualModel, String defaultModel, Path dataDir,
         List<BackendConfig> backends, List<TenantConfig> tenants, BankConfig bank, String adminApiKeyEnv,
         EmbedderSettings embedder, SelectionSettings selection, RouterSettings router, ReplaySettings replay,
         ScrubberSettings scrub, int learnedDomainsInMemory, int maxN, ExactCacheSettings exactCache,
-        EmbeddingsConfig embeddings) {
+        EmbeddingsConfig embeddings, AccessLogSettings accessLog) {
     /** Default of {@code learned-domains-in-memory}. */
     public static final int LEARNED_DOMAINS_IN_MEMORY = 64;
     /** Default of {@code max-n}. */
@@ -114,6 +115,7 @@ public record IccacheConfig(ServerConfig server, String virtualModel, String def
         exactCache = exactCache == null ? ExactCacheSettings.DEFAULT : exactCache;
         embeddings = (embeddings == null ? EmbeddingsConfig.DEFAULT : embeddings)
                 .withDefaultEmbedderName(embedder.model());
+        accessLog = accessLog == null ? AccessLogSettings.DEFAULT : accessLog;
         Set<String> models = new HashSet<>(names);
         models.add(virtualModel);
         for (String m : embeddings.modelNames()) {
@@ -190,11 +192,12 @@ public record IccacheConfig(ServerConfig server, String virtualModel, String def
             @JsonProperty("replay") ReplaySettings replay, @JsonProperty("scrub") ScrubberSettings scrub,
             @JsonProperty("learned-domains-in-memory") Integer learnedDomainsInMemory,
             @JsonProperty("max-n") Integer maxN, @JsonProperty("exact-cache") ExactCacheSettings exactCache,
-            @JsonProperty("embeddings") EmbeddingsConfig embeddings) {
+            @JsonProperty("embeddings") EmbeddingsConfig embeddings,
+            @JsonProperty("access-log") AccessLogSettings accessLog) {
         return new IccacheConfig(server, virtualModel, defaultModel, dataDir == null ? null : Path.of(dataDir),
                 backends, tenants, bank, adminApiKeyEnv, embedder, selection, router, replay, scrub,
                 learnedDomainsInMemory == null ? LEARNED_DOMAINS_IN_MEMORY : learnedDomainsInMemory,
-                maxN == null ? MAX_N : maxN, exactCache, embeddings);
+                maxN == null ? MAX_N : maxN, exactCache, embeddings, accessLog);
     }
 
     /** A configuration built in code; unset parts take the documented defaults. */
@@ -254,7 +257,7 @@ public record IccacheConfig(ServerConfig server, String virtualModel, String def
                 .backends(backends).tenants(tenants).bank(bank).adminApiKeyEnv(adminApiKeyEnv).embedder(embedder)
                 .selection(selection).router(router).replay(replay).scrub(scrub)
                 .learnedDomainsInMemory(learnedDomainsInMemory).maxN(maxN).exactCache(exactCache)
-                .embeddings(embeddings);
+                .embeddings(embeddings).accessLog(accessLog);
     }
 
     /** Builds an {@link IccacheConfig}; {@link #build()} validates. */
@@ -276,6 +279,7 @@ public record IccacheConfig(ServerConfig server, String virtualModel, String def
         private int maxN = MAX_N;
         private ExactCacheSettings exactCache;
         private EmbeddingsConfig embeddings;
+        private AccessLogSettings accessLog;
 
         private Builder() {
         }
@@ -365,10 +369,15 @@ public record IccacheConfig(ServerConfig server, String virtualModel, String def
             return this;
         }
 
+        public Builder accessLog(AccessLogSettings value) {
+            accessLog = value;
+            return this;
+        }
+
         public IccacheConfig build() {
             return new IccacheConfig(server, virtualModel, defaultModel, dataDir, backends, tenants, bank,
                     adminApiKeyEnv, embedder, selection, router, replay, scrub, learnedDomainsInMemory, maxN,
-                    exactCache, embeddings);
+                    exactCache, embeddings, accessLog);
         }
     }
 }

@@ -89,16 +89,19 @@ final class ChatCompletionsHandler implements Handler {
         long t0 = ticker.nanoTime();
         Route route = null;
         ChatRequest request = null;
+        AccessLog.Entry log = AccessLog.entry(req);
         try (BodyBudget.Reservation body = bodies.open()) {
             Tenant tenant = tenants.resolve(wire.authorization(req));
+            log.tenant(tenant.name());
             request = wire.parse(OpenAiHttp.readBody(req, maxBodyBytes, body));
+            log.asked(request.model(), request.stream());
             int n = choices.choices(request);
             boolean noStore = req.headers().first(NO_STORE).map(v -> v.strip().equalsIgnoreCase("true")).orElse(false);
             Optional<ExactCache.Key> exactKey = noStore ? Optional.empty() : exact.key(request, tenant);
             if (exactKey.isPresent()) {
                 Optional<ChatResponse> stored = exact.get(exactKey.get());
                 if (stored.isPresent()) {
-                    replay(request, stored.get(), res, t0);
+                    replay(request, stored.get(), res, t0, log);
                     return;
                 }
                 res.header(CACHE, "miss");
@@ -108,7 +111,8 @@ final class ChatCompletionsHandler implements Handler {
             ChatRequest single = request.singleChoice();
             route = gateway.route(single, tenant);
             boolean bypassed = route.reason().equals("bypass"); // a degraded answer is not kept for later requests
-            Admission admission = new Admission(tenant, single, route, noStore, exactKey.filter(k -> !bypassed), n);
+            Admission admission = new Admission(tenant, single, route, noStore, exactKey.filter(k -> !bypassed), n,
+                    log);
             if (debugRequested(req)) {
                 route.augmented().selection().ifPresent(s -> res.header(DEBUG_SELECTION,
                         Explanations.of(s).toString()));
@@ -119,14 +123,14 @@ final class ChatCompletionsHandler implements Handler {
                 complete(n, route, res, t0, admission);
             }
         } catch (IccacheException e) {
-            fail(res, route, request, e, t0);
+            fail(res, route, request, log.failed(e), t0);
         } catch (UncheckedIOException e) {
-            fail(res, route, request, IccacheException.of(ErrorKind.INVALID_REQUEST,
-                    "Could not read the request body: " + e.getCause().getMessage()), t0);
+            fail(res, route, request, log.failed(IccacheException.of(ErrorKind.INVALID_REQUEST,
+                    "Could not read the request body: " + e.getCause().getMessage())), t0);
         } catch (RuntimeException e) {
             LOG.log(Level.ERROR, "unexpected failure serving a chat completion", e);
-            fail(res, route, request, IccacheException.of(ErrorKind.INTERNAL,
-                    "iccache failed unexpectedly; the failure is logged."), t0);
+            fail(res, route, request, log.failed(IccacheException.of(ErrorKind.INTERNAL,
+                    "iccache failed unexpectedly; the failure is logged.")), t0);
         }
     }
 
@@ -193,16 +197,17 @@ final class ChatCompletionsHandler implements Handler {
             if (events == null) {
                 throw e;
             }
-            midStreamFailure(events, route, e, t0);
+            midStreamFailure(events, route, admission.log.failed(e), t0);
         } finally {
             upstream.close();
         }
     }
 
     /** An answer from the exact-match cache, under a new id, whole or replayed as a stream. */
-    private void replay(ChatRequest request, ChatResponse stored, ServerResponse res, long t0) {
+    private void replay(ChatRequest request, ChatResponse stored, ServerResponse res, long t0, AccessLog.Entry log) {
         String model = stored.body().path("model").asText();
         String id = newId();
+        log.answered(id, stored.usage());
         res.header(CACHE, EXACT);
         long overhead = ticker.nanoTime() - t0;
         headers(res, model, 0, EXACT, overhead);
@@ -281,9 +286,10 @@ final class ChatCompletionsHandler implements Handler {
         private final boolean enabled;
         private final Optional<ExactCache.Key> exactKey;
         private final int n;
+        private final AccessLog.Entry log;
 
         Admission(Tenant tenant, ChatRequest request, Route route, boolean noStore, Optional<ExactCache.Key> exactKey,
-                int n) {
+                int n, AccessLog.Entry log) {
             this.tenant = tenant;
             this.request = request;
             this.route = route;
@@ -293,6 +299,7 @@ final class ChatCompletionsHandler implements Handler {
                     && gateway.config().isExampleSource(route.backend().config());
             this.exactKey = exactKey;
             this.n = n;
+            this.log = log;
         }
 
         /**
@@ -301,7 +308,7 @@ final class ChatCompletionsHandler implements Handler {
          */
         Admission answeredBy(Route answered) {
             return answered == route ? this : new Admission(tenant, request, answered, noStore,
-                    answered.reason().equals(Route.FALLBACK) ? Optional.empty() : exactKey, n);
+                    answered.reason().equals(Route.FALLBACK) ? Optional.empty() : exactKey, n, log);
         }
 
         void keep(ChatResponse answer) {
@@ -312,6 +319,7 @@ final class ChatCompletionsHandler implements Handler {
         }
 
         void completed(String responseId, ChatResponse answer) {
+            log.answered(responseId, answer.usage());
             if (enabled) {
                 Optional<Usage> usage = n == 1 ? answer.usage() : Optional.empty();
                 admissions.accept(new Candidate(tenant, request, answer.content(), model, answer.finishReason(),
