@@ -7,7 +7,7 @@ import dev.iccache.api.Json;
 import dev.iccache.api.Usage;
 import dev.iccache.config.AccessLogSettings;
 import dev.iccache.metrics.MetricsRegistry;
-import dev.iccache.time.Ticker;
+import dev.iccache.time.SimClock;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.Filter;
@@ -25,6 +25,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -32,26 +34,27 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The structured access log: one JSON line per request to an API ({@code /v1/...}) or admin
- * ({@code /admin/...}) endpoint, written by one writer thread from a bounded queue. A request never
- * waits for the log: when the queue is full its line is dropped and counted in
- * {@code iccache_access_log_dropped_total}. Lines hold no prompt or answer text.
+ * ({@code /admin/...}) endpoint, written by one writer thread that empties a bounded queue every
+ * {@value #WRITE_INTERVAL_MS} ms (requests wake no thread). A request never waits for the log: when
+ * the queue is full its line is dropped and counted in {@code iccache_access_log_dropped_total}.
+ * Lines hold no prompt or answer text.
  */
 final class AccessLog implements Closeable {
     /** Lines waiting for the writer at most. */
     static final int QUEUE_CAPACITY = 8192;
+    /** How often the writer empties the queue. */
+    static final long WRITE_INTERVAL_MS = 50;
     private static final System.Logger LOG = System.getLogger(AccessLog.class.getName());
     private static final HeaderName MODEL = HeaderNames.create("x-iccache-model");
     private static final HeaderName ROUTE = HeaderNames.create("x-iccache-route");
     private static final HeaderName EXAMPLES = HeaderNames.create("x-iccache-examples");
     private static final HeaderName OVERHEAD = HeaderNames.create("x-iccache-overhead-ms");
-    /** Ends the writer once the lines before it are written. */
-    private static final String END = new String("end");
 
     /** Where lines go, one at a time from the writer thread. */
     interface Sink extends Closeable {
         void write(String line) throws IOException;
 
-        /** Called when the queue is empty. */
+        /** Called after each batch of lines. */
         void flush() throws IOException;
     }
 
@@ -97,11 +100,13 @@ final class AccessLog implements Closeable {
     private final BlockingQueue<String> queue;
     private final Sink sink;
     private final InstantSource clock;
-    private final Ticker ticker;
+    private final SimClock ticker;
     private final MetricsRegistry.Counter.Child dropped;
     private final Thread writer;
+    private volatile boolean closing;
 
-    AccessLog(Sink sink, int capacity, InstantSource clock, Ticker ticker, MetricsRegistry registry) {
+    /** @param ticker times requests and paces the writer */
+    AccessLog(Sink sink, int capacity, InstantSource clock, SimClock ticker, MetricsRegistry registry) {
         this.queue = new ArrayBlockingQueue<>(capacity);
         this.sink = sink;
         this.clock = clock;
@@ -112,7 +117,8 @@ final class AccessLog implements Closeable {
     }
 
     /** The access log {@code settings} describe, writing to stdout, stderr or a file appended to. */
-    static AccessLog open(AccessLogSettings settings, InstantSource clock, Ticker ticker, MetricsRegistry registry) {
+    static AccessLog open(AccessLogSettings settings, InstantSource clock, SimClock ticker,
+            MetricsRegistry registry) {
         return new AccessLog(sink(settings.path()), QUEUE_CAPACITY, clock, ticker, registry);
     }
 
@@ -181,11 +187,9 @@ final class AccessLog implements Closeable {
     /** Writes the lines queued so far, then stops the writer and closes the sink. */
     @Override
     public void close() {
+        closing = true;
         try {
-            if (!queue.offer(END, 5, TimeUnit.SECONDS)) {
-                writer.interrupt();
-            }
-            writer.join(TimeUnit.SECONDS.toMillis(10));
+            writer.join();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -197,33 +201,36 @@ final class AccessLog implements Closeable {
     }
 
     private void drain() {
+        List<String> batch = new ArrayList<>();
         boolean failing = false;
-        try {
-            while (true) {
-                String line = queue.take();
-                if (line == END) {
-                    sink.flush();
-                    return;
-                }
+        while (true) {
+            boolean last = closing; // read before draining: every line queued before close() is written
+            queue.drainTo(batch);
+            if (!batch.isEmpty()) {
                 try {
-                    sink.write(line);
-                    if (queue.isEmpty()) {
-                        sink.flush();
+                    for (String line : batch) {
+                        sink.write(line);
                     }
+                    sink.flush();
                     failing = false;
                 } catch (IOException e) {
-                    dropped.inc();
+                    dropped.inc(batch.size());
                     if (!failing) {
                         LOG.log(Level.WARNING, "writing the access log failed; lines are dropped until it works: "
                                 + e.getMessage());
                     }
                     failing = true;
                 }
+                batch.clear();
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (IOException e) {
-            LOG.log(Level.WARNING, "flushing the access log failed: " + e.getMessage());
+            if (last) {
+                return;
+            }
+            try {
+                ticker.sleepNanos(TimeUnit.MILLISECONDS.toNanos(WRITE_INTERVAL_MS));
+            } catch (InterruptedException e) {
+                return;
+            }
         }
     }
 
