@@ -8,6 +8,7 @@ import dev.iccache.api.Usage;
 import dev.iccache.config.AccessLogSettings;
 import dev.iccache.metrics.MetricsRegistry;
 import dev.iccache.time.SimClock;
+import dev.iccache.time.Ticker;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.Filter;
@@ -100,26 +101,30 @@ final class AccessLog implements Closeable {
     private final BlockingQueue<String> queue;
     private final Sink sink;
     private final InstantSource clock;
-    private final SimClock ticker;
+    private final Ticker ticker;
+    private final SimClock pacer;
     private final MetricsRegistry.Counter.Child dropped;
     private final Thread writer;
     private volatile boolean closing;
 
-    /** @param ticker times requests and paces the writer */
-    AccessLog(Sink sink, int capacity, InstantSource clock, SimClock ticker, MetricsRegistry registry) {
+    /**
+     * @param ticker times requests
+     * @param pacer  paces the writer (real time: a virtual clock must not move because the log waits)
+     */
+    AccessLog(Sink sink, int capacity, InstantSource clock, Ticker ticker, SimClock pacer, MetricsRegistry registry) {
         this.queue = new ArrayBlockingQueue<>(capacity);
         this.sink = sink;
         this.clock = clock;
         this.ticker = ticker;
+        this.pacer = pacer;
         this.dropped = registry.counter("iccache_access_log_dropped_total",
                 "Access log lines dropped because the writer fell behind or failed.").labels();
         this.writer = Thread.ofPlatform().daemon().name("iccache-access-log").start(this::drain);
     }
 
     /** The access log {@code settings} describe, writing to stdout, stderr or a file appended to. */
-    static AccessLog open(AccessLogSettings settings, InstantSource clock, SimClock ticker,
-            MetricsRegistry registry) {
-        return new AccessLog(sink(settings.path()), QUEUE_CAPACITY, clock, ticker, registry);
+    static AccessLog open(AccessLogSettings settings, InstantSource clock, Ticker ticker, MetricsRegistry registry) {
+        return new AccessLog(sink(settings.path()), QUEUE_CAPACITY, clock, ticker, SimClock.REAL, registry);
     }
 
     /** The entry of the request being handled, or a detached one when the request is not logged. */
@@ -227,7 +232,7 @@ final class AccessLog implements Closeable {
                 return;
             }
             try {
-                ticker.sleepNanos(TimeUnit.MILLISECONDS.toNanos(WRITE_INTERVAL_MS));
+                pacer.sleepNanos(TimeUnit.MILLISECONDS.toNanos(WRITE_INTERVAL_MS));
             } catch (InterruptedException e) {
                 return;
             }

@@ -26,6 +26,7 @@ import dev.iccache.tenant.LearnedFiles;
 import dev.iccache.tenant.Tenant;
 import dev.iccache.tenant.TenantResolver;
 import dev.iccache.time.SimClock;
+import dev.iccache.time.Ticker;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.WebServerConfig;
@@ -67,7 +68,7 @@ public final class GatewayServer implements AutoCloseable {
     private final AtomicBoolean draining = new AtomicBoolean();
 
     private GatewayServer(Gateway gateway, Optional<ExampleBank> bank, EmbeddingsEndpoint embeddings,
-            MetricsRegistry registry, ScheduledExecutorService watchdog, UnaryOperator<String> env, SimClock ticker) {
+            MetricsRegistry registry, ScheduledExecutorService watchdog, UnaryOperator<String> env, Ticker ticker) {
         this.gateway = gateway;
         this.bank = bank;
         this.embeddings = embeddings;

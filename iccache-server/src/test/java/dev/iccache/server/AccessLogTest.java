@@ -54,7 +54,8 @@ class AccessLogTest {
     void aSlowSinkDropsAndCountsLinesInsteadOfBlocking() throws Exception {
         SlowSink sink = new SlowSink();
         MetricsRegistry registry = new MetricsRegistry();
-        AccessLog log = new AccessLog(sink, 2, InstantSource.fixed(Instant.EPOCH), SimClock.REAL, registry);
+        AccessLog log = new AccessLog(sink, 2, InstantSource.fixed(Instant.EPOCH), SimClock.REAL, SimClock.REAL,
+                registry);
         log.offer(line(0));
         assertThat(sink.writing.await(10, TimeUnit.SECONDS)).as("the writer holds line 0 in the sink").isTrue();
         for (int n = 1; n <= 5; n++) {
