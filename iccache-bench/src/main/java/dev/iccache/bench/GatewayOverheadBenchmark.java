@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.iccache.api.Json;
 import dev.iccache.backend.sim.SimProfile;
 import dev.iccache.backend.sim.SimulatedBackend;
+import dev.iccache.config.AccessLogSettings;
 import dev.iccache.config.BackendConfig;
 import dev.iccache.config.BackendRole;
 import dev.iccache.config.BankConfig;
@@ -257,7 +258,8 @@ public final class GatewayOverheadBenchmark {
             BackendConfig upstream = new BackendConfig(MODEL, simBase, null, null, BackendRole.SMALL, 0, 0,
                     Math.max(64, 4 * maxConcurrency), 0, 0, 0, 0, 2, null, 0);
             IccacheConfig config = IccacheConfig.builder().server(new ServerConfig("127.0.0.1", 0, 4L << 20))
-                    .defaultModel(MODEL).dataDir(dataDir).bank(BankConfig.DEFAULT.withStore("memory"))
+                    .defaultModel(MODEL).dataDir(dataDir).accessLog(AccessLogSettings.file(dataDir))
+                    .bank(BankConfig.DEFAULT.withStore("memory"))
                     .backends(List.of(upstream)).build();
             try (GatewayServer gateway = GatewayServer.start(config)) {
                 Target direct = new Target("direct", simBase, false);

@@ -1,5 +1,6 @@
 package dev.iccache.bench;
 
+import dev.iccache.config.AccessLogSettings;
 import dev.iccache.config.BackendConfig;
 import dev.iccache.config.BackendRole;
 import dev.iccache.config.BankConfig;
@@ -136,6 +137,7 @@ public final class ReliabilitySuite {
     private static GatewayServer startGateway(Path dataDir) {
         ServerConfig server = new ServerConfig("127.0.0.1", 0, 1L << 20).withTimeouts(2_000, 3_000);
         IccacheConfig config = IccacheConfig.builder().server(server).defaultModel("sim-large").dataDir(dataDir)
+                .accessLog(AccessLogSettings.file(dataDir))
                 .bank(BankConfig.DEFAULT.withStore("memory")).adminApiKeyEnv("RELIABILITY_ADMIN_KEY")
                 .backends(List.of(role(BackendConfig.simulated("sim-small", "small", 1000), BackendRole.SMALL),
                         role(BackendConfig.simulated("sim-large", "large", 1000), BackendRole.LARGE)))
@@ -497,7 +499,8 @@ public final class ReliabilitySuite {
         int failures = 0;
         List<Map<String, Object>> rows = new ArrayList<>();
         IccacheConfig config = IccacheConfig.builder().server(new ServerConfig("127.0.0.1", 0, 1L << 20))
-                .defaultModel(backends.get(0).name()).dataDir(dataDir).bank(BankConfig.DEFAULT.withStore("memory"))
+                .defaultModel(backends.get(0).name()).dataDir(dataDir)
+                .accessLog(AccessLogSettings.file(dataDir)).bank(BankConfig.DEFAULT.withStore("memory"))
                 .backends(backends).build();
         java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
                 .connectTimeout(java.time.Duration.ofSeconds(5)).build();
@@ -583,6 +586,7 @@ public final class ReliabilitySuite {
         java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.SEVERE);
         ServerConfig server = new ServerConfig("127.0.0.1", 0, 1L << 20);
         IccacheConfig config = IccacheConfig.builder().server(server).defaultModel("sim-large").dataDir(dataDir)
+                .accessLog(AccessLogSettings.file(dataDir))
                 .bank(BankConfig.DEFAULT.withStore("lucene")).adminApiKeyEnv("RELIABILITY_ADMIN_KEY")
                 .backends(List.of(role(BackendConfig.simulated("sim-small", "small", 1000), BackendRole.SMALL),
                         role(BackendConfig.simulated("sim-large", "large", 1000), BackendRole.LARGE)))
@@ -844,7 +848,8 @@ public final class ReliabilitySuite {
             tenants.add(new dev.iccache.config.TenantConfig(t, "KEY_" + t, true, t, 0));
         }
         IccacheConfig config = IccacheConfig.builder().server(new ServerConfig("127.0.0.1", 0, 1L << 20))
-                .defaultModel("sim-small").dataDir(dataDir).bank(BankConfig.DEFAULT.withStore("memory"))
+                .defaultModel("sim-small").dataDir(dataDir)
+                .accessLog(AccessLogSettings.file(dataDir)).bank(BankConfig.DEFAULT.withStore("memory"))
                 .adminApiKeyEnv("RELIABILITY_ADMIN_KEY").tenants(tenants)
                 .backends(List.of(role(BackendConfig.simulated("sim-small", "small", 1000), BackendRole.SMALL),
                         role(BackendConfig.simulated("sim-large", "large", 1000), BackendRole.LARGE)))

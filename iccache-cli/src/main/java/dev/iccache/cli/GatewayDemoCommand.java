@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.iccache.api.Json;
 import dev.iccache.backend.sim.SimProfile;
 import dev.iccache.backend.sim.SimulatedBackend;
+import dev.iccache.config.AccessLogSettings;
 import dev.iccache.config.BackendConfig;
 import dev.iccache.config.BackendRole;
 import dev.iccache.config.BankConfig;
@@ -52,6 +53,7 @@ final class GatewayDemoCommand implements Callable<Integer> {
                 GatewayServer gateway = GatewayServer.start(IccacheConfig.builder()
                         .server(new ServerConfig("127.0.0.1", 0, 4L << 20)).defaultModel("sim-large")
                         .dataDir(Files.createTempDirectory("iccache-demo")).bank(BankConfig.DEFAULT.withStore("memory"))
+                        .accessLog(AccessLogSettings.OFF) // the demo prints its own line per request
                         // No threshold exploration in a demo of a handful of requests: every request uses tau = 0.5.
                         .selection(new SelectionSettings(true, 32, 5, 0.5, 0.95, 16, 512, 250, 0, 0.5))
                         .backends(List.of(

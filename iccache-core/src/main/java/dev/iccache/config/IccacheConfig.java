@@ -47,12 +47,13 @@ import java.util.stream.Collectors;
  * @param embeddings   the {@code /v1/embeddings} endpoint: the embedder's model name, limits, remote embedding models
  * @param prices       what each backend's tokens cost, by backend name, for spend and budgets; a backend not listed
  *                     costs nothing
+ * @param accessLog    the structured access log (on, to stdout, by default)
  */
 public record IccacheConfig(ServerConfig server, String virtualModel, String defaultModel, Path dataDir,
         List<BackendConfig> backends, List<TenantConfig> tenants, BankConfig bank, String adminApiKeyEnv,
         EmbedderSettings embedder, SelectionSettings selection, RouterSettings router, ReplaySettings replay,
         ScrubberSettings scrub, int learnedDomainsInMemory, int maxN, ExactCacheSettings exactCache,
-        EmbeddingsConfig embeddings, Map<String, ModelPrice> prices) {
+        EmbeddingsConfig embeddings, Map<String, ModelPrice> prices, AccessLogSettings accessLog) {
     /** Default of {@code learned-domains-in-memory}. */
     public static final int LEARNED_DOMAINS_IN_MEMORY = 64;
     /** Default of {@code max-n}. */
@@ -122,6 +123,7 @@ public record IccacheConfig(ServerConfig server, String virtualModel, String def
                 throw new ConfigException("prices: '" + priced + "' is not a configured backend " + names);
             }
         }
+        accessLog = accessLog == null ? AccessLogSettings.DEFAULT : accessLog;
         Set<String> models = new HashSet<>(names);
         models.add(virtualModel);
         for (String m : embeddings.modelNames()) {
@@ -199,11 +201,12 @@ public record IccacheConfig(ServerConfig server, String virtualModel, String def
             @JsonProperty("learned-domains-in-memory") Integer learnedDomainsInMemory,
             @JsonProperty("max-n") Integer maxN, @JsonProperty("exact-cache") ExactCacheSettings exactCache,
             @JsonProperty("embeddings") EmbeddingsConfig embeddings,
-            @JsonProperty("prices") Map<String, ModelPrice> prices) {
+            @JsonProperty("prices") Map<String, ModelPrice> prices,
+            @JsonProperty("access-log") AccessLogSettings accessLog) {
         return new IccacheConfig(server, virtualModel, defaultModel, dataDir == null ? null : Path.of(dataDir),
                 backends, tenants, bank, adminApiKeyEnv, embedder, selection, router, replay, scrub,
                 learnedDomainsInMemory == null ? LEARNED_DOMAINS_IN_MEMORY : learnedDomainsInMemory,
-                maxN == null ? MAX_N : maxN, exactCache, embeddings, prices);
+                maxN == null ? MAX_N : maxN, exactCache, embeddings, prices, accessLog);
     }
 
     /** A configuration built in code; unset parts take the documented defaults. */
@@ -263,7 +266,7 @@ public record IccacheConfig(ServerConfig server, String virtualModel, String def
                 .backends(backends).tenants(tenants).bank(bank).adminApiKeyEnv(adminApiKeyEnv).embedder(embedder)
                 .selection(selection).router(router).replay(replay).scrub(scrub)
                 .learnedDomainsInMemory(learnedDomainsInMemory).maxN(maxN).exactCache(exactCache)
-                .embeddings(embeddings).prices(prices);
+                .embeddings(embeddings).prices(prices).accessLog(accessLog);
     }
 
     /** Builds an {@link IccacheConfig}; {@link #build()} validates. */
@@ -286,6 +289,7 @@ public record IccacheConfig(ServerConfig server, String virtualModel, String def
         private ExactCacheSettings exactCache;
         private EmbeddingsConfig embeddings;
         private Map<String, ModelPrice> prices;
+        private AccessLogSettings accessLog;
 
         private Builder() {
         }
@@ -380,10 +384,15 @@ public record IccacheConfig(ServerConfig server, String virtualModel, String def
             return this;
         }
 
+        public Builder accessLog(AccessLogSettings value) {
+            accessLog = value;
+            return this;
+        }
+
         public IccacheConfig build() {
             return new IccacheConfig(server, virtualModel, defaultModel, dataDir, backends, tenants, bank,
                     adminApiKeyEnv, embedder, selection, router, replay, scrub, learnedDomainsInMemory, maxN,
-                    exactCache, embeddings, prices);
+                    exactCache, embeddings, prices, accessLog);
         }
     }
 }

@@ -38,6 +38,11 @@ public final class MetricsRegistry {
         return register(new Gauge(name, help, labelNames));
     }
 
+    /** A counter whose value is read when scraped, from a supplier registered per label set (e.g. CPU time). */
+    public CounterFunction counterFunction(String name, String help, String... labelNames) {
+        return register(new CounterFunction(name, help, labelNames));
+    }
+
     /** Registers a family, or returns the one already registered under the name if it is the same kind. */
     @SuppressWarnings("unchecked")
     private <F extends Family<?>> F register(F family) {
@@ -184,6 +189,28 @@ public final class MetricsRegistry {
 
         @Override
         void writeChild(StringBuilder out, String labels, Child child) {
+            sample(out, name, labels, child.value());
+        }
+    }
+
+    /** A count kept elsewhere and read when scraped; its children are {@link Gauge.Child}ren typed as counters. */
+    public static final class CounterFunction extends Family<Gauge.Child> {
+        CounterFunction(String name, String help, String[] labelNames) {
+            super(name, help, labelNames);
+        }
+
+        @Override
+        Gauge.Child newChild() {
+            return new Gauge.Child();
+        }
+
+        @Override
+        String type() {
+            return "counter";
+        }
+
+        @Override
+        void writeChild(StringBuilder out, String labels, Gauge.Child child) {
             sample(out, name, labels, child.value());
         }
     }

@@ -149,6 +149,24 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void theAccessLogIsOnToStdoutByDefaultAndConfigurable() {
+        String backends = """
+                backends:
+                  - name: b
+                    simulated: small
+                """;
+        assertThat(ConfigLoader.parse(backends, "d.yaml").accessLog()).isEqualTo(new AccessLogSettings(true, "stdout"));
+        assertThat(ConfigLoader.parse(backends + "access-log: {path: /var/log/iccache/access.jsonl}\n", "f.yaml")
+                .accessLog()).isEqualTo(new AccessLogSettings(true, "/var/log/iccache/access.jsonl"));
+        assertThat(ConfigLoader.parse(backends + "access-log: {enabled: false}\n", "o.yaml").accessLog().enabled())
+                .isFalse();
+        assertThatThrownBy(() -> ConfigLoader.parse(backends + "access-log: {path: ' '}\n", "b.yaml"))
+                .hasMessageContaining("access-log.path");
+        assertThatThrownBy(() -> ConfigLoader.parse(backends + "access-log: {file: x}\n", "u.yaml"))
+                .hasMessageContaining("file");
+    }
+
+    @Test
     void mistakesFailWithTheKeyNamed() {
         assertThatThrownBy(() -> ConfigLoader.parse("backends: []", "a.yaml"))
                 .hasMessageContaining("at least one backend");

@@ -81,23 +81,27 @@ final class ApiEndpoint implements Handler {
         long t0 = ticker.nanoTime();
         Call call = new Call();
         int status;
+        AccessLog.Entry log = AccessLog.entry(req);
         try (BodyBudget.Reservation reservation = bodies.open()) {
-            tenants.resolve(req.headers().first(HeaderNames.AUTHORIZATION));
+            log.tenant(tenants.resolve(req.headers().first(HeaderNames.AUTHORIZATION)).name());
             JsonNode body = Json.parse(OpenAiHttp.readBody(req, maxBodyBytes, reservation));
             if (!body.isObject()) {
                 throw IccacheException.invalid(null, "The request body must be a JSON object.");
             }
-            status = service.serve((ObjectNode) body, ChatRequest.requireModel((ObjectNode) body), call, res);
+            String model = ChatRequest.requireModel((ObjectNode) body);
+            log.asked(model, false);
+            status = service.serve((ObjectNode) body, model, call, res);
         } catch (IccacheException e) {
-            status = fail(res, e);
+            status = fail(res, log.failed(e));
         } catch (UncheckedIOException e) {
-            status = fail(res, IccacheException.of(ErrorKind.INVALID_REQUEST,
-                    "Could not read the request body: " + e.getCause().getMessage()));
+            status = fail(res, log.failed(IccacheException.of(ErrorKind.INVALID_REQUEST,
+                    "Could not read the request body: " + e.getCause().getMessage())));
         } catch (RuntimeException e) {
             LOG.log(Level.ERROR, "unexpected failure serving /v1/" + endpoint, e);
-            status = fail(res, IccacheException.of(ErrorKind.INTERNAL,
-                    "iccache failed unexpectedly; the failure is logged."));
+            status = fail(res, log.failed(IccacheException.of(ErrorKind.INTERNAL,
+                    "iccache failed unexpectedly; the failure is logged.")));
         }
+        log.streamed(call.stream);
         String stream = Boolean.toString(call.stream);
         String path = "/v1/" + endpoint;
         metrics.apiRequests.labels(path, call.model, stream, Integer.toString(status)).inc();

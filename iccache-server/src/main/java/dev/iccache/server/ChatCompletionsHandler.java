@@ -92,9 +92,12 @@ final class ChatCompletionsHandler implements Handler {
         long t0 = ticker.nanoTime();
         Route route = null;
         ChatRequest request = null;
+        AccessLog.Entry log = AccessLog.entry(req);
         try (BodyBudget.Reservation body = bodies.open()) {
             Tenant tenant = tenants.resolve(wire.authorization(req));
+            log.tenant(tenant.name());
             request = wire.parse(OpenAiHttp.readBody(req, maxBodyBytes, body));
+            log.asked(request.model(), request.stream());
             KeyLimits.Charge charge = keyLimits.admit(wire.authorization(req), tenant, request, res);
             int n = choices.choices(request);
             boolean noStore = req.headers().first(NO_STORE).map(v -> v.strip().equalsIgnoreCase("true")).orElse(false);
@@ -102,7 +105,7 @@ final class ChatCompletionsHandler implements Handler {
             if (exactKey.isPresent()) {
                 Optional<ChatResponse> stored = exact.get(exactKey.get());
                 if (stored.isPresent()) {
-                    replay(request, stored.get(), res, t0);
+                    replay(request, stored.get(), res, t0, log);
                     return;
                 }
                 res.header(CACHE, "miss");
@@ -113,7 +116,7 @@ final class ChatCompletionsHandler implements Handler {
             route = gateway.route(single, tenant);
             boolean bypassed = route.reason().equals("bypass"); // a degraded answer is not kept for later requests
             Admission admission = new Admission(tenant, single, route, noStore, exactKey.filter(k -> !bypassed), n,
-                    charge);
+                    charge, log);
             if (debugRequested(req)) {
                 route.augmented().selection().ifPresent(s -> res.header(DEBUG_SELECTION,
                         Explanations.of(s).toString()));
@@ -124,14 +127,14 @@ final class ChatCompletionsHandler implements Handler {
                 complete(n, route, res, t0, admission);
             }
         } catch (IccacheException e) {
-            fail(res, route, request, e, t0);
+            fail(res, route, request, log.failed(e), t0);
         } catch (UncheckedIOException e) {
-            fail(res, route, request, IccacheException.of(ErrorKind.INVALID_REQUEST,
-                    "Could not read the request body: " + e.getCause().getMessage()), t0);
+            fail(res, route, request, log.failed(IccacheException.of(ErrorKind.INVALID_REQUEST,
+                    "Could not read the request body: " + e.getCause().getMessage())), t0);
         } catch (RuntimeException e) {
             LOG.log(Level.ERROR, "unexpected failure serving a chat completion", e);
-            fail(res, route, request, IccacheException.of(ErrorKind.INTERNAL,
-                    "iccache failed unexpectedly; the failure is logged."), t0);
+            fail(res, route, request, log.failed(IccacheException.of(ErrorKind.INTERNAL,
+                    "iccache failed unexpectedly; the failure is logged.")), t0);
         }
     }
 
@@ -198,16 +201,17 @@ final class ChatCompletionsHandler implements Handler {
             if (events == null) {
                 throw e;
             }
-            midStreamFailure(events, route, e, t0);
+            midStreamFailure(events, route, admission.log.failed(e), t0);
         } finally {
             upstream.close();
         }
     }
 
     /** An answer from the exact-match cache, under a new id, whole or replayed as a stream. */
-    private void replay(ChatRequest request, ChatResponse stored, ServerResponse res, long t0) {
+    private void replay(ChatRequest request, ChatResponse stored, ServerResponse res, long t0, AccessLog.Entry log) {
         String model = stored.body().path("model").asText();
         String id = newId();
+        log.answered(id, stored.usage());
         res.header(CACHE, EXACT);
         long overhead = ticker.nanoTime() - t0;
         headers(res, model, 0, EXACT, overhead);
@@ -287,9 +291,10 @@ final class ChatCompletionsHandler implements Handler {
         private final Optional<ExactCache.Key> exactKey;
         private final int n;
         private final KeyLimits.Charge charge;
+        private final AccessLog.Entry log;
 
         Admission(Tenant tenant, ChatRequest request, Route route, boolean noStore, Optional<ExactCache.Key> exactKey,
-                int n, KeyLimits.Charge charge) {
+                int n, KeyLimits.Charge charge, AccessLog.Entry log) {
             this.tenant = tenant;
             this.request = request;
             this.route = route;
@@ -300,6 +305,7 @@ final class ChatCompletionsHandler implements Handler {
             this.exactKey = exactKey;
             this.n = n;
             this.charge = charge;
+            this.log = log;
         }
 
         /**
@@ -308,7 +314,7 @@ final class ChatCompletionsHandler implements Handler {
          */
         Admission answeredBy(Route answered) {
             return answered == route ? this : new Admission(tenant, request, answered, noStore,
-                    answered.reason().equals(Route.FALLBACK) ? Optional.empty() : exactKey, n, charge);
+                    answered.reason().equals(Route.FALLBACK) ? Optional.empty() : exactKey, n, charge, log);
         }
 
         void keep(ChatResponse answer) {
@@ -320,6 +326,7 @@ final class ChatCompletionsHandler implements Handler {
 
         void completed(String responseId, ChatResponse answer) {
             charge.answered(model, answer);
+            log.answered(responseId, answer.usage());
             if (enabled) {
                 Optional<Usage> usage = n == 1 ? answer.usage() : Optional.empty();
                 admissions.accept(new Candidate(tenant, request, answer.content(), model, answer.finishReason(),

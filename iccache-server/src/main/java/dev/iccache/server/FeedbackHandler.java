@@ -12,6 +12,7 @@ import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import java.util.Optional;
 
 /**
  * {@code POST /v1/feedback}: a user's verdict on a response iccache served,
@@ -35,10 +36,13 @@ final class FeedbackHandler implements Handler {
 
     @Override
     public void handle(ServerRequest req, ServerResponse res) {
+        AccessLog.Entry log = AccessLog.entry(req);
         try (BodyBudget.Reservation reservation = bodies.open()) {
             Tenant tenant = tenants.resolve(req.headers().first(HeaderNames.AUTHORIZATION));
+            log.tenant(tenant.name());
             JsonNode body = Json.parse(OpenAiHttp.readBody(req, maxBodyBytes, reservation));
             String id = body.path("id").asText("");
+            log.answered(id, Optional.empty());
             if (id.isBlank()) {
                 throw IccacheException.invalid("id", "'id' (the response id) is required.");
             }
@@ -53,7 +57,7 @@ final class FeedbackHandler implements Handler {
             out.put("accepted", true);
             OpenAiHttp.sendJson(res, 200, out);
         } catch (IccacheException e) {
-            OpenAiHttp.sendError(res, e);
+            OpenAiHttp.sendError(res, log.failed(e));
         }
     }
 

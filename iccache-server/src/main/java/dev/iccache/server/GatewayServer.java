@@ -15,6 +15,7 @@ import dev.iccache.gateway.Assembly;
 import dev.iccache.gateway.Gateway;
 import dev.iccache.select.InContextAugmenter;
 import dev.iccache.select.SelectionExplorer;
+import dev.iccache.metrics.JvmMetrics;
 import dev.iccache.metrics.MetricsRegistry;
 import dev.iccache.gateway.ModelRouting;
 import dev.iccache.manage.ExampleReplayer;
@@ -65,6 +66,7 @@ public final class GatewayServer implements AutoCloseable {
     private final ExecutorService choiceCalls = Executors.newThreadPerTaskExecutor(
             Thread.ofVirtual().name("iccache-choice-", 0).factory());
     private final WebServer server;
+    private final Optional<AccessLog> accessLog;
     private final AtomicBoolean draining = new AtomicBoolean();
 
     private GatewayServer(Gateway gateway, Optional<ExampleBank> bank, EmbeddingsEndpoint embeddings,
@@ -103,6 +105,9 @@ public final class GatewayServer implements AutoCloseable {
                 config.server().maxBodyBytes());
         MetricsAccess metricsAccess = new MetricsAccess(tenants, adminKey, config.server().metricsApiKeyEnv(), env);
         HttpGuard guard = new HttpGuard(config.server(), watchdog);
+        this.accessLog = config.accessLog().enabled()
+                ? Optional.of(AccessLog.open(config.accessLog(), InstantSource.system(), ticker, registry))
+                : Optional.empty();
         WebServerConfig.Builder listener = WebServer.builder()
                 .host(config.server().host())
                 .port(config.server().port())
@@ -112,6 +117,7 @@ public final class GatewayServer implements AutoCloseable {
         this.server = listener
                 .routing(r -> {
                     r.addFilter(guard.filter());
+                    accessLog.ifPresent(a -> r.addFilter(a.filter()));
                     r.post("/v1/chat/completions", chat);
                     r.post("/v1/messages", messages);
                     anthropicFallbacks(r, anthropic);
@@ -168,6 +174,7 @@ public final class GatewayServer implements AutoCloseable {
      */
     public static GatewayServer start(IccacheConfig config, UnaryOperator<String> env, SimClock clock) {
         MetricsRegistry registry = new MetricsRegistry();
+        JvmMetrics.register(registry);
         ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(
                 ExampleBank.daemon("iccache-timeouts"));
         Optional<ExampleBank> bank = config.bank().enabled() ? Optional.of(ExampleBank.open(config, registry, env))
@@ -320,6 +327,7 @@ public final class GatewayServer implements AutoCloseable {
     public void close() {
         draining.set(true);
         server.stop();
+        accessLog.ifPresent(AccessLog::close);
         choiceCalls.shutdownNow();
         gateway.close();
         embeddings.close();
