@@ -2,6 +2,9 @@ package dev.iccache.server;
 
 import dev.iccache.api.ErrorKind;
 import dev.iccache.api.IccacheException;
+import dev.iccache.tenant.TenantResolver;
+import io.helidon.http.HeaderNames;
+import io.helidon.webserver.http.Handler;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Optional;
@@ -31,5 +34,17 @@ final class AdminKey {
             throw new IccacheException(ErrorKind.AUTHENTICATION, "A valid admin key is required: send "
                     + "'Authorization: Bearer ADMIN_KEY'.", null, "invalid_api_key", null);
         }
+    }
+
+    /** {@code handler} behind this key ({@link #require}); its failures, and the key's, as OpenAI-style errors. */
+    Handler guard(Handler handler) {
+        return (req, res) -> {
+            try {
+                require(TenantResolver.bearer(req.headers().first(HeaderNames.AUTHORIZATION)));
+                handler.handle(req, res);
+            } catch (IccacheException e) {
+                OpenAiHttp.sendError(res, e);
+            }
+        };
     }
 }

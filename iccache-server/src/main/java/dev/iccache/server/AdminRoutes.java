@@ -17,8 +17,6 @@ import dev.iccache.gateway.Route;
 import dev.iccache.select.InContextAugmenter;
 import dev.iccache.tenant.Tenant;
 import dev.iccache.tenant.TenantResolver;
-import io.helidon.http.HeaderNames;
-import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
@@ -55,26 +53,16 @@ final class AdminRoutes {
     }
 
     void register(HttpRules r) {
-        r.get("/admin/examples/search", guarded(this::search));
-        r.get("/admin/examples/{id}", guarded(this::get));
-        r.delete("/admin/examples/{id}", guarded(this::delete));
-        r.delete("/admin/tenants/{tenant}/examples", guarded(this::deleteTenant));
-        r.delete("/admin/tenants/{tenant}/users/{user}/examples", guarded(this::deleteUser));
-        r.get("/admin/bank/stats", guarded(this::stats));
-        r.get("/admin/selections/{id}", guarded(this::selection));
-        r.post("/admin/explain", guarded(this::explain));
+        r.get("/admin/examples/search", adminKey.guard(this::search));
+        r.get("/admin/examples/{id}", adminKey.guard(this::get));
+        r.delete("/admin/examples/{id}", adminKey.guard(this::delete));
+        r.delete("/admin/tenants/{tenant}/examples", adminKey.guard(this::deleteTenant));
+        r.delete("/admin/tenants/{tenant}/users/{user}/examples", adminKey.guard(this::deleteUser));
+        r.get("/admin/bank/stats", adminKey.guard(this::stats));
+        r.get("/admin/selections/{id}", adminKey.guard(this::selection));
+        r.post("/admin/explain", adminKey.guard(this::explain));
     }
 
-    private Handler guarded(Handler handler) {
-        return (req, res) -> {
-            try {
-                adminKey.require(TenantResolver.bearer(req.headers().first(HeaderNames.AUTHORIZATION)));
-                handler.handle(req, res);
-            } catch (IccacheException e) {
-                OpenAiHttp.sendError(res, e);
-            }
-        };
-    }
 
     private void search(ServerRequest req, ServerResponse res) {
         String q = req.query().first("q").orElseThrow(() -> IccacheException.invalid("q",

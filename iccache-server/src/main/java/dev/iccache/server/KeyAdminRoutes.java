@@ -5,9 +5,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.iccache.api.ErrorKind;
 import dev.iccache.api.IccacheException;
 import dev.iccache.api.Json;
-import dev.iccache.tenant.TenantResolver;
-import io.helidon.http.HeaderNames;
-import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
@@ -43,23 +40,13 @@ final class KeyAdminRoutes {
     }
 
     void register(HttpRules r) {
-        r.post("/admin/keys", guarded(this::create));
-        r.get("/admin/keys", guarded(this::list));
-        r.delete("/admin/keys/{id}", guarded(this::revoke));
-        r.post("/admin/keys/{id}/rotate", guarded(this::rotate));
-        r.get("/admin/spend", guarded((req, res) -> OpenAiHttp.sendJson(res, 200, spend.report())));
+        r.post("/admin/keys", adminKey.guard(this::create));
+        r.get("/admin/keys", adminKey.guard(this::list));
+        r.delete("/admin/keys/{id}", adminKey.guard(this::revoke));
+        r.post("/admin/keys/{id}/rotate", adminKey.guard(this::rotate));
+        r.get("/admin/spend", adminKey.guard((req, res) -> OpenAiHttp.sendJson(res, 200, spend.report())));
     }
 
-    private Handler guarded(Handler handler) {
-        return (req, res) -> {
-            try {
-                adminKey.require(TenantResolver.bearer(req.headers().first(HeaderNames.AUTHORIZATION)));
-                handler.handle(req, res);
-            } catch (IccacheException e) {
-                OpenAiHttp.sendError(res, e);
-            }
-        };
-    }
 
     private void create(ServerRequest req, ServerResponse res) {
         JsonNode body;
