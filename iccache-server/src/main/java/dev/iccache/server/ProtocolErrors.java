@@ -15,7 +15,7 @@ import java.nio.charset.StandardCharsets;
 /**
  * Requests Helidon rejects before any handler runs (not HTTP, bad headers, bad framing, too large,
  * unsupported version) get an OpenAI-style JSON error, the connection is closed, and one line is
- * logged for a client's fault.
+ * logged for a client's fault (none for a request its connection's deadline already cut off and logged).
  */
 final class ProtocolErrors implements DirectHandler {
     private static final System.Logger LOG = System.getLogger(ProtocolErrors.class.getName());
@@ -43,7 +43,10 @@ final class ProtocolErrors implements DirectHandler {
         if (status.code() == 413) {
             text = "The request body exceeds the limit of " + maxBodyBytes + " bytes (server.max-body-bytes).";
         }
-        if (status.code() < 500) {
+        // A connection its header or body deadline closed was logged then; what Helidon makes of the
+        // cut-off request afterwards is not a second fault.
+        boolean timedOut = GuardedConnection.current().map(GuardedConnection::timedOut).orElse(false);
+        if (status.code() < 500 && !timedOut) {
             String what = request.method().isEmpty() ? "a request that is not HTTP"
                     : printable(request.method() + " " + request.path());
             LOG.log(Level.INFO, "rejected " + what + ": " + status.code() + " " + text);
