@@ -105,6 +105,11 @@ public final class Gateway implements AutoCloseable {
         } else {
             backend = backends.get(model);
             reason = "pinned";
+            if (backend == null && config.embeddings().modelNames().contains(model)) {
+                throw new IccacheException(ErrorKind.INVALID_REQUEST, "The model '" + model + "' is an embedding "
+                        + "model: send it to /v1/embeddings. Chat models: " + config.virtualModel() + ", "
+                        + String.join(", ", backends.keySet()) + ".", "model", "unsupported_model", null);
+            }
             if (backend == null) {
                 throw new IccacheException(ErrorKind.NOT_FOUND, "The model '" + model + "' does not exist. Available: "
                         + config.virtualModel() + ", " + String.join(", ", backends.keySet()) + ".", "model",

@@ -137,6 +137,21 @@ class EmbeddingsEndpointTest {
     }
 
     @Test
+    void aChatRequestNamingAnEmbeddingModelIs400PointingToTheEmbeddingsEndpoint() throws Exception {
+        for (String model : List.of("all-minilm-l6-v2-q", "remote-emb")) {
+            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port()
+                    + "/v1/chat/completions")).timeout(Duration.ofSeconds(60)).POST(HttpRequest.BodyPublishers
+                    .ofString("{\"model\":\"" + model + "\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).as(model).isEqualTo(400);
+            JsonNode error = Json.MAPPER.readTree(r.body()).path("error");
+            assertThat(error.path("code").asText()).isEqualTo("unsupported_model");
+            assertThat(error.path("param").asText()).isEqualTo("model");
+            assertThat(error.path("message").asText()).contains("is an embedding model", "/v1/embeddings", "sim");
+        }
+    }
+
+    @Test
     void modelsListsTheEmbeddingModelsWithTheirType() throws Exception {
         JsonNode models = Json.MAPPER.readTree(HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
                 + gateway.port() + "/v1/models")).build(), HttpResponse.BodyHandlers.ofString()).body()).path("data");
