@@ -7,7 +7,6 @@ import dev.iccache.config.BackendRole;
 import dev.iccache.config.ConfigException;
 import dev.iccache.config.ConfigLoader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -108,15 +107,7 @@ public record ModelsConfig(String python, String server, String quantizer, List<
      * ancestor that has it, so that any directory of the checkout works.
      */
     public static Path locate(Path workingDirectory) {
-        Path start = workingDirectory.toAbsolutePath().normalize();
-        for (Path dir = start; dir != null; dir = dir.getParent()) {
-            Path candidate = dir.resolve(DEFAULT_FILE);
-            if (Files.isRegularFile(candidate)) {
-                return candidate;
-            }
-        }
-        throw new ConfigException("no " + DEFAULT_FILE + " in " + start + " or above it: run inside the iccache"
-                + " checkout or pass --models FILE");
+        return CheckoutFiles.locate(workingDirectory, DEFAULT_FILE, "run inside the iccache checkout or pass --models FILE");
     }
 
     /** The model named {@code name}; fails naming the known ones. */

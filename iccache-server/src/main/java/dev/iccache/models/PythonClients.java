@@ -1,6 +1,5 @@
 package dev.iccache.models;
 
-import dev.iccache.config.ConfigException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -42,15 +41,7 @@ public final class PythonClients {
 
     /** {@code config/clients.txt} in {@code workingDirectory} or the nearest directory above it. */
     public static Path locate(Path workingDirectory) {
-        Path start = workingDirectory.toAbsolutePath().normalize();
-        for (Path dir = start; dir != null; dir = dir.getParent()) {
-            Path candidate = dir.resolve(DEFAULT_FILE);
-            if (Files.isRegularFile(candidate)) {
-                return candidate;
-            }
-        }
-        throw new ConfigException("no " + DEFAULT_FILE + " in " + start + " or above it: run inside the iccache"
-                + " checkout");
+        return CheckoutFiles.locate(workingDirectory, DEFAULT_FILE, "run inside the iccache checkout");
     }
 
     /** The clients' Python environment. */
