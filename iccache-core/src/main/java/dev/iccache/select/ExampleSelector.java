@@ -1,5 +1,7 @@
 package dev.iccache.select;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.iccache.api.ChatRequest;
@@ -27,6 +29,9 @@ import java.util.function.ToDoubleFunction;
  * valid outcome.
  */
 public final class ExampleSelector {
+    /** Examples whose token cost is remembered (about 100 bytes each). */
+    static final int COSTS_REMEMBERED = 200_000;
+
     private final ExampleStore store;
     private final Embedder embedder;
     private final TokenCounter tokens;
@@ -34,6 +39,12 @@ public final class ExampleSelector {
     private final ToDoubleFunction<String> modelCost;
     private final InstantSource clock;
     private final BankClusters clusters;
+    /** A stage-1 hit and its example's parsed messages. */
+    private record Candidate(SearchHit hit, ArrayNode messages) {
+    }
+
+    /** Token cost by example id, with the hash of the texts it was counted from (a replay changes the answer). */
+    private final Cache<String, long[]> costs = Caffeine.newBuilder().maximumSize(COSTS_REMEMBERED).build();
 
     /**
      * @param modelCost relative cost of a model by name, NaN when unknown (imported examples)
@@ -95,28 +106,29 @@ public final class ExampleSelector {
                 clock.instant()));
         hits.removeIf(h -> excluded.test(h.example().id()));
         List<Selection.Decision> decisions = new ArrayList<>(hits.size());
-        List<SearchHit> eligible = new ArrayList<>(hits.size());
+        List<Candidate> eligible = new ArrayList<>(hits.size());
         for (SearchHit hit : hits) {
             Example e = hit.example();
-            if (earlierTurnOf(e.messages(), request.messages())) {
-                decisions.add(new Selection.Decision(e.id(), hit.score(), Double.NaN, cost(e),
+            ArrayNode messages = e.messages(); // parsed once per candidate
+            if (earlierTurnOf(messages, request.messages())) {
+                decisions.add(new Selection.Decision(e.id(), hit.score(), Double.NaN, cost(e, messages),
                         Selection.Verdict.SAME_CONVERSATION));
             } else {
-                eligible.add(hit);
+                eligible.add(new Candidate(hit, messages));
             }
         }
         List<Selection.Scored> scored = new ArrayList<>(eligible.size());
         int requestCluster = clusters.of(embedding.get());
-        for (SearchHit hit : eligible) {
-            Example e = hit.example();
-            int cluster = clusters.of(e.vector());
-            int cost = cost(e);
-            UtilityFeatures f = UtilityFeatures.of(hit.score(),
+        for (Candidate c : eligible) {
+            Example e = c.hit().example();
+            int cluster = clusters.of(e.id(), e.vector());
+            int cost = cost(e, c.messages());
+            UtilityFeatures f = UtilityFeatures.of(c.hit().score(),
                     e.quality().isPresent() ? e.quality().getAsDouble() : Double.NaN,
                     modelCost.applyAsDouble(e.model()), target.cost(), cost, target.contextWindow(), e.stats(),
                     requestTokens, cluster, cluster >= 0 && cluster == requestCluster);
-            scored.add(new Selection.Scored(new Selection.Chosen(e.id(), ChatRequest.lastUserText(e.messages())
-                    .orElse(""), e.response(), hit.score(), utility.score(f, target.name()), f), e.vector(), cost));
+            scored.add(new Selection.Scored(new Selection.Chosen(e.id(), ChatRequest.lastUserText(c.messages())
+                    .orElse(""), e.response(), c.hit().score(), utility.score(f, target.name()), f), e.vector(), cost));
         }
         scored.sort(Comparator.comparingDouble((Selection.Scored s) -> s.candidate().utility()).reversed()
                 .thenComparing(Comparator.comparingDouble((Selection.Scored s) -> s.candidate().similarity()).reversed())
@@ -164,9 +176,17 @@ public final class ExampleSelector {
     }
 
     /** Tokens an example adds to a prompt. */
-    private int cost(Example e) {
-        return tokens.count(ChatRequest.lastUserText(e.messages()).orElse("")) + tokens.count(e.response())
+    /** Tokens the example adds to a prompt; counted once per example and answer (every selection asks for 32). */
+    private int cost(Example e, ArrayNode messages) {
+        long texts = 31L * e.requestMessages().hashCode() + e.response().hashCode();
+        long[] known = costs.getIfPresent(e.id());
+        if (known != null && known[0] == texts) {
+            return (int) known[1];
+        }
+        int cost = tokens.count(ChatRequest.lastUserText(messages).orElse("")) + tokens.count(e.response())
                 + PromptAssembler.PER_EXAMPLE_TOKENS;
+        costs.put(e.id(), new long[] {texts, cost});
+        return cost;
     }
 
     /**
