@@ -8,7 +8,7 @@
 const {chromium} = require(process.env.PLAYWRIGHT_CORE);
 
 const BASE = process.env.BASE_URL;
-const STEP_MS = 20000;
+const STEP_MS = 30000;
 
 async function chat(model, i) {
   const res = await fetch(`${BASE}/v1/chat/completions`, {

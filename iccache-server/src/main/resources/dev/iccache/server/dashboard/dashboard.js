@@ -23,8 +23,11 @@ function clipped(tag, text, max = 280) {
   return e;
 }
 
+/** A number with at most {@code digits} decimals, trailing zeros dropped; "–" for none. */
 function fmt(v, digits = 3) {
-  return v === null || v === undefined ? "–" : Number(v).toFixed(digits).replace(/\.?0+$/, "") || "0";
+  if (v === null || v === undefined) return "–";
+  const s = Number(v).toFixed(digits);
+  return s.includes(".") ? s.replace(/\.?0+$/, "") : s;
 }
 
 /**
