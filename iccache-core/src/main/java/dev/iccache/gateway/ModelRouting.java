@@ -57,6 +57,7 @@ public final class ModelRouting {
     private final JudgeBudget budget;
     private final Executor shadows;
     private final RecentLog<Served> recent = new RecentLog<>(10_000);
+    private final RecentLog<Verdict> verdicts = new RecentLog<>(1_000);
     private final MetricsRegistry.Counter decisions;
     private final MetricsRegistry.Counter shadowRuns;
     private final AtomicLong offloadMilli = new AtomicLong();
@@ -71,6 +72,14 @@ public final class ModelRouting {
 
     /** A served routed response, kept for user feedback. */
     private record Served(Tenant tenant, Router.Arm arm) {
+    }
+
+    /**
+     * The judge's verdict on a shadow run: the served answer against {@code shadowModel}'s.
+     *
+     * @param score the judge's score of the served answer against the shadow's, from -3 to +3 ({@link Judge})
+     */
+    public record Verdict(String shadowModel, double score) {
     }
 
     /**
@@ -194,15 +203,15 @@ public final class ModelRouting {
         Augmented otherRequest = plan.augmented().get(other.model());
         Augmented chosenRequest = plan.augmented().get(chosen.model());
         try {
-            shadows.execute(() -> shadowRun(original, chosen, chosenRequest, answer, other, otherRequest,
+            shadows.execute(() -> shadowRun(responseId, original, chosen, chosenRequest, answer, other, otherRequest,
                     backends.get(other.model()), tenant, augmenter));
         } catch (RejectedExecutionException e) {
             shadowRuns.labels("failed").inc();
         }
     }
 
-    private void shadowRun(ChatRequest original, Router.Arm chosen, Augmented chosenRequest, String answer,
-            Router.Arm other, Augmented otherRequest, BoundedBackend backend, Tenant tenant,
+    private void shadowRun(String responseId, ChatRequest original, Router.Arm chosen, Augmented chosenRequest,
+            String answer, Router.Arm other, Augmented otherRequest, BoundedBackend backend, Tenant tenant,
             Optional<InContextAugmenter> augmenter) {
         try {
             ChatResponse shadowAnswer = backend.complete(otherRequest.upstream());
@@ -213,6 +222,7 @@ public final class ModelRouting {
             }
             shadowRuns.labels("judged").inc();
             double s = verdict.getAsDouble();
+            verdicts.put(responseId, new Verdict(other.model(), s));
             routers.update(tenant.domain(), r -> r.judged(chosen, other, s));
             double p = Judge.preference(s);
             augmenter.ifPresent(a -> {
@@ -242,6 +252,11 @@ public final class ModelRouting {
             shadows.execute(() -> routers.update(s.tenant().domain(), r -> r.rated(s.arm(), good)));
         });
         return served.isPresent();
+    }
+
+    /** The judge's verdict on the shadow run of a recent routed response, once judged (the last 1,000 kept). */
+    public Optional<Verdict> verdict(String responseId) {
+        return verdicts.get(responseId);
     }
 
     /** Every domain's router. */

@@ -60,6 +60,7 @@ final class ChatCompletionsHandler implements Handler {
     private final ChoiceFanOut choices;
     private final ExactCache exact;
     private final KeyLimits keyLimits;
+    private final RecentDecisions decisions;
 
     /**
      * @param admissions receives finished pairs that may become examples; must not block
@@ -69,10 +70,11 @@ final class ChatCompletionsHandler implements Handler {
      * @param choices    serves requests for several choices
      * @param exact      answers identical deterministic requests
      * @param keyLimits  checks requests made with issued keys (models, rpm, tpm, budget) and charges every answer
+     * @param decisions  keeps the routing decision of each served response for the dashboard
      */
     ChatCompletionsHandler(Gateway gateway, TenantResolver tenants, Consumer<Candidate> admissions, AdminKey adminKey,
             BodyBudget bodies, GatewayMetrics metrics, Ticker ticker, WireFormat wire, ChoiceFanOut choices,
-            ExactCache exact, KeyLimits keyLimits) {
+            ExactCache exact, KeyLimits keyLimits, RecentDecisions decisions) {
         this.gateway = gateway;
         this.tenants = tenants;
         this.admissions = admissions;
@@ -84,6 +86,7 @@ final class ChatCompletionsHandler implements Handler {
         this.choices = choices;
         this.exact = exact;
         this.keyLimits = keyLimits;
+        this.decisions = decisions;
         this.maxBodyBytes = gateway.config().server().maxBodyBytes();
     }
 
@@ -334,6 +337,7 @@ final class ChatCompletionsHandler implements Handler {
                         OptionalDouble.empty()));
             }
             gateway.served(responseId, tenant, route, request, answer.content());
+            decisions.record(responseId, tenant, route, request);
         }
     }
 

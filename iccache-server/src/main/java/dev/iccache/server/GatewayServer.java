@@ -88,12 +88,14 @@ public final class GatewayServer implements AutoCloseable {
         Consumer<Candidate> admissions = bank.<Consumer<Candidate>>map(b -> b.admitter()::offer).orElse(c -> { });
         GatewayMetrics gatewayMetrics = new GatewayMetrics(registry);
         ChoiceFanOut choices = new ChoiceFanOut(config.maxN(), choiceCalls);
+        RecentDecisions decisions = new RecentDecisions(DashboardRoutes.DECISIONS, config.scrub(),
+                InstantSource.system());
         ExactCache exact = new ExactCache(config.exactCache(), config.tenants(), ticker, registry);
         ChatCompletionsHandler chat = new ChatCompletionsHandler(gateway, tenants, admissions, adminKey, bodies,
-                gatewayMetrics, ticker, new OpenAiWire(InstantSource.system()), choices, exact, keyLimits);
+                gatewayMetrics, ticker, new OpenAiWire(InstantSource.system()), choices, exact, keyLimits, decisions);
         AnthropicWire anthropic = new AnthropicWire();
         ChatCompletionsHandler messages = new ChatCompletionsHandler(gateway, tenants, admissions, adminKey, bodies,
-                gatewayMetrics, ticker, anthropic, choices, exact, keyLimits);
+                gatewayMetrics, ticker, anthropic, choices, exact, keyLimits, decisions);
         Map<String, BoundedBackend> chatBackends = new LinkedHashMap<>();
         gateway.backends().forEach(b -> chatBackends.put(b.config().name(), b));
         BiFunction<String, ApiEndpoint.Service, ApiEndpoint> api = (name, service) -> new ApiEndpoint(name, tenants,
@@ -103,6 +105,8 @@ public final class GatewayServer implements AutoCloseable {
                 InstantSource.system(), adminKey, gateway, tenants, bodies));
         KeyAdminRoutes keyAdmin = new KeyAdminRoutes(issuedKeys, keyLimits, spend, adminKey, bodies,
                 config.server().maxBodyBytes());
+        DashboardRoutes dashboard = DashboardRoutes.create(adminKey, decisions, registry, bank, admin, gateway, bodies,
+                watchdog);
         MetricsAccess metricsAccess = new MetricsAccess(tenants, adminKey, config.server().metricsApiKeyEnv(), env);
         HttpGuard guard = new HttpGuard(config.server(), watchdog);
         this.accessLog = config.accessLog().enabled()
@@ -149,6 +153,7 @@ public final class GatewayServer implements AutoCloseable {
                     });
                     admin.ifPresent(a -> a.register(r));
                     keyAdmin.register(r);
+                    dashboard.register(r);
                     fallbacks(r, "/v1/chat/completions", "/v1/feedback", "/v1/embeddings", "/v1/completions",
                             "/v1/responses", "/v1/models", "/healthz", "/readyz", "/metrics");
                 })
@@ -272,12 +277,17 @@ public final class GatewayServer implements AutoCloseable {
 
     /** Unmatched methods on known paths get 405, unknown paths 404, both as OpenAI errors. */
     static void fallbacks(HttpRules r, String... paths) {
+        methodNotAllowed(r, paths);
+        r.any((req, res) -> OpenAiHttp.sendError(res, new IccacheException(ErrorKind.NOT_FOUND,
+                "Unknown path " + req.path().path() + ".", null, "unknown_url", null)));
+    }
+
+    /** Other methods than those routed before on these paths get 405, as an OpenAI error. */
+    static void methodNotAllowed(HttpRules r, String... paths) {
         for (String path : paths) {
             r.any(path, (req, res) -> OpenAiHttp.sendError(res, IccacheException.of(ErrorKind.METHOD_NOT_ALLOWED,
                     "Method " + req.prologue().method().text() + " is not allowed on " + path + ".")));
         }
-        r.any((req, res) -> OpenAiHttp.sendError(res, new IccacheException(ErrorKind.NOT_FOUND,
-                "Unknown path " + req.path().path() + ".", null, "unknown_url", null)));
     }
 
     public int port() {
