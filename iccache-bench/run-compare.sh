@@ -4,10 +4,11 @@
 #   iccache-bench/run-compare.sh [--rates 250,500,1000] [--seconds 60] [--bank-size 100000] [--json FILE]
 # It installs LiteLLM's proxy (pinned in iccache-bench/litellm-requirements.txt) into a per-user venv on
 # first use (~/.cache/iccache/litellm), builds iccache-bench and the CLI when needed, builds (once, kept
-# under iccache-bench/target/compare) a bank of --bank-size examples around the real questions, then starts
+# where run-decision.sh --keep keeps its banks, iccache-bench/target/decision-bench) a bank of --bank-size
+# examples around the real questions, copies it (the gateway admits answers into its copy), then starts
 #   - iccache in pass-through (bank off) on :18091,
 #   - iccache with the bank on (real embedder, routed requests for the virtual model) on :18092,
-#   - LiteLLM's proxy (2 workers, one per core) on :18093,
+#   - LiteLLM's proxy (one worker process: with --num_workers 2 its workers died at start here) on :18093,
 # all in front of the SIMULATED instant model server that the load generator serves on :18090, runs
 # dev.iccache.bench.OpenLoopBenchmark against the four (direct, the three gateways) and stops what it started.
 # Remaining arguments go to OpenLoopBenchmark (--help lists them).
@@ -23,6 +24,7 @@ while [ "$#" -gt 0 ]; do
   esac
 done
 WORK="$ROOT/iccache-bench/target/compare"
+BANKS="$ROOT/iccache-bench/target/decision-bench"
 CACHE="${ICCACHE_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/iccache}/litellm"
 mkdir -p "$WORK" "$CACHE"
 
@@ -45,10 +47,13 @@ CLI="$ROOT/iccache-cli/target/iccache.jar"
 FLAGS="--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED"
 
 # 3. The bank (built once per size; the decision benchmark's builder and data).
-if [ ! -d "$WORK/bank-$BANK_SIZE" ]; then
+if [ ! -d "$BANKS/bank-$BANK_SIZE" ]; then
   "$JAVA_HOME/bin/java" $FLAGS -Xmx4g -cp "$JAR:$ROOT/iccache-bench/target/libs/*" dev.iccache.bench.DecisionPathBenchmark \
-    --sizes "$BANK_SIZE" --clients 1 --tenant-shares 1 --decisions 1 --warmup 0 --keep --work "$WORK"
+    --sizes "$BANK_SIZE" --clients 1 --tenant-shares 1 --decisions 1 --warmup 0 --keep --work "$BANKS"
 fi
+rm -rf "$WORK/bank"
+cp -r "$BANKS/bank-$BANK_SIZE" "$WORK/bank"
+rm -rf "$WORK/bank/learned"
 
 # 4. The gateways and LiteLLM.
 cat > "$WORK/pass.yaml" <<YAML
@@ -64,7 +69,7 @@ cat > "$WORK/bank.yaml" <<YAML
 server: {host: 127.0.0.1, port: 18092}
 virtual-model: iccache
 default-model: sim-large
-data-dir: $WORK/bank-$BANK_SIZE
+data-dir: $WORK/bank
 access-log: {enabled: false}
 replay: {enabled: false}
 backends:
@@ -81,7 +86,7 @@ cleanup() { for p in $PIDS; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT INT TERM
 "$JAVA_HOME/bin/java" $FLAGS -Xmx2g -jar "$CLI" serve --config "$WORK/pass.yaml" > "$WORK/pass.log" 2>&1 & PASS_PID=$!; PIDS="$PIDS $PASS_PID"
 "$JAVA_HOME/bin/java" $FLAGS -Xmx4g -jar "$CLI" serve --config "$WORK/bank.yaml" > "$WORK/bank.log" 2>&1 & BANK_PID=$!; PIDS="$PIDS $BANK_PID"
-LITELLM_TELEMETRY=False "$CACHE/venv/bin/litellm" --config "$WORK/litellm.yaml" --host 127.0.0.1 --port 18093 --num_workers 2 \
+LITELLM_TELEMETRY=False "$CACHE/venv/bin/litellm" --config "$WORK/litellm.yaml" --host 127.0.0.1 --port 18093 \
   > "$WORK/litellm.log" 2>&1 & LITELLM_PID=$!; PIDS="$PIDS $LITELLM_PID"
 for port in 18091 18092 18093; do
   i=0
