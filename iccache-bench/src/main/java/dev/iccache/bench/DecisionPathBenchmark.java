@@ -24,6 +24,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.Random;
@@ -43,7 +44,10 @@ import java.util.concurrent.atomic.LongAdder;
  * real vector plus N(0, 0.02²) per dimension, normalised, carrying that question's text and a
  * 600-character answer); every 10th belongs to tenant {@code small}, the rest to {@code big}. The
  * requests are 1,000 held-out real questions. "Single tenant" is a tenant whose scope is the whole
- * bank; "10% tenant" is {@code small}. Clients are threads in a closed loop.
+ * bank; "10% tenant" is {@code small}. Clients are threads in a closed loop. Beside the whole decision
+ * ({@code decision}), two of its parts are timed alone with one client: the embedding
+ * ({@code embed}) and the stage-1 search of the tenant's scope ({@code search}); the rest of a
+ * decision is selection's scoring and combining and the router.
  *
  * <p>Run with {@code iccache-bench/run-decision.sh --help} (from the repository root).
  */
@@ -62,7 +66,8 @@ public final class DecisionPathBenchmark {
 
     static final String HELP = """
             DecisionPathBenchmark: latency and CPU of the routing decision (embed + search + select + route)
-            at bank sizes, client counts and tenant shares, in process, with the real embedder and Lucene store.
+            at bank sizes, client counts and tenant shares, in process, with the real embedder and Lucene store;
+            also the embedding and the stage-1 search alone (one client).
 
             Options (defaults in brackets):
               --sizes 100000,1000000     examples in the bank [100000]
@@ -80,7 +85,7 @@ public final class DecisionPathBenchmark {
             """;
 
     /** One cell of the table. */
-    record Row(int size, int clients, double tenantShare, int decisions, double p50Ms, double p99Ms,
+    record Row(String phase, int size, int clients, double tenantShare, int decisions, double p50Ms, double p99Ms,
             double p999Ms, double meanMs, double cpuMsPerDecision, double decisionsPerSecond, double withExamples,
             double meanExamples, long bypassed, String load) {
     }
@@ -142,21 +147,42 @@ public final class DecisionPathBenchmark {
         List<Row> rows = new ArrayList<>();
         try (GatewayServer server = GatewayServer.start(config)) {
             Gateway gateway = server.gateway();
+            ExampleBank bank = server.bank().orElseThrow();
             for (double share : o.tenantShares) {
                 Tenant tenant = share >= 1 ? new Tenant("all", "all", false, Set.of("all", "big", "small"), 0)
                         : new Tenant("small", false);
                 if (share < 1 && Math.abs(share - 0.1) > 1e-9) {
                     throw new IllegalArgumentException("tenant shares are 1 (the whole bank) or 0.1 (tenant small)");
                 }
+                int offset = Math.floorMod(Objects.hash(size, tenant.name()), requests.size());
+                Op decide = i -> outcome(gateway.route(requests.get((offset + i) % requests.size()), tenant));
+                // The parts, one client: embedding (embedder cache off unless asked) and stage-1 search alone.
+                Op embed = i -> {
+                    bank.embedder().embed(real.queryTexts().get((offset + i) % requests.size()));
+                    return Outcome.NONE;
+                };
+                Op search = i -> {
+                    bank.store().search(real.queries()[(offset + i) % requests.size()], tenant.scope(), 32,
+                            Instant.now());
+                    return Outcome.NONE;
+                };
+                List<Phase> phases = new ArrayList<>();
+                if (share >= 1) {
+                    phases.add(new Phase("embed", embed, 1));
+                }
+                phases.add(new Phase("search", search, 1));
                 for (int clients : o.clients) {
+                    phases.add(new Phase("decision", decide, clients));
+                }
+                for (Phase p : phases) {
                     if (o.warmup > 0) {
-                        runCell(gateway, tenant, requests, clients, o.warmup, o.maxSeconds, size, share);
+                        measure(p, o.warmup, o.maxSeconds, size, share);
                     }
-                    Row row = runCell(gateway, tenant, requests, clients, o.decisions, o.maxSeconds, size, share);
+                    Row row = measure(p, o.decisions, o.maxSeconds, size, share);
                     rows.add(row);
-                    System.out.printf(Locale.ROOT, "size %,d, tenant %.0f%%, %d clients: p50 %.3f p99 %.3f p999 %.3f ms,"
-                            + " CPU %.3f ms/decision, %.0f decisions/s, %.0f%% with examples, %d bypassed (load %s)%n",
-                            size, share * 100, clients, row.p50Ms, row.p99Ms, row.p999Ms, row.cpuMsPerDecision,
+                    System.out.printf(Locale.ROOT, "%s, size %,d, tenant %.0f%%, %d clients: p50 %.3f p99 %.3f p999 %.3f ms,"
+                            + " CPU %.3f ms/op, %.0f ops/s, %.0f%% with examples, %d bypassed (load %s)%n", p.name, size,
+                            share * 100, p.clients, row.p50Ms, row.p99Ms, row.p999Ms, row.cpuMsPerDecision,
                             row.decisionsPerSecond, row.withExamples * 100, row.bypassed, row.load);
                 }
             }
@@ -167,38 +193,53 @@ public final class DecisionPathBenchmark {
         return rows;
     }
 
-    private static Row runCell(Gateway gateway, Tenant tenant, List<ChatRequest> requests, int clients, int decisions,
-            double maxSeconds, int size, double share) throws InterruptedException {
-        long[] nanos = new long[decisions];
+    /** One measured operation: a decision, or a part of one. */
+    interface Op {
+        Outcome run(int i);
+    }
+
+    /** What a decision selected: the most examples any arm got, and whether selection stepped aside for one. */
+    record Outcome(int examples, boolean bypassed) {
+        static final Outcome NONE = new Outcome(0, false);
+    }
+
+    record Phase(String name, Op op, int clients) {
+    }
+
+    /** The small arm's selection (made whichever arm the router then chose). */
+    private static Outcome outcome(Route route) {
+        List<Augmented> arms = route.plan().map(p -> List.copyOf(p.augmented().values())).orElse(List.of(route.augmented()));
+        return new Outcome(arms.stream().mapToInt(Augmented::examples).max().orElse(0),
+                arms.stream().anyMatch(Augmented::bypassed));
+    }
+
+    /** {@code count} operations by {@code phase.clients} threads in a closed loop, each timed. */
+    private static Row measure(Phase phase, int count, double maxSeconds, int size, double share)
+            throws InterruptedException {
+        long[] nanos = new long[count];
         AtomicInteger next = new AtomicInteger();
         LongAdder withExamples = new LongAdder();
         LongAdder examples = new LongAdder();
         LongAdder bypassed = new LongAdder();
         Set<String> errors = ConcurrentHashMap.newKeySet();
         long deadline = System.nanoTime() + (long) (maxSeconds * 1e9);
-        int offset = Math.floorMod(Arrays.hashCode(new int[] {size, clients, tenant.name().hashCode()}), requests.size());
         var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         long cpu0 = os.getProcessCpuTime();
         long t0 = System.nanoTime();
         List<Thread> threads = new ArrayList<>();
-        for (int c = 0; c < clients; c++) {
+        for (int c = 0; c < phase.clients; c++) {
             threads.add(Thread.ofPlatform().name("decision-client-" + c).start(() -> {
-                for (int i = next.getAndIncrement(); i < decisions && System.nanoTime() < deadline;
+                for (int i = next.getAndIncrement(); i < count && System.nanoTime() < deadline;
                         i = next.getAndIncrement()) {
-                    ChatRequest request = requests.get((offset + i) % requests.size());
                     long s = System.nanoTime();
                     try {
-                        Route route = gateway.route(request, tenant);
+                        Outcome out = phase.op.run(i);
                         nanos[i] = System.nanoTime() - s;
-                        // The small arm's selection (made whichever arm the router then chose).
-                        List<Augmented> arms = route.plan().map(p -> List.copyOf(p.augmented().values()))
-                                .orElse(List.of(route.augmented()));
-                        int n = arms.stream().mapToInt(Augmented::examples).max().orElse(0);
-                        examples.add(n);
-                        if (n > 0) {
+                        examples.add(out.examples());
+                        if (out.examples() > 0) {
                             withExamples.increment();
                         }
-                        if (arms.stream().anyMatch(Augmented::bypassed)) {
+                        if (out.bypassed()) {
                             bypassed.increment();
                         }
                     } catch (RuntimeException e) {
@@ -214,14 +255,14 @@ public final class DecisionPathBenchmark {
         double seconds = (System.nanoTime() - t0) / 1e9;
         long cpu = os.getProcessCpuTime() - cpu0;
         if (!errors.isEmpty()) {
-            throw new IllegalStateException("decisions failed: " + errors);
+            throw new IllegalStateException(phase.name + " failed: " + errors);
         }
         long[] measured = Arrays.stream(nanos).filter(x -> x > 0).toArray();
         int n = measured.length;
         if (n == 0) {
-            throw new IllegalStateException("no decision finished within " + maxSeconds + " s");
+            throw new IllegalStateException("no " + phase.name + " finished within " + maxSeconds + " s");
         }
-        return new Row(size, clients, share, n, ms(StoreSearchBenchmark.percentile(measured, 50)),
+        return new Row(phase.name, size, phase.clients, share, n, ms(StoreSearchBenchmark.percentile(measured, 50)),
                 ms(StoreSearchBenchmark.percentile(measured, 99)), ms(StoreSearchBenchmark.percentile(measured, 99.9)),
                 ms(StoreSearchBenchmark.mean(measured)), cpu / 1e6 / n, n / seconds, withExamples.sum() / (double) n,
                 examples.sum() / (double) n, bypassed.sum(), StoreSearchBenchmark.loadAverage());
@@ -274,12 +315,12 @@ public final class DecisionPathBenchmark {
 
     static void printTable(List<Row> rows) {
         System.out.println();
-        System.out.println("| size | tenant share | clients | decisions | p50 ms | p99 ms | p999 ms | mean ms | CPU ms/decision"
-                + " | decisions/s | with examples | bypassed |");
-        System.out.println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        System.out.println("| what | size | tenant share | clients | n | p50 ms | p99 ms | p999 ms | mean ms | CPU ms/op"
+                + " | ops/s | with examples | bypassed |");
+        System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         for (Row r : rows) {
-            System.out.printf(Locale.ROOT, "| %,d | %.0f%% | %d | %d | %.3f | %.3f | %.3f | %.3f | %.3f | %.0f | %.0f%% | %d |%n",
-                    r.size, r.tenantShare * 100, r.clients, r.decisions, r.p50Ms, r.p99Ms, r.p999Ms, r.meanMs,
+            System.out.printf(Locale.ROOT, "| %s | %,d | %.0f%% | %d | %d | %.3f | %.3f | %.3f | %.3f | %.3f | %.0f | %.0f%% | %d |%n",
+                    r.phase, r.size, r.tenantShare * 100, r.clients, r.decisions, r.p50Ms, r.p99Ms, r.p999Ms, r.meanMs,
                     r.cpuMsPerDecision, r.decisionsPerSecond, r.withExamples * 100, r.bypassed);
         }
     }
@@ -296,6 +337,7 @@ public final class DecisionPathBenchmark {
         ArrayNode out = root.putArray("rows");
         for (Row r : rows) {
             ObjectNode n = out.addObject();
+            n.put("phase", r.phase);
             n.put("size", r.size);
             n.put("clients", r.clients);
             n.put("tenant_share", r.tenantShare);
