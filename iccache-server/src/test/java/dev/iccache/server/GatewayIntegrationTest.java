@@ -120,15 +120,17 @@ class GatewayIntegrationTest {
         cluster.post("/v1/chat/completions", "{\"model\":\"sim-small\"," + HELLO + "}");
         // Exploration probes may still run on sim-small after the responses (off the request path).
         assertThat(Eventually.holds(() -> cluster.send("GET", "/metrics").body()
-                .contains("iccache_backend_in_flight{backend=\"sim-small\"} 0"))).isTrue();
+                .contains("iccache_backend_in_flight{backend=\"sim-small\"} 0.0"))).isTrue();
         String metrics = cluster.send("GET", "/metrics").body();
         assertThat(metrics).contains(
-                "iccache_requests_total{backend=\"sim-small\",route=\"pinned\",stream=\"true\",status=\"200\"}",
-                "iccache_requests_total{backend=\"sim-small\",route=\"pinned\",stream=\"false\",status=\"200\"}",
+                "iccache_requests_total{backend=\"sim-small\",endpoint=\"/v1/chat/completions\",route=\"pinned\","
+                        + "status=\"200\",stream=\"true\"}",
+                "iccache_requests_total{backend=\"sim-small\",endpoint=\"/v1/chat/completions\",route=\"pinned\","
+                        + "status=\"200\",stream=\"false\"}",
                 "iccache_backend_latency_seconds_bucket{backend=\"sim-small\",stream=\"false\",le=\"+Inf\"}",
                 "iccache_backend_time_to_first_token_seconds_count{backend=\"sim-small\"}",
                 "iccache_time_to_first_token_seconds_count{backend=\"sim-small\"}",
-                "iccache_backend_in_flight{backend=\"sim-small\"} 0",
+                "iccache_backend_in_flight{backend=\"sim-small\"} 0.0",
                 "iccache_gateway_overhead_seconds_count");
     }
 
