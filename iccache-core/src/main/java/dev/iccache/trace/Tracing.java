@@ -71,6 +71,11 @@ public interface Tracing {
         /** Records nothing. */
         Span NOOP = new Span() {
             @Override
+            public boolean recording() {
+                return false;
+            }
+
+            @Override
             public Span set(String key, String value) {
                 return this;
             }
@@ -93,6 +98,9 @@ public interface Tracing {
             public void close() {
             }
         };
+
+        /** Whether attributes set on the span are kept (false when off or not sampled): skip costly ones if not. */
+        boolean recording();
 
         Span set(String key, String value);
 

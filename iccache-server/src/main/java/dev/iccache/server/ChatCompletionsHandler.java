@@ -101,14 +101,21 @@ final class ChatCompletionsHandler implements Handler {
             span.set("http.request.method", "POST").set("http.route", wire.endpoint())
                     .set("gen_ai.operation.name", "chat");
             serve(req, res, span);
-            int status = res.status().code();
-            span.set("http.response.status_code", status);
-            res.headers().first(ROUTE).ifPresent(r -> span.set("iccache.route", r));
-            res.headers().first(MODEL).ifPresent(m -> span.set("iccache.model", m));
-            res.headers().first(EXAMPLES).ifPresent(e -> span.set("iccache.examples", Long.parseLong(e)));
-            if (status >= 500) {
-                span.failed(IccacheException.of(ErrorKind.INTERNAL, "answered " + status));
+            if (span.recording()) {
+                describe(span, res);
             }
+        }
+    }
+
+    /** The server span's attributes from the response sent: status, route, answering backend, examples. */
+    private static void describe(Tracing.Span span, ServerResponse res) {
+        int status = res.status().code();
+        span.set("http.response.status_code", status);
+        res.headers().first(ROUTE).ifPresent(r -> span.set("iccache.route", r));
+        res.headers().first(MODEL).ifPresent(m -> span.set("iccache.model", m));
+        res.headers().first(EXAMPLES).ifPresent(e -> span.set("iccache.examples", Long.parseLong(e)));
+        if (status >= 500) {
+            span.failed(IccacheException.of(ErrorKind.INTERNAL, "answered " + status));
         }
     }
 
@@ -280,7 +287,8 @@ final class ChatCompletionsHandler implements Handler {
         String stream = request != null && request.stream() ? "true" : "false";
         String backend = route == null ? "none" : route.backend().config().name();
         String why = route == null ? "rejected" : route.reason();
-        metrics.requests.labelValues(wire.endpoint(), backend, why, stream, Integer.toString(e.kind().httpStatus())).inc();
+        metrics.requests.labelValues(wire.endpoint(), backend, why, stream, Integer.toString(e.kind().httpStatus()))
+                .inc();
     }
 
     private void headers(ServerResponse res, Route route, long overheadNanos) {

@@ -93,7 +93,8 @@ public final class GatewayServer implements AutoCloseable {
         BodyBudget bodies = new BodyBudget(config.server().maxInFlightBodyBytes());
         Consumer<Candidate> admissions = bank.<Consumer<Candidate>>map(b -> b.admitter()::offer).orElse(c -> { });
         GatewayMetrics gatewayMetrics = new GatewayMetrics(registry);
-        ChoiceFanOut choices = new ChoiceFanOut(config.maxN(), choiceCalls);
+        // The choices' calls run in the request's span.
+        ChoiceFanOut choices = new ChoiceFanOut(config.maxN(), task -> choiceCalls.execute(tracing.wrap(task)));
         ExactCache exact = new ExactCache(config.exactCache(), config.tenants(), ticker, registry);
         ChatCompletionsHandler chat = new ChatCompletionsHandler(gateway, tenants, admissions, adminKey, bodies,
                 gatewayMetrics, ticker, new OpenAiWire(InstantSource.system()), choices, exact, keyLimits, tracing);

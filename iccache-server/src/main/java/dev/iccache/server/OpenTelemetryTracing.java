@@ -117,6 +117,11 @@ final class OpenTelemetryTracing implements Tracing, AutoCloseable {
     /** A started span and the scope that made it current on its thread. */
     private record CurrentSpan(io.opentelemetry.api.trace.Span span, Scope scope) implements Tracing.Span {
         @Override
+        public boolean recording() {
+            return span.isRecording();
+        }
+
+        @Override
         public Tracing.Span set(String key, String value) {
             span.setAttribute(key, value);
             return this;

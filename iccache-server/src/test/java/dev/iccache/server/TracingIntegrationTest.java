@@ -157,6 +157,27 @@ class TracingIntegrationTest {
         assertThat(shadowTrace.get("chat " + shadowModel).getParentSpanId()).isEqualTo(shadow.getSpanId());
     }
 
+    @Test
+    void eachChoiceOfARequestWithoutTraceparentIsACallInTheRequestsNewTrace() throws Exception {
+        String endpoint = "http://127.0.0.1:" + receiver.getAddress().getPort() + "/v1/traces";
+        try (TestCluster cluster = new TestCluster(1000, b -> b.dataDir(dataDir)
+                .bank(BankConfig.DEFAULT.withStore("memory")).tracing(TracingSettings.to(endpoint)), Map.of())) {
+            HttpResponse<String> r = cluster.post("/v1/chat/completions", "{\"model\":\"sim-small\",\"n\":2,"
+                    + "\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"Name two planets.\"}]}");
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        }
+        List<Span> servers = spans.stream().filter(s -> s.getName().equals("POST /v1/chat/completions")).toList();
+        assertThat(servers).as("spans received: %s", names()).hasSize(1);
+        Span server = servers.get(0);
+        assertThat(server.getParentSpanId().isEmpty()).as("no traceparent: a new trace").isTrue();
+        assertThat(attributes(server)).containsEntry("iccache.route", "pinned").containsEntry("gen_ai.request.model",
+                "sim-small");
+        List<Span> calls = spans.stream().filter(s -> s.getName().equals("chat sim-small")).toList();
+        assertThat(calls).as("one call per choice, run on other threads in the request's span").hasSize(2)
+                .allMatch(c -> c.getTraceId().equals(server.getTraceId())
+                        && c.getParentSpanId().equals(server.getSpanId()));
+    }
+
     private List<String> names() {
         return spans.stream().map(s -> s.getName() + "@" + hex(s.getTraceId())).toList();
     }
