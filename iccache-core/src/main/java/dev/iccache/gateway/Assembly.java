@@ -6,7 +6,7 @@ import dev.iccache.bank.StatsRecorder;
 import dev.iccache.config.IccacheConfig;
 import dev.iccache.embed.Embedder;
 import dev.iccache.manage.ExampleReplayer;
-import dev.iccache.metrics.MetricsRegistry;
+import dev.iccache.metrics.Metrics;
 import dev.iccache.route.Judge;
 import dev.iccache.route.JudgeBudget;
 import dev.iccache.route.LinearThompsonBandit;
@@ -29,6 +29,7 @@ import dev.iccache.select.TokenCounter;
 import dev.iccache.tenant.DomainStates;
 import dev.iccache.tenant.LearnedFiles;
 import dev.iccache.time.Ticker;
+import dev.iccache.trace.Tracing;
 import java.nio.file.Path;
 import java.time.InstantSource;
 import java.util.ArrayList;
@@ -70,9 +71,20 @@ public final class Assembly {
      * @param learner          runs learning from feedback, in order
      * @param background       runs shadow generations and their judgments
      * @param seed             seeds the router's sampling, the threshold tuners and the prompt nonces
+     * @param tracing          spans of selection and routing ({@link Tracing#NOOP} unless tracing is on)
      */
     public record Runtime(InstantSource clock, Ticker ticker, ScheduledExecutorService scheduler,
-            ExecutorService selectionThreads, Executor learner, Executor background, long seed) {
+            ExecutorService selectionThreads, Executor learner, Executor background, long seed, Tracing tracing) {
+        /** Without tracing. */
+        public Runtime(InstantSource clock, Ticker ticker, ScheduledExecutorService scheduler,
+                ExecutorService selectionThreads, Executor learner, Executor background, long seed) {
+            this(clock, ticker, scheduler, selectionThreads, learner, background, seed, Tracing.NOOP);
+        }
+
+        /** This runtime with spans recorded by {@code value}. */
+        public Runtime withTracing(Tracing value) {
+            return new Runtime(clock, ticker, scheduler, selectionThreads, learner, background, seed, value);
+        }
     }
 
     /**
@@ -84,7 +96,7 @@ public final class Assembly {
      * @param utilityModels a domain's utility model from the checkpoint it is loaded from
      */
     public static InContextAugmenter augmenter(IccacheConfig config, ExampleStore store, Embedder embedder,
-            Function<Path, UtilityModel> utilityModels, LearnedFiles files, Runtime rt, MetricsRegistry metrics) {
+            Function<Path, UtilityModel> utilityModels, LearnedFiles files, Runtime rt, Metrics metrics) {
         SelectionSettings settings = config.selection();
         Map<String, Double> costs = new HashMap<>();
         config.backends().forEach(b -> costs.put(b.name(), b.cost()));
@@ -93,10 +105,11 @@ public final class Assembly {
                 domain -> SelectionState.load(files, domain, utilityModels, settings.threshold(), thresholds),
                 (domain, state) -> state.save(files, domain), config.learnedDomainsInMemory());
         ExampleSelector selector = new ExampleSelector(store, embedder, TokenCounter.cl100k(), settings,
-                name -> costs.getOrDefault(name, Double.NaN), rt.clock(), clusters(store, states, rt));
+                name -> costs.getOrDefault(name, Double.NaN), rt.clock(), clusters(store, states, rt), rt.tracing());
         StatsRecorder stats = new StatsRecorder(store, rt.clock(), rt.scheduler(), STATS_FLUSH_MS);
         return new InContextAugmenter(selector, states, stats, rt.selectionThreads(), rt.learner(),
-                new SplittableRandom(rt.seed() ^ 0x6E6F_6E63L), rt.ticker(), config::normalisedCost, metrics);
+                new SplittableRandom(rt.seed() ^ 0x6E6F_6E63L), rt.ticker(), config::normalisedCost, metrics,
+                rt.tracing());
     }
 
     /**
@@ -141,7 +154,7 @@ public final class Assembly {
      * ({@code selection.exploration-share} of {@code router.judge-budget-per-minute}).
      */
     public static SelectionExplorer explorer(IccacheConfig config, InContextAugmenter augmenter, Judge judge,
-            Runtime rt, MetricsRegistry metrics) {
+            Runtime rt, Metrics metrics) {
         double perMinute = config.router().judgeBudgetPerMinute() * explorationShare(config);
         return new SelectionExplorer(probe(augmenter, judge, rt, metrics), new JudgeBudget(perMinute, rt.ticker()),
                 rt.background());
@@ -149,7 +162,7 @@ public final class Assembly {
 
     /** Selection probes judged by {@code judge}. */
     public static SelectionProbe probe(InContextAugmenter augmenter, Judge judge, Runtime rt,
-            MetricsRegistry metrics) {
+            Metrics metrics) {
         return new SelectionProbe(augmenter, judge, new SplittableRandom(rt.seed() ^ 0x6578_706CL), metrics);
     }
 
@@ -171,7 +184,7 @@ public final class Assembly {
      * bias is shared.
      */
     public static ModelRouting routing(IccacheConfig config, Embedder embedder, Judge judge, LearnedFiles files,
-            Runtime rt, MetricsRegistry metrics) {
+            Runtime rt, Metrics metrics) {
         RouterSettings settings = config.router();
         LoadBias loadBias = new LoadBias(settings);
         RandomGenerator random = new SplittableRandom(rt.seed() ^ 0x726F_7574L);
@@ -185,7 +198,7 @@ public final class Assembly {
         return new ModelRouting(routers, loadBias, embedder, TokenCounter.cl100k(), judge,
                 new JudgeBudget(settings.judgeBudgetPerMinute() * (1 - explorationShare(config)), rt.ticker()),
                 rt.background(), config.defaultModel(),
-                metrics);
+                metrics, rt.tracing());
     }
 
     /**
@@ -193,7 +206,7 @@ public final class Assembly {
      * {@code judge}, waiting while {@code load} is at or above {@code loadThreshold}.
      */
     public static ExampleReplayer replayer(IccacheConfig config, ExampleStore store, List<BoundedBackend> backends,
-            Judge judge, DoubleSupplier load, double loadThreshold, MetricsRegistry metrics) {
+            Judge judge, DoubleSupplier load, double loadThreshold, Metrics metrics) {
         String large = config.replayModel().name();
         return new ExampleReplayer(store, byName(backends, large), judge, Scrubber.from(config.scrub()),
                 config.replay().bestOf(), config.normalisedCost(large), loadThreshold, load, metrics);

@@ -12,6 +12,7 @@ import dev.iccache.bank.Vectors;
 import dev.iccache.config.BackendConfig;
 import dev.iccache.embed.Embedder;
 import dev.iccache.embed.EmbeddingText;
+import dev.iccache.trace.Tracing;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -45,13 +46,15 @@ public final class ExampleSelector {
 
     /** Token cost by example id, with the hash of the texts it was counted from (a replay changes the answer). */
     private final Cache<String, long[]> costs = Caffeine.newBuilder().maximumSize(COSTS_REMEMBERED).build();
+    private final Tracing tracing;
 
     /**
      * @param modelCost relative cost of a model by name, NaN when unknown (imported examples)
      * @param clusters  the bank's clusters, in which the utility model learns per region
+     * @param tracing   spans of the request's embedding and the bank search
      */
     public ExampleSelector(ExampleStore store, Embedder embedder, TokenCounter tokens, SelectionSettings settings,
-            ToDoubleFunction<String> modelCost, InstantSource clock, BankClusters clusters) {
+            ToDoubleFunction<String> modelCost, InstantSource clock, BankClusters clusters, Tracing tracing) {
         this.store = store;
         this.embedder = embedder;
         this.tokens = tokens;
@@ -59,6 +62,7 @@ public final class ExampleSelector {
         this.modelCost = modelCost;
         this.clock = clock;
         this.clusters = clusters;
+        this.tracing = tracing;
     }
 
     public SelectionSettings settings() {
@@ -78,7 +82,7 @@ public final class ExampleSelector {
      */
     public Selection select(ChatRequest request, Set<String> scope, BackendConfig target, UtilityModel utility,
             double tau) {
-        return select(request, () -> embedder.embed(EmbeddingText.of(request)), tokens.countRequest(request), scope,
+        return select(request, () -> embed(tracing, embedder, request), tokens.countRequest(request), scope,
                 target, utility, tau, id -> false);
     }
 
@@ -102,8 +106,12 @@ public final class ExampleSelector {
         if (budget <= 0 || settings.maxExamples() == 0) {
             return Selection.none(tau, requestTokens, Math.max(0, budget));
         }
-        List<SearchHit> hits = new ArrayList<>(store.search(embedding.get(), scope, settings.candidates(),
-                clock.instant()));
+        float[] vector = embedding.get();
+        List<SearchHit> hits;
+        try (Tracing.Span span = tracing.start("iccache.search")) {
+            hits = new ArrayList<>(store.search(vector, scope, settings.candidates(), clock.instant()));
+            span.set("iccache.candidates", hits.size());
+        }
         hits.removeIf(h -> excluded.test(h.example().id()));
         List<Selection.Decision> decisions = new ArrayList<>(hits.size());
         List<Candidate> eligible = new ArrayList<>(hits.size());
@@ -118,7 +126,7 @@ public final class ExampleSelector {
             }
         }
         List<Selection.Scored> scored = new ArrayList<>(eligible.size());
-        int requestCluster = clusters.of(embedding.get());
+        int requestCluster = clusters.of(vector);
         for (Candidate c : eligible) {
             Example e = c.hit().example();
             int cluster = clusters.of(e.id(), e.vector());
@@ -135,6 +143,16 @@ public final class ExampleSelector {
                 .thenComparing(s -> s.candidate().exampleId()));
         List<Selection.Chosen> chosen = combine(scored, tau, budget, decisions);
         return new Selection(chosen, decisions, scored, tau, requestTokens, budget);
+    }
+
+    /** The request's embedding, in an {@code embeddings} span (GenAI semantic conventions) of {@code tracing}. */
+    public static float[] embed(Tracing tracing, Embedder embedder, ChatRequest request) {
+        try (Tracing.Span span = tracing.start("embeddings")) {
+            span.set("gen_ai.operation.name", "embeddings");
+            float[] vector = embedder.embed(EmbeddingText.of(request));
+            span.set("gen_ai.embeddings.dimension.count", vector.length);
+            return vector;
+        }
     }
 
     /**

@@ -9,6 +9,7 @@ import dev.iccache.bank.InMemoryExampleStore;
 import dev.iccache.config.BackendConfig;
 import dev.iccache.config.BackendRole;
 import dev.iccache.embed.Embedder;
+import dev.iccache.trace.Tracing;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -57,7 +58,8 @@ class ExampleSelectorTest {
 
     private ExampleSelector selector(SelectionSettings settings) {
         return new ExampleSelector(store, embedder, TOKENS, settings,
-                name -> name.equals("large") ? 7.17 : Double.NaN, InstantSource.fixed(NOW), new BankClusters(1));
+                name -> name.equals("large") ? 7.17 : Double.NaN, InstantSource.fixed(NOW), new BankClusters(1),
+                Tracing.NOOP);
     }
 
     private ChatRequest request(String question, String extra) {

@@ -8,7 +8,7 @@ import dev.iccache.backend.http.PrometheusText;
 import dev.iccache.backend.http.PrometheusText.Sample;
 import dev.iccache.bank.Example;
 import dev.iccache.bank.ExampleStore;
-import dev.iccache.metrics.MetricsRegistry;
+import dev.iccache.metrics.Metrics;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -26,13 +26,13 @@ final class BankSummary {
     private static final int TOP = 5;
 
     private final ExampleStore store;
-    private final MetricsRegistry registry;
+    private final Metrics registry;
     private final InstantSource clock;
     private final Duration maxAge;
     private ObjectNode last;
     private Instant lastAt;
 
-    BankSummary(ExampleStore store, MetricsRegistry registry, InstantSource clock, Duration maxAge) {
+    BankSummary(ExampleStore store, Metrics registry, InstantSource clock, Duration maxAge) {
         this.store = store;
         this.registry = registry;
         this.clock = clock;

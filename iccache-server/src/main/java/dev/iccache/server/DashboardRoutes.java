@@ -7,7 +7,7 @@ import dev.iccache.api.Json;
 import dev.iccache.backend.BoundedBackend;
 import dev.iccache.config.IccacheConfig;
 import dev.iccache.gateway.Gateway;
-import dev.iccache.metrics.MetricsRegistry;
+import dev.iccache.metrics.Metrics;
 import dev.iccache.tenant.TenantResolver;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
@@ -81,7 +81,7 @@ final class DashboardRoutes {
      * The dashboard of a gateway, in real time, with its time series sampled every
      * {@link #SAMPLE_EVERY} on {@code scheduler}.
      */
-    static DashboardRoutes create(AdminKey adminKey, RecentDecisions decisions, MetricsRegistry registry,
+    static DashboardRoutes create(AdminKey adminKey, RecentDecisions decisions, Metrics registry,
             Optional<ExampleBank> bank, Optional<AdminRoutes> admin, Gateway gateway, BodyBudget bodies,
             ScheduledExecutorService scheduler) {
         InstantSource clock = InstantSource.system();

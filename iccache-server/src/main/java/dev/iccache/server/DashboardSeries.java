@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.iccache.api.Json;
 import dev.iccache.backend.http.PrometheusText;
 import dev.iccache.backend.http.PrometheusText.Sample;
-import dev.iccache.metrics.MetricsRegistry;
+import dev.iccache.metrics.Metrics;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayDeque;
@@ -30,7 +30,7 @@ final class DashboardSeries {
     private static final double[] QUANTILES = {0.5, 0.95, 0.99};
     private static final Cumulative NONE = new Cumulative(0, 0, new TreeMap<>());
 
-    private final MetricsRegistry registry;
+    private final Metrics registry;
     private final InstantSource clock;
     private final int capacity;
     private final Deque<ObjectNode> points = new ArrayDeque<>();
@@ -50,7 +50,7 @@ final class DashboardSeries {
     private record Reading(long at, double spent) {
     }
 
-    DashboardSeries(MetricsRegistry registry, InstantSource clock, int capacity) {
+    DashboardSeries(Metrics registry, InstantSource clock, int capacity) {
         this.registry = registry;
         this.clock = clock;
         this.capacity = capacity;

@@ -15,8 +15,7 @@ import dev.iccache.gateway.Assembly;
 import dev.iccache.gateway.Gateway;
 import dev.iccache.select.InContextAugmenter;
 import dev.iccache.select.SelectionExplorer;
-import dev.iccache.metrics.JvmMetrics;
-import dev.iccache.metrics.MetricsRegistry;
+import dev.iccache.metrics.Metrics;
 import dev.iccache.gateway.ModelRouting;
 import dev.iccache.manage.ExampleReplayer;
 import dev.iccache.manage.ReplaySettings;
@@ -28,11 +27,15 @@ import dev.iccache.tenant.Tenant;
 import dev.iccache.tenant.TenantResolver;
 import dev.iccache.time.SimClock;
 import dev.iccache.time.Ticker;
+import dev.iccache.trace.Tracing;
 import io.helidon.http.HeaderNames;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.http.HttpRules;
 import java.lang.System.Logger.Level;
+import java.lang.management.ManagementFactory;
+import java.lang.management.RuntimeMXBean;
 import java.security.SecureRandom;
 import java.time.InstantSource;
 import java.util.LinkedHashMap;
@@ -61,17 +64,20 @@ public final class GatewayServer implements AutoCloseable {
     private final Gateway gateway;
     private final Optional<ExampleBank> bank;
     private final EmbeddingsEndpoint embeddings;
-    private final MetricsRegistry registry;
+    private final Metrics registry;
     private final ScheduledExecutorService watchdog;
     private final ExecutorService choiceCalls = Executors.newThreadPerTaskExecutor(
             Thread.ofVirtual().name("iccache-choice-", 0).factory());
     private final WebServer server;
     private final Optional<AccessLog> accessLog;
     private final AtomicBoolean draining = new AtomicBoolean();
+    private final Tracing tracing;
 
     private GatewayServer(Gateway gateway, Optional<ExampleBank> bank, EmbeddingsEndpoint embeddings,
-            MetricsRegistry registry, ScheduledExecutorService watchdog, UnaryOperator<String> env, Ticker ticker) {
+            Metrics registry, ScheduledExecutorService watchdog, UnaryOperator<String> env, Ticker ticker,
+            Tracing tracing) {
         this.gateway = gateway;
+        this.tracing = tracing;
         this.bank = bank;
         this.embeddings = embeddings;
         this.registry = registry;
@@ -87,15 +93,18 @@ public final class GatewayServer implements AutoCloseable {
         BodyBudget bodies = new BodyBudget(config.server().maxInFlightBodyBytes());
         Consumer<Candidate> admissions = bank.<Consumer<Candidate>>map(b -> b.admitter()::offer).orElse(c -> { });
         GatewayMetrics gatewayMetrics = new GatewayMetrics(registry);
-        ChoiceFanOut choices = new ChoiceFanOut(config.maxN(), choiceCalls);
+        // The choices' calls run in the request's span.
+        ChoiceFanOut choices = new ChoiceFanOut(config.maxN(), task -> choiceCalls.execute(tracing.wrap(task)));
         RecentDecisions decisions = new RecentDecisions(DashboardRoutes.DECISIONS, config.scrub(),
                 InstantSource.system());
         ExactCache exact = new ExactCache(config.exactCache(), config.tenants(), ticker, registry);
         ChatCompletionsHandler chat = new ChatCompletionsHandler(gateway, tenants, admissions, adminKey, bodies,
-                gatewayMetrics, ticker, new OpenAiWire(InstantSource.system()), choices, exact, keyLimits, decisions);
+                gatewayMetrics, ticker, new OpenAiWire(InstantSource.system()), choices, exact, keyLimits, decisions,
+                tracing);
         AnthropicWire anthropic = new AnthropicWire();
         ChatCompletionsHandler messages = new ChatCompletionsHandler(gateway, tenants, admissions, adminKey, bodies,
-                gatewayMetrics, ticker, anthropic, choices, exact, keyLimits, decisions);
+                gatewayMetrics, ticker, anthropic, choices, exact, keyLimits, decisions,
+                tracing);
         Map<String, BoundedBackend> chatBackends = new LinkedHashMap<>();
         gateway.backends().forEach(b -> chatBackends.put(b.config().name(), b));
         BiFunction<String, ApiEndpoint.Service, ApiEndpoint> api = (name, service) -> new ApiEndpoint(name, tenants,
@@ -145,7 +154,7 @@ public final class GatewayServer implements AutoCloseable {
                     r.get("/metrics", (req, res) -> {
                         try {
                             metricsAccess.require(req.headers().first(HeaderNames.AUTHORIZATION));
-                            res.header(HeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
+                            res.header(HeaderNames.CONTENT_TYPE, Metrics.contentType());
                             res.send(registry.scrape());
                         } catch (IccacheException e) {
                             OpenAiHttp.sendError(res, e);
@@ -178,8 +187,12 @@ public final class GatewayServer implements AutoCloseable {
      * virtual one).
      */
     public static GatewayServer start(IccacheConfig config, UnaryOperator<String> env, SimClock clock) {
-        MetricsRegistry registry = new MetricsRegistry();
-        JvmMetrics.register(registry);
+        Metrics registry = new Metrics();
+        JvmMetrics.builder().register(registry.registry());
+        RuntimeMXBean runtime = ManagementFactory.getRuntimeMXBean();
+        registry.gauge("process_uptime_seconds", "Time since the JVM started, in seconds.")
+                .track(() -> runtime.getUptime() / 1e3);
+        Tracing tracing = OpenTelemetryTracing.open(config.tracing());
         ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(
                 ExampleBank.daemon("iccache-timeouts"));
         Optional<ExampleBank> bank = config.bank().enabled() ? Optional.of(ExampleBank.open(config, registry, env))
@@ -188,14 +201,14 @@ public final class GatewayServer implements AutoCloseable {
         // Load the embedding model now, so that the first requests do not spend their selection time limit on it.
         bank.ifPresent(GatewayServer::warmUp);
         List<BoundedBackend> backends = Backends.create(config, new BackendMetrics(registry), env, watchdog, 42,
-                clock);
+                clock, tracing);
         Judge judge = new LlmJudge(Assembly.byName(backends, config.judgeModel()));
         Optional<ModelRouting> routing = bank.filter(b -> config.router().enabled() && backends.size() > 1)
-                .map(b -> routing(config, b, backends, judge, registry, watchdog));
+                .map(b -> routing(config, b, backends, judge, registry, watchdog, tracing));
         bank.filter(b -> config.replay().enabled()).ifPresent(b -> scheduleReplay(config, b, backends, judge,
                 registry));
         Optional<InContextAugmenter> augmenter = bank.filter(b -> config.selection().enabled())
-                .map(b -> b.augmenter(config, registry));
+                .map(b -> b.augmenter(config, registry, tracing));
         Optional<SelectionExplorer> explorer = bank.flatMap(b -> augmenter.map(a -> Assembly.explorer(config, a, judge,
                 b.runtime(), registry)));
         if (config.tenants().isEmpty()) {
@@ -207,7 +220,7 @@ public final class GatewayServer implements AutoCloseable {
         Gateway gateway = new Gateway(config, backends, augmenter, routing, explorer, registry);
         EmbeddingsEndpoint embeddings = EmbeddingsEndpoint.create(config, bank.map(ExampleBank::embedder),
                 new BackendMetrics(registry), env, watchdog, clock);
-        GatewayServer s = new GatewayServer(gateway, bank, embeddings, registry, watchdog, env, clock);
+        GatewayServer s = new GatewayServer(gateway, bank, embeddings, registry, watchdog, env, clock, tracing);
         s.server.start();
         LOG.log(Level.INFO, "iccache listening on http://{0}:{1,number,#} (virtual model ''{2}'', default ''{3}'')",
                 config.server().host(), s.port(), config.virtualModel(), config.defaultModel());
@@ -216,7 +229,7 @@ public final class GatewayServer implements AutoCloseable {
 
     /** Background replay of high-gain examples with the large model while the large tier is quiet. */
     private static void scheduleReplay(IccacheConfig config, ExampleBank bank, List<BoundedBackend> backends,
-            Judge judge, MetricsRegistry registry) {
+            Judge judge, Metrics registry) {
         ReplaySettings settings = config.replay();
         ExampleReplayer replayer = Assembly.replayer(config, bank.store(), backends, judge,
                 () -> ModelRouting.largeTierLoad(backends), settings.loadThreshold(), registry);
@@ -238,9 +251,9 @@ public final class GatewayServer implements AutoCloseable {
      * {@code data-dir/learned/<domain>/} ({@link LearnedFiles}).
      */
     private static ModelRouting routing(IccacheConfig config, ExampleBank bank, List<BoundedBackend> backends,
-            Judge judge, MetricsRegistry registry, ScheduledExecutorService scheduler) {
+            Judge judge, Metrics registry, ScheduledExecutorService scheduler, Tracing tracing) {
         ModelRouting routing = Assembly.routing(config, bank.embedder(), judge, new LearnedFiles(config.dataDir()),
-                bank.runtime(), registry);
+                bank.runtime().withTracing(tracing), registry);
         scheduler.scheduleWithFixedDelay(() -> saveRouters(routing), 1, 1, TimeUnit.MINUTES);
         return routing;
     }
@@ -298,7 +311,7 @@ public final class GatewayServer implements AutoCloseable {
         return gateway;
     }
 
-    public MetricsRegistry metrics() {
+    public Metrics metrics() {
         return registry;
     }
 
@@ -344,6 +357,7 @@ public final class GatewayServer implements AutoCloseable {
         gateway.routing().ifPresent(GatewayServer::saveRouters);
         bank.ifPresent(ExampleBank::close);
         watchdog.shutdownNow();
+        OpenTelemetryTracing.close(tracing);
     }
 
 }

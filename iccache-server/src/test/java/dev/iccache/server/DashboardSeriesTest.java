@@ -5,7 +5,8 @@ import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
-import dev.iccache.metrics.MetricsRegistry;
+import dev.iccache.metrics.Metrics;
+import io.prometheus.metrics.core.metrics.Counter;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -17,7 +18,7 @@ import org.junit.jupiter.api.Test;
 class DashboardSeriesTest {
     private final AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-01-01T00:00:00Z"));
     private final InstantSource clock = now::get;
-    private final MetricsRegistry registry = new MetricsRegistry();
+    private final Metrics registry = new Metrics();
     private final GatewayMetrics metrics = new GatewayMetrics(registry);
 
     private void advance(Duration d) {
@@ -25,8 +26,8 @@ class DashboardSeriesTest {
     }
 
     private void served(String model, String status, double seconds) {
-        metrics.requests.labels(model, "pinned", "false", status).inc();
-        metrics.duration.labels(model, "false").observe(seconds);
+        metrics.requests.labelValues("/v1/chat/completions", model, "pinned", "false", status).inc();
+        metrics.duration.labelValues(model, "false").observe(seconds);
     }
 
     @Test
@@ -89,9 +90,9 @@ class DashboardSeriesTest {
         DashboardSeries series = new DashboardSeries(registry, clock, 10);
         series.sample();
         assertThat(series.points().get(0).path("offload_ratio").isNull()).isTrue();
-        registry.gauge("iccache_router_offload_ratio", "h").labels().track(() -> 0.25);
-        registry.gauge("iccache_quality_guard_win_rate", "h", "domain").labels("support").track(() -> 0.9);
-        registry.gauge("iccache_quality_guard_win_rate", "h", "domain").labels("fresh").track(() -> Double.NaN);
+        registry.gauge("iccache_router_offload_ratio", "h").track(() -> 0.25);
+        registry.gauge("iccache_quality_guard_win_rate", "h", "domain").track(() -> 0.9, "support");
+        registry.gauge("iccache_quality_guard_win_rate", "h", "domain").track(() -> Double.NaN, "fresh");
         series.sample();
         JsonNode p = series.points().get(1);
         assertThat(p.path("offload_ratio").asDouble()).isEqualTo(0.25);
@@ -114,19 +115,19 @@ class DashboardSeriesTest {
     @Test
     void judgmentsCountTheLastMinute() {
         DashboardSeries series = new DashboardSeries(registry, clock, 100);
-        MetricsRegistry.Counter shadows = registry.counter("iccache_router_shadow_total", "h", "outcome");
-        MetricsRegistry.Counter probes = registry.counter("iccache_selection_probes_total", "h", "kind", "outcome");
+        Counter shadows = registry.counter("iccache_router_shadow_total", "h", "outcome");
+        Counter probes = registry.counter("iccache_selection_probes_total", "h", "kind", "outcome");
         series.sample();
-        shadows.labels("judged").inc(3);
-        shadows.labels("failed").inc();
-        probes.labels("explore", "judged").inc(2);
-        probes.labels("explore", "free").inc(5); // free probes spend no judgment
+        shadows.labelValues("judged").inc(3);
+        shadows.labelValues("failed").inc();
+        probes.labelValues("explore", "judged").inc(2);
+        probes.labelValues("explore", "free").inc(5); // free probes spend no judgment
         advance(Duration.ofSeconds(30));
         series.sample();
         assertThat(series.points().get(1).path("judgments_last_minute").asDouble()).isEqualTo(6);
         advance(Duration.ofSeconds(31));
         series.sample();
-        shadows.labels("judged").inc();
+        shadows.labelValues("judged").inc();
         advance(Duration.ofSeconds(30));
         series.sample();
         // The baseline is now the reading 61 s old, taken after the first six.
