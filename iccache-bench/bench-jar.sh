@@ -44,3 +44,19 @@ run_bench() {
   exec "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
     $jvm ${ICCACHE_BENCH_JAVA_OPTS:-} -cp "$JAR" "$class" "$@"
 }
+
+# build_before COMMIT: the tree of COMMIT (git archive) built once under iccache-bench/target/before-COMMIT,
+# for before/after runs in one invocation; sets BEFORE (the short commit), BEFORE_JAR (its iccache-bench jar)
+# and BEFORE_LIBS (its dependency folder, with that commit's iccache modules).
+build_before() {
+  BEFORE="$(git -C "$ROOT" rev-parse --short "$1")"
+  out="$ROOT/iccache-bench/target/before-$BEFORE"
+  if [ ! -f "$out/built" ]; then
+    rm -rf "$out" && mkdir -p "$out/src"
+    git -C "$ROOT" archive "$BEFORE" | tar -x -C "$out/src"
+    (cd "$out/src" && ./mvnw -q -B -DskipTests package -pl iccache-bench -am)
+    touch "$out/built"
+  fi
+  for f in "$out"/src/iccache-bench/target/iccache-bench-*.jar; do BEFORE_JAR="$f"; break; done
+  BEFORE_LIBS="$out/src/iccache-bench/target/libs"
+}

@@ -1,25 +1,19 @@
 #!/bin/sh
 # Gateway overhead before and after a change (docs/benchmarks.md, "Before and after: Prometheus client
 # and tracing"): builds the benchmark as it is at BEFORE (a commit; its tree is taken with git archive
-# into iccache-bench/target/overhead-before and built there once) and as it is in this working tree,
+# into iccache-bench/target/before-COMMIT and built there once) and as it is in this working tree,
 # then runs ROUNDS times (default 2), one after another in this one invocation: before, after with
 # tracing off, after with tracing on (spans exported over OTLP to a loopback sink). Each run gets the
 # arguments given (see run-overhead.sh --help) and writes its JSON next to the before tree.
 # Usage: [ROUNDS=2] iccache-bench/run-overhead-compare.sh BEFORE [benchmark arguments]
 . "$(dirname "$0")/bench-jar.sh"
 cd "$ROOT"
-BEFORE="$(git rev-parse --short "${1:?usage: run-overhead-compare.sh BEFORE-COMMIT [arguments]}")"
+[ "$#" -ge 1 ] || { echo "usage: run-overhead-compare.sh BEFORE-COMMIT [arguments]" >&2; exit 2; }
+build_before "$1"
 shift
 if stale; then ./mvnw -q -B -DskipTests package -pl iccache-bench -am; fi
 find_jar
-OUT="$ROOT/iccache-bench/target/overhead-before"
-if [ ! -f "$OUT/commit" ] || [ "$(cat "$OUT/commit")" != "$BEFORE" ]; then
-  rm -rf "$OUT" && mkdir -p "$OUT/src"
-  git archive "$BEFORE" | tar -x -C "$OUT/src"
-  (cd "$OUT/src" && ./mvnw -q -B -DskipTests package -pl iccache-bench -am)
-  echo "$BEFORE" > "$OUT/commit"
-fi
-for f in "$OUT"/src/iccache-bench/target/iccache-bench-*.jar; do BEFORE_JAR="$f"; break; done
+OUT="$ROOT/iccache-bench/target/before-$BEFORE"
 run() {
   label="$1"; jar="$2"; json="$3"; shift 3
   echo "== $label"
