@@ -97,7 +97,7 @@ public final class GatewayServer implements AutoCloseable {
         Map<String, BoundedBackend> chatBackends = new LinkedHashMap<>();
         gateway.backends().forEach(b -> chatBackends.put(b.config().name(), b));
         BiFunction<String, ApiEndpoint.Service, ApiEndpoint> api = (name, service) -> new ApiEndpoint(name, tenants,
-                bodies, config.server().maxBodyBytes(), gatewayMetrics, ticker, service);
+                bodies, config.server().maxBodyBytes(), gatewayMetrics, ticker, service, keyLimits);
         FeedbackHandler feedback = new FeedbackHandler(gateway, tenants, config.server().maxBodyBytes(), bodies);
         Optional<AdminRoutes> admin = bank.map(b -> new AdminRoutes(b.store(), b.users(), b.embedder(),
                 InstantSource.system(), adminKey, gateway, tenants, bodies));
