@@ -3,6 +3,7 @@ package dev.iccache.gateway;
 import dev.iccache.backend.BoundedBackend;
 import dev.iccache.bank.ExampleStore;
 import dev.iccache.bank.StatsRecorder;
+import dev.iccache.config.BackendConfig;
 import dev.iccache.config.IccacheConfig;
 import dev.iccache.embed.Embedder;
 import dev.iccache.manage.ExampleReplayer;
@@ -32,17 +33,16 @@ import dev.iccache.time.Ticker;
 import java.nio.file.Path;
 import java.time.InstantSource;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.List;
-import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.DoubleSupplier;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 
 /**
@@ -85,18 +85,28 @@ public final class Assembly {
      */
     public static InContextAugmenter augmenter(IccacheConfig config, ExampleStore store, Embedder embedder,
             Function<Path, UtilityModel> utilityModels, LearnedFiles files, Runtime rt, MetricsRegistry metrics) {
+        return augmenter(config, () -> config, store, embedder, utilityModels, files, rt, metrics);
+    }
+
+    /**
+     * As {@link #augmenter(IccacheConfig, ExampleStore, Embedder, Function, LearnedFiles, Runtime, MetricsRegistry)},
+     * reading the backends' costs from {@code backends} on each request (the configuration in force, which a reload
+     * may replace); the rest of {@code config} holds for the augmenter's life.
+     */
+    public static InContextAugmenter augmenter(IccacheConfig config, Supplier<IccacheConfig> backends,
+            ExampleStore store, Embedder embedder, Function<Path, UtilityModel> utilityModels, LearnedFiles files,
+            Runtime rt, MetricsRegistry metrics) {
         SelectionSettings settings = config.selection();
-        Map<String, Double> costs = new HashMap<>();
-        config.backends().forEach(b -> costs.put(b.name(), b.cost()));
         RandomGenerator thresholds = new SplittableRandom(rt.seed() ^ 0x7475_6E65L);
         DomainStates<SelectionState> states = new DomainStates<>(
                 domain -> SelectionState.load(files, domain, utilityModels, settings.threshold(), thresholds),
                 (domain, state) -> state.save(files, domain), config.learnedDomainsInMemory());
         ExampleSelector selector = new ExampleSelector(store, embedder, TokenCounter.cl100k(), settings,
-                name -> costs.getOrDefault(name, Double.NaN), rt.clock(), clusters(store, states, rt));
+                name -> backends.get().backend(name).map(BackendConfig::cost).orElse(Double.NaN), rt.clock(),
+                clusters(store, states, rt));
         StatsRecorder stats = new StatsRecorder(store, rt.clock(), rt.scheduler(), STATS_FLUSH_MS);
         return new InContextAugmenter(selector, states, stats, rt.selectionThreads(), rt.learner(),
-                new SplittableRandom(rt.seed() ^ 0x6E6F_6E63L), rt.ticker(), config::normalisedCost, metrics);
+                new SplittableRandom(rt.seed() ^ 0x6E6F_6E63L), rt.ticker(), name -> backends.get().normalisedCost(name), metrics);
     }
 
     /**

@@ -7,6 +7,7 @@ import dev.iccache.api.ChatResponse;
 import dev.iccache.api.ErrorKind;
 import dev.iccache.api.IccacheException;
 import dev.iccache.api.Usage;
+import dev.iccache.config.ModelPrice;
 import dev.iccache.config.TenantConfig;
 import dev.iccache.select.TokenCounter;
 import dev.iccache.tenant.Tenant;
@@ -62,7 +63,8 @@ final class KeyLimits {
         }
 
         private void charge(String model, int promptTokens, int completionTokens) {
-            spend.charge(keyId, tenant.name(), model, promptTokens, completionTokens);
+            Optional.ofNullable(prices.get(model)).ifPresent(price -> spend.charge(keyId, tenant.name(), model, price,
+                    promptTokens, completionTokens));
             tokenLimits.forEach(l -> tokens.add(l.counter(), completionTokens));
         }
     }
@@ -72,15 +74,19 @@ final class KeyLimits {
     private final MinuteWindows tokens;
     private final TokenCounter counter;
     private final SpendLedger spend;
+    private final Map<String, ModelPrice> prices;
     private final Map<String, Limit> tenantLimits = new HashMap<>();
 
     /** Requests and tokens per minute (0: unlimited) counted under {@code counter}, for {@code who}. */
     private record Limit(String counter, String who, int rpm, long tpm) {
     }
 
-    /** @param tenants the configured tenants, whose {@code rpm} and {@code tpm} hold for all their keys together */
+    /**
+     * @param tenants the configured tenants, whose {@code rpm} and {@code tpm} hold for all their keys together
+     * @param prices  what each backend's tokens cost; answers of other models are not charged
+     */
     KeyLimits(ApiKeyStore keys, List<TenantConfig> tenants, MinuteWindows requests, MinuteWindows tokens,
-            TokenCounter counter, SpendLedger spend) {
+            TokenCounter counter, SpendLedger spend, Map<String, ModelPrice> prices) {
         tenants.stream().filter(t -> t.rpm() > 0 || t.tpm() > 0).forEach(t -> tenantLimits.put(t.name(),
                 new Limit("tenant:" + t.name(), "tenant '" + t.name() + "'", t.rpm(), t.tpm())));
         this.keys = keys;
@@ -88,6 +94,7 @@ final class KeyLimits {
         this.tokens = tokens;
         this.counter = counter;
         this.spend = spend;
+        this.prices = Map.copyOf(prices);
     }
 
     /**
