@@ -106,7 +106,8 @@ public final class Assembly {
                 clusters(store, states, rt));
         StatsRecorder stats = new StatsRecorder(store, rt.clock(), rt.scheduler(), STATS_FLUSH_MS);
         return new InContextAugmenter(selector, states, stats, rt.selectionThreads(), rt.learner(),
-                new SplittableRandom(rt.seed() ^ 0x6E6F_6E63L), rt.ticker(), name -> backends.get().normalisedCost(name), metrics);
+                new SplittableRandom(rt.seed() ^ 0x6E6F_6E63L), rt.ticker(), name -> backends.get().normalisedCost(name),
+                metrics);
     }
 
     /**

@@ -41,6 +41,7 @@ final class AdminRoutes {
     private final Supplier<TenantResolver> tenants;
     private final BodyBudget bodies;
 
+    /** @param gateway and {@code tenants}: those of the configuration in force (a reload replaces them) */
     AdminRoutes(ExampleStore store, UserPseudonyms users, Embedder embedder, InstantSource clock, AdminKey adminKey,
             Supplier<Gateway> gateway, Supplier<TenantResolver> tenants, BodyBudget bodies) {
         this.store = store;
@@ -180,7 +181,8 @@ final class AdminRoutes {
     private void explain(ServerRequest req, ServerResponse res) {
         ChatRequest request;
         try (BodyBudget.Reservation body = bodies.open()) {
-            request = ChatRequest.parse(OpenAiHttp.readBody(req, gateway.get().config().server().maxBodyBytes(), body));
+            long maxBodyBytes = gateway.get().config().server().maxBodyBytes();
+            request = ChatRequest.parse(OpenAiHttp.readBody(req, maxBodyBytes, body));
         }
         String name = req.query().first("tenant").orElse(Tenant.DEFAULT.name());
         Tenant tenant = tenants.get().named(name).orElseGet(() -> new Tenant(name, true));

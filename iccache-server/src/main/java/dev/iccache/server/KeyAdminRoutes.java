@@ -31,7 +31,8 @@ final class KeyAdminRoutes {
     private final long maxBodyBytes;
 
     /** @param forgetCounts forgets the request and token counts of a revoked key ({@link KeyLimits#forget}) */
-    KeyAdminRoutes(ApiKeyStore keys, Consumer<String> forgetCounts, SpendLedger spend, AdminKey adminKey, BodyBudget bodies,
+    KeyAdminRoutes(ApiKeyStore keys, Consumer<String> forgetCounts, SpendLedger spend, AdminKey adminKey,
+            BodyBudget bodies,
             long maxBodyBytes) {
         this.keys = keys;
         this.forgetCounts = forgetCounts;

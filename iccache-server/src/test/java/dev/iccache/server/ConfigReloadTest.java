@@ -274,7 +274,8 @@ class ConfigReloadTest {
     }
 
     private HttpResponse<String> chat(String body) throws Exception {
-        return send(HttpRequest.newBuilder(uri("/v1/chat/completions")).POST(HttpRequest.BodyPublishers.ofString(body)));
+        return send(HttpRequest.newBuilder(uri("/v1/chat/completions"))
+                .POST(HttpRequest.BodyPublishers.ofString(body)));
     }
 
     private HttpResponse<String> adminReload() throws Exception {

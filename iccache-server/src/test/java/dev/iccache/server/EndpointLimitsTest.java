@@ -71,7 +71,8 @@ class EndpointLimitsTest {
         JsonNode request = Json.MAPPER.readTree(FakeUpstream.body(ex));
         if (path.endsWith("/embeddings")) {
             FakeUpstream.json(ex, 200, "{\"object\":\"list\",\"data\":[{\"object\":\"embedding\",\"index\":0,"
-                    + "\"embedding\":[0.5,0.5]}],\"model\":\"emb\",\"usage\":{\"prompt_tokens\":4,\"total_tokens\":4}}");
+                    + "\"embedding\":[0.5,0.5]}],\"model\":\"emb\","
+                    + "\"usage\":{\"prompt_tokens\":4,\"total_tokens\":4}}");
         } else if (path.endsWith("/completions")) {
             FakeUpstream.json(ex, 200, FakeUpstream.textCompletion("ok", "stop"));
         } else if (request.path("stream").asBoolean()) {
@@ -139,7 +140,8 @@ class EndpointLimitsTest {
         JsonNode spend = Json.MAPPER.readTree(get("/admin/spend", ADMIN).body());
         assertThat(spend.path("tenants").path("acme").path("up").asDouble()).isEqualTo(21.0);
         assertThat(spend.path("tenants").path("a").path("emb").asDouble()).isEqualTo(0.0);
-        Eventually.holds(() -> gateway.metrics().scrape().contains("iccache_spend_total{tenant=\"acme\",model=\"up\"} 21"));
+        assertThat(Eventually.holds(() -> gateway.metrics().scrape()
+                .contains("iccache_spend_total{tenant=\"acme\",model=\"up\"} 21"))).isTrue();
     }
 
     private String issue(String body) throws Exception {
