@@ -3,6 +3,7 @@ package dev.iccache.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpServer;
 import dev.iccache.api.Json;
 import dev.iccache.backend.sim.SimProfile;
 import dev.iccache.backend.sim.SimulatedBackend;
@@ -12,6 +13,7 @@ import dev.iccache.config.BackendRole;
 import dev.iccache.config.BankConfig;
 import dev.iccache.config.IccacheConfig;
 import dev.iccache.config.ServerConfig;
+import dev.iccache.config.TracingSettings;
 import dev.iccache.server.GatewayServer;
 import dev.iccache.server.SimBackendServer;
 import dev.iccache.time.SimClock;
@@ -19,7 +21,9 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -34,6 +38,7 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -65,7 +70,7 @@ import java.util.stream.Stream;
  * <pre>
  *   iccache-bench/run-overhead.sh [--requests 10000] [--warmup 2000] [--concurrency 1,16]
  *       [--modes non-streaming,streaming] [--block 250] [--max-seconds 60] [--max-tokens 16]
- *       [--json overhead.json]
+ *       [--json overhead.json] [--tracing on]
  * </pre>
  * or, after {@code ./mvnw -q -DskipTests package -pl iccache-bench -am} (the jar's manifest puts
  * {@code target/libs/*} on the class path; the two module flags are the ones the {@code iccache}
@@ -86,7 +91,7 @@ public final class GatewayOverheadBenchmark {
     static final SimProfile INSTANT = new SimProfile("instant", 1, 0, 1e12, 1e12, 0, 4096, 8192, 16);
 
     record Options(int requests, int warmup, int[] concurrency, List<Mode> modes, int block, double maxSeconds,
-            int maxTokens, Path json) {
+            int maxTokens, Path json, boolean tracing) {
     }
 
     enum Mode {
@@ -252,6 +257,7 @@ public final class GatewayOverheadBenchmark {
         SimulatedBackend backend = new SimulatedBackend(BackendConfig.simulated(MODEL, "small", 1.0), INSTANT,
                 SimClock.REAL, InstantSource.system(), 7, 1.0);
         Path dataDir = Files.createTempDirectory("iccache-overhead-bench");
+        Optional<HttpServer> collector = options.tracing ? Optional.of(traceSink()) : Optional.empty();
         try (SimBackendServer sim = new SimBackendServer(backend, "127.0.0.1", 0).start()) {
             String simBase = "http://127.0.0.1:" + sim.port() + "/v1";
             // Full constructor: max-concurrent well above the client concurrency so the gateway never queues.
@@ -260,6 +266,8 @@ public final class GatewayOverheadBenchmark {
             IccacheConfig config = IccacheConfig.builder().server(new ServerConfig("127.0.0.1", 0, 4L << 20))
                     .defaultModel(MODEL).dataDir(dataDir).accessLog(AccessLogSettings.file(dataDir))
                     .bank(BankConfig.DEFAULT.withStore("memory"))
+                    .tracing(collector.map(c -> TracingSettings.to("http://127.0.0.1:" + c.getAddress().getPort()
+                            + "/v1/traces")).orElse(TracingSettings.OFF))
                     .backends(List.of(upstream)).build();
             try (GatewayServer gateway = GatewayServer.start(config)) {
                 Target direct = new Target("direct", simBase, false);
@@ -298,10 +306,29 @@ public final class GatewayOverheadBenchmark {
                 }
             }
         } finally {
+            collector.ifPresent(c -> c.stop(0));
             try (Stream<Path> files = Files.walk(dataDir)) {
                 files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
+    }
+
+    /**
+     * A loopback OTLP/HTTP traces endpoint that takes every export and keeps nothing, so that the
+     * gateway's spans are built, batched, encoded and sent as they would be to a collector.
+     */
+    private static HttpServer traceSink() throws IOException {
+        HttpServer sink = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        sink.createContext("/v1/traces", exchange -> {
+            try (InputStream in = exchange.getRequestBody()) {
+                in.transferTo(OutputStream.nullOutputStream());
+            }
+            exchange.getResponseHeaders().add("Content-Type", "application/x-protobuf");
+            exchange.sendResponseHeaders(200, -1);
+            exchange.close();
+        });
+        sink.start();
+        return sink;
     }
 
     /** One cell: {@code requests} per target, in alternating blocks, {@code concurrency} clients per block. */
@@ -472,8 +499,8 @@ public final class GatewayOverheadBenchmark {
         System.out.printf(Locale.ROOT, "java %s (%s), %d CPUs available, load average %.2f%n",
                 System.getProperty("java.version"), System.getProperty("java.vm.name"),
                 Runtime.getRuntime().availableProcessors(), load);
-        System.out.printf(Locale.ROOT, "sim backend :%d (profile %s), gateway :%d -> sim-fast%n", simPort,
-                INSTANT.name(), gatewayPort);
+        System.out.printf(Locale.ROOT, "sim backend :%d (profile %s), gateway :%d -> sim-fast, tracing %s%n",
+                simPort, INSTANT.name(), gatewayPort, options.tracing ? "on (OTLP to a loopback sink)" : "off");
         System.out.printf(Locale.ROOT, "requests %d per target per cell (max %.0f s per cell), warm-up %d per target "
                 + "per mode, blocks of %d (A-B-B-A), concurrency %s, max_tokens %d%n", options.requests,
                 options.maxSeconds, options.warmup, options.block, Arrays.toString(options.concurrency),
@@ -534,6 +561,7 @@ public final class GatewayOverheadBenchmark {
         opts.put("block", options.block);
         opts.put("max_seconds_per_cell", options.maxSeconds);
         opts.put("max_tokens", options.maxTokens);
+        opts.put("tracing", options.tracing);
         ArrayNode conc = opts.putArray("concurrency");
         Arrays.stream(options.concurrency).forEach(conc::add);
         ArrayNode out = root.putArray("cells");
@@ -586,6 +614,8 @@ public final class GatewayOverheadBenchmark {
                   --max-seconds S   time limit per cell (default 60)
                   --max-tokens N    max_tokens of each request (default 16)
                   --json FILE       also write the results as JSON
+                  --tracing on|off  the gateway's OpenTelemetry traces, exported to a loopback OTLP sink
+                                    (default off)
                   --help            this text""";
     }
 
@@ -598,6 +628,7 @@ public final class GatewayOverheadBenchmark {
         double maxSeconds = 60;
         int maxTokens = 16;
         Path json = null;
+        boolean tracing = false;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (a.equals("--help") || a.equals("-h")) {
@@ -623,6 +654,11 @@ public final class GatewayOverheadBenchmark {
                     }
                     case "--max-tokens" -> maxTokens = positive(a, Integer.parseInt(v));
                     case "--json" -> json = Path.of(v);
+                    case "--tracing" -> tracing = switch (v) {
+                        case "on" -> true;
+                        case "off" -> false;
+                        default -> throw new IllegalArgumentException("--tracing takes on or off, not '" + v + "'");
+                    };
                     default -> throw new IllegalArgumentException("unknown option " + a);
                 }
             } catch (NumberFormatException e) {
@@ -632,7 +668,7 @@ public final class GatewayOverheadBenchmark {
         if (concurrency.length == 0 || modes.isEmpty()) {
             throw new IllegalArgumentException("--concurrency and --modes need at least one value");
         }
-        return new Options(requests, warmup, concurrency, modes, block, maxSeconds, maxTokens, json);
+        return new Options(requests, warmup, concurrency, modes, block, maxSeconds, maxTokens, json, tracing);
     }
 
     private static int positive(String option, int v) {

@@ -25,6 +25,7 @@ import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.Random;
 import java.util.Set;
+import java.util.function.IntFunction;
 import java.util.stream.IntStream;
 import org.apache.lucene.codecs.CompoundDirectory;
 import org.apache.lucene.codecs.KnnVectorsFormat;
@@ -243,7 +244,7 @@ public final class StoreSearchBenchmark {
     }
 
     /** The repository root: the nearest ancestor of the working directory holding iccache-bench/. */
-    private static Path repoRoot() {
+    static Path repoRoot() {
         Path dir = Path.of("").toAbsolutePath();
         for (Path p = dir; p != null; p = p.getParent()) {
             if (Files.isDirectory(p.resolve("iccache-bench")) && Files.isRegularFile(p.resolve("pom.xml"))) {
@@ -302,42 +303,53 @@ public final class StoreSearchBenchmark {
     static float[][] around(float[][] centres, int n, double sigma, Random rnd) {
         float[][] out = new float[n][];
         for (int i = 0; i < n; i++) {
-            float[] c = centres[rnd.nextInt(centres.length)];
-            float[] v = new float[DIM];
-            for (int d = 0; d < DIM; d++) {
-                v[d] = c[d] + (float) (sigma * rnd.nextGaussian());
-            }
-            out[i] = VectorUtil.l2normalize(v);
+            out[i] = near(centres[rnd.nextInt(centres.length)], sigma, rnd);
         }
         return out;
     }
 
+    /** The centre plus N(0, sigma^2) per dimension, normalised. */
+    static float[] near(float[] centre, double sigma, Random rnd) {
+        float[] v = new float[DIM];
+        for (int d = 0; d < DIM; d++) {
+            v[d] = centre[d] + (float) (sigma * rnd.nextGaussian());
+        }
+        return VectorUtil.l2normalize(v);
+    }
+
     /** Real question embeddings: held-out queries and the rest. */
-    record RealData(float[][] inserted, List<String> insertedTexts, float[][] queries) {
+    record RealData(float[][] inserted, List<String> insertedTexts, float[][] queries, List<String> queryTexts) {
         static RealData load(Options o) throws Exception {
-            List<String> texts = RealTexts.load(DataDirectory.at(o.data));
+            return load(o.data, o.embedCache, o.seed, o.queries);
+        }
+
+        /** The real texts of {@code data}, embedded (cached in {@code embedCache}); {@code queries} held out by {@code seed}. */
+        static RealData load(Path data, Path embedCache, long seed, int queries) throws Exception {
+            List<String> texts = RealTexts.load(DataDirectory.at(data));
             long t0 = System.nanoTime();
-            float[][] vectors = RealTexts.embedCached(texts, o.embedCache);
+            float[][] vectors = RealTexts.embedCached(texts, embedCache);
             System.out.printf(Locale.ROOT, "# real texts: %d unique (nq-open questions + banking77 train/test text),"
                     + " vectors ready in %.1f s%n", texts.size(), (System.nanoTime() - t0) / 1e9);
             // Shuffle indices with the seed; the first `queries` are held out.
             Integer[] order = IntStream.range(0, texts.size()).boxed().toArray(Integer[]::new);
             List<Integer> shuffled = new ArrayList<>(Arrays.asList(order));
-            java.util.Collections.shuffle(shuffled, new Random(o.seed));
-            int q = Math.min(o.queries, texts.size() / 10);
-            float[][] queries = new float[q][];
+            java.util.Collections.shuffle(shuffled, new Random(seed));
+            int q = Math.min(queries, texts.size() / 10);
+            float[][] held = new float[q][];
+            List<String> heldTexts = new ArrayList<>(q);
             float[][] inserted = new float[texts.size() - q][];
             List<String> insertedTexts = new ArrayList<>(inserted.length);
             for (int i = 0; i < shuffled.size(); i++) {
                 int idx = shuffled.get(i);
                 if (i < q) {
-                    queries[i] = vectors[idx];
+                    held[i] = vectors[idx];
+                    heldTexts.add(texts.get(idx));
                 } else {
                     inserted[i - q] = vectors[idx];
                     insertedTexts.add(texts.get(idx));
                 }
             }
-            return new RealData(inserted, insertedTexts, queries);
+            return new RealData(inserted, insertedTexts, held, heldTexts);
         }
     }
 
@@ -467,22 +479,30 @@ public final class StoreSearchBenchmark {
     }
 
     static double buildStore(Options o, DataSet set, Path dir) {
-        int n = set.size();
+        ExampleStats fresh = ExampleStats.fresh(CREATED);
+        return buildStore(dir, set.size(), o.batch, i -> {
+            String text = set.texts != null ? set.texts.get(i) : "synthetic question " + i;
+            return new Example("e" + i, i % 10 == 0 ? SMALL : BIG, userMessages(text), text, set.vectors[i],
+                    "answer " + i, "bench-model", OptionalDouble.empty(), 12, 24, CREATED, Optional.empty(), fresh);
+        });
+    }
+
+    /**
+     * Fills a new Lucene store in {@code dir} through the public {@link ExampleStore#putAll}, {@code batch}
+     * examples per call (one commit each), with progress lines; returns the seconds it took, including
+     * {@code close()}, which waits for running merges.
+     */
+    static double buildStore(Path dir, int n, int batch, IntFunction<Example> example) {
         long t0 = System.nanoTime();
         long last = t0;
-        ExampleStats fresh = ExampleStats.fresh(CREATED);
         try (ExampleStore store = LuceneExampleStore.open(dir)) {
-            for (int from = 0; from < n; from += o.batch) {
-                int to = Math.min(n, from + o.batch);
-                List<Example> batch = new ArrayList<>(to - from);
+            for (int from = 0; from < n; from += batch) {
+                int to = Math.min(n, from + batch);
+                List<Example> examples = new ArrayList<>(to - from);
                 for (int i = from; i < to; i++) {
-                    String text = set.texts != null ? set.texts.get(i) : "synthetic question " + i;
-                    String messages = "[{\"role\":\"user\",\"content\":" + jsonString(text) + "}]";
-                    batch.add(new Example("e" + i, i % 10 == 0 ? SMALL : BIG, messages, text, set.vectors[i],
-                            "answer " + i, "bench-model", OptionalDouble.empty(), 12, 24, CREATED,
-                            Optional.empty(), fresh));
+                    examples.add(example.apply(i));
                 }
-                store.putAll(batch);
+                store.putAll(examples);
                 long now = System.nanoTime();
                 if (now - last > 30_000_000_000L) {
                     System.out.printf(Locale.ROOT, "#   store: %,d / %,d after %.0f s (load %s)%n", to, n,
@@ -492,6 +512,11 @@ public final class StoreSearchBenchmark {
             }
         } // close waits for running merges and commits
         return (System.nanoTime() - t0) / 1e9;
+    }
+
+    /** The messages JSON of a one-turn conversation. */
+    static String userMessages(String text) {
+        return "[{\"role\":\"user\",\"content\":" + jsonString(text) + "}]";
     }
 
     /**

@@ -10,7 +10,7 @@ import dev.iccache.api.IccacheException;
 import dev.iccache.api.Json;
 import dev.iccache.bank.UserPseudonyms;
 import dev.iccache.config.IccacheConfig;
-import dev.iccache.metrics.MetricsRegistry;
+import dev.iccache.metrics.Metrics;
 import dev.iccache.server.ExampleBank;
 import dev.iccache.tenant.Tenant;
 import dev.iccache.time.Ticker;
@@ -76,7 +76,7 @@ final class ImportCommand implements Callable<Integer> {
         }
         ProgressBar progress = new ProgressBar(err, Ticker.SYSTEM, "lines");
         IccacheConfig config = bank.load();
-        try (ExampleBank b = ExampleBank.open(config, new MetricsRegistry(), System::getenv);
+        try (ExampleBank b = ExampleBank.open(config, new Metrics(), System::getenv);
                 InputStream raw = Files.newInputStream(file);
                 CountingInputStream counted = new CountingInputStream(raw);
                 BufferedReader in = new BufferedReader(new InputStreamReader(counted, StandardCharsets.UTF_8))) {

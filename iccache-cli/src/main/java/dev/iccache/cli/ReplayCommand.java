@@ -5,12 +5,13 @@ import dev.iccache.backend.BoundedBackend;
 import dev.iccache.config.IccacheConfig;
 import dev.iccache.gateway.Assembly;
 import dev.iccache.manage.ExampleReplayer;
-import dev.iccache.metrics.MetricsRegistry;
+import dev.iccache.metrics.Metrics;
 import dev.iccache.route.LlmJudge;
 import dev.iccache.server.Backends;
 import dev.iccache.server.ExampleBank;
 import dev.iccache.store.lucene.LuceneExampleStore;
 import dev.iccache.time.SimClock;
+import dev.iccache.trace.Tracing;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.Locale;
@@ -43,10 +44,10 @@ final class ReplayCommand implements Callable<Integer> {
     public Integer call() {
         IccacheConfig config = bank.load();
         PrintWriter out = spec.commandLine().getOut();
-        MetricsRegistry metrics = new MetricsRegistry();
+        Metrics metrics = new Metrics();
         ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor();
         List<BoundedBackend> backends = Backends.create(config, new BackendMetrics(metrics), System::getenv, watchdog,
-                42, SimClock.REAL);
+                42, SimClock.REAL, Tracing.NOOP);
         try (LuceneExampleStore store = LuceneExampleStore.open(ExampleBank.bankDirectory(config))) {
             // Offline: the gateway is not running (the store admits one process), so there is no load to wait for.
             ExampleReplayer replayer = Assembly.replayer(config, store, backends,

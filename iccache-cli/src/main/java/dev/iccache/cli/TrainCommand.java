@@ -12,7 +12,7 @@ import dev.iccache.config.TenantConfig;
 import dev.iccache.gateway.Assembly;
 import dev.iccache.gateway.ModelRouting;
 import dev.iccache.gateway.WarmStart;
-import dev.iccache.metrics.MetricsRegistry;
+import dev.iccache.metrics.Metrics;
 import dev.iccache.route.LlmJudge;
 import dev.iccache.select.InContextAugmenter;
 import dev.iccache.server.Backends;
@@ -20,6 +20,7 @@ import dev.iccache.server.ExampleBank;
 import dev.iccache.tenant.LearnedFiles;
 import dev.iccache.time.Ticker;
 import dev.iccache.time.SimClock;
+import dev.iccache.trace.Tracing;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.InstantSource;
@@ -88,10 +89,10 @@ final class TrainCommand implements Callable<Integer> {
         LearnedFiles files = new LearnedFiles(config.dataDir());
         PrintWriter err = spec.commandLine().getErr();
         PrintWriter out = spec.commandLine().getOut();
-        MetricsRegistry metrics = new MetricsRegistry();
+        Metrics metrics = new Metrics();
         ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor();
         List<BoundedBackend> backends = Backends.create(config, new BackendMetrics(metrics), System::getenv, watchdog,
-                seed, SimClock.REAL);
+                seed, SimClock.REAL, Tracing.NOOP);
         try (ExampleBank examples = ExampleBank.open(config, metrics, System::getenv)) {
             BoundedBackend small = Assembly.byName(backends, WarmStart.first(config, BackendRole.SMALL).name());
             BoundedBackend large = Assembly.byName(backends, WarmStart.first(config, BackendRole.LARGE).name());

@@ -8,7 +8,7 @@ import dev.iccache.admission.Candidate;
 import dev.iccache.api.ChatRequest;
 import dev.iccache.api.Json;
 import dev.iccache.config.IccacheConfig;
-import dev.iccache.metrics.MetricsRegistry;
+import dev.iccache.metrics.Metrics;
 import dev.iccache.server.ExampleBank;
 import dev.iccache.tenant.Tenant;
 import dev.iccache.testing.PlantedPii;
@@ -113,7 +113,7 @@ class ImportExportTest {
     @Test
     void perUserDeleteWorksAfterAnExportImportRoundTrip() throws Exception {
         Path data = dir.resolve("data");
-        try (ExampleBank bank = ExampleBank.open(config(data), new MetricsRegistry(), System::getenv)) {
+        try (ExampleBank bank = ExampleBank.open(config(data), new Metrics(), System::getenv)) {
             assertThat(bank.admitter().admitAll(List.of(served("ann@example.com", "What is the tallest mountain?"),
                     served("bob", "How deep is the ocean?")))).containsOnly(AdmissionOutcome.ADMITTED);
         }
@@ -156,7 +156,7 @@ class ImportExportTest {
 
     /** What {@code DELETE /admin/tenants/default/users/{user}/examples} does. */
     private static long forget(Path data, String user) {
-        try (ExampleBank bank = ExampleBank.open(config(data), new MetricsRegistry(), System::getenv)) {
+        try (ExampleBank bank = ExampleBank.open(config(data), new Metrics(), System::getenv)) {
             return bank.store().deleteUser(Tenant.DEFAULT.name(), bank.users().pseudonym(user));
         }
     }

@@ -14,7 +14,8 @@ import dev.iccache.bank.Vectors;
 import dev.iccache.config.BankConfig;
 import dev.iccache.embed.Embedder;
 import dev.iccache.embed.EmbeddingText;
-import dev.iccache.metrics.MetricsRegistry;
+import dev.iccache.metrics.Metrics;
+import io.prometheus.metrics.core.metrics.Counter;
 import dev.iccache.scrub.PiiKind;
 import dev.iccache.scrub.ScrubPolicy;
 import dev.iccache.scrub.ScrubbedJson;
@@ -59,8 +60,8 @@ public final class ExampleAdmitter implements AutoCloseable {
     private final InstantSource clock;
     private final Scrubber scrubber;
     private final UserPseudonyms users;
-    private final MetricsRegistry.Counter admissions;
-    private final MetricsRegistry.Counter findings;
+    private final Counter admissions;
+    private final Counter findings;
     private final BlockingQueue<Candidate> queue;
     private final Thread worker;
     private final Supplier<String> ids;
@@ -71,7 +72,7 @@ public final class ExampleAdmitter implements AutoCloseable {
      * @param threads makes the one background worker thread
      */
     public ExampleAdmitter(Embedder embedder, ExampleStore store, BankConfig config, Scrubber scrubber,
-            UserPseudonyms users, InstantSource clock, MetricsRegistry metrics, ThreadFactory threads) {
+            UserPseudonyms users, InstantSource clock, Metrics metrics, ThreadFactory threads) {
         this(embedder, store, config, scrubber, users, clock, metrics, threads, () -> UUID.randomUUID().toString());
     }
 
@@ -81,7 +82,7 @@ public final class ExampleAdmitter implements AutoCloseable {
      * @param ids     names new examples (random UUIDs in production; a seeded sequence in the simulator)
      */
     public ExampleAdmitter(Embedder embedder, ExampleStore store, BankConfig config, Scrubber scrubber,
-            UserPseudonyms users, InstantSource clock, MetricsRegistry metrics, ThreadFactory threads,
+            UserPseudonyms users, InstantSource clock, Metrics metrics, ThreadFactory threads,
             Supplier<String> ids) {
         this.ids = ids;
         this.embedder = embedder;
@@ -165,10 +166,10 @@ public final class ExampleAdmitter implements AutoCloseable {
             ScrubbedJson cleanMessages = scrubber.scrubJson(messages);
             ScrubbedJson cleanResponse = scrubber.scrubJson(TextNode.valueOf(response));
             for (PiiKind kind : cleanMessages.kinds()) {
-                findings.labels(kind.name().toLowerCase(Locale.ROOT)).inc();
+                findings.labelValues(kind.name().toLowerCase(Locale.ROOT)).inc();
             }
             for (PiiKind kind : cleanResponse.kinds()) {
-                findings.labels(kind.name().toLowerCase(Locale.ROOT)).inc();
+                findings.labelValues(kind.name().toLowerCase(Locale.ROOT)).inc();
             }
             if ((cleanMessages.found() || cleanResponse.found()) && scrubber.policy() == ScrubPolicy.DROP) {
                 return Optional.empty();
@@ -292,7 +293,7 @@ public final class ExampleAdmitter implements AutoCloseable {
     }
 
     private void count(AdmissionOutcome outcome, int n) {
-        admissions.labels(outcome.label()).inc(n);
+        admissions.labelValues(outcome.label()).inc(n);
     }
 
     private void drain() {

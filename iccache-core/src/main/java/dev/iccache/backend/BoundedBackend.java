@@ -44,10 +44,10 @@ public final class BoundedBackend implements ModelBackend {
         this.metrics = metrics;
         this.name = delegate.config().name();
         this.slots = new Semaphore(delegate.config().maxConcurrent(), true);
-        metrics.inFlight.labels(name).track(inFlight::get);
-        metrics.queued.labels(name).track(queued::get);
-        metrics.loadSource.labels(name, "server").track(() -> delegate.reportedLoad().isPresent() ? 1 : 0);
-        metrics.loadSource.labels(name, "gateway").track(() -> delegate.reportedLoad().isPresent() ? 0 : 1);
+        metrics.inFlight.track(inFlight::get, name);
+        metrics.queued.track(queued::get, name);
+        metrics.loadSource.track(() -> delegate.reportedLoad().isPresent() ? 1 : 0, name, "server");
+        metrics.loadSource.track(() -> delegate.reportedLoad().isPresent() ? 0 : 1, name, "gateway");
     }
 
     @Override
@@ -144,7 +144,7 @@ public final class BoundedBackend implements ModelBackend {
         queued.incrementAndGet();
         try {
             if (!slots.tryAcquire(config().queueTimeoutMs(), TimeUnit.MILLISECONDS)) {
-                metrics.errors.labels(name, "overloaded").inc();
+                metrics.errors.labelValues(name, "overloaded").inc();
                 throw IccacheException.of(ErrorKind.OVERLOADED, "Backend '" + name + "' is at its limit of "
                         + config().maxConcurrent() + " concurrent requests and no slot freed within "
                         + config().queueTimeoutMs() + " ms.");
@@ -165,8 +165,8 @@ public final class BoundedBackend implements ModelBackend {
 
     private void finished(long start, String stream, String outcome) {
         double seconds = (ticker.nanoTime() - start) / 1e9;
-        metrics.requests.labels(name, outcome).inc();
-        metrics.latency.labels(name, stream).observe(seconds);
+        metrics.requests.labelValues(name, outcome).inc();
+        metrics.latency.labelValues(name, stream).observe(seconds);
         if (outcome.equals("ok")) {
             latencyEma.update(seconds * 1000);
         }
@@ -176,12 +176,12 @@ public final class BoundedBackend implements ModelBackend {
         finished(start, stream, "error");
         String type = e instanceof IccacheException ie ? ie.kind().name().toLowerCase(java.util.Locale.ROOT)
                 : "internal";
-        metrics.errors.labels(name, type).inc();
+        metrics.errors.labelValues(name, type).inc();
     }
 
     private void countTokens(Usage usage) {
-        metrics.tokens.labels(name, "prompt").inc(usage.promptTokens());
-        metrics.tokens.labels(name, "completion").inc(usage.completionTokens());
+        metrics.tokens.labelValues(name, "prompt").inc(usage.promptTokens());
+        metrics.tokens.labelValues(name, "completion").inc(usage.completionTokens());
     }
 
     /** A stream that records time to first token and frees its slot exactly once on close. */
@@ -202,7 +202,7 @@ public final class BoundedBackend implements ModelBackend {
                 if (!firstTokenSeen && chunk.get().hasChoices()) {
                     firstTokenSeen = true;
                     double seconds = (ticker.nanoTime() - call.start) / 1e9;
-                    metrics.ttft.labels(name).observe(seconds);
+                    metrics.ttft.labelValues(name).observe(seconds);
                     ttftEma.update(seconds * 1000);
                 }
                 chunk.get().usage().ifPresent(BoundedBackend.this::countTokens);

@@ -3,7 +3,8 @@ package dev.iccache.backend;
 import dev.iccache.api.ErrorKind;
 import dev.iccache.api.IccacheException;
 import dev.iccache.config.BreakerSettings;
-import dev.iccache.metrics.MetricsRegistry;
+import dev.iccache.metrics.Metrics;
+import io.prometheus.metrics.core.metrics.Counter;
 import dev.iccache.time.Ticker;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -22,7 +23,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class EndpointPool {
     private final String backend;
     private final List<Endpoint> endpoints;
-    private final MetricsRegistry.Counter selections;
+    private final Counter selections;
     private int cursor;
 
     /** One endpoint: its base URL, its calls in flight and its breaker. */
@@ -88,26 +89,26 @@ public final class EndpointPool {
      * @param metrics registers the endpoints' selections, in-flight calls and breaker states
      */
     public EndpointPool(String backend, List<String> urls, BreakerSettings breaker, Ticker ticker,
-            MetricsRegistry metrics) {
+            Metrics metrics) {
         if (urls.isEmpty()) {
             throw new IllegalArgumentException("backend " + backend + " has no endpoint");
         }
         this.backend = backend;
         this.selections = metrics.counter("iccache_endpoint_selections_total",
                 "Calls sent to each endpoint of a backend (retries included).", "backend", "endpoint");
-        MetricsRegistry.Gauge inFlight = metrics.gauge("iccache_endpoint_in_flight",
+        Metrics.TrackedGauge inFlight = metrics.gauge("iccache_endpoint_in_flight",
                 "Calls in flight to each endpoint of a backend.", "backend", "endpoint");
-        MetricsRegistry.Gauge state = metrics.gauge("iccache_endpoint_breaker_state",
+        Metrics.TrackedGauge state = metrics.gauge("iccache_endpoint_breaker_state",
                 "Circuit breaker of each endpoint: 0 closed, 1 half-open (probing), 2 open.", "backend", "endpoint");
-        MetricsRegistry.Counter transitions = metrics.counter("iccache_endpoint_breaker_transitions_total",
+        Counter transitions = metrics.counter("iccache_endpoint_breaker_transitions_total",
                 "Circuit breaker changes of state, by the state entered.", "backend", "endpoint", "to");
         List<Endpoint> list = new ArrayList<>();
         for (String url : urls) {
-            CircuitBreaker b = new CircuitBreaker(breaker, ticker, (from, to) -> transitions.labels(backend, url,
+            CircuitBreaker b = new CircuitBreaker(breaker, ticker, (from, to) -> transitions.labelValues(backend, url,
                     to.name().toLowerCase(Locale.ROOT)).inc());
             Endpoint e = new Endpoint(url, b);
-            inFlight.labels(backend, url).track(e.inFlight::get);
-            state.labels(backend, url).track(() -> b.state().ordinal());
+            inFlight.track(e.inFlight::get, backend, url);
+            state.track(() -> b.state().ordinal(), backend, url);
             list.add(e);
         }
         this.endpoints = List.copyOf(list);
@@ -144,7 +145,7 @@ public final class EndpointPool {
             }
             cursor = (best + 1) % endpoints.size();
             e.inFlight.incrementAndGet();
-            selections.labels(backend, e.url).inc();
+            selections.labelValues(backend, e.url).inc();
             return Optional.of(new Lease(e, permit.get()));
         }
     }

@@ -48,12 +48,14 @@ import java.util.stream.Collectors;
  * @param prices       what each backend's tokens cost, by backend name, for spend and budgets; a backend not listed
  *                     costs nothing
  * @param accessLog    the structured access log (on, to stdout, by default)
+ * @param tracing      OpenTelemetry traces exported over OTLP (off by default)
  */
 public record IccacheConfig(ServerConfig server, String virtualModel, String defaultModel, Path dataDir,
         List<BackendConfig> backends, List<TenantConfig> tenants, BankConfig bank, String adminApiKeyEnv,
         EmbedderSettings embedder, SelectionSettings selection, RouterSettings router, ReplaySettings replay,
         ScrubberSettings scrub, int learnedDomainsInMemory, int maxN, ExactCacheSettings exactCache,
-        EmbeddingsConfig embeddings, Map<String, ModelPrice> prices, AccessLogSettings accessLog) {
+        EmbeddingsConfig embeddings, Map<String, ModelPrice> prices, AccessLogSettings accessLog,
+        TracingSettings tracing) {
     /** Default of {@code learned-domains-in-memory}. */
     public static final int LEARNED_DOMAINS_IN_MEMORY = 64;
     /** Default of {@code max-n}. */
@@ -124,6 +126,7 @@ public record IccacheConfig(ServerConfig server, String virtualModel, String def
             }
         }
         accessLog = accessLog == null ? AccessLogSettings.DEFAULT : accessLog;
+        tracing = tracing == null ? TracingSettings.OFF : tracing;
         Set<String> models = new HashSet<>(names);
         models.add(virtualModel);
         for (String m : embeddings.modelNames()) {
@@ -202,11 +205,12 @@ public record IccacheConfig(ServerConfig server, String virtualModel, String def
             @JsonProperty("max-n") Integer maxN, @JsonProperty("exact-cache") ExactCacheSettings exactCache,
             @JsonProperty("embeddings") EmbeddingsConfig embeddings,
             @JsonProperty("prices") Map<String, ModelPrice> prices,
-            @JsonProperty("access-log") AccessLogSettings accessLog) {
+            @JsonProperty("access-log") AccessLogSettings accessLog,
+            @JsonProperty("tracing") TracingSettings tracing) {
         return new IccacheConfig(server, virtualModel, defaultModel, dataDir == null ? null : Path.of(dataDir),
                 backends, tenants, bank, adminApiKeyEnv, embedder, selection, router, replay, scrub,
                 learnedDomainsInMemory == null ? LEARNED_DOMAINS_IN_MEMORY : learnedDomainsInMemory,
-                maxN == null ? MAX_N : maxN, exactCache, embeddings, prices, accessLog);
+                maxN == null ? MAX_N : maxN, exactCache, embeddings, prices, accessLog, tracing);
     }
 
     /** A configuration built in code; unset parts take the documented defaults. */
@@ -266,7 +270,7 @@ public record IccacheConfig(ServerConfig server, String virtualModel, String def
                 .backends(backends).tenants(tenants).bank(bank).adminApiKeyEnv(adminApiKeyEnv).embedder(embedder)
                 .selection(selection).router(router).replay(replay).scrub(scrub)
                 .learnedDomainsInMemory(learnedDomainsInMemory).maxN(maxN).exactCache(exactCache)
-                .embeddings(embeddings).prices(prices).accessLog(accessLog);
+                .embeddings(embeddings).prices(prices).accessLog(accessLog).tracing(tracing);
     }
 
     /** Builds an {@link IccacheConfig}; {@link #build()} validates. */
@@ -290,6 +294,7 @@ public record IccacheConfig(ServerConfig server, String virtualModel, String def
         private EmbeddingsConfig embeddings;
         private Map<String, ModelPrice> prices;
         private AccessLogSettings accessLog;
+        private TracingSettings tracing;
 
         private Builder() {
         }
@@ -389,10 +394,15 @@ public record IccacheConfig(ServerConfig server, String virtualModel, String def
             return this;
         }
 
+        public Builder tracing(TracingSettings value) {
+            tracing = value;
+            return this;
+        }
+
         public IccacheConfig build() {
             return new IccacheConfig(server, virtualModel, defaultModel, dataDir, backends, tenants, bank,
                     adminApiKeyEnv, embedder, selection, router, replay, scrub, learnedDomainsInMemory, maxN,
-                    exactCache, embeddings, prices, accessLog);
+                    exactCache, embeddings, prices, accessLog, tracing);
         }
     }
 }

@@ -8,7 +8,8 @@ import dev.iccache.api.ChatRequest;
 import dev.iccache.api.ChatResponse;
 import dev.iccache.api.Json;
 import dev.iccache.config.TenantConfig;
-import dev.iccache.metrics.MetricsRegistry;
+import dev.iccache.metrics.Metrics;
+import io.prometheus.metrics.core.metrics.Counter;
 import dev.iccache.tenant.Tenant;
 import dev.iccache.time.Ticker;
 import java.time.Duration;
@@ -32,19 +33,19 @@ public final class ExactCache {
     private final Cache<Key, byte[]> answers;
     private final boolean enabledByDefault;
     private final Map<String, Boolean> enabledByTenant;
-    private final MetricsRegistry.Counter lookups;
+    private final Counter lookups;
 
     /**
      * @param tenants the configured tenants, with their own {@code exact-cache}
      * @param ticker  measures the time-to-live
      */
-    public ExactCache(ExactCacheSettings settings, List<TenantConfig> tenants, Ticker ticker, MetricsRegistry metrics) {
+    public ExactCache(ExactCacheSettings settings, List<TenantConfig> tenants, Ticker ticker, Metrics metrics) {
         this.enabledByDefault = settings.enabled();
         this.enabledByTenant = tenants.stream().collect(Collectors.toUnmodifiableMap(TenantConfig::name,
                 t -> t.exactCacheEnabled(settings.enabled())));
         this.lookups = metrics.counter("iccache_exact_cache_lookups_total",
                 "Deterministic requests looked up in the exact-match cache, by result (hit, miss).", "result");
-        MetricsRegistry.Counter evictions = metrics.counter("iccache_exact_cache_evictions_total",
+        Counter evictions = metrics.counter("iccache_exact_cache_evictions_total",
                 "Answers dropped from the exact-match cache, by cause (expired, size).", "cause");
         this.answers = Caffeine.newBuilder()
                 .maximumWeight(settings.maxBytes())
@@ -52,12 +53,12 @@ public final class ExactCache {
                 .expireAfterWrite(Duration.ofSeconds(settings.ttlSeconds()))
                 .ticker(ticker::nanoTime)
                 .executor(Runnable::run)
-                .evictionListener((Key k, byte[] v, RemovalCause cause) -> evictions.labels(
+                .evictionListener((Key k, byte[] v, RemovalCause cause) -> evictions.labelValues(
                         cause == RemovalCause.EXPIRED ? "expired" : "size").inc())
                 .build();
-        metrics.gauge("iccache_exact_cache_entries", "Answers in the exact-match cache.").labels()
+        metrics.gauge("iccache_exact_cache_entries", "Answers in the exact-match cache.")
                 .track(this::entries);
-        metrics.gauge("iccache_exact_cache_bytes", "Bytes of answers and keys in the exact-match cache.").labels()
+        metrics.gauge("iccache_exact_cache_bytes", "Bytes of answers and keys in the exact-match cache.")
                 .track(this::bytes);
     }
 
@@ -75,7 +76,7 @@ public final class ExactCache {
     /** The answer stored under {@code key}, when one is and it has not expired; counted as a hit or a miss. */
     public Optional<ChatResponse> get(Key key) {
         byte[] stored = answers.getIfPresent(key);
-        lookups.labels(stored == null ? "miss" : "hit").inc();
+        lookups.labelValues(stored == null ? "miss" : "hit").inc();
         return Optional.ofNullable(stored).map(b -> new ChatResponse((ObjectNode) Json.parse(b)));
     }
 

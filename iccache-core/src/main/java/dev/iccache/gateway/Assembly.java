@@ -7,7 +7,7 @@ import dev.iccache.config.BackendConfig;
 import dev.iccache.config.IccacheConfig;
 import dev.iccache.embed.Embedder;
 import dev.iccache.manage.ExampleReplayer;
-import dev.iccache.metrics.MetricsRegistry;
+import dev.iccache.metrics.Metrics;
 import dev.iccache.route.Judge;
 import dev.iccache.route.JudgeBudget;
 import dev.iccache.route.LinearThompsonBandit;
@@ -21,6 +21,7 @@ import dev.iccache.select.ExampleSelector;
 import dev.iccache.select.BankClusters;
 import dev.iccache.select.InContextAugmenter;
 import dev.iccache.select.LearnedUtilityModel;
+import dev.iccache.select.RecentLog;
 import dev.iccache.select.SelectionExplorer;
 import dev.iccache.select.SelectionProbe;
 import dev.iccache.select.SelectionState;
@@ -30,6 +31,7 @@ import dev.iccache.select.TokenCounter;
 import dev.iccache.tenant.DomainStates;
 import dev.iccache.tenant.LearnedFiles;
 import dev.iccache.time.Ticker;
+import dev.iccache.trace.Tracing;
 import java.nio.file.Path;
 import java.time.InstantSource;
 import java.util.ArrayList;
@@ -70,9 +72,20 @@ public final class Assembly {
      * @param learner          runs learning from feedback, in order
      * @param background       runs shadow generations and their judgments
      * @param seed             seeds the router's sampling, the threshold tuners and the prompt nonces
+     * @param tracing          spans of selection and routing ({@link Tracing#NOOP} unless tracing is on)
      */
     public record Runtime(InstantSource clock, Ticker ticker, ScheduledExecutorService scheduler,
-            ExecutorService selectionThreads, Executor learner, Executor background, long seed) {
+            ExecutorService selectionThreads, Executor learner, Executor background, long seed, Tracing tracing) {
+        /** Without tracing. */
+        public Runtime(InstantSource clock, Ticker ticker, ScheduledExecutorService scheduler,
+                ExecutorService selectionThreads, Executor learner, Executor background, long seed) {
+            this(clock, ticker, scheduler, selectionThreads, learner, background, seed, Tracing.NOOP);
+        }
+
+        /** This runtime with spans recorded by {@code value}. */
+        public Runtime withTracing(Tracing value) {
+            return new Runtime(clock, ticker, scheduler, selectionThreads, learner, background, seed, value);
+        }
     }
 
     /**
@@ -84,18 +97,18 @@ public final class Assembly {
      * @param utilityModels a domain's utility model from the checkpoint it is loaded from
      */
     public static InContextAugmenter augmenter(IccacheConfig config, ExampleStore store, Embedder embedder,
-            Function<Path, UtilityModel> utilityModels, LearnedFiles files, Runtime rt, MetricsRegistry metrics) {
+            Function<Path, UtilityModel> utilityModels, LearnedFiles files, Runtime rt, Metrics metrics) {
         return augmenter(config, () -> config, store, embedder, utilityModels, files, rt, metrics);
     }
 
     /**
-     * As {@link #augmenter(IccacheConfig, ExampleStore, Embedder, Function, LearnedFiles, Runtime, MetricsRegistry)},
+     * As {@link #augmenter(IccacheConfig, ExampleStore, Embedder, Function, LearnedFiles, Runtime, Metrics)},
      * reading the backends' costs from {@code backends} on each request (the configuration in force, which a reload
      * may replace); the rest of {@code config} holds for the augmenter's life.
      */
     public static InContextAugmenter augmenter(IccacheConfig config, Supplier<IccacheConfig> backends,
             ExampleStore store, Embedder embedder, Function<Path, UtilityModel> utilityModels, LearnedFiles files,
-            Runtime rt, MetricsRegistry metrics) {
+            Runtime rt, Metrics metrics) {
         SelectionSettings settings = config.selection();
         RandomGenerator thresholds = new SplittableRandom(rt.seed() ^ 0x7475_6E65L);
         DomainStates<SelectionState> states = new DomainStates<>(
@@ -103,11 +116,11 @@ public final class Assembly {
                 (domain, state) -> state.save(files, domain), config.learnedDomainsInMemory());
         ExampleSelector selector = new ExampleSelector(store, embedder, TokenCounter.cl100k(), settings,
                 name -> backends.get().backend(name).map(BackendConfig::cost).orElse(Double.NaN), rt.clock(),
-                clusters(store, states, rt));
+                clusters(store, states, rt), rt.tracing());
         StatsRecorder stats = new StatsRecorder(store, rt.clock(), rt.scheduler(), STATS_FLUSH_MS);
         return new InContextAugmenter(selector, states, stats, rt.selectionThreads(), rt.learner(),
                 new SplittableRandom(rt.seed() ^ 0x6E6F_6E63L), rt.ticker(), name -> backends.get().normalisedCost(name),
-                metrics);
+                metrics, rt.tracing());
     }
 
     /**
@@ -152,7 +165,7 @@ public final class Assembly {
      * ({@code selection.exploration-share} of {@code router.judge-budget-per-minute}).
      */
     public static SelectionExplorer explorer(IccacheConfig config, InContextAugmenter augmenter, Judge judge,
-            Runtime rt, MetricsRegistry metrics) {
+            Runtime rt, Metrics metrics) {
         double perMinute = config.router().judgeBudgetPerMinute() * explorationShare(config);
         return new SelectionExplorer(probe(augmenter, judge, rt, metrics), new JudgeBudget(perMinute, rt.ticker()),
                 rt.background());
@@ -160,7 +173,7 @@ public final class Assembly {
 
     /** Selection probes judged by {@code judge}. */
     public static SelectionProbe probe(InContextAugmenter augmenter, Judge judge, Runtime rt,
-            MetricsRegistry metrics) {
+            Metrics metrics) {
         return new SelectionProbe(augmenter, judge, new SplittableRandom(rt.seed() ^ 0x6578_706CL), metrics);
     }
 
@@ -182,7 +195,16 @@ public final class Assembly {
      * bias is shared.
      */
     public static ModelRouting routing(IccacheConfig config, Embedder embedder, Judge judge, LearnedFiles files,
-            Runtime rt, MetricsRegistry metrics) {
+            Runtime rt, Metrics metrics) {
+        return routing(config, embedder, judge, files, rt, metrics, new RecentLog<>(ModelRouting.VERDICTS_KEPT));
+    }
+
+    /**
+     * As {@link #routing(IccacheConfig, Embedder, Judge, LearnedFiles, Runtime, Metrics)}, keeping the shadow runs'
+     * verdicts in {@code verdicts}.
+     */
+    public static ModelRouting routing(IccacheConfig config, Embedder embedder, Judge judge, LearnedFiles files,
+            Runtime rt, Metrics metrics, RecentLog<ModelRouting.Verdict> verdicts) {
         RouterSettings settings = config.router();
         LoadBias loadBias = new LoadBias(settings);
         RandomGenerator random = new SplittableRandom(rt.seed() ^ 0x726F_7574L);
@@ -196,7 +218,7 @@ public final class Assembly {
         return new ModelRouting(routers, loadBias, embedder, TokenCounter.cl100k(), judge,
                 new JudgeBudget(settings.judgeBudgetPerMinute() * (1 - explorationShare(config)), rt.ticker()),
                 rt.background(), config.defaultModel(),
-                metrics);
+                metrics, rt.tracing(), verdicts);
     }
 
     /**
@@ -204,7 +226,7 @@ public final class Assembly {
      * {@code judge}, waiting while {@code load} is at or above {@code loadThreshold}.
      */
     public static ExampleReplayer replayer(IccacheConfig config, ExampleStore store, List<BoundedBackend> backends,
-            Judge judge, DoubleSupplier load, double loadThreshold, MetricsRegistry metrics) {
+            Judge judge, DoubleSupplier load, double loadThreshold, Metrics metrics) {
         String large = config.replayModel().name();
         return new ExampleReplayer(store, byName(backends, large), judge, Scrubber.from(config.scrub()),
                 config.replay().bestOf(), config.normalisedCost(large), loadThreshold, load, metrics);

@@ -9,7 +9,8 @@ import dev.iccache.api.IccacheException;
 import dev.iccache.backend.BoundedBackend;
 import dev.iccache.backend.ModelBackend;
 import dev.iccache.config.IccacheConfig;
-import dev.iccache.metrics.MetricsRegistry;
+import dev.iccache.metrics.Metrics;
+import io.prometheus.metrics.core.metrics.Counter;
 import dev.iccache.select.InContextAugmenter;
 import dev.iccache.select.InContextAugmenter.Augmented;
 import dev.iccache.select.Selection;
@@ -39,8 +40,8 @@ public final class Gateway implements AutoCloseable {
     private final Optional<InContextAugmenter> augmenter;
     private final Optional<ModelRouting> routing;
     private final Optional<SelectionExplorer> explorer;
-    private final MetricsRegistry.Counter bypass;
-    private final MetricsRegistry.Counter fallbacks;
+    private final Counter bypass;
+    private final Counter fallbacks;
 
     /**
      * @param augmenter adds examples to requests for small models; empty when the bank is off
@@ -48,7 +49,7 @@ public final class Gateway implements AutoCloseable {
      * @param explorer  runs exploration probes for selection after responses; empty without a bank
      */
     public Gateway(IccacheConfig config, List<BoundedBackend> backends, Optional<InContextAugmenter> augmenter,
-            Optional<ModelRouting> routing, Optional<SelectionExplorer> explorer, MetricsRegistry metrics) {
+            Optional<ModelRouting> routing, Optional<SelectionExplorer> explorer, Metrics metrics) {
         this.config = config;
         this.augmenter = augmenter;
         this.routing = routing;
@@ -94,7 +95,7 @@ public final class Gateway implements AutoCloseable {
                     return new Route(backends.get(chosen), aug.bypassed() ? "bypass" : "routed", aug,
                             Optional.of(plan));
                 } catch (RuntimeException e) {
-                    bypass.labels("router").inc();
+                    bypass.labelValues("router").inc();
                     LOG.log(System.Logger.Level.WARNING, "routing bypassed: " + e);
                     return new Route(backends.get(config.defaultModel()), "bypass",
                             new Augmented(request, Optional.empty(), true), Optional.empty());
@@ -195,7 +196,7 @@ public final class Gateway implements AutoCloseable {
         String failed = route.backend().config().name();
         List<String> failures = new ArrayList<>();
         for (String next : first.retriable() ? config.fallbackChain(failed) : List.<String>of()) {
-            fallbacks.labels(failed, next).inc();
+            fallbacks.labelValues(failed, next).inc();
             Route fallback = fallbackRoute(route, next, original, tenant);
             try {
                 return new Answer<>(fallback, call.apply(fallback));

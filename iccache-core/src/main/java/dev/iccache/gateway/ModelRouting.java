@@ -7,13 +7,14 @@ import dev.iccache.backend.LoadSnapshot;
 import dev.iccache.config.BackendConfig;
 import dev.iccache.config.BackendRole;
 import dev.iccache.embed.Embedder;
-import dev.iccache.embed.EmbeddingText;
-import dev.iccache.metrics.MetricsRegistry;
+import dev.iccache.metrics.Metrics;
+import io.prometheus.metrics.core.metrics.Counter;
 import dev.iccache.route.Judge;
 import dev.iccache.route.JudgeBudget;
 import dev.iccache.route.LoadBias;
 import dev.iccache.route.RequestFeatures;
 import dev.iccache.route.Router;
+import dev.iccache.select.ExampleSelector;
 import dev.iccache.select.InContextAugmenter;
 import dev.iccache.select.InContextAugmenter.Augmented;
 import dev.iccache.select.RecentLog;
@@ -21,6 +22,7 @@ import dev.iccache.select.Selection;
 import dev.iccache.select.TokenCounter;
 import dev.iccache.tenant.DomainStates;
 import dev.iccache.tenant.Tenant;
+import dev.iccache.trace.Tracing;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -48,6 +50,8 @@ public final class ModelRouting {
     private static final System.Logger LOG = System.getLogger(ModelRouting.class.getName());
     /** Weight of each decision in the offload-ratio EMA. */
     static final double OFFLOAD_ALPHA = 0.05;
+    /** Verdicts of shadow runs kept by response id. */
+    public static final int VERDICTS_KEPT = 1_000;
 
     private final DomainStates<Router> routers;
     private final Embedder embedder;
@@ -57,12 +61,14 @@ public final class ModelRouting {
     private final JudgeBudget budget;
     private final Executor shadows;
     private final RecentLog<Served> recent = new RecentLog<>(10_000);
-    private final MetricsRegistry.Counter decisions;
-    private final MetricsRegistry.Counter shadowRuns;
+    private final RecentLog<Verdict> verdicts;
+    private final Counter decisions;
+    private final Counter shadowRuns;
     private final AtomicLong offloadMilli = new AtomicLong();
     private final String defaultModel;
-    private final MetricsRegistry.Gauge guardWinRate;
-    private final MetricsRegistry.Gauge guardActive;
+    private final Tracing tracing;
+    private final Metrics.TrackedGauge guardWinRate;
+    private final Metrics.TrackedGauge guardActive;
     private final Set<String> gauged = ConcurrentHashMap.newKeySet();
 
     /** A routed request, with what was needed to learn from its outcome. */
@@ -74,12 +80,34 @@ public final class ModelRouting {
     }
 
     /**
+     * The judge's verdict on a shadow run: the served answer against {@code shadowModel}'s.
+     *
+     * @param score the judge's score of the served answer against the shadow's, from -3 to +3 ({@link Judge})
+     */
+    public record Verdict(String shadowModel, double score) {
+    }
+
+    /**
      * @param routers  each domain's router
      * @param loadBias the load bias all domains' routers share
      * @param shadows  runs shadow generations and their judgments (off the request path)
+     * @param tracing  spans of the request's embedding and of shadow runs (children of the request's span)
      */
     public ModelRouting(DomainStates<Router> routers, LoadBias loadBias, Embedder embedder, TokenCounter tokens,
-            Judge judge, JudgeBudget budget, Executor shadows, String defaultModel, MetricsRegistry metrics) {
+            Judge judge, JudgeBudget budget, Executor shadows, String defaultModel, Metrics metrics,
+            Tracing tracing) {
+        this(routers, loadBias, embedder, tokens, judge, budget, shadows, defaultModel, metrics, tracing,
+                new RecentLog<>(VERDICTS_KEPT));
+    }
+
+    /**
+     * As above, keeping the shadow runs' verdicts in {@code verdicts} (which may outlive this routing: a gateway
+     * whose configuration is reloaded keeps one log for all its routings).
+     */
+    public ModelRouting(DomainStates<Router> routers, LoadBias loadBias, Embedder embedder, TokenCounter tokens,
+            Judge judge, JudgeBudget budget, Executor shadows, String defaultModel, Metrics metrics,
+            Tracing tracing, RecentLog<Verdict> verdicts) {
+        this.verdicts = verdicts;
         this.routers = routers;
         this.embedder = embedder;
         this.features = new RequestFeatures(embedder.dimension());
@@ -88,17 +116,18 @@ public final class ModelRouting {
         this.budget = budget;
         this.shadows = shadows;
         this.defaultModel = defaultModel;
+        this.tracing = tracing;
         this.decisions = metrics.counter("iccache_router_decisions_total", "Routing decisions by chosen model.",
                 "model");
         this.shadowRuns = metrics.counter("iccache_router_shadow_total",
                 "Shadow runs by outcome (judged, no_verdict, failed).", "outcome");
         metrics.gauge("iccache_router_offload_ratio",
-                "EMA (alpha 0.05) of the share of routed requests sent to a model other than the default.").labels()
+                "EMA (alpha 0.05) of the share of routed requests sent to a model other than the default.")
                 .track(() -> offloadMilli.get() / 1e6);
         metrics.gauge("iccache_router_load_bias",
                 "Load bias lambda0*tanh(gamma*(EMA-theta)) in force; persistently above 0 means: scale out.")
-                .labels().track(loadBias::bias);
-        metrics.gauge("iccache_router_load_ema", "EMA of the large tier's utilisation.").labels()
+                .track(loadBias::bias);
+        metrics.gauge("iccache_router_load_ema", "EMA of the large tier's utilisation.")
                 .track(loadBias::ema);
         this.guardWinRate = metrics.gauge("iccache_quality_guard_win_rate",
                 "Estimated share of offloaded answers judged at least as good as the large model's, per domain.",
@@ -111,10 +140,10 @@ public final class ModelRouting {
     private Router router(String domain) {
         Router router = routers.get(domain);
         if (gauged.add(domain)) {
-            guardWinRate.labels(domain).track(() -> routers.ifResident(domain).map(r -> r.guard().estimate())
-                    .orElse(Double.NaN));
-            guardActive.labels(domain).track(() -> routers.ifResident(domain).map(r -> r.guard().active() ? 1.0 : 0)
-                    .orElse(Double.NaN));
+            guardWinRate.track(() -> routers.ifResident(domain).map(r -> r.guard().estimate())
+                    .orElse(Double.NaN), domain);
+            guardActive.track(() -> routers.ifResident(domain).map(r -> r.guard().active() ? 1.0 : 0)
+                    .orElse(Double.NaN), domain);
         }
         return router;
     }
@@ -124,7 +153,7 @@ public final class ModelRouting {
             Optional<InContextAugmenter> augmenter) {
         Router router = router(tenant.domain());
         // Embedded and counted once here; every arm's example selection reuses both.
-        float[] vector = embedder.embed(EmbeddingText.of(request));
+        float[] vector = ExampleSelector.embed(tracing, embedder, request);
         int requestTokens = tokens.countRequest(request);
         double[] context = context(request, vector, requestTokens);
         double maxCost = backends.stream().mapToDouble(b -> b.config().cost()).max().orElse(1);
@@ -140,7 +169,7 @@ public final class ModelRouting {
             list.add(arm);
         }
         Router.Decision decision = router.decide(list, largeTierLoad(backends), budget.available());
-        decisions.labels(decision.chosen()).inc();
+        decisions.labelValues(decision.chosen()).inc();
         long offloaded = decision.chosen().equals(defaultModel) ? 0 : 1_000_000;
         offloadMilli.updateAndGet(v -> Math.round(v + OFFLOAD_ALPHA * (offloaded - v)));
         return new Plan(decision, arms, augmented);
@@ -194,25 +223,39 @@ public final class ModelRouting {
         Augmented otherRequest = plan.augmented().get(other.model());
         Augmented chosenRequest = plan.augmented().get(chosen.model());
         try {
-            shadows.execute(() -> shadowRun(original, chosen, chosenRequest, answer, other, otherRequest,
-                    backends.get(other.model()), tenant, augmenter));
+            shadows.execute(tracing.wrap(() -> shadowRun(responseId, original, chosen, chosenRequest, answer, other,
+                    otherRequest, backends.get(other.model()), tenant, augmenter)));
         } catch (RejectedExecutionException e) {
-            shadowRuns.labels("failed").inc();
+            shadowRuns.labelValues("failed").inc();
         }
     }
 
-    private void shadowRun(ChatRequest original, Router.Arm chosen, Augmented chosenRequest, String answer,
-            Router.Arm other, Augmented otherRequest, BoundedBackend backend, Tenant tenant,
+    private void shadowRun(String responseId, ChatRequest original, Router.Arm chosen, Augmented chosenRequest,
+            String answer, Router.Arm other, Augmented otherRequest, BoundedBackend backend, Tenant tenant,
             Optional<InContextAugmenter> augmenter) {
+        try (Tracing.Span span = tracing.start("iccache.shadow")) {
+            span.set("iccache.shadow.model", other.model()).set("iccache.chosen.model", chosen.model())
+                    .set("iccache.examples", otherRequest.examples()).set("iccache.tenant", tenant.name());
+            shadowRun(responseId, original, chosen, chosenRequest, answer, other, otherRequest, backend, tenant,
+                    augmenter, span);
+        }
+    }
+
+    private void shadowRun(String responseId, ChatRequest original, Router.Arm chosen, Augmented chosenRequest,
+            String answer, Router.Arm other, Augmented otherRequest, BoundedBackend backend, Tenant tenant,
+            Optional<InContextAugmenter> augmenter, Tracing.Span span) {
         try {
             ChatResponse shadowAnswer = backend.complete(otherRequest.upstream());
             OptionalDouble verdict = judge.compare(original, answer, shadowAnswer.content());
             if (verdict.isEmpty()) {
-                shadowRuns.labels("no_verdict").inc();
+                span.set("iccache.shadow.outcome", "no_verdict");
+                shadowRuns.labelValues("no_verdict").inc();
                 return;
             }
-            shadowRuns.labels("judged").inc();
+            shadowRuns.labelValues("judged").inc();
             double s = verdict.getAsDouble();
+            verdicts.put(responseId, new Verdict(other.model(), s));
+            span.set("iccache.shadow.outcome", "judged").set("iccache.shadow.score", s);
             routers.update(tenant.domain(), r -> r.judged(chosen, other, s));
             double p = Judge.preference(s);
             augmenter.ifPresent(a -> {
@@ -220,7 +263,8 @@ public final class ModelRouting {
                 teach(a, other, otherRequest, 1 - p, tenant);
             });
         } catch (RuntimeException e) {
-            shadowRuns.labels("failed").inc();
+            shadowRuns.labelValues("failed").inc();
+            span.failed(e);
             LOG.log(Level.DEBUG, "shadow run on " + other.model() + " failed: " + e.getMessage());
         }
     }
@@ -242,6 +286,11 @@ public final class ModelRouting {
             shadows.execute(() -> routers.update(s.tenant().domain(), r -> r.rated(s.arm(), good)));
         });
         return served.isPresent();
+    }
+
+    /** The judge's verdict on a recent routed response's shadow run, once judged (the last {@link #VERDICTS_KEPT}). */
+    public Optional<Verdict> verdict(String responseId) {
+        return verdicts.get(responseId);
     }
 
     /** Every domain's router. */

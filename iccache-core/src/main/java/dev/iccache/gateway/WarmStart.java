@@ -11,7 +11,7 @@ import dev.iccache.route.Router;
 import dev.iccache.select.InContextAugmenter;
 import dev.iccache.select.PromptAssembler;
 import dev.iccache.select.Selection;
-import dev.iccache.metrics.MetricsRegistry;
+import dev.iccache.metrics.Metrics;
 import dev.iccache.select.SelectionProbe;
 import dev.iccache.select.TokenCounter;
 import java.util.List;
@@ -59,7 +59,7 @@ public final class WarmStart {
      */
     public WarmStart(IccacheConfig config, String domain, Set<String> scope, InContextAugmenter augmenter,
             Optional<ModelRouting> routing, ModelBackend small, ModelBackend large, Judge judge, Assembly.Runtime rt,
-            MetricsRegistry metrics) {
+            Metrics metrics) {
         if (small.config().role() != BackendRole.SMALL) {
             throw new IllegalArgumentException("warm start needs a small model, got " + small.config().name());
         }

@@ -2,7 +2,8 @@ package dev.iccache.manage;
 
 import dev.iccache.bank.Example;
 import dev.iccache.bank.ExampleStore;
-import dev.iccache.metrics.MetricsRegistry;
+import dev.iccache.metrics.Metrics;
+import io.prometheus.metrics.core.metrics.Counter;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
@@ -27,7 +28,7 @@ public final class ExampleEvictor {
     private final long maxExamples;
     private final long maxBytes;
     private final InstantSource clock;
-    private final MetricsRegistry.Counter evicted;
+    private final Counter evicted;
 
     /** What one run did. */
     public record Report(long examplesBefore, long bytesBefore, long evicted, long bytesFreed) {
@@ -38,7 +39,7 @@ public final class ExampleEvictor {
      * @param maxBytes    plaintext bytes kept at most, 0 = no limit
      */
     public ExampleEvictor(ExampleStore store, long maxExamples, long maxBytes, InstantSource clock,
-            MetricsRegistry metrics) {
+            Metrics metrics) {
         this.store = store;
         this.maxExamples = maxExamples;
         this.maxBytes = maxBytes;
@@ -82,7 +83,7 @@ public final class ExampleEvictor {
             }
         }
         long deleted = store.deleteAll(victims);
-        evicted.labels().inc(deleted);
+        evicted.inc(deleted);
         return new Report(count, bytes, deleted, freed);
     }
 

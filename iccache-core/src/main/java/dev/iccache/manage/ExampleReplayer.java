@@ -6,7 +6,8 @@ import dev.iccache.bank.Example;
 import dev.iccache.bank.ExampleStats;
 import dev.iccache.bank.ExampleStore;
 import dev.iccache.backend.ModelBackend;
-import dev.iccache.metrics.MetricsRegistry;
+import dev.iccache.metrics.Metrics;
+import io.prometheus.metrics.core.metrics.Counter;
 import dev.iccache.route.Judge;
 import dev.iccache.scrub.ScrubPolicy;
 import dev.iccache.scrub.ScrubbedJson;
@@ -41,8 +42,8 @@ public final class ExampleReplayer {
     private final double costPerAnswer;
     private final double loadThreshold;
     private final DoubleSupplier load;
-    private final MetricsRegistry.Counter replays;
-    private final MetricsRegistry.Counter cost;
+    private final Counter replays;
+    private final Counter cost;
     private long replayed;
     private long improved;
 
@@ -69,7 +70,7 @@ public final class ExampleReplayer {
      * @param scrubber      scrubs regenerated responses like admission does
      */
     public ExampleReplayer(ExampleStore store, ModelBackend large, Judge judge, Scrubber scrubber, int bestOf,
-            double costPerAnswer, double loadThreshold, DoubleSupplier load, MetricsRegistry metrics) {
+            double costPerAnswer, double loadThreshold, DoubleSupplier load, Metrics metrics) {
         if (bestOf < 1) {
             throw new IllegalArgumentException("bestOf must be positive");
         }
@@ -129,7 +130,7 @@ public final class ExampleReplayer {
         String bestText = null;
         for (int i = 0; i < bestOf; i++) {
             String text = large.complete(request).content();
-            cost.labels().inc();
+            cost.inc();
             ScrubbedJson scrubbed = scrubber.scrubJson(TextNode.valueOf(text));
             if (scrubbed.found() && scrubber.policy() == ScrubPolicy.DROP) {
                 continue;
@@ -155,7 +156,7 @@ public final class ExampleReplayer {
             updated = e.withStats(stats);
         }
         store.put(updated);
-        replays.labels(better ? "improved" : "unchanged").inc();
+        replays.labelValues(better ? "improved" : "unchanged").inc();
         return new Line(e.id(), e.stats().replayGainEma(), better, best);
     }
 }

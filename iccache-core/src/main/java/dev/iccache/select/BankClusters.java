@@ -1,5 +1,7 @@
 package dev.iccache.select;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.iccache.stats.KMeans;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -9,16 +11,27 @@ import java.util.SplittableRandom;
  * embedding space in which the utility model learns what examples add (docs/selection.md). The
  * centroids stay fixed until the bank has grown enough that √N has grown by {@link #REFIT_GROWTH}
  * (or at the first fit); then they are fitted anew, and each old cluster is mapped to the new
- * cluster nearest its centroid so that what was learned per cluster carries over. Thread-safe.
+ * cluster nearest its centroid so that what was learned per cluster carries over. The cluster of
+ * an example is remembered per fit (at most {@value #REMEMBERED} examples), because finding it costs
+ * √N dot products and each selection asks for the clusters of all its candidates. Thread-safe.
  */
 public final class BankClusters {
     static final int MAX_CLUSTERS = 1024;
     static final int ITERATIONS = 10;
     /** Growth of √N that makes the clusters be fitted anew. */
     static final double REFIT_GROWTH = 1.4;
+    /** Examples whose cluster is remembered (about 100 bytes each). */
+    static final int REMEMBERED = 200_000;
 
     private final SplittableRandom random;
-    private volatile float[][] centroids = new float[0][];
+    private volatile Fit fit = new Fit(new float[0][]);
+
+    /** Centroids, and the clusters of the examples looked up since they were fitted. */
+    private record Fit(float[][] centroids, Cache<String, Integer> examples) {
+        Fit(float[][] centroids) {
+            this(centroids, Caffeine.newBuilder().maximumSize(REMEMBERED).build());
+        }
+    }
 
     public BankClusters(long seed) {
         this.random = new SplittableRandom(seed);
@@ -35,7 +48,7 @@ public final class BankClusters {
      * when nothing changed).
      */
     public synchronized int[] refit(List<float[]> sample, long bankSize) {
-        float[][] old = centroids;
+        float[][] old = fit.centroids();
         int k = wanted(bankSize);
         if (sample.isEmpty() || old.length > 0 && k < old.length * REFIT_GROWTH) {
             return new int[0];
@@ -45,18 +58,24 @@ public final class BankClusters {
         for (int c = 0; c < old.length; c++) {
             mapping[c] = KMeans.nearest(fitted, old[c]);
         }
-        centroids = fitted;
+        fit = new Fit(fitted);
         return mapping;
     }
 
     /** Clusters of the bank (0 before the first fit). */
     public int count() {
-        return centroids.length;
+        return fit.centroids().length;
     }
 
     /** The cluster of an embedding (−1 before the first fit). */
     public int of(float[] vector) {
-        float[][] c = centroids;
+        float[][] c = fit.centroids();
         return c.length == 0 ? -1 : KMeans.nearest(c, vector);
+    }
+
+    /** The cluster of the example {@code exampleId}, whose embedding is {@code vector} (−1 before the first fit). */
+    public int of(String exampleId, float[] vector) {
+        Fit f = fit;
+        return f.centroids().length == 0 ? -1 : f.examples().get(exampleId, id -> KMeans.nearest(f.centroids(), vector));
     }
 }

@@ -1,5 +1,7 @@
 package dev.iccache.select;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.iccache.api.ChatRequest;
@@ -10,6 +12,7 @@ import dev.iccache.bank.Vectors;
 import dev.iccache.config.BackendConfig;
 import dev.iccache.embed.Embedder;
 import dev.iccache.embed.EmbeddingText;
+import dev.iccache.trace.Tracing;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -27,6 +30,9 @@ import java.util.function.ToDoubleFunction;
  * valid outcome.
  */
 public final class ExampleSelector {
+    /** Examples whose token cost is remembered (about 100 bytes each). */
+    static final int COSTS_REMEMBERED = 200_000;
+
     private final ExampleStore store;
     private final Embedder embedder;
     private final TokenCounter tokens;
@@ -34,13 +40,21 @@ public final class ExampleSelector {
     private final ToDoubleFunction<String> modelCost;
     private final InstantSource clock;
     private final BankClusters clusters;
+    /** A stage-1 hit and its example's parsed messages. */
+    private record Candidate(SearchHit hit, ArrayNode messages) {
+    }
+
+    /** Token cost by example id, with the hash of the texts it was counted from (a replay changes the answer). */
+    private final Cache<String, long[]> costs = Caffeine.newBuilder().maximumSize(COSTS_REMEMBERED).build();
+    private final Tracing tracing;
 
     /**
      * @param modelCost relative cost of a model by name, NaN when unknown (imported examples)
      * @param clusters  the bank's clusters, in which the utility model learns per region
+     * @param tracing   spans of the request's embedding and the bank search
      */
     public ExampleSelector(ExampleStore store, Embedder embedder, TokenCounter tokens, SelectionSettings settings,
-            ToDoubleFunction<String> modelCost, InstantSource clock, BankClusters clusters) {
+            ToDoubleFunction<String> modelCost, InstantSource clock, BankClusters clusters, Tracing tracing) {
         this.store = store;
         this.embedder = embedder;
         this.tokens = tokens;
@@ -48,6 +62,7 @@ public final class ExampleSelector {
         this.modelCost = modelCost;
         this.clock = clock;
         this.clusters = clusters;
+        this.tracing = tracing;
     }
 
     public SelectionSettings settings() {
@@ -67,7 +82,7 @@ public final class ExampleSelector {
      */
     public Selection select(ChatRequest request, Set<String> scope, BackendConfig target, UtilityModel utility,
             double tau) {
-        return select(request, () -> embedder.embed(EmbeddingText.of(request)), tokens.countRequest(request), scope,
+        return select(request, () -> embed(tracing, embedder, request), tokens.countRequest(request), scope,
                 target, utility, tau, id -> false);
     }
 
@@ -91,38 +106,53 @@ public final class ExampleSelector {
         if (budget <= 0 || settings.maxExamples() == 0) {
             return Selection.none(tau, requestTokens, Math.max(0, budget));
         }
-        List<SearchHit> hits = new ArrayList<>(store.search(embedding.get(), scope, settings.candidates(),
-                clock.instant()));
+        float[] vector = embedding.get();
+        List<SearchHit> hits;
+        try (Tracing.Span span = tracing.start("iccache.search")) {
+            hits = new ArrayList<>(store.search(vector, scope, settings.candidates(), clock.instant()));
+            span.set("iccache.candidates", hits.size());
+        }
         hits.removeIf(h -> excluded.test(h.example().id()));
         List<Selection.Decision> decisions = new ArrayList<>(hits.size());
-        List<SearchHit> eligible = new ArrayList<>(hits.size());
+        List<Candidate> eligible = new ArrayList<>(hits.size());
         for (SearchHit hit : hits) {
             Example e = hit.example();
-            if (earlierTurnOf(e.messages(), request.messages())) {
-                decisions.add(new Selection.Decision(e.id(), hit.score(), Double.NaN, cost(e),
+            ArrayNode messages = e.messages(); // parsed once per candidate
+            if (earlierTurnOf(messages, request.messages())) {
+                decisions.add(new Selection.Decision(e.id(), hit.score(), Double.NaN, cost(e, messages),
                         Selection.Verdict.SAME_CONVERSATION));
             } else {
-                eligible.add(hit);
+                eligible.add(new Candidate(hit, messages));
             }
         }
         List<Selection.Scored> scored = new ArrayList<>(eligible.size());
-        int requestCluster = clusters.of(embedding.get());
-        for (SearchHit hit : eligible) {
-            Example e = hit.example();
-            int cluster = clusters.of(e.vector());
-            int cost = cost(e);
-            UtilityFeatures f = UtilityFeatures.of(hit.score(),
+        int requestCluster = clusters.of(vector);
+        for (Candidate c : eligible) {
+            Example e = c.hit().example();
+            int cluster = clusters.of(e.id(), e.vector());
+            int cost = cost(e, c.messages());
+            UtilityFeatures f = UtilityFeatures.of(c.hit().score(),
                     e.quality().isPresent() ? e.quality().getAsDouble() : Double.NaN,
                     modelCost.applyAsDouble(e.model()), target.cost(), cost, target.contextWindow(), e.stats(),
                     requestTokens, cluster, cluster >= 0 && cluster == requestCluster);
-            scored.add(new Selection.Scored(new Selection.Chosen(e.id(), ChatRequest.lastUserText(e.messages())
-                    .orElse(""), e.response(), hit.score(), utility.score(f, target.name()), f), e.vector(), cost));
+            scored.add(new Selection.Scored(new Selection.Chosen(e.id(), ChatRequest.lastUserText(c.messages())
+                    .orElse(""), e.response(), c.hit().score(), utility.score(f, target.name()), f), e.vector(), cost));
         }
         scored.sort(Comparator.comparingDouble((Selection.Scored s) -> s.candidate().utility()).reversed()
                 .thenComparing(Comparator.comparingDouble((Selection.Scored s) -> s.candidate().similarity()).reversed())
                 .thenComparing(s -> s.candidate().exampleId()));
         List<Selection.Chosen> chosen = combine(scored, tau, budget, decisions);
         return new Selection(chosen, decisions, scored, tau, requestTokens, budget);
+    }
+
+    /** The request's embedding, in an {@code embeddings} span (GenAI semantic conventions) of {@code tracing}. */
+    public static float[] embed(Tracing tracing, Embedder embedder, ChatRequest request) {
+        try (Tracing.Span span = tracing.start("embeddings")) {
+            span.set("gen_ai.operation.name", "embeddings");
+            float[] vector = embedder.embed(EmbeddingText.of(request));
+            span.set("gen_ai.embeddings.dimension.count", vector.length);
+            return vector;
+        }
     }
 
     /**
@@ -164,9 +194,17 @@ public final class ExampleSelector {
     }
 
     /** Tokens an example adds to a prompt. */
-    private int cost(Example e) {
-        return tokens.count(ChatRequest.lastUserText(e.messages()).orElse("")) + tokens.count(e.response())
+    /** Tokens the example adds to a prompt; counted once per example and answer (every selection asks for 32). */
+    private int cost(Example e, ArrayNode messages) {
+        long texts = 31L * e.requestMessages().hashCode() + e.response().hashCode();
+        long[] known = costs.getIfPresent(e.id());
+        if (known != null && known[0] == texts) {
+            return (int) known[1];
+        }
+        int cost = tokens.count(ChatRequest.lastUserText(messages).orElse("")) + tokens.count(e.response())
                 + PromptAssembler.PER_EXAMPLE_TOKENS;
+        costs.put(e.id(), new long[] {texts, cost});
+        return cost;
     }
 
     /**

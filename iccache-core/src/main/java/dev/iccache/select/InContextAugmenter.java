@@ -5,10 +5,13 @@ import dev.iccache.bank.StatsDelta;
 import dev.iccache.bank.StatsRecorder;
 import dev.iccache.config.BackendConfig;
 import dev.iccache.config.BackendRole;
-import dev.iccache.metrics.MetricsRegistry;
+import dev.iccache.metrics.Metrics;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.Histogram;
 import dev.iccache.tenant.DomainStates;
 import dev.iccache.tenant.Tenant;
 import dev.iccache.time.Ticker;
+import dev.iccache.trace.Tracing;
 import java.lang.System.Logger.Level;
 import java.util.HexFormat;
 import java.util.List;
@@ -52,11 +55,12 @@ public final class InContextAugmenter implements AutoCloseable {
     private final Ticker ticker;
     private final ToDoubleFunction<String> normalisedCost;
     private final RecentLog<Used> recent = new RecentLog<>(LOG_CAPACITY);
-    private final MetricsRegistry.Counter outcomes;
-    private final MetricsRegistry.Histogram duration;
-    private final MetricsRegistry.Counter feedback;
-    private final MetricsRegistry.Gauge threshold;
+    private final Counter outcomes;
+    private final Histogram duration;
+    private final Counter feedback;
+    private final Metrics.TrackedGauge threshold;
     private final Set<String> gauged = ConcurrentHashMap.newKeySet();
+    private final Tracing tracing;
 
     /** A request as it goes upstream, with the selection that shaped it, if any. */
     public record Augmented(ChatRequest upstream, Optional<Selection> selection, boolean bypassed) {
@@ -76,10 +80,11 @@ public final class InContextAugmenter implements AutoCloseable {
      * @param nonces           makes the per-request delimiter nonces
      * @param ticker           times selections
      * @param normalisedCost   a model's cost over the highest backend cost
+     * @param tracing          spans of selections
      */
     public InContextAugmenter(ExampleSelector selector, DomainStates<SelectionState> states, StatsRecorder stats,
             ExecutorService selectionThreads, Executor learner, RandomGenerator nonces, Ticker ticker,
-            ToDoubleFunction<String> normalisedCost, MetricsRegistry metrics) {
+            ToDoubleFunction<String> normalisedCost, Metrics metrics, Tracing tracing) {
         this.selector = selector;
         this.states = states;
         this.stats = stats;
@@ -88,10 +93,11 @@ public final class InContextAugmenter implements AutoCloseable {
         this.nonces = nonces;
         this.ticker = ticker;
         this.normalisedCost = normalisedCost;
+        this.tracing = tracing;
         this.outcomes = metrics.counter("iccache_selection_total",
                 "Example selections by outcome (examples, none, ineligible, bypass).", "outcome");
         this.duration = metrics.histogram("iccache_selection_duration_seconds", "Time to select examples.",
-                MetricsRegistry.LATENCY_BUCKETS);
+                Metrics.LATENCY_BUCKETS);
         this.feedback = metrics.counter("iccache_selection_labels_total",
                 "Labels the selection learned from, by kind (probe, threshold_probe, judged, rating).", "kind");
         this.threshold = metrics.gauge("iccache_selection_threshold",
@@ -124,24 +130,35 @@ public final class InContextAugmenter implements AutoCloseable {
             return new Augmented(request, Optional.empty(), false);
         }
         if (!selector.eligible(request)) {
-            outcomes.labels("ineligible").inc();
+            outcomes.labelValues("ineligible").inc();
             return new Augmented(request, Optional.empty(), false);
         }
+        try (Tracing.Span span = tracing.start("iccache.select")) {
+            span.set("iccache.target.model", target.name());
+            Augmented augmented = selectWithinLimit(request, domain, select);
+            span.set("iccache.examples", augmented.examples()).set("iccache.selection.outcome",
+                    augmented.bypassed() ? "bypass" : augmented.examples() == 0 ? "none" : "examples");
+            return augmented;
+        }
+    }
+
+    private Augmented selectWithinLimit(ChatRequest request, String domain,
+            BiFunction<UtilityModel, Double, Selection> select) {
         long start = ticker.nanoTime();
         Future<Selection> future;
         try {
             // The domain's state is looked up within the time limit: the first request of a domain may load it.
-            future = selectionThreads.submit(() -> {
+            future = selectionThreads.submit(tracing.wrap(() -> {
                 SelectionState state = state(domain);
                 return select.apply(state.utility(), state.tuner().threshold());
-            });
+            }));
         } catch (RejectedExecutionException e) {
             return bypass(request, e);
         }
         try {
             Selection selection = future.get(selector.settings().timeoutMs(), TimeUnit.MILLISECONDS);
-            duration.labels().observe((ticker.nanoTime() - start) / 1e9);
-            outcomes.labels(selection.chosen().isEmpty() ? "none" : "examples").inc();
+            duration.observe((ticker.nanoTime() - start) / 1e9);
+            outcomes.labelValues(selection.chosen().isEmpty() ? "none" : "examples").inc();
             ChatRequest upstream = PromptAssembler.assemble(request, selection.chosen(), nonce());
             return new Augmented(upstream, Optional.of(selection), false);
         } catch (TimeoutException e) {
@@ -161,8 +178,8 @@ public final class InContextAugmenter implements AutoCloseable {
     private SelectionState state(String domain) {
         SelectionState state = states.get(domain);
         if (gauged.add(domain)) {
-            threshold.labels(domain).track(() -> states.ifResident(domain).map(s -> s.tuner().threshold())
-                    .orElse(Double.NaN));
+            threshold.track(() -> states.ifResident(domain).map(s -> s.tuner().threshold())
+                    .orElse(Double.NaN), domain);
         }
         return state;
     }
@@ -180,7 +197,7 @@ public final class InContextAugmenter implements AutoCloseable {
     }
 
     private Augmented bypass(ChatRequest request, Throwable why) {
-        outcomes.labels("bypass").inc();
+        outcomes.labelValues("bypass").inc();
         LOG.log(Level.WARNING, "example selection bypassed: " + why);
         return new Augmented(request, Optional.empty(), true);
     }
@@ -215,7 +232,7 @@ public final class InContextAugmenter implements AutoCloseable {
     public boolean feedback(String responseId, boolean good) {
         Optional<Used> used = recent.take(responseId);
         used.ifPresent(u -> {
-            feedback.labels("rating").inc();
+            feedback.labelValues("rating").inc();
             double gain = (good ? 0 : 1) * normalisedCost.applyAsDouble(u.targetModel());
             learner.execute(() -> u.selection().chosen().forEach(c ->
                     stats.record(new StatsDelta(c.exampleId(), 0, 0, gain))));
@@ -230,7 +247,7 @@ public final class InContextAugmenter implements AutoCloseable {
      * (1 − preference) × the serving model's normalised cost (IC-Cache §4.3).
      */
     public void judged(Used used, double preference) {
-        feedback.labels("judged").inc();
+        feedback.labelValues("judged").inc();
         double gain = (1 - preference) * normalisedCost.applyAsDouble(used.targetModel());
         boolean offloaded = preference >= 0.5;
         learner.execute(() -> used.selection().chosen().forEach(c ->
@@ -244,7 +261,7 @@ public final class InContextAugmenter implements AutoCloseable {
      * example, its probe record (above 0.5 it helped, below it hurt).
      */
     public void probed(String domain, String targetModel, List<Selection.Scored> examples, double gain) {
-        feedback.labels("probe").inc();
+        feedback.labelValues("probe").inc();
         List<UtilityFeatures> features = examples.stream().map(e -> e.candidate().features()).toList();
         learner.execute(() -> {
             states.update(domain, s -> s.utility().learn(features, targetModel, gain));
@@ -261,7 +278,7 @@ public final class InContextAugmenter implements AutoCloseable {
      * domain's τ.
      */
     public void thresholdProbed(String domain, double tau, double gain) {
-        feedback.labels("threshold_probe").inc();
+        feedback.labelValues("threshold_probe").inc();
         learner.execute(() -> states.update(domain, s -> s.tuner().record(tau, gain)));
     }
 

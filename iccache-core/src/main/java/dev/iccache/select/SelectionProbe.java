@@ -2,7 +2,8 @@ package dev.iccache.select;
 
 import dev.iccache.api.ChatRequest;
 import dev.iccache.backend.ModelBackend;
-import dev.iccache.metrics.MetricsRegistry;
+import dev.iccache.metrics.Metrics;
+import io.prometheus.metrics.core.metrics.Counter;
 import dev.iccache.route.Judge;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
@@ -31,7 +32,7 @@ public final class SelectionProbe {
     private final InContextAugmenter augmenter;
     private final Judge judge;
     private final RandomGenerator random;
-    private final MetricsRegistry.Counter probes;
+    private final Counter probes;
 
     /**
      * What a probe compares: the examples in the "with" answer, and the τ of a threshold probe (NaN
@@ -50,7 +51,7 @@ public final class SelectionProbe {
 
     /** @param random draws the kind of probe and its candidate */
     public SelectionProbe(InContextAugmenter augmenter, Judge judge, RandomGenerator random,
-            MetricsRegistry metrics) {
+            Metrics metrics) {
         this.augmenter = augmenter;
         this.judge = judge;
         this.random = random;
@@ -91,7 +92,7 @@ public final class SelectionProbe {
     public OptionalDouble run(ChatRequest original, ModelBackend small, Plan plan) {
         if (!plan.needsJudgment()) {
             augmenter.thresholdProbed(plan.domain(), plan.tau(), 0.5);
-            probes.labels(kind(plan), "free").inc();
+            probes.labelValues(kind(plan), "free").inc();
             return OptionalDouble.of(0.5);
         }
         try {
@@ -101,11 +102,11 @@ public final class SelectionProbe {
             String without = small.complete(original).content();
             OptionalDouble verdict = judge.compare(original, with, without);
             if (verdict.isEmpty()) {
-                probes.labels(kind(plan), "no_verdict").inc();
+                probes.labelValues(kind(plan), "no_verdict").inc();
                 return OptionalDouble.empty();
             }
             double gain = (verdict.getAsDouble() + 3) / 6;
-            probes.labels(kind(plan), "judged").inc();
+            probes.labelValues(kind(plan), "judged").inc();
             if (plan.thresholdProbe()) {
                 augmenter.thresholdProbed(plan.domain(), plan.tau(), gain);
             }
@@ -120,7 +121,7 @@ public final class SelectionProbe {
 
     /** Counts a probe that could not run. */
     void failed(Plan plan) {
-        probes.labels(kind(plan), "failed").inc();
+        probes.labelValues(kind(plan), "failed").inc();
     }
 
     private static String kind(Plan plan) {

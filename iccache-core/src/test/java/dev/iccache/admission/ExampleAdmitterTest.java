@@ -10,7 +10,7 @@ import dev.iccache.bank.InMemoryExampleStore;
 import dev.iccache.bank.UserPseudonyms;
 import dev.iccache.config.BankConfig;
 import dev.iccache.embed.Embedder;
-import dev.iccache.metrics.MetricsRegistry;
+import dev.iccache.metrics.Metrics;
 import dev.iccache.scrub.ScrubPolicy;
 import dev.iccache.scrub.Scrubber;
 import dev.iccache.scrub.ScrubberSettings;
@@ -62,7 +62,7 @@ class ExampleAdmitterTest {
     };
 
     private final InMemoryExampleStore store = new InMemoryExampleStore();
-    private final MetricsRegistry metrics = new MetricsRegistry();
+    private final Metrics metrics = new Metrics();
     private ExampleAdmitter admitter = admitter(BankConfig.DEFAULT);
 
     private ExampleAdmitter admitter(BankConfig config) {
@@ -111,7 +111,7 @@ class ExampleAdmitterTest {
         assertThat(e.responseTokens()).isEqualTo(7);
         assertThat(e.createdAt()).isEqualTo(NOW);
         assertThat(e.expiresAt()).isEmpty();
-        assertThat(metrics.scrape()).contains("iccache_bank_admissions_total{outcome=\"admitted\"} 1");
+        assertThat(metrics.scrape()).contains("iccache_bank_admissions_total{outcome=\"admitted\"} 1.0");
     }
 
     @Test
@@ -210,7 +210,7 @@ class ExampleAdmitterTest {
         assertThat(stored).doesNotContain("AKIAIOSFODNN7EXAMPLE", "ann@example.org", "4111 1111 1111 1111",
                 "ghp_abcdefghijklmnopqrstuvwxyz0123456789");
         assertThat(e.embeddedText()).contains("[SECRET]", "[EMAIL]");
-        assertThat(metrics.scrape()).contains("iccache_scrub_findings_total{kind=\"email\"} 1");
+        assertThat(metrics.scrape()).contains("iccache_scrub_findings_total{kind=\"email\"} 1.0");
     }
 
     @Test
@@ -246,14 +246,14 @@ class ExampleAdmitterTest {
         assertThat(messages.path(2).path("tool_calls").path(0).path("id").asText()).isEqualTo("call_1");
         assertThat(messages.path(3).path("tool_call_id").asText()).isEqualTo("call_1");
         assertThat(e.user()).hasValue(USERS.pseudonym("ann@example.com"));
-        assertThat(metrics.scrape()).contains("iccache_scrub_findings_total{kind=\"email\"} 5");
+        assertThat(metrics.scrape()).contains("iccache_scrub_findings_total{kind=\"email\"} 5.0");
     }
 
     @Test
     void theDropPolicyRefusesPersonalDataOutsideMessageText() {
         admitter.close();
         admitter = new ExampleAdmitter(EMBEDDER, store, BankConfig.DEFAULT, Scrubber.from(ScrubberSettings.of(
-                ScrubPolicy.DROP)), USERS, InstantSource.fixed(NOW), new MetricsRegistry(), Thread::new);
+                ScrubPolicy.DROP)), USERS, InstantSource.fixed(NOW), new Metrics(), Thread::new);
         assertThat(admitter.admitAll(List.of(
                 withMessageField("name", "\"jane.doe@example.com\""),
                 withMessageField("x_meta", "{\"ids\":[\"078-05-1120\"]}"),
@@ -265,7 +265,7 @@ class ExampleAdmitterTest {
     void theDropPolicyRefusesExamplesWithPersonalData() {
         admitter.close();
         admitter = new ExampleAdmitter(EMBEDDER, store, BankConfig.DEFAULT, Scrubber.from(ScrubberSettings.of(
-                ScrubPolicy.DROP)), USERS, InstantSource.fixed(NOW), new MetricsRegistry(), Thread::new);
+                ScrubPolicy.DROP)), USERS, InstantSource.fixed(NOW), new Metrics(), Thread::new);
         assertThat(admitter.admitAll(List.of(candidate(A, "call me on +44 20 7946 0958", "ok", "stop", 0.9, ""),
                 candidate(A, "what is 2+2", "4", "stop", 0.9, ""))))
                 .containsExactly(AdmissionOutcome.PII, AdmissionOutcome.ADMITTED);
@@ -295,6 +295,6 @@ class ExampleAdmitterTest {
                 r -> new Thread(() -> { }));
         admitter.offer(candidate(A, "q1", "a", "stop", Double.NaN, ""));
         admitter.offer(candidate(A, "q2", "a", "stop", Double.NaN, ""));
-        assertThat(metrics.scrape()).contains("iccache_bank_admissions_total{outcome=\"dropped\"} 1");
+        assertThat(metrics.scrape()).contains("iccache_bank_admissions_total{outcome=\"dropped\"} 1.0");
     }
 }

@@ -15,7 +15,7 @@ import dev.iccache.backend.sim.SimProfile;
 import dev.iccache.backend.sim.SimulatedBackend;
 import dev.iccache.config.BackendConfig;
 import dev.iccache.config.BackendRole;
-import dev.iccache.metrics.MetricsRegistry;
+import dev.iccache.metrics.Metrics;
 import dev.iccache.time.VirtualClock;
 import java.time.InstantSource;
 import java.util.ArrayList;
@@ -28,7 +28,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class BoundedBackendTest {
-    private final MetricsRegistry registry = new MetricsRegistry();
+    private final Metrics registry = new Metrics();
     private final VirtualClock clock = new VirtualClock();
 
     private static BackendConfig config(int maxConcurrent, long queueTimeoutMs) {
@@ -72,7 +72,7 @@ class BoundedBackendTest {
         release.countDown();
         first.get(10, TimeUnit.SECONDS);
         assertThat(bounded.load().inFlight()).isZero();
-        assertThat(registry.scrape()).contains("iccache_backend_errors_total{backend=\"b\",type=\"overloaded\"} 1");
+        assertThat(registry.scrape()).contains("iccache_backend_errors_total{backend=\"b\",type=\"overloaded\"} 1.0");
     }
 
     @Test
@@ -92,10 +92,10 @@ class BoundedBackendTest {
         assertThat(bounded.load().inFlight()).isZero();
         assertThat(bounded.load().ttftEmaMs()).isPositive();
         String text = registry.scrape();
-        assertThat(text).contains("iccache_backend_requests_total{backend=\"b\",outcome=\"ok\"} 1",
-                "iccache_backend_requests_total{backend=\"b\",outcome=\"cancelled\"} 1",
+        assertThat(text).contains("iccache_backend_requests_total{backend=\"b\",outcome=\"ok\"} 1.0",
+                "iccache_backend_requests_total{backend=\"b\",outcome=\"cancelled\"} 1.0",
                 "iccache_backend_time_to_first_token_seconds_count{backend=\"b\"} 2",
-                "iccache_backend_in_flight{backend=\"b\"} 0");
+                "iccache_backend_in_flight{backend=\"b\"} 0.0");
     }
 
     @Test
@@ -152,8 +152,8 @@ class BoundedBackendTest {
         abandoned.close();
         assertThat(relayed).isEqualTo(events);
         assertThat(bounded.load().inFlight()).isZero();
-        assertThat(registry.scrape()).contains("iccache_backend_requests_total{backend=\"f\",outcome=\"ok\"} 2",
-                "iccache_backend_requests_total{backend=\"f\",outcome=\"cancelled\"} 1");
+        assertThat(registry.scrape()).contains("iccache_backend_requests_total{backend=\"f\",outcome=\"ok\"} 2.0",
+                "iccache_backend_requests_total{backend=\"f\",outcome=\"cancelled\"} 1.0");
     }
 
     @Test

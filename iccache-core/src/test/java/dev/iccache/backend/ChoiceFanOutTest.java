@@ -19,7 +19,7 @@ import dev.iccache.backend.sim.SimProfile;
 import dev.iccache.backend.sim.SimulatedBackend;
 import dev.iccache.config.BackendConfig;
 import dev.iccache.config.BackendRole;
-import dev.iccache.metrics.MetricsRegistry;
+import dev.iccache.metrics.Metrics;
 import dev.iccache.testing.Eventually;
 import dev.iccache.time.VirtualClock;
 import java.nio.charset.StandardCharsets;
@@ -181,7 +181,7 @@ class ChoiceFanOutTest {
 
     @Test
     void streamsEveryChoiceWithItsIndexThenOneUsageChunk() {
-        BoundedBackend bounded = new BoundedBackend(sim, clock, new BackendMetrics(new MetricsRegistry()));
+        BoundedBackend bounded = new BoundedBackend(sim, clock, new BackendMetrics(new Metrics()));
         ChatResponse whole = fanOut.complete(sim, request("\"n\":3,\"seed\":7").singleChoice(), 3);
         List<ChatChunk> chunks = new ArrayList<>();
         ChatRequest streamed = request("\"n\":3,\"seed\":7,\"stream\":true").singleChoice();
@@ -213,7 +213,7 @@ class ChoiceFanOutTest {
 
     @Test
     void closingAStreamEarlyClosesEveryCall() throws Exception {
-        BoundedBackend bounded = new BoundedBackend(sim, clock, new BackendMetrics(new MetricsRegistry()));
+        BoundedBackend bounded = new BoundedBackend(sim, clock, new BackendMetrics(new Metrics()));
         // Eight long answers: far more chunks than the stream holds, so its readers wait on the client.
         ChatRequest longAnswers = ChatRequest.parse(("{\"model\":\"sim\",\"n\":8,\"max_tokens\":200,"
                 + "\"messages\":[{\"role\":\"user\",\"content\":\"tell a story\"}]}").getBytes(StandardCharsets.UTF_8));

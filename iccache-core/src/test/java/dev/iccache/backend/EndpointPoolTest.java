@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.iccache.api.ErrorKind;
 import dev.iccache.config.BreakerSettings;
-import dev.iccache.metrics.MetricsRegistry;
+import dev.iccache.metrics.Metrics;
 import dev.iccache.time.VirtualClock;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 class EndpointPoolTest {
     private static final long MS = 1_000_000;
     private final VirtualClock clock = new VirtualClock();
-    private final MetricsRegistry metrics = new MetricsRegistry();
+    private final Metrics metrics = new Metrics();
     private final EndpointPool pool = new EndpointPool("large", List.of("http://a/v1", "http://b/v1", "http://c/v1"),
             new BreakerSettings(2, 1_000, 8_000), clock, metrics);
 
@@ -34,7 +34,7 @@ class EndpointPoolTest {
         assertThat(picked).containsExactly("http://a/v1", "http://b/v1", "http://c/v1", "http://a/v1", "http://b/v1",
                 "http://c/v1");
         assertThat(metrics.scrape()).contains(
-                "iccache_endpoint_selections_total{backend=\"large\",endpoint=\"http://a/v1\"} 2");
+                "iccache_endpoint_selections_total{backend=\"large\",endpoint=\"http://a/v1\"} 2.0");
     }
 
     @Test
@@ -46,7 +46,7 @@ class EndpointPoolTest {
         // in flight: a 0, b 1, c 1
         assertThat(take()).isEqualTo("http://a/v1");
         assertThat(pool.endpoints().get(0).inFlight()).isEqualTo(1);
-        assertThat(metrics.scrape()).contains("iccache_endpoint_in_flight{backend=\"large\",endpoint=\"http://b/v1\"} 1");
+        assertThat(metrics.scrape()).contains("iccache_endpoint_in_flight{backend=\"large\",endpoint=\"http://b/v1\"} 1.0");
         b.close();
         b2.close();
         b.close(); // closing twice counts once
@@ -62,8 +62,8 @@ class EndpointPoolTest {
             lease.failed();
             lease.close();
         }
-        assertThat(metrics.scrape()).contains("iccache_endpoint_breaker_state{backend=\"large\",endpoint=\"http://a/v1\"} 2",
-                "iccache_endpoint_breaker_transitions_total{backend=\"large\",endpoint=\"http://a/v1\",to=\"open\"} 1");
+        assertThat(metrics.scrape()).contains("iccache_endpoint_breaker_state{backend=\"large\",endpoint=\"http://a/v1\"} 2.0",
+                "iccache_endpoint_breaker_transitions_total{backend=\"large\",endpoint=\"http://a/v1\",to=\"open\"} 1.0");
         for (int i = 0; i < 6; i++) {
             assertThat(take()).isNotEqualTo("http://a/v1");
         }
@@ -73,7 +73,7 @@ class EndpointPoolTest {
             next.add(take()); // leases kept: each call sees the others in flight
         }
         assertThat(next).as("after the cool-down a probes once").containsOnlyOnce("http://a/v1");
-        assertThat(metrics.scrape()).contains("iccache_endpoint_breaker_state{backend=\"large\",endpoint=\"http://a/v1\"} 1");
+        assertThat(metrics.scrape()).contains("iccache_endpoint_breaker_state{backend=\"large\",endpoint=\"http://a/v1\"} 1.0");
     }
 
     @Test

@@ -167,6 +167,32 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void tracingIsOffByDefaultAndConfigurable() {
+        String backends = """
+                backends:
+                  - name: b
+                    simulated: small
+                """;
+        assertThat(ConfigLoader.parse(backends, "d.yaml").tracing()).isEqualTo(TracingSettings.OFF);
+        assertThat(TracingSettings.OFF.enabled()).isFalse();
+        assertThat(ConfigLoader.parse(backends + """
+                tracing: {enabled: true, endpoint: "https://otel.example:4318/v1/traces", sample-ratio: 0.25,
+                          service-name: gateway-eu}
+                """, "t.yaml").tracing()).isEqualTo(new TracingSettings(true, "https://otel.example:4318/v1/traces",
+                0.25, "gateway-eu"));
+        assertThat(ConfigLoader.parse(backends + "tracing: {enabled: true}\n", "e.yaml").tracing())
+                .isEqualTo(new TracingSettings(true, "http://localhost:4318/v1/traces", 1.0, "iccache"));
+        assertThatThrownBy(() -> ConfigLoader.parse(backends + "tracing: {enabled: true, sample-ratio: 2}\n",
+                "r.yaml")).hasMessageContaining("tracing.sample-ratio must be in [0, 1]");
+        assertThatThrownBy(() -> ConfigLoader.parse(backends + "tracing: {endpoint: 'localhost:4318'}\n", "u.yaml"))
+                .hasMessageContaining("tracing.endpoint must be an http(s) URL");
+        assertThatThrownBy(() -> ConfigLoader.parse(backends + "tracing: {service-name: ''}\n", "s.yaml"))
+                .hasMessageContaining("tracing.service-name");
+        assertThatThrownBy(() -> ConfigLoader.parse(backends + "tracing: {url: x}\n", "k.yaml"))
+                .hasMessageContaining("url");
+    }
+
+    @Test
     void mistakesFailWithTheKeyNamed() {
         assertThatThrownBy(() -> ConfigLoader.parse("backends: []", "a.yaml"))
                 .hasMessageContaining("at least one backend");

@@ -7,7 +7,7 @@ import dev.iccache.api.ChatRequest;
 import dev.iccache.api.ChatResponse;
 import dev.iccache.api.Json;
 import dev.iccache.config.TenantConfig;
-import dev.iccache.metrics.MetricsRegistry;
+import dev.iccache.metrics.Metrics;
 import dev.iccache.tenant.Tenant;
 import dev.iccache.time.VirtualClock;
 import java.nio.charset.StandardCharsets;
@@ -24,7 +24,7 @@ class ExactCacheTest {
             new TenantConfig("off", "KEY_OFF", true, null, 0, false));
 
     private final VirtualClock clock = new VirtualClock();
-    private final MetricsRegistry metrics = new MetricsRegistry();
+    private final Metrics metrics = new Metrics();
 
     private ExactCache cache(long ttlSeconds, long maxBytes) {
         return new ExactCache(new ExactCacheSettings(true, ttlSeconds, maxBytes), TENANTS, clock, metrics);
@@ -54,7 +54,7 @@ class ExactCacheTest {
         assertThat(cache.key(request("\"top_p\":0.1", "q"), A)).isEmpty();
         assertThat(cache.key(request("\"temperature\":0", "q"), OFF)).isEmpty();
         ExactCache offByDefault = new ExactCache(new ExactCacheSettings(false, 60, 1 << 20),
-                List.of(new TenantConfig("a", "KEY_A", true, null, 0, true)), clock, new MetricsRegistry());
+                List.of(new TenantConfig("a", "KEY_A", true, null, 0, true)), clock, new Metrics());
         assertThat(offByDefault.key(request("\"temperature\":0", "q"), A)).isPresent();
         assertThat(offByDefault.key(request("\"temperature\":0", "q"), Tenant.DEFAULT)).isEmpty();
     }
@@ -77,8 +77,8 @@ class ExactCacheTest {
         ExactCache.Key keyB = cache.key(q, B).orElseThrow();
         assertThat(keyB.digest()).isEqualTo(keyA.digest());
         assertThat(cache.get(keyB)).isEmpty();
-        assertThat(metrics.scrape()).contains("iccache_exact_cache_lookups_total{result=\"hit\"} 2",
-                "iccache_exact_cache_lookups_total{result=\"miss\"} 2", "iccache_exact_cache_entries 1");
+        assertThat(metrics.scrape()).contains("iccache_exact_cache_lookups_total{result=\"hit\"} 2.0",
+                "iccache_exact_cache_lookups_total{result=\"miss\"} 2.0", "iccache_exact_cache_entries 1.0");
     }
 
     @Test
@@ -94,7 +94,7 @@ class ExactCacheTest {
         clock.sleepNanos(TimeUnit.SECONDS.toNanos(2));
         assertThat(cache.get(key)).isEmpty();
         assertThat(cache.entries()).isZero();
-        assertThat(metrics.scrape()).contains("iccache_exact_cache_evictions_total{cause=\"expired\"} 1");
+        assertThat(metrics.scrape()).contains("iccache_exact_cache_evictions_total{cause=\"expired\"} 1.0");
     }
 
     @Test
@@ -107,7 +107,7 @@ class ExactCacheTest {
             assertThat(cache.bytes()).isLessThanOrEqualTo(maxBytes);
         }
         assertThat(cache.entries()).isBetween(10L, 16L);
-        assertThat(metrics.scrape()).containsPattern("iccache_exact_cache_evictions_total\\{cause=\"size\"\\} 8\\d");
+        assertThat(metrics.scrape()).containsPattern("iccache_exact_cache_evictions_total\\{cause=\"size\"\\} 8\\d\\.0");
         ExactCache.Key huge = cache.key(request("\"temperature\":0", "a long answer"), A).orElseThrow();
         cache.put(huge, answer("y".repeat((int) maxBytes)));
         assertThat(cache.bytes()).isLessThanOrEqualTo(maxBytes);

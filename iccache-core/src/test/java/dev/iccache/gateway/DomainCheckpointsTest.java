@@ -8,7 +8,7 @@ import dev.iccache.config.BackendConfig;
 import dev.iccache.config.BackendRole;
 import dev.iccache.config.IccacheConfig;
 import dev.iccache.embed.Embedder;
-import dev.iccache.metrics.MetricsRegistry;
+import dev.iccache.metrics.Metrics;
 import dev.iccache.route.LinearThompsonBandit;
 import dev.iccache.route.RequestFeatures;
 import dev.iccache.route.Router;
@@ -84,7 +84,7 @@ class DomainCheckpointsTest {
             }
         };
         LearnedFiles files = new LearnedFiles(dir);
-        MetricsRegistry metrics = new MetricsRegistry();
+        Metrics metrics = new Metrics();
         InContextAugmenter augmenter = Assembly.augmenter(config, new InMemoryExampleStore(), embedder,
                 file -> Assembly.utilityModel(config, file), files, rt, metrics);
         ModelRouting routing = Assembly.routing(config, embedder, (q, a, b) -> OptionalDouble.empty(), files, rt,

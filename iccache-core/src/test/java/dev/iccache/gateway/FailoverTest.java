@@ -16,7 +16,7 @@ import dev.iccache.backend.ModelBackend;
 import dev.iccache.config.BackendConfig;
 import dev.iccache.config.ConfigLoader;
 import dev.iccache.config.IccacheConfig;
-import dev.iccache.metrics.MetricsRegistry;
+import dev.iccache.metrics.Metrics;
 import dev.iccache.route.Router;
 import dev.iccache.select.InContextAugmenter.Augmented;
 import dev.iccache.tenant.Tenant;
@@ -34,7 +34,7 @@ class FailoverTest {
     private static final ChatRequest WITH_EXAMPLES = request("{\"role\":\"system\",\"content\":\"examples: 1+1=2\"},"
             + "{\"role\":\"user\",\"content\":\"2+2?\"}");
 
-    private final MetricsRegistry metrics = new MetricsRegistry();
+    private final Metrics metrics = new Metrics();
     /** Backend name and the request it was sent, in call order. */
     private final List<String> calls = new CopyOnWriteArrayList<>();
 
@@ -125,7 +125,7 @@ class FailoverTest {
         assertThat(answer.route().backend().config().name()).isEqualTo("small");
         assertThat(answer.route().reason()).isEqualTo(Route.FALLBACK);
         assertThat(answer.response().content()).isEqualTo("small");
-        assertThat(metrics.scrape()).contains("iccache_fallbacks_total{from=\"large\",to=\"small\"} 1");
+        assertThat(metrics.scrape()).contains("iccache_fallbacks_total{from=\"large\",to=\"small\"} 1.0");
     }
 
     @Test
@@ -183,8 +183,8 @@ class FailoverTest {
                     assertThat(e.getMessage()).contains("'a' failed", "fallbacks failed too", "'b'", "'c'", "'d'");
                 });
         assertThat(calls).extracting(c -> c.split(" ")[0]).containsExactly("a", "b", "c", "d");
-        assertThat(metrics.scrape()).contains("iccache_fallbacks_total{from=\"a\",to=\"b\"} 1",
-                "iccache_fallbacks_total{from=\"b\",to=\"c\"} 1", "iccache_fallbacks_total{from=\"c\",to=\"d\"} 1");
+        assertThat(metrics.scrape()).contains("iccache_fallbacks_total{from=\"a\",to=\"b\"} 1.0",
+                "iccache_fallbacks_total{from=\"b\",to=\"c\"} 1.0", "iccache_fallbacks_total{from=\"c\",to=\"d\"} 1.0");
     }
 
     @Test

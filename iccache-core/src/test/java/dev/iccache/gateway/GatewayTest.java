@@ -12,7 +12,7 @@ import dev.iccache.backend.sim.SimProfile;
 import dev.iccache.backend.sim.SimulatedBackend;
 import dev.iccache.config.BackendConfig;
 import dev.iccache.config.IccacheConfig;
-import dev.iccache.metrics.MetricsRegistry;
+import dev.iccache.metrics.Metrics;
 import dev.iccache.tenant.Tenant;
 import dev.iccache.time.VirtualClock;
 import java.nio.charset.StandardCharsets;
@@ -27,6 +27,7 @@ import dev.iccache.route.Router;
 import dev.iccache.route.RouterSettings;
 import dev.iccache.select.TokenCounter;
 import dev.iccache.tenant.DomainStates;
+import dev.iccache.trace.Tracing;
 import java.util.List;
 import java.util.OptionalDouble;
 import java.util.SplittableRandom;
@@ -36,12 +37,12 @@ import org.junit.jupiter.api.Test;
 class GatewayTest {
     private final IccacheConfig config = IccacheConfig.embeddedDefault();
     private final Gateway gateway = new Gateway(config, config.backends().stream().map(this::bounded).toList(),
-            Optional.empty(), Optional.empty(), Optional.empty(), new MetricsRegistry());
+            Optional.empty(), Optional.empty(), Optional.empty(), new Metrics());
 
     private BoundedBackend bounded(BackendConfig b) {
         VirtualClock clock = new VirtualClock();
         return new BoundedBackend(new SimulatedBackend(b, SimProfile.named(b.simulated()), clock,
-                InstantSource.system(), 1, 1), clock, new BackendMetrics(new MetricsRegistry()));
+                InstantSource.system(), 1, 1), clock, new BackendMetrics(new Metrics()));
     }
 
     private static ChatRequest request(String model) {
@@ -75,7 +76,7 @@ class GatewayTest {
 
     @Test
     void aFailingRouterIsBypassedToTheDefaultModel() {
-        MetricsRegistry metrics = new MetricsRegistry();
+        Metrics metrics = new Metrics();
         RouterSettings settings = RouterSettings.DEFAULT;
         LoadBias loadBias = new LoadBias(settings);
         DomainStates<Router> routers = new DomainStates<>(domain -> new Router(settings,
@@ -94,18 +95,18 @@ class GatewayTest {
         };
         ModelRouting routing = new ModelRouting(routers, loadBias, broken, TokenCounter.cl100k(),
                 (q, a, b) -> OptionalDouble.empty(), new JudgeBudget(30, System::nanoTime), Runnable::run, "sim-large",
-                metrics);
+                metrics, Tracing.NOOP);
         Gateway routed = new Gateway(config, config.backends().stream().map(this::bounded).toList(), Optional.empty(),
                 Optional.of(routing), Optional.empty(), metrics);
         Route r = routed.route(request("iccache"), Tenant.DEFAULT);
         assertThat(r.reason()).isEqualTo("bypass");
         assertThat(r.backend().config().name()).isEqualTo("sim-large");
-        assertThat(metrics.scrape()).contains("iccache_bypass_total{component=\"router\"} 1");
+        assertThat(metrics.scrape()).contains("iccache_bypass_total{component=\"router\"} 1.0");
     }
 
     @Test
     void everyConfiguredBackendNeedsAnInstance() {
         assertThatThrownBy(() -> new Gateway(config, List.of(), Optional.empty(), Optional.empty(), Optional.empty(),
-                new MetricsRegistry())).isInstanceOf(IllegalArgumentException.class);
+                new Metrics())).isInstanceOf(IllegalArgumentException.class);
     }
 }

@@ -14,7 +14,7 @@ import dev.iccache.config.BackendRole;
 import dev.iccache.config.IccacheConfig;
 import dev.iccache.config.TenantConfig;
 import dev.iccache.embed.Embedder;
-import dev.iccache.metrics.MetricsRegistry;
+import dev.iccache.metrics.Metrics;
 import dev.iccache.route.Judge;
 import dev.iccache.route.Router;
 import dev.iccache.route.RouterSettings;
@@ -65,7 +65,7 @@ class TenantIsolationTest {
     private final ScheduledExecutorService held = Executors.newSingleThreadScheduledExecutor();
     private final ExecutorService selectionThreads = Executors.newVirtualThreadPerTaskExecutor();
     private final InMemoryExampleStore store = new InMemoryExampleStore();
-    private final MetricsRegistry metrics = new MetricsRegistry();
+    private final Metrics metrics = new Metrics();
     private final IccacheConfig config = IccacheConfig.builder().virtualModel("iccache").defaultModel("large")
             .backends(List.of(SMALL, LARGE))
             .tenants(List.of(new TenantConfig("a", "KEY_A", true), new TenantConfig("b", "KEY_B", true, "shared", 0),

@@ -11,7 +11,7 @@ import dev.iccache.config.BackendConfig;
 import dev.iccache.config.BackendRole;
 import dev.iccache.config.IccacheConfig;
 import dev.iccache.embed.Embedder;
-import dev.iccache.metrics.MetricsRegistry;
+import dev.iccache.metrics.Metrics;
 import dev.iccache.route.Judge;
 import dev.iccache.route.LinearThompsonBandit;
 import dev.iccache.select.InContextAugmenter;
@@ -105,7 +105,7 @@ class WarmStartTest {
             }
         };
         LearnedFiles files = new LearnedFiles(dir);
-        MetricsRegistry metrics = new MetricsRegistry();
+        Metrics metrics = new Metrics();
         InContextAugmenter augmenter = Assembly.augmenter(config, store, embedder,
                 file -> Assembly.utilityModel(config, file), files, rt, metrics);
         int[] calls = {0};

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.iccache.bank.Example;
 import dev.iccache.bank.ExampleStats;
 import dev.iccache.bank.InMemoryExampleStore;
-import dev.iccache.metrics.MetricsRegistry;
+import dev.iccache.metrics.Metrics;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 class ExampleEvictorTest {
     private static final Instant NOW = Instant.parse("2026-06-01T12:00:00Z");
     private final InMemoryExampleStore store = new InMemoryExampleStore();
-    private final MetricsRegistry metrics = new MetricsRegistry();
+    private final Metrics metrics = new Metrics();
 
     private void put(String id, int responseChars, double offloads, Instant offloadsAsOf) {
         store.put(new Example(id, "t", "[]", id, new float[] {1, 0}, "x".repeat(responseChars), "large",
@@ -46,7 +46,7 @@ class ExampleEvictorTest {
         for (int i = 55; i < 100; i++) {
             assertThat(store.get("e" + i)).as("e" + i).isPresent();
         }
-        assertThat(metrics.scrape()).contains("iccache_bank_evictions_total 55");
+        assertThat(metrics.scrape()).contains("iccache_bank_evictions_total 55.0");
     }
 
     @Test

@@ -8,7 +8,7 @@ import dev.iccache.bank.Example;
 import dev.iccache.bank.ExampleStats;
 import dev.iccache.bank.InMemoryExampleStore;
 import dev.iccache.config.BackendConfig;
-import dev.iccache.metrics.MetricsRegistry;
+import dev.iccache.metrics.Metrics;
 import dev.iccache.route.LlmJudge;
 import dev.iccache.scrub.Scrubber;
 import dev.iccache.scrub.ScrubberSettings;
@@ -25,7 +25,7 @@ class ExampleReplayerTest {
     private final InMemoryExampleStore store = new InMemoryExampleStore();
     private final SimulatedBackend large = new SimulatedBackend(BackendConfig.simulated("sim-large", "large", 1),
             SimProfile.LARGE, new VirtualClock(), InstantSource.fixed(NOW), 3, 1);
-    private final MetricsRegistry metrics = new MetricsRegistry();
+    private final Metrics metrics = new Metrics();
     private double load;
 
     private ExampleReplayer replayer() {
@@ -51,8 +51,8 @@ class ExampleReplayerTest {
         assertThat(after.stats().replayCount()).isEqualTo(1);
         assertThat(after.stats().replayGainEma()).isEqualTo(0.4);
         assertThat(after.quality().getAsDouble()).isGreaterThan(0.5);
-        assertThat(metrics.scrape()).contains("iccache_replay_total{outcome=\"improved\"} 1",
-                "iccache_replay_generations_total 2");
+        assertThat(metrics.scrape()).contains("iccache_replay_total{outcome=\"improved\"} 1.0",
+                "iccache_replay_generations_total 2.0");
     }
 
     @Test

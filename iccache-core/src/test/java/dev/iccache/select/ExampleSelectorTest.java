@@ -9,6 +9,7 @@ import dev.iccache.bank.InMemoryExampleStore;
 import dev.iccache.config.BackendConfig;
 import dev.iccache.config.BackendRole;
 import dev.iccache.embed.Embedder;
+import dev.iccache.trace.Tracing;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -57,7 +58,8 @@ class ExampleSelectorTest {
 
     private ExampleSelector selector(SelectionSettings settings) {
         return new ExampleSelector(store, embedder, TOKENS, settings,
-                name -> name.equals("large") ? 7.17 : Double.NaN, InstantSource.fixed(NOW), new BankClusters(1));
+                name -> name.equals("large") ? 7.17 : Double.NaN, InstantSource.fixed(NOW), new BankClusters(1),
+                Tracing.NOOP);
     }
 
     private ChatRequest request(String question, String extra) {
@@ -166,5 +168,35 @@ class ExampleSelectorTest {
         assertThat(selector.eligible(ChatRequest.parse(("{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":"
                 + "\"a\"},{\"role\":\"assistant\",\"content\":\"b\"},{\"role\":\"user\",\"content\":\"c\"}]}")
                 .getBytes(StandardCharsets.UTF_8)))).isFalse();
+    }
+
+    @Test
+    void countsAnExampleAgainWhenItsAnswerChanged() {
+        ExampleSelector selector = selector(SelectionSettings.DEFAULT);
+        put("e", "t", "q1", "short", at(0.95, 0), 0.9);
+        int before = selector.select(request("now", ""), Set.of("t"), SMALL, UTILITY, 0.52).scored().get(0).tokens();
+        put("e", "t", "q1", "a much longer answer than before, as a replay with the large model may give", at(0.95, 0),
+                0.9);
+        int after = selector.select(request("now", ""), Set.of("t"), SMALL, UTILITY, 0.52).scored().get(0).tokens();
+        assertThat(after).isEqualTo(before - TOKENS.count("short")
+                + TOKENS.count("a much longer answer than before, as a replay with the large model may give"));
+    }
+
+    @Test
+    void examplesClusterByTheCurrentFitOnly() {
+        BankClusters clusters = new BankClusters(1);
+        float[] v = {1, 0, 0};
+        assertThat(clusters.of("e", v)).isEqualTo(-1);
+        clusters.refit(List.of(new float[] {0, 1, 0}), 1);
+        assertThat(clusters.of("e", v)).isEqualTo(0);
+        List<float[]> sample = new java.util.ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            sample.add(new float[] {0, 1, 0});
+            sample.add(new float[] {1, 0, 0});
+        }
+        clusters.refit(sample, 4); // √4 = 2 clusters: one of them is v's own
+        assertThat(clusters.count()).isEqualTo(2);
+        assertThat(clusters.of("e", v)).isEqualTo(clusters.of(v));
+        assertThat(clusters.of("e", new float[] {0, 1, 0})).as("remembered for this fit").isEqualTo(clusters.of(v));
     }
 }

@@ -11,11 +11,12 @@ import dev.iccache.bank.StatsRecorder;
 import dev.iccache.config.BackendConfig;
 import dev.iccache.config.BackendRole;
 import dev.iccache.embed.Embedder;
-import dev.iccache.metrics.MetricsRegistry;
+import dev.iccache.metrics.Metrics;
 import dev.iccache.tenant.DomainStates;
 import dev.iccache.tenant.LearnedFiles;
 import dev.iccache.tenant.Tenant;
 import dev.iccache.time.VirtualClock;
+import dev.iccache.trace.Tracing;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -44,7 +45,7 @@ class InContextAugmenterTest {
     @TempDir
     Path dir;
     private final InMemoryExampleStore store = new InMemoryExampleStore();
-    private final MetricsRegistry metrics = new MetricsRegistry();
+    private final Metrics metrics = new Metrics();
     private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
     private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
     private final CountDownLatch release = new CountDownLatch(1);
@@ -84,12 +85,13 @@ class InContextAugmenterTest {
     private InContextAugmenter augmenter(LearnedUtilityModel model) {
         SelectionSettings fast = new SelectionSettings(true, 32, 5, 0.5, 0.95, 16, 512, 100, 0.45, 0.4);
         ExampleSelector selector = new ExampleSelector(store, embedder, TokenCounter.cl100k(), fast,
-                name -> Double.NaN, InstantSource.fixed(NOW), new BankClusters(1));
+                name -> Double.NaN, InstantSource.fixed(NOW), new BankClusters(1), Tracing.NOOP);
         LearnedFiles files = new LearnedFiles(dir);
         DomainStates<SelectionState> states = new DomainStates<>(domain -> new SelectionState(model,
                 new ThresholdTuner(0.5, new SplittableRandom(1))), (domain, s) -> s.save(files, domain), 8);
         return new InContextAugmenter(selector, states, new StatsRecorder(store, InstantSource.fixed(NOW), scheduler,
-                3_600_000), threads, Runnable::run, new SplittableRandom(2), new VirtualClock(), name -> 0.5, metrics);
+                3_600_000), threads, Runnable::run, new SplittableRandom(2), new VirtualClock(), name -> 0.5, metrics,
+                Tracing.NOOP);
     }
 
     private static ChatRequest request() {
@@ -114,8 +116,8 @@ class InContextAugmenterTest {
         assertThat(large.examples()).isZero();
         assertThat(large.upstream()).isSameAs(forLarge);
         assertThat(a.augment(request(), new Tenant("other", true), SMALL).examples()).isZero();
-        assertThat(metrics.scrape()).contains("iccache_selection_total{outcome=\"examples\"} 1",
-                "iccache_selection_total{outcome=\"none\"} 1");
+        assertThat(metrics.scrape()).contains("iccache_selection_total{outcome=\"examples\"} 1.0",
+                "iccache_selection_total{outcome=\"none\"} 1.0");
     }
 
     @Test
@@ -132,7 +134,7 @@ class InContextAugmenterTest {
         InContextAugmenter.Augmented timedOut = a.augment(request(), T, SMALL);
         assertThat(timedOut.bypassed()).isTrue();
         assertThat(timedOut.examples()).isZero();
-        assertThat(metrics.scrape()).contains("iccache_selection_total{outcome=\"bypass\"} 2");
+        assertThat(metrics.scrape()).contains("iccache_selection_total{outcome=\"bypass\"} 2.0");
     }
 
     @Test

@@ -6,7 +6,8 @@ import dev.iccache.api.IccacheException;
 import dev.iccache.api.Json;
 import dev.iccache.api.Usage;
 import dev.iccache.config.AccessLogSettings;
-import dev.iccache.metrics.MetricsRegistry;
+import dev.iccache.metrics.Metrics;
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import dev.iccache.time.SimClock;
 import dev.iccache.time.Ticker;
 import io.helidon.http.HeaderName;
@@ -103,7 +104,7 @@ final class AccessLog implements Closeable {
     private final InstantSource clock;
     private final Ticker ticker;
     private final SimClock pacer;
-    private final MetricsRegistry.Counter.Child dropped;
+    private final CounterDataPoint dropped;
     private final Thread writer;
     private volatile boolean closing;
 
@@ -111,19 +112,19 @@ final class AccessLog implements Closeable {
      * @param ticker times requests
      * @param pacer  paces the writer (real time: a virtual clock must not move because the log waits)
      */
-    AccessLog(Sink sink, int capacity, InstantSource clock, Ticker ticker, SimClock pacer, MetricsRegistry registry) {
+    AccessLog(Sink sink, int capacity, InstantSource clock, Ticker ticker, SimClock pacer, Metrics registry) {
         this.queue = new ArrayBlockingQueue<>(capacity);
         this.sink = sink;
         this.clock = clock;
         this.ticker = ticker;
         this.pacer = pacer;
         this.dropped = registry.counter("iccache_access_log_dropped_total",
-                "Access log lines dropped because the writer fell behind or failed.").labels();
+                "Access log lines dropped because the writer fell behind or failed.");
         this.writer = Thread.ofPlatform().daemon().name("iccache-access-log").start(this::drain);
     }
 
     /** The access log {@code settings} describe, writing to stdout, stderr or a file appended to. */
-    static AccessLog open(AccessLogSettings settings, InstantSource clock, Ticker ticker, MetricsRegistry registry) {
+    static AccessLog open(AccessLogSettings settings, InstantSource clock, Ticker ticker, Metrics registry) {
         return new AccessLog(sink(settings.path()), QUEUE_CAPACITY, clock, ticker, SimClock.REAL, registry);
     }
 

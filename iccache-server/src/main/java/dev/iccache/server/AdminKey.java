@@ -19,6 +19,11 @@ final class AdminKey {
         this.envName = envName;
     }
 
+    /** Whether a key is configured (else the admin API is off). */
+    boolean enabled() {
+        return key.isPresent();
+    }
+
     boolean matches(Optional<String> presented) {
         return key.isPresent() && presented
                 .map(p -> MessageDigest.isEqual(p.getBytes(StandardCharsets.UTF_8), key.get())).orElse(false);

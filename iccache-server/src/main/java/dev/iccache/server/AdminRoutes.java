@@ -17,12 +17,14 @@ import dev.iccache.gateway.Route;
 import dev.iccache.select.InContextAugmenter;
 import dev.iccache.tenant.Tenant;
 import dev.iccache.tenant.TenantResolver;
+import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.time.InstantSource;
 import java.util.Set;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 
 /**
  * The admin API under {@code /admin/}: search, read and delete examples, delete a tenant's
@@ -55,16 +57,23 @@ final class AdminRoutes {
     }
 
     void register(HttpRules r) {
-        r.get("/admin/examples/search", adminKey.guard(this::search));
+        registerBankEdits(r, "/admin", adminKey::guard);
         r.get("/admin/examples/{id}", adminKey.guard(this::get));
-        r.delete("/admin/examples/{id}", adminKey.guard(this::delete));
-        r.delete("/admin/tenants/{tenant}/examples", adminKey.guard(this::deleteTenant));
         r.delete("/admin/tenants/{tenant}/users/{user}/examples", adminKey.guard(this::deleteUser));
         r.get("/admin/bank/stats", adminKey.guard(this::stats));
         r.get("/admin/selections/{id}", adminKey.guard(this::selection));
         r.post("/admin/explain", adminKey.guard(this::explain));
     }
 
+    /**
+     * Search, delete of an example and of a tenant's examples under {@code prefix}, each behind
+     * {@code guard} (the admin key here, also a dashboard session for the dashboard).
+     */
+    void registerBankEdits(HttpRules r, String prefix, UnaryOperator<Handler> guard) {
+        r.get(prefix + "/examples/search", guard.apply(this::search));
+        r.delete(prefix + "/examples/{id}", guard.apply(this::delete));
+        r.delete(prefix + "/tenants/{tenant}/examples", guard.apply(this::deleteTenant));
+    }
 
     private void search(ServerRequest req, ServerResponse res) {
         String q = req.query().first("q").orElseThrow(() -> IccacheException.invalid("q",

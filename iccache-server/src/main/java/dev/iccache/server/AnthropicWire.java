@@ -37,6 +37,11 @@ final class AnthropicWire implements WireFormat {
     }
 
     @Override
+    public String endpoint() {
+        return "/v1/messages";
+    }
+
+    @Override
     public String idPrefix() {
         return "msg_ic";
     }

@@ -156,8 +156,8 @@ final class ApiEndpoint implements Handler {
         log.streamed(call.stream);
         String stream = Boolean.toString(call.stream);
         String path = "/v1/" + endpoint;
-        metrics.apiRequests.labels(path, call.model, stream, Integer.toString(status)).inc();
-        metrics.apiDuration.labels(path, call.model, stream).observe((ticker.nanoTime() - t0) / 1e9);
+        metrics.apiRequests.labelValues(path, call.model, stream, Integer.toString(status)).inc();
+        metrics.apiDuration.labelValues(path, call.model, stream).observe((ticker.nanoTime() - t0) / 1e9);
     }
 
     private static int fail(ServerResponse res, IccacheException e) {

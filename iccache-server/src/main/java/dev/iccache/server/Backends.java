@@ -9,6 +9,7 @@ import dev.iccache.backend.sim.SimulatedBackend;
 import dev.iccache.config.BackendConfig;
 import dev.iccache.config.IccacheConfig;
 import dev.iccache.time.SimClock;
+import dev.iccache.trace.Tracing;
 import java.lang.System.Logger.Level;
 import java.time.InstantSource;
 import java.util.ArrayList;
@@ -28,9 +29,10 @@ public final class Backends {
      * @param watchdog runs HTTP read/total timeout checks and the servers' load readings
      * @param seed     seed of simulated backends
      * @param clock    times calls, breakers' cool-downs and the age of load readings, and waits between retries
+     * @param tracing  spans of the remote backends' calls
      */
     public static List<BoundedBackend> create(IccacheConfig config, BackendMetrics metrics, UnaryOperator<String> env,
-            ScheduledExecutorService watchdog, long seed, SimClock clock) {
+            ScheduledExecutorService watchdog, long seed, SimClock clock, Tracing tracing) {
         List<BoundedBackend> out = new ArrayList<>();
         for (BackendConfig b : config.backends()) {
             ModelBackend backend;
@@ -40,7 +42,7 @@ public final class Backends {
                 backend = new SimulatedBackend(b, SimProfile.named(b.simulated()), clock,
                         InstantSource.system(), seed, b.simTimeScale());
             } else {
-                backend = new HttpModelBackend(b, env, watchdog, clock, metrics.registry());
+                backend = new HttpModelBackend(b, env, watchdog, clock, metrics.registry(), tracing);
             }
             out.add(new BoundedBackend(backend, clock, metrics));
         }
@@ -51,6 +53,6 @@ public final class Backends {
     public static List<BoundedBackend> embeddingModels(IccacheConfig config, BackendMetrics metrics,
             UnaryOperator<String> env, ScheduledExecutorService watchdog, SimClock clock) {
         return config.embeddings().backends().stream().map(b -> new BoundedBackend(
-                new HttpModelBackend(b, env, watchdog, clock, metrics.registry()), clock, metrics)).toList();
+                new HttpModelBackend(b, env, watchdog, clock, metrics.registry(), Tracing.NOOP), clock, metrics)).toList();
     }
 }

@@ -18,6 +18,7 @@ import dev.iccache.gateway.Route;
 import dev.iccache.tenant.Tenant;
 import dev.iccache.tenant.TenantResolver;
 import dev.iccache.time.Ticker;
+import dev.iccache.trace.Tracing;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.Handler;
@@ -44,6 +45,9 @@ final class ChatCompletionsHandler implements Handler {
     private static final HeaderName ADMIN_KEY = HeaderNames.create("x-iccache-admin-key");
     private static final HeaderName DEBUG_SELECTION = HeaderNames.create("x-iccache-debug-selection");
     private static final HeaderName CACHE = HeaderNames.create("x-iccache-cache");
+    private static final HeaderName MODEL = HeaderNames.create("x-iccache-model");
+    private static final HeaderName EXAMPLES = HeaderNames.create("x-iccache-examples");
+    private static final HeaderName ROUTE = HeaderNames.create("x-iccache-route");
     /** The route of an answer served from the exact-match cache. */
     private static final String EXACT = "exact";
     private static final System.Logger LOG = System.getLogger(ChatCompletionsHandler.class.getName());
@@ -60,6 +64,8 @@ final class ChatCompletionsHandler implements Handler {
     private final ChoiceFanOut choices;
     private final ExactCache exact;
     private final KeyLimits keyLimits;
+    private final RecentDecisions decisions;
+    private final Tracing tracing;
 
     /**
      * @param admissions receives finished pairs that may become examples; must not block
@@ -69,10 +75,12 @@ final class ChatCompletionsHandler implements Handler {
      * @param choices    serves requests for several choices
      * @param exact      answers identical deterministic requests
      * @param keyLimits  checks requests made with issued keys (models, rpm, tpm, budget) and charges every answer
+     * @param decisions  keeps the routing decision of each served response for the dashboard
+     * @param tracing    the request's server span (continuing the caller's W3C trace) and its route span
      */
     ChatCompletionsHandler(Gateway gateway, TenantResolver tenants, Consumer<Candidate> admissions, AdminKey adminKey,
             BodyBudget bodies, GatewayMetrics metrics, Ticker ticker, WireFormat wire, ChoiceFanOut choices,
-            ExactCache exact, KeyLimits keyLimits) {
+            ExactCache exact, KeyLimits keyLimits, RecentDecisions decisions, Tracing tracing) {
         this.gateway = gateway;
         this.tenants = tenants;
         this.admissions = admissions;
@@ -84,11 +92,37 @@ final class ChatCompletionsHandler implements Handler {
         this.choices = choices;
         this.exact = exact;
         this.keyLimits = keyLimits;
+        this.decisions = decisions;
+        this.tracing = tracing;
         this.maxBodyBytes = gateway.config().server().maxBodyBytes();
     }
 
     @Override
     public void handle(ServerRequest req, ServerResponse res) {
+        try (Tracing.Span span = tracing.startServer("POST " + wire.endpoint(),
+                name -> req.headers().first(HeaderNames.create(name)))) {
+            span.set("http.request.method", "POST").set("http.route", wire.endpoint())
+                    .set("gen_ai.operation.name", "chat");
+            serve(req, res, span);
+            if (span.recording()) {
+                describe(span, res);
+            }
+        }
+    }
+
+    /** The server span's attributes from the response sent: status, route, answering backend, examples. */
+    private static void describe(Tracing.Span span, ServerResponse res) {
+        int status = res.status().code();
+        span.set("http.response.status_code", status);
+        res.headers().first(ROUTE).ifPresent(r -> span.set("iccache.route", r));
+        res.headers().first(MODEL).ifPresent(m -> span.set("iccache.model", m));
+        res.headers().first(EXAMPLES).ifPresent(e -> span.set("iccache.examples", Long.parseLong(e)));
+        if (status >= 500) {
+            span.failed(IccacheException.of(ErrorKind.INTERNAL, "answered " + status));
+        }
+    }
+
+    private void serve(ServerRequest req, ServerResponse res, Tracing.Span span) {
         long t0 = ticker.nanoTime();
         Route route = null;
         ChatRequest request = null;
@@ -96,8 +130,10 @@ final class ChatCompletionsHandler implements Handler {
         try (BodyBudget.Reservation body = bodies.open()) {
             Tenant tenant = tenants.resolve(wire.authorization(req));
             log.tenant(tenant.name());
+            span.set("iccache.tenant", tenant.name());
             request = wire.parse(OpenAiHttp.readBody(req, maxBodyBytes, body));
             log.asked(request.model(), request.stream());
+            span.set("gen_ai.request.model", request.model());
             KeyLimits.Charge charge = keyLimits.admit(wire.authorization(req), tenant, request, res);
             int n = choices.choices(request);
             boolean noStore = req.headers().first(NO_STORE).map(v -> v.strip().equalsIgnoreCase("true")).orElse(false);
@@ -113,7 +149,12 @@ final class ChatCompletionsHandler implements Handler {
             // One route for all n choices: the choices share the model and the examples; admission and
             // feedback see the first choice's request and answer.
             ChatRequest single = request.singleChoice();
-            route = gateway.route(single, tenant);
+            try (Tracing.Span routing = tracing.start("iccache.route")) {
+                routing.set("gen_ai.request.model", single.model());
+                route = gateway.route(single, tenant);
+                routing.set("iccache.route", route.reason()).set("iccache.model", route.backend().config().name())
+                        .set("iccache.examples", route.examples());
+            }
             boolean bypassed = route.reason().equals("bypass"); // a degraded answer is not kept for later requests
             Admission admission = new Admission(tenant, single, route, noStore, exactKey.filter(k -> !bypassed), n,
                     charge, log);
@@ -184,7 +225,7 @@ final class ChatCompletionsHandler implements Handler {
                 }
                 if (firstContent && !chunk.get().deltaText().isEmpty()) {
                     firstContent = false;
-                    metrics.ttft.labels(model).observe((ticker.nanoTime() - t0) / 1e9);
+                    metrics.ttft.labelValues(model).observe((ticker.nanoTime() - t0) / 1e9);
                 }
                 chunk = upstream.next();
             }
@@ -249,7 +290,8 @@ final class ChatCompletionsHandler implements Handler {
         String stream = request != null && request.stream() ? "true" : "false";
         String backend = route == null ? "none" : route.backend().config().name();
         String why = route == null ? "rejected" : route.reason();
-        metrics.requests.labels(backend, why, stream, Integer.toString(e.kind().httpStatus())).inc();
+        metrics.requests.labelValues(wire.endpoint(), backend, why, stream, Integer.toString(e.kind().httpStatus()))
+                .inc();
     }
 
     private void headers(ServerResponse res, Route route, long overheadNanos) {
@@ -257,9 +299,9 @@ final class ChatCompletionsHandler implements Handler {
     }
 
     private void headers(ServerResponse res, String backend, int examples, String reason, long overheadNanos) {
-        res.header(HeaderNames.create("x-iccache-model"), backend);
-        res.header(HeaderNames.create("x-iccache-examples"), Integer.toString(examples));
-        res.header(HeaderNames.create("x-iccache-route"), reason);
+        res.header(MODEL, backend);
+        res.header(EXAMPLES, Integer.toString(examples));
+        res.header(ROUTE, reason);
         long micros = Math.max(0, overheadNanos) / 1000;
         res.header(OVERHEAD, micros / 1000 + "." + (char) ('0' + micros / 100 % 10) + (char) ('0' + micros / 10 % 10)
                 + (char) ('0' + micros % 10));
@@ -270,9 +312,9 @@ final class ChatCompletionsHandler implements Handler {
     }
 
     private void done(String backend, String reason, String stream, int status, long t0, long overheadNanos) {
-        metrics.requests.labels(backend, reason, stream, Integer.toString(status)).inc();
-        metrics.duration.labels(backend, stream).observe((ticker.nanoTime() - t0) / 1e9);
-        metrics.overhead.labels().observe(Math.max(0, overheadNanos) / 1e9);
+        metrics.requests.labelValues(wire.endpoint(), backend, reason, stream, Integer.toString(status)).inc();
+        metrics.duration.labelValues(backend, stream).observe((ticker.nanoTime() - t0) / 1e9);
+        metrics.overhead.observe(Math.max(0, overheadNanos) / 1e9);
     }
 
     /**
@@ -334,6 +376,7 @@ final class ChatCompletionsHandler implements Handler {
                         OptionalDouble.empty()));
             }
             gateway.served(responseId, tenant, route, request, answer.content());
+            decisions.record(responseId, tenant, route, request);
         }
     }
 

@@ -10,11 +10,12 @@ import dev.iccache.embed.Embedders;
 import dev.iccache.gateway.Assembly;
 import dev.iccache.manage.ExampleEvictor;
 import dev.iccache.scrub.Scrubber;
-import dev.iccache.metrics.MetricsRegistry;
+import dev.iccache.metrics.Metrics;
 import dev.iccache.select.InContextAugmenter;
 import dev.iccache.tenant.LearnedFiles;
 import dev.iccache.time.Ticker;
 import dev.iccache.store.lucene.LuceneExampleStore;
+import dev.iccache.trace.Tracing;
 import java.lang.System.Logger.Level;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -61,7 +62,7 @@ public final class ExampleBank implements AutoCloseable {
     /**
      * Opens the bank configured in {@code config}; {@code env} resolves the embedder's API key.
      */
-    public static ExampleBank open(IccacheConfig config, MetricsRegistry metrics, UnaryOperator<String> env) {
+    public static ExampleBank open(IccacheConfig config, Metrics metrics, UnaryOperator<String> env) {
         ExampleStore store = config.bank().store().equals("memory") ? new InMemoryExampleStore()
                 : LuceneExampleStore.open(bankDirectory(config));
         Embedder embedder;
@@ -73,7 +74,7 @@ public final class ExampleBank implements AutoCloseable {
             store.close();
             throw e;
         }
-        metrics.gauge("iccache_bank_examples", "Examples in the bank.").labels().track(() -> store.stats().count());
+        metrics.gauge("iccache_bank_examples", "Examples in the bank.").track(() -> store.stats().count());
         ExampleAdmitter admitter = new ExampleAdmitter(embedder, store, config.bank(), Scrubber.from(config.scrub()),
                 users, InstantSource.system(), metrics, daemon("iccache-admission"));
         // Expired examples are never returned by a search; purging them only reclaims space.
@@ -106,10 +107,11 @@ public final class ExampleBank implements AutoCloseable {
      * {@code data-dir/learned/<domain>/} ({@link LearnedFiles}); the backends' costs are read from
      * {@code backends}, the configuration in force.
      */
-    public InContextAugmenter augmenter(IccacheConfig config, Supplier<IccacheConfig> backends,
-            MetricsRegistry metrics) {
+    public InContextAugmenter augmenter(IccacheConfig config, Supplier<IccacheConfig> backends, Metrics metrics,
+            Tracing tracing) {
         InContextAugmenter augmenter = Assembly.augmenter(config, backends, store, embedder,
-                file -> Assembly.utilityModel(config, file), new LearnedFiles(config.dataDir()), runtime(), metrics);
+                file -> Assembly.utilityModel(config, file), new LearnedFiles(config.dataDir()),
+                runtime().withTracing(tracing), metrics);
         scheduler.scheduleWithFixedDelay(() -> {
             try {
                 augmenter.checkpoint();

@@ -15,18 +15,23 @@ import dev.iccache.gateway.Gateway;
 import dev.iccache.gateway.ModelRouting;
 import dev.iccache.manage.ExampleReplayer;
 import dev.iccache.manage.ReplaySettings;
-import dev.iccache.metrics.JvmMetrics;
-import dev.iccache.metrics.MetricsRegistry;
+import dev.iccache.metrics.Metrics;
 import dev.iccache.select.InContextAugmenter;
+import dev.iccache.select.RecentLog;
 import dev.iccache.tenant.LearnedFiles;
 import dev.iccache.tenant.Tenant;
 import dev.iccache.time.SimClock;
+import dev.iccache.trace.Tracing;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.HttpRules;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import java.lang.System.Logger.Level;
+import java.lang.management.ManagementFactory;
+import java.lang.management.RuntimeMXBean;
 import java.lang.reflect.RecordComponent;
 import java.security.SecureRandom;
 import java.time.InstantSource;
@@ -58,15 +63,16 @@ public final class GatewayServer implements AutoCloseable {
     /**
      * Top-level keys a reload does not apply: they shape what is built once per process (the listener, the data
      * directory, the bank and its embedder and selection, the embeddings endpoint, background replay, the access
-     * log, the admin key). A reload that changes one is rejected; a restart applies it.
+     * log, the admin key, the tracer). A reload that changes one is rejected; a restart applies it.
      */
     static final Set<String> RESTART_ONLY = Set.of("server", "data-dir", "bank", "embedder", "embeddings",
-            "selection", "scrub", "replay", "access-log", "admin-api-key-env", "learned-domains-in-memory");
+            "selection", "scrub", "replay", "access-log", "admin-api-key-env", "learned-domains-in-memory",
+            "tracing");
 
     private final Serving.Shared shared;
     private final AtomicReference<Serving> serving;
     private final Supplier<IccacheConfig> source;
-    private final MetricsRegistry.Counter reloads;
+    private final Counter reloads;
     private final WebServer server;
     private final Optional<AccessLog> accessLog;
     private final AtomicBoolean draining = new AtomicBoolean();
@@ -76,7 +82,7 @@ public final class GatewayServer implements AutoCloseable {
         this.serving = serving;
         this.source = source;
         IccacheConfig config = serving.get().config;
-        MetricsRegistry registry = shared.registry();
+        Metrics registry = shared.registry();
         this.reloads = registry.counter("iccache_config_reloads_total",
                 "Configuration reloads by result (applied, unchanged, rejected).", "result");
         Optional<AdminRoutes> admin = shared.bank().map(b -> new AdminRoutes(b.store(), b.users(), b.embedder(),
@@ -84,6 +90,8 @@ public final class GatewayServer implements AutoCloseable {
                 shared.bodies()));
         KeyAdminRoutes keyAdmin = new KeyAdminRoutes(shared.issuedKeys(), id -> serving.get().keyLimits.forget(id),
                 shared.spend(), shared.adminKey(), shared.bodies(), config.server().maxBodyBytes());
+        DashboardRoutes dashboard = DashboardRoutes.create(shared.adminKey(), shared.decisions(), shared.verdicts(),
+                registry, shared.bank(), admin, () -> serving.get().gateway, shared.bodies(), shared.watchdog());
         HttpGuard guard = new HttpGuard(config.server(), shared.watchdog());
         this.accessLog = config.accessLog().enabled()
                 ? Optional.of(AccessLog.open(config.accessLog(), InstantSource.system(), shared.clock(), registry))
@@ -120,7 +128,7 @@ public final class GatewayServer implements AutoCloseable {
                     r.get("/metrics", serve(s -> (req, res) -> {
                         try {
                             s.metricsAccess.require(req.headers().first(HeaderNames.AUTHORIZATION));
-                            res.header(HeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
+                            res.header(HeaderNames.CONTENT_TYPE, Metrics.contentType());
                             res.send(registry.scrape());
                         } catch (IccacheException e) {
                             OpenAiHttp.sendError(res, e);
@@ -132,6 +140,7 @@ public final class GatewayServer implements AutoCloseable {
                     }));
                     admin.ifPresent(a -> a.register(r));
                     keyAdmin.register(r);
+                    dashboard.register(r);
                     fallbacks(r, "/v1/chat/completions", "/v1/feedback", "/v1/embeddings", "/v1/completions",
                             "/v1/responses", "/v1/models", "/healthz", "/readyz", "/metrics", "/admin/config/reload");
                 })
@@ -166,8 +175,12 @@ public final class GatewayServer implements AutoCloseable {
      */
     public static GatewayServer start(IccacheConfig config, Supplier<IccacheConfig> source, UnaryOperator<String> env,
             SimClock clock) {
-        MetricsRegistry registry = new MetricsRegistry();
-        JvmMetrics.register(registry);
+        Metrics registry = new Metrics();
+        JvmMetrics.builder().register(registry.registry());
+        RuntimeMXBean runtime = ManagementFactory.getRuntimeMXBean();
+        registry.gauge("process_uptime_seconds", "Time since the JVM started, in seconds.")
+                .track(() -> runtime.getUptime() / 1e3);
+        Tracing tracing = OpenTelemetryTracing.open(config.tracing());
         ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(
                 ExampleBank.daemon("iccache-timeouts"));
         Optional<ExampleBank> bank = config.bank().enabled() ? Optional.of(ExampleBank.open(config, registry, env))
@@ -178,7 +191,7 @@ public final class GatewayServer implements AutoCloseable {
         AtomicReference<Serving> serving = new AtomicReference<>();
         // The augmenter outlives reloads: it reads the backends' costs from the configuration in force.
         Optional<InContextAugmenter> augmenter = bank.filter(b -> config.selection().enabled())
-                .map(b -> b.augmenter(config, () -> serving.get().config, registry));
+                .map(b -> b.augmenter(config, () -> serving.get().config, registry, tracing));
         if (config.tenants().isEmpty()) {
             // The one domain is loaded now, so that an unreadable checkpoint stops start-up; with tenants,
             // each domain is loaded on its first request (docs/selection.md, "Learned state per domain").
@@ -192,7 +205,9 @@ public final class GatewayServer implements AutoCloseable {
                 new BodyBudget(config.server().maxInFlightBodyBytes()),
                 new AdminKey(Optional.ofNullable(env.apply(config.adminApiKeyEnv())), config.adminApiKeyEnv()),
                 issuedKeys, SpendLedger.open(config.dataDir(), InstantSource.system(), registry),
-                new MinuteWindows(clock), new MinuteWindows(clock), new GatewayMetrics(registry), env, clock);
+                new MinuteWindows(clock), new MinuteWindows(clock), new GatewayMetrics(registry),
+                new RecentDecisions(DashboardRoutes.DECISIONS, config.scrub(), InstantSource.system()),
+                new RecentLog<>(ModelRouting.VERDICTS_KEPT), tracing, env, clock);
         serving.set(Serving.build(config, shared));
         GatewayServer s = new GatewayServer(shared, serving, source);
         watchdog.scheduleWithFixedDelay(s::saveRouters, 1, 1, TimeUnit.MINUTES);
@@ -276,19 +291,19 @@ public final class GatewayServer implements AutoCloseable {
                 throw new ConfigException("only a restart applies " + String.join(", ", restartOnly));
             }
             if (changed.isEmpty()) {
-                reloads.labels("unchanged").inc();
+                reloads.labelValues("unchanged").inc();
                 return new Reload(List.of(), Optional.empty());
             }
             saveRouters(); // the new routers load what the current ones learned
             serving.set(Serving.build(next, shared));
             current.exit();
             List<String> described = changed.stream().map(key -> describe(key, current.config, next)).toList();
-            reloads.labels("applied").inc();
+            reloads.labelValues("applied").inc();
             LOG.log(Level.INFO, "configuration reloaded; changed: " + String.join("; ", described));
             return new Reload(described, Optional.empty());
         } catch (RuntimeException e) {
             String why = String.valueOf(e.getMessage()).strip().replaceAll("\\s*\n\\s*", " ");
-            reloads.labels("rejected").inc();
+            reloads.labelValues("rejected").inc();
             LOG.log(Level.WARNING, "configuration reload rejected, the previous configuration keeps serving: " + why);
             return new Reload(List.of(), Optional.of(why));
         }
@@ -371,12 +386,17 @@ public final class GatewayServer implements AutoCloseable {
 
     /** Unmatched methods on known paths get 405, unknown paths 404, both as OpenAI errors. */
     static void fallbacks(HttpRules r, String... paths) {
+        methodNotAllowed(r, paths);
+        r.any((req, res) -> OpenAiHttp.sendError(res, new IccacheException(ErrorKind.NOT_FOUND,
+                "Unknown path " + req.path().path() + ".", null, "unknown_url", null)));
+    }
+
+    /** Other methods than those routed before on these paths get 405, as an OpenAI error. */
+    static void methodNotAllowed(HttpRules r, String... paths) {
         for (String path : paths) {
             r.any(path, (req, res) -> OpenAiHttp.sendError(res, IccacheException.of(ErrorKind.METHOD_NOT_ALLOWED,
                     "Method " + req.prologue().method().text() + " is not allowed on " + path + ".")));
         }
-        r.any((req, res) -> OpenAiHttp.sendError(res, new IccacheException(ErrorKind.NOT_FOUND,
-                "Unknown path " + req.path().path() + ".", null, "unknown_url", null)));
     }
 
     public int port() {
@@ -388,7 +408,7 @@ public final class GatewayServer implements AutoCloseable {
         return serving.get().gateway;
     }
 
-    public MetricsRegistry metrics() {
+    public Metrics metrics() {
         return shared.registry();
     }
 
@@ -435,5 +455,6 @@ public final class GatewayServer implements AutoCloseable {
         saveRouters();
         shared.bank().ifPresent(ExampleBank::close);
         shared.watchdog().shutdownNow();
+        OpenTelemetryTracing.close(shared.tracing());
     }
 }

@@ -34,6 +34,11 @@ final class OpenAiWire implements WireFormat {
     }
 
     @Override
+    public String endpoint() {
+        return "/v1/chat/completions";
+    }
+
+    @Override
     public String idPrefix() {
         return "chatcmpl-ic";
     }

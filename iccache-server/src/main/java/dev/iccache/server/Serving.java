@@ -9,16 +9,18 @@ import dev.iccache.exact.ExactCache;
 import dev.iccache.gateway.Assembly;
 import dev.iccache.gateway.Gateway;
 import dev.iccache.gateway.ModelRouting;
-import dev.iccache.metrics.MetricsRegistry;
+import dev.iccache.metrics.Metrics;
 import dev.iccache.route.Judge;
 import dev.iccache.route.LlmJudge;
 import dev.iccache.select.InContextAugmenter;
+import dev.iccache.select.RecentLog;
 import dev.iccache.select.SelectionExplorer;
 import dev.iccache.select.TokenCounter;
 import dev.iccache.tenant.LearnedFiles;
 import dev.iccache.tenant.Tenant;
 import dev.iccache.tenant.TenantResolver;
 import dev.iccache.time.SimClock;
+import dev.iccache.trace.Tracing;
 import java.time.InstantSource;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -43,12 +45,14 @@ final class Serving {
 
     /**
      * The parts built once per process: the bank and the augmenter (learned utility models and thresholds), the
-     * embeddings endpoint, issued keys, spend, the rate windows (counts survive a reload) and metrics.
+     * embeddings endpoint, issued keys, spend, the rate windows (counts survive a reload), metrics, the dashboard's
+     * recent decisions, the shadow runs' verdicts (every configuration's routing keeps them here) and the tracer.
      */
-    record Shared(MetricsRegistry registry, ScheduledExecutorService watchdog, ExecutorService choiceCalls,
+    record Shared(Metrics registry, ScheduledExecutorService watchdog, ExecutorService choiceCalls,
             Optional<ExampleBank> bank, Optional<InContextAugmenter> augmenter, EmbeddingsEndpoint embeddings,
             BodyBudget bodies, AdminKey adminKey, ApiKeyStore issuedKeys, SpendLedger spend,
             MinuteWindows requestWindows, MinuteWindows tokenWindows, GatewayMetrics gatewayMetrics,
+            RecentDecisions decisions, RecentLog<ModelRouting.Verdict> verdicts, Tracing tracing,
             UnaryOperator<String> env, SimClock clock) {
     }
 
@@ -69,11 +73,11 @@ final class Serving {
     private Serving(IccacheConfig config, Shared shared, List<BoundedBackend> backends) {
         this.config = config;
         this.backends = backends;
-        MetricsRegistry registry = shared.registry();
+        Metrics registry = shared.registry();
         this.judge = new LlmJudge(Assembly.byName(backends, config.judgeModel()));
         Optional<ModelRouting> routing = shared.bank().filter(b -> config.router().enabled() && backends.size() > 1)
                 .map(b -> Assembly.routing(config, b.embedder(), judge, new LearnedFiles(config.dataDir()),
-                        b.runtime(), registry));
+                        b.runtime().withTracing(shared.tracing()), registry, shared.verdicts()));
         if (config.tenants().isEmpty()) {
             // The one domain is loaded now, so that an unreadable checkpoint stops start-up (or the reload).
             routing.ifPresent(r -> r.routers().get(Tenant.DEFAULT.domain()));
@@ -86,13 +90,16 @@ final class Serving {
                 shared.tokenWindows(), TokenCounter.cl100k(), shared.spend(), config.prices());
         Consumer<Candidate> admissions = shared.bank().<Consumer<Candidate>>map(b -> b.admitter()::offer)
                 .orElse(c -> { });
-        ChoiceFanOut choices = new ChoiceFanOut(config.maxN(), shared.choiceCalls());
+        // The choices' calls run in the request's span.
+        ChoiceFanOut choices = new ChoiceFanOut(config.maxN(),
+                task -> shared.choiceCalls().execute(shared.tracing().wrap(task)));
         ExactCache exact = new ExactCache(config.exactCache(), config.tenants(), shared.clock(), registry);
         this.chat = new ChatCompletionsHandler(gateway, tenants, admissions, shared.adminKey(), shared.bodies(),
                 shared.gatewayMetrics(), shared.clock(), new OpenAiWire(InstantSource.system()), choices, exact,
-                keyLimits);
+                keyLimits, shared.decisions(), shared.tracing());
         this.messages = new ChatCompletionsHandler(gateway, tenants, admissions, shared.adminKey(), shared.bodies(),
-                shared.gatewayMetrics(), shared.clock(), new AnthropicWire(), choices, exact, keyLimits);
+                shared.gatewayMetrics(), shared.clock(), new AnthropicWire(), choices, exact, keyLimits,
+                shared.decisions(), shared.tracing());
         this.feedback = new FeedbackHandler(gateway, tenants, config.server().maxBodyBytes(), shared.bodies());
         Map<String, BoundedBackend> chatBackends = new LinkedHashMap<>();
         backends.forEach(b -> chatBackends.put(b.config().name(), b));
@@ -110,7 +117,7 @@ final class Serving {
     /** Builds the backends of {@code config} and everything that serves with them; closes the backends if it fails. */
     static Serving build(IccacheConfig config, Shared shared) {
         List<BoundedBackend> backends = Backends.create(config, new BackendMetrics(shared.registry()), shared.env(),
-                shared.watchdog(), 42, shared.clock());
+                shared.watchdog(), 42, shared.clock(), shared.tracing());
         try {
             return new Serving(config, shared, backends);
         } catch (RuntimeException e) {

@@ -4,7 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.iccache.api.Json;
 import dev.iccache.config.ModelPrice;
-import dev.iccache.metrics.MetricsRegistry;
+import dev.iccache.metrics.Metrics;
+import io.prometheus.metrics.core.metrics.Counter;
 import java.nio.file.Path;
 import java.time.InstantSource;
 import java.time.YearMonth;
@@ -25,12 +26,12 @@ final class SpendLedger {
 
     private final Path file;
     private final InstantSource clock;
-    private final MetricsRegistry.Counter spend;
+    private final Counter spend;
     private YearMonth period;
     private final Map<String, Double> byKey = new TreeMap<>();
     private final Map<String, Map<String, Double>> byTenant = new TreeMap<>();
 
-    private SpendLedger(Path file, InstantSource clock, MetricsRegistry registry) {
+    private SpendLedger(Path file, InstantSource clock, Metrics registry) {
         this.file = file;
         this.clock = clock;
         this.spend = registry.counter("iccache_spend_total", "Spend on answers, from the configured prices",
@@ -39,7 +40,7 @@ final class SpendLedger {
     }
 
     /** The ledger saved in {@code dataDir}, empty when there is none yet or it is of an earlier month. */
-    static SpendLedger open(Path dataDir, InstantSource clock, MetricsRegistry registry) {
+    static SpendLedger open(Path dataDir, InstantSource clock, Metrics registry) {
         SpendLedger ledger = new SpendLedger(dataDir.resolve(FILE), clock, registry);
         Json.readState(ledger.file, "spend file", "start this month's spend from zero")
                 .filter(root -> root.path("period").asText().equals(ledger.period.toString()))
@@ -67,7 +68,7 @@ final class SpendLedger {
         keyId.ifPresent(id -> byKey.merge(id, cost, Double::sum));
         byTenant.computeIfAbsent(tenant, t -> new TreeMap<>()).merge(model, cost, Double::sum);
         Json.writeAtomically(file, report());
-        spend.labels(tenant, model).inc(cost);
+        spend.labelValues(tenant, model).inc(cost);
     }
 
     /** What issued key {@code id} has spent this month. */

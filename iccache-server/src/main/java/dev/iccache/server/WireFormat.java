@@ -21,6 +21,9 @@ interface WireFormat {
     /** The request body as a validated chat request; bad input is an {@code INVALID_REQUEST}. */
     ChatRequest parse(byte[] body);
 
+    /** The path this dialect is served on (the {@code endpoint} label of {@code iccache_requests_total}). */
+    String endpoint();
+
     /** The prefix of the response ids this dialect hands out (and feedback refers to). */
     String idPrefix();
 

@@ -122,7 +122,7 @@ class AccessLogIntegrationTest {
 
             String metrics = cluster.send("GET", "/metrics").body();
             assertThat(metrics).contains("jvm_memory_used_bytes{area=\"heap\"}", "process_cpu_seconds_total",
-                    "process_open_fds", "jvm_gc_collection_seconds_count{gc=", "iccache_access_log_dropped_total 0",
+                    "process_open_fds", "jvm_gc_collection_seconds_count{gc=", "iccache_access_log_dropped_total 0.0",
                     "iccache_requests_total{");
         }
     }

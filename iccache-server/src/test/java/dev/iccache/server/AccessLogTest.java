@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.iccache.api.Json;
-import dev.iccache.metrics.MetricsRegistry;
+import dev.iccache.metrics.Metrics;
 import dev.iccache.time.SimClock;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -53,7 +53,7 @@ class AccessLogTest {
     @Test
     void aSlowSinkDropsAndCountsLinesInsteadOfBlocking() throws Exception {
         SlowSink sink = new SlowSink();
-        MetricsRegistry registry = new MetricsRegistry();
+        Metrics registry = new Metrics();
         AccessLog log = new AccessLog(sink, 2, InstantSource.fixed(Instant.EPOCH), SimClock.REAL, SimClock.REAL,
                 registry);
         log.offer(line(0));
@@ -61,7 +61,7 @@ class AccessLogTest {
         for (int n = 1; n <= 5; n++) {
             log.offer(line(n)); // returns at once: lines 1 and 2 wait in the queue, 3 to 5 are dropped
         }
-        assertThat(registry.scrape()).contains("iccache_access_log_dropped_total 3");
+        assertThat(registry.scrape()).contains("iccache_access_log_dropped_total 3.0");
         sink.release.countDown();
         log.close();
         assertThat(sink.lines).containsExactly("{\"n\":0}", "{\"n\":1}", "{\"n\":2}");

@@ -177,9 +177,10 @@ class AnthropicMessagesTest {
         assertThat(post("{\"model\":\"iccache\"}").statusCode()).isEqualTo(400);
         String metrics = cluster.send("GET", "/metrics", ADMIN).body();
         assertThat(metrics).containsPattern(
-                "iccache_requests_total\\{backend=\"sim-large\",route=\"routed\",stream=\"false\",status=\"200\"} \\d");
-        assertThat(metrics).contains("iccache_requests_total{backend=\"none\",route=\"rejected\",stream=\"false\","
-                + "status=\"400\"}");
+                "iccache_requests_total\\{backend=\"sim-large\",endpoint=\"/v1/messages\",route=\"routed\",status=\"200\","
+                        + "stream=\"false\"} \\d");
+        assertThat(metrics).contains("iccache_requests_total{backend=\"none\",endpoint=\"/v1/messages\",route=\"rejected\","
+                + "status=\"400\",stream=\"false\"}");
     }
 
     /** Whether the bank holds {@code answer} as the response to {@code question}. */

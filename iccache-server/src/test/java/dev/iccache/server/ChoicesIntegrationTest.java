@@ -146,7 +146,7 @@ class ChoicesIntegrationTest {
         assertThat(answers).hasSize(2).allSatisfy(a -> assertThat(a).startsWith("[simulated large]"));
         assertThat(answers.get(0)).isNotEqualTo(answers.get(1));
         assertThat(Eventually.holds(() -> cluster.gateway.metrics().scrape()
-                .contains("iccache_bank_admissions_total{outcome=\"admitted\"} 1"))).isTrue();
+                .contains("iccache_bank_admissions_total{outcome=\"admitted\"} 1.0"))).isTrue();
         HttpResponse<String> found = cluster.send("GET", "/admin/examples/search?k=3&q="
                 + URLEncoder.encode("planet with the most moons", StandardCharsets.UTF_8),
                 "Authorization", "Bearer admin-secret");

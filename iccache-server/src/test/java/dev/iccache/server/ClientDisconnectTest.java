@@ -44,10 +44,10 @@ class ClientDisconnectTest {
             assertThat(Eventually.holds(() -> cluster.small.backend().running() == 0)).as("upstream generation freed").isTrue();
             // load() is the server's own count here (it publishes vLLM's gauges); the gateway's slots are in the metric
             assertThat(Eventually.holds(() -> cluster.gateway.metrics().scrape()
-                    .contains("iccache_backend_in_flight{backend=\"sim-small\"} 0"))).as("gateway slot freed").isTrue();
+                    .contains("iccache_backend_in_flight{backend=\"sim-small\"} 0.0"))).as("gateway slot freed").isTrue();
             assertThat(cluster.gateway.metrics().scrape()).contains(
-                    "iccache_backend_requests_total{backend=\"sim-small\",outcome=\"cancelled\"} 1",
-                    "stream=\"true\",status=\"499\"} 1");
+                    "iccache_backend_requests_total{backend=\"sim-small\",outcome=\"cancelled\"} 1.0",
+                    "status=\"499\",stream=\"true\"} 1.0");
         }
     }
 }

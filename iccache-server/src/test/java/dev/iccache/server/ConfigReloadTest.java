@@ -147,7 +147,7 @@ class ConfigReloadTest {
         HttpResponse<String> routed = chat(VIRTUAL);
         assertThat(routed.headers().firstValue("x-iccache-model")).as("default-model changed").contains("small");
         assertThat(gateway.port()).isEqualTo(port);
-        assertThat(gateway.metrics().scrape()).contains("iccache_config_reloads_total{result=\"applied\"} 1");
+        assertThat(gateway.metrics().scrape()).contains("iccache_config_reloads_total{result=\"applied\"} 1.0\n");
         assertThat(warnings).isEmpty();
     }
 
@@ -155,7 +155,7 @@ class ConfigReloadTest {
     void aBrokenEditIsRejectedWithOneLineAndTheOldConfigurationKeepsServing() throws Exception {
         write(config("${ONE_URL}", "large", "").replace("role: small", "role: tiny"));
         assertThat(Eventually.holds(() -> gateway.metrics().scrape()
-                .contains("iccache_config_reloads_total{result=\"rejected\"} 1"))).isTrue();
+                .contains("iccache_config_reloads_total{result=\"rejected\"} 1.0\n"))).isTrue();
         assertThat(warnings).hasSize(1);
         assertThat(warnings.get(0)).startsWith("configuration reload rejected, the previous configuration keeps "
                 + "serving: " + file).contains("tiny").doesNotContain("\n");
@@ -187,6 +187,9 @@ class ConfigReloadTest {
         assertThat(r.statusCode()).isEqualTo(400);
         assertThat(Json.MAPPER.readTree(r.body()).path("error").path("message").asText())
                 .isEqualTo("The configuration was not reloaded: only a restart applies server");
+        write(config("${ONE_URL}", "large", "tracing: {enabled: true}"));
+        assertThat(Json.MAPPER.readTree(adminReload().body()).path("error").path("message").asText())
+                .isEqualTo("The configuration was not reloaded: only a restart applies tracing");
         assertThat(send(HttpRequest.newBuilder(uri("/admin/config/reload")).header("Authorization", "Bearer nope")
                 .POST(HttpRequest.BodyPublishers.noBody())).statusCode()).isEqualTo(401);
     }
@@ -204,7 +207,7 @@ class ConfigReloadTest {
         assertThat(Eventually.holds(() -> one.bodies.size() == 1)).isTrue();
         write(config(two.baseUrl(), "large", ""));
         assertThat(Eventually.holds(() -> gateway.metrics().scrape()
-                .contains("iccache_config_reloads_total{result=\"applied\"} 1"))).isTrue();
+                .contains("iccache_config_reloads_total{result=\"applied\"} 1.0\n"))).isTrue();
         assertThat(answer(SMALL)).isEqualTo("two");
         holdOne.countDown();
         assertThat(slow.get(30, TimeUnit.SECONDS)).isEqualTo("one");
@@ -243,7 +246,33 @@ class ConfigReloadTest {
             reloading.set(false);
             clients.shutdownNow();
         }
-        assertThat(gateway.metrics().scrape()).contains("iccache_config_reloads_total{result=\"applied\"} 20");
+        assertThat(gateway.metrics().scrape()).contains("iccache_config_reloads_total{result=\"applied\"} 20.0\n");
+    }
+
+    @Test
+    void theDashboardKeepsItsSessionsAndDecisionsAcrossAReloadAndShowsTheConfigurationInForce() throws Exception {
+        watcher.close();
+        HttpResponse<String> login = send(HttpRequest.newBuilder(uri("/dashboard/login"))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString("key=admin-secret")));
+        assertThat(login.statusCode()).isEqualTo(303);
+        String cookie = login.headers().firstValue("Set-Cookie").orElseThrow().split(";")[0];
+        assertThat(dashboard("/dashboard", cookie).body()).contains("default <code>large</code>");
+        assertThat(answer(SMALL)).isEqualTo("one");
+
+        write(config(two.baseUrl(), "small", ""));
+        assertThat(gateway.reload().changed()).containsExactly("default-model", "backends (changed small)");
+        assertThat(answer(SMALL)).isEqualTo("two");
+        HttpResponse<String> page = dashboard("/dashboard", cookie);
+        assertThat(page.statusCode()).as("the session outlives the reload").isEqualTo(200);
+        assertThat(page.body()).contains("default <code>small</code>");
+        JsonNode decisions = Json.MAPPER.readTree(dashboard("/dashboard/api/state", cookie).body()).path("decisions");
+        assertThat(decisions).as("one decision before the reload, one after").hasSize(2);
+        assertThat(decisions.get(0).path("model").asText()).isEqualTo("small");
+    }
+
+    private HttpResponse<String> dashboard(String path, String cookie) throws Exception {
+        return send(HttpRequest.newBuilder(uri(path)).header("Cookie", cookie).GET());
     }
 
     @Test

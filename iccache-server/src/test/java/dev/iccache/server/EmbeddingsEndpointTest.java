@@ -99,8 +99,8 @@ class EmbeddingsEndpointTest {
         TokenCounter tokens = TokenCounter.cl100k();
         int expected = texts.stream().mapToInt(tokens::count).sum();
         assertThat(body.path("usage").path("prompt_tokens").asInt()).isEqualTo(expected);
-        String line = "iccache_api_requests_total{path=\"/v1/embeddings\",model=\"all-minilm-l6-v2-q\","
-                + "stream=\"false\",status=\"200\"}";
+        String line = "iccache_api_requests_total{model=\"all-minilm-l6-v2-q\",path=\"/v1/embeddings\","
+                + "status=\"200\",stream=\"false\"}";
         assertThat(Eventually.holds(() -> gateway.metrics().scrape().contains(line))).isTrue();
     }
 

@@ -141,7 +141,7 @@ class EndpointLimitsTest {
         assertThat(spend.path("tenants").path("acme").path("up").asDouble()).isEqualTo(21.0);
         assertThat(spend.path("tenants").path("a").path("emb").asDouble()).isEqualTo(0.0);
         assertThat(Eventually.holds(() -> gateway.metrics().scrape()
-                .contains("iccache_spend_total{tenant=\"acme\",model=\"up\"} 21"))).isTrue();
+                .contains("iccache_spend_total{model=\"up\",tenant=\"acme\"} 21.0\n"))).isTrue();
     }
 
     private String issue(String body) throws Exception {

@@ -137,11 +137,11 @@ class ExactCacheIntegrationTest {
         assertThat(events.get(events.size() - 1).path("usage").path("total_tokens").asInt()).isEqualTo(4);
 
         assertThat(upstream.bodies).hasSize(1);
-        assertThat(gateway.metrics().scrape()).contains("iccache_exact_cache_lookups_total{result=\"hit\"} 2",
-                "iccache_exact_cache_lookups_total{result=\"miss\"} 1", "iccache_exact_cache_entries 1");
+        assertThat(gateway.metrics().scrape()).contains("iccache_exact_cache_lookups_total{result=\"hit\"} 2.0",
+                "iccache_exact_cache_lookups_total{result=\"miss\"} 1.0", "iccache_exact_cache_entries 1.0");
         // counted once the response ended, which the client may see first
         assertThat(Eventually.holds(() -> gateway.metrics().scrape().contains(
-                "iccache_requests_total{backend=\"fake\",route=\"exact\",stream=\"true\",status=\"200\"} 1")))
+                "iccache_requests_total{backend=\"fake\",endpoint=\"/v1/chat/completions\",route=\"exact\",status=\"200\",stream=\"true\"} 1.0")))
                 .isTrue();
     }
 

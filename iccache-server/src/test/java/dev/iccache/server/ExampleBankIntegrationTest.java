@@ -88,7 +88,7 @@ class ExampleBankIntegrationTest {
         assertThat(cluster.send("GET", "/admin/examples/" + id, ADMIN).statusCode()).isEqualTo(404);
         assertThat(cluster.send("DELETE", "/admin/examples/" + id, ADMIN).statusCode()).isEqualTo(404);
         assertThat(count()).isEqualTo(1);
-        assertThat(cluster.gateway.metrics().scrape()).contains("iccache_bank_admissions_total{outcome=\"admitted\"} 2");
+        assertThat(cluster.gateway.metrics().scrape()).contains("iccache_bank_admissions_total{outcome=\"admitted\"} 2.0");
     }
 
     @Test

@@ -116,8 +116,8 @@ class FailoverIntegrationTest {
             assertThat(r.headers().firstValue("x-iccache-route")).hasValue("fallback");
             assertThat(r.body()).contains("from the small model");
         }
-        assertThat(gateway.metrics().scrape()).contains("iccache_fallbacks_total{from=\"large\",to=\"small\"} 2",
-                "iccache_requests_total{backend=\"small\",route=\"fallback\",stream=\"true\",status=\"200\"} 1");
+        assertThat(gateway.metrics().scrape()).contains("iccache_fallbacks_total{from=\"large\",to=\"small\"} 2.0",
+                "iccache_requests_total{backend=\"small\",endpoint=\"/v1/chat/completions\",route=\"fallback\",status=\"200\",stream=\"true\"} 1.0");
     }
 
     @Test
@@ -182,7 +182,7 @@ class FailoverIntegrationTest {
         }
         assertThat(a.bodies).as("two failures opened its breaker; no call since").hasSize(2);
         String endpointA = "backend=\"large\",endpoint=\"" + a.baseUrl() + "\"";
-        assertThat(gateway.metrics().scrape()).contains("iccache_endpoint_breaker_state{" + endpointA + "} 2");
+        assertThat(gateway.metrics().scrape()).contains("iccache_endpoint_breaker_state{" + endpointA + "} 2.0");
 
         down[0] = false;
         clock.sleepNanos(1_000_000_000L);
@@ -193,9 +193,9 @@ class FailoverIntegrationTest {
             answers.add(Json.MAPPER.readTree(r.body()).path("choices").path(0).path("message").path("content").asText());
         }
         assertThat(answers).as("the probe closed a's breaker; a serves again").contains("from a", "from b");
-        assertThat(gateway.metrics().scrape()).contains("iccache_endpoint_breaker_state{" + endpointA + "} 0",
-                "iccache_endpoint_breaker_transitions_total{" + endpointA + ",to=\"half_open\"} 1",
-                "iccache_endpoint_breaker_transitions_total{" + endpointA + ",to=\"closed\"} 1");
+        assertThat(gateway.metrics().scrape()).contains("iccache_endpoint_breaker_state{" + endpointA + "} 0.0",
+                "iccache_endpoint_breaker_transitions_total{" + endpointA + ",to=\"half_open\"} 1.0",
+                "iccache_endpoint_breaker_transitions_total{" + endpointA + ",to=\"closed\"} 1.0");
     }
 
     @Test

@@ -8,7 +8,9 @@ import dev.iccache.testing.Eventually;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -33,6 +35,46 @@ class GatewayIntegrationTest {
 
     private static JsonNode json(HttpResponse<String> r) throws Exception {
         return Json.MAPPER.readTree(r.body());
+    }
+
+    /** The metrics page's samples: series (name and labels, as printed) to value. */
+    private static Map<String, Double> samples(String page) {
+        Map<String, Double> out = new HashMap<>();
+        for (String line : page.lines().toList()) {
+            if (!line.startsWith("#") && !line.isBlank()) {
+                int space = line.lastIndexOf(' ');
+                out.put(line.substring(0, space), Double.parseDouble(line.substring(space + 1)));
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void metricsShowJvmAndProcessMetricsInThePrometheusTextFormat() throws Exception {
+        HttpResponse<String> r = cluster.send("GET", "/metrics");
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.headers().firstValue("content-type")).hasValue("text/plain; version=0.0.4; charset=utf-8");
+        Map<String, Double> s = samples(r.body());
+        assertThat(s.get("jvm_memory_used_bytes{area=\"heap\"}")).isPositive();
+        assertThat(s.get("jvm_memory_used_bytes{area=\"nonheap\"}")).isPositive();
+        assertThat(s.get("jvm_memory_committed_bytes{area=\"heap\"}"))
+                .isGreaterThanOrEqualTo(s.get("jvm_memory_used_bytes{area=\"heap\"}"));
+        assertThat(s).containsKey("jvm_memory_max_bytes{area=\"heap\"}");
+        assertThat(s.keySet()).anyMatch(k -> k.startsWith("jvm_gc_collection_seconds_count{gc=\""))
+                .anyMatch(k -> k.startsWith("jvm_gc_collection_seconds_sum{gc=\""));
+        assertThat(s.get("jvm_threads_current")).isGreaterThanOrEqualTo(1);
+        assertThat(s.get("jvm_threads_peak")).isGreaterThanOrEqualTo(s.get("jvm_threads_current"));
+        assertThat(s.get("jvm_threads_daemon")).isNotNegative();
+        assertThat(s.get("jvm_classes_currently_loaded")).isPositive();
+        assertThat(s.get("process_cpu_seconds_total")).isPositive();
+        assertThat(s.get("process_open_fds")).isPositive();
+        assertThat(s.get("process_max_fds")).isGreaterThanOrEqualTo(s.get("process_open_fds"));
+        assertThat(s.get("process_resident_memory_bytes")).isPositive();
+        assertThat(s.get("process_virtual_memory_bytes")).isPositive();
+        assertThat(s.get("process_start_time_seconds")).isPositive();
+        assertThat(s.get("process_uptime_seconds")).isPositive();
+        assertThat(r.body()).contains("# TYPE process_cpu_seconds_total counter\n",
+                "# TYPE jvm_gc_collection_seconds summary\n", "# TYPE jvm_memory_used_bytes gauge\n");
     }
 
     @Test
@@ -120,15 +162,17 @@ class GatewayIntegrationTest {
         cluster.post("/v1/chat/completions", "{\"model\":\"sim-small\"," + HELLO + "}");
         // Exploration probes may still run on sim-small after the responses (off the request path).
         assertThat(Eventually.holds(() -> cluster.send("GET", "/metrics").body()
-                .contains("iccache_backend_in_flight{backend=\"sim-small\"} 0"))).isTrue();
+                .contains("iccache_backend_in_flight{backend=\"sim-small\"} 0.0"))).isTrue();
         String metrics = cluster.send("GET", "/metrics").body();
         assertThat(metrics).contains(
-                "iccache_requests_total{backend=\"sim-small\",route=\"pinned\",stream=\"true\",status=\"200\"}",
-                "iccache_requests_total{backend=\"sim-small\",route=\"pinned\",stream=\"false\",status=\"200\"}",
+                "iccache_requests_total{backend=\"sim-small\",endpoint=\"/v1/chat/completions\",route=\"pinned\","
+                        + "status=\"200\",stream=\"true\"}",
+                "iccache_requests_total{backend=\"sim-small\",endpoint=\"/v1/chat/completions\",route=\"pinned\","
+                        + "status=\"200\",stream=\"false\"}",
                 "iccache_backend_latency_seconds_bucket{backend=\"sim-small\",stream=\"false\",le=\"+Inf\"}",
                 "iccache_backend_time_to_first_token_seconds_count{backend=\"sim-small\"}",
                 "iccache_time_to_first_token_seconds_count{backend=\"sim-small\"}",
-                "iccache_backend_in_flight{backend=\"sim-small\"} 0",
+                "iccache_backend_in_flight{backend=\"sim-small\"} 0.0",
                 "iccache_gateway_overhead_seconds_count");
     }
 

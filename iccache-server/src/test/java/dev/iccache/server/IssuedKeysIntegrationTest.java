@@ -271,8 +271,8 @@ class IssuedKeysIntegrationTest {
         assertThat(report.path("tenants").path("a").has("sim-large")).isFalse();
         assertThat(report.path("keys")).hasSize(1);
         assertThat(get("/admin/spend", "Bearer " + key).statusCode()).isEqualTo(401);
-        assertThat(get("/metrics", ADMIN).body()).contains("iccache_spend_total{tenant=\"acme\",model=\"sim-small\"}",
-                "iccache_spend_total{tenant=\"a\",model=\"sim-small\"}");
+        assertThat(get("/metrics", ADMIN).body()).contains("iccache_spend_total{model=\"sim-small\",tenant=\"acme\"}",
+                "iccache_spend_total{model=\"sim-small\",tenant=\"a\"}");
 
         gateway.close();
         gateway = startGateway();

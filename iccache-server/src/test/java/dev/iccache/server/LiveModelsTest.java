@@ -276,7 +276,7 @@ class LiveModelsTest {
         }
         assertThat(Eventually.holds(() -> !processing(small))).as("the server's slot is free again").isTrue();
         assertThat(Eventually.holds(() -> gateway.metrics().scrape().contains(
-                "iccache_backend_requests_total{backend=\"" + smallModel.name() + "\",outcome=\"cancelled\"} 1")))
+                "iccache_backend_requests_total{backend=\"" + smallModel.name() + "\",outcome=\"cancelled\"} 1.0")))
                 .as("the gateway counted a cancelled call").isTrue();
         // The server's own account (its log): the task was cancelled, with a few tokens of the 1,900 generated.
         String log = Files.readString(small.log()).substring((int) logBefore);

@@ -8,10 +8,11 @@ import dev.iccache.config.BackendConfig;
 import dev.iccache.config.ConfigLoader;
 import dev.iccache.config.IccacheConfig;
 import dev.iccache.gateway.ModelRouting;
-import dev.iccache.metrics.MetricsRegistry;
+import dev.iccache.metrics.Metrics;
 import dev.iccache.testing.Eventually;
 import dev.iccache.time.SimClock;
 import dev.iccache.time.VirtualClock;
+import dev.iccache.trace.Tracing;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -74,13 +75,14 @@ class ServerLoadTest {
         small.metrics = vllm(3, 1);
         large.metrics = vllm(2, 0);
         VirtualClock clock = new VirtualClock();
-        MetricsRegistry metrics = new MetricsRegistry();
+        Metrics metrics = new Metrics();
         try (HttpModelBackend backend = new HttpModelBackend(backend("""
                   - name: two
                     base-urls: ["%s", "%s"]
                     max-concurrent: 16
                     server-load: {interval-ms: 20, timeout-ms: 20}
-                """.formatted(small.baseUrl(), large.baseUrl())), name -> null, scheduler, clock, metrics)) {
+                """.formatted(small.baseUrl(), large.baseUrl())), name -> null, scheduler, clock, metrics,
+                Tracing.NOOP)) {
             assertThat(Eventually.holds(() -> backend.reportedLoad().equals(Optional.of(new LoadSnapshot(5, 1, 16, 0,
                     0))))).isTrue();
             assertThat(metrics.scrape()).contains("iccache_backend_server_requests{backend=\"two\",endpoint=\""
@@ -102,7 +104,8 @@ class ServerLoadTest {
         long interval = 60_000; // one reading in this test
         try (HttpModelBackend backend = new HttpModelBackend(backend("""
                   - {name: large, base-url: "%s", server-load: {interval-ms: %d, timeout-ms: 5000}}
-                """.formatted(large.baseUrl(), interval)), name -> null, scheduler, clock, new MetricsRegistry())) {
+                """.formatted(large.baseUrl(), interval)), name -> null, scheduler, clock, new Metrics(),
+                Tracing.NOOP)) {
             assertThat(Eventually.holds(() -> backend.reportedLoad().map(LoadSnapshot::capacity).orElse(0) == 2))
                     .isTrue();
             assertThat(backend.reportedLoad()).hasValue(new LoadSnapshot(2, 3, 2, 0, 0));
@@ -131,9 +134,9 @@ class ServerLoadTest {
         gateway = GatewayServer.start(config, Map.<String, String>of()::get, SimClock.REAL);
         var backends = gateway.gateway().backends();
         assertThat(Eventually.holds(() -> gateway.metrics().scrape()
-                .contains("iccache_backend_load_source{backend=\"large\",source=\"server\"} 1"))).isTrue();
+                .contains("iccache_backend_load_source{backend=\"large\",source=\"server\"} 1.0"))).isTrue();
         assertThat(gateway.metrics().scrape()).contains(
-                "iccache_backend_load_source{backend=\"small\",source=\"gateway\"} 1");
+                "iccache_backend_load_source{backend=\"small\",source=\"gateway\"} 1.0");
         routeTwenty();
         assertThat(gauge("iccache_router_load_bias")).isZero();
 
@@ -150,7 +153,7 @@ class ServerLoadTest {
 
         large.metrics = null; // no longer published: the gateway's counts
         assertThat(Eventually.holds(() -> gateway.metrics().scrape()
-                .contains("iccache_backend_load_source{backend=\"large\",source=\"gateway\"} 1"))).isTrue();
+                .contains("iccache_backend_load_source{backend=\"large\",source=\"gateway\"} 1.0"))).isTrue();
     }
 
     /** Twenty sequential requests for the virtual model: twenty samples of the large tier's load. */

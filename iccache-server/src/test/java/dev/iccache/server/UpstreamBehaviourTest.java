@@ -200,8 +200,8 @@ class UpstreamBehaviourTest {
                 .doesNotContain("[DONE]");
         String metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port()
                 + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
-        assertThat(metrics).contains("iccache_backend_requests_total{backend=\"fake\",outcome=\"error\"} 1",
-                "iccache_backend_in_flight{backend=\"fake\"} 0");
+        assertThat(metrics).contains("iccache_backend_requests_total{backend=\"fake\",outcome=\"error\"} 1.0",
+                "iccache_backend_in_flight{backend=\"fake\"} 0.0");
     }
 
     @Test

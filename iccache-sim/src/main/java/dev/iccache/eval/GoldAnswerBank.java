@@ -10,7 +10,7 @@ import dev.iccache.bank.ExampleStore;
 import dev.iccache.bank.UserPseudonyms;
 import dev.iccache.config.BankConfig;
 import dev.iccache.embed.Embedder;
-import dev.iccache.metrics.MetricsRegistry;
+import dev.iccache.metrics.Metrics;
 import dev.iccache.scrub.Scrubber;
 import dev.iccache.scrub.ScrubberSettings;
 import dev.iccache.tenant.Tenant;
@@ -63,7 +63,7 @@ public final class GoldAnswerBank {
         AtomicLong ids = new AtomicLong();
         try (ExampleAdmitter admitter = new ExampleAdmitter(embedder, store, BankConfig.DEFAULT,
                 Scrubber.from(ScrubberSettings.DEFAULT), UserPseudonyms.generate(new SplittableRandom(0)), clock(),
-                new MetricsRegistry(), Thread.ofVirtual().factory(), () -> "bank-" + ids.incrementAndGet())) {
+                new Metrics(), Thread.ofVirtual().factory(), () -> "bank-" + ids.incrementAndGet())) {
             for (int from = 0; from < candidates.size(); from += BATCH) {
                 int to = Math.min(candidates.size(), from + BATCH);
                 admitter.admitAll(candidates.subList(from, to));

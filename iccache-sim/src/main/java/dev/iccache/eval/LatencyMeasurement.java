@@ -19,6 +19,7 @@ import dev.iccache.select.SimilarityUtility;
 import dev.iccache.select.TokenCounter;
 import dev.iccache.tenant.Tenant;
 import dev.iccache.time.Ticker;
+import dev.iccache.trace.Tracing;
 import java.io.PrintWriter;
 import java.time.InstantSource;
 import java.util.ArrayList;
@@ -61,7 +62,7 @@ public final class LatencyMeasurement {
         SelectionSettings nearestSettings = new SelectionSettings(true, 32, Arrays.stream(counts).max().orElse(0), 0, 1,
                 16, outputTokens, 60_000, defaults.minSimilarity(), defaults.explorationShare());
         ExampleSelector nearest = new ExampleSelector(bank, embedder, TokenCounter.cl100k(), nearestSettings,
-                name -> Double.NaN, InstantSource.system(), new BankClusters(seed));
+                name -> Double.NaN, InstantSource.system(), new BankClusters(seed), Tracing.NOOP);
         SimilarityUtility similarity = new SimilarityUtility(defaults.minSimilarity());
         measure(request(questions.get(0), systemPrompt, outputTokens, seed)); // warm-up: caches, page-in
         ObjectNode root = Json.object();

@@ -23,6 +23,7 @@ import dev.iccache.select.UtilityModel;
 import dev.iccache.tenant.Tenant;
 import dev.iccache.workload.WorkItem;
 import dev.iccache.workload.Workload;
+import dev.iccache.trace.Tracing;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.InstantSource;
@@ -145,10 +146,10 @@ public final class UpliftEvaluation {
         BankClusters clusters = new BankClusters(settings.seed());
         clusters.refit(bank.stream().map(Example::vector).toList(), bank.size());
         ExampleSelector nearest = new ExampleSelector(store, embedder, TokenCounter.cl100k(), nearestSettings, cost,
-                clock, clusters);
+                clock, clusters, Tracing.NOOP);
         SimilarityUtility similarity = new SimilarityUtility(production.minSimilarity());
         ExampleSelector selector = new ExampleSelector(store, embedder, TokenCounter.cl100k(), production, cost, clock,
-                clusters);
+                clusters, Tracing.NOOP);
 
         int sample = Math.min(settings.perExampleQuestions(), online.size());
         int total = online.size() * 5 + sample * settings.examples();

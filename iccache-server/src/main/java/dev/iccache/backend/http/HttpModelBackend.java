@@ -14,8 +14,9 @@ import dev.iccache.backend.LoadSnapshot;
 import dev.iccache.backend.ModelBackend;
 import dev.iccache.config.BackendConfig;
 import dev.iccache.config.ConfigException;
-import dev.iccache.metrics.MetricsRegistry;
+import dev.iccache.metrics.Metrics;
 import dev.iccache.time.SimClock;
+import dev.iccache.trace.Tracing;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -56,6 +57,7 @@ public final class HttpModelBackend implements ModelBackend {
     private final String authorization;
     private final ScheduledExecutorService watchdog;
     private final SimClock clock;
+    private final Tracing tracing;
 
     /**
      * A backend for one-off use (evaluations): its breakers' metrics are its own and it does not
@@ -67,7 +69,7 @@ public final class HttpModelBackend implements ModelBackend {
      */
     public HttpModelBackend(BackendConfig config, UnaryOperator<String> env, ScheduledExecutorService watchdog,
             SimClock clock) {
-        this(config, env, watchdog, clock, new MetricsRegistry(), false);
+        this(config, env, watchdog, clock, new Metrics(), false, Tracing.NOOP);
     }
 
     /**
@@ -75,15 +77,17 @@ public final class HttpModelBackend implements ModelBackend {
      * as {@code server-load} says.
      *
      * @param watchdog runs read/total timeout checks and the servers' load readings
+     * @param tracing  spans of its chat calls and of each HTTP attempt (retries and other endpoints included)
      */
     public HttpModelBackend(BackendConfig config, UnaryOperator<String> env, ScheduledExecutorService watchdog,
-            SimClock clock, MetricsRegistry metrics) {
-        this(config, env, watchdog, clock, metrics, config.serverLoad().enabled());
+            SimClock clock, Metrics metrics, Tracing tracing) {
+        this(config, env, watchdog, clock, metrics, config.serverLoad().enabled(), tracing);
     }
 
     private HttpModelBackend(BackendConfig config, UnaryOperator<String> env, ScheduledExecutorService watchdog,
-            SimClock clock, MetricsRegistry metrics, boolean readServerLoad) {
+            SimClock clock, Metrics metrics, boolean readServerLoad, Tracing tracing) {
         this.config = config;
+        this.tracing = tracing;
         this.watchdog = watchdog;
         this.clock = clock;
         this.endpoints = new EndpointPool(config.name(), config.baseUrls(), config.breaker(), clock, metrics);
@@ -113,16 +117,50 @@ public final class HttpModelBackend implements ModelBackend {
 
     @Override
     public ChatResponse complete(ChatRequest request) {
-        ObjectNode body = exchange(CHAT, upstreamBody(request, false));
-        if (!body.path("choices").isArray()) {
-            throw UpstreamErrors.broken(config.name(), "returned a response without 'choices'.");
+        try (Tracing.Span span = chatSpan(request)) {
+            try {
+                ObjectNode body = exchange(CHAT, upstreamBody(request, false));
+                if (!body.path("choices").isArray()) {
+                    throw UpstreamErrors.broken(config.name(), "returned a response without 'choices'.");
+                }
+                ChatResponse response = new ChatResponse(body);
+                if (body.path("model").isTextual()) {
+                    span.set("gen_ai.response.model", body.path("model").asText());
+                }
+                if (body.path("id").isTextual()) {
+                    span.set("gen_ai.response.id", body.path("id").asText());
+                }
+                response.usage().ifPresent(u -> span.set("gen_ai.usage.input_tokens", u.promptTokens())
+                        .set("gen_ai.usage.output_tokens", u.completionTokens()));
+                return response;
+            } catch (RuntimeException e) {
+                span.failed(e);
+                throw e;
+            }
         }
-        return new ChatResponse(body);
     }
 
+    /** A stream's span ends when its answer starts (its tokens are in the gateway's metrics, not the span). */
     @Override
     public ChatStream stream(ChatRequest request) {
-        return new SseChatStream(open(CHAT, upstreamBody(request, true)));
+        try (Tracing.Span span = chatSpan(request)) {
+            try {
+                return new SseChatStream(open(CHAT, upstreamBody(request, true)));
+            } catch (RuntimeException e) {
+                span.failed(e);
+                throw e;
+            }
+        }
+    }
+
+    /** A chat call's client span, named and described after the OpenTelemetry GenAI semantic conventions. */
+    private Tracing.Span chatSpan(ChatRequest request) {
+        Tracing.Span span = tracing.start("chat " + config.model(), Tracing.Kind.CLIENT)
+                .set("gen_ai.operation.name", "chat").set("gen_ai.provider.name", "openai")
+                .set("gen_ai.system", "openai").set("gen_ai.request.model", config.model())
+                .set("iccache.backend", config.name());
+        request.maxTokens().ifPresent(m -> span.set("gen_ai.request.max_tokens", m));
+        return span;
     }
 
     @Override
@@ -237,6 +275,7 @@ public final class HttpModelBackend implements ModelBackend {
         IccacheException failure = null;
         long retryAfterMs = -1;
         int retries = 0;
+        int attempts = 0;
         while (true) {
             Optional<EndpointPool.Lease> next = endpoints.acquire(tried);
             if (next.isEmpty()) {
@@ -263,13 +302,24 @@ public final class HttpModelBackend implements ModelBackend {
             EndpointPool.Lease lease = next.get();
             tried.add(lease.endpoint());
             boolean accepted = false;
-            try {
-                HttpResponse<InputStream> response = attempt(lease, path, bytes, guard);
-                accepted = true;
-                return new Sent(response, lease);
-            } catch (Retriable r) {
-                failure = r.failure;
-                retryAfterMs = r.retryAfterMs;
+            URI url = URI.create(lease.endpoint().url() + path);
+            try (Tracing.Span span = tracing.start("POST", Tracing.Kind.CLIENT)) {
+                span.set("http.request.method", "POST").set("url.full", url.toString())
+                        .set("server.address", url.getHost()).set("server.port", url.getPort())
+                        .set("http.request.resend_count", attempts++);
+                try {
+                    HttpResponse<InputStream> response = attempt(lease, path, url, bytes, guard);
+                    span.set("http.response.status_code", response.statusCode());
+                    accepted = true;
+                    return new Sent(response, lease);
+                } catch (Retriable r) {
+                    span.failed(r.failure);
+                    failure = r.failure;
+                    retryAfterMs = r.retryAfterMs;
+                } catch (RuntimeException e) {
+                    span.failed(e);
+                    throw e;
+                }
             } finally {
                 if (!accepted) {
                     lease.close();
@@ -295,10 +345,10 @@ public final class HttpModelBackend implements ModelBackend {
      * One try on the lease's endpoint: its 200 response, else a {@link Retriable} failure or a final
      * one (thrown as is). Tells the endpoint's breaker whether the endpoint answered.
      */
-    private HttpResponse<InputStream> attempt(EndpointPool.Lease lease, String path, byte[] bytes, CallGuard guard)
-            throws Retriable {
+    private HttpResponse<InputStream> attempt(EndpointPool.Lease lease, String path, URI url, byte[] bytes,
+            CallGuard guard) throws Retriable {
         String baseUrl = lease.endpoint().url();
-        HttpRequest.Builder rb = HttpRequest.newBuilder(URI.create(baseUrl + path))
+        HttpRequest.Builder rb = HttpRequest.newBuilder(url)
                 .timeout(Duration.ofMillis(Math.max(1, guard.headerTimeoutMs())))
                 .header("Content-Type", "application/json")
                 .header("Accept", "application/json, text/event-stream")
@@ -306,6 +356,7 @@ public final class HttpModelBackend implements ModelBackend {
         if (authorization != null) {
             rb.header("Authorization", authorization);
         }
+        tracing.inject(rb::header);
         try {
             HttpResponse<InputStream> response = client.send(rb.build(), HttpResponse.BodyHandlers.ofInputStream());
             int status = response.statusCode();

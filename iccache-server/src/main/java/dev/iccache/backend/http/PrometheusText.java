@@ -12,9 +12,9 @@ import java.util.Map;
  * OpenMetrics exemplar ({@code # {...} value}) after a sample ignored. A line that is none of these
  * fails the whole text, naming the line.
  */
-final class PrometheusText {
+public final class PrometheusText {
     /** One sample: a metric name, its labels in order, and its value ({@code NaN} and infinities included). */
-    record Sample(String name, Map<String, String> labels, double value) {
+    public record Sample(String name, Map<String, String> labels, double value) {
     }
 
     private final String text;
@@ -26,7 +26,7 @@ final class PrometheusText {
     }
 
     /** Every sample of {@code text}; an {@link IllegalArgumentException} names a malformed line. */
-    static List<Sample> parse(String text) {
+    public static List<Sample> parse(String text) {
         return new PrometheusText(text).samples();
     }
 

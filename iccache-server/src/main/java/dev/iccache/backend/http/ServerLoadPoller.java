@@ -5,7 +5,8 @@ import dev.iccache.api.Json;
 import dev.iccache.backend.LoadSnapshot;
 import dev.iccache.config.BackendConfig;
 import dev.iccache.config.ServerLoadSettings;
-import dev.iccache.metrics.MetricsRegistry;
+import dev.iccache.metrics.Metrics;
+import io.prometheus.metrics.core.metrics.Counter;
 import dev.iccache.time.Ticker;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -47,7 +48,7 @@ final class ServerLoadPoller implements AutoCloseable {
     private final ScheduledExecutorService scheduler;
     private final Ticker ticker;
     private final List<Endpoint> endpoints;
-    private final MetricsRegistry.Counter scrapes;
+    private final Counter scrapes;
     private final ScheduledFuture<?> task;
 
     /** A reading and when it was taken. */
@@ -80,7 +81,7 @@ final class ServerLoadPoller implements AutoCloseable {
     }
 
     ServerLoadPoller(BackendConfig config, HttpClient client, ScheduledExecutorService scheduler, Ticker ticker,
-            MetricsRegistry metrics) {
+            Metrics metrics) {
         this.config = config;
         this.client = client;
         this.scheduler = scheduler;
@@ -89,16 +90,16 @@ final class ServerLoadPoller implements AutoCloseable {
         this.scrapes = metrics.counter("iccache_backend_load_scrapes_total",
                 "Readings of a model server's metrics, by outcome: ok, unpublished (no known load metrics), failed.",
                 "backend", "endpoint", "outcome");
-        MetricsRegistry.Gauge requests = metrics.gauge("iccache_backend_server_requests",
+        Metrics.TrackedGauge requests = metrics.gauge("iccache_backend_server_requests",
                 "Requests a model server reports, by state (running, waiting); NaN before its first reading.",
                 "backend", "endpoint", "state");
-        MetricsRegistry.Gauge kv = metrics.gauge("iccache_backend_server_kv_cache_usage",
+        Metrics.TrackedGauge kv = metrics.gauge("iccache_backend_server_kv_cache_usage",
                 "Share of its KV cache a model server reports in use; NaN when it does not say.", "backend",
                 "endpoint");
         for (Endpoint e : endpoints) {
-            requests.labels(config.name(), e.url, "running").track(() -> e.value(ServerReading::running));
-            requests.labels(config.name(), e.url, "waiting").track(() -> e.value(ServerReading::waiting));
-            kv.labels(config.name(), e.url).track(() -> e.value(r -> r.kvCacheUsage().orElse(Double.NaN)));
+            requests.track(() -> e.value(ServerReading::running), config.name(), e.url, "running");
+            requests.track(() -> e.value(ServerReading::waiting), config.name(), e.url, "waiting");
+            kv.track(() -> e.value(r -> r.kvCacheUsage().orElse(Double.NaN)), config.name(), e.url);
         }
         long interval = config.serverLoad().intervalMs();
         this.task = scheduler.scheduleWithFixedDelay(this::round, 0, interval, TimeUnit.MILLISECONDS);
@@ -168,7 +169,7 @@ final class ServerLoadPoller implements AutoCloseable {
                 changed(e, false, "no load metrics (HTTP " + response.statusCode() + ")");
             }
         }
-        scrapes.labels(config.name(), e.url, outcome).inc();
+        scrapes.labelValues(config.name(), e.url, outcome).inc();
     }
 
     private static Optional<ServerReading> parse(byte[] body) {

@@ -21,7 +21,7 @@ import dev.iccache.embed.CachingEmbedder;
 import dev.iccache.embed.Embedder;
 import dev.iccache.embed.EmbeddingText;
 import dev.iccache.gateway.Assembly;
-import dev.iccache.metrics.MetricsRegistry;
+import dev.iccache.metrics.Metrics;
 import dev.iccache.scrub.Scrubber;
 import dev.iccache.scrub.ScrubberSettings;
 import dev.iccache.sim.arrivals.Arrival;
@@ -388,7 +388,7 @@ public final class Bench {
                 backendConfig(Policies.LARGE, BackendRole.LARGE, costRatio, servers.get(Policies.LARGE)));
         IccacheConfig config = IccacheConfig.builder().virtualModel(VIRTUAL).defaultModel(Policies.LARGE)
                 .backends(configs).bank(settings.bank()).build();
-        MetricsRegistry metrics = new MetricsRegistry();
+        Metrics metrics = new Metrics();
         List<BoundedBackend> backends = new ArrayList<>();
         List<WorldBackend> offline = new ArrayList<>();
         for (BackendConfig c : configs) {
@@ -493,7 +493,7 @@ public final class Bench {
         InMemoryExampleStore store = new InMemoryExampleStore();
         try (ExampleAdmitter admitter = new ExampleAdmitter(embedder, store, settings.bank(),
                 Scrubber.from(ScrubberSettings.DEFAULT), UserPseudonyms.generate(new SplittableRandom(0)), loop.clock(),
-                new MetricsRegistry(), Thread.ofVirtual().factory(), Policies.ids("bank-"))) {
+                new Metrics(), Thread.ofVirtual().factory(), Policies.ids("bank-"))) {
             List<Candidate> candidates = new ArrayList<>();
             for (int i = 0; i < historySize; i++) {
                 World.Response answer = world.responseIn("\u27e6sim#" + i + "\u27e7").orElseThrow();

@@ -14,7 +14,7 @@ import dev.iccache.embed.CachingEmbedder;
 import dev.iccache.embed.Embedder;
 import dev.iccache.embed.EmbeddingText;
 import dev.iccache.gateway.Assembly;
-import dev.iccache.metrics.MetricsRegistry;
+import dev.iccache.metrics.Metrics;
 import dev.iccache.select.InContextAugmenter;
 import dev.iccache.select.LearnedUtilityModel;
 import dev.iccache.select.Selection;
@@ -123,7 +123,7 @@ public final class SelectionCurve {
         SimExecutor executor = new SimExecutor(loop);
         Assembly.Runtime rt = new Assembly.Runtime(loop.clock(), loop.ticker(), executor, executor, executor, executor,
                 seed);
-        MetricsRegistry metrics = new MetricsRegistry();
+        Metrics metrics = new Metrics();
         LearnedFiles files;
         try {
             files = new LearnedFiles(Files.createTempDirectory("iccache-curve-"));

@@ -18,7 +18,7 @@ import java.util.Collections;
 import java.util.Random;
 import dev.iccache.manage.ExampleEvictor;
 import dev.iccache.manage.ExampleReplayer;
-import dev.iccache.metrics.MetricsRegistry;
+import dev.iccache.metrics.Metrics;
 import dev.iccache.route.RouterSettings;
 import dev.iccache.scrub.Scrubber;
 import dev.iccache.select.InContextAugmenter;
@@ -79,7 +79,7 @@ final class IcCache implements Policy {
         this.config = base.toBuilder().router(router)
                 .defaultModel(variant.router() ? base.defaultModel() : smallName).build();
         Assembly.Runtime rt = ctx.runtime();
-        MetricsRegistry metrics = new MetricsRegistry();
+        Metrics metrics = new Metrics();
         store.putAll(ctx.bank());
         LearnedFiles files = new LearnedFiles(ctx.workDir());
         this.augmenter = Assembly.augmenter(config, store, ctx.embedder(), variant.learnedUtility()
@@ -115,7 +115,7 @@ final class IcCache implements Policy {
      * probes on the history (each with the bank minus its own example) and the router's prior.
      */
     private void warmStart(PolicyContext ctx, Optional<ModelRouting> routing, Assembly.Runtime rt,
-            MetricsRegistry metrics) {
+            Metrics metrics) {
         JudgedHistory history = ctx.history();
         if (history.remaining() == 0) {
             return;

@@ -9,7 +9,7 @@ import dev.iccache.bank.SearchHit;
 import dev.iccache.bank.UserPseudonyms;
 import dev.iccache.embed.EmbeddingText;
 import dev.iccache.eval.NearestNeighbours;
-import dev.iccache.metrics.MetricsRegistry;
+import dev.iccache.metrics.Metrics;
 import dev.iccache.route.Judge;
 import dev.iccache.scrub.Scrubber;
 import dev.iccache.tenant.Tenant;
@@ -47,7 +47,7 @@ final class SemanticCache implements Policy {
         store.putAll(ctx.bank());
         this.admitter = new ExampleAdmitter(ctx.embedder(), store, ctx.config().bank(), Scrubber.from(ctx.config().scrub()),
                 UserPseudonyms.generate(new SplittableRandom(ctx.runtime().seed())), ctx.runtime().clock(),
-                new MetricsRegistry(), Thread.ofVirtual().factory(), Policies.ids("cached-"));
+                new Metrics(), Thread.ofVirtual().factory(), Policies.ids("cached-"));
         this.threshold = threshold.isPresent() ? threshold.getAsDouble() : tune(ctx);
     }
 

@@ -20,6 +20,7 @@ import java.lang.System.Logger.Level;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -346,13 +347,25 @@ public final class LuceneExampleStore implements ExampleStore {
         if (tenants.isEmpty()) {
             return List.of();
         }
+        // The expiry filter is on the minute, so that Lucene's query cache can keep each segment's
+        // filter for the rest of that minute instead of building it anew per query; an example that
+        // expired within the minute is caught below, and the search then runs on the exact instant.
+        List<SearchHit> hits = searchLiveAt(vector, tenants, k, now.truncatedTo(ChronoUnit.MINUTES));
+        if (hits.stream().anyMatch(h -> h.example().expiresAt().filter(t -> !t.isAfter(now)).isPresent())) {
+            hits = searchLiveAt(vector, tenants, k, now);
+        }
+        return hits;
+    }
+
+    /** The k nearest examples of the tenants that are live at {@code liveAt}, best first. */
+    private List<SearchHit> searchLiveAt(float[] vector, Set<String> tenants, int k, Instant liveAt) {
         // The filter is part of the kNN search (never applied afterwards): Lucene explores the
         // graph for accepted documents only and falls back to an exact scan of them when the
         // filter is too selective, so k hits come back whenever the scope holds k live examples.
         Query filter = new BooleanQuery.Builder()
-                .add(KeywordField.newSetQuery(TENANT, tenants.stream().map(BytesRef::new).toList()),
+                .add(KeywordField.newSetQuery(TENANT, tenants.stream().sorted().map(BytesRef::new).toList()),
                         BooleanClause.Occur.FILTER)
-                .add(ExampleDocuments.liveAt(now), BooleanClause.Occur.FILTER)
+                .add(ExampleDocuments.liveAt(liveAt), BooleanClause.Occur.FILTER)
                 .build();
         Query query = new KnnFloatVectorQuery(VECTOR, vector.clone(), k, filter);
         return read(committed, searcher -> {
