@@ -8,10 +8,12 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.function.UnaryOperator;
 
 /**
  * Reads an {@link IccacheConfig} (or another typed settings file) from YAML; unknown keys and bad
- * values fail with the key's name.
+ * values fail with the key's name. The gateway's configuration may refer to environment variables
+ * ({@code ${NAME}}, {@code ${NAME:-default}}; {@link EnvSubstitution}).
  */
 public final class ConfigLoader {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
@@ -22,17 +24,31 @@ public final class ConfigLoader {
     }
 
     public static IccacheConfig load(Path file) {
-        return load(file, IccacheConfig.class);
+        return load(file, System::getenv);
+    }
+
+    /** The gateway's configuration in {@code file}, its {@code ${...}} references resolved through {@code env}. */
+    public static IccacheConfig load(Path file, UnaryOperator<String> env) {
+        return parse(read(file), file.toString(), env);
     }
 
     public static IccacheConfig parse(String yaml, String source) {
-        return parse(yaml, source, IccacheConfig.class);
+        return parse(yaml, source, System::getenv);
+    }
+
+    /** The gateway's configuration in {@code yaml}, its {@code ${...}} references resolved through {@code env}. */
+    public static IccacheConfig parse(String yaml, String source, UnaryOperator<String> env) {
+        return parse(EnvSubstitution.apply(yaml, source, env), source, IccacheConfig.class);
     }
 
     /** A YAML file read as {@code type}, with the same checks and messages as the gateway's configuration. */
     public static <T> T load(Path file, Class<T> type) {
+        return parse(read(file), file.toString(), type);
+    }
+
+    private static String read(Path file) {
         try {
-            return parse(Files.readString(file), file.toString(), type);
+            return Files.readString(file);
         } catch (NoSuchFileException e) {
             throw new ConfigException("config file not found: " + file);
         } catch (IOException e) {

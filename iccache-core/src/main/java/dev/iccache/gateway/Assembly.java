@@ -3,6 +3,7 @@ package dev.iccache.gateway;
 import dev.iccache.backend.BoundedBackend;
 import dev.iccache.bank.ExampleStore;
 import dev.iccache.bank.StatsRecorder;
+import dev.iccache.config.BackendConfig;
 import dev.iccache.config.IccacheConfig;
 import dev.iccache.embed.Embedder;
 import dev.iccache.manage.ExampleReplayer;
@@ -20,6 +21,7 @@ import dev.iccache.select.ExampleSelector;
 import dev.iccache.select.BankClusters;
 import dev.iccache.select.InContextAugmenter;
 import dev.iccache.select.LearnedUtilityModel;
+import dev.iccache.select.RecentLog;
 import dev.iccache.select.SelectionExplorer;
 import dev.iccache.select.SelectionProbe;
 import dev.iccache.select.SelectionState;
@@ -33,17 +35,16 @@ import dev.iccache.trace.Tracing;
 import java.nio.file.Path;
 import java.time.InstantSource;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.List;
-import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.DoubleSupplier;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 
 /**
@@ -97,19 +98,29 @@ public final class Assembly {
      */
     public static InContextAugmenter augmenter(IccacheConfig config, ExampleStore store, Embedder embedder,
             Function<Path, UtilityModel> utilityModels, LearnedFiles files, Runtime rt, Metrics metrics) {
+        return augmenter(config, () -> config, store, embedder, utilityModels, files, rt, metrics);
+    }
+
+    /**
+     * As {@link #augmenter(IccacheConfig, ExampleStore, Embedder, Function, LearnedFiles, Runtime, Metrics)},
+     * reading the backends' costs from {@code backends} on each request (the configuration in force, which a reload
+     * may replace); the rest of {@code config} holds for the augmenter's life.
+     */
+    public static InContextAugmenter augmenter(IccacheConfig config, Supplier<IccacheConfig> backends,
+            ExampleStore store, Embedder embedder, Function<Path, UtilityModel> utilityModels, LearnedFiles files,
+            Runtime rt, Metrics metrics) {
         SelectionSettings settings = config.selection();
-        Map<String, Double> costs = new HashMap<>();
-        config.backends().forEach(b -> costs.put(b.name(), b.cost()));
         RandomGenerator thresholds = new SplittableRandom(rt.seed() ^ 0x7475_6E65L);
         DomainStates<SelectionState> states = new DomainStates<>(
                 domain -> SelectionState.load(files, domain, utilityModels, settings.threshold(), thresholds),
                 (domain, state) -> state.save(files, domain), config.learnedDomainsInMemory());
         ExampleSelector selector = new ExampleSelector(store, embedder, TokenCounter.cl100k(), settings,
-                name -> costs.getOrDefault(name, Double.NaN), rt.clock(), clusters(store, states, rt), rt.tracing());
+                name -> backends.get().backend(name).map(BackendConfig::cost).orElse(Double.NaN), rt.clock(),
+                clusters(store, states, rt), rt.tracing());
         StatsRecorder stats = new StatsRecorder(store, rt.clock(), rt.scheduler(), STATS_FLUSH_MS);
         return new InContextAugmenter(selector, states, stats, rt.selectionThreads(), rt.learner(),
-                new SplittableRandom(rt.seed() ^ 0x6E6F_6E63L), rt.ticker(), config::normalisedCost, metrics,
-                rt.tracing());
+                new SplittableRandom(rt.seed() ^ 0x6E6F_6E63L), rt.ticker(), name -> backends.get().normalisedCost(name),
+                metrics, rt.tracing());
     }
 
     /**
@@ -185,6 +196,15 @@ public final class Assembly {
      */
     public static ModelRouting routing(IccacheConfig config, Embedder embedder, Judge judge, LearnedFiles files,
             Runtime rt, Metrics metrics) {
+        return routing(config, embedder, judge, files, rt, metrics, new RecentLog<>(ModelRouting.VERDICTS_KEPT));
+    }
+
+    /**
+     * As {@link #routing(IccacheConfig, Embedder, Judge, LearnedFiles, Runtime, Metrics)}, keeping the shadow runs'
+     * verdicts in {@code verdicts}.
+     */
+    public static ModelRouting routing(IccacheConfig config, Embedder embedder, Judge judge, LearnedFiles files,
+            Runtime rt, Metrics metrics, RecentLog<ModelRouting.Verdict> verdicts) {
         RouterSettings settings = config.router();
         LoadBias loadBias = new LoadBias(settings);
         RandomGenerator random = new SplittableRandom(rt.seed() ^ 0x726F_7574L);
@@ -198,7 +218,7 @@ public final class Assembly {
         return new ModelRouting(routers, loadBias, embedder, TokenCounter.cl100k(), judge,
                 new JudgeBudget(settings.judgeBudgetPerMinute() * (1 - explorationShare(config)), rt.ticker()),
                 rt.background(), config.defaultModel(),
-                metrics, rt.tracing());
+                metrics, rt.tracing(), verdicts);
     }
 
     /**

@@ -50,6 +50,8 @@ public final class ModelRouting {
     private static final System.Logger LOG = System.getLogger(ModelRouting.class.getName());
     /** Weight of each decision in the offload-ratio EMA. */
     static final double OFFLOAD_ALPHA = 0.05;
+    /** Verdicts of shadow runs kept by response id. */
+    public static final int VERDICTS_KEPT = 1_000;
 
     private final DomainStates<Router> routers;
     private final Embedder embedder;
@@ -59,7 +61,7 @@ public final class ModelRouting {
     private final JudgeBudget budget;
     private final Executor shadows;
     private final RecentLog<Served> recent = new RecentLog<>(10_000);
-    private final RecentLog<Verdict> verdicts = new RecentLog<>(1_000);
+    private final RecentLog<Verdict> verdicts;
     private final Counter decisions;
     private final Counter shadowRuns;
     private final AtomicLong offloadMilli = new AtomicLong();
@@ -94,6 +96,18 @@ public final class ModelRouting {
     public ModelRouting(DomainStates<Router> routers, LoadBias loadBias, Embedder embedder, TokenCounter tokens,
             Judge judge, JudgeBudget budget, Executor shadows, String defaultModel, Metrics metrics,
             Tracing tracing) {
+        this(routers, loadBias, embedder, tokens, judge, budget, shadows, defaultModel, metrics, tracing,
+                new RecentLog<>(VERDICTS_KEPT));
+    }
+
+    /**
+     * As above, keeping the shadow runs' verdicts in {@code verdicts} (which may outlive this routing: a gateway
+     * whose configuration is reloaded keeps one log for all its routings).
+     */
+    public ModelRouting(DomainStates<Router> routers, LoadBias loadBias, Embedder embedder, TokenCounter tokens,
+            Judge judge, JudgeBudget budget, Executor shadows, String defaultModel, Metrics metrics,
+            Tracing tracing, RecentLog<Verdict> verdicts) {
+        this.verdicts = verdicts;
         this.routers = routers;
         this.embedder = embedder;
         this.features = new RequestFeatures(embedder.dimension());
@@ -274,7 +288,7 @@ public final class ModelRouting {
         return served.isPresent();
     }
 
-    /** The judge's verdict on the shadow run of a recent routed response, once judged (the last 1,000 kept). */
+    /** The judge's verdict on a recent routed response's shadow run, once judged (the last {@link #VERDICTS_KEPT}). */
     public Optional<Verdict> verdict(String responseId) {
         return verdicts.get(responseId);
     }

@@ -23,6 +23,7 @@ import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.time.InstantSource;
 import java.util.Set;
+import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 
 /**
@@ -38,12 +39,13 @@ final class AdminRoutes {
     private final Embedder embedder;
     private final InstantSource clock;
     private final AdminKey adminKey;
-    private final Gateway gateway;
-    private final TenantResolver tenants;
+    private final Supplier<Gateway> gateway;
+    private final Supplier<TenantResolver> tenants;
     private final BodyBudget bodies;
 
+    /** @param gateway and {@code tenants}: those of the configuration in force (a reload replaces them) */
     AdminRoutes(ExampleStore store, UserPseudonyms users, Embedder embedder, InstantSource clock, AdminKey adminKey,
-            Gateway gateway, TenantResolver tenants, BodyBudget bodies) {
+            Supplier<Gateway> gateway, Supplier<TenantResolver> tenants, BodyBudget bodies) {
         this.store = store;
         this.users = users;
         this.embedder = embedder;
@@ -169,7 +171,7 @@ final class AdminRoutes {
     /** The selection behind a recent response: candidates, scores, verdicts. */
     private void selection(ServerRequest req, ServerResponse res) {
         String id = req.path().pathParameters().get("id");
-        InContextAugmenter.Used used = gateway.augmenter().flatMap(a -> a.explain(id)).orElseThrow(
+        InContextAugmenter.Used used = gateway.get().augmenter().flatMap(a -> a.explain(id)).orElseThrow(
                 () -> new IccacheException(ErrorKind.NOT_FOUND, "No recent selection for response '" + id
                         + "' (kept for the last " + "10,000 responses that had one).", "id", "selection_not_found",
                         null));
@@ -188,11 +190,12 @@ final class AdminRoutes {
     private void explain(ServerRequest req, ServerResponse res) {
         ChatRequest request;
         try (BodyBudget.Reservation body = bodies.open()) {
-            request = ChatRequest.parse(OpenAiHttp.readBody(req, gateway.config().server().maxBodyBytes(), body));
+            long maxBodyBytes = gateway.get().config().server().maxBodyBytes();
+            request = ChatRequest.parse(OpenAiHttp.readBody(req, maxBodyBytes, body));
         }
         String name = req.query().first("tenant").orElse(Tenant.DEFAULT.name());
-        Tenant tenant = tenants.named(name).orElseGet(() -> new Tenant(name, true));
-        Route route = gateway.route(request, tenant);
+        Tenant tenant = tenants.get().named(name).orElseGet(() -> new Tenant(name, true));
+        Route route = gateway.get().route(request, tenant);
         ObjectNode body = route.augmented().selection().map(Explanations::of).orElseGet(Json::object);
         body.put("target_model", route.backend().config().name());
         body.put("route", route.reason());

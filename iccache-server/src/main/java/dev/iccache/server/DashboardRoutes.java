@@ -7,6 +7,8 @@ import dev.iccache.api.Json;
 import dev.iccache.backend.BoundedBackend;
 import dev.iccache.config.IccacheConfig;
 import dev.iccache.gateway.Gateway;
+import dev.iccache.gateway.ModelRouting;
+import dev.iccache.select.RecentLog;
 import dev.iccache.metrics.Metrics;
 import dev.iccache.tenant.TenantResolver;
 import io.helidon.http.HeaderNames;
@@ -27,6 +29,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * The operator dashboard under {@code /dashboard}: a server-rendered page with a small script that
@@ -34,7 +37,9 @@ import java.util.concurrent.TimeUnit;
  * deletes examples through the admin API's own handlers. Everything but the login form and the
  * static assets needs the admin key: as {@code Authorization: Bearer}, or once in the login form,
  * which opens a session held in an HttpOnly, SameSite=Strict cookie. Unauthenticated, pages
- * redirect to the login form and data answers 401 (403 while the admin API is off).
+ * redirect to the login form and data answers 401 (403 while the admin API is off). It is built
+ * once per process: its sessions, time series and recent decisions outlive configuration reloads,
+ * and it shows the gateway of the configuration in force.
  */
 final class DashboardRoutes {
     static final String COOKIE = "iccache_dashboard";
@@ -60,17 +65,20 @@ final class DashboardRoutes {
     private final DashboardSessions sessions;
     private final DashboardSeries series;
     private final RecentDecisions decisions;
+    private final RecentLog<ModelRouting.Verdict> verdicts;
     private final Optional<BankSummary> bank;
     private final Optional<AdminRoutes> admin;
-    private final Gateway gateway;
+    private final Supplier<Gateway> gateway;
     private final BodyBudget bodies;
 
     DashboardRoutes(AdminKey adminKey, DashboardSessions sessions, DashboardSeries series, RecentDecisions decisions,
-            Optional<BankSummary> bank, Optional<AdminRoutes> admin, Gateway gateway, BodyBudget bodies) {
+            RecentLog<ModelRouting.Verdict> verdicts, Optional<BankSummary> bank, Optional<AdminRoutes> admin,
+            Supplier<Gateway> gateway, BodyBudget bodies) {
         this.adminKey = adminKey;
         this.sessions = sessions;
         this.series = series;
         this.decisions = decisions;
+        this.verdicts = verdicts;
         this.bank = bank;
         this.admin = admin;
         this.gateway = gateway;
@@ -78,11 +86,13 @@ final class DashboardRoutes {
     }
 
     /**
-     * The dashboard of a gateway, in real time, with its time series sampled every
-     * {@link #SAMPLE_EVERY} on {@code scheduler}.
+     * The dashboard of the gateway {@code gateway} supplies (the one in force), in real time, with its time series
+     * sampled every {@link #SAMPLE_EVERY} on {@code scheduler} and the shadow runs' verdicts its routings keep in
+     * {@code verdicts}.
      */
-    static DashboardRoutes create(AdminKey adminKey, RecentDecisions decisions, Metrics registry,
-            Optional<ExampleBank> bank, Optional<AdminRoutes> admin, Gateway gateway, BodyBudget bodies,
+    static DashboardRoutes create(AdminKey adminKey, RecentDecisions decisions,
+            RecentLog<ModelRouting.Verdict> verdicts, Metrics registry, Optional<ExampleBank> bank,
+            Optional<AdminRoutes> admin, Supplier<Gateway> gateway, BodyBudget bodies,
             ScheduledExecutorService scheduler) {
         InstantSource clock = InstantSource.system();
         DashboardSeries series = new DashboardSeries(registry, clock, POINTS);
@@ -94,7 +104,7 @@ final class DashboardRoutes {
             }
         }, 0, SAMPLE_EVERY.toMillis(), TimeUnit.MILLISECONDS);
         return new DashboardRoutes(adminKey, new DashboardSessions(clock, new SecureRandom(), SESSION_TTL,
-                MAX_SESSIONS), series, decisions, bank.map(b -> new BankSummary(b.store(), registry, clock,
+                MAX_SESSIONS), series, decisions, verdicts, bank.map(b -> new BankSummary(b.store(), registry, clock,
                 BANK_SUMMARY_AGE)), admin, gateway, bodies);
     }
 
@@ -136,9 +146,10 @@ final class DashboardRoutes {
             redirect(res, LOGIN);
             return;
         }
-        IccacheConfig config = gateway.config();
+        Gateway current = gateway.get();
+        IccacheConfig config = current.config();
         StringBuilder models = new StringBuilder();
-        for (BoundedBackend b : gateway.backends()) {
+        for (BoundedBackend b : current.backends()) {
             models.append("<li><code>").append(escape(b.config().name())).append("</code> (")
                     .append(b.config().role().name().toLowerCase(java.util.Locale.ROOT)).append(")</li>");
         }
@@ -148,14 +159,14 @@ final class DashboardRoutes {
                 .replace("{{models}}", models.toString())
                 .replace("{{quality_floor}}", Double.toString(config.router().qualityFloor()))
                 .replace("{{judge_budget}}", Integer.toString(config.router().judgeBudgetPerMinute()))
-                .replace("{{routing}}", gateway.routing().isPresent() ? "on" : "off")
+                .replace("{{routing}}", current.routing().isPresent() ? "on" : "off")
                 .replace("{{bank}}", bank.isPresent() ? "on" : "off"));
     }
 
     private String loginPage(ServerRequest req) {
         String message = !adminKey.enabled()
                 ? "The dashboard is off: set the admin key's environment variable ("
-                        + escape(gateway.config().adminApiKeyEnv()) + ") and restart."
+                        + escape(gateway.get().config().adminApiKeyEnv()) + ") and restart."
                 : req.query().first("failed").isPresent() ? "That is not the admin key." : "";
         return resource("login.html").replace("{{message}}", message)
                 .replace("{{disabled}}", adminKey.enabled() ? "" : "disabled");
@@ -202,7 +213,7 @@ final class DashboardRoutes {
     private void state(ServerRequest req, ServerResponse res) {
         ObjectNode body = Json.object();
         body.set("series", series.points());
-        body.set("decisions", decisions.toJson(id -> gateway.routing().flatMap(r -> r.verdict(id))));
+        body.set("decisions", decisions.toJson(verdicts::get));
         bank.ifPresent(b -> body.set("bank", b.get()));
         res.header(HeaderNames.CACHE_CONTROL, "no-store");
         OpenAiHttp.sendJson(res, 200, body);

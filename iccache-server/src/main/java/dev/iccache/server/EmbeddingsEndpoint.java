@@ -66,7 +66,9 @@ final class EmbeddingsEndpoint implements ApiEndpoint.Service, AutoCloseable {
     public int serve(ObjectNode body, String model, ApiEndpoint.Call call, ServerResponse res) {
         if (local.isPresent() && local.get().name().equals(model)) {
             call.answeredBy(model, res);
-            OpenAiHttp.sendJson(res, 200, local.get().answer(body));
+            ObjectNode answer = local.get().answer(body);
+            call.reported(answer);
+            OpenAiHttp.sendJson(res, 200, answer);
             return 200;
         }
         BoundedBackend backend = remote.get(model);
@@ -74,7 +76,9 @@ final class EmbeddingsEndpoint implements ApiEndpoint.Service, AutoCloseable {
             throw ApiEndpoint.notServed("embeddings", model, virtualModel, served, chatModels, "a chat model");
         }
         call.answeredBy(model, res);
-        OpenAiHttp.sendJson(res, 200, backend.forward("/embeddings", body));
+        ObjectNode answer = backend.forward("/embeddings", body);
+        call.reported(answer);
+        OpenAiHttp.sendJson(res, 200, answer);
         return 200;
     }
 

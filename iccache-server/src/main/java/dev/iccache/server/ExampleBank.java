@@ -27,6 +27,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 
 /**
@@ -103,10 +104,12 @@ public final class ExampleBank implements AutoCloseable {
     /**
      * The request-path side of the bank: example selection for small models, with each domain's
      * utility model and threshold tuner loaded from (and checkpointed every minute to)
-     * {@code data-dir/learned/<domain>/} ({@link LearnedFiles}).
+     * {@code data-dir/learned/<domain>/} ({@link LearnedFiles}); the backends' costs are read from
+     * {@code backends}, the configuration in force.
      */
-    public InContextAugmenter augmenter(IccacheConfig config, Metrics metrics, Tracing tracing) {
-        InContextAugmenter augmenter = Assembly.augmenter(config, store, embedder,
+    public InContextAugmenter augmenter(IccacheConfig config, Supplier<IccacheConfig> backends, Metrics metrics,
+            Tracing tracing) {
+        InContextAugmenter augmenter = Assembly.augmenter(config, backends, store, embedder,
                 file -> Assembly.utilityModel(config, file), new LearnedFiles(config.dataDir()),
                 runtime().withTracing(tracing), metrics);
         scheduler.scheduleWithFixedDelay(() -> {

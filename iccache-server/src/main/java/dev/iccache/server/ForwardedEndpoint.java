@@ -54,11 +54,13 @@ final class ForwardedEndpoint implements ApiEndpoint.Service {
             throw IccacheException.invalid("stream", "'stream' must be a boolean.");
         }
         if (stream == null || !stream.asBoolean()) {
-            OpenAiHttp.sendJson(res, 200, backend.forward("/" + endpoint, body));
+            ObjectNode answer = backend.forward("/" + endpoint, body);
+            call.reported(answer);
+            OpenAiHttp.sendJson(res, 200, answer);
             return 200;
         }
         call.streamed(true);
-        return relay(backend.forwardStream("/" + endpoint, body), res, backend.config().name());
+        return relay(backend.forwardStream("/" + endpoint, body), res, backend.config().name(), call);
     }
 
     /**
@@ -66,7 +68,7 @@ final class ForwardedEndpoint implements ApiEndpoint.Service {
      * own status. A failure after it ends the stream with an error event; a client that hangs up
      * closes the upstream call.
      */
-    private static int relay(EventStream upstream, ServerResponse res, String backend) {
+    private static int relay(EventStream upstream, ServerResponse res, String backend, ApiEndpoint.Call call) {
         OutputStream out = null;
         try {
             Optional<String> event = upstream.next();
@@ -75,6 +77,7 @@ final class ForwardedEndpoint implements ApiEndpoint.Service {
                 if (!OpenAiHttp.tryWriteRawEvent(out, event.get())) {
                     return 499;
                 }
+                call.reportedEvent(event.get());
                 event = upstream.next();
             }
             return OpenAiHttp.tryClose(out) ? 200 : 499;

@@ -1,126 +1,102 @@
 package dev.iccache.server;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.iccache.admission.Candidate;
 import dev.iccache.api.ErrorKind;
 import dev.iccache.api.IccacheException;
 import dev.iccache.api.Json;
 import dev.iccache.backend.BackendMetrics;
 import dev.iccache.backend.BoundedBackend;
-import dev.iccache.backend.ChoiceFanOut;
+import dev.iccache.config.BackendConfig;
+import dev.iccache.config.ConfigException;
 import dev.iccache.config.EmbeddingsConfig;
 import dev.iccache.config.IccacheConfig;
-import dev.iccache.exact.ExactCache;
 import dev.iccache.gateway.Assembly;
 import dev.iccache.gateway.Gateway;
-import dev.iccache.select.InContextAugmenter;
-import dev.iccache.select.SelectionExplorer;
-import dev.iccache.metrics.Metrics;
 import dev.iccache.gateway.ModelRouting;
 import dev.iccache.manage.ExampleReplayer;
 import dev.iccache.manage.ReplaySettings;
-import dev.iccache.route.Judge;
-import dev.iccache.route.LlmJudge;
-import dev.iccache.select.TokenCounter;
+import dev.iccache.metrics.Metrics;
+import dev.iccache.select.InContextAugmenter;
+import dev.iccache.select.RecentLog;
 import dev.iccache.tenant.LearnedFiles;
 import dev.iccache.tenant.Tenant;
-import dev.iccache.tenant.TenantResolver;
 import dev.iccache.time.SimClock;
-import dev.iccache.time.Ticker;
 import dev.iccache.trace.Tracing;
 import io.helidon.http.HeaderNames;
-import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.WebServerConfig;
+import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.HttpRules;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import java.lang.System.Logger.Level;
 import java.lang.management.ManagementFactory;
 import java.lang.management.RuntimeMXBean;
+import java.lang.reflect.RecordComponent;
 import java.security.SecureRandom;
 import java.time.InstantSource;
-import java.util.LinkedHashMap;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.ExecutorService;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.BiFunction;
-import java.util.function.Consumer;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 
 /**
  * The iccache HTTP server: OpenAI-compatible chat completions, embeddings, completions and responses
  * (the last two forwarded to the backend they name) and models, Anthropic-compatible messages,
- * health, readiness and Prometheus metrics, on Helidon SE with a virtual thread per request.
+ * health, readiness and Prometheus metrics, on Helidon SE with a virtual thread per request. Each
+ * request is served by the {@link Serving} of the configuration in force when it started;
+ * {@link #reload()} replaces it at once.
  */
 public final class GatewayServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(GatewayServer.class.getName());
-    /** The endpoints forwarded as they are to the chat backend they name. */
-    private static final List<String> FORWARDED = List.of("completions", "responses");
+    /**
+     * Top-level keys a reload does not apply: they shape what is built once per process (the listener, the data
+     * directory, the bank and its embedder and selection, the embeddings endpoint, background replay, the access
+     * log, the admin key, the tracer). A reload that changes one is rejected; a restart applies it.
+     */
+    static final Set<String> RESTART_ONLY = Set.of("server", "data-dir", "bank", "embedder", "embeddings",
+            "selection", "scrub", "replay", "access-log", "admin-api-key-env", "learned-domains-in-memory",
+            "tracing");
 
-    private final Gateway gateway;
-    private final Optional<ExampleBank> bank;
-    private final EmbeddingsEndpoint embeddings;
-    private final Metrics registry;
-    private final ScheduledExecutorService watchdog;
-    private final ExecutorService choiceCalls = Executors.newThreadPerTaskExecutor(
-            Thread.ofVirtual().name("iccache-choice-", 0).factory());
+    private final Serving.Shared shared;
+    private final AtomicReference<Serving> serving;
+    private final Supplier<IccacheConfig> source;
+    private final Counter reloads;
     private final WebServer server;
     private final Optional<AccessLog> accessLog;
     private final AtomicBoolean draining = new AtomicBoolean();
-    private final Tracing tracing;
 
-    private GatewayServer(Gateway gateway, Optional<ExampleBank> bank, EmbeddingsEndpoint embeddings,
-            Metrics registry, ScheduledExecutorService watchdog, UnaryOperator<String> env, Ticker ticker,
-            Tracing tracing) {
-        this.gateway = gateway;
-        this.tracing = tracing;
-        this.bank = bank;
-        this.embeddings = embeddings;
-        this.registry = registry;
-        this.watchdog = watchdog;
-        IccacheConfig config = gateway.config();
-        AdminKey adminKey = new AdminKey(Optional.ofNullable(env.apply(config.adminApiKeyEnv())),
-                config.adminApiKeyEnv());
-        ApiKeyStore issuedKeys = ApiKeyStore.open(config.dataDir(), new SecureRandom());
-        SpendLedger spend = SpendLedger.open(config.dataDir(), config.prices(), InstantSource.system(), registry);
-        KeyLimits keyLimits = new KeyLimits(issuedKeys, config.tenants(), new MinuteWindows(ticker), new MinuteWindows(ticker),
-                TokenCounter.cl100k(), spend);
-        TenantResolver tenants = new TenantResolver(config.tenants(), env, issuedKeys);
-        BodyBudget bodies = new BodyBudget(config.server().maxInFlightBodyBytes());
-        Consumer<Candidate> admissions = bank.<Consumer<Candidate>>map(b -> b.admitter()::offer).orElse(c -> { });
-        GatewayMetrics gatewayMetrics = new GatewayMetrics(registry);
-        // The choices' calls run in the request's span.
-        ChoiceFanOut choices = new ChoiceFanOut(config.maxN(), task -> choiceCalls.execute(tracing.wrap(task)));
-        RecentDecisions decisions = new RecentDecisions(DashboardRoutes.DECISIONS, config.scrub(),
-                InstantSource.system());
-        ExactCache exact = new ExactCache(config.exactCache(), config.tenants(), ticker, registry);
-        ChatCompletionsHandler chat = new ChatCompletionsHandler(gateway, tenants, admissions, adminKey, bodies,
-                gatewayMetrics, ticker, new OpenAiWire(InstantSource.system()), choices, exact, keyLimits, decisions,
-                tracing);
-        AnthropicWire anthropic = new AnthropicWire();
-        ChatCompletionsHandler messages = new ChatCompletionsHandler(gateway, tenants, admissions, adminKey, bodies,
-                gatewayMetrics, ticker, anthropic, choices, exact, keyLimits, decisions,
-                tracing);
-        Map<String, BoundedBackend> chatBackends = new LinkedHashMap<>();
-        gateway.backends().forEach(b -> chatBackends.put(b.config().name(), b));
-        BiFunction<String, ApiEndpoint.Service, ApiEndpoint> api = (name, service) -> new ApiEndpoint(name, tenants,
-                bodies, config.server().maxBodyBytes(), gatewayMetrics, ticker, service);
-        FeedbackHandler feedback = new FeedbackHandler(gateway, tenants, config.server().maxBodyBytes(), bodies);
-        Optional<AdminRoutes> admin = bank.map(b -> new AdminRoutes(b.store(), b.users(), b.embedder(),
-                InstantSource.system(), adminKey, gateway, tenants, bodies));
-        KeyAdminRoutes keyAdmin = new KeyAdminRoutes(issuedKeys, keyLimits, spend, adminKey, bodies,
-                config.server().maxBodyBytes());
-        DashboardRoutes dashboard = DashboardRoutes.create(adminKey, decisions, registry, bank, admin, gateway, bodies,
-                watchdog);
-        MetricsAccess metricsAccess = new MetricsAccess(tenants, adminKey, config.server().metricsApiKeyEnv(), env);
-        HttpGuard guard = new HttpGuard(config.server(), watchdog);
+    private GatewayServer(Serving.Shared shared, AtomicReference<Serving> serving, Supplier<IccacheConfig> source) {
+        this.shared = shared;
+        this.serving = serving;
+        this.source = source;
+        IccacheConfig config = serving.get().config;
+        Metrics registry = shared.registry();
+        this.reloads = registry.counter("iccache_config_reloads_total",
+                "Configuration reloads by result (applied, unchanged, rejected).", "result");
+        Optional<AdminRoutes> admin = shared.bank().map(b -> new AdminRoutes(b.store(), b.users(), b.embedder(),
+                InstantSource.system(), shared.adminKey(), () -> serving.get().gateway, () -> serving.get().tenants,
+                shared.bodies()));
+        KeyAdminRoutes keyAdmin = new KeyAdminRoutes(shared.issuedKeys(), id -> serving.get().keyLimits.forget(id),
+                shared.spend(), shared.adminKey(), shared.bodies(), config.server().maxBodyBytes());
+        DashboardRoutes dashboard = DashboardRoutes.create(shared.adminKey(), shared.decisions(), shared.verdicts(),
+                registry, shared.bank(), admin, () -> serving.get().gateway, shared.bodies(), shared.watchdog());
+        HttpGuard guard = new HttpGuard(config.server(), shared.watchdog());
         this.accessLog = config.accessLog().enabled()
-                ? Optional.of(AccessLog.open(config.accessLog(), InstantSource.system(), ticker, registry))
+                ? Optional.of(AccessLog.open(config.accessLog(), InstantSource.system(), shared.clock(), registry))
                 : Optional.empty();
+        WireFormat anthropic = new AnthropicWire();
         WebServerConfig.Builder listener = WebServer.builder()
                 .host(config.server().host())
                 .port(config.server().port())
@@ -131,40 +107,42 @@ public final class GatewayServer implements AutoCloseable {
                 .routing(r -> {
                     r.addFilter(guard.filter());
                     accessLog.ifPresent(a -> r.addFilter(a.filter()));
-                    r.post("/v1/chat/completions", chat);
-                    r.post("/v1/messages", messages);
+                    r.post("/v1/chat/completions", serve(s -> s.chat));
+                    r.post("/v1/messages", serve(s -> s.messages));
                     anthropicFallbacks(r, anthropic);
-                    r.post("/v1/feedback", feedback);
-                    r.post("/v1/embeddings", api.apply("embeddings", embeddings));
-                    for (String forwarded : FORWARDED) {
-                        r.post("/v1/" + forwarded, api.apply(forwarded, new ForwardedEndpoint(forwarded, chatBackends,
-                                config.virtualModel(), config.embeddings().modelNames())));
+                    r.post("/v1/feedback", serve(s -> s.feedback));
+                    for (String endpoint : Serving.API_ENDPOINTS) {
+                        r.post("/v1/" + endpoint, serve(s -> s.endpoints.get(endpoint)));
                     }
-                    r.get("/v1/models", (req, res) -> {
+                    r.get("/v1/models", serve(s -> (req, res) -> {
                         try {
-                            tenants.resolve(req.headers().first(HeaderNames.AUTHORIZATION));
-                            OpenAiHttp.sendJson(res, 200, models());
+                            s.tenants.resolve(req.headers().first(HeaderNames.AUTHORIZATION));
+                            OpenAiHttp.sendJson(res, 200, models(s));
                         } catch (IccacheException e) {
                             OpenAiHttp.sendError(res, e);
                         }
-                    });
+                    }));
                     r.get("/healthz", (req, res) -> OpenAiHttp.sendJson(res, 200, status("ok")));
                     r.get("/readyz", (req, res) -> OpenAiHttp.sendJson(res, draining.get() ? 503 : 200,
                             status(draining.get() ? "draining" : "ready")));
-                    r.get("/metrics", (req, res) -> {
+                    r.get("/metrics", serve(s -> (req, res) -> {
                         try {
-                            metricsAccess.require(req.headers().first(HeaderNames.AUTHORIZATION));
+                            s.metricsAccess.require(req.headers().first(HeaderNames.AUTHORIZATION));
                             res.header(HeaderNames.CONTENT_TYPE, Metrics.contentType());
                             res.send(registry.scrape());
                         } catch (IccacheException e) {
                             OpenAiHttp.sendError(res, e);
                         }
-                    });
+                    }));
+                    r.post("/admin/config/reload", shared.adminKey().guard((req, res) -> {
+                        Reload result = reload();
+                        OpenAiHttp.sendJson(res, result.error().isPresent() ? 400 : 200, result.toJson());
+                    }));
                     admin.ifPresent(a -> a.register(r));
                     keyAdmin.register(r);
                     dashboard.register(r);
                     fallbacks(r, "/v1/chat/completions", "/v1/feedback", "/v1/embeddings", "/v1/completions",
-                            "/v1/responses", "/v1/models", "/healthz", "/readyz", "/metrics");
+                            "/v1/responses", "/v1/models", "/healthz", "/readyz", "/metrics", "/admin/config/reload");
                 })
                 .build();
     }
@@ -187,6 +165,16 @@ public final class GatewayServer implements AutoCloseable {
      * virtual one).
      */
     public static GatewayServer start(IccacheConfig config, UnaryOperator<String> env, SimClock clock) {
+        return start(config, () -> config, env, clock);
+    }
+
+    /**
+     * As {@link #start(IccacheConfig, UnaryOperator, SimClock)}, starting with {@code config} and reloading from
+     * {@code source} on {@link #reload()} (and {@code POST /admin/config/reload}): the configuration file read anew,
+     * parsed and checked, with the command line's overrides.
+     */
+    public static GatewayServer start(IccacheConfig config, Supplier<IccacheConfig> source, UnaryOperator<String> env,
+            SimClock clock) {
         Metrics registry = new Metrics();
         JvmMetrics.builder().register(registry.registry());
         RuntimeMXBean runtime = ManagementFactory.getRuntimeMXBean();
@@ -200,41 +188,46 @@ public final class GatewayServer implements AutoCloseable {
         bank.ifPresent(b -> b.warnIfEmptied(config));
         // Load the embedding model now, so that the first requests do not spend their selection time limit on it.
         bank.ifPresent(GatewayServer::warmUp);
-        List<BoundedBackend> backends = Backends.create(config, new BackendMetrics(registry), env, watchdog, 42,
-                clock, tracing);
-        Judge judge = new LlmJudge(Assembly.byName(backends, config.judgeModel()));
-        Optional<ModelRouting> routing = bank.filter(b -> config.router().enabled() && backends.size() > 1)
-                .map(b -> routing(config, b, backends, judge, registry, watchdog, tracing));
-        bank.filter(b -> config.replay().enabled()).ifPresent(b -> scheduleReplay(config, b, backends, judge,
-                registry));
+        AtomicReference<Serving> serving = new AtomicReference<>();
+        // The augmenter outlives reloads: it reads the backends' costs from the configuration in force.
         Optional<InContextAugmenter> augmenter = bank.filter(b -> config.selection().enabled())
-                .map(b -> b.augmenter(config, registry, tracing));
-        Optional<SelectionExplorer> explorer = bank.flatMap(b -> augmenter.map(a -> Assembly.explorer(config, a, judge,
-                b.runtime(), registry)));
+                .map(b -> b.augmenter(config, () -> serving.get().config, registry, tracing));
         if (config.tenants().isEmpty()) {
             // The one domain is loaded now, so that an unreadable checkpoint stops start-up; with tenants,
             // each domain is loaded on its first request (docs/selection.md, "Learned state per domain").
             augmenter.ifPresent(a -> a.states().get(Tenant.DEFAULT.domain()));
-            routing.ifPresent(r -> r.routers().get(Tenant.DEFAULT.domain()));
         }
-        Gateway gateway = new Gateway(config, backends, augmenter, routing, explorer, registry);
         EmbeddingsEndpoint embeddings = EmbeddingsEndpoint.create(config, bank.map(ExampleBank::embedder),
                 new BackendMetrics(registry), env, watchdog, clock);
-        GatewayServer s = new GatewayServer(gateway, bank, embeddings, registry, watchdog, env, clock, tracing);
+        ApiKeyStore issuedKeys = ApiKeyStore.open(config.dataDir(), new SecureRandom());
+        Serving.Shared shared = new Serving.Shared(registry, watchdog, Executors.newThreadPerTaskExecutor(
+                Thread.ofVirtual().name("iccache-choice-", 0).factory()), bank, augmenter, embeddings,
+                new BodyBudget(config.server().maxInFlightBodyBytes()),
+                new AdminKey(Optional.ofNullable(env.apply(config.adminApiKeyEnv())), config.adminApiKeyEnv()),
+                issuedKeys, SpendLedger.open(config.dataDir(), InstantSource.system(), registry),
+                new MinuteWindows(clock), new MinuteWindows(clock), new GatewayMetrics(registry),
+                new RecentDecisions(DashboardRoutes.DECISIONS, config.scrub(), InstantSource.system()),
+                new RecentLog<>(ModelRouting.VERDICTS_KEPT), tracing, env, clock);
+        serving.set(Serving.build(config, shared));
+        GatewayServer s = new GatewayServer(shared, serving, source);
+        watchdog.scheduleWithFixedDelay(s::saveRouters, 1, 1, TimeUnit.MINUTES);
+        bank.filter(b -> config.replay().enabled()).ifPresent(b -> s.scheduleReplay(config.replay(), b));
         s.server.start();
         LOG.log(Level.INFO, "iccache listening on http://{0}:{1,number,#} (virtual model ''{2}'', default ''{3}'')",
                 config.server().host(), s.port(), config.virtualModel(), config.defaultModel());
         return s;
     }
 
-    /** Background replay of high-gain examples with the large model while the large tier is quiet. */
-    private static void scheduleReplay(IccacheConfig config, ExampleBank bank, List<BoundedBackend> backends,
-            Judge judge, Metrics registry) {
-        ReplaySettings settings = config.replay();
-        ExampleReplayer replayer = Assembly.replayer(config, bank.store(), backends, judge,
-                () -> ModelRouting.largeTierLoad(backends), settings.loadThreshold(), registry);
+    /**
+     * Background replay of high-gain examples with the large model while the large tier is quiet, each round with the
+     * backends and judge of the configuration in force.
+     */
+    private void scheduleReplay(ReplaySettings settings, ExampleBank bank) {
         bank.every(settings.intervalMinutes(), () -> {
+            Serving s = enter();
             try {
+                ExampleReplayer replayer = Assembly.replayer(s.config, bank.store(), s.backends, s.judge,
+                        () -> ModelRouting.largeTierLoad(s.backends), settings.loadThreshold(), shared.registry());
                 ExampleReplayer.Report r = replayer.run(settings.batch());
                 if (!r.lines().isEmpty()) {
                     LOG.log(Level.INFO, "replayed {0} examples, improved {1} ({2})", r.lines().size(),
@@ -242,28 +235,131 @@ public final class GatewayServer implements AutoCloseable {
                 }
             } catch (RuntimeException e) {
                 LOG.log(Level.WARNING, "replay round failed; will retry: " + e.getMessage());
+            } finally {
+                s.exit();
             }
         });
     }
 
-    /**
-     * Routing with each domain's router loaded from, and checkpointed every minute to,
-     * {@code data-dir/learned/<domain>/} ({@link LearnedFiles}).
-     */
-    private static ModelRouting routing(IccacheConfig config, ExampleBank bank, List<BoundedBackend> backends,
-            Judge judge, Metrics registry, ScheduledExecutorService scheduler, Tracing tracing) {
-        ModelRouting routing = Assembly.routing(config, bank.embedder(), judge, new LearnedFiles(config.dataDir()),
-                bank.runtime().withTracing(tracing), registry);
-        scheduler.scheduleWithFixedDelay(() -> saveRouters(routing), 1, 1, TimeUnit.MINUTES);
-        return routing;
+    /** Saves each domain's router statistics to {@code data-dir/learned/<domain>/} ({@link LearnedFiles}). */
+    private void saveRouters() {
+        serving.get().gateway.routing().ifPresent(routing -> {
+            try {
+                routing.routers().checkpoint();
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "router checkpoint failed; will retry: " + e.getMessage());
+            }
+        });
     }
 
-    private static void saveRouters(ModelRouting routing) {
-        try {
-            routing.routers().checkpoint();
-        } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "router checkpoint failed; will retry: " + e.getMessage());
+    /** The serving a request starts on: the current one, counted in until {@link Serving#exit()}. */
+    private Serving enter() {
+        while (true) {
+            Serving s = serving.get();
+            if (s.enter()) {
+                return s;
+            }
         }
+    }
+
+    /** A handler that runs {@code handler} of the serving current when the request starts, to its end. */
+    private Handler serve(Function<Serving, Handler> handler) {
+        return (req, res) -> {
+            Serving s = enter();
+            try {
+                handler.apply(s).handle(req, res);
+            } finally {
+                s.exit();
+            }
+        };
+    }
+
+    /**
+     * Reads the configuration again and, if it is valid and changes only what a reload applies, builds everything
+     * that serves with it and puts it in place at once: requests already started finish on the previous one, learned
+     * state carries over (the routers' statistics through their checkpoint, the bank and the augmenter as they are).
+     * A configuration that cannot be read, is invalid, changes a {@link #RESTART_ONLY} key or cannot be built is
+     * rejected with one log line, and the previous one keeps serving.
+     */
+    public synchronized Reload reload() {
+        Serving current = serving.get();
+        try {
+            IccacheConfig next = source.get();
+            List<String> changed = changes(current.config, next);
+            List<String> restartOnly = changed.stream().filter(RESTART_ONLY::contains).toList();
+            if (!restartOnly.isEmpty()) {
+                throw new ConfigException("only a restart applies " + String.join(", ", restartOnly));
+            }
+            if (changed.isEmpty()) {
+                reloads.labelValues("unchanged").inc();
+                return new Reload(List.of(), Optional.empty());
+            }
+            saveRouters(); // the new routers load what the current ones learned
+            serving.set(Serving.build(next, shared));
+            current.exit();
+            List<String> described = changed.stream().map(key -> describe(key, current.config, next)).toList();
+            reloads.labelValues("applied").inc();
+            LOG.log(Level.INFO, "configuration reloaded; changed: " + String.join("; ", described));
+            return new Reload(described, Optional.empty());
+        } catch (RuntimeException e) {
+            String why = String.valueOf(e.getMessage()).strip().replaceAll("\\s*\n\\s*", " ");
+            reloads.labelValues("rejected").inc();
+            LOG.log(Level.WARNING, "configuration reload rejected, the previous configuration keeps serving: " + why);
+            return new Reload(List.of(), Optional.of(why));
+        }
+    }
+
+    /**
+     * What a reload did: the top-level keys it changed (backends with the names added, removed and changed), or why
+     * it was rejected.
+     */
+    public record Reload(List<String> changed, Optional<String> error) {
+        ObjectNode toJson() {
+            if (error.isPresent()) {
+                return OpenAiHttp.errorBody(new IccacheException(ErrorKind.INVALID_REQUEST,
+                        "The configuration was not reloaded: " + error.get(), null, "invalid_config", null));
+            }
+            ObjectNode body = Json.object();
+            body.put("reloaded", !changed.isEmpty());
+            changed.forEach(body.putArray("changed")::add);
+            return body;
+        }
+    }
+
+    /** The top-level keys (as the YAML names them) whose values differ between {@code a} and {@code b}. */
+    static List<String> changes(IccacheConfig a, IccacheConfig b) {
+        List<String> changed = new ArrayList<>();
+        for (RecordComponent c : IccacheConfig.class.getRecordComponents()) {
+            try {
+                if (!Objects.equals(c.getAccessor().invoke(a), c.getAccessor().invoke(b))) {
+                    changed.add(c.getName().replaceAll("([A-Z])", "-$1").toLowerCase(Locale.ROOT));
+                }
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException("a record's accessor is always accessible", e);
+            }
+        }
+        return changed;
+    }
+
+    /** {@code key}, and for {@code backends} which were added, removed and changed. */
+    private static String describe(String key, IccacheConfig before, IccacheConfig after) {
+        if (!key.equals("backends")) {
+            return key;
+        }
+        List<String> parts = new ArrayList<>();
+        List<String> added = after.backends().stream().map(BackendConfig::name)
+                .filter(n -> before.backend(n).isEmpty()).toList();
+        List<String> removed = before.backends().stream().map(BackendConfig::name)
+                .filter(n -> after.backend(n).isEmpty()).toList();
+        List<String> modified = after.backends().stream().filter(b -> before.backend(b.name())
+                .filter(old -> !old.equals(b)).isPresent()).map(BackendConfig::name).toList();
+        for (var part : List.of(Map.entry("added", added), Map.entry("removed", removed),
+                Map.entry("changed", modified))) {
+            if (!part.getValue().isEmpty()) {
+                parts.add(part.getKey() + " " + String.join(", ", part.getValue()));
+            }
+        }
+        return parts.isEmpty() ? key : key + " (" + String.join("; ", parts) + ")";
     }
 
     private static void warmUp(ExampleBank bank) {
@@ -307,31 +403,32 @@ public final class GatewayServer implements AutoCloseable {
         return server.port();
     }
 
+    /** The gateway of the configuration in force. */
     public Gateway gateway() {
-        return gateway;
+        return serving.get().gateway;
     }
 
     public Metrics metrics() {
-        return registry;
+        return shared.registry();
     }
 
     /** The example bank, when enabled. */
     public Optional<ExampleBank> bank() {
-        return bank;
+        return shared.bank();
     }
 
     /** Every model a client may name: the virtual model and the backends (chat), then the embedding models. */
-    private ObjectNode models() {
+    private static ObjectNode models(Serving s) {
         ObjectNode body = OpenAiHttp.modelList();
-        OpenAiHttp.addModel(body, gateway.config().virtualModel(), "iccache").put("type", "chat");
-        for (BoundedBackend b : gateway.backends()) {
+        OpenAiHttp.addModel(body, s.config.virtualModel(), "iccache").put("type", "chat");
+        for (BoundedBackend b : s.backends) {
             ObjectNode m = OpenAiHttp.addModel(body, b.config().name(),
                     b.config().simulatedProfile().isPresent() ? "iccache-simulated" : "upstream");
             m.put("type", "chat");
-            m.put("role", b.config().role().name().toLowerCase(java.util.Locale.ROOT));
+            m.put("role", b.config().role().name().toLowerCase(Locale.ROOT));
             m.put("context_window", b.config().contextWindow());
         }
-        EmbeddingsConfig e = gateway.config().embeddings();
+        EmbeddingsConfig e = s.config.embeddings();
         for (String name : e.modelNames()) {
             boolean own = e.serveEmbedder() && name.equals(e.embedderName());
             OpenAiHttp.addModel(body, name, own ? "iccache" : "upstream").put("type", "embedding");
@@ -351,13 +448,13 @@ public final class GatewayServer implements AutoCloseable {
         draining.set(true);
         server.stop();
         accessLog.ifPresent(AccessLog::close);
-        choiceCalls.shutdownNow();
-        gateway.close();
-        embeddings.close();
-        gateway.routing().ifPresent(GatewayServer::saveRouters);
-        bank.ifPresent(ExampleBank::close);
-        watchdog.shutdownNow();
-        OpenTelemetryTracing.close(tracing);
+        shared.choiceCalls().shutdownNow();
+        serving.get().exit();
+        shared.augmenter().ifPresent(InContextAugmenter::close);
+        shared.embeddings().close();
+        saveRouters();
+        shared.bank().ifPresent(ExampleBank::close);
+        shared.watchdog().shutdownNow();
+        OpenTelemetryTracing.close(shared.tracing());
     }
-
 }

@@ -11,6 +11,7 @@ import io.helidon.webserver.http.ServerResponse;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * The admin API for tenant API keys: {@code POST /admin/keys} issues one ({@code tenant}, optional
@@ -23,16 +24,18 @@ final class KeyAdminRoutes {
     private static final Set<String> FIELDS = Set.of("tenant", "rpm", "tpm", "budget", "models");
 
     private final ApiKeyStore keys;
-    private final KeyLimits limits;
+    private final Consumer<String> forgetCounts;
     private final SpendLedger spend;
     private final AdminKey adminKey;
     private final BodyBudget bodies;
     private final long maxBodyBytes;
 
-    KeyAdminRoutes(ApiKeyStore keys, KeyLimits limits, SpendLedger spend, AdminKey adminKey, BodyBudget bodies,
+    /** @param forgetCounts forgets the request and token counts of a revoked key ({@link KeyLimits#forget}) */
+    KeyAdminRoutes(ApiKeyStore keys, Consumer<String> forgetCounts, SpendLedger spend, AdminKey adminKey,
+            BodyBudget bodies,
             long maxBodyBytes) {
         this.keys = keys;
-        this.limits = limits;
+        this.forgetCounts = forgetCounts;
         this.spend = spend;
         this.adminKey = adminKey;
         this.bodies = bodies;
@@ -118,7 +121,7 @@ final class KeyAdminRoutes {
         if (!keys.revoke(id)) {
             throw noSuchKey();
         }
-        limits.forget(id);
+        forgetCounts.accept(id);
         ObjectNode body = Json.object();
         body.put("id", id);
         body.put("deleted", true);

@@ -25,16 +25,14 @@ final class SpendLedger {
     static final String FILE = "spend.json";
 
     private final Path file;
-    private final Map<String, ModelPrice> prices;
     private final InstantSource clock;
     private final Counter spend;
     private YearMonth period;
     private final Map<String, Double> byKey = new TreeMap<>();
     private final Map<String, Map<String, Double>> byTenant = new TreeMap<>();
 
-    private SpendLedger(Path file, Map<String, ModelPrice> prices, InstantSource clock, Metrics registry) {
+    private SpendLedger(Path file, InstantSource clock, Metrics registry) {
         this.file = file;
-        this.prices = prices;
         this.clock = clock;
         this.spend = registry.counter("iccache_spend_total", "Spend on answers, from the configured prices",
                 "tenant", "model");
@@ -42,9 +40,8 @@ final class SpendLedger {
     }
 
     /** The ledger saved in {@code dataDir}, empty when there is none yet or it is of an earlier month. */
-    static SpendLedger open(Path dataDir, Map<String, ModelPrice> prices, InstantSource clock,
-            Metrics registry) {
-        SpendLedger ledger = new SpendLedger(dataDir.resolve(FILE), prices, clock, registry);
+    static SpendLedger open(Path dataDir, InstantSource clock, Metrics registry) {
+        SpendLedger ledger = new SpendLedger(dataDir.resolve(FILE), clock, registry);
         Json.readState(ledger.file, "spend file", "start this month's spend from zero")
                 .filter(root -> root.path("period").asText().equals(ledger.period.toString()))
                 .ifPresent(root -> {
@@ -60,13 +57,12 @@ final class SpendLedger {
         return ledger;
     }
 
-    /** Charges an answer of {@code model} to {@code tenant} and, when it was made with an issued key, to {@code keyId}. */
-    synchronized void charge(Optional<String> keyId, String tenant, String model, long promptTokens,
+    /**
+     * Charges an answer of {@code model} at {@code price} to {@code tenant} and, when it was made with an issued key,
+     * to {@code keyId}.
+     */
+    synchronized void charge(Optional<String> keyId, String tenant, String model, ModelPrice price, long promptTokens,
             long completionTokens) {
-        ModelPrice price = prices.get(model);
-        if (price == null) {
-            return;
-        }
         double cost = price.of(promptTokens, completionTokens);
         rollOver();
         keyId.ifPresent(id -> byKey.merge(id, cost, Double::sum));

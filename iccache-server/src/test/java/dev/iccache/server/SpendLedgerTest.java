@@ -16,19 +16,18 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class SpendLedgerTest {
-    private static final Map<String, ModelPrice> PRICES = Map.of("small", new ModelPrice(0.5, 1.5));
+    private static final ModelPrice SMALL = new ModelPrice(0.5, 1.5);
     @TempDir
     Path dir;
     private final AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-12-31T23:59:00Z"));
     private final InstantSource clock = now::get;
 
     @Test
-    void chargesFromThePricesPerKeyTenantAndModel() throws Exception {
+    void chargesAtThePricePerKeyTenantAndModel() throws Exception {
         Metrics registry = new Metrics();
-        SpendLedger ledger = SpendLedger.open(dir, PRICES, clock, registry);
-        ledger.charge(Optional.of("key_1"), "acme", "small", 1000, 2000);
-        ledger.charge(Optional.empty(), "acme", "small", 2000, 0);
-        ledger.charge(Optional.empty(), "acme", "unpriced", 5000, 5000);
+        SpendLedger ledger = SpendLedger.open(dir, clock, registry);
+        ledger.charge(Optional.of("key_1"), "acme", "small", SMALL, 1000, 2000);
+        ledger.charge(Optional.empty(), "acme", "small", SMALL, 2000, 0);
         assertThat(ledger.spentByKey("key_1")).isEqualTo(3.5);
         assertThat(ledger.spentByKey("key_2")).isZero();
         assertThat(ledger.report().toString()).isEqualTo(
@@ -36,16 +35,16 @@ class SpendLedgerTest {
         assertThat(registry.scrape()).contains("iccache_spend_total{model=\"small\",tenant=\"acme\"} 4.5");
         Path file = dir.resolve(SpendLedger.FILE);
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
-        assertThat(SpendLedger.open(dir, PRICES, clock, new Metrics()).report()).isEqualTo(ledger.report());
+        assertThat(SpendLedger.open(dir, clock, new Metrics()).report()).isEqualTo(ledger.report());
     }
 
     @Test
     void aNewMonthStartsFromZeroAndAnOldFileIsNotCarriedOver() {
-        SpendLedger ledger = SpendLedger.open(dir, PRICES, clock, new Metrics());
-        ledger.charge(Optional.of("key_1"), "acme", "small", 1000, 0);
+        SpendLedger ledger = SpendLedger.open(dir, clock, new Metrics());
+        ledger.charge(Optional.of("key_1"), "acme", "small", SMALL, 1000, 0);
         now.set(Instant.parse("2027-01-01T00:00:00Z"));
         assertThat(ledger.spentByKey("key_1")).isZero();
-        assertThat(SpendLedger.open(dir, PRICES, clock, new Metrics()).report().path("tenants")).isEmpty();
+        assertThat(SpendLedger.open(dir, clock, new Metrics()).report().path("tenants")).isEmpty();
         assertThat(ledger.report().path("period").asText()).isEqualTo("2027-01");
     }
 }
