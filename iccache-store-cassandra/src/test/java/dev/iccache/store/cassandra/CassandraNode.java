@@ -1,0 +1,94 @@
+package dev.iccache.store.cassandra;
+
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * The local Cassandra node the tests use, on 127.0.0.1:9042. If nothing answers there, the first test
+ * class starts one with {@code cassandra/cassandra.sh start} (data under this module's
+ * {@code target/cassandra}) and it is stopped when the whole test run ends; a node already running is used
+ * and left running. Without a JDK 17 (which Cassandra 5 needs) the tests are skipped with one line saying so.
+ */
+public final class CassandraNode implements BeforeAllCallback {
+    /** The node's CQL address. */
+    public static final String CONTACT_POINT = "127.0.0.1:9042";
+    public static final String DATACENTER = "datacenter1";
+    private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(CassandraNode.class);
+    private static final int NO_JDK_17 = 3;
+
+    @Override
+    public void beforeAll(ExtensionContext context) {
+        Node node = context.getRoot().getStore(NAMESPACE).getOrComputeIfAbsent(Node.class, k -> Node.start(), Node.class);
+        assumeTrue(node.skipReason() == null, node.skipReason());
+    }
+
+    /** A node this test run found or started ({@code started}), or why the tests are skipped. */
+    record Node(boolean started, String skipReason) implements AutoCloseable {
+        static Node start() {
+            if (answers()) {
+                return new Node(false, null);
+            }
+            int exit = script("start");
+            if (exit == NO_JDK_17) {
+                String reason = "Cassandra store tests SKIPPED: no JDK 17 found (Cassandra 5 needs it; set "
+                        + "CASSANDRA_JAVA_HOME)";
+                System.out.println(reason);
+                return new Node(false, reason);
+            }
+            if (exit != 0) {
+                throw new IllegalStateException("cassandra/cassandra.sh start failed (exit " + exit + "); see its "
+                        + "output above and target/cassandra/node1/system.log");
+            }
+            return new Node(true, null);
+        }
+
+        @Override
+        public void close() {
+            if (started) {
+                script("stop");
+            }
+        }
+
+        private static boolean answers() {
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress("127.0.0.1", 9042), 1000);
+                return true;
+            } catch (IOException e) {
+                return false;
+            }
+        }
+
+        private static int script(String command) {
+            Path module = Path.of("").toAbsolutePath();
+            Path script = module.getParent().resolve("cassandra/cassandra.sh");
+            if (!Files.isRegularFile(script)) {
+                throw new IllegalStateException("no " + script + ": run the tests from the checkout");
+            }
+            ProcessBuilder pb = new ProcessBuilder(List.of("bash", script.toString(), command)).inheritIO();
+            pb.environment().put("ICCACHE_CASSANDRA_DIR", module.resolve("target/cassandra").toString());
+            try {
+                Process p = pb.start();
+                if (!p.waitFor(10, TimeUnit.MINUTES)) {
+                    p.destroyForcibly();
+                    throw new IllegalStateException("cassandra/cassandra.sh " + command + " did not finish in 10 min");
+                }
+                return p.exitValue();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+}
