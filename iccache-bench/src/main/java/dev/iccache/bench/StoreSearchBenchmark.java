@@ -467,31 +467,37 @@ public final class StoreSearchBenchmark {
     }
 
     static double buildStore(Options o, DataSet set, Path dir) {
+        long t0 = System.nanoTime();
+        try (ExampleStore store = LuceneExampleStore.open(dir)) {
+            fill(o, set, store, "store");
+        } // close waits for running merges and commits
+        return (System.nanoTime() - t0) / 1e9;
+    }
+
+    /** Puts the data set's examples into {@code store}, {@code o.batch} per {@code putAll} call. */
+    static void fill(Options o, DataSet set, ExampleStore store, String label) {
         int n = set.size();
         long t0 = System.nanoTime();
         long last = t0;
         ExampleStats fresh = ExampleStats.fresh(CREATED);
-        try (ExampleStore store = LuceneExampleStore.open(dir)) {
-            for (int from = 0; from < n; from += o.batch) {
-                int to = Math.min(n, from + o.batch);
-                List<Example> batch = new ArrayList<>(to - from);
-                for (int i = from; i < to; i++) {
-                    String text = set.texts != null ? set.texts.get(i) : "synthetic question " + i;
-                    String messages = "[{\"role\":\"user\",\"content\":" + jsonString(text) + "}]";
-                    batch.add(new Example("e" + i, i % 10 == 0 ? SMALL : BIG, messages, text, set.vectors[i],
-                            "answer " + i, "bench-model", OptionalDouble.empty(), 12, 24, CREATED,
-                            Optional.empty(), fresh));
-                }
-                store.putAll(batch);
-                long now = System.nanoTime();
-                if (now - last > 30_000_000_000L) {
-                    System.out.printf(Locale.ROOT, "#   store: %,d / %,d after %.0f s (load %s)%n", to, n,
-                            (now - t0) / 1e9, loadAverage());
-                    last = now;
-                }
+        for (int from = 0; from < n; from += o.batch) {
+            int to = Math.min(n, from + o.batch);
+            List<Example> batch = new ArrayList<>(to - from);
+            for (int i = from; i < to; i++) {
+                String text = set.texts != null ? set.texts.get(i) : "synthetic question " + i;
+                String messages = "[{\"role\":\"user\",\"content\":" + jsonString(text) + "}]";
+                batch.add(new Example("e" + i, i % 10 == 0 ? SMALL : BIG, messages, text, set.vectors[i],
+                        "answer " + i, "bench-model", OptionalDouble.empty(), 12, 24, CREATED,
+                        Optional.empty(), fresh));
             }
-        } // close waits for running merges and commits
-        return (System.nanoTime() - t0) / 1e9;
+            store.putAll(batch);
+            long now = System.nanoTime();
+            if (now - last > 30_000_000_000L) {
+                System.out.printf(Locale.ROOT, "#   %s: %,d / %,d after %.0f s (load %s)%n", label, to, n,
+                        (now - t0) / 1e9, loadAverage());
+                last = now;
+            }
+        }
     }
 
     /**

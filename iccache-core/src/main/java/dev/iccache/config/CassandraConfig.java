@@ -15,10 +15,10 @@ import java.util.regex.Pattern;
  */
 public record CassandraConfig(List<String> contactPoints, String localDatacenter, String keyspace,
         int replicationFactor) {
-    public static final CassandraConfig DEFAULT = new CassandraConfig(List.of("127.0.0.1:9042"), "datacenter1",
-            "iccache", 1);
     private static final Pattern KEYSPACE = Pattern.compile("[a-zA-Z][a-zA-Z0-9_]{0,47}");
     private static final Pattern HOST_PORT = Pattern.compile("[^:\\s]+:\\d{1,5}");
+    public static final CassandraConfig DEFAULT = new CassandraConfig(List.of("127.0.0.1:9042"), "datacenter1",
+            "iccache", 1);
 
     public CassandraConfig {
         contactPoints = contactPoints == null ? List.of() : List.copyOf(contactPoints);
