@@ -56,7 +56,7 @@ public final class CassandraExampleStore implements ExampleStore {
     /** The most Cassandra 5 allows for an ANN (top-k) query. */
     static final ConsistencyLevel SEARCH = ConsistencyLevel.LOCAL_ONE;
     private static final Duration SCHEMA_TIMEOUT = Duration.ofMinutes(2);
-    private static final int MAX_IN_FLIGHT = 64;
+    private static final int MAX_IN_FLIGHT = 16;
     private static final int CAS_ATTEMPTS = 20;
 
     private final CqlSession session;
@@ -111,7 +111,7 @@ public final class CassandraExampleStore implements ExampleStore {
             session = CqlSession.builder().addContactPoints(settings.contactPoints())
                     .withLocalDatacenter(settings.localDatacenter())
                     .withConfigLoader(DriverConfigLoader.programmaticBuilder()
-                            .withDuration(DefaultDriverOption.REQUEST_TIMEOUT, Duration.ofSeconds(10))
+                            .withDuration(DefaultDriverOption.REQUEST_TIMEOUT, Duration.ofSeconds(30))
                             .withDuration(DefaultDriverOption.CONTROL_CONNECTION_AGREEMENT_TIMEOUT, Duration.ofSeconds(60))
                             .build())
                     .build();
