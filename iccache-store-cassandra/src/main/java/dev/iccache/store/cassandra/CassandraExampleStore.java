@@ -45,15 +45,15 @@ import java.util.function.Function;
 /**
  * The example store on Apache Cassandra 5: one row per example, vector search by a storage-attached
  * (SAI) ANN index with the tenant and expiry restrictions inside the query. Several gateways may share
- * one keyspace. Writes are at QUORUM, reads by id and scans at QUORUM, vector searches at LOCAL_ONE
- * (Cassandra accepts no more for ANN queries); statistics change by compare-and-set (a lightweight
- * transaction), so concurrent gateways lose no update. See docs/example-store.md, "Cassandra".
+ * one keyspace. Writes are at QUORUM, reads by id and scans at QUORUM, vector searches at LOCAL_ONE;
+ * statistics change by compare-and-set (a lightweight transaction), so concurrent gateways lose no
+ * update. See docs/example-store.md, "CassandraExampleStore".
  */
 public final class CassandraExampleStore implements ExampleStore {
     /** Consistency of every write and of the reads that must see acknowledged writes. */
     static final ConsistencyLevel WRITE = ConsistencyLevel.QUORUM;
     static final ConsistencyLevel READ = ConsistencyLevel.QUORUM;
-    /** The most Cassandra 5 allows for an ANN (top-k) query. */
+    /** Vector searches: one replica per range, the latency-critical path (docs/example-store.md, "Consistency"). */
     static final ConsistencyLevel SEARCH = ConsistencyLevel.LOCAL_ONE;
     private static final Duration SCHEMA_TIMEOUT = Duration.ofMinutes(2);
     private static final int MAX_IN_FLIGHT = 16;
