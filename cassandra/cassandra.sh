@@ -115,6 +115,13 @@ stop_node() {
 case "$cmd" in
   start)
     java="$(java17)" || { echo "cassandra: JDK 17 not found (Cassandra 5 needs it; set CASSANDRA_JAVA_HOME)" >&2; exit 3; }
+    # New nodes join without streaming (auto_bootstrap: false, fine for an empty cluster): added to a
+    # node that already holds data, they would take over token ranges whose data stays on node 1.
+    if [ "$nodes" -gt 1 ] && [ -d "$BASE/node1/data" ] && [ ! -d "$BASE/node2" ]; then
+      echo "cassandra: $BASE/node1 already holds a one-node cluster; to start $nodes nodes, stop it and move" \
+        "$BASE aside (or set ICCACHE_CASSANDRA_DIR), then start again with --nodes $nodes" >&2
+      exit 1
+    fi
     cp="$(classpath)"
     for i in $(seq 1 "$nodes"); do start_node "$i" "$java" "$cp" || exit 1; done ;;
   stop)

@@ -16,8 +16,10 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 /**
  * The local Cassandra node the tests use, on 127.0.0.1:9042. If nothing answers there, the first test
  * class starts one with {@code cassandra/cassandra.sh start} (data under this module's
- * {@code target/cassandra}) and it is stopped when the whole test run ends; a node already running is used
- * and left running. Without a JDK 17 (which Cassandra 5 needs) the tests are skipped with one line saying so.
+ * {@code target/cassandra}) and it is stopped when the test JVM's tests end; a node already running is
+ * used and left running. With {@code ICCACHE_CASSANDRA_NODES=3} it is a three-node cluster on
+ * 127.0.0.1-3 instead ({@code target/cassandra-3}), and the cluster tests run. Without a JDK 17 (which
+ * Cassandra 5 needs) the tests are skipped with one line saying so.
  */
 public final class CassandraNode implements BeforeAllCallback {
     /** The node's CQL address. */
@@ -25,6 +27,11 @@ public final class CassandraNode implements BeforeAllCallback {
     public static final String DATACENTER = "datacenter1";
     private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(CassandraNode.class);
     private static final int NO_JDK_17 = 3;
+
+    /** How many nodes the tests run against: {@code ICCACHE_CASSANDRA_NODES}, 1 or 3 (default 1). */
+    public static int nodes() {
+        return "3".equals(System.getenv("ICCACHE_CASSANDRA_NODES")) ? 3 : 1;
+    }
 
     @Override
     public void beforeAll(ExtensionContext context) {
@@ -35,7 +42,7 @@ public final class CassandraNode implements BeforeAllCallback {
     /** A node this test run found or started ({@code started}), or why the tests are skipped. */
     record Node(boolean started, String skipReason) implements AutoCloseable {
         static Node start() {
-            if (answers()) {
+            if (answers(nodes())) {
                 return new Node(false, null);
             }
             int exit = script("start");
@@ -59,9 +66,10 @@ public final class CassandraNode implements BeforeAllCallback {
             }
         }
 
-        private static boolean answers() {
+        /** Whether the last node answers CQL. */
+        private static boolean answers(int nodes) {
             try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress("127.0.0.1", 9042), 1000);
+                s.connect(new InetSocketAddress("127.0.0." + nodes, 9042), 1000);
                 return true;
             } catch (IOException e) {
                 return false;
@@ -74,8 +82,10 @@ public final class CassandraNode implements BeforeAllCallback {
             if (!Files.isRegularFile(script)) {
                 throw new IllegalStateException("no " + script + ": run the tests from the checkout");
             }
-            ProcessBuilder pb = new ProcessBuilder(List.of("bash", script.toString(), command)).inheritIO();
-            pb.environment().put("ICCACHE_CASSANDRA_DIR", module.resolve("target/cassandra").toString());
+            ProcessBuilder pb = new ProcessBuilder(List.of("bash", script.toString(), command, "--nodes",
+                    String.valueOf(nodes()))).inheritIO();
+            pb.environment().put("ICCACHE_CASSANDRA_DIR",
+                    module.resolve(nodes() == 1 ? "target/cassandra" : "target/cassandra-" + nodes()).toString());
             try {
                 Process p = pb.start();
                 if (!p.waitFor(10, TimeUnit.MINUTES)) {
