@@ -39,7 +39,8 @@ import java.util.stream.IntStream;
  * {@code iccache-bench/run-cassandra-search.sh --sizes 100000}; options are StoreSearchBenchmark's
  * ({@code --sizes --queries --warmup --k --batch --work --seed --clusters --noise}) plus
  * {@code --contact-point HOST:PORT} [127.0.0.1:9042], {@code --keyspace NAME} [iccache_bench] (dropped
- * and created again), {@code --rf N} [1].
+ * and created again, unless {@code --reuse} finds it filled by an earlier run of the same size and seed),
+ * {@code --rf N} [1].
  */
 public final class CassandraSearchBenchmark {
     private CassandraSearchBenchmark() {
@@ -49,12 +50,14 @@ public final class CassandraSearchBenchmark {
         String contactPoint = "127.0.0.1:9042";
         String keyspace = "iccache_bench";
         int rf = 1;
+        boolean reuse = false;
         List<String> rest = new ArrayList<>(List.of("--datasets", "clustered", "--batch", "1000"));
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--contact-point" -> contactPoint = args[++i];
                 case "--keyspace" -> keyspace = args[++i];
                 case "--rf" -> rf = Integer.parseInt(args[++i]);
+                case "--reuse" -> reuse = true;
                 default -> rest.add(args[i]);
             }
         }
@@ -77,13 +80,19 @@ public final class CassandraSearchBenchmark {
             System.out.printf(Locale.ROOT, "%n## clustered, N=%,d (%s); load %s%n", n, set.description(),
                     loadAverage());
 
-            dropKeyspace(contactPoint, keyspace);
+            if (!reuse) {
+                dropKeyspace(contactPoint, keyspace);
+            }
             try (ExampleStore cassandra = CassandraExampleStore.open(settings)) {
-                long t0 = System.nanoTime();
-                StoreSearchBenchmark.fill(o, set, cassandra, "cassandra");
-                double seconds = (System.nanoTime() - t0) / 1e9;
-                System.out.printf(Locale.ROOT, "# cassandra: %,d examples in %.1f s = %,.0f examples/s (load %s)%n", n,
-                        seconds, n / seconds, loadAverage());
+                if (reuse && cassandra.get("e" + (n - 1)).isPresent()) {
+                    System.out.printf(Locale.ROOT, "# cassandra: reusing the %,d examples in %s%n", n, keyspace);
+                } else {
+                    long t0 = System.nanoTime();
+                    StoreSearchBenchmark.fill(o, set, cassandra, "cassandra");
+                    double seconds = (System.nanoTime() - t0) / 1e9;
+                    System.out.printf(Locale.ROOT, "# cassandra: %,d examples in %.1f s = %,.0f examples/s (load %s)%n",
+                            n, seconds, n / seconds, loadAverage());
+                }
                 table.add(row(n, "Cassandra SAI ANN, full scope", StoreSearchBenchmark.storeMode(
                         "cassandra full scope", o, set, cassandra, Set.of("big", "small"), truthAll, "")));
                 table.add(row(n, "Cassandra SAI ANN, 10% scope", StoreSearchBenchmark.storeMode(
