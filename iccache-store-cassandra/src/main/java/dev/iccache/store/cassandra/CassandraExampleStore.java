@@ -12,6 +12,9 @@ import com.datastax.oss.driver.api.core.cql.ResultSet;
 import com.datastax.oss.driver.api.core.cql.Row;
 import com.datastax.oss.driver.api.core.cql.SimpleStatement;
 import com.datastax.oss.driver.api.core.cql.Statement;
+import com.datastax.oss.driver.api.core.servererrors.CASWriteUnknownException;
+import com.datastax.oss.driver.api.core.servererrors.ReadTimeoutException;
+import com.datastax.oss.driver.api.core.servererrors.WriteTimeoutException;
 import com.datastax.oss.driver.api.core.type.DataType;
 import com.datastax.oss.driver.api.core.type.VectorType;
 import com.datastax.oss.driver.api.core.uuid.Uuids;
@@ -34,6 +37,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -252,15 +256,46 @@ public final class CassandraExampleStore implements ExampleStore {
             for (StatsDelta d : deltas) {
                 stats = stats.apply(d, now);
             }
+            UUID newVersion = Uuids.random();
             BoundStatement cas = ExampleRows.bindStats(casStats.boundStatementBuilder(), stats)
-                    .setUuid("new_version", Uuids.random()).setUuid("old_version", row.getUuid("stats_version"))
+                    .setUuid("new_version", newVersion).setUuid("old_version", row.getUuid("stats_version"))
                     .setString("id", id).build();
-            if (execute(cas).wasApplied()) {
+            if (compareAndSet(cas, id, newVersion)) {
                 return;
             }
         }
-        throw new IccacheException(ErrorKind.OVERLOADED, "statistics of example " + id + " changed concurrently "
-                + CAS_ATTEMPTS + " times in a row; giving up", null, "store_contention", null);
+        throw contention(id);
+    }
+
+    /**
+     * Runs a compare-and-set of the statistics; whether it was applied. When Cassandra cannot tell (a
+     * contended Paxos round, {@link CASWriteUnknownException}), a SERIAL read, which completes any round in
+     * progress, tells whether our version won.
+     */
+    private boolean compareAndSet(BoundStatement cas, String id, UUID newVersion) {
+        checkOpen();
+        try {
+            return session.execute(cas).wasApplied();
+        } catch (CASWriteUnknownException | WriteTimeoutException e) {
+            for (int attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
+                try {
+                    Row now = session.execute(statsById.bind(id).setConsistencyLevel(ConsistencyLevel.SERIAL)).one();
+                    return now != null && newVersion.equals(now.getUuid("stats_version"));
+                } catch (CASWriteUnknownException | ReadTimeoutException | WriteTimeoutException again) {
+                    // the SERIAL read is a Paxos round too, and may lose to the same contention: read again
+                } catch (DriverException again) {
+                    throw unavailable("a statistics update", again);
+                }
+            }
+            throw contention(id);
+        } catch (DriverException e) {
+            throw unavailable("a statistics update", e);
+        }
+    }
+
+    private static IccacheException contention(String id) {
+        return new IccacheException(ErrorKind.OVERLOADED, "statistics of example " + id + " are contended: no "
+                + "compare-and-set settled in " + CAS_ATTEMPTS + " attempts; giving up", null, "store_contention", null);
     }
 
     @Override
