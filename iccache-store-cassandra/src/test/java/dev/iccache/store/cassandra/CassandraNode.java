@@ -2,10 +2,13 @@ package dev.iccache.store.cassandra;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -40,7 +43,7 @@ public final class CassandraNode implements BeforeAllCallback {
     }
 
     /** A node this test run found or started ({@code started}), or why the tests are skipped. */
-    record Node(boolean started, String skipReason) implements AutoCloseable {
+    record Node(boolean started, String skipReason) implements ExtensionContext.Store.CloseableResource {
         static Node start() {
             if (answers(nodes())) {
                 return new Node(false, null);
@@ -83,11 +86,16 @@ public final class CassandraNode implements BeforeAllCallback {
                 throw new IllegalStateException("no " + script + ": run the tests from the checkout");
             }
             ProcessBuilder pb = new ProcessBuilder(List.of("bash", script.toString(), command, "--nodes",
-                    String.valueOf(nodes()))).inheritIO();
+                    String.valueOf(nodes()))).redirectErrorStream(true);
             pb.environment().put("ICCACHE_CASSANDRA_DIR",
                     module.resolve(nodes() == 1 ? "target/cassandra" : "target/cassandra-" + nodes()).toString());
             try {
                 Process p = pb.start();
+                // Through System.out, which surefire captures (the fork's own stdout is its channel).
+                try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(),
+                        StandardCharsets.UTF_8))) {
+                    out.lines().forEach(System.out::println);
+                }
                 if (!p.waitFor(10, TimeUnit.MINUTES)) {
                     p.destroyForcibly();
                     throw new IllegalStateException("cassandra/cassandra.sh " + command + " did not finish in 10 min");
