@@ -479,39 +479,56 @@ public final class StoreSearchBenchmark {
     }
 
     static double buildStore(Options o, DataSet set, Path dir) {
-        ExampleStats fresh = ExampleStats.fresh(CREATED);
-        return buildStore(dir, set.size(), o.batch, i -> {
-            String text = set.texts != null ? set.texts.get(i) : "synthetic question " + i;
-            return new Example("e" + i, i % 10 == 0 ? SMALL : BIG, userMessages(text), text, set.vectors[i],
-                    "answer " + i, "bench-model", OptionalDouble.empty(), 12, 24, CREATED, Optional.empty(), fresh);
-        });
+        long t0 = System.nanoTime();
+        try (ExampleStore store = LuceneExampleStore.open(dir)) {
+            fill(o, set, store, "store");
+        } // close waits for running merges and commits
+        return (System.nanoTime() - t0) / 1e9;
     }
 
     /**
-     * Fills a new Lucene store in {@code dir} through the public {@link ExampleStore#putAll}, {@code batch}
-     * examples per call (one commit each), with progress lines; returns the seconds it took, including
-     * {@code close()}, which waits for running merges.
+     * Fills a new Lucene store in {@code dir} with {@code n} examples, {@code batch} per {@code putAll};
+     * returns the seconds it took, including {@code close()}, which waits for running merges.
      */
     static double buildStore(Path dir, int n, int batch, IntFunction<Example> example) {
         long t0 = System.nanoTime();
-        long last = t0;
         try (ExampleStore store = LuceneExampleStore.open(dir)) {
-            for (int from = 0; from < n; from += batch) {
-                int to = Math.min(n, from + batch);
-                List<Example> examples = new ArrayList<>(to - from);
-                for (int i = from; i < to; i++) {
-                    examples.add(example.apply(i));
-                }
-                store.putAll(examples);
-                long now = System.nanoTime();
-                if (now - last > 30_000_000_000L) {
-                    System.out.printf(Locale.ROOT, "#   store: %,d / %,d after %.0f s (load %s)%n", to, n,
-                            (now - t0) / 1e9, loadAverage());
-                    last = now;
-                }
-            }
-        } // close waits for running merges and commits
+            fill(store, n, batch, example, "store");
+        }
         return (System.nanoTime() - t0) / 1e9;
+    }
+
+    /** Puts the data set's examples into {@code store}, {@code o.batch} per {@code putAll} call. */
+    static void fill(Options o, DataSet set, ExampleStore store, String label) {
+        ExampleStats fresh = ExampleStats.fresh(CREATED);
+        fill(store, set.size(), o.batch, i -> {
+            String text = set.texts != null ? set.texts.get(i) : "synthetic question " + i;
+            return new Example("e" + i, i % 10 == 0 ? SMALL : BIG, userMessages(text), text, set.vectors[i],
+                    "answer " + i, "bench-model", OptionalDouble.empty(), 12, 24, CREATED, Optional.empty(), fresh);
+        }, label);
+    }
+
+    /**
+     * Puts examples 0..n-1 into {@code store} through the public {@link ExampleStore#putAll},
+     * {@code batch} per call (one commit each), with progress lines.
+     */
+    static void fill(ExampleStore store, int n, int batch, IntFunction<Example> example, String label) {
+        long t0 = System.nanoTime();
+        long last = t0;
+        for (int from = 0; from < n; from += batch) {
+            int to = Math.min(n, from + batch);
+            List<Example> examples = new ArrayList<>(to - from);
+            for (int i = from; i < to; i++) {
+                examples.add(example.apply(i));
+            }
+            store.putAll(examples);
+            long now = System.nanoTime();
+            if (now - last > 30_000_000_000L) {
+                System.out.printf(Locale.ROOT, "#   %s: %,d / %,d after %.0f s (load %s)%n", label, to, n,
+                        (now - t0) / 1e9, loadAverage());
+                last = now;
+            }
+        }
     }
 
     /** The messages JSON of a one-turn conversation. */

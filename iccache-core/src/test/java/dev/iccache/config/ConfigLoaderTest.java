@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -190,6 +191,29 @@ class ConfigLoaderTest {
                 .hasMessageContaining("tracing.service-name");
         assertThatThrownBy(() -> ConfigLoader.parse(backends + "tracing: {url: x}\n", "k.yaml"))
                 .hasMessageContaining("url");
+    }
+
+    @Test
+    void theCassandraStoreIsConfiguredUnderTheBank() {
+        String backends = "backends: [{name: b, simulated: small}]\n";
+        assertThat(ConfigLoader.parse(backends, "d.yaml").bank().cassandra()).isEqualTo(CassandraConfig.DEFAULT);
+        BankConfig bank = ConfigLoader.parse(backends + """
+                bank:
+                  store: cassandra
+                  cassandra:
+                    contact-points: [127.0.0.1:9042, 127.0.0.2:9042]
+                    keyspace: team_bank
+                    replication-factor: 3
+                """, "c.yaml").bank();
+        assertThat(bank.store()).isEqualTo("cassandra");
+        assertThat(bank.cassandra()).isEqualTo(new CassandraConfig(List.of("127.0.0.1:9042", "127.0.0.2:9042"),
+                "datacenter1", "team_bank", 3));
+        assertThatThrownBy(() -> ConfigLoader.parse(backends + "bank: {cassandra: {keyspace: 'a-b'}}\n", "k.yaml"))
+                .hasMessageContaining("bank.cassandra.keyspace");
+        assertThatThrownBy(() -> ConfigLoader.parse(backends + "bank: {cassandra: {contact-points: [x]}}\n", "p.yaml"))
+                .hasMessageContaining("'x' is not host:port");
+        assertThatThrownBy(() -> ConfigLoader.parse(backends + "bank: {store: mongo}\n", "s.yaml"))
+                .hasMessageContaining("'lucene', 'memory' or 'cassandra'");
     }
 
     @Test

@@ -4,6 +4,7 @@ import dev.iccache.admission.ExampleAdmitter;
 import dev.iccache.bank.ExampleStore;
 import dev.iccache.bank.InMemoryExampleStore;
 import dev.iccache.bank.UserPseudonyms;
+import dev.iccache.config.CassandraConfig;
 import dev.iccache.config.IccacheConfig;
 import dev.iccache.embed.Embedder;
 import dev.iccache.embed.Embedders;
@@ -14,6 +15,8 @@ import dev.iccache.metrics.Metrics;
 import dev.iccache.select.InContextAugmenter;
 import dev.iccache.tenant.LearnedFiles;
 import dev.iccache.time.Ticker;
+import dev.iccache.store.cassandra.CassandraExampleStore;
+import dev.iccache.store.cassandra.CassandraStoreSettings;
 import dev.iccache.store.lucene.LuceneExampleStore;
 import dev.iccache.trace.Tracing;
 import java.lang.System.Logger.Level;
@@ -63,15 +66,20 @@ public final class ExampleBank implements AutoCloseable {
      * Opens the bank configured in {@code config}; {@code env} resolves the embedder's API key.
      */
     public static ExampleBank open(IccacheConfig config, Metrics metrics, UnaryOperator<String> env) {
-        ExampleStore store = config.bank().store().equals("memory") ? new InMemoryExampleStore()
-                : LuceneExampleStore.open(bankDirectory(config));
-        Embedder embedder;
+        Embedder embedder = Embedders.create(config.embedder(), env);
+        ExampleStore store;
         UserPseudonyms users;
         try {
+            store = openStore(config, embedder.dimension());
+        } catch (RuntimeException e) {
+            embedder.close();
+            throw e;
+        }
+        try {
             users = userPseudonyms(config, store);
-            embedder = Embedders.create(config.embedder(), env);
         } catch (RuntimeException e) {
             store.close();
+            embedder.close();
             throw e;
         }
         metrics.gauge("iccache_bank_examples", "Examples in the bank.").track(() -> store.stats().count());
@@ -90,6 +98,19 @@ public final class ExampleBank implements AutoCloseable {
                     ExampleEvictor.CHECK_EVERY_SECONDS, TimeUnit.SECONDS);
         }
         return new ExampleBank(embedder, store, users, admitter, evictor, scheduler);
+    }
+
+    /** The configured store: in memory, Lucene under {@code data-dir/bank}, or the shared Cassandra keyspace. */
+    private static ExampleStore openStore(IccacheConfig config, int dimensions) {
+        return switch (config.bank().store()) {
+            case "memory" -> new InMemoryExampleStore();
+            case "cassandra" -> {
+                CassandraConfig c = config.bank().cassandra();
+                yield CassandraExampleStore.open(CassandraStoreSettings.of(c.contactPoints(), c.localDatacenter(),
+                        c.keyspace(), c.replicationFactor(), dimensions));
+            }
+            default -> LuceneExampleStore.open(bankDirectory(config));
+        };
     }
 
     /** Makes daemon threads with this name, for background work that must not keep the JVM alive. */

@@ -1,0 +1,95 @@
+package dev.iccache.bench;
+
+import dev.iccache.bank.Example;
+import dev.iccache.bank.ExampleStats;
+import dev.iccache.bank.ExampleStore;
+import dev.iccache.bank.SearchHit;
+import dev.iccache.store.cassandra.CassandraExampleStore;
+import dev.iccache.store.cassandra.CassandraStoreSettings;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.Random;
+import java.util.Set;
+
+/**
+ * Freshness of the Cassandra store between two store instances, as two gateways would see it (not a test):
+ * store A (connected through {@code --a}) puts one example at a time (QUORUM); as soon as {@code put}
+ * returns, store B (connected through {@code --b}) searches for the example's own vector until it is the
+ * first hit. Prints how often B's first search already found it and the time from A's acknowledgement to
+ * B finding it (p50, p99, max). Keyspace {@code --keyspace} [iccache_freshness] is created with
+ * {@code --rf} [3] replicas if absent; the examples go to a tenant of their own, deleted at the end.
+ *
+ * <p>Run (from the repository root) against the three-node cluster:
+ * {@code ./iccache cassandra start --nodes 3 && iccache-bench/run-cassandra-freshness.sh --probes 200}.
+ */
+public final class CassandraFreshness {
+    private CassandraFreshness() {
+    }
+
+    public static void main(String[] args) {
+        String a = "127.0.0.1:9042";
+        String b = "127.0.0.3:9042";
+        String keyspace = "iccache_freshness";
+        int rf = 3;
+        int probes = 200;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--a" -> a = args[++i];
+                case "--b" -> b = args[++i];
+                case "--keyspace" -> keyspace = args[++i];
+                case "--rf" -> rf = Integer.parseInt(args[++i]);
+                case "--probes" -> probes = Integer.parseInt(args[++i]);
+                default -> throw new IllegalArgumentException("unknown option " + args[i]
+                        + " (--a HOST:PORT --b HOST:PORT --keyspace NAME --rf N --probes N)");
+            }
+        }
+        int dim = 384;
+        String tenant = "freshness-" + Long.toHexString(System.nanoTime());
+        System.out.printf(Locale.ROOT, "# CassandraFreshness: A=%s B=%s keyspace=%s rf=%d probes=%d load=%s%n", a, b,
+                keyspace, rf, probes, StoreSearchBenchmark.loadAverage());
+        try (ExampleStore storeA = CassandraExampleStore.open(CassandraStoreSettings.of(List.of(a), "datacenter1",
+                keyspace, rf, dim));
+                ExampleStore storeB = CassandraExampleStore.open(CassandraStoreSettings.of(List.of(b), "datacenter1",
+                        keyspace, rf, dim))) {
+            Random random = new Random(42);
+            long[] nanos = new long[probes];
+            long[] putNanos = new long[probes];
+            int firstSearch = 0;
+            for (int i = 0; i < probes; i++) {
+                float[] v = StoreSearchBenchmark.gaussianUnit(random);
+                Instant now = Instant.now();
+                Example e = new Example("fresh-" + tenant + "-" + i, tenant, "[]", "probe " + i, v, "answer",
+                        "bench-model", OptionalDouble.empty(), 1, 1, now, Optional.empty(), ExampleStats.fresh(now));
+                long s = System.nanoTime();
+                storeA.put(e);
+                long acked = System.nanoTime();
+                putNanos[i] = acked - s;
+                int searches = 0;
+                while (true) {
+                    searches++;
+                    List<SearchHit> hits = storeB.search(v, Set.of(tenant), 1, Instant.now());
+                    if (!hits.isEmpty() && hits.get(0).example().id().equals(e.id())) {
+                        break;
+                    }
+                }
+                nanos[i] = System.nanoTime() - acked;
+                if (searches == 1) {
+                    firstSearch++;
+                }
+            }
+            long deleted = storeA.deleteTenant(tenant);
+            System.out.printf(Locale.ROOT, "found by B's first search after A's put returned: %d/%d%n", firstSearch,
+                    probes);
+            System.out.printf(Locale.ROOT, "A put (QUORUM) p50 %.2f ms p99 %.2f ms%n",
+                    StoreSearchBenchmark.percentile(putNanos, 50) / 1e6,
+                    StoreSearchBenchmark.percentile(putNanos, 99) / 1e6);
+            System.out.printf(Locale.ROOT, "A acknowledged -> B found: p50 %.2f ms p99 %.2f ms max %.2f ms "
+                    + "(includes B's search); %d probes deleted; load %s%n",
+                    StoreSearchBenchmark.percentile(nanos, 50) / 1e6, StoreSearchBenchmark.percentile(nanos, 99) / 1e6,
+                    StoreSearchBenchmark.percentile(nanos, 100) / 1e6, deleted, StoreSearchBenchmark.loadAverage());
+        }
+    }
+}

@@ -1,0 +1,86 @@
+package dev.iccache.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.cql.SimpleStatement;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.iccache.api.Json;
+import dev.iccache.config.BankConfig;
+import dev.iccache.config.CassandraConfig;
+import dev.iccache.store.cassandra.CassandraNode;
+import dev.iccache.testing.Eventually;
+import java.net.InetSocketAddress;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two gateways with {@code bank.store: cassandra} on one keyspace of the tests' local Cassandra node, over
+ * loopback HTTP with the real embedder: what one admits the other finds, and a delete through one is seen
+ * by the other.
+ */
+@ExtendWith(CassandraNode.class)
+class SharedCassandraBankIntegrationTest {
+    private static final String KEYSPACE = "iccache_gateway_it";
+    private static final String[] ADMIN = {"Authorization", "Bearer admin-secret"};
+    private TestCluster first;
+    private TestCluster second;
+
+    @BeforeEach
+    void start(@TempDir Path dataA, @TempDir Path dataB) {
+        try (CqlSession admin = CqlSession.builder().addContactPoint(new InetSocketAddress("127.0.0.1", 9042))
+                .withLocalDatacenter(CassandraNode.DATACENTER).build()) {
+            admin.execute(SimpleStatement.newInstance("DROP KEYSPACE IF EXISTS " + KEYSPACE)
+                    .setTimeout(Duration.ofMinutes(2)));
+        }
+        CassandraConfig cassandra = new CassandraConfig(List.of(CassandraNode.CONTACT_POINT), CassandraNode.DATACENTER,
+                KEYSPACE, 1);
+        BankConfig bank = new BankConfig(true, "cassandra", List.of(), 0.98, 0, 1000, 0, 0, cassandra);
+        Map<String, String> env = Map.of("ICCACHE_ADMIN_KEY", "admin-secret");
+        first = new TestCluster(1000, b -> b.dataDir(dataA).bank(bank), env);
+        second = new TestCluster(1000, b -> b.dataDir(dataB).bank(bank), env);
+    }
+
+    @AfterEach
+    void stop() {
+        if (first != null) {
+            first.close();
+        }
+        if (second != null) {
+            second.close();
+        }
+    }
+
+    private static JsonNode search(TestCluster gateway, String q) throws Exception {
+        return Json.MAPPER.readTree(gateway.send("GET", "/admin/examples/search?k=3&q="
+                + URLEncoder.encode(q, StandardCharsets.UTF_8), ADMIN).body()).path("results");
+    }
+
+    @Test
+    void anAnswerAdmittedThroughOneGatewayIsFoundAndDeletedThroughTheOther() throws Exception {
+        assertThat(first.post("/v1/chat/completions", "{\"model\":\"iccache\",\"messages\":[{\"role\":\"user\","
+                + "\"content\":\"When did humans last walk on the moon?\"}]}").statusCode()).isEqualTo(200);
+
+        assertThat(Eventually.holds(() -> search(second, "what year was the final moon landing").size() == 1)).isTrue();
+        JsonNode hit = search(second, "what year was the final moon landing").get(0);
+        assertThat(hit.path("request").toString()).contains("last walk on the moon");
+        assertThat(hit.path("model").asText()).isEqualTo("sim-large");
+        String id = hit.path("id").asText();
+        assertThat(first.send("GET", "/admin/examples/" + id, ADMIN).statusCode()).isEqualTo(200);
+
+        assertThat(second.send("DELETE", "/admin/examples/" + id, ADMIN).statusCode()).isEqualTo(200);
+        assertThat(first.send("GET", "/admin/examples/" + id, ADMIN).statusCode()).isEqualTo(404);
+        assertThat(search(first, "final moon landing")).isEmpty();
+        assertThat(Json.MAPPER.readTree(first.send("GET", "/admin/bank/stats", ADMIN).body()).path("count").asLong())
+                .isZero();
+    }
+}

@@ -1,0 +1,393 @@
+package dev.iccache.store.cassandra;
+
+import com.datastax.oss.driver.api.core.ConsistencyLevel;
+import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.DriverException;
+import com.datastax.oss.driver.api.core.config.DefaultDriverOption;
+import com.datastax.oss.driver.api.core.config.DriverConfigLoader;
+import com.datastax.oss.driver.api.core.cql.AsyncResultSet;
+import com.datastax.oss.driver.api.core.cql.BoundStatement;
+import com.datastax.oss.driver.api.core.cql.PreparedStatement;
+import com.datastax.oss.driver.api.core.cql.ResultSet;
+import com.datastax.oss.driver.api.core.cql.Row;
+import com.datastax.oss.driver.api.core.cql.SimpleStatement;
+import com.datastax.oss.driver.api.core.cql.Statement;
+import com.datastax.oss.driver.api.core.servererrors.CASWriteUnknownException;
+import com.datastax.oss.driver.api.core.servererrors.ReadTimeoutException;
+import com.datastax.oss.driver.api.core.servererrors.WriteTimeoutException;
+import com.datastax.oss.driver.api.core.type.DataType;
+import com.datastax.oss.driver.api.core.type.VectorType;
+import com.datastax.oss.driver.api.core.uuid.Uuids;
+import dev.iccache.api.ErrorKind;
+import dev.iccache.api.IccacheException;
+import dev.iccache.bank.Example;
+import dev.iccache.bank.ExampleStats;
+import dev.iccache.bank.ExampleStore;
+import dev.iccache.bank.SearchHit;
+import dev.iccache.bank.StatsDelta;
+import dev.iccache.bank.StoreStats;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * The example store on Apache Cassandra 5: one row per example, vector search by a storage-attached
+ * (SAI) ANN index with the tenant and expiry restrictions inside the query. Several gateways may share
+ * one keyspace. Writes are at QUORUM, reads by id and scans at QUORUM, vector searches at LOCAL_ONE;
+ * statistics change by compare-and-set (a lightweight transaction), so concurrent gateways lose no
+ * update. See docs/example-store.md, "CassandraExampleStore".
+ */
+public final class CassandraExampleStore implements ExampleStore {
+    /** Consistency of every write and of the reads that must see acknowledged writes. */
+    static final ConsistencyLevel WRITE = ConsistencyLevel.QUORUM;
+    static final ConsistencyLevel READ = ConsistencyLevel.QUORUM;
+    /** Vector searches: one replica per range, the latency-critical path (docs/example-store.md, "Consistency"). */
+    static final ConsistencyLevel SEARCH = ConsistencyLevel.LOCAL_ONE;
+    private static final Duration SCHEMA_TIMEOUT = Duration.ofMinutes(2);
+    private static final int MAX_IN_FLIGHT = 16;
+    private static final int CAS_ATTEMPTS = 20;
+
+    private final CqlSession session;
+    private final String keyspace;
+    private final int dimensions;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final PreparedStatement insert;
+    private final PreparedStatement selectById;
+    private final PreparedStatement searchTenant;
+    private final PreparedStatement deleteIfExists;
+    private final PreparedStatement idsOfTenant;
+    private final PreparedStatement idsOfUser;
+    private final PreparedStatement expiredIds;
+    private final PreparedStatement deleteIfExpired;
+    private final PreparedStatement statsById;
+    private final PreparedStatement casStats;
+    private final PreparedStatement scanAll;
+    private final PreparedStatement scanTenant;
+    private final PreparedStatement sizes;
+
+    private CassandraExampleStore(CqlSession session, String keyspace, int dimensions) {
+        this.session = session;
+        this.keyspace = keyspace;
+        this.dimensions = dimensions;
+        String table = keyspace + "." + ExampleRows.TABLE;
+        String all = ExampleRows.selectAll() + table;
+        insert = prepare(ExampleRows.insert(keyspace), WRITE);
+        selectById = prepare(all + " WHERE id = ?", READ);
+        searchTenant = prepare(all + " WHERE tenant = ? AND expires_at > ? ORDER BY vec ANN OF ? LIMIT ?", SEARCH);
+        deleteIfExists = prepare("DELETE FROM " + table + " WHERE id = ? IF EXISTS", WRITE);
+        idsOfTenant = prepare("SELECT id FROM " + table + " WHERE tenant = ?", READ);
+        idsOfUser = prepare("SELECT id FROM " + table + " WHERE tenant = ? AND end_user = ? ALLOW FILTERING", READ);
+        expiredIds = prepare("SELECT id FROM " + table + " WHERE expires_at <= ?", READ);
+        deleteIfExpired = prepare("DELETE FROM " + table + " WHERE id = ? IF expires_at <= ?", WRITE);
+        statsById = prepare("SELECT " + String.join(", ", ExampleRows.STATS_COLUMNS) + ", stats_version FROM " + table
+                + " WHERE id = ?", READ);
+        casStats = prepare("UPDATE " + table + " SET " + String.join(", ",
+                ExampleRows.STATS_COLUMNS.stream().map(c -> c + " = :" + c).toList())
+                + ", stats_version = :new_version WHERE id = :id IF stats_version = :old_version", WRITE);
+        scanAll = prepare(all, READ);
+        scanTenant = prepare(all + " WHERE tenant = ?", READ);
+        sizes = prepare("SELECT tenant, plaintext_bytes FROM " + table, READ);
+    }
+
+    /**
+     * Connects to the cluster and opens the bank in {@code settings.keyspace()}, creating the keyspace,
+     * the table and its indexes if absent. Fails if the table's vectors have another dimension.
+     */
+    public static CassandraExampleStore open(CassandraStoreSettings settings) {
+        CqlSession session;
+        try {
+            session = CqlSession.builder().addContactPoints(settings.contactPoints())
+                    .withLocalDatacenter(settings.localDatacenter())
+                    .withConfigLoader(DriverConfigLoader.programmaticBuilder()
+                            .withDuration(DefaultDriverOption.REQUEST_TIMEOUT, Duration.ofSeconds(30))
+                            .withDuration(DefaultDriverOption.CONTROL_CONNECTION_AGREEMENT_TIMEOUT, Duration.ofSeconds(60))
+                            .build())
+                    .build();
+        } catch (DriverException e) {
+            throw unavailable("connecting to " + settings.contactPoints(), e);
+        }
+        try {
+            createSchema(session, settings);
+            return new CassandraExampleStore(session, settings.keyspace(), settings.dimensions());
+        } catch (RuntimeException e) {
+            session.close();
+            throw e instanceof DriverException d ? unavailable("creating the bank's schema", d) : e;
+        }
+    }
+
+    private static void createSchema(CqlSession session, CassandraStoreSettings settings) {
+        String keyspace = settings.keyspace();
+        ddl(session, "CREATE KEYSPACE IF NOT EXISTS " + keyspace + " WITH replication = {'class': 'SimpleStrategy', "
+                + "'replication_factor': " + settings.replicationFactor() + "}");
+        for (String statement : ExampleRows.schema(keyspace, settings.dimensions())) {
+            ddl(session, statement);
+        }
+        DataType type = session.getMetadata().getKeyspace(keyspace).flatMap(k -> k.getTable(ExampleRows.TABLE))
+                .flatMap(t -> t.getColumn("vec")).orElseThrow(() -> new IccacheException(ErrorKind.INTERNAL,
+                        "the example table " + keyspace + "." + ExampleRows.TABLE + " was not created", null,
+                        "store_unusable", null)).getType();
+        if (!(type instanceof VectorType v) || v.getDimensions() != settings.dimensions()) {
+            throw new IccacheException(ErrorKind.INTERNAL, "the example table " + keyspace + "." + ExampleRows.TABLE
+                    + " holds " + type.asCql(false, true) + ", not vectors of " + settings.dimensions()
+                    + " dimensions (another embedder?); use another keyspace", null, "store_format", null);
+        }
+    }
+
+    private static void ddl(CqlSession session, String cql) {
+        session.execute(SimpleStatement.newInstance(cql).setTimeout(SCHEMA_TIMEOUT));
+    }
+
+    private PreparedStatement prepare(String cql, ConsistencyLevel consistency) {
+        return session.prepare(SimpleStatement.newInstance(cql).setConsistencyLevel(consistency));
+    }
+
+    @Override
+    public void putAll(Collection<Example> examples) {
+        Map<String, Example> last = new LinkedHashMap<>();
+        for (Example e : examples) {
+            checkDimensions(e.vector());
+            last.put(e.id(), e);
+        }
+        forAll(last.values(), e -> ExampleRows.bindAll(insert.boundStatementBuilder(), e, Uuids.random()).build(),
+                rs -> null);
+    }
+
+    @Override
+    public Optional<Example> get(String id) {
+        return Optional.ofNullable(execute(selectById.bind(id)).one()).map(ExampleRows::example);
+    }
+
+    @Override
+    public boolean delete(String id) {
+        return execute(deleteIfExists.bind(id)).wasApplied();
+    }
+
+    @Override
+    public long deleteAll(Collection<String> ids) {
+        return deleteIds(Set.copyOf(ids), id -> deleteIfExists.bind(id));
+    }
+
+    @Override
+    public long deleteUser(String tenant, String user) {
+        return deleteIds(ids(idsOfUser.bind(tenant, user)), id -> deleteIfExists.bind(id));
+    }
+
+    @Override
+    public long deleteTenant(String tenant) {
+        return deleteIds(ids(idsOfTenant.bind(tenant)), id -> deleteIfExists.bind(id));
+    }
+
+    @Override
+    public long purgeExpired(Instant now) {
+        long nanos = ExampleRows.epochNanos(now);
+        return deleteIds(ids(expiredIds.bind(nanos)), id -> deleteIfExpired.bind(id, nanos));
+    }
+
+    private List<String> ids(BoundStatement query) {
+        List<String> ids = new ArrayList<>();
+        for (Row row : execute(query)) {
+            ids.add(row.getString("id"));
+        }
+        return ids;
+    }
+
+    /** Deletes by a conditional statement per id; returns how many were applied. */
+    private long deleteIds(Collection<String> ids, Function<String, BoundStatement> delete) {
+        return forAll(ids, delete, AsyncResultSet::wasApplied).stream().filter(Boolean::booleanValue).count();
+    }
+
+    @Override
+    public List<SearchHit> search(float[] vector, Set<String> tenants, int k, Instant now) {
+        if (k < 1) {
+            throw new IllegalArgumentException("k must be positive, got " + k);
+        }
+        checkDimensions(vector);
+        long nanos = ExampleRows.epochNanos(now);
+        var query = ExampleRows.vector(vector);
+        // SAI in Cassandra 5.0 has no IN on a non-key column: one ANN query per tenant, merged.
+        List<List<SearchHit>> perTenant = forAll(tenants, t -> searchTenant.bind(t, nanos, query, k), rs -> {
+            List<SearchHit> hits = new ArrayList<>();
+            for (Row row : rs.currentPage()) {
+                Example e = ExampleRows.example(row);
+                hits.add(new SearchHit(e, dot(vector, e.vector())));
+            }
+            return hits;
+        });
+        return perTenant.stream().flatMap(List::stream)
+                .sorted(Comparator.comparingDouble(SearchHit::score).reversed().thenComparing(h -> h.example().id()))
+                .limit(k).toList();
+    }
+
+    @Override
+    public void updateStats(Collection<StatsDelta> deltas, Instant now) {
+        Map<String, List<StatsDelta>> byId = new LinkedHashMap<>();
+        for (StatsDelta d : deltas) {
+            byId.computeIfAbsent(d.exampleId(), id -> new ArrayList<>()).add(d);
+        }
+        for (Map.Entry<String, List<StatsDelta>> e : byId.entrySet()) {
+            applyStats(e.getKey(), e.getValue(), now);
+        }
+    }
+
+    /** Applies one example's deltas by compare-and-set on its statistics version, retrying on a race. */
+    private void applyStats(String id, List<StatsDelta> deltas, Instant now) {
+        for (int attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
+            Row row = execute(statsById.bind(id)).one();
+            if (row == null) {
+                return;
+            }
+            ExampleStats stats = ExampleRows.stats(row);
+            for (StatsDelta d : deltas) {
+                stats = stats.apply(d, now);
+            }
+            UUID newVersion = Uuids.random();
+            BoundStatement cas = ExampleRows.bindStats(casStats.boundStatementBuilder(), stats)
+                    .setUuid("new_version", newVersion).setUuid("old_version", row.getUuid("stats_version"))
+                    .setString("id", id).build();
+            if (compareAndSet(cas, id, newVersion)) {
+                return;
+            }
+        }
+        throw contention(id);
+    }
+
+    /**
+     * Runs a compare-and-set of the statistics; whether it was applied. When Cassandra cannot tell (a
+     * contended Paxos round, {@link CASWriteUnknownException}), a SERIAL read, which completes any round in
+     * progress, tells whether our version won.
+     */
+    private boolean compareAndSet(BoundStatement cas, String id, UUID newVersion) {
+        checkOpen();
+        try {
+            return session.execute(cas).wasApplied();
+        } catch (CASWriteUnknownException | WriteTimeoutException e) {
+            for (int attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
+                try {
+                    Row now = session.execute(statsById.bind(id).setConsistencyLevel(ConsistencyLevel.SERIAL)).one();
+                    return now != null && newVersion.equals(now.getUuid("stats_version"));
+                } catch (CASWriteUnknownException | ReadTimeoutException | WriteTimeoutException again) {
+                    // the SERIAL read is a Paxos round too, and may lose to the same contention: read again
+                } catch (DriverException again) {
+                    throw unavailable("a statistics update", again);
+                }
+            }
+            throw contention(id);
+        } catch (DriverException e) {
+            throw unavailable("a statistics update", e);
+        }
+    }
+
+    private static IccacheException contention(String id) {
+        return new IccacheException(ErrorKind.OVERLOADED, "statistics of example " + id + " are contended: no "
+                + "compare-and-set settled in " + CAS_ATTEMPTS + " attempts; giving up", null, "store_contention", null);
+    }
+
+    @Override
+    public void forEach(Optional<String> tenant, Consumer<Example> visitor) {
+        for (Row row : execute(tenant.map(scanTenant::bind).orElseGet(scanAll::bind))) {
+            visitor.accept(ExampleRows.example(row));
+        }
+    }
+
+    /** Counts by a full scan of tenant and size columns: O(examples), see docs/example-store.md. */
+    @Override
+    public StoreStats stats() {
+        Map<String, Long> counts = new HashMap<>();
+        long bytes = 0;
+        for (Row row : execute(sizes.bind())) {
+            counts.merge(row.getString("tenant"), 1L, Long::sum);
+            bytes += row.getLong("plaintext_bytes");
+        }
+        return new StoreStats(Map.copyOf(counts), bytes, 0);
+    }
+
+    @Override
+    public void close() {
+        if (closed.compareAndSet(false, true)) {
+            session.close();
+        }
+    }
+
+    /** The keyspace this store uses. */
+    public String keyspace() {
+        return keyspace;
+    }
+
+    private void checkDimensions(float[] vector) {
+        if (vector.length != dimensions) {
+            throw new IllegalArgumentException("vector has " + vector.length + " dimensions, the store " + dimensions);
+        }
+    }
+
+    private static double dot(float[] a, float[] b) {
+        double dot = 0;
+        for (int i = 0; i < a.length; i++) {
+            dot += (double) a[i] * b[i];
+        }
+        return dot;
+    }
+
+    private ResultSet execute(Statement<?> statement) {
+        checkOpen();
+        try {
+            return session.execute(statement);
+        } catch (DriverException e) {
+            throw unavailable("a query", e);
+        }
+    }
+
+    /**
+     * Runs one statement per item asynchronously, at most {@link #MAX_IN_FLIGHT} at a time, and maps each
+     * result's first page; the results are in the items' order.
+     */
+    private <T, R> List<R> forAll(Collection<T> items, Function<T, ? extends Statement<?>> statement,
+            Function<AsyncResultSet, R> result) {
+        checkOpen();
+        Semaphore permits = new Semaphore(MAX_IN_FLIGHT);
+        List<CompletableFuture<R>> futures = new ArrayList<>(items.size());
+        try {
+            for (T item : items) {
+                permits.acquireUninterruptibly();
+                CompletionStage<AsyncResultSet> stage = session.executeAsync(statement.apply(item));
+                futures.add(stage.thenApply(result).whenComplete((r, e) -> permits.release()).toCompletableFuture());
+            }
+            List<R> results = new ArrayList<>(futures.size());
+            for (CompletableFuture<R> f : futures) {
+                results.add(f.join());
+            }
+            return results;
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof DriverException d) {
+                throw unavailable("a query", d);
+            }
+            throw e.getCause() instanceof RuntimeException r ? r : e;
+        }
+    }
+
+    private void checkOpen() {
+        if (closed.get()) {
+            throw new IllegalStateException("the example store is closed");
+        }
+    }
+
+    private static IccacheException unavailable(String what, DriverException e) {
+        return new IccacheException(ErrorKind.OVERLOADED, "example store (Cassandra): " + what + " failed: " + e,
+                null, "store_unavailable", e);
+    }
+}
