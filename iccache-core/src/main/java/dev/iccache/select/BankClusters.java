@@ -76,6 +76,7 @@ public final class BankClusters {
     /** The cluster of the example {@code exampleId}, whose embedding is {@code vector} (−1 before the first fit). */
     public int of(String exampleId, float[] vector) {
         Fit f = fit;
-        return f.centroids().length == 0 ? -1 : f.examples().get(exampleId, id -> KMeans.nearest(f.centroids(), vector));
+        return f.centroids().length == 0 ? -1
+                : f.examples().get(exampleId, id -> KMeans.nearest(f.centroids(), vector));
     }
 }
