@@ -2,6 +2,7 @@
 # Open-loop load and LiteLLM side by side (docs/benchmarks.md, "Open-loop load and LiteLLM side by side").
 # One command runs the whole comparison on 127.0.0.1:
 #   iccache-bench/run-compare.sh [--rates 250,500,1000] [--seconds 60] [--bank-size 100000] [--json FILE]
+#                                [--targets pass,bank,litellm]   (which gateways; direct is always measured)
 # It installs LiteLLM's proxy (pinned in iccache-bench/litellm-requirements.txt) into a per-user venv on
 # first use (~/.cache/iccache/litellm), builds iccache-bench and the CLI when needed, builds (once, kept
 # where run-decision.sh --keep keeps its banks, iccache-bench/target/decision-bench) a bank of --bank-size
@@ -16,10 +17,12 @@
 cd "$ROOT"
 set -eu
 BANK_SIZE=100000
+TARGETS="pass,bank,litellm"
 PASS=""
 while [ "$#" -gt 0 ]; do
   case "$1" in
     --bank-size) BANK_SIZE="$2"; shift 2 ;;
+    --targets) TARGETS="$2"; shift 2 ;;
     *) PASS="$PASS $1"; shift ;;
   esac
 done
@@ -46,14 +49,18 @@ CLI="$ROOT/iccache-cli/target/iccache.jar"
   || (cd "$ROOT" && ./mvnw -q -B -DskipTests package -pl iccache-cli -am) >&2
 FLAGS="--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED"
 
+wants() { case ",$TARGETS," in *",$1,"*) return 0 ;; *) return 1 ;; esac; }
+
 # 3. The bank (built once per size; the decision benchmark's builder and data).
-if [ ! -d "$BANKS/bank-$BANK_SIZE" ]; then
+if wants bank && [ ! -d "$BANKS/bank-$BANK_SIZE" ]; then
   "$JAVA_HOME/bin/java" $FLAGS -Xmx4g -cp "$JAR:$ROOT/iccache-bench/target/libs/*" dev.iccache.bench.DecisionPathBenchmark \
     --sizes "$BANK_SIZE" --clients 1 --tenant-shares 1 --decisions 1 --warmup 0 --keep --work "$BANKS"
 fi
 rm -rf "$WORK/bank"
-cp -r "$BANKS/bank-$BANK_SIZE" "$WORK/bank"
-rm -rf "$WORK/bank/learned"
+if wants bank; then
+  cp -r "$BANKS/bank-$BANK_SIZE" "$WORK/bank"
+  rm -rf "$WORK/bank/learned"
+fi
 
 # 4. The gateways and LiteLLM.
 cat > "$WORK/pass.yaml" <<YAML
@@ -84,20 +91,31 @@ YAML
 PIDS=""
 cleanup() { for p in $PIDS; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT INT TERM
-"$JAVA_HOME/bin/java" $FLAGS -Xmx2g -jar "$CLI" serve --config "$WORK/pass.yaml" > "$WORK/pass.log" 2>&1 & PASS_PID=$!; PIDS="$PIDS $PASS_PID"
-"$JAVA_HOME/bin/java" $FLAGS -Xmx4g -jar "$CLI" serve --config "$WORK/bank.yaml" > "$WORK/bank.log" 2>&1 & BANK_PID=$!; PIDS="$PIDS $BANK_PID"
-LITELLM_TELEMETRY=False "$CACHE/venv/bin/litellm" --config "$WORK/litellm.yaml" --host 127.0.0.1 --port 18093 \
-  > "$WORK/litellm.log" 2>&1 & LITELLM_PID=$!; PIDS="$PIDS $LITELLM_PID"
+ARGS=""
+if wants pass; then
+  "$JAVA_HOME/bin/java" $FLAGS -Xmx2g -jar "$CLI" serve --config "$WORK/pass.yaml" > "$WORK/pass.log" 2>&1 &
+  PIDS="$PIDS $!"
+  ARGS="$ARGS --target iccache-pass-through=http://127.0.0.1:18091/v1,sim-fast --pid iccache-pass-through=$!"
+fi
+if wants bank; then
+  "$JAVA_HOME/bin/java" $FLAGS -Xmx4g -jar "$CLI" serve --config "$WORK/bank.yaml" > "$WORK/bank.log" 2>&1 &
+  PIDS="$PIDS $!"
+  ARGS="$ARGS --target iccache-bank=http://127.0.0.1:18092/v1,iccache --pid iccache-bank=$!"
+fi
+if wants litellm; then
+  LITELLM_TELEMETRY=False "$CACHE/venv/bin/litellm" --config "$WORK/litellm.yaml" --host 127.0.0.1 --port 18093 \
+    > "$WORK/litellm.log" 2>&1 &
+  PIDS="$PIDS $!"
+  ARGS="$ARGS --target litellm=http://127.0.0.1:18093/v1,sim-fast --pid litellm=$!"
+fi
 for port in 18091 18092 18093; do
+  case "$port" in 18091) wants pass || continue ;; 18092) wants bank || continue ;; 18093) wants litellm || continue ;; esac
   i=0
   until curl -s -o /dev/null "http://127.0.0.1:$port/health/liveliness" || curl -s -o /dev/null "http://127.0.0.1:$port/healthz"; do
     i=$((i + 1)); [ "$i" -gt 240 ] && { echo "run-compare: nothing listens on :$port after 120 s (logs in $WORK)" >&2; exit 1; }
     sleep 0.5
   done
 done
+# shellcheck disable=SC2086
 "$JAVA_HOME/bin/java" $FLAGS -Xmx2g -cp "$JAR:$ROOT/iccache-bench/target/libs/*" dev.iccache.bench.OpenLoopBenchmark \
-  --backend-port 18090 \
-  --target "iccache-pass-through=http://127.0.0.1:18091/v1,sim-fast" \
-  --target "iccache-bank=http://127.0.0.1:18092/v1,iccache" \
-  --target "litellm=http://127.0.0.1:18093/v1,sim-fast" \
-  --pid "iccache-pass-through=$PASS_PID" --pid "iccache-bank=$BANK_PID" --pid "litellm=$LITELLM_PID" $PASS
+  --backend-port 18090 $ARGS $PASS
