@@ -61,7 +61,7 @@ public final class DecisionPathBenchmark {
 
     record Options(List<Integer> sizes, List<Integer> clients, List<Double> tenantShares, int decisions,
             int warmup, double maxSeconds, Path work, Path data, Path json, long seed, boolean keep,
-            boolean embeddingCache) {
+            boolean embeddingCache, long embedderMaxWaitMs) {
     }
 
     static final String HELP = """
@@ -82,6 +82,7 @@ public final class DecisionPathBenchmark {
               --seed N                   random seed [42]
               --keep                     keep (and reuse) the built banks
               --embedding-cache          leave the embedder's cache on (the 1,000 requests then repeat from it)
+              --embedder-max-wait-ms N   the embedder's micro-batching wait (embedder.max-wait-ms) [its default]
             """;
 
     /** One cell of the table. */
@@ -128,7 +129,8 @@ public final class DecisionPathBenchmark {
     static List<Row> runSize(Options o, StoreSearchBenchmark.RealData real, List<ChatRequest> requests, int size)
             throws Exception {
         Path dataDir = o.work.resolve("bank-" + size);
-        IccacheConfig config = ConfigLoader.parse(yaml(dataDir, o.embeddingCache), "decision-bench");
+        IccacheConfig config = ConfigLoader.parse(yaml(dataDir, o.embeddingCache, o.embedderMaxWaitMs),
+                "decision-bench");
         Path bankDir = ExampleBank.bankDirectory(config);
         if (!(o.keep && Files.isDirectory(bankDir))) {
             StoreSearchBenchmark.deleteTree(dataDir);
@@ -286,14 +288,14 @@ public final class DecisionPathBenchmark {
      * model), the Lucene bank in {@code dataDir}, no replay (it would call the large model), the
      * access log off and the embedder's cache off unless asked for.
      */
-    static String yaml(Path dataDir, boolean embeddingCache) {
+    static String yaml(Path dataDir, boolean embeddingCache, long maxWaitMs) {
         return """
                 server: {host: 127.0.0.1, port: 0}
                 virtual-model: iccache
                 default-model: bench-large
                 data-dir: %s
                 access-log: {enabled: false}
-                embedder: {cache-size: %d}
+                embedder: {cache-size: %d%s}
                 replay: {enabled: false}
                 backends:
                   - name: bench-small
@@ -310,7 +312,8 @@ public final class DecisionPathBenchmark {
                     context-window: 8192
                     max-concurrent: 256
                     server-load: {mode: off}
-                """.formatted(dataDir.toAbsolutePath(), embeddingCache ? 10_000 : 0);
+                """.formatted(dataDir.toAbsolutePath(), embeddingCache ? 10_000 : 0,
+                maxWaitMs < 0 ? "" : ", max-wait-ms: " + maxWaitMs);
     }
 
     static void printTable(List<Row> rows) {
@@ -334,6 +337,7 @@ public final class DecisionPathBenchmark {
         root.put("jdk", System.getProperty("java.version"));
         root.put("seed", o.seed);
         root.put("embedding_cache", o.embeddingCache);
+        root.put("embedder_max_wait_ms", o.embedderMaxWaitMs < 0 ? "default" : Long.toString(o.embedderMaxWaitMs));
         ArrayNode out = root.putArray("rows");
         for (Row r : rows) {
             ObjectNode n = out.addObject();
@@ -370,6 +374,7 @@ public final class DecisionPathBenchmark {
         long seed = 42;
         boolean keep = false;
         boolean cache = false;
+        long maxWait = -1;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
@@ -389,6 +394,7 @@ public final class DecisionPathBenchmark {
                 case "--seed" -> seed = Long.parseLong(value(args, ++i, a));
                 case "--keep" -> keep = true;
                 case "--embedding-cache" -> cache = true;
+                case "--embedder-max-wait-ms" -> maxWait = Long.parseLong(value(args, ++i, a));
                 default -> throw new IllegalArgumentException("unknown option " + a);
             }
         }
@@ -396,7 +402,7 @@ public final class DecisionPathBenchmark {
             throw new IllegalArgumentException("--decisions and --clients must be at least 1, --warmup at least 0");
         }
         return new Options(sizes, clients, shares, decisions, warmup, maxSeconds, work.toAbsolutePath().normalize(),
-                data.toAbsolutePath().normalize(), json, seed, keep, cache);
+                data.toAbsolutePath().normalize(), json, seed, keep, cache, maxWait);
     }
 
     private static String value(String[] args, int i, String option) {

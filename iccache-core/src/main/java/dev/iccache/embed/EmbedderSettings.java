@@ -32,7 +32,7 @@ public record EmbedderSettings(Kind kind, String baseUrl, String model, String a
 
     /** The in-process model with the default cache and batching. */
     public static final EmbedderSettings DEFAULT = new EmbedderSettings(Kind.ONNX, null, ONNX_MODEL, null,
-            10_000, 10_000, 32, 2);
+            10_000, 10_000, 32, 0);
 
     /** Where vectors come from. */
     public enum Kind {

@@ -25,7 +25,7 @@ class EmbedderSettingsTest {
         assertThat(s.model()).isEqualTo("all-minilm-l6-v2-q");
         assertThat(s.cacheSize()).isEqualTo(10_000);
         assertThat(s.maxBatch()).isEqualTo(32);
-        assertThat(s.maxWaitMs()).isEqualTo(2);
+        assertThat(s.maxWaitMs()).isZero();
     }
 
     @Test
