@@ -92,19 +92,11 @@ public final class DecisionPathBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
-        Options o;
-        try {
-            o = parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println("run-decision: " + e.getMessage());
-            System.err.println(HELP);
-            System.exit(2);
+        Optional<Options> parsed = BenchArgs.parseOrExit(args, DecisionPathBenchmark::parse, "run-decision", HELP);
+        if (parsed.isEmpty()) {
             return;
         }
-        if (o == null) {
-            System.out.println(HELP);
-            return;
-        }
+        Options o = parsed.get();
         System.out.println("# DecisionPathBenchmark " + Instant.now() + ", " + Runtime.getRuntime().availableProcessors()
                 + " CPUs, JDK " + System.getProperty("java.version") + ", max heap "
                 + Runtime.getRuntime().maxMemory() / (1 << 20) + " MiB, load " + StoreSearchBenchmark.loadAverage());
@@ -381,20 +373,20 @@ public final class DecisionPathBenchmark {
                 case "--help", "-h" -> {
                     return null;
                 }
-                case "--sizes" -> sizes = Arrays.stream(value(args, ++i, a).split(",")).map(Integer::parseInt).toList();
-                case "--clients" -> clients = Arrays.stream(value(args, ++i, a).split(",")).map(Integer::parseInt).toList();
-                case "--tenant-shares" -> shares = Arrays.stream(value(args, ++i, a).split(","))
+                case "--sizes" -> sizes = Arrays.stream(BenchArgs.value(args, ++i, a).split(",")).map(Integer::parseInt).toList();
+                case "--clients" -> clients = Arrays.stream(BenchArgs.value(args, ++i, a).split(",")).map(Integer::parseInt).toList();
+                case "--tenant-shares" -> shares = Arrays.stream(BenchArgs.value(args, ++i, a).split(","))
                         .map(Double::parseDouble).toList();
-                case "--decisions" -> decisions = Integer.parseInt(value(args, ++i, a));
-                case "--warmup" -> warmup = Integer.parseInt(value(args, ++i, a));
-                case "--max-seconds" -> maxSeconds = Double.parseDouble(value(args, ++i, a));
-                case "--work" -> work = Path.of(value(args, ++i, a));
-                case "--data" -> data = Path.of(value(args, ++i, a));
-                case "--json" -> json = Path.of(value(args, ++i, a));
-                case "--seed" -> seed = Long.parseLong(value(args, ++i, a));
+                case "--decisions" -> decisions = Integer.parseInt(BenchArgs.value(args, ++i, a));
+                case "--warmup" -> warmup = Integer.parseInt(BenchArgs.value(args, ++i, a));
+                case "--max-seconds" -> maxSeconds = Double.parseDouble(BenchArgs.value(args, ++i, a));
+                case "--work" -> work = Path.of(BenchArgs.value(args, ++i, a));
+                case "--data" -> data = Path.of(BenchArgs.value(args, ++i, a));
+                case "--json" -> json = Path.of(BenchArgs.value(args, ++i, a));
+                case "--seed" -> seed = Long.parseLong(BenchArgs.value(args, ++i, a));
                 case "--keep" -> keep = true;
                 case "--embedding-cache" -> cache = true;
-                case "--embedder-max-wait-ms" -> maxWait = Long.parseLong(value(args, ++i, a));
+                case "--embedder-max-wait-ms" -> maxWait = Long.parseLong(BenchArgs.value(args, ++i, a));
                 default -> throw new IllegalArgumentException("unknown option " + a);
             }
         }
@@ -405,10 +397,4 @@ public final class DecisionPathBenchmark {
                 data.toAbsolutePath().normalize(), json, seed, keep, cache, maxWait);
     }
 
-    private static String value(String[] args, int i, String option) {
-        if (i >= args.length) {
-            throw new IllegalArgumentException(option + " needs a value");
-        }
-        return args[i];
-    }
 }

@@ -24,6 +24,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -87,19 +88,11 @@ public final class OpenLoopBenchmark {
             """;
 
     public static void main(String[] args) throws Exception {
-        Options o;
-        try {
-            o = parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println("run-compare: " + e.getMessage());
-            System.err.println(HELP);
-            System.exit(2);
+        Optional<Options> parsed = BenchArgs.parseOrExit(args, OpenLoopBenchmark::parse, "run-compare", HELP);
+        if (parsed.isEmpty()) {
             return;
         }
-        if (o == null) {
-            System.out.println(HELP);
-            return;
-        }
+        Options o = parsed.get();
         List<String> prompts = RealTexts.load(DataDirectory.at(o.data));
         SimulatedBackend backend = new SimulatedBackend(BackendConfig.simulated("sim-fast", "small", 1.0),
                 GatewayOverheadBenchmark.INSTANT, SimClock.REAL, InstantSource.system(), 7, 1.0);
@@ -290,16 +283,16 @@ public final class OpenLoopBenchmark {
                 case "--help", "-h" -> {
                     return null;
                 }
-                case "--backend-port" -> port = Integer.parseInt(value(args, ++i, a));
-                case "--target" -> targets.add(Target.parse(value(args, ++i, a)));
-                case "--rates" -> rates = Arrays.stream(value(args, ++i, a).split(",")).map(Integer::parseInt).toList();
-                case "--seconds" -> seconds = Double.parseDouble(value(args, ++i, a));
-                case "--warmup" -> warmup = Double.parseDouble(value(args, ++i, a));
-                case "--data" -> data = Path.of(value(args, ++i, a));
-                case "--json" -> json = Path.of(value(args, ++i, a));
-                case "--authorization" -> authorization = value(args, ++i, a);
+                case "--backend-port" -> port = Integer.parseInt(BenchArgs.value(args, ++i, a));
+                case "--target" -> targets.add(Target.parse(BenchArgs.value(args, ++i, a)));
+                case "--rates" -> rates = Arrays.stream(BenchArgs.value(args, ++i, a).split(",")).map(Integer::parseInt).toList();
+                case "--seconds" -> seconds = Double.parseDouble(BenchArgs.value(args, ++i, a));
+                case "--warmup" -> warmup = Double.parseDouble(BenchArgs.value(args, ++i, a));
+                case "--data" -> data = Path.of(BenchArgs.value(args, ++i, a));
+                case "--json" -> json = Path.of(BenchArgs.value(args, ++i, a));
+                case "--authorization" -> authorization = BenchArgs.value(args, ++i, a);
                 case "--pid" -> {
-                    String[] kv = value(args, ++i, a).split("=", 2);
+                    String[] kv = BenchArgs.value(args, ++i, a).split("=", 2);
                     if (kv.length != 2) {
                         throw new IllegalArgumentException("--pid is NAME=PID");
                     }
@@ -315,12 +308,6 @@ public final class OpenLoopBenchmark {
                 authorization, Map.copyOf(pids));
     }
 
-    private static String value(String[] args, int i, String option) {
-        if (i >= args.length) {
-            throw new IllegalArgumentException(option + " needs a value");
-        }
-        return args[i];
-    }
 
     /** CPU time and resident memory of a process and its descendants (a proxy's worker processes), from /proc (Linux). */
     static final class ProcStat {

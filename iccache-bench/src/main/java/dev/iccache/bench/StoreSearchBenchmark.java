@@ -199,25 +199,25 @@ public final class StoreSearchBenchmark {
                     System.out.print(HELP);
                     return null;
                 }
-                case "--sizes" -> sizes = Arrays.stream(value(args, ++i, a).split(",")).map(String::trim)
+                case "--sizes" -> sizes = Arrays.stream(BenchArgs.value(args, ++i, a).split(",")).map(String::trim)
                         .map(s -> s.replace("_", "")).map(Integer::parseInt).toList();
-                case "--datasets" -> datasets = Arrays.stream(value(args, ++i, a).split(",")).map(String::trim).toList();
-                case "--queries" -> queries = Integer.parseInt(value(args, ++i, a));
-                case "--warmup" -> warmup = Integer.parseInt(value(args, ++i, a));
-                case "--k" -> k = Integer.parseInt(value(args, ++i, a));
-                case "--batch" -> batch = Integer.parseInt(value(args, ++i, a));
-                case "--work" -> work = Path.of(value(args, ++i, a));
-                case "--data" -> data = Path.of(value(args, ++i, a));
-                case "--embed-cache" -> embedCache = Path.of(value(args, ++i, a));
-                case "--json" -> json = Path.of(value(args, ++i, a));
-                case "--seed" -> seed = Long.parseLong(value(args, ++i, a));
-                case "--clusters" -> clusters = Integer.parseInt(value(args, ++i, a));
-                case "--noise" -> noise = Double.parseDouble(value(args, ++i, a));
-                case "--real-noise" -> realNoise = Double.parseDouble(value(args, ++i, a));
+                case "--datasets" -> datasets = Arrays.stream(BenchArgs.value(args, ++i, a).split(",")).map(String::trim).toList();
+                case "--queries" -> queries = Integer.parseInt(BenchArgs.value(args, ++i, a));
+                case "--warmup" -> warmup = Integer.parseInt(BenchArgs.value(args, ++i, a));
+                case "--k" -> k = Integer.parseInt(BenchArgs.value(args, ++i, a));
+                case "--batch" -> batch = Integer.parseInt(BenchArgs.value(args, ++i, a));
+                case "--work" -> work = Path.of(BenchArgs.value(args, ++i, a));
+                case "--data" -> data = Path.of(BenchArgs.value(args, ++i, a));
+                case "--embed-cache" -> embedCache = Path.of(BenchArgs.value(args, ++i, a));
+                case "--json" -> json = Path.of(BenchArgs.value(args, ++i, a));
+                case "--seed" -> seed = Long.parseLong(BenchArgs.value(args, ++i, a));
+                case "--clusters" -> clusters = Integer.parseInt(BenchArgs.value(args, ++i, a));
+                case "--noise" -> noise = Double.parseDouble(BenchArgs.value(args, ++i, a));
+                case "--real-noise" -> realNoise = Double.parseDouble(BenchArgs.value(args, ++i, a));
                 case "--no-int8" -> int8 = false;
                 case "--no-float-bench" -> floatBench = false;
-                case "--rescore" -> rescore = Integer.parseInt(value(args, ++i, a));
-                case "--exact-timed" -> exactTimed = Integer.parseInt(value(args, ++i, a));
+                case "--rescore" -> rescore = Integer.parseInt(BenchArgs.value(args, ++i, a));
+                case "--exact-timed" -> exactTimed = Integer.parseInt(BenchArgs.value(args, ++i, a));
                 case "--keep" -> keep = true;
                 default -> throw new IllegalArgumentException("unknown option " + a + "\n" + HELP);
             }
@@ -236,12 +236,6 @@ public final class StoreSearchBenchmark {
                 realNoise, int8, floatBench, rescore, exactTimed, keep);
     }
 
-    private static String value(String[] args, int i, String option) {
-        if (i >= args.length) {
-            throw new IllegalArgumentException(option + " needs a value");
-        }
-        return args[i];
-    }
 
     /** The repository root: the nearest ancestor of the working directory holding iccache-bench/. */
     static Path repoRoot() {
