@@ -1,23 +1,34 @@
 package dev.iccache.stats;
 
 import dev.iccache.bank.Vectors;
+import java.util.function.IntConsumer;
 import java.util.random.RandomGenerator;
+import java.util.stream.IntStream;
 
 /**
  * Seeded spherical k-means on unit vectors (cosine): k-means++ seeding, then a fixed number of
- * Lloyd steps; centroids are unit vectors.
+ * Lloyd steps; centroids are unit vectors. The per-vector distance work (n x k dot products per
+ * step) runs on the common fork-join pool for large inputs; every sum is taken in order, so the
+ * result is the same as on one thread.
  */
 public final class KMeans {
+    /** Vectors from which the per-vector work is split over the common pool. */
+    static final int PARALLEL_FROM = 2048;
+
     private KMeans() {
+    }
+
+    /** Runs {@code work} for 0..n-1, in parallel when n is large (each index independent). */
+    private static void forEach(int n, IntConsumer work) {
+        IntStream range = IntStream.range(0, n);
+        (n >= PARALLEL_FROM ? range.parallel() : range).forEach(work);
     }
 
     /** The cluster of each vector, in [0, min(k, n)). */
     public static int[] assign(float[][] vectors, int k, int iterations, RandomGenerator random) {
         float[][] centres = centroids(vectors, k, iterations, random);
         int[] out = new int[vectors.length];
-        for (int i = 0; i < vectors.length; i++) {
-            out[i] = nearest(centres, vectors[i]);
-        }
+        forEach(vectors.length, i -> out[i] = nearest(centres, vectors[i]));
         return out;
     }
 
@@ -52,9 +63,10 @@ public final class KMeans {
         double[] nearest = new double[n];
         java.util.Arrays.fill(nearest, Double.POSITIVE_INFINITY);
         for (int c = 1; c < k; c++) {
+            float[] last = centres[c - 1];
+            forEach(n, i -> nearest[i] = Math.min(nearest[i], distance(vectors[i], last)));
             double total = 0;
             for (int i = 0; i < n; i++) {
-                nearest[i] = Math.min(nearest[i], distance(vectors[i], centres[c - 1]));
                 total += nearest[i];
             }
             double u = random.nextDouble() * total;
@@ -69,9 +81,7 @@ public final class KMeans {
             centres[c] = vectors[pick].clone();
         }
         for (int step = 0; step < iterations; step++) {
-            for (int i = 0; i < n; i++) {
-                out[i] = nearest(centres, vectors[i]);
-            }
+            forEach(n, i -> out[i] = nearest(centres, vectors[i]));
             double[][] sums = new double[k][dim];
             for (int i = 0; i < n; i++) {
                 for (int j = 0; j < dim; j++) {
