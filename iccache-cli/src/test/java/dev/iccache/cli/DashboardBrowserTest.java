@@ -3,7 +3,6 @@ package dev.iccache.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.iccache.api.Json;
 import dev.iccache.backend.sim.SimProfile;
 import dev.iccache.backend.sim.SimulatedBackend;
 import dev.iccache.config.BackendConfig;
@@ -14,21 +13,17 @@ import dev.iccache.models.BrowserClients;
 import dev.iccache.models.ModelCache;
 import dev.iccache.server.GatewayServer;
 import dev.iccache.server.SimBackendServer;
+import dev.iccache.testing.ScriptRun;
 import dev.iccache.time.SimClock;
-import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.InstantSource;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -147,35 +142,6 @@ class DashboardBrowserTest {
         pb.environment().put("PLAYWRIGHT_CORE", browser.playwrightCore().toString());
         pb.environment().put("CHROMIUM", browser.chromium().toString());
         pb.environment().put("NO_PROXY", "127.0.0.1,localhost");
-        Process p = pb.start();
-        p.getOutputStream().close();
-        CompletableFuture<String> out = drain(p.getInputStream());
-        CompletableFuture<String> err = drain(p.getErrorStream());
-        if (!p.waitFor(BOUND_SECONDS, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError("the browser check did not finish within " + BOUND_SECONDS + " s; stderr:\n"
-                    + err.getNow(""));
-        }
-        String stdout = out.get();
-        if (p.exitValue() != 0) {
-            throw new AssertionError("the browser check failed (exit " + p.exitValue() + "):\n" + err.get() + stdout);
-        }
-        List<String> lines = stdout.lines().filter(l -> l.startsWith("{")).toList();
-        if (lines.isEmpty()) {
-            throw new AssertionError("the browser check printed no JSON:\n" + stdout + err.get());
-        }
-        return Json.MAPPER.readTree(lines.get(lines.size() - 1));
-    }
-
-    private static CompletableFuture<String> drain(InputStream in) {
-        CompletableFuture<String> text = new CompletableFuture<>();
-        Thread.ofVirtual().start(() -> {
-            try (in) {
-                text.complete(new String(in.readAllBytes(), StandardCharsets.UTF_8));
-            } catch (IOException e) {
-                text.completeExceptionally(new UncheckedIOException(e));
-            }
-        });
-        return text;
+        return ScriptRun.lastJson(pb, Duration.ofSeconds(BOUND_SECONDS), "the browser check");
     }
 }

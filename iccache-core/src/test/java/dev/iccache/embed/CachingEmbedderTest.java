@@ -3,6 +3,7 @@ package dev.iccache.embed;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.iccache.testing.Eventually;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -146,15 +147,10 @@ class CachingEmbedderTest extends EmbedderContract {
     }
 
     /** Waits (bounded) until {@code count} threads have registered and all are parked. */
-    private static void awaitAllBlocked(List<Thread> threads, int count) throws InterruptedException {
-        for (int spins = 0; spins < 10_000; spins++) {
-            if (threads.size() == count && threads.stream().allMatch(t -> t.getState() == Thread.State.WAITING
-                    || t.getState() == Thread.State.TIMED_WAITING)) {
-                return;
-            }
-            Thread.sleep(1);
-        }
-        throw new AssertionError("callers never blocked: " + threads.stream().map(Thread::getState).toList());
+    private static void awaitAllBlocked(List<Thread> threads, int count) throws Exception {
+        assertThat(Eventually.holds(() -> threads.size() == count && threads.stream().allMatch(
+                t -> t.getState() == Thread.State.WAITING || t.getState() == Thread.State.TIMED_WAITING)))
+                .as("callers blocked: %s", threads.stream().map(Thread::getState).toList()).isTrue();
     }
 
     @Test

@@ -1,20 +1,14 @@
 package dev.iccache.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.iccache.api.Json;
 import dev.iccache.models.ModelCache;
 import dev.iccache.models.PythonClients;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
+import dev.iccache.testing.ScriptRun;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 
 /**
@@ -64,36 +58,6 @@ final class PythonSdk {
         pb.environment().put("ICCACHE_BASE_URL", baseUrl);
         pb.environment().put("PYTHONDONTWRITEBYTECODE", "1");
         pb.environment().put("NO_PROXY", "127.0.0.1,localhost");
-        Process p = pb.start();
-        p.getOutputStream().close();
-        CompletableFuture<String> out = drain(p.getInputStream());
-        CompletableFuture<String> err = drain(p.getErrorStream());
-        if (!p.waitFor(BOUND.toSeconds(), TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError(script + " " + scenario + " did not finish within " + BOUND + "; stderr:\n"
-                    + err.getNow(""));
-        }
-        String stdout = out.get();
-        if (p.exitValue() != 0) {
-            throw new AssertionError(script + " " + scenario + " failed (exit " + p.exitValue() + "):\n" + err.get()
-                    + stdout);
-        }
-        List<String> lines = stdout.lines().filter(l -> !l.isBlank()).toList();
-        if (lines.isEmpty()) {
-            throw new AssertionError(script + " " + scenario + " printed nothing; stderr:\n" + err.get());
-        }
-        return Json.MAPPER.readTree(lines.get(lines.size() - 1));
-    }
-
-    private static CompletableFuture<String> drain(InputStream in) {
-        CompletableFuture<String> text = new CompletableFuture<>();
-        Thread.ofVirtual().start(() -> {
-            try (in) {
-                text.complete(new String(in.readAllBytes(), StandardCharsets.UTF_8));
-            } catch (IOException e) {
-                text.completeExceptionally(new UncheckedIOException(e));
-            }
-        });
-        return text;
+        return ScriptRun.lastJson(pb, BOUND, script + " " + scenario);
     }
 }
