@@ -144,8 +144,9 @@ final class KeyLimits {
      * The checks for a request to {@code model} whose prompt has {@code promptTokens} (counted only when a token
      * limit applies, or for the spend of an answer without usage).
      */
-    private Charge admit(Optional<String> authorization, Tenant tenant, String model, IntSupplier promptTokens,
+    private Charge admit(Optional<String> authorization, Tenant tenant, String model, IntSupplier counted,
             ServerResponse res) {
+        IntSupplier promptTokens = once(counted); // counted for the limit and again for an answer without usage
         Optional<ApiKeyStore.ApiKey> key = TenantResolver.bearer(authorization).map(TenantResolver::digest)
                 .flatMap(keys::byDigest);
         key.filter(k -> !k.allows(model)).ifPresent(k -> {
@@ -173,6 +174,17 @@ final class KeyLimits {
                     + k.budget() + ").", null, "insufficient_quota", null);
         });
         return new Charge(key.map(ApiKeyStore.ApiKey::id), tenant, tokenLimits, promptTokens);
+    }
+
+    /** {@code count}, counted on first use only (a repeat of the same count may race and count again). */
+    private static IntSupplier once(IntSupplier count) {
+        int[] known = {-1};
+        return () -> {
+            if (known[0] < 0) {
+                known[0] = count.getAsInt();
+            }
+            return known[0];
+        };
     }
 
     private static void refuseIfOver(OptionalLong retryAfter, Limit l, String limit, ServerResponse res) {

@@ -363,7 +363,7 @@ public final class LuceneExampleStore implements ExampleStore {
         // graph for accepted documents only and falls back to an exact scan of them when the
         // filter is too selective, so k hits come back whenever the scope holds k live examples.
         Query filter = new BooleanQuery.Builder()
-                .add(KeywordField.newSetQuery(TENANT, tenants.stream().sorted().map(BytesRef::new).toList()),
+                .add(KeywordField.newSetQuery(TENANT, tenants.stream().map(BytesRef::new).toList()),
                         BooleanClause.Occur.FILTER)
                 .add(ExampleDocuments.liveAt(liveAt), BooleanClause.Occur.FILTER)
                 .build();
