@@ -134,7 +134,7 @@ public final class ExampleSelector {
             UtilityFeatures f = UtilityFeatures.of(c.hit().score(),
                     e.quality().isPresent() ? e.quality().getAsDouble() : Double.NaN,
                     modelCost.applyAsDouble(e.model()), target.cost(), cost, target.contextWindow(), e.stats(),
-                    requestTokens, cluster, cluster >= 0 && cluster == requestCluster);
+                    requestTokens, cluster, cluster >= 0 && cluster == requestCluster, e.id());
             scored.add(new Selection.Scored(new Selection.Chosen(e.id(), ChatRequest.lastUserText(c.messages())
                     .orElse(""), e.response(), c.hit().score(), utility.score(f, target.name()), f), e.vector(), cost));
         }

@@ -8,16 +8,21 @@ import dev.iccache.stats.Cholesky;
 import java.lang.System.Logger.Level;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
+import java.util.function.ToDoubleFunction;
 
 /**
  * The default {@link UtilityModel}: per target model, an additive model of what an example adds to
- * the judge's score, g(e) = w·x_e + u_{cluster(e)}, trained on exploration probes
- * (docs/selection.md): dense features shared by all examples, and one effect per cluster of the
- * bank ({@link BankClusters}) for what the examples of a region teach the model, or do not. A
+ * the judge's score, g(e) = w·x_e + u_{cluster(e)} + v_e, trained on exploration probes
+ * (docs/selection.md): dense features shared by all examples, one effect per cluster of the bank
+ * ({@link BankClusters}) for what the examples of a region teach the model, or do not, and one
+ * effect per example for what only evidence about that example shows (its own teaching value). A
  * probe's label is the judge's score of the answer with a set S of examples against the answer
  * without, over 3 (y in [−1, 1]); the model predicts y ≈ Σ_{e∈S} g(e), so a set's label is shared
  * by its examples in proportion to what they are predicted to add (additive credit; a probe of
@@ -26,9 +31,9 @@ import java.util.Optional;
  * <ul>
  * <li>Fitting: every {@link #REFIT_EVERY} labels (every label for the first 100), a few sweeps of
  * backfitting on the last {@link #BUFFER} probes: ridge regression for w (λ = {@link #RIDGE}), then
- * each cluster's effect shrunk toward 0 by empirical Bayes ({@link #shrinkage}): as far as the
- * noise of the labels against the spread of the effects asks, so that a few noisy probes of a
- * cluster say little.</li>
+ * each cluster's and then each example's effect, shrunk toward 0 by empirical Bayes
+ * ({@link #shrinkage}): as far as the noise of the labels against the spread of the effects asks,
+ * so that a few noisy probes of a cluster or an example say little.</li>
  * <li>Cold start: {@link SimilarityUtility} (the similarity top-k minus examples below the floor).</li>
  * <li>Hand-over by measured confidence: every label is first predicted by both the prior and the
  * learned model (prequential); the learned model scores once it has {@link #MIN_LABELS} labels and
@@ -42,19 +47,82 @@ import java.util.Optional;
 public final class LearnedUtilityModel implements UtilityModel {
     private static final System.Logger LOG = System.getLogger(LearnedUtilityModel.class.getName());
     static final double RIDGE = 1;
-    static final double CLUSTER_RIDGE = 5;
+    static final double MIN_EFFECT_RIDGE = 5;
     static final int MIN_LABELS = 50;
     static final int BUFFER = 10_000;
     static final int REFIT_EVERY = 10;
     static final int SWEEPS = 4;
     static final double ALPHA = 0.002;
-    private static final int VERSION = 4;
+    private static final int VERSION = 5;
+    /** Version 4 had no per-example effects: its probes are read with no example ids. */
+    private static final int OLDEST_READABLE = 4;
 
     private final double floor;
     private final Map<String, Target> targets = new HashMap<>();
 
-    /** A probe as learned: the summed dense features of its set, its examples' clusters, its label. */
-    private record Probe(double[] features, int[] clusters, double label) {
+    /**
+     * A probe as learned: the summed dense features of its set, its examples' clusters (Integer; an
+     * example in none is left out) and ids (String; unknown ones left out), its label.
+     */
+    private record Probe(double[] features, Object[] clusters, Object[] examples, double label) {
+        static Probe of(double[] features, int[] clusters, String[] examples, double label) {
+            return new Probe(features, Arrays.stream(clusters).filter(c -> c >= 0).boxed().toArray(),
+                    Arrays.stream(examples).filter(e -> !e.isEmpty()).toArray(), label);
+        }
+    }
+
+    /**
+     * One kind of random effect, a value per key (a cluster of the bank, an example), fitted by
+     * backfitting on what the rest of the model leaves and shrunk by empirical Bayes.
+     */
+    private static final class Effects {
+        private final Function<Probe, Object[]> keysOf;
+        Map<Object, Double> values = new HashMap<>();
+
+        Effects(Function<Probe, Object[]> keysOf) {
+            this.keysOf = keysOf;
+        }
+
+        double of(Object key) {
+            return values.getOrDefault(key, 0.0);
+        }
+
+        double sum(Probe p) {
+            double s = 0;
+            for (Object k : keysOf.apply(p)) {
+                s += of(k);
+            }
+            return s;
+        }
+
+        /**
+         * Each key's raw effect from the residuals its probes leave besides its own effect (a key
+         * that appears m times in a probe takes m shares), then shrunk by {@link #shrinkage}.
+         */
+        void refit(List<Probe> probes, ToDoubleFunction<Probe> rest) {
+            Map<Object, double[]> raw = new HashMap<>(); // key -> {sum of m * residual, sum of m^2}
+            double noise = 0;
+            for (Probe p : probes) {
+                double residual = p.label() - rest.applyAsDouble(p) - sum(p);
+                noise += residual * residual;
+                List<Object> keys = Arrays.asList(keysOf.apply(p));
+                for (int i = 0; i < keys.size(); i++) {
+                    Object k = keys.get(i);
+                    if (keys.subList(0, i).contains(k)) {
+                        continue; // counted at its first occurrence
+                    }
+                    int m = Collections.frequency(keys, k);
+                    double[] r = raw.computeIfAbsent(k, x -> new double[2]);
+                    r[0] += m * (residual + m * of(k));
+                    r[1] += m * m;
+                }
+            }
+            noise /= Math.max(1, probes.size());
+            double lambda = shrinkage(raw, noise);
+            Map<Object, Double> next = new HashMap<>();
+            raw.forEach((k, r) -> next.put(k, r[0] / (r[1] + lambda)));
+            values = next;
+        }
     }
 
     private static final class Target {
@@ -62,7 +130,8 @@ public final class LearnedUtilityModel implements UtilityModel {
         final List<Probe> probes = new ArrayList<>();
         int next;
         double[] weights = new double[n];
-        Map<Integer, Double> clusterEffects = new HashMap<>();
+        final Effects clusters = new Effects(Probe::clusters);
+        final Effects examples = new Effects(Probe::examples);
         long labels;
         int sinceFit;
         final RunningCorrelation prior = new RunningCorrelation();
@@ -73,7 +142,7 @@ public final class LearnedUtilityModel implements UtilityModel {
         }
 
         double gain(UtilityFeatures f) {
-            return f.dot(weights) + clusterEffects.getOrDefault(f.cluster(), 0.0);
+            return f.dot(weights) + clusters.of(f.cluster()) + examples.of(f.example());
         }
 
         void add(Probe p) {
@@ -85,21 +154,8 @@ public final class LearnedUtilityModel implements UtilityModel {
             }
         }
 
-        /** Backfitting: the dense ridge on what the cluster effects leave, then each cluster's shrunk effect. */
+        /** Backfitting: the dense ridge on what the effects leave, then each cluster's and each example's shrunk effect. */
         void fit() {
-            Map<Integer, List<Integer>> byCluster = new HashMap<>();
-            for (int i = 0; i < probes.size(); i++) {
-                for (int c : probes.get(i).clusters()) {
-                    if (c >= 0) {
-                        List<Integer> list = byCluster.computeIfAbsent(c, k -> new ArrayList<>());
-                        if (list.isEmpty() || list.get(list.size() - 1) != i) {
-                            list.add(i);
-                        }
-                    }
-                }
-            }
-            Map<Integer, Double> effects = new HashMap<>(clusterEffects);
-            effects.keySet().retainAll(byCluster.keySet());
             double[] w = weights;
             for (int sweep = 0; sweep < SWEEPS; sweep++) {
                 double[][] a = new double[n][n];
@@ -108,7 +164,7 @@ public final class LearnedUtilityModel implements UtilityModel {
                     a[i][i] = RIDGE;
                 }
                 for (Probe p : probes) {
-                    double target = p.label() - clusterSum(p, effects);
+                    double target = p.label() - clusters.sum(p) - examples.sum(p);
                     double[] x = p.features();
                     for (int i = 0; i < n; i++) {
                         b[i] += x[i] * target;
@@ -122,55 +178,23 @@ public final class LearnedUtilityModel implements UtilityModel {
                         a[j][i] = a[i][j];
                     }
                 }
-                w = Cholesky.solveSymmetric(a, b);
-                // Each cluster's raw effect from what the rest leaves, then empirical-Bayes shrinkage: the
-                // spread of the true effects (method of moments) against the noise sets how far to trust them.
-                Map<Integer, double[]> raw = new HashMap<>(); // cluster -> {sum of m * residual, sum of m^2}
-                double noise = 0;
-                for (Map.Entry<Integer, List<Integer>> e : byCluster.entrySet()) {
-                    int c = e.getKey();
-                    double own = effects.getOrDefault(c, 0.0);
-                    double num = 0;
-                    double den = 0;
-                    for (int i : e.getValue()) {
-                        Probe p = probes.get(i);
-                        int m = 0;
-                        for (int pc : p.clusters()) {
-                            if (pc == c) {
-                                m++;
-                            }
-                        }
-                        double residual = p.label() - dot(w, p.features()) - clusterSum(p, effects) + m * own;
-                        num += m * residual;
-                        den += m * m;
-                    }
-                    raw.put(c, new double[] {num, den});
-                }
-                for (Probe p : probes) {
-                    double r = p.label() - dot(w, p.features()) - clusterSum(p, effects);
-                    noise += r * r;
-                }
-                noise /= Math.max(1, probes.size());
-                double lambda = shrinkage(raw, noise);
-                for (Map.Entry<Integer, double[]> e : raw.entrySet()) {
-                    effects.put(e.getKey(), e.getValue()[0] / (e.getValue()[1] + lambda));
-                }
+                double[] dense = Cholesky.solveSymmetric(a, b);
+                w = dense;
+                clusters.refit(probes, p -> dot(dense, p.features()) + examples.sum(p));
+                examples.refit(probes, p -> dot(dense, p.features()) + clusters.sum(p));
             }
             weights = w;
-            clusterEffects = effects;
             sinceFit = 0;
         }
 
         void remap(int[] mapping) {
             for (int i = 0; i < probes.size(); i++) {
                 Probe p = probes.get(i);
-                int[] clusters = p.clusters().clone();
-                for (int k = 0; k < clusters.length; k++) {
-                    clusters[k] = clusters[k] >= 0 && clusters[k] < mapping.length ? mapping[clusters[k]] : -1;
-                }
-                probes.set(i, new Probe(p.features(), clusters, p.label()));
+                Object[] remapped = Arrays.stream(p.clusters()).mapToInt(c -> (Integer) c)
+                        .filter(c -> c < mapping.length && mapping[c] >= 0).map(c -> mapping[c]).boxed().toArray();
+                probes.set(i, new Probe(p.features(), remapped, p.examples(), p.label()));
             }
-            clusterEffects = new HashMap<>();
+            clusters.values = new HashMap<>();
             if (!probes.isEmpty()) {
                 fit();
             }
@@ -178,12 +202,12 @@ public final class LearnedUtilityModel implements UtilityModel {
     }
 
     /**
-     * The ridge of the cluster effects, σ²/τ²: σ² the labels' residual variance, τ² the variance
-     * of the true effects, estimated as the spread of the raw per-cluster means beyond what their
-     * sampling noise explains (method of moments); at least {@link #CLUSTER_RIDGE}, and effectively
-     * infinite (no effects) when the raw means spread no more than noise would.
+     * The ridge of one kind of effects, σ²/τ²: σ² the labels' residual variance, τ² the variance
+     * of the true effects, estimated as the spread of the raw per-key means beyond what their
+     * sampling noise explains (method of moments); at least {@link #MIN_EFFECT_RIDGE}, and
+     * effectively infinite (no effects) when the raw means spread no more than noise would.
      */
-    static double shrinkage(Map<Integer, double[]> raw, double noise) {
+    static double shrinkage(Map<?, double[]> raw, double noise) {
         double weight = 0;
         double mean = 0;
         for (double[] r : raw.values()) {
@@ -191,7 +215,7 @@ public final class LearnedUtilityModel implements UtilityModel {
             mean += r[0];
         }
         if (weight == 0) {
-            return CLUSTER_RIDGE;
+            return MIN_EFFECT_RIDGE;
         }
         mean /= weight;
         double spread = 0;
@@ -204,15 +228,7 @@ public final class LearnedUtilityModel implements UtilityModel {
         spread /= weight;
         sampling /= weight;
         double tau2 = spread - sampling;
-        return tau2 <= 0 ? 1e9 : Math.max(CLUSTER_RIDGE, noise / tau2);
-    }
-
-    private static double clusterSum(Probe p, Map<Integer, Double> effects) {
-        double s = 0;
-        for (int c : p.clusters()) {
-            s += effects.getOrDefault(c, 0.0);
-        }
-        return s;
+        return tau2 <= 0 ? 1e9 : Math.max(MIN_EFFECT_RIDGE, noise / tau2);
     }
 
     private static double dot(double[] w, double[] x) {
@@ -291,6 +307,7 @@ public final class LearnedUtilityModel implements UtilityModel {
         Target t = targets.computeIfAbsent(targetModel, k -> new Target());
         double[] sum = new double[t.n];
         int[] clusters = new int[examples.size()];
+        String[] ids = new String[examples.size()];
         double prior = 0;
         double learned = 0;
         for (int k = 0; k < examples.size(); k++) {
@@ -300,12 +317,13 @@ public final class LearnedUtilityModel implements UtilityModel {
                 sum[i] += x[i];
             }
             clusters[k] = f.cluster();
+            ids[k] = f.example();
             prior += 2 * (prior(f) - 0.5);
             learned += t.gain(f);
         }
         t.learned.add(learned, label);
         t.prior.add(prior, label);
-        t.add(new Probe(sum, clusters, label));
+        t.add(Probe.of(sum, clusters, ids, label));
         t.labels++;
         if (++t.sinceFit >= REFIT_EVERY || t.labels <= 100) {
             t.fit();
@@ -342,8 +360,10 @@ public final class LearnedUtilityModel implements UtilityModel {
                 for (double v : t.weights) {
                     w.add(v);
                 }
-                ObjectNode effects = m.putObject("cluster_effects");
-                t.clusterEffects.forEach((c, v) -> effects.put(Integer.toString(c), v));
+                ObjectNode clusterEffects = m.putObject("cluster_effects");
+                t.clusters.values.forEach((c, v) -> clusterEffects.put(c.toString(), v));
+                ObjectNode exampleEffects = m.putObject("example_effects");
+                t.examples.values.forEach((e, v) -> exampleEffects.put(e.toString(), v));
                 ArrayNode probes = m.putArray("probes");
                 for (int i = 0; i < t.probes.size(); i++) {
                     Probe p = t.probes.get((t.next + i) % t.probes.size());
@@ -354,8 +374,12 @@ public final class LearnedUtilityModel implements UtilityModel {
                         x.add(v);
                     }
                     ArrayNode c = o.putArray("clusters");
-                    for (int v : p.clusters()) {
-                        c.add(v);
+                    for (Object v : p.clusters()) {
+                        c.add((Integer) v);
+                    }
+                    ArrayNode ids = o.putArray("examples");
+                    for (Object id : p.examples()) {
+                        ids.add((String) id);
                     }
                 }
             });
@@ -366,6 +390,8 @@ public final class LearnedUtilityModel implements UtilityModel {
     /**
      * A model from a checkpoint, or a fresh one when the file does not exist. A checkpoint with
      * another version or feature layout is ignored (logged): the model starts again from the prior.
+     * One of version 4 (before per-example effects) is read as it is: its probes teach no example's
+     * own effect, later ones do.
      */
     public static LearnedUtilityModel load(Path file, double floor) {
         LearnedUtilityModel model = new LearnedUtilityModel(floor);
@@ -376,7 +402,8 @@ public final class LearnedUtilityModel implements UtilityModel {
         JsonNode root = state.get();
         List<String> names = new ArrayList<>();
         root.path("features").forEach(n -> names.add(n.asText()));
-        if (root.path("version").asInt() != VERSION || !names.equals(UtilityFeatures.NAMES)) {
+        int version = root.path("version").asInt();
+        if (version < OLDEST_READABLE || version > VERSION || !names.equals(UtilityFeatures.NAMES)) {
             LOG.log(Level.WARNING, "utility model checkpoint {0} is of another version or layout; starting from the "
                     + "prior", file);
             return model;
@@ -396,13 +423,19 @@ public final class LearnedUtilityModel implements UtilityModel {
                 for (int i = 0; i < clusters.length; i++) {
                     clusters[i] = o.path("clusters").path(i).asInt();
                 }
-                t.add(new Probe(x, clusters, o.path("label").asDouble()));
+                String[] ids = new String[o.path("examples").size()];
+                for (int i = 0; i < ids.length; i++) {
+                    ids[i] = o.path("examples").path(i).asText();
+                }
+                t.add(Probe.of(x, clusters, ids, o.path("label").asDouble()));
             }
             t.sinceFit = m.path("since_fit").asInt();
             for (int i = 0; i < t.n; i++) {
                 t.weights[i] = m.path("weights").path(i).asDouble();
             }
-            m.path("cluster_effects").fields().forEachRemaining(c -> t.clusterEffects.put(Integer.parseInt(c.getKey()),
+            m.path("cluster_effects").fields().forEachRemaining(c -> t.clusters.values.put(Integer.parseInt(c.getKey()),
+                    c.getValue().asDouble()));
+            m.path("example_effects").fields().forEachRemaining(c -> t.examples.values.put(c.getKey(),
                     c.getValue().asDouble()));
             model.targets.put(e.getKey(), t);
         });

@@ -20,9 +20,9 @@ import java.util.random.RandomGenerator;
  * [0, 1], teaches the {@link InContextAugmenter} about every example of the set. Half the probes
  * are threshold probes: a τ drawn by the tuner's Thompson sampling and the examples selected at it
  * (a reward for that τ; no judge call when no example passes it: the reward is a tie); the other
- * half explore: 1 to {@code max-examples} candidates drawn uniformly (a set measures a larger joint
- * effect against the same judge noise; the utility model shares it out). Run online by
- * {@link SelectionExplorer} and offline by the warm start.
+ * half explore: {@code max-examples} candidates drawn uniformly (as many as a prompt takes: every
+ * example of the set is learned about from the one judgment, the utility model shares the label
+ * out). Run online by {@link SelectionExplorer} and offline by the warm start.
  */
 public final class SelectionProbe {
     private static final System.Logger LOG = System.getLogger(SelectionProbe.class.getName());
@@ -68,8 +68,7 @@ public final class SelectionProbe {
         int size;
         synchronized (random) {
             threshold = random.nextDouble() < THRESHOLD_PROBES;
-            size = 1 + random.nextInt(Math.max(1, Math.min(augmenter.selector().settings().maxExamples(),
-                    scored.size())));
+            size = Math.min(augmenter.selector().settings().maxExamples(), scored.size());
             for (int i = 0; i < size; i++) { // a partial Fisher-Yates shuffle
                 Collections.swap(drawn, i, i + random.nextInt(drawn.size() - i));
             }

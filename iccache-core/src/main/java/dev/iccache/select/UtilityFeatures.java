@@ -11,12 +11,14 @@ import java.util.List;
  * was learned about some examples carries over to the others of their cluster. Besides relevance
  * (similarity) and what is known of the example (quality, producer, length): the example's own
  * probe record ({@code example_gain}, {@code example_evidence}) and whether it is in the request's
- * own cluster ({@code same_cluster}).
+ * own cluster ({@code same_cluster}). The example's id lets a learned model keep an effect per
+ * example as well (what probes of sets taught about this one example).
  *
  * @param values  the dense features, in the order of {@link #NAMES}
  * @param cluster the example's cluster of the bank, −1 when the bank is not clustered yet
+ * @param example the example's id, empty when unknown (no per-example effect)
  */
-public record UtilityFeatures(double[] values, int cluster) {
+public record UtilityFeatures(double[] values, int cluster, String example) {
     /** Dense feature names, in order; also written into checkpoints to detect a changed layout. */
     public static final List<String> NAMES = List.of("bias", "similarity", "similarity_sq", "example_gain",
             "example_evidence", "same_cluster", "quality", "quality_known", "producer_strength", "example_length",
@@ -30,6 +32,7 @@ public record UtilityFeatures(double[] values, int cluster) {
             throw new IllegalArgumentException("expected " + NAMES.size() + " features, got " + values.length);
         }
         values = values.clone();
+        example = example == null ? "" : example;
     }
 
     /**
@@ -43,10 +46,11 @@ public record UtilityFeatures(double[] values, int cluster) {
      * @param requestTokens    tokens of the current request
      * @param cluster          the example's cluster of the bank (−1: not clustered)
      * @param sameCluster      whether the example is in the request's cluster
+     * @param example          the example's id
      */
     public static UtilityFeatures of(double similarity, double quality, double producerCost, double targetCost,
             int exampleTokens, int contextWindow, ExampleStats stats, int requestTokens, int cluster,
-            boolean sameCluster) {
+            boolean sameCluster, String example) {
         boolean known = !Double.isNaN(quality);
         double q = known ? quality : UNKNOWN_QUALITY;
         double strength = Double.isNaN(producerCost) ? 0
@@ -64,7 +68,7 @@ public record UtilityFeatures(double[] values, int cluster) {
             strength,
             clamp(exampleTokens / (double) contextWindow, 0, 1),
             clamp(Math.log1p(requestTokens) / 8, 0, 1),
-        }, cluster);
+        }, cluster, example);
     }
 
     public double similarity() {
@@ -90,16 +94,17 @@ public record UtilityFeatures(double[] values, int cluster) {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof UtilityFeatures f && Arrays.equals(values, f.values) && cluster == f.cluster;
+        return o instanceof UtilityFeatures f && Arrays.equals(values, f.values) && cluster == f.cluster
+                && example.equals(f.example);
     }
 
     @Override
     public int hashCode() {
-        return 31 * Arrays.hashCode(values) + cluster;
+        return 31 * (31 * Arrays.hashCode(values) + cluster) + example.hashCode();
     }
 
     @Override
     public String toString() {
-        return "UtilityFeatures" + Arrays.toString(values) + " cluster " + cluster;
+        return "UtilityFeatures" + Arrays.toString(values) + " cluster " + cluster + " example " + example;
     }
 }

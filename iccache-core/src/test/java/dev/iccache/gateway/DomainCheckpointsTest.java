@@ -55,7 +55,7 @@ class DomainCheckpointsTest {
         IccacheConfig config = IccacheConfig.builder().defaultModel("large").backends(List.of(SMALL, LARGE))
                 .dataDir(dir).build();
         UtilityFeatures f = UtilityFeatures.of(0.9, Double.NaN, Double.NaN, 1, 10, 8192,
-                ExampleStats.fresh(NOW), 5, 0, true);
+                ExampleStats.fresh(NOW), 5, 0, true, "e1");
         LearnedUtilityModel legacyModel = new LearnedUtilityModel(0.45);
         for (int i = 0; i < 3; i++) {
             legacyModel.learn(List.of(f), "small", 0.2);

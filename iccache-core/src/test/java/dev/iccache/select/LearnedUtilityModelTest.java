@@ -3,6 +3,8 @@ package dev.iccache.select;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.iccache.api.Json;
 import dev.iccache.bank.ExampleStats;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -34,7 +36,7 @@ class LearnedUtilityModelTest {
     private static Planted planted(SplittableRandom r, int requestCluster, double similarity) {
         int cluster = r.nextBoolean() ? requestCluster : r.nextInt(20);
         UtilityFeatures f = UtilityFeatures.of(similarity, Double.NaN, 7.17, 1, 200, 8192, FRESH, 50, cluster,
-                cluster == requestCluster);
+                cluster == requestCluster, "");
         return new Planted(f, teaches(cluster) ? 0.08 : -0.03, teaches(requestCluster) ? -0.5 : 0.5);
     }
 
@@ -100,6 +102,47 @@ class LearnedUtilityModelTest {
                 .mapToDouble(Planted::effect).average().orElseThrow();
     }
 
+    /**
+     * Planted signal that no feature shows: 400 examples of one cluster at the same similarity, one
+     * in eight with a large effect (an example's own teaching value), the rest none. Probes are
+     * noisy sets of 1 to 5; only the per-example effects, learned from the sets' shared labels,
+     * tell the helpful ones apart.
+     */
+    @Test
+    void perExampleEffectsFindTheExamplesThatHelpWhereNoFeatureDoes() {
+        LearnedUtilityModel model = new LearnedUtilityModel(FLOOR);
+        SplittableRandom r = new SplittableRandom(11);
+        int examples = 400;
+        for (int i = 0; i < 4000; i++) {
+            List<UtilityFeatures> set = new ArrayList<>();
+            double effect = 0;
+            int size = 1 + r.nextInt(5);
+            for (int k = 0; k < size; k++) {
+                int e = r.nextInt(examples);
+                set.add(example(e));
+                effect += helps(e) ? 0.2 : 0;
+            }
+            double d = effect + 0.4 * r.nextGaussian();
+            model.learn(set, "small", (3 * Math.tanh(d / 0.3) + 3) / 6);
+        }
+        assertThat(model.confident("small")).isTrue();
+        List<Integer> ranked = new ArrayList<>();
+        for (int e = 0; e < examples; e++) {
+            ranked.add(e);
+        }
+        ranked.sort(Comparator.comparingDouble(e -> -model.score(example(e), "small")));
+        long found = ranked.subList(0, examples / 8).stream().filter(LearnedUtilityModelTest::helps).count();
+        assertThat(found).as("helpful examples among the top eighth (chance: 6 of 50)").isGreaterThanOrEqualTo(25);
+    }
+
+    private static boolean helps(int example) {
+        return example % 8 == 0;
+    }
+
+    private static UtilityFeatures example(int e) {
+        return UtilityFeatures.of(0.8, Double.NaN, 7.17, 1, 200, 8192, FRESH, 50, 0, true, "e" + e);
+    }
+
     @Test
     void coldStartIsTheSimilarityPriorAndNoiseNeverTakesOver() {
         LearnedUtilityModel model = new LearnedUtilityModel(FLOOR);
@@ -118,8 +161,8 @@ class LearnedUtilityModelTest {
     @Test
     void whatWasLearnedPerClusterMovesWithTheClusters() {
         LearnedUtilityModel model = trained(true, 9);
-        UtilityFeatures teachable = UtilityFeatures.of(0.8, Double.NaN, 7.17, 1, 200, 8192, FRESH, 50, 4, false);
-        UtilityFeatures moved = UtilityFeatures.of(0.8, Double.NaN, 7.17, 1, 200, 8192, FRESH, 50, 0, false);
+        UtilityFeatures teachable = UtilityFeatures.of(0.8, Double.NaN, 7.17, 1, 200, 8192, FRESH, 50, 4, false, "");
+        UtilityFeatures moved = UtilityFeatures.of(0.8, Double.NaN, 7.17, 1, 200, 8192, FRESH, 50, 0, false, "");
         double before = model.score(teachable, "small");
         int[] mapping = new int[20];
         for (int c = 0; c < 20; c++) {
@@ -144,7 +187,25 @@ class LearnedUtilityModelTest {
         assertThat(LearnedUtilityModel.load(dir.resolve("absent.json"), FLOOR).labels("small")).isZero();
     }
 
+    @Test
+    void aCheckpointFromBeforePerExampleEffectsKeepsWhatItLearned(@TempDir Path dir) throws Exception {
+        LearnedUtilityModel model = trained(true, 5);
+        Path file = dir.resolve("utility.json");
+        model.save(file);
+        ObjectNode root = (ObjectNode) Json.MAPPER.readTree(file.toFile());
+        root.put("version", 4);
+        ObjectNode small = (ObjectNode) root.path("targets").path("small");
+        small.remove("example_effects");
+        small.path("probes").forEach(p -> ((ObjectNode) p).remove("examples"));
+        Json.MAPPER.writeValue(file.toFile(), root);
+        LearnedUtilityModel loaded = LearnedUtilityModel.load(file, FLOOR);
+        assertThat(loaded.labels("small")).isEqualTo(3000);
+        assertThat(loaded.confident("small")).isTrue();
+        UtilityFeatures f = features(0.9);
+        assertThat(loaded.score(f, "small")).isCloseTo(model.score(f, "small"), within(1e-12));
+    }
+
     private static UtilityFeatures features(double similarity) {
-        return UtilityFeatures.of(similarity, Double.NaN, Double.NaN, 1, 100, 8192, FRESH, 10, -1, false);
+        return UtilityFeatures.of(similarity, Double.NaN, Double.NaN, 1, 100, 8192, FRESH, 10, -1, false, "");
     }
 }

@@ -9,7 +9,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class PromptAssemblerTest {
-    private static final UtilityFeatures F = new UtilityFeatures(new double[UtilityFeatures.NAMES.size()], -1);
+    private static final UtilityFeatures F = new UtilityFeatures(new double[UtilityFeatures.NAMES.size()], -1, "");
     private static final List<Selection.Chosen> TWO = List.of(
             new Selection.Chosen("e1", "What is 2+2?", "4", 0.8, 0.6, F),
             new Selection.Chosen("e2", "What is 3+3?", "6", 0.9, 0.7, F));
