@@ -256,16 +256,19 @@ public final class InContextAugmenter implements AutoCloseable {
 
     /**
      * A probe of a selection made for {@code domain}: {@code gain} in [0, 1] is the judge's score,
-     * (s + 3) / 6, of the target's answer with {@code examples} against its answer without examples.
-     * Teaches the domain's utility model (additive credit over the set) and, for a probe of one
-     * example, its probe record (above 0.5 it helped, below it hurt).
+     * (s + 3) / 6, of the target's answer with {@code examples} against its answer with
+     * {@code against} (empty: without examples). Teaches the domain's utility model (additive credit
+     * over the sets) and, for a probe of one example against none, its probe record (above 0.5 it
+     * helped, below it hurt).
      */
-    public void probed(String domain, String targetModel, List<Selection.Scored> examples, double gain) {
+    public void probed(String domain, String targetModel, List<Selection.Scored> examples,
+            List<Selection.Scored> against, double gain) {
         feedback.labelValues("probe").inc();
         List<UtilityFeatures> features = examples.stream().map(e -> e.candidate().features()).toList();
+        List<UtilityFeatures> baseline = against.stream().map(e -> e.candidate().features()).toList();
         learner.execute(() -> {
-            states.update(domain, s -> s.utility().learn(features, targetModel, gain));
-            if (examples.size() == 1) {
+            states.update(domain, s -> s.utility().learn(features, baseline, targetModel, gain));
+            if (examples.size() == 1 && against.isEmpty()) {
                 stats.record(new StatsDelta(examples.get(0).candidate().exampleId(), 0, 0, Double.NaN,
                         gain > 0.5 ? 1 : 0, gain < 0.5 ? 1 : 0));
             }

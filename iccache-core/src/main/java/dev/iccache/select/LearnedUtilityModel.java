@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -61,14 +62,63 @@ public final class LearnedUtilityModel implements UtilityModel {
     private final Map<String, Target> targets = new HashMap<>();
 
     /**
-     * A probe as learned: the summed dense features of its set, its examples' clusters (Integer; an
-     * example in none is left out) and ids (String; unknown ones left out), its label.
+     * Keys of one kind (clusters as Integer, example ids as String) in a probe, each with its net
+     * count: +1 per example of the set, −1 per example of the set it was compared against (keys
+     * that cancel out are left out, as are examples in no cluster and unknown ids).
      */
-    private record Probe(double[] features, Object[] clusters, Object[] examples, double label) {
-        static Probe of(double[] features, int[] clusters, String[] examples, double label) {
-            return new Probe(features, Arrays.stream(clusters).filter(c -> c >= 0).boxed().toArray(),
-                    Arrays.stream(examples).filter(e -> !e.isEmpty()).toArray(), label);
+    private record Keys(Object[] keys, int[] counts) {
+        static Keys of(List<?> with, List<?> against) {
+            Map<Object, Integer> net = new LinkedHashMap<>();
+            with.forEach(k -> net.merge(k, 1, Integer::sum));
+            against.forEach(k -> net.merge(k, -1, Integer::sum));
+            net.values().removeIf(c -> c == 0);
+            return new Keys(net.keySet().toArray(), net.values().stream().mapToInt(Integer::intValue).toArray());
         }
+
+        /** These keys renamed by {@code rename} (null: dropped), counts of keys renamed alike merged. */
+        Keys map(Function<Object, Object> rename) {
+            List<Object> with = new ArrayList<>();
+            List<Object> against = new ArrayList<>();
+            for (int i = 0; i < keys.length; i++) {
+                Object k = rename.apply(keys[i]);
+                for (int c = 0; k != null && c < Math.abs(counts[i]); c++) {
+                    (counts[i] > 0 ? with : against).add(k);
+                }
+            }
+            return of(with, against);
+        }
+
+        void write(ArrayNode keyArray, ArrayNode countArray) {
+            for (int i = 0; i < keys.length; i++) {
+                if (keys[i] instanceof Integer c) {
+                    keyArray.add(c);
+                } else {
+                    keyArray.add((String) keys[i]);
+                }
+                countArray.add(counts[i]);
+            }
+        }
+
+        /** Read back; a checkpoint of version 4 has no counts: each key counted once. */
+        static Keys read(JsonNode keyArray, JsonNode countArray, Function<JsonNode, Object> key) {
+            List<Object> with = new ArrayList<>();
+            List<Object> against = new ArrayList<>();
+            for (int i = 0; i < keyArray.size(); i++) {
+                Object k = key.apply(keyArray.path(i));
+                int c = countArray.isMissingNode() ? 1 : countArray.path(i).asInt();
+                for (int n = 0; k != null && n < Math.abs(c); n++) {
+                    (c > 0 ? with : against).add(k);
+                }
+            }
+            return of(with, against);
+        }
+    }
+
+    /**
+     * A probe as learned: the summed dense features of its set minus those of the set it was
+     * compared against, its clusters and examples with their net counts, its label.
+     */
+    private record Probe(double[] features, Keys clusters, Keys examples, double label) {
     }
 
     /**
@@ -76,10 +126,10 @@ public final class LearnedUtilityModel implements UtilityModel {
      * backfitting on what the rest of the model leaves and shrunk by empirical Bayes.
      */
     private static final class Effects {
-        private final Function<Probe, Object[]> keysOf;
+        private final Function<Probe, Keys> keysOf;
         Map<Object, Double> values = new HashMap<>();
 
-        Effects(Function<Probe, Object[]> keysOf) {
+        Effects(Function<Probe, Keys> keysOf) {
             this.keysOf = keysOf;
         }
 
@@ -88,16 +138,17 @@ public final class LearnedUtilityModel implements UtilityModel {
         }
 
         double sum(Probe p) {
+            Keys k = keysOf.apply(p);
             double s = 0;
-            for (Object k : keysOf.apply(p)) {
-                s += of(k);
+            for (int i = 0; i < k.keys().length; i++) {
+                s += k.counts()[i] * of(k.keys()[i]);
             }
             return s;
         }
 
         /**
          * Each key's raw effect from the residuals its probes leave besides its own effect (a key
-         * that appears m times in a probe takes m shares), then shrunk by {@link #shrinkage}.
+         * with net count m in a probe takes m shares), then shrunk by {@link #shrinkage}.
          */
         void refit(List<Probe> probes, ToDoubleFunction<Probe> rest) {
             Map<Object, double[]> raw = new HashMap<>(); // key -> {sum of m * residual, sum of m^2}
@@ -105,13 +156,10 @@ public final class LearnedUtilityModel implements UtilityModel {
             for (Probe p : probes) {
                 double residual = p.label() - rest.applyAsDouble(p) - sum(p);
                 noise += residual * residual;
-                List<Object> keys = Arrays.asList(keysOf.apply(p));
-                for (int i = 0; i < keys.size(); i++) {
-                    Object k = keys.get(i);
-                    if (keys.subList(0, i).contains(k)) {
-                        continue; // counted at its first occurrence
-                    }
-                    int m = Collections.frequency(keys, k);
+                Keys keys = keysOf.apply(p);
+                for (int i = 0; i < keys.keys().length; i++) {
+                    Object k = keys.keys()[i];
+                    int m = keys.counts()[i];
                     double[] r = raw.computeIfAbsent(k, x -> new double[2]);
                     r[0] += m * (residual + m * of(k));
                     r[1] += m * m;
@@ -190,8 +238,8 @@ public final class LearnedUtilityModel implements UtilityModel {
         void remap(int[] mapping) {
             for (int i = 0; i < probes.size(); i++) {
                 Probe p = probes.get(i);
-                Object[] remapped = Arrays.stream(p.clusters()).mapToInt(c -> (Integer) c)
-                        .filter(c -> c < mapping.length && mapping[c] >= 0).map(c -> mapping[c]).boxed().toArray();
+                Keys remapped = p.clusters().map(c -> (Integer) c < mapping.length && mapping[(Integer) c] >= 0
+                        ? mapping[(Integer) c] : null);
                 probes.set(i, new Probe(p.features(), remapped, p.examples(), p.label()));
             }
             clusters.values = new HashMap<>();
@@ -299,35 +347,45 @@ public final class LearnedUtilityModel implements UtilityModel {
     }
 
     @Override
-    public synchronized void learn(List<UtilityFeatures> examples, String targetModel, double gain) {
-        if (examples.isEmpty()) {
+    public synchronized void learn(List<UtilityFeatures> examples, List<UtilityFeatures> against, String targetModel,
+            double gain) {
+        if (examples.isEmpty() && against.isEmpty()) {
             return;
         }
         double label = 2 * Math.max(0, Math.min(1, gain)) - 1;
         Target t = targets.computeIfAbsent(targetModel, k -> new Target());
         double[] sum = new double[t.n];
-        int[] clusters = new int[examples.size()];
-        String[] ids = new String[examples.size()];
-        double prior = 0;
-        double learned = 0;
-        for (int k = 0; k < examples.size(); k++) {
-            UtilityFeatures f = examples.get(k);
-            double[] x = f.values();
-            for (int i = 0; i < t.n; i++) {
-                sum[i] += x[i];
-            }
-            clusters[k] = f.cluster();
-            ids[k] = f.example();
-            prior += 2 * (prior(f) - 0.5);
-            learned += t.gain(f);
-        }
-        t.learned.add(learned, label);
-        t.prior.add(prior, label);
-        t.add(Probe.of(sum, clusters, ids, label));
+        double[] prediction = new double[2]; // the prior's, the learned model's
+        add(t, examples, 1, sum, prediction);
+        add(t, against, -1, sum, prediction);
+        t.prior.add(prediction[0], label);
+        t.learned.add(prediction[1], label);
+        t.add(new Probe(sum, Keys.of(clustersOf(examples), clustersOf(against)),
+                Keys.of(idsOf(examples), idsOf(against)), label));
         t.labels++;
         if (++t.sinceFit >= REFIT_EVERY || t.labels <= 100) {
             t.fit();
         }
+    }
+
+    /** Adds a set's features, times {@code sign}, to {@code sum}, and its predictions to {@code prediction}. */
+    private void add(Target t, List<UtilityFeatures> set, int sign, double[] sum, double[] prediction) {
+        for (UtilityFeatures f : set) {
+            double[] x = f.values();
+            for (int i = 0; i < t.n; i++) {
+                sum[i] += sign * x[i];
+            }
+            prediction[0] += sign * 2 * (prior(f) - 0.5);
+            prediction[1] += sign * t.gain(f);
+        }
+    }
+
+    private static List<Integer> clustersOf(List<UtilityFeatures> set) {
+        return set.stream().map(UtilityFeatures::cluster).filter(c -> c >= 0).toList();
+    }
+
+    private static List<String> idsOf(List<UtilityFeatures> set) {
+        return set.stream().map(UtilityFeatures::example).filter(e -> !e.isEmpty()).toList();
     }
 
     @Override
@@ -373,14 +431,8 @@ public final class LearnedUtilityModel implements UtilityModel {
                     for (double v : p.features()) {
                         x.add(v);
                     }
-                    ArrayNode c = o.putArray("clusters");
-                    for (Object v : p.clusters()) {
-                        c.add((Integer) v);
-                    }
-                    ArrayNode ids = o.putArray("examples");
-                    for (Object id : p.examples()) {
-                        ids.add((String) id);
-                    }
+                    p.clusters().write(o.putArray("clusters"), o.putArray("cluster_counts"));
+                    p.examples().write(o.putArray("examples"), o.putArray("example_counts"));
                 }
             });
         }
@@ -419,15 +471,11 @@ public final class LearnedUtilityModel implements UtilityModel {
                 for (int i = 0; i < t.n; i++) {
                     x[i] = o.path("features").path(i).asDouble();
                 }
-                int[] clusters = new int[o.path("clusters").size()];
-                for (int i = 0; i < clusters.length; i++) {
-                    clusters[i] = o.path("clusters").path(i).asInt();
-                }
-                String[] ids = new String[o.path("examples").size()];
-                for (int i = 0; i < ids.length; i++) {
-                    ids[i] = o.path("examples").path(i).asText();
-                }
-                t.add(Probe.of(x, clusters, ids, o.path("label").asDouble()));
+                Keys clusters = Keys.read(o.path("clusters"), o.path("cluster_counts"),
+                        c -> c.asInt() >= 0 ? (Object) c.asInt() : null);
+                Keys examples = Keys.read(o.path("examples"), o.path("example_counts"),
+                        id -> id.asText().isEmpty() ? null : id.asText());
+                t.add(new Probe(x, clusters, examples, o.path("label").asDouble()));
             }
             t.sinceFit = m.path("since_fit").asInt();
             for (int i = 0; i < t.n; i++) {

@@ -16,13 +16,16 @@ import java.util.random.RandomGenerator;
 
 /**
  * One exploration probe of a selection (docs/selection.md): the small model's answer with a set of
- * the scored candidates against its answer without examples, judged; the judge's score, mapped to
- * [0, 1], teaches the {@link InContextAugmenter} about every example of the set. Half the probes
- * are threshold probes: a τ drawn by the tuner's Thompson sampling and the examples selected at it
- * (a reward for that τ; no judge call when no example passes it: the reward is a tie); the other
- * half explore: {@code max-examples} candidates drawn uniformly (as many as a prompt takes: every
- * example of the set is learned about from the one judgment, the utility model shares the label
- * out). Run online by {@link SelectionExplorer} and offline by the warm start.
+ * the scored candidates against its answer with another set or without examples, judged; the
+ * judge's score, mapped to [0, 1], teaches the {@link InContextAugmenter} about every example of
+ * both. Half the probes are threshold probes: a τ drawn by the tuner's Thompson sampling and the
+ * examples selected at it, against no examples (a reward for that τ, and the level of what
+ * examples add; no judge call when no example passes it: the reward is a tie); the other half
+ * explore: two disjoint sets of up to {@code max-examples} candidates drawn uniformly, one against
+ * the other (every example of both is learned about from the one judgment: twice the examples per
+ * judgment of a set against none; the utility model shares the label out). A request with a single
+ * candidate explores it against none. Run online by {@link SelectionExplorer} and offline by the
+ * warm start.
  */
 public final class SelectionProbe {
     private static final System.Logger LOG = System.getLogger(SelectionProbe.class.getName());
@@ -35,10 +38,11 @@ public final class SelectionProbe {
     private final Counter probes;
 
     /**
-     * What a probe compares: the examples in the "with" answer, and the τ of a threshold probe (NaN
-     * otherwise), for a selection made for {@code domain} (whose utility model and τ it teaches).
+     * What a probe compares: the examples in the "with" answer, those in the answer it is compared
+     * against (empty: no examples), and the τ of a threshold probe (NaN otherwise), for a selection
+     * made for {@code domain} (whose utility model and τ it teaches).
      */
-    public record Plan(String domain, List<Selection.Scored> examples, double tau) {
+    public record Plan(String domain, List<Selection.Scored> examples, List<Selection.Scored> against, double tau) {
         boolean thresholdProbe() {
             return !Double.isNaN(tau);
         }
@@ -68,8 +72,8 @@ public final class SelectionProbe {
         int size;
         synchronized (random) {
             threshold = random.nextDouble() < THRESHOLD_PROBES;
-            size = Math.min(augmenter.selector().settings().maxExamples(), scored.size());
-            for (int i = 0; i < size; i++) { // a partial Fisher-Yates shuffle
+            size = Math.min(augmenter.selector().settings().maxExamples(), scored.size() / 2);
+            for (int i = 0; i < Math.min(2 * size, drawn.size()); i++) { // a partial Fisher-Yates shuffle
                 Collections.swap(drawn, i, i + random.nextInt(drawn.size() - i));
             }
         }
@@ -78,9 +82,13 @@ public final class SelectionProbe {
             Set<String> kept = new HashSet<>();
             augmenter.selector().combine(scored, tau, selection.budgetTokens()).forEach(c -> kept.add(c.exampleId()));
             return new Plan(domain, scored.stream().filter(s -> kept.contains(s.candidate().exampleId())).toList(),
-                    tau);
+                    List.of(), tau);
         }
-        return new Plan(domain, List.copyOf(drawn.subList(0, size)), Double.NaN);
+        if (size == 0) { // one candidate: against none
+            return new Plan(domain, List.copyOf(drawn), List.of(), Double.NaN);
+        }
+        return new Plan(domain, List.copyOf(drawn.subList(0, size)), List.copyOf(drawn.subList(size, 2 * size)),
+                Double.NaN);
     }
 
     /**
@@ -98,7 +106,8 @@ public final class SelectionProbe {
             ChatRequest upstream = PromptAssembler.assemble(original,
                     plan.examples().stream().map(Selection.Scored::candidate).toList(), augmenter.newNonce());
             String with = small.complete(upstream).content();
-            String without = small.complete(original).content();
+            String without = small.complete(plan.against().isEmpty() ? original : PromptAssembler.assemble(original,
+                    plan.against().stream().map(Selection.Scored::candidate).toList(), augmenter.newNonce())).content();
             OptionalDouble verdict = judge.compare(original, with, without);
             if (verdict.isEmpty()) {
                 probes.labelValues(kind(plan), "no_verdict").inc();
@@ -109,7 +118,7 @@ public final class SelectionProbe {
             if (plan.thresholdProbe()) {
                 augmenter.thresholdProbed(plan.domain(), plan.tau(), gain);
             }
-            augmenter.probed(plan.domain(), small.config().name(), plan.examples(), gain);
+            augmenter.probed(plan.domain(), small.config().name(), plan.examples(), plan.against(), gain);
             return OptionalDouble.of(gain);
         } catch (RuntimeException e) {
             failed(plan);

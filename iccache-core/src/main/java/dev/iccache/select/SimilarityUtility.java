@@ -1,5 +1,7 @@
 package dev.iccache.select;
 
+import java.util.List;
+
 /**
  * Utility from similarity alone, learning nothing: {@code 0.5 + SLOPE · (similarity − floor)},
  * clamped to [0, 1], so an example at the similarity floor is neutral and closer ones pass a
@@ -29,6 +31,7 @@ public final class SimilarityUtility implements UtilityModel {
     }
 
     @Override
-    public void learn(java.util.List<UtilityFeatures> examples, String targetModel, double gain) {
+    public void learn(List<UtilityFeatures> examples, List<UtilityFeatures> against, String targetModel,
+            double gain) {
     }
 }

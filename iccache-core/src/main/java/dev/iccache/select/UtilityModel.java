@@ -17,11 +17,17 @@ public interface UtilityModel {
 
     /**
      * Learns from one exploration probe: the target's answer with {@code examples} (one or more)
-     * against its answer to the same prompt without examples; {@code gain} is the judge's score
-     * mapped to [0, 1], (s + 3) / 6. The examples share it by their predicted contributions
-     * (additive credit). Called off the request thread.
+     * against its answer to the same prompt with {@code against} (empty: without examples);
+     * {@code gain} is the judge's score mapped to [0, 1], (s + 3) / 6. The model predicts the
+     * label as Σ over {@code examples} minus Σ over {@code against} of the examples' contributions,
+     * so the sets' examples share it by those (additive credit). Called off the request thread.
      */
-    void learn(List<UtilityFeatures> examples, String targetModel, double gain);
+    void learn(List<UtilityFeatures> examples, List<UtilityFeatures> against, String targetModel, double gain);
+
+    /** {@link #learn(List, List, String, double)} of a probe against the answer without examples. */
+    default void learn(List<UtilityFeatures> examples, String targetModel, double gain) {
+        learn(examples, List.of(), targetModel, gain);
+    }
 
     /**
      * The bank was clustered anew: {@code mapping[c]} is the new cluster of what was cluster c

@@ -151,7 +151,7 @@ class InContextAugmenterTest {
         assertThat(a.feedback("unknown", false)).isFalse();
         a.judged(used, 0.8);
         assertThat(model.labels("small")).as("ratings and judgments against the large model teach no utility").isZero();
-        a.probed(T.domain(), "small", used.selection().scored(), 0.9);
+        a.probed(T.domain(), "small", used.selection().scored(), List.of(), 0.9);
         a.thresholdProbed(T.domain(), 0.5, 0.9);
         assertThat(model.labels("small")).isEqualTo(1);
         assertThat(a.tuner(T.domain()).probes()).isEqualTo(1);

@@ -110,29 +110,60 @@ class LearnedUtilityModelTest {
      */
     @Test
     void perExampleEffectsFindTheExamplesThatHelpWhereNoFeatureDoes() {
-        LearnedUtilityModel model = new LearnedUtilityModel(FLOOR);
-        SplittableRandom r = new SplittableRandom(11);
-        int examples = 400;
-        for (int i = 0; i < 4000; i++) {
-            List<UtilityFeatures> set = new ArrayList<>();
-            double effect = 0;
-            int size = 1 + r.nextInt(5);
-            for (int k = 0; k < size; k++) {
-                int e = r.nextInt(examples);
-                set.add(example(e));
-                effect += helps(e) ? 0.2 : 0;
-            }
-            double d = effect + 0.4 * r.nextGaussian();
-            model.learn(set, "small", (3 * Math.tanh(d / 0.3) + 3) / 6);
-        }
+        LearnedUtilityModel model = perExample(false, 4000, 11);
         assertThat(model.confident("small")).isTrue();
+        assertThat(helpfulInTopEighth(model)).as("helpful examples among the top eighth (chance: 6 of 50)")
+                .isGreaterThanOrEqualTo(25);
+    }
+
+    /**
+     * The same planted examples, probed set against set: each label says how two sets of five differ,
+     * so it teaches about ten examples where a set against none teaches about five.
+     */
+    @Test
+    void aProbeOfOneSetAgainstAnotherTeachesAboutBoth() {
+        LearnedUtilityModel paired = perExample(true, 1500, 21);
+        LearnedUtilityModel alone = perExample(false, 1500, 21);
+        assertThat(helpfulInTopEighth(paired)).as("helpful examples among the top eighth after 1,500 labels: "
+                + "set against set %d, set against none %d", helpfulInTopEighth(paired), helpfulInTopEighth(alone))
+                .isGreaterThan(helpfulInTopEighth(alone));
+    }
+
+    private static final int PLANTED_EXAMPLES = 400;
+
+    /** Trained on noisy probes of sets of five of the planted examples, against none or against five others. */
+    private static LearnedUtilityModel perExample(boolean paired, int labels, long seed) {
+        LearnedUtilityModel model = new LearnedUtilityModel(FLOOR);
+        SplittableRandom r = new SplittableRandom(seed);
+        for (int i = 0; i < labels; i++) {
+            List<Integer> drawn = new ArrayList<>();
+            while (drawn.size() < 10) {
+                int e = r.nextInt(PLANTED_EXAMPLES);
+                if (!drawn.contains(e)) {
+                    drawn.add(e);
+                }
+            }
+            List<Integer> with = drawn.subList(0, 5);
+            List<Integer> against = paired ? drawn.subList(5, 10) : List.of();
+            double d = effect(with) - effect(against) + 0.4 * r.nextGaussian();
+            model.learn(with.stream().map(LearnedUtilityModelTest::example).toList(),
+                    against.stream().map(LearnedUtilityModelTest::example).toList(), "small",
+                    (3 * Math.tanh(d / 0.3) + 3) / 6);
+        }
+        return model;
+    }
+
+    private static double effect(List<Integer> set) {
+        return set.stream().filter(LearnedUtilityModelTest::helps).count() * 0.2;
+    }
+
+    private static long helpfulInTopEighth(LearnedUtilityModel model) {
         List<Integer> ranked = new ArrayList<>();
-        for (int e = 0; e < examples; e++) {
+        for (int e = 0; e < PLANTED_EXAMPLES; e++) {
             ranked.add(e);
         }
         ranked.sort(Comparator.comparingDouble(e -> -model.score(example(e), "small")));
-        long found = ranked.subList(0, examples / 8).stream().filter(LearnedUtilityModelTest::helps).count();
-        assertThat(found).as("helpful examples among the top eighth (chance: 6 of 50)").isGreaterThanOrEqualTo(25);
+        return ranked.subList(0, PLANTED_EXAMPLES / 8).stream().filter(LearnedUtilityModelTest::helps).count();
     }
 
     private static boolean helps(int example) {

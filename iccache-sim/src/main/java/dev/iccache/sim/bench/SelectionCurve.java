@@ -170,7 +170,7 @@ public final class SelectionCurve {
                 Selection.Scored x = s.scored().get(random.nextInt(s.scored().size()));
                 double gain = world.expectedQuality(i, SMALL, List.of(response(world, x.candidate().response())))
                         - world.baseQuality(i, SMALL);
-                augmenter.probed(domain, SMALL, List.of(x), 0.5 + Math.tanh(gain / scale) / 2);
+                augmenter.probed(domain, SMALL, List.of(x), List.of(), 0.5 + Math.tanh(gain / scale) / 2);
             } else {
                 probe.run(request, smallModel, probe.plan(domain, s));
             }
