@@ -15,18 +15,24 @@ import java.util.random.RandomGenerator;
  * few candidate values, each an arm of a Beta-Bernoulli bandit whose reward is the judged
  * preference of the small model's answer with the examples selected at that τ over its answer
  * without examples (a threshold probe of the exploration budget). Probes draw their τ by Thompson
- * sampling; the τ in force is the candidate with the highest posterior mean among those with at
- * least {@link #MIN_SAMPLES} probes. Persisted across restarts. Thread-safe.
+ * sampling (the initial τ kept at least half as probed as the most probed one); the τ in force is the candidate with the highest posterior mean among those with at
+ * least {@link #MIN_SAMPLES} probes, but the initial τ (when it is a candidate) gives way only to
+ * one that beats it with confidence (by {@link #Z} standard errors): the gains of neighbouring
+ * thresholds differ by far less than a judge's noise, and a τ picked by noise costs what the
+ * initial one gives (a cold start that does no harm). Persisted across restarts. Thread-safe.
  */
 public final class ThresholdTuner {
     /** Candidate thresholds. */
     static final double[] GRID = {0.49, 0.5, 0.505, 0.51, 0.52, 0.535};
     /** Probes a candidate needs before it can be put in force. */
     static final int MIN_SAMPLES = 10;
+    /** Standard errors of the difference by which a candidate must beat the initial τ (one-sided 95%). */
+    static final double Z = 1.645;
 
     private final RandomGenerator random;
     private final double[] gained = new double[GRID.length];
     private final double[] probes = new double[GRID.length];
+    private final double initial;
     private volatile double threshold;
 
     /**
@@ -34,6 +40,7 @@ public final class ThresholdTuner {
      * @param random  draws the Thompson samples; may be shared with other tuners (draws synchronise on it)
      */
     public ThresholdTuner(double initial, RandomGenerator random) {
+        this.initial = initial;
         this.threshold = initial;
         this.random = random;
     }
@@ -43,8 +50,16 @@ public final class ThresholdTuner {
         return threshold;
     }
 
-    /** The threshold a threshold probe should try next: a Thompson draw over the candidates. */
+    /**
+     * The threshold a threshold probe should try next: a Thompson draw over the candidates, except
+     * that the initial τ, the control every other candidate is compared with, is tried whenever it
+     * has fewer than half the probes of the most probed candidate.
+     */
     public synchronized double sample() {
+        int base = index(initial);
+        if (base >= 0 && 2 * probes[base] < Arrays.stream(probes).max().orElse(0)) {
+            return initial;
+        }
         int best = 0;
         double bestDraw = -1;
         synchronized (random) {
@@ -70,14 +85,29 @@ public final class ThresholdTuner {
         }
         gained[i] += Math.max(0, Math.min(1, gain));
         probes[i]++;
-        double bestMean = -1;
+        int best = -1;
         for (int k = 0; k < GRID.length; k++) {
-            double mean = (1 + gained[k]) / (2 + probes[k]);
-            if (probes[k] >= MIN_SAMPLES && mean > bestMean) {
-                bestMean = mean;
-                threshold = GRID[k];
+            if (probes[k] >= MIN_SAMPLES && (best < 0 || mean(k) > mean(best))) {
+                best = k;
             }
         }
+        int base = index(initial);
+        if (best >= 0 && (base < 0 || best == base || mean(best) - mean(base) > Z * Math.sqrt(variance(best)
+                + variance(base)))) {
+            threshold = GRID[best];
+        } else if (base >= 0) {
+            threshold = initial;
+        }
+    }
+
+    /** Posterior mean of a candidate's gain (Beta(1 + gained, 1 + probes − gained)). */
+    private double mean(int k) {
+        return (1 + gained[k]) / (2 + probes[k]);
+    }
+
+    private double variance(int k) {
+        double m = mean(k);
+        return m * (1 - m) / (3 + probes[k]);
     }
 
     private static int index(double tau) {

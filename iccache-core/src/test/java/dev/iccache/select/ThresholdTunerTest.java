@@ -26,13 +26,19 @@ class ThresholdTunerTest {
             tuner.record(tau, Math.max(0, Math.min(1, gainAt(tau) + 0.2 * noise.nextGaussian())));
         }
         assertThat(tuner.threshold()).isEqualTo(0.51);
-        assertThat(tried.get(0.51)).as("the best arm gets most probes: %s", tried).isGreaterThan(300);
+        assertThat(tried.get(0.51)).as("the best arm gets most probes: %s", tried).isGreaterThan(250)
+                .isEqualTo(tried.values().stream().mapToInt(Integer::intValue).max().orElseThrow());
+        assertThat(2 * tried.get(0.5)).as("the initial τ, the control, keeps half as many: %s", tried)
+                .isGreaterThanOrEqualTo(tried.get(0.51) - 1);
         assertThat(tuner.probes()).isEqualTo(600);
     }
 
     @Test
     void theInitialThresholdHoldsUntilACandidateHasEnoughProbes() {
         ThresholdTuner tuner = new ThresholdTuner(0.505, new SplittableRandom(1));
+        for (int i = 0; i < ThresholdTuner.MIN_SAMPLES; i++) {
+            tuner.record(0.505, 0.4);
+        }
         for (int i = 0; i < ThresholdTuner.MIN_SAMPLES - 1; i++) {
             tuner.record(0.52, 1.0);
         }
@@ -40,7 +46,21 @@ class ThresholdTunerTest {
         tuner.record(0.52, 1.0);
         assertThat(tuner.threshold()).isEqualTo(0.52);
         tuner.record(0.7, 1.0); // not a candidate: ignored
-        assertThat(tuner.probes()).isEqualTo(ThresholdTuner.MIN_SAMPLES);
+        assertThat(tuner.probes()).isEqualTo(2 * ThresholdTuner.MIN_SAMPLES);
+    }
+
+    /** Every candidate gains the same: whichever looks best is so by noise, and the initial τ stays. */
+    @Test
+    void noiseAloneNeverMovesTheThresholdFromTheInitialOne() {
+        for (long seed = 1; seed <= 20; seed++) {
+            ThresholdTuner tuner = new ThresholdTuner(0.505, new SplittableRandom(seed));
+            SplittableRandom noise = new SplittableRandom(seed + 100);
+            for (int i = 0; i < 600; i++) {
+                double tau = tuner.sample();
+                tuner.record(tau, Math.max(0, Math.min(1, 0.52 + 0.2 * noise.nextGaussian())));
+            }
+            assertThat(tuner.threshold()).as("seed %d", seed).isEqualTo(0.505);
+        }
     }
 
     @Test

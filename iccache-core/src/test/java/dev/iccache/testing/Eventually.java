@@ -16,11 +16,19 @@ public final class Eventually {
 
     /** Whether the condition held within 20 s. */
     public static boolean holds(Condition condition) throws Exception {
-        for (long waited = 0; waited < BOUND_MS; waited += POLL_MS) {
+        return holds(condition, BOUND_MS, POLL_MS);
+    }
+
+    /**
+     * Whether the condition held within {@code boundMs}, tested every {@code pollMs} (for conditions
+     * that take a network round trip, or a service restarting).
+     */
+    public static boolean holds(Condition condition, long boundMs, long pollMs) throws Exception {
+        for (long waited = 0; waited < boundMs; waited += pollMs) {
             if (condition.test()) {
                 return true;
             }
-            Thread.sleep(POLL_MS);
+            Thread.sleep(pollMs);
         }
         return condition.test();
     }

@@ -30,10 +30,31 @@ public final class CassandraNode implements BeforeAllCallback {
     public static final String DATACENTER = "datacenter1";
     private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(CassandraNode.class);
     private static final int NO_JDK_17 = 3;
+    /** Whether this test run started the node(s), so that a test may stop and restart them. */
+    private static volatile boolean startedHere;
 
     /** How many nodes the tests run against: {@code ICCACHE_CASSANDRA_NODES}, 1 or 3 (default 1). */
     public static int nodes() {
         return "3".equals(System.getenv("ICCACHE_CASSANDRA_NODES")) ? 3 : 1;
+    }
+
+    /** Whether the node(s) the tests use were started by this test run (and may be stopped by a test). */
+    public static boolean startedByTests() {
+        return startedHere;
+    }
+
+    /** Stops the node(s) this test run started (an outage of the store); {@link #restart} ends it. */
+    public static void stop() {
+        if (!startedHere || Node.script("stop") != 0) {
+            throw new IllegalStateException("cannot stop a Cassandra node this test run did not start");
+        }
+    }
+
+    /** Starts the node(s) again after {@link #stop}, waiting until they answer. */
+    public static void restart() {
+        if (Node.script("start") != 0) {
+            throw new IllegalStateException("cassandra/cassandra.sh start failed; see its output above");
+        }
     }
 
     @Override
@@ -59,6 +80,7 @@ public final class CassandraNode implements BeforeAllCallback {
                 throw new IllegalStateException("cassandra/cassandra.sh start failed (exit " + exit + "); see its "
                         + "output above and target/cassandra/node1/system.log");
             }
+            startedHere = true;
             return new Node(true, null);
         }
 

@@ -1,0 +1,103 @@
+package dev.iccache.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.cql.SimpleStatement;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.iccache.api.Json;
+import dev.iccache.config.BankConfig;
+import dev.iccache.config.CassandraConfig;
+import dev.iccache.store.cassandra.CassandraNode;
+import dev.iccache.testing.Eventually;
+import java.net.InetSocketAddress;
+import java.net.URLEncoder;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A gateway on {@code bank.store: cassandra} while its Cassandra node is down (stopped by the test) and
+ * after it returns: requests keep being answered, bypassing the bank ({@code x-iccache-route: bypass}),
+ * and the bank serves and admits again once the node is back, without a restart of the gateway. Runs
+ * only against a node this test run started (it stops it), with one node.
+ */
+@ExtendWith(CassandraNode.class)
+class CassandraOutageTest {
+    private static final String KEYSPACE = "iccache_outage_it";
+    private static final String[] ADMIN = {"Authorization", "Bearer admin-secret"};
+
+    private static HttpResponse<String> ask(TestCluster gateway, String question) throws Exception {
+        return gateway.post("/v1/chat/completions", "{\"model\":\"iccache\",\"messages\":[{\"role\":\"user\","
+                + "\"content\":\"" + question + "\"}]}");
+    }
+
+    private static String route(HttpResponse<String> r) {
+        return r.headers().firstValue("x-iccache-route").orElse("");
+    }
+
+    /** Whether the bank search for {@code q} finds an example whose request contains {@code text}. */
+    private static boolean found(TestCluster gateway, String q, String text) throws Exception {
+        HttpResponse<String> r = gateway.send("GET", "/admin/examples/search?k=3&q="
+                + URLEncoder.encode(q, StandardCharsets.UTF_8), ADMIN);
+        if (r.statusCode() != 200) {
+            return false;
+        }
+        for (JsonNode hit : Json.MAPPER.readTree(r.body()).path("results")) {
+            if (hit.path("request").toString().contains(text)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Test
+    void whileTheStoreIsDownRequestsBypassTheBankAndTheBankReturnsWithIt(@TempDir Path data) throws Exception {
+        assumeTrue(CassandraNode.startedByTests() && CassandraNode.nodes() == 1,
+                "CassandraOutageTest SKIPPED: it stops the node, and only does so to one node this test run started");
+        try (CqlSession admin = CqlSession.builder().addContactPoint(new InetSocketAddress("127.0.0.1", 9042))
+                .withLocalDatacenter(CassandraNode.DATACENTER).build()) {
+            admin.execute(SimpleStatement.newInstance("DROP KEYSPACE IF EXISTS " + KEYSPACE)
+                    .setTimeout(Duration.ofMinutes(2)));
+        }
+        CassandraConfig cassandra = new CassandraConfig(List.of(CassandraNode.CONTACT_POINT), CassandraNode.DATACENTER,
+                KEYSPACE, 1);
+        BankConfig bank = new BankConfig(true, "cassandra", List.of(), 0.98, 0, 1000, 0, 0, cassandra);
+        try (TestCluster gateway = new TestCluster(1000, b -> b.dataDir(data).bank(bank),
+                Map.of("ICCACHE_ADMIN_KEY", "admin-secret"))) {
+            HttpResponse<String> before = ask(gateway, "When did humans last walk on the moon?");
+            assertThat(before.statusCode()).isEqualTo(200);
+            assertThat(route(before)).isNotEqualTo("bypass");
+            assertThat(Eventually.holds(() -> found(gateway, "final moon landing", "walk on the moon"))).isTrue();
+
+            CassandraNode.stop();
+            try {
+                for (String q : List.of("Who wrote Hamlet?", "What is the capital of Peru?", "How tall is K2?")) {
+                    HttpResponse<String> during = ask(gateway, q);
+                    assertThat(during.statusCode()).as(during.body()).isEqualTo(200);
+                    assertThat(route(during)).isEqualTo("bypass");
+                    JsonNode answer = Json.MAPPER.readTree(during.body());
+                    assertThat(answer.path("choices").path(0).path("message").path("content").asText()).isNotBlank();
+                }
+            } finally {
+                CassandraNode.restart();
+            }
+
+            // The driver reconnects on its own schedule (exponential, from 1 s): the bank is back within it.
+            assertThat(Eventually.holds(() -> !route(ask(gateway, "Who painted the Mona Lisa?")).equals("bypass"),
+                    120_000, 1_000)).as("requests use the bank again after the node returned").isTrue();
+            assertThat(found(gateway, "final moon landing", "walk on the moon")).as("what was admitted before the outage")
+                    .isTrue();
+            ask(gateway, "Which river flows through Cairo?");
+            assertThat(Eventually.holds(() -> found(gateway, "river through Cairo", "Cairo"), 60_000, 500))
+                    .as("admission works again").isTrue();
+        }
+    }
+}
