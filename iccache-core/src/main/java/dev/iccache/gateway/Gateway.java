@@ -89,11 +89,15 @@ public final class Gateway implements AutoCloseable {
         if (model.equals(config.virtualModel())) {
             if (routing.isPresent()) {
                 try {
-                    ModelRouting.Plan plan = routing.get().plan(request, tenant, backends.values(), augmenter);
+                    Optional<ModelRouting.Plan> planned = routing.get().plan(request, tenant, backends.values(),
+                            augmenter);
+                    if (planned.isEmpty()) {
+                        return new Route(backends.get(config.defaultModel()), "bypass",
+                                new Augmented(request, Optional.empty(), true), Optional.empty());
+                    }
+                    ModelRouting.Plan plan = planned.get();
                     String chosen = plan.decision().chosen();
-                    Augmented aug = plan.augmented().get(chosen);
-                    return new Route(backends.get(chosen), aug.bypassed() ? "bypass" : "routed", aug,
-                            Optional.of(plan));
+                    return new Route(backends.get(chosen), "routed", plan.augmented().get(chosen), Optional.of(plan));
                 } catch (RuntimeException e) {
                     bypass.labelValues("router").inc();
                     LOG.log(System.Logger.Level.WARNING, "routing bypassed: " + e);

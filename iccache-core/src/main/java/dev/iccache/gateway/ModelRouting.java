@@ -148,8 +148,13 @@ public final class ModelRouting {
         return router;
     }
 
-    /** Chooses among {@code backends} for a request to the virtual model, with the router of the tenant's domain. */
-    Plan plan(ChatRequest request, Tenant tenant, Collection<BoundedBackend> backends,
+    /**
+     * Chooses among {@code backends} for a request to the virtual model, with the router of the
+     * tenant's domain; empty when the bank failed for an arm (store unreachable, selection past its
+     * timeout): the router's estimates assume the examples it would have had, so the request is
+     * not routed (the caller sends it to the default model as a bypass) and nothing is learned.
+     */
+    Optional<Plan> plan(ChatRequest request, Tenant tenant, Collection<BoundedBackend> backends,
             Optional<InContextAugmenter> augmenter) {
         Router router = router(tenant.domain());
         // Embedded and counted once here; every arm's example selection reuses both.
@@ -163,6 +168,9 @@ public final class ModelRouting {
         for (BoundedBackend b : backends) {
             Augmented aug = augmenter.map(a -> a.augment(request, tenant, b.config(), vector, requestTokens))
                     .orElseGet(() -> new Augmented(request, Optional.empty(), false));
+            if (aug.bypassed()) {
+                return Optional.empty();
+            }
             Router.Arm arm = arm(b.config(), maxCost, context, aug.selection());
             arms.put(arm.model(), arm);
             augmented.put(arm.model(), aug);
@@ -172,7 +180,7 @@ public final class ModelRouting {
         decisions.labelValues(decision.chosen()).inc();
         long offloaded = decision.chosen().equals(defaultModel) ? 0 : 1_000_000;
         offloadMilli.updateAndGet(v -> Math.round(v + OFFLOAD_ALPHA * (offloaded - v)));
-        return new Plan(decision, arms, augmented);
+        return Optional.of(new Plan(decision, arms, augmented));
     }
 
     /** The request's context for the router: its reduced embedding, length and turns. */
