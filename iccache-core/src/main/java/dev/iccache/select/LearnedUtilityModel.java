@@ -8,8 +8,6 @@ import dev.iccache.stats.Cholesky;
 import java.lang.System.Logger.Level;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,10 +23,10 @@ import java.util.function.ToDoubleFunction;
  * ({@link BankClusters}) for what the examples of a region teach the model, or do not, and one
  * effect per example for what only evidence about that example shows (its own teaching value). A
  * probe's label is the judge's score of the answer with a set S of examples against the answer
- * without, over 3 (y in [−1, 1]); the model predicts y ≈ Σ_{e∈S} g(e), so a set's label is shared
- * by its examples in proportion to what they are predicted to add (additive credit; a probe of
- * several examples measures a larger effect against the same judge noise). The utility is
- * 0.5 + g/2, clamped to [0, 1].
+ * with another set T (empty: without examples), over 3 (y in [−1, 1]); the model predicts
+ * y ≈ Σ_{e∈S} g(e) − Σ_{e∈T} g(e), so a label is shared by the examples in proportion to what
+ * they are predicted to add (additive credit; a probe of several examples measures a larger
+ * effect against the same judge noise). The utility is 0.5 + g/2, clamped to [0, 1].
  * <ul>
  * <li>Fitting: every {@link #REFIT_EVERY} labels (every label for the first 100), a few sweeps of
  * backfitting on the last {@link #BUFFER} probes: ridge regression for w (λ = {@link #RIDGE}), then

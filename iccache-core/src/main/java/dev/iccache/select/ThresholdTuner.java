@@ -15,7 +15,8 @@ import java.util.random.RandomGenerator;
  * few candidate values, each an arm of a Beta-Bernoulli bandit whose reward is the judged
  * preference of the small model's answer with the examples selected at that τ over its answer
  * without examples (a threshold probe of the exploration budget). Probes draw their τ by Thompson
- * sampling (the initial τ kept at least half as probed as the most probed one); the τ in force is the candidate with the highest posterior mean among those with at
+ * sampling, the initial τ kept at least half as probed as the most probed candidate: it is the
+ * control. The τ in force is the candidate with the highest posterior mean among those with at
  * least {@link #MIN_SAMPLES} probes, but the initial τ (when it is a candidate) gives way only to
  * one that beats it with confidence (by {@link #Z} standard errors): the gains of neighbouring
  * thresholds differ by far less than a judge's noise, and a τ picked by noise costs what the
