@@ -3,20 +3,15 @@ package dev.iccache.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import com.datastax.oss.driver.api.core.CqlSession;
-import com.datastax.oss.driver.api.core.cql.SimpleStatement;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.iccache.api.Json;
 import dev.iccache.config.BankConfig;
-import dev.iccache.config.CassandraConfig;
 import dev.iccache.store.cassandra.CassandraNode;
 import dev.iccache.testing.Eventually;
-import java.net.InetSocketAddress;
 import java.net.URLEncoder;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -62,14 +57,7 @@ class CassandraOutageTest {
     void whileTheStoreIsDownRequestsBypassTheBankAndTheBankReturnsWithIt(@TempDir Path data) throws Exception {
         assumeTrue(CassandraNode.startedByTests() && CassandraNode.nodes() == 1,
                 "CassandraOutageTest SKIPPED: it stops the node, and only does so to one node this test run started");
-        try (CqlSession admin = CqlSession.builder().addContactPoint(new InetSocketAddress("127.0.0.1", 9042))
-                .withLocalDatacenter(CassandraNode.DATACENTER).build()) {
-            admin.execute(SimpleStatement.newInstance("DROP KEYSPACE IF EXISTS " + KEYSPACE)
-                    .setTimeout(Duration.ofMinutes(2)));
-        }
-        CassandraConfig cassandra = new CassandraConfig(List.of(CassandraNode.CONTACT_POINT), CassandraNode.DATACENTER,
-                KEYSPACE, 1);
-        BankConfig bank = new BankConfig(true, "cassandra", List.of(), 0.98, 0, 1000, 0, 0, cassandra);
+        BankConfig bank = CassandraBanks.fresh(KEYSPACE);
         try (TestCluster gateway = new TestCluster(1000, b -> b.dataDir(data).bank(bank),
                 Map.of("ICCACHE_ADMIN_KEY", "admin-secret"))) {
             HttpResponse<String> before = ask(gateway, "When did humans last walk on the moon?");

@@ -2,20 +2,14 @@ package dev.iccache.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.datastax.oss.driver.api.core.CqlSession;
-import com.datastax.oss.driver.api.core.cql.SimpleStatement;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.iccache.api.Json;
 import dev.iccache.config.BankConfig;
-import dev.iccache.config.CassandraConfig;
 import dev.iccache.store.cassandra.CassandraNode;
 import dev.iccache.testing.Eventually;
-import java.net.InetSocketAddress;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -37,14 +31,7 @@ class SharedCassandraBankIntegrationTest {
 
     @BeforeEach
     void start(@TempDir Path dataA, @TempDir Path dataB) {
-        try (CqlSession admin = CqlSession.builder().addContactPoint(new InetSocketAddress("127.0.0.1", 9042))
-                .withLocalDatacenter(CassandraNode.DATACENTER).build()) {
-            admin.execute(SimpleStatement.newInstance("DROP KEYSPACE IF EXISTS " + KEYSPACE)
-                    .setTimeout(Duration.ofMinutes(2)));
-        }
-        CassandraConfig cassandra = new CassandraConfig(List.of(CassandraNode.CONTACT_POINT), CassandraNode.DATACENTER,
-                KEYSPACE, 1);
-        BankConfig bank = new BankConfig(true, "cassandra", List.of(), 0.98, 0, 1000, 0, 0, cassandra);
+        BankConfig bank = CassandraBanks.fresh(KEYSPACE);
         Map<String, String> env = Map.of("ICCACHE_ADMIN_KEY", "admin-secret");
         first = new TestCluster(1000, b -> b.dataDir(dataA).bank(bank), env);
         second = new TestCluster(1000, b -> b.dataDir(dataB).bank(bank), env);

@@ -1,0 +1,28 @@
+package dev.iccache.server;
+
+import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.cql.SimpleStatement;
+import dev.iccache.config.BankConfig;
+import dev.iccache.config.CassandraConfig;
+import dev.iccache.store.cassandra.CassandraNode;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+
+/** Banks on the tests' local Cassandra node for gateways under test. */
+final class CassandraBanks {
+    private CassandraBanks() {
+    }
+
+    /** A bank configuration on {@code keyspace} (replication 1), dropped first so that each test starts empty. */
+    static BankConfig fresh(String keyspace) {
+        try (CqlSession admin = CqlSession.builder().addContactPoint(new InetSocketAddress("127.0.0.1", 9042))
+                .withLocalDatacenter(CassandraNode.DATACENTER).build()) {
+            admin.execute(SimpleStatement.newInstance("DROP KEYSPACE IF EXISTS " + keyspace)
+                    .setTimeout(Duration.ofMinutes(2)));
+        }
+        CassandraConfig cassandra = new CassandraConfig(List.of(CassandraNode.CONTACT_POINT), CassandraNode.DATACENTER,
+                keyspace, 1);
+        return new BankConfig(true, "cassandra", List.of(), 0.98, 0, 1000, 0, 0, cassandra);
+    }
+}
