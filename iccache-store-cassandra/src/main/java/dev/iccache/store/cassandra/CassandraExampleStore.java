@@ -43,8 +43,6 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
@@ -62,8 +60,6 @@ public final class CassandraExampleStore implements ExampleStore {
     /** Vector searches: one replica per range, the latency-critical path (docs/example-store.md, "Consistency"). */
     static final ConsistencyLevel SEARCH = ConsistencyLevel.LOCAL_ONE;
     private static final Duration SCHEMA_TIMEOUT = Duration.ofMinutes(2);
-    /** How long a full count of the bank is reused when this store did not write (other gateways' writes show within it). */
-    static final Duration STATS_MAX_AGE = Duration.ofSeconds(30);
     private static final int MAX_IN_FLIGHT = 16;
     private static final int CAS_ATTEMPTS = 20;
 
@@ -71,10 +67,6 @@ public final class CassandraExampleStore implements ExampleStore {
     private final String keyspace;
     private final int dimensions;
     private final AtomicBoolean closed = new AtomicBoolean();
-    /** The last full count, reused for {@link #STATS_MAX_AGE} unless this store wrote since. */
-    private final AtomicReference<CountedAt> counted = new AtomicReference<>();
-    /** Writes (puts and deletes) this store made: a count taken before the latest one is not reused. */
-    private final AtomicLong writes = new AtomicLong();
     private final PreparedStatement insert;
     private final PreparedStatement selectById;
     private final PreparedStatement searchTenant;
@@ -165,13 +157,8 @@ public final class CassandraExampleStore implements ExampleStore {
         return session.prepare(SimpleStatement.newInstance(cql).setConsistencyLevel(consistency));
     }
 
-    /** Counts read at {@code nanos} ({@link System#nanoTime}), after {@code writes} writes of this store. */
-    private record CountedAt(StoreStats stats, long nanos, long writes) {
-    }
-
     @Override
     public void putAll(Collection<Example> examples) {
-        writes.incrementAndGet();
         Map<String, Example> last = new LinkedHashMap<>();
         for (Example e : examples) {
             checkDimensions(e.vector());
@@ -188,7 +175,6 @@ public final class CassandraExampleStore implements ExampleStore {
 
     @Override
     public boolean delete(String id) {
-        writes.incrementAndGet();
         return execute(deleteIfExists.bind(id)).wasApplied();
     }
 
@@ -223,7 +209,6 @@ public final class CassandraExampleStore implements ExampleStore {
 
     /** Deletes by a conditional statement per id; returns how many were applied. */
     private long deleteIds(Collection<String> ids, Function<String, BoundStatement> delete) {
-        writes.incrementAndGet();
         return forAll(ids, delete, AsyncResultSet::wasApplied).stream().filter(Boolean::booleanValue).count();
     }
 
@@ -320,25 +305,9 @@ public final class CassandraExampleStore implements ExampleStore {
         }
     }
 
-    /**
-     * Counts by a full scan of tenant and size columns: O(examples), see docs/example-store.md. The
-     * bank gauge reads this on every scrape and dashboard sample, so a count is reused for up to
-     * {@link #STATS_MAX_AGE}: what other gateways wrote shows within that; what this one wrote, at once.
-     */
+    /** Counts by a full scan of tenant and size columns: O(examples), see docs/example-store.md. */
     @Override
     public StoreStats stats() {
-        CountedAt last = counted.get();
-        long written = writes.get();
-        long now = System.nanoTime();
-        if (last != null && last.writes() == written && now - last.nanos() < STATS_MAX_AGE.toNanos()) {
-            return last.stats();
-        }
-        StoreStats stats = count();
-        counted.set(new CountedAt(stats, now, written));
-        return stats;
-    }
-
-    private StoreStats count() {
         Map<String, Long> counts = new HashMap<>();
         long bytes = 0;
         for (Row row : execute(sizes.bind())) {
