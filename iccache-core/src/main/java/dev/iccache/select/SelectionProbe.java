@@ -18,19 +18,19 @@ import java.util.random.RandomGenerator;
  * One exploration probe of a selection (docs/selection.md): the small model's answer with a set of
  * the scored candidates against its answer with another set or without examples, judged; the
  * judge's score, mapped to [0, 1], teaches the {@link InContextAugmenter} about every example of
- * both. Half the probes are threshold probes: a τ drawn by the tuner's Thompson sampling and the
- * examples selected at it, against no examples (a reward for that τ, and the level of what
- * examples add; no judge call when no example passes it: the reward is a tie); the other half
- * explore: two disjoint sets of up to {@code max-examples} candidates drawn uniformly, one against
- * the other (every example of both is learned about from the one judgment: twice the examples per
- * judgment of a set against none; the utility model shares the label out). A request with a single
+ * both. A quarter of the probes are threshold probes: a τ drawn by the tuner's Thompson sampling
+ * and the examples selected at it, against no examples (a reward for that τ, and the level of what
+ * examples add; no judge call when no example passes it: the reward is a tie). The others explore:
+ * two disjoint sets of up to {@code max-examples} candidates drawn uniformly, one against the other
+ * (every example of both is learned about from the one judgment: twice the examples per judgment
+ * of a set against none; the utility model shares the label out). A request with a single
  * candidate explores it against none. Run online by {@link SelectionExplorer} and offline by the
  * warm start.
  */
 public final class SelectionProbe {
     private static final System.Logger LOG = System.getLogger(SelectionProbe.class.getName());
     /** Share of probes that tune the threshold; the others explore random sets of candidates. */
-    static final double THRESHOLD_PROBES = 0.5;
+    static final double THRESHOLD_PROBES = 0.25;
 
     private final InContextAugmenter augmenter;
     private final Judge judge;
