@@ -92,8 +92,7 @@ public final class Gateway implements AutoCloseable {
                     Optional<ModelRouting.Plan> planned = routing.get().plan(request, tenant, backends.values(),
                             augmenter);
                     if (planned.isEmpty()) {
-                        return new Route(backends.get(config.defaultModel()), "bypass",
-                                new Augmented(request, Optional.empty(), true), Optional.empty());
+                        return bypass(request);
                     }
                     ModelRouting.Plan plan = planned.get();
                     String chosen = plan.decision().chosen();
@@ -101,8 +100,7 @@ public final class Gateway implements AutoCloseable {
                 } catch (RuntimeException e) {
                     bypass.labelValues("router").inc();
                     LOG.log(System.Logger.Level.WARNING, "routing bypassed: " + e);
-                    return new Route(backends.get(config.defaultModel()), "bypass",
-                            new Augmented(request, Optional.empty(), true), Optional.empty());
+                    return bypass(request);
                 }
             }
             backend = backends.get(config.defaultModel());
@@ -123,6 +121,12 @@ public final class Gateway implements AutoCloseable {
         }
         Augmented augmented = augment(request, tenant, backend);
         return new Route(backend, augmented.bypassed() ? "bypass" : reason, augmented, Optional.empty());
+    }
+
+    /** The request as it came, to the default model, unrouted. */
+    private Route bypass(ChatRequest request) {
+        return new Route(backends.get(config.defaultModel()), "bypass", new Augmented(request, Optional.empty(), true),
+                Optional.empty());
     }
 
     /** The request for {@code backend}: with the examples selected for it when it is a small model. */

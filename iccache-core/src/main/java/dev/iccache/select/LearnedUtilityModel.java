@@ -69,21 +69,25 @@ public final class LearnedUtilityModel implements UtilityModel {
             Map<Object, Integer> net = new LinkedHashMap<>();
             with.forEach(k -> net.merge(k, 1, Integer::sum));
             against.forEach(k -> net.merge(k, -1, Integer::sum));
+            return of(net);
+        }
+
+        /** From net counts by key; keys whose counts cancel out are left out. */
+        private static Keys of(Map<Object, Integer> net) {
             net.values().removeIf(c -> c == 0);
             return new Keys(net.keySet().toArray(), net.values().stream().mapToInt(Integer::intValue).toArray());
         }
 
         /** These keys renamed by {@code rename} (null: dropped), counts of keys renamed alike merged. */
         Keys map(Function<Object, Object> rename) {
-            List<Object> with = new ArrayList<>();
-            List<Object> against = new ArrayList<>();
+            Map<Object, Integer> net = new LinkedHashMap<>();
             for (int i = 0; i < keys.length; i++) {
                 Object k = rename.apply(keys[i]);
-                for (int c = 0; k != null && c < Math.abs(counts[i]); c++) {
-                    (counts[i] > 0 ? with : against).add(k);
+                if (k != null) {
+                    net.merge(k, counts[i], Integer::sum);
                 }
             }
-            return of(with, against);
+            return of(net);
         }
 
         void write(ArrayNode keyArray, ArrayNode countArray) {
@@ -97,18 +101,16 @@ public final class LearnedUtilityModel implements UtilityModel {
             }
         }
 
-        /** Read back; a checkpoint of version 4 has no counts: each key counted once. */
+        /** Read back ({@code key} null: dropped); a checkpoint of version 4 has no counts: each key counted once. */
         static Keys read(JsonNode keyArray, JsonNode countArray, Function<JsonNode, Object> key) {
-            List<Object> with = new ArrayList<>();
-            List<Object> against = new ArrayList<>();
+            Map<Object, Integer> net = new LinkedHashMap<>();
             for (int i = 0; i < keyArray.size(); i++) {
                 Object k = key.apply(keyArray.path(i));
-                int c = countArray.isMissingNode() ? 1 : countArray.path(i).asInt();
-                for (int n = 0; k != null && n < Math.abs(c); n++) {
-                    (c > 0 ? with : against).add(k);
+                if (k != null) {
+                    net.merge(k, countArray.isMissingNode() ? 1 : countArray.path(i).asInt(), Integer::sum);
                 }
             }
-            return of(with, against);
+            return of(net);
         }
     }
 

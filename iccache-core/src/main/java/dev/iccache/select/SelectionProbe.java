@@ -103,11 +103,8 @@ public final class SelectionProbe {
             return OptionalDouble.of(0.5);
         }
         try {
-            ChatRequest upstream = PromptAssembler.assemble(original,
-                    plan.examples().stream().map(Selection.Scored::candidate).toList(), augmenter.newNonce());
-            String with = small.complete(upstream).content();
-            String without = small.complete(plan.against().isEmpty() ? original : PromptAssembler.assemble(original,
-                    plan.against().stream().map(Selection.Scored::candidate).toList(), augmenter.newNonce())).content();
+            String with = small.complete(prompt(original, plan.examples())).content();
+            String without = small.complete(prompt(original, plan.against())).content();
             OptionalDouble verdict = judge.compare(original, with, without);
             if (verdict.isEmpty()) {
                 probes.labelValues(kind(plan), "no_verdict").inc();
@@ -125,6 +122,12 @@ public final class SelectionProbe {
             LOG.log(Level.DEBUG, "selection probe on " + small.config().name() + " failed: " + e.getMessage());
             return OptionalDouble.empty();
         }
+    }
+
+    /** The request with {@code examples} in its prompt (unchanged when there are none). */
+    private ChatRequest prompt(ChatRequest original, List<Selection.Scored> examples) {
+        return PromptAssembler.assemble(original, examples.stream().map(Selection.Scored::candidate).toList(),
+                augmenter.newNonce());
     }
 
     /** Counts a probe that could not run. */

@@ -34,6 +34,8 @@ public final class ThresholdTuner {
     private final double[] gained = new double[GRID.length];
     private final double[] probes = new double[GRID.length];
     private final double initial;
+    /** The initial τ's index in {@link #GRID}, −1 when it is not a candidate. */
+    private final int control;
     private volatile double threshold;
 
     /**
@@ -42,6 +44,7 @@ public final class ThresholdTuner {
      */
     public ThresholdTuner(double initial, RandomGenerator random) {
         this.initial = initial;
+        this.control = index(initial);
         this.threshold = initial;
         this.random = random;
     }
@@ -57,8 +60,7 @@ public final class ThresholdTuner {
      * has fewer than half the probes of the most probed candidate.
      */
     public synchronized double sample() {
-        int base = index(initial);
-        if (base >= 0 && 2 * probes[base] < Arrays.stream(probes).max().orElse(0)) {
+        if (control >= 0 && 2 * probes[control] < Arrays.stream(probes).max().orElse(0)) {
             return initial;
         }
         int best = 0;
@@ -92,11 +94,10 @@ public final class ThresholdTuner {
                 best = k;
             }
         }
-        int base = index(initial);
-        if (best >= 0 && (base < 0 || best == base || mean(best) - mean(base) > Z * Math.sqrt(variance(best)
-                + variance(base)))) {
+        if (best >= 0 && (control < 0 || best == control || mean(best) - mean(control) > Z * Math.sqrt(variance(best)
+                + variance(control)))) {
             threshold = GRID[best];
-        } else if (base >= 0) {
+        } else if (control >= 0) {
             threshold = initial;
         }
     }

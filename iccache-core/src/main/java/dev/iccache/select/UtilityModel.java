@@ -24,11 +24,6 @@ public interface UtilityModel {
      */
     void learn(List<UtilityFeatures> examples, List<UtilityFeatures> against, String targetModel, double gain);
 
-    /** {@link #learn(List, List, String, double)} of a probe against the answer without examples. */
-    default void learn(List<UtilityFeatures> examples, String targetModel, double gain) {
-        learn(examples, List.of(), targetModel, gain);
-    }
-
     /**
      * The bank was clustered anew: {@code mapping[c]} is the new cluster of what was cluster c
      * ({@link BankClusters}). A model that keeps per-cluster knowledge moves it over.

@@ -58,7 +58,7 @@ class DomainCheckpointsTest {
                 ExampleStats.fresh(NOW), 5, 0, true, "e1");
         LearnedUtilityModel legacyModel = new LearnedUtilityModel(0.45);
         for (int i = 0; i < 3; i++) {
-            legacyModel.learn(List.of(f), "small", 0.2);
+            legacyModel.learn(List.of(f), List.of(), "small", 0.2);
         }
         legacyModel.save(dir.resolve("utility-model.json"));
         ThresholdTuner legacyTuner = new ThresholdTuner(0.505, new SplittableRandom(1));

@@ -67,7 +67,7 @@ class LearnedUtilityModelTest {
                 set.add(planted(r, request, 0.5 + 0.5 * r.nextDouble()));
             }
             double label = counterfactualLabels ? counterfactual(set, r) : absolute(set, set.get(0).ease(), r);
-            model.learn(set.stream().map(Planted::features).toList(), "small", label);
+            model.learn(set.stream().map(Planted::features).toList(), List.of(), "small", label);
         }
         return model;
     }
@@ -182,7 +182,7 @@ class LearnedUtilityModelTest {
         assertThat(model.score(features(FLOOR), "small")).isCloseTo(0.5, within(1e-9));
         SplittableRandom r = new SplittableRandom(3);
         for (int i = 0; i < 2000; i++) {
-            model.learn(List.of(features(0.5 + 0.5 * r.nextDouble())), "small", r.nextDouble());
+            model.learn(List.of(features(0.5 + 0.5 * r.nextDouble())), List.of(), "small", r.nextDouble());
         }
         assertThat(model.labels("small")).isEqualTo(2000);
         assertThat(model.confident("small")).as("labels that say nothing never beat the prior").isFalse();
