@@ -64,8 +64,8 @@ public final class ConfigWatcher implements AutoCloseable {
                 WatchKey key = watch.take();
                 boolean ours = false;
                 for (WatchEvent<?> event : key.pollEvents()) {
-                    ours |= event.kind() == StandardWatchEventKinds.OVERFLOW || event.context() instanceof Path p
-                            && (p.equals(file.getFileName()) || p.toString().equals("..data"));
+                    ours |= event.kind() == StandardWatchEventKinds.OVERFLOW
+                            || event.context() instanceof Path p && concerns(file, p);
                 }
                 key.reset();
                 if (ours) {
@@ -75,6 +75,14 @@ public final class ConfigWatcher implements AutoCloseable {
         } catch (InterruptedException | ClosedWatchServiceException e) {
             // closed
         }
+    }
+
+    /**
+     * Whether a change of {@code changed} (a name in the directory of {@code file}) may have changed
+     * {@code file}: the file itself, or a ConfigMap's {@code ..data} symlink swapped under it.
+     */
+    static boolean concerns(Path file, Path changed) {
+        return changed.equals(file.getFileName()) || changed.toString().equals("..data");
     }
 
     private synchronized void changed() {
