@@ -20,11 +20,9 @@ stale() {
     || [ -n "$(find "$ROOT" -maxdepth 2 -name pom.xml -newer "$JAR" -print | head -n 1)" ]
 }
 
-run_bench() {
-  name="$1"; class="$2"; shift 2
-  jvm=""
-  while [ "$#" -gt 0 ] && [ "$1" != "--" ]; do jvm="$jvm $1"; shift; done
-  [ "$#" -gt 0 ] && shift
+# build_jar NAME: builds this tree's iccache-bench when stale (one build at a time) and sets JAR, or fails.
+build_jar() {
+  name="$1"
   if stale; then
     mkdir -p "$ROOT/iccache-bench/target"
     exec 9>"$ROOT/iccache-bench/target/.build.lock"
@@ -40,6 +38,14 @@ run_bench() {
     echo "$name: no iccache-bench jar under $ROOT/iccache-bench/target after the build" >&2
     exit 1
   fi
+}
+
+run_bench() {
+  name="$1"; class="$2"; shift 2
+  jvm=""
+  while [ "$#" -gt 0 ] && [ "$1" != "--" ]; do jvm="$jvm $1"; shift; done
+  [ "$#" -gt 0 ] && shift
+  build_jar "$name"
   # shellcheck disable=SC2086
   exec "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
     $jvm ${ICCACHE_BENCH_JAVA_OPTS:-} -cp "$JAR" "$class" "$@"
@@ -59,4 +65,13 @@ build_before() {
   fi
   for f in "$out"/src/iccache-bench/target/iccache-bench-*.jar; do BEFORE_JAR="$f"; break; done
   BEFORE_LIBS="$out/src/iccache-bench/target/libs"
+}
+
+# compare_trees NAME COMMIT: for a before/after script, the tree of COMMIT (build_before) and this tree
+# (build_jar) built, and OUT, the folder of COMMIT's tree where the runs write their JSON.
+compare_trees() {
+  [ -n "${2:-}" ] || { echo "usage: $1 BEFORE-COMMIT [arguments]" >&2; exit 2; }
+  build_before "$2"
+  build_jar "$1"
+  OUT="$ROOT/iccache-bench/target/before-$BEFORE"
 }

@@ -8,12 +8,8 @@
 # Usage: [ROUNDS=1] iccache-bench/run-decision-compare.sh BEFORE [run-decision.sh arguments]
 . "$(dirname "$0")/bench-jar.sh"
 cd "$ROOT"
-[ "$#" -ge 1 ] || { echo "usage: run-decision-compare.sh BEFORE-COMMIT [arguments]" >&2; exit 2; }
-build_before "$1"
+compare_trees run-decision-compare.sh "${1:-}"
 shift
-if stale; then ./mvnw -q -B -DskipTests package -pl iccache-bench -am; fi
-find_jar
-OUT="$ROOT/iccache-bench/target/before-$BEFORE"
 # This tree's benchmark classes alone: the jar's manifest would put this tree's modules on the class path.
 rm -rf "$OUT/bench-classes" && mkdir -p "$OUT/bench-classes"
 (cd "$OUT/bench-classes" && "$JAVA_HOME/bin/jar" xf "$JAR" dev)

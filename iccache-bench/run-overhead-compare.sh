@@ -8,12 +8,8 @@
 # Usage: [ROUNDS=2] iccache-bench/run-overhead-compare.sh BEFORE [benchmark arguments]
 . "$(dirname "$0")/bench-jar.sh"
 cd "$ROOT"
-[ "$#" -ge 1 ] || { echo "usage: run-overhead-compare.sh BEFORE-COMMIT [arguments]" >&2; exit 2; }
-build_before "$1"
+compare_trees run-overhead-compare.sh "${1:-}"
 shift
-if stale; then ./mvnw -q -B -DskipTests package -pl iccache-bench -am; fi
-find_jar
-OUT="$ROOT/iccache-bench/target/before-$BEFORE"
 run() {
   label="$1"; jar="$2"; json="$3"; shift 3
   echo "== $label"
