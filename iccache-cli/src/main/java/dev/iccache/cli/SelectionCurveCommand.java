@@ -79,11 +79,11 @@ final class SelectionCurveCommand implements Callable<Integer> {
         out.printf("SIMULATED selection learning curve: pair %s, workload %s, seed %d, %d online requests scored, "
                 + "labels from %s%n", cal.pair(), workload, sim.seed, result.path("evaluated_requests").asInt(),
                 result.path("labels_from").asText());
-        out.printf("%8s %9s %6s %10s %14s %10s %10s %12s%n", "labels", "confident", "tau", "learned", "learned@0.5",
+        out.printf("%8s %6s %10s %14s %10s %10s %12s%n", "labels", "tau", "learned", "learned@0.5",
                 "similar5", "oracle", "w/ examples");
         for (JsonNode p : result.path("points")) {
-            out.printf("%8d %9s %6.3f %10.3f %14.3f %10.3f %10.3f %12.2f%n", p.path("labels").asInt(),
-                    p.path("learned_confident").asBoolean(), p.path("tau").asDouble(),
+            out.printf("%8d %6.3f %10.3f %14.3f %10.3f %10.3f %12.2f%n", p.path("labels").asInt(),
+                    p.path("tau").asDouble(),
                     p.path("gap_closed_learned").asDouble(), p.path("gap_closed_learned_tau_0_5").asDouble(),
                     p.path("gap_closed_similar").asDouble(), p.path("gap_closed_oracle").asDouble(),
                     p.path("with_examples_ratio").asDouble());

@@ -33,12 +33,13 @@ import java.util.function.ToDoubleFunction;
  * each cluster's and then each example's effect, shrunk toward 0 by empirical Bayes
  * ({@link #shrinkage}): as far as the noise of the labels against the spread of the effects asks,
  * so that a few noisy probes of a cluster or an example say little.</li>
- * <li>Cold start: {@link SimilarityUtility} (the similarity top-k minus examples below the floor).</li>
- * <li>Hand-over by measured confidence: every label is first predicted by both the prior and the
- * learned model (prequential); the learned model scores once it has {@link #MIN_LABELS} labels and
- * its predictions correlate better with the labels than the prior's do (running correlations,
- * EMA weight {@link #ALPHA}, about the last 500 labels: what selection needs is the ranking), and
- * hands back if it falls behind again.</li>
+ * <li>A cold start that does no harm: the dense weights are a ridge regression centred on the
+ * weights of the similarity prior ({@link SimilarityUtility}: 0.5 + slope · (similarity − floor) is
+ * g = 2 · slope · (similarity − floor), linear in the features), not on zero, so a model with no
+ * labels scores exactly as the prior does, and the labels move it away from the prior as far as
+ * they ask; the effects start at zero and are shrunk as above. There is no hand-over to switch:
+ * a switch on the prequential correlations of the two (tried) was noise at a few thousand labels
+ * and left the prior in charge at 8,000 labels on one seed of five.</li>
  * </ul>
  * Checkpointed as JSON (the fitted model, the probes kept, counts and running correlations) and
  * reloaded on start.
@@ -47,16 +48,18 @@ public final class LearnedUtilityModel implements UtilityModel {
     private static final System.Logger LOG = System.getLogger(LearnedUtilityModel.class.getName());
     static final double RIDGE = 1;
     static final double MIN_EFFECT_RIDGE = 5;
-    static final int MIN_LABELS = 50;
     static final int BUFFER = 10_000;
     static final int REFIT_EVERY = 10;
     static final int SWEEPS = 4;
-    static final double ALPHA = 0.002;
-    private static final int VERSION = 5;
-    /** Version 4 had no per-example effects: its probes are read with no example ids. */
+    private static final int VERSION = 6;
+    /**
+     * Version 4 had no per-example effects (its probes are read with no example ids); versions 4
+     * and 5 fitted the dense weights toward zero (they are refitted on load).
+     */
     private static final int OLDEST_READABLE = 4;
+    private static final int FIRST_CENTRED_ON_THE_PRIOR = 6;
 
-    private final double floor;
+    private final double[] prior;
     private final Map<String, Target> targets = new HashMap<>();
 
     /**
@@ -147,46 +150,68 @@ public final class LearnedUtilityModel implements UtilityModel {
         }
 
         /**
-         * Each key's raw effect from the residuals its probes leave besides its own effect (a key
-         * with net count m in a probe takes m shares), then shrunk by {@link #shrinkage}.
+         * Refits every key's effect on what the rest of the model leaves, one key at a time
+         * (Gauss-Seidel): a key's effect is its probes' residuals besides its own effect (a key
+         * with net count m in a probe takes m shares), shrunk by {@link #shrinkage}, and each new
+         * effect changes its probes' residuals before the next key is refitted. Refitting every
+         * key from the same residuals at once (Jacobi) overshoots when a probe holds many keys, as
+         * a set against a set does: each key takes up the whole residual its probes share.
          */
         void refit(List<Probe> probes, ToDoubleFunction<Probe> rest) {
+            double[] residuals = new double[probes.size()];
+            Map<Object, List<int[]>> occurrences = new LinkedHashMap<>(); // key -> {probe index, net count}
             Map<Object, double[]> raw = new HashMap<>(); // key -> {sum of m * residual, sum of m^2}
             double noise = 0;
-            for (Probe p : probes) {
-                double residual = p.label() - rest.applyAsDouble(p) - sum(p);
-                noise += residual * residual;
+            for (int i = 0; i < residuals.length; i++) {
+                Probe p = probes.get(i);
+                residuals[i] = p.label() - rest.applyAsDouble(p) - sum(p);
+                noise += residuals[i] * residuals[i];
                 Keys keys = keysOf.apply(p);
-                for (int i = 0; i < keys.keys().length; i++) {
-                    Object k = keys.keys()[i];
-                    int m = keys.counts()[i];
+                for (int j = 0; j < keys.keys().length; j++) {
+                    Object k = keys.keys()[j];
+                    int m = keys.counts()[j];
+                    occurrences.computeIfAbsent(k, x -> new ArrayList<>()).add(new int[] {i, m});
                     double[] r = raw.computeIfAbsent(k, x -> new double[2]);
-                    r[0] += m * (residual + m * of(k));
+                    r[0] += m * (residuals[i] + m * of(k));
                     r[1] += m * m;
                 }
             }
             noise /= Math.max(1, probes.size());
             double lambda = shrinkage(raw, noise);
             Map<Object, Double> next = new HashMap<>();
-            raw.forEach((k, r) -> next.put(k, r[0] / (r[1] + lambda)));
+            occurrences.forEach((k, in) -> {
+                double old = of(k);
+                double partial = 0;
+                double weight = 0;
+                for (int[] o : in) {
+                    partial += o[1] * (residuals[o[0]] + o[1] * old);
+                    weight += o[1] * o[1];
+                }
+                double fitted = partial / (weight + lambda);
+                for (int[] o : in) {
+                    residuals[o[0]] -= o[1] * (fitted - old);
+                }
+                next.put(k, fitted);
+            });
             values = next;
         }
     }
 
     private static final class Target {
         final int n = UtilityFeatures.NAMES.size();
+        /** The similarity prior's dense weights, where the fit of the dense weights is centred. */
+        final double[] prior;
         final List<Probe> probes = new ArrayList<>();
         int next;
-        double[] weights = new double[n];
+        double[] weights;
         final Effects clusters = new Effects(Probe::clusters);
         final Effects examples = new Effects(Probe::examples);
         long labels;
         int sinceFit;
-        final RunningCorrelation prior = new RunningCorrelation();
-        final RunningCorrelation learned = new RunningCorrelation();
 
-        boolean confident() {
-            return labels >= MIN_LABELS && learned.value() > prior.value();
+        Target(double[] prior) {
+            this.prior = prior;
+            this.weights = prior.clone();
         }
 
         double gain(UtilityFeatures f) {
@@ -210,6 +235,7 @@ public final class LearnedUtilityModel implements UtilityModel {
                 double[] b = new double[n];
                 for (int i = 0; i < n; i++) {
                     a[i][i] = RIDGE;
+                    b[i] = RIDGE * prior[i];
                 }
                 for (Probe p : probes) {
                     double target = p.label() - clusters.sum(p) - examples.sum(p);
@@ -252,8 +278,11 @@ public final class LearnedUtilityModel implements UtilityModel {
     /**
      * The ridge of one kind of effects, σ²/τ²: σ² the labels' residual variance, τ² the variance
      * of the true effects, estimated as the spread of the raw per-key means beyond what their
-     * sampling noise explains (method of moments); at least {@link #MIN_EFFECT_RIDGE}, and
-     * effectively infinite (no effects) when the raw means spread no more than noise would.
+     * sampling noise explains (method of moments), less two standard errors of that noise's share
+     * (with K keys, the spread of pure noise is the noise times χ²_K/K, whose standard deviation is
+     * √(2/K)): labels that say nothing would otherwise give every key a small effect about half the
+     * time. At least {@link #MIN_EFFECT_RIDGE}, and effectively infinite (no effects) when the raw
+     * means spread no more than noise would.
      */
     static double shrinkage(Map<?, double[]> raw, double noise) {
         double weight = 0;
@@ -275,7 +304,7 @@ public final class LearnedUtilityModel implements UtilityModel {
         }
         spread /= weight;
         sampling /= weight;
-        double tau2 = spread - sampling;
+        double tau2 = spread - sampling * (1 + 2 * Math.sqrt(2.0 / raw.size()));
         return tau2 <= 0 ? 1e9 : Math.max(MIN_EFFECT_RIDGE, noise / tau2);
     }
 
@@ -287,63 +316,18 @@ public final class LearnedUtilityModel implements UtilityModel {
         return s;
     }
 
-    /** Exponentially weighted correlation of predictions with labels. */
-    static final class RunningCorrelation {
-        double mx;
-        double my;
-        double vx;
-        double vy;
-        double cxy;
-
-        void add(double x, double y) {
-            mx += ALPHA * (x - mx);
-            my += ALPHA * (y - my);
-            vx += ALPHA * ((x - mx) * (x - mx) - vx);
-            vy += ALPHA * ((y - my) * (y - my) - vy);
-            cxy += ALPHA * ((x - mx) * (y - my) - cxy);
-        }
-
-        double value() {
-            return vx <= 0 || vy <= 0 ? 0 : cxy / Math.sqrt(vx * vy);
-        }
-
-        void write(ObjectNode o) {
-            o.put("mx", mx).put("my", my).put("vx", vx).put("vy", vy).put("cxy", cxy);
-        }
-
-        void read(JsonNode o) {
-            mx = o.path("mx").asDouble();
-            my = o.path("my").asDouble();
-            vx = o.path("vx").asDouble();
-            vy = o.path("vy").asDouble();
-            cxy = o.path("cxy").asDouble();
-        }
-    }
-
     /** @param floor the cold start's similarity floor ({@code selection.min-similarity}) */
     public LearnedUtilityModel(double floor) {
-        this.floor = floor;
+        this.prior = new double[UtilityFeatures.NAMES.size()];
+        prior[UtilityFeatures.NAMES.indexOf("bias")] = -2 * SimilarityUtility.SLOPE * floor;
+        prior[UtilityFeatures.NAMES.indexOf("similarity")] = 2 * SimilarityUtility.SLOPE;
     }
 
     @Override
-    public double score(UtilityFeatures f, String targetModel) {
-        synchronized (this) {
-            Target t = targets.get(targetModel);
-            if (t != null && t.confident()) {
-                return Math.max(0, Math.min(1, 0.5 + t.gain(f) / 2));
-            }
-        }
-        return prior(f);
-    }
-
-    private double prior(UtilityFeatures f) {
-        return SimilarityUtility.score(f.similarity(), floor);
-    }
-
-    /** Whether the learned model (not the prior) scores for this target now. */
-    public synchronized boolean confident(String targetModel) {
+    public synchronized double score(UtilityFeatures f, String targetModel) {
         Target t = targets.get(targetModel);
-        return t != null && t.confident();
+        double gain = t == null ? dot(prior, f.values()) : t.gain(f);
+        return Math.max(0, Math.min(1, 0.5 + gain / 2));
     }
 
     @Override
@@ -353,13 +337,10 @@ public final class LearnedUtilityModel implements UtilityModel {
             return;
         }
         double label = 2 * Math.max(0, Math.min(1, gain)) - 1;
-        Target t = targets.computeIfAbsent(targetModel, k -> new Target());
+        Target t = targets.computeIfAbsent(targetModel, k -> new Target(prior));
         double[] sum = new double[t.n];
-        double[] prediction = new double[2]; // the prior's, the learned model's
-        add(t, examples, 1, sum, prediction);
-        add(t, against, -1, sum, prediction);
-        t.prior.add(prediction[0], label);
-        t.learned.add(prediction[1], label);
+        add(t, examples, 1, sum);
+        add(t, against, -1, sum);
         t.add(new Probe(sum, Keys.of(clustersOf(examples), clustersOf(against)),
                 Keys.of(idsOf(examples), idsOf(against)), label));
         t.labels++;
@@ -368,15 +349,13 @@ public final class LearnedUtilityModel implements UtilityModel {
         }
     }
 
-    /** Adds a set's features, times {@code sign}, to {@code sum}, and its predictions to {@code prediction}. */
-    private void add(Target t, List<UtilityFeatures> set, int sign, double[] sum, double[] prediction) {
+    /** Adds a set's features, times {@code sign}, to {@code sum}. */
+    private static void add(Target t, List<UtilityFeatures> set, int sign, double[] sum) {
         for (UtilityFeatures f : set) {
             double[] x = f.values();
             for (int i = 0; i < t.n; i++) {
                 sum[i] += sign * x[i];
             }
-            prediction[0] += sign * 2 * (prior(f) - 0.5);
-            prediction[1] += sign * t.gain(f);
         }
     }
 
@@ -412,8 +391,6 @@ public final class LearnedUtilityModel implements UtilityModel {
                 ObjectNode m = models.putObject(name);
                 m.put("labels", t.labels);
                 m.put("since_fit", t.sinceFit);
-                t.prior.write(m.putObject("prior_correlation"));
-                t.learned.write(m.putObject("learned_correlation"));
                 ArrayNode w = m.putArray("weights");
                 for (double v : t.weights) {
                     w.add(v);
@@ -443,7 +420,8 @@ public final class LearnedUtilityModel implements UtilityModel {
      * A model from a checkpoint, or a fresh one when the file does not exist. A checkpoint with
      * another version or feature layout is ignored (logged): the model starts again from the prior.
      * One of version 4 (before per-example effects) is read as it is: its probes teach no example's
-     * own effect, later ones do.
+     * own effect, later ones do. Versions 4 and 5 fitted the dense weights toward zero, not toward
+     * the prior: their probes are refitted on load.
      */
     public static LearnedUtilityModel load(Path file, double floor) {
         LearnedUtilityModel model = new LearnedUtilityModel(floor);
@@ -461,11 +439,9 @@ public final class LearnedUtilityModel implements UtilityModel {
             return model;
         }
         root.path("targets").fields().forEachRemaining(e -> {
-            Target t = new Target();
+            Target t = new Target(model.prior);
             JsonNode m = e.getValue();
             t.labels = m.path("labels").asLong();
-            t.prior.read(m.path("prior_correlation"));
-            t.learned.read(m.path("learned_correlation"));
             for (JsonNode o : m.path("probes")) {
                 double[] x = new double[t.n];
                 for (int i = 0; i < t.n; i++) {
@@ -485,6 +461,9 @@ public final class LearnedUtilityModel implements UtilityModel {
                     c.getValue().asDouble()));
             m.path("example_effects").fields().forEachRemaining(c -> t.examples.values.put(c.getKey(),
                     c.getValue().asDouble()));
+            if (version < FIRST_CENTRED_ON_THE_PRIOR && !t.probes.isEmpty()) {
+                t.fit();
+            }
             model.targets.put(e.getKey(), t);
         });
         return model;

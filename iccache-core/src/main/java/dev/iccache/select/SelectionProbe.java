@@ -20,7 +20,11 @@ import java.util.random.RandomGenerator;
  * judge's score, mapped to [0, 1], teaches the {@link InContextAugmenter} about every example of
  * both. A quarter of the probes are threshold probes: a τ drawn by the tuner's Thompson sampling
  * and the examples selected at it, against no examples (a reward for that τ, and the level of what
- * examples add; no judge call when no example passes it: the reward is a tie). The others explore:
+ * examples add). When no example passes it, that τ's reward is a tie, known without a judgment, and
+ * the probe tests the best candidates the model would pick at any τ against none instead: only a
+ * set against none shows the level of what examples add, so a model that expects no example to help
+ * would otherwise never learn otherwise (it selected nothing at all on one seed of five, from 1,000
+ * to 8,000 labels, before this). The others explore:
  * two disjoint sets of up to {@code max-examples} candidates drawn uniformly, one against the other
  * (every example of both is learned about from the one judgment: twice the examples per judgment
  * of a set against none; the utility model shares the label out). A request with a single
@@ -79,16 +83,30 @@ public final class SelectionProbe {
         }
         if (threshold) {
             double tau = augmenter.tuner(domain).sample();
-            Set<String> kept = new HashSet<>();
-            augmenter.selector().combine(scored, tau, selection.budgetTokens()).forEach(c -> kept.add(c.exampleId()));
-            return new Plan(domain, scored.stream().filter(s -> kept.contains(s.candidate().exampleId())).toList(),
-                    List.of(), tau);
+            List<Selection.Scored> kept = combined(selection, tau);
+            List<Selection.Scored> best = kept.isEmpty() ? combined(selection, 0) : kept;
+            if (kept.isEmpty() && !best.isEmpty()) {
+                // Serving at τ changes nothing here (a tie, known without a judgment), and the model
+                // expects no candidate to help enough: test the best it would pick against none.
+                augmenter.thresholdProbed(domain, tau, 0.5);
+                probes.labelValues("threshold", "free").inc();
+                return new Plan(domain, best, List.of(), Double.NaN);
+            }
+            return new Plan(domain, kept, List.of(), tau);
         }
         if (size == 0) { // one candidate: against none
             return new Plan(domain, List.copyOf(drawn), List.of(), Double.NaN);
         }
         return new Plan(domain, List.copyOf(drawn.subList(0, size)), List.copyOf(drawn.subList(size, 2 * size)),
                 Double.NaN);
+    }
+
+    /** The candidates the selector combines at threshold {@code tau}, within the selection's token budget. */
+    private List<Selection.Scored> combined(Selection selection, double tau) {
+        Set<String> kept = new HashSet<>();
+        augmenter.selector().combine(selection.scored(), tau, selection.budgetTokens())
+                .forEach(c -> kept.add(c.exampleId()));
+        return selection.scored().stream().filter(s -> kept.contains(s.candidate().exampleId())).toList();
     }
 
     /**

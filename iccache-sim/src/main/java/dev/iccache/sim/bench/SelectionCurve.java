@@ -16,7 +16,6 @@ import dev.iccache.embed.EmbeddingText;
 import dev.iccache.gateway.Assembly;
 import dev.iccache.metrics.Metrics;
 import dev.iccache.select.InContextAugmenter;
-import dev.iccache.select.LearnedUtilityModel;
 import dev.iccache.select.Selection;
 import dev.iccache.select.SelectionProbe;
 import dev.iccache.select.TokenCounter;
@@ -144,7 +143,6 @@ public final class SelectionCurve {
         InContextAugmenter augmenter = Assembly.augmenter(config, store, stored,
                 file -> Assembly.utilityModel(config, file), files, rt, metrics);
         String domain = Tenant.DEFAULT.domain();
-        LearnedUtilityModel utility = (LearnedUtilityModel) augmenter.utility(domain);
         WorldBackend smallModel = new WorldBackend(small, world, Optional.empty());
         SelectionProbe probe = Assembly.probe(augmenter, new SimJudge(world, cal, seed ^ 0x4A554447L,
                 Optional.empty()), rt, metrics);
@@ -213,7 +211,6 @@ public final class SelectionCurve {
         double gap = large0 - alone;
         ObjectNode p = Json.object();
         p.put("labels", labels);
-        p.put("learned_confident", utility.confident(SMALL));
         p.put("tau", augmenter.tuner(domain).threshold());
         p.put("gap_closed_learned", (sums[0] - alone) / gap);
         p.put("gap_closed_learned_tau_0_5", (sums[1] - alone) / gap);

@@ -155,15 +155,14 @@ final class IcCache implements Policy {
         gateway.feedback(responseId, tenant, good);
     }
 
-    /** What it learned, for reports: τ, whether the learned utility model scores, the router's mean arm scores. */
+    /** What it learned, for reports: τ, the utility model's labels, the router's mean arm scores. */
     @Override
     public Optional<String> setting() {
         ThresholdTuner tuner = augmenter.tuner(tenant.domain());
         StringBuilder b = new StringBuilder(String.format(java.util.Locale.ROOT, "tau %.3f (%d threshold probes)",
                 tuner.threshold(), tuner.probes()));
         if (augmenter.utility(tenant.domain()) instanceof LearnedUtilityModel learned) {
-            b.append(learned.confident(Policies.SMALL) ? "; learned utility" : "; similarity prior")
-                    .append(" (").append(learned.labels(Policies.SMALL)).append(" probe labels)");
+            b.append("; learned utility (").append(learned.labels(Policies.SMALL)).append(" probe labels)");
         }
         scores.forEach((arm, s) -> b.append(String.format(java.util.Locale.ROOT, "; %s mean routing score %.3f", arm,
                 s[0] / s[1])));
