@@ -78,24 +78,7 @@ public final class RouterSync {
             Optional<SharedState.Versioned> current = shared.read(domain, NAME);
             // With no shared state yet, this bandit's whole state seeds it.
             drained = bandit.drain(current.isEmpty());
-            for (int attempt = 1; ; attempt++) {
-                BanditStatistics base = current.isEmpty() ? bandit.priorState() : parse(bandit, current.get());
-                if (drained.arms().isEmpty()) {
-                    bandit.rebase(base);
-                    break;
-                }
-                BanditStatistics merged = base.then(drained, bandit.forgetting());
-                String json = merged.toJson(bandit.dimension()).toString();
-                if (current.isEmpty() ? shared.create(domain, NAME, json)
-                        : shared.replace(domain, NAME, current.get().version(), json)) {
-                    bandit.rebase(merged);
-                    break;
-                }
-                if (attempt == ATTEMPTS) {
-                    throw new IllegalStateException("no compare-and-set won in " + ATTEMPTS + " attempts");
-                }
-                current = shared.read(domain, NAME);
-            }
+            bandit.rebase(drained.arms().isEmpty() ? state(bandit, current) : push(domain, bandit, drained, current));
         } catch (RuntimeException e) {
             bandit.requeue(drained);
             failed("syncing the router of domain " + domain + " (what it learned is kept for the next round)", e);
@@ -105,6 +88,29 @@ public final class RouterSync {
             LOG.log(Level.INFO, "router sync works again");
         }
         return true;
+    }
+
+    /**
+     * Applies {@code delta} to the shared state read as {@code current} and writes the result by compare-and-set,
+     * reading again after a lost race; the state written.
+     */
+    private BanditStatistics push(String domain, LinearThompsonBandit bandit, BanditStatistics delta,
+            Optional<SharedState.Versioned> current) {
+        for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
+            BanditStatistics merged = state(bandit, current).then(delta, bandit.forgetting());
+            String json = merged.toJson(bandit.dimension()).toString();
+            if (current.isEmpty() ? shared.create(domain, NAME, json)
+                    : shared.replace(domain, NAME, current.get().version(), json)) {
+                return merged;
+            }
+            current = shared.read(domain, NAME);
+        }
+        throw new IllegalStateException("no compare-and-set won in " + ATTEMPTS + " attempts");
+    }
+
+    /** The shared state read, or the prior when there is none. */
+    private static BanditStatistics state(LinearThompsonBandit bandit, Optional<SharedState.Versioned> read) {
+        return read.isEmpty() ? bandit.priorState() : parse(bandit, read.get());
     }
 
     private static BanditStatistics parse(LinearThompsonBandit bandit, SharedState.Versioned state) {
