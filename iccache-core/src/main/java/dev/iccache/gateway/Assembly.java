@@ -16,6 +16,7 @@ import dev.iccache.route.QualityGuard;
 import dev.iccache.route.RequestFeatures;
 import dev.iccache.route.Router;
 import dev.iccache.route.RouterSettings;
+import dev.iccache.route.RouterSync;
 import dev.iccache.scrub.Scrubber;
 import dev.iccache.select.ExampleSelector;
 import dev.iccache.select.BankClusters;
@@ -205,12 +206,28 @@ public final class Assembly {
      */
     public static ModelRouting routing(IccacheConfig config, Embedder embedder, Judge judge, LearnedFiles files,
             Runtime rt, Metrics metrics, RecentLog<ModelRouting.Verdict> verdicts) {
+        return routing(config, embedder, judge, files, rt, metrics, verdicts, Optional.empty());
+    }
+
+    /**
+     * As {@link #routing(IccacheConfig, Embedder, Judge, LearnedFiles, Runtime, Metrics, RecentLog)}, with each
+     * domain's bandit loaded through {@code sync}: from the state shared with other gateways when there is one
+     * (its checkpoint otherwise); {@code sync}'s rounds, which the caller runs, keep it in step.
+     */
+    public static ModelRouting routing(IccacheConfig config, Embedder embedder, Judge judge, LearnedFiles files,
+            Runtime rt, Metrics metrics, RecentLog<ModelRouting.Verdict> verdicts, RouterSync sync) {
+        return routing(config, embedder, judge, files, rt, metrics, verdicts, Optional.of(sync));
+    }
+
+    private static ModelRouting routing(IccacheConfig config, Embedder embedder, Judge judge, LearnedFiles files,
+            Runtime rt, Metrics metrics, RecentLog<ModelRouting.Verdict> verdicts, Optional<RouterSync> sync) {
         RouterSettings settings = config.router();
         LoadBias loadBias = new LoadBias(settings);
         RandomGenerator random = new SplittableRandom(rt.seed() ^ 0x726F_7574L);
         DomainStates<Router> routers = new DomainStates<>(domain -> {
             LinearThompsonBandit bandit = bandit(settings);
-            bandit.restore(files.toLoad(domain, LearnedFiles.ROUTER));
+            Path checkpoint = files.toLoad(domain, LearnedFiles.ROUTER);
+            sync.ifPresentOrElse(s -> s.load(domain, bandit, checkpoint), () -> bandit.restore(checkpoint));
             return new Router(settings, bandit, loadBias, new QualityGuard(settings.qualityFloor()), random,
                     config.defaultModel());
         }, (domain, router) -> router.bandit().save(files.file(domain, LearnedFiles.ROUTER)),

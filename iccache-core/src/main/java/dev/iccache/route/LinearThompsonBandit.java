@@ -1,14 +1,13 @@
 package dev.iccache.route;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.iccache.api.Json;
-import java.nio.file.Path;
 import dev.iccache.stats.Cholesky;
+import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.random.RandomGenerator;
 
 /**
@@ -16,15 +15,23 @@ import java.util.random.RandomGenerator;
  * the expected reward of arm a for context x is θ_a·x, with posterior N(A⁻¹b, v²A⁻¹),
  * {@code A = λI + Σ xxᵀ}, {@code b = Σ r x}. Every update fades the old evidence of every arm by a
  * factor ({@code forgetting}), so an arm that is rarely chosen regains uncertainty, is explored
- * again, and the bandit re-adapts when an arm gets better or worse (drift).
- * Updates are serialised per arm; reads use an immutable posterior snapshot and never block.
+ * again, and the bandit re-adapts when an arm gets better or worse (drift). Besides its state the
+ * bandit keeps what it learned since it was last drained ({@link BanditStatistics}, a delta), which
+ * {@link RouterSync} shares with other gateways' bandits.
+ * Updates are serialised; reads use an immutable posterior snapshot and never block.
  */
 public final class LinearThompsonBandit {
     private final int dimension;
     private final double lambda;
     private final double noise;
     private final double forgetting;
-    private final Map<String, Arm> arms = new ConcurrentHashMap<>();
+    private final Posterior prior;
+    /** What was learned since the prior (written under this lock). */
+    private volatile BanditStatistics state;
+    /** What was learned since the last {@link #drain} (guarded by this). */
+    private BanditStatistics pending = BanditStatistics.NO_CHANGE;
+    /** The posterior of each arm of {@link #state}. */
+    private volatile Map<String, Posterior> posteriors = Map.of();
 
     /**
      * @param dimension  context length
@@ -40,6 +47,8 @@ public final class LinearThompsonBandit {
         this.lambda = lambda;
         this.noise = noise;
         this.forgetting = forgetting;
+        this.prior = Posterior.of(BanditStatistics.Arm.prior(dimension, lambda));
+        this.state = BanditStatistics.prior(lambda);
     }
 
     public int dimension() {
@@ -63,24 +72,21 @@ public final class LinearThompsonBandit {
     }
 
     /** Learns one observed reward of an arm in a context. */
-    public void update(String arm, double[] x, double reward) {
+    public synchronized void update(String arm, double[] x, double reward) {
         check(x);
-        Arm target = arms.computeIfAbsent(arm, k -> new Arm());
-        if (forgetting < 1) {
-            arms.values().stream().filter(a -> a != target).forEach(Arm::fade);
-        }
-        target.update(x, reward);
+        BanditStatistics learned = BanditStatistics.observation(arm, x, reward);
+        pending = pending.then(learned, forgetting);
+        set(state.then(learned, forgetting));
     }
 
     /** Updates seen by an arm. */
     public long updates(String arm) {
-        Arm a = arms.get(arm);
-        return a == null ? 0 : a.updates;
+        BanditStatistics.Arm a = state.arms().get(arm);
+        return a == null ? 0 : a.updates();
     }
 
     private Posterior posterior(String arm) {
-        Arm a = arms.get(arm);
-        return a == null ? Posterior.prior(dimension, lambda) : a.posterior;
+        return posteriors.getOrDefault(arm, prior);
     }
 
     private void check(double[] x) {
@@ -89,29 +95,52 @@ public final class LinearThompsonBandit {
         }
     }
 
+    /** Replaces the state and its posteriors; holds the lock. */
+    private void set(BanditStatistics next) {
+        Map<String, Posterior> p = new HashMap<>();
+        next.arms().forEach((name, arm) -> p.put(name, Posterior.of(arm)));
+        state = next;
+        posteriors = Map.copyOf(p);
+    }
+
+    /**
+     * Takes what was learned since the last drain, and starts afresh: the delta to apply to a shared state;
+     * with {@code whole}, the whole state as a delta from the prior (to seed a shared state there is none of).
+     */
+    synchronized BanditStatistics drain(boolean whole) {
+        BanditStatistics drained = whole ? state.sincePrior() : pending;
+        pending = BanditStatistics.NO_CHANGE;
+        return drained;
+    }
+
+    /** Gives back what {@link #drain} took and could not be shared, as learned before what was learned since. */
+    synchronized void requeue(BanditStatistics drained) {
+        pending = drained.then(pending, forgetting);
+    }
+
+    /** Takes {@code shared} as the state, followed by what was learned since the last drain. */
+    synchronized void rebase(BanditStatistics shared) {
+        set(shared.then(pending, forgetting));
+    }
+
+    /** The state of another bandit's {@link #toJson()}; empty when it has another dimension. */
+    Optional<BanditStatistics> parse(JsonNode root) {
+        return BanditStatistics.fromJson(root, dimension, lambda);
+    }
+
+    /** The state of a bandit that learned nothing. */
+    BanditStatistics priorState() {
+        return BanditStatistics.prior(lambda);
+    }
+
+    /** Weight old evidence keeps per update. */
+    double forgetting() {
+        return forgetting;
+    }
+
     /** The bandit as JSON (precision matrices and reward vectors per arm), for checkpoints. */
     public ObjectNode toJson() {
-        ObjectNode root = Json.object();
-        root.put("dimension", dimension);
-        ObjectNode out = root.putObject("arms");
-        arms.forEach((name, arm) -> {
-            synchronized (arm) {
-                ObjectNode a = out.putObject(name);
-                a.put("updates", arm.updates);
-                ArrayNode precision = a.putArray("precision");
-                for (double[] row : arm.precision) {
-                    ArrayNode r = precision.addArray();
-                    for (double v : row) {
-                        r.add(v);
-                    }
-                }
-                ArrayNode b = a.putArray("b");
-                for (double v : arm.b) {
-                    b.add(v);
-                }
-            }
-        });
-        return root;
+        return state.toJson(dimension);
     }
 
     /** Writes {@link #toJson()} atomically (temporary file, then rename). */
@@ -136,87 +165,18 @@ public final class LinearThompsonBandit {
         return false;
     }
 
-    /** Restores arms from {@link #toJson()}; false (nothing restored) when the dimension differs. */
-    public boolean restore(JsonNode root) {
-        if (root.path("dimension").asInt() != dimension) {
-            return false;
-        }
-        root.path("arms").fields().forEachRemaining(e -> {
-            Arm arm = new Arm();
-            JsonNode a = e.getValue();
-            for (int i = 0; i < dimension; i++) {
-                for (int j = 0; j < dimension; j++) {
-                    arm.precision[i][j] = a.path("precision").path(i).path(j).asDouble();
-                }
-                arm.b[i] = a.path("b").path(i).asDouble();
-            }
-            arm.updates = a.path("updates").asLong();
-            arm.refresh();
-            arms.put(e.getKey(), arm);
-        });
-        return true;
-    }
-
-    /** Mutable sufficient statistics of one arm, and its current posterior. */
-    private final class Arm {
-        final double[][] precision = new double[dimension][dimension];
-        final double[] b = new double[dimension];
-        long updates;
-        volatile Posterior posterior;
-
-        Arm() {
-            for (int i = 0; i < dimension; i++) {
-                precision[i][i] = lambda;
-            }
-            posterior = Posterior.prior(dimension, lambda);
-        }
-
-        synchronized void update(double[] x, double reward) {
-            decay();
-            for (int i = 0; i < dimension; i++) {
-                for (int j = 0; j < dimension; j++) {
-                    precision[i][j] += x[i] * x[j];
-                }
-                b[i] += reward * x[i];
-            }
-            updates++;
-            refresh();
-        }
-
-        synchronized void fade() {
-            decay();
-            refresh();
-        }
-
-        /** Moves the evidence a step back toward the prior. */
-        private void decay() {
-            for (int i = 0; i < dimension; i++) {
-                for (int j = 0; j < dimension; j++) {
-                    double prior = i == j ? lambda : 0;
-                    precision[i][j] = forgetting * precision[i][j] + (1 - forgetting) * prior;
-                }
-                b[i] = forgetting * b[i];
-            }
-        }
-
-        void refresh() {
-            posterior = Posterior.of(precision, b);
-        }
+    /** Restores the state of {@link #toJson()}; false (nothing restored) when the dimension differs. */
+    public synchronized boolean restore(JsonNode root) {
+        Optional<BanditStatistics> restored = parse(root);
+        restored.ifPresent(this::set);
+        return restored.isPresent();
     }
 
     /** θ = A⁻¹b and the Cholesky factor L of A (A = LLᵀ), immutable. */
     private record Posterior(double[] theta, double[][] chol) {
-        static Posterior prior(int d, double lambda) {
-            double[][] a = new double[d][d];
-            for (int i = 0; i < d; i++) {
-                a[i][i] = lambda;
-            }
-            return of(a, new double[d]);
-        }
-
-        static Posterior of(double[][] a, double[] b) {
-            double[][] l = Cholesky.factor(a);
-            return new Posterior(Cholesky.solve(l, b), l);
+        static Posterior of(BanditStatistics.Arm arm) {
+            double[][] l = Cholesky.factor(arm.precision());
+            return new Posterior(Cholesky.solve(l, arm.b()), l);
         }
 
         double mean(double[] x) {

@@ -110,6 +110,18 @@ public final class Router {
         return NEUTRAL + bandit.mean(arm.model(), arm.context());
     }
 
+    /**
+     * What the router holds of an arm: its estimate, the posterior standard deviation of that estimate for the
+     * arm's context, and the outcomes the arm has learned.
+     */
+    public record Belief(double mean, double stddev, long observations) {
+    }
+
+    /** The router's belief about an arm for its context. */
+    public Belief belief(Arm arm) {
+        return new Belief(estimate(arm), bandit.stddev(arm.model(), arm.context()), bandit.updates(arm.model()));
+    }
+
     private double uniform() {
         synchronized (random) {
             return random.nextDouble();

@@ -22,12 +22,13 @@ import dev.iccache.config.ConfigException;
  * @param judgeBudgetPerMinute judgments (each two judge calls) per minute at most
  * @param qualityFloor         lowest acceptable win rate of offloaded traffic against the large model
  * @param guardMargin          score handicap of small arms while the quality guard is active
+ * @param syncSeconds          period of the sync with the routers of gateways sharing the bank's store; 0 = off
  */
 public record RouterSettings(boolean enabled, double exploration, double forgetting, int minObservations,
         double uncertainty, double minShadowRate, double loadThreshold, double loadEmaAlpha, double biasStrength, double biasGamma,
-        String judgeModel, int judgeBudgetPerMinute, double qualityFloor, double guardMargin) {
+        String judgeModel, int judgeBudgetPerMinute, double qualityFloor, double guardMargin, double syncSeconds) {
     public static final RouterSettings DEFAULT = new RouterSettings(true, 0.3, 0.999, 20, 0.1, 0.05, 0.8, 0.2, 1.0, 4, null,
-            30, 0.4, 0.2);
+            30, 0.4, 0.2, 2);
 
     public RouterSettings {
         check(exploration >= 0 && exploration <= 5, "router.exploration must be in [0, 5]", exploration);
@@ -42,6 +43,8 @@ public record RouterSettings(boolean enabled, double exploration, double forgett
         check(judgeBudgetPerMinute >= 0, "router.judge-budget-per-minute must not be negative", judgeBudgetPerMinute);
         check(qualityFloor >= 0 && qualityFloor <= 1, "router.quality-floor must be in [0, 1]", qualityFloor);
         check(guardMargin >= 0, "router.guard-margin must not be negative", guardMargin);
+        check(syncSeconds >= 0 && Double.isFinite(syncSeconds),
+                "router.sync-seconds must be a finite number of seconds, 0 (no sync) or more", syncSeconds);
     }
 
     private static void check(boolean ok, String message, double value) {
@@ -59,14 +62,15 @@ public record RouterSettings(boolean enabled, double exploration, double forgett
             @JsonProperty("load-ema-alpha") Double loadEmaAlpha, @JsonProperty("bias-strength") Double biasStrength,
             @JsonProperty("bias-gamma") Double biasGamma, @JsonProperty("judge-model") String judgeModel,
             @JsonProperty("judge-budget-per-minute") Integer judgeBudgetPerMinute,
-            @JsonProperty("quality-floor") Double qualityFloor, @JsonProperty("guard-margin") Double guardMargin) {
+            @JsonProperty("quality-floor") Double qualityFloor, @JsonProperty("guard-margin") Double guardMargin,
+            @JsonProperty("sync-seconds") Double syncSeconds) {
         RouterSettings d = DEFAULT;
         return new RouterSettings(enabled == null || enabled, or(exploration, d.exploration),
                 or(forgetting, d.forgetting), minObservations == null ? d.minObservations : minObservations,
                 or(uncertainty, d.uncertainty), or(minShadowRate, d.minShadowRate), or(loadThreshold, d.loadThreshold), or(loadEmaAlpha, d.loadEmaAlpha),
                 or(biasStrength, d.biasStrength), or(biasGamma, d.biasGamma), judgeModel,
                 judgeBudgetPerMinute == null ? d.judgeBudgetPerMinute : judgeBudgetPerMinute,
-                or(qualityFloor, d.qualityFloor), or(guardMargin, d.guardMargin));
+                or(qualityFloor, d.qualityFloor), or(guardMargin, d.guardMargin), or(syncSeconds, d.syncSeconds));
     }
 
     private static double or(Double v, double d) {

@@ -77,6 +77,14 @@ public final class DomainStates<S> {
         return Optional.ofNullable(resident.get(domain)).map(e -> e.state);
     }
 
+    /**
+     * As {@link #ifResident}, but after any load or drop in progress: a state being loaded is not in memory
+     * until its load has finished, and this waits for it.
+     */
+    public synchronized Optional<S> settled(String domain) {
+        return ifResident(domain);
+    }
+
     /** Domains whose state is in memory now. */
     public Set<String> resident() {
         return Set.copyOf(resident.keySet());

@@ -455,4 +455,19 @@ class ConfigLoaderTest {
                     base-url: http://127.0.0.1:8001/v1
                 """, "test")).hasMessageContaining("must be finite numbers >= 0");
     }
+
+    @Test
+    void theRouterSyncPeriodIsReadAndChecked() {
+        String backends = """
+                backends:
+                  - name: b
+                    base-url: http://127.0.0.1:8001/v1
+                """;
+        assertThat(ConfigLoader.parse(backends, "test").router().syncSeconds()).isEqualTo(2);
+        assertThat(ConfigLoader.parse("router: {sync-seconds: 0.5}\n" + backends, "test").router().syncSeconds())
+                .isEqualTo(0.5);
+        assertThatThrownBy(() -> ConfigLoader.parse("router: {sync-seconds: -1}\n" + backends, "test"))
+                .hasMessageContaining("router.sync-seconds must be a finite number of seconds, 0 (no sync) or more, "
+                        + "got -1.0");
+    }
 }

@@ -36,6 +36,8 @@ class DomainStatesTest {
         assertThat(states.get("a")).isSameAs(a);
         assertThat(loads).containsExactly("a");
         assertThat(states.ifResident("a")).containsSame(a);
+        assertThat(states.settled("a")).containsSame(a);
+        assertThat(states.settled("b")).as("settled never loads").isEmpty();
     }
 
     @Test

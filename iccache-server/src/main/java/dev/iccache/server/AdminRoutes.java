@@ -184,23 +184,26 @@ final class AdminRoutes {
 
     /**
      * Dry run: what selection would do for a chat request (for tenant {@code ?tenant=}, default
-     * {@code default}, with its domain's examples and learned state), and the prompt it would send;
-     * no backend is called.
+     * {@code default}, with its domain's examples and learned state), the prompt it would send and, for
+     * a routed request, the router's view of each arm; no backend is called.
      */
     private void explain(ServerRequest req, ServerResponse res) {
+        Gateway g = gateway.get();
         ChatRequest request;
         try (BodyBudget.Reservation body = bodies.open()) {
-            long maxBodyBytes = gateway.get().config().server().maxBodyBytes();
+            long maxBodyBytes = g.config().server().maxBodyBytes();
             request = ChatRequest.parse(OpenAiHttp.readBody(req, maxBodyBytes, body));
         }
         String name = req.query().first("tenant").orElse(Tenant.DEFAULT.name());
         Tenant tenant = tenants.get().named(name).orElseGet(() -> new Tenant(name, true));
-        Route route = gateway.get().route(request, tenant);
+        Route route = g.route(request, tenant);
         ObjectNode body = route.augmented().selection().map(Explanations::of).orElseGet(Json::object);
         body.put("target_model", route.backend().config().name());
         body.put("route", route.reason());
         body.put("examples", route.examples());
         body.set("upstream_messages", route.augmented().upstream().messages());
+        route.plan().ifPresent(plan -> body.set("routing", Explanations.of(plan,
+                g.routing().orElseThrow().routers().get(tenant.domain()))));
         OpenAiHttp.sendJson(res, 200, body);
     }
 

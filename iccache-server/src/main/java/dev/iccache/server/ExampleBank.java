@@ -16,6 +16,7 @@ import dev.iccache.scrub.Scrubber;
 import dev.iccache.metrics.Metrics;
 import dev.iccache.select.InContextAugmenter;
 import dev.iccache.tenant.LearnedFiles;
+import dev.iccache.tenant.SharedState;
 import dev.iccache.time.Ticker;
 import dev.iccache.store.cassandra.CassandraExampleStore;
 import dev.iccache.store.cassandra.CassandraStoreSettings;
@@ -27,6 +28,7 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.List;
+import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -38,8 +40,8 @@ import java.util.function.UnaryOperator;
 
 /**
  * The example bank of one process, built from the configuration: the embedder, the store
- * (Lucene under {@code data-dir/bank}, or memory) and the admitter. Shared by {@code serve},
- * {@code import} and {@code export}.
+ * (Lucene under {@code data-dir/bank}, memory, or a Cassandra keyspace with the learned state the gateways on it
+ * share) and the admitter. Shared by {@code serve}, {@code import} and {@code export}.
  */
 public final class ExampleBank implements AutoCloseable {
     /** How old the bank gauge's count may be. */
@@ -49,6 +51,7 @@ public final class ExampleBank implements AutoCloseable {
 
     private final Embedder embedder;
     private final ExampleStore store;
+    private final Optional<SharedState> sharedState;
     private final UserPseudonyms users;
     private final ExampleAdmitter admitter;
     private final ExampleEvictor evictor;
@@ -61,6 +64,7 @@ public final class ExampleBank implements AutoCloseable {
             ExampleEvictor evictor, ScheduledExecutorService scheduler) {
         this.embedder = embedder;
         this.store = store;
+        this.sharedState = store instanceof CassandraExampleStore c ? Optional.of(c.sharedState()) : Optional.empty();
         this.users = users;
         this.admitter = admitter;
         this.evictor = evictor;
@@ -241,6 +245,11 @@ public final class ExampleBank implements AutoCloseable {
 
     public ExampleStore store() {
         return store;
+    }
+
+    /** The learned state the gateways sharing this bank's store share (a Cassandra bank's), if any. */
+    public Optional<SharedState> sharedState() {
+        return sharedState;
     }
 
     /** Pseudonymises end users as the stored examples name them (for per-user delete). */

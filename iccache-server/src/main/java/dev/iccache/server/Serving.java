@@ -12,6 +12,7 @@ import dev.iccache.gateway.ModelRouting;
 import dev.iccache.metrics.Metrics;
 import dev.iccache.route.Judge;
 import dev.iccache.route.LlmJudge;
+import dev.iccache.route.RouterSync;
 import dev.iccache.select.InContextAugmenter;
 import dev.iccache.select.RecentLog;
 import dev.iccache.select.SelectionExplorer;
@@ -27,7 +28,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
@@ -67,6 +70,8 @@ final class Serving {
     final FeedbackHandler feedback;
     final Map<String, ApiEndpoint> endpoints = new LinkedHashMap<>();
     final MetricsAccess metricsAccess;
+    /** This configuration's routers kept in step with other gateways', when the bank's store shares them. */
+    private final Optional<SyncedRouters> routerSync;
     /** The requests using this, plus one while it is the current one; at 0 it is closed. */
     private final AtomicInteger users = new AtomicInteger(1);
 
@@ -75,9 +80,10 @@ final class Serving {
         this.backends = backends;
         Metrics registry = shared.registry();
         this.judge = new LlmJudge(Assembly.byName(backends, config.judgeModel()));
+        Optional<RouterSync> sync = shared.bank().flatMap(ExampleBank::sharedState)
+                .filter(s -> config.router().syncSeconds() > 0).map(RouterSync::new);
         Optional<ModelRouting> routing = shared.bank().filter(b -> config.router().enabled() && backends.size() > 1)
-                .map(b -> Assembly.routing(config, b.embedder(), judge, new LearnedFiles(config.dataDir()),
-                        b.runtime().withTracing(shared.tracing()), registry, shared.verdicts()));
+                .map(b -> routing(config, b, judge, shared, sync));
         if (config.tenants().isEmpty()) {
             // The one domain is loaded now, so that an unreadable checkpoint stops start-up (or the reload).
             routing.ifPresent(r -> r.routers().get(Tenant.DEFAULT.domain()));
@@ -112,6 +118,38 @@ final class Serving {
         }
         this.metricsAccess = new MetricsAccess(tenants, shared.adminKey(), config.server().metricsApiKeyEnv(),
                 shared.env());
+        // Last: nothing may fail after the thread has started.
+        this.routerSync = routing.flatMap(r -> sync.map(s -> SyncedRouters.start(config.router().syncSeconds(),
+                () -> s.sync(r.routers()))));
+    }
+
+    /** Routing with a router per domain, loaded through {@code sync} when the routers are shared. */
+    private static ModelRouting routing(IccacheConfig config, ExampleBank bank, Judge judge, Shared shared,
+            Optional<RouterSync> sync) {
+        LearnedFiles files = new LearnedFiles(config.dataDir());
+        Assembly.Runtime rt = bank.runtime().withTracing(shared.tracing());
+        return sync.map(s -> Assembly.routing(config, bank.embedder(), judge, files, rt, shared.registry(),
+                shared.verdicts(), s)).orElseGet(() -> Assembly.routing(config, bank.embedder(), judge, files, rt,
+                        shared.registry(), shared.verdicts()));
+    }
+
+    /**
+     * The rounds of a configuration's {@link RouterSync} every {@code router.sync-seconds}, on a thread of their own
+     * (a round may wait on the store), and a last round when they stop.
+     */
+    private record SyncedRouters(ScheduledExecutorService thread, Runnable round) {
+        static SyncedRouters start(double seconds, Runnable round) {
+            ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(
+                    ExampleBank.daemon("iccache-router-sync"));
+            long ms = Math.max(1, Math.round(seconds * 1000));
+            thread.scheduleWithFixedDelay(round, ms, ms, TimeUnit.MILLISECONDS);
+            return new SyncedRouters(thread, round);
+        }
+
+        void stop() {
+            thread.shutdown();
+            round.run();
+        }
     }
 
     /** Builds the backends of {@code config} and everything that serves with them; closes the backends if it fails. */
@@ -138,10 +176,14 @@ final class Serving {
         return true;
     }
 
-    /** Counts a request (or, once replaced, the holder) out; the last one out closes the backends. */
+    /**
+     * Counts a request (or, once replaced, the holder) out; the last one out closes the backends and stops the
+     * router sync after a last round.
+     */
     void exit() {
         if (users.decrementAndGet() == 0) {
             backends.forEach(BoundedBackend::close);
+            routerSync.ifPresent(SyncedRouters::stop);
         }
     }
 }

@@ -73,7 +73,8 @@ final class IcCache implements Policy {
         RouterSettings router = new RouterSettings(r.enabled(), r.exploration(), r.forgetting(), r.minObservations(),
                 r.uncertainty(), r.minShadowRate(), variant.loadThreshold().orElse(r.loadThreshold()), r.loadEmaAlpha(),
                 variant.loadBias() ? r.biasStrength() : 0, r.biasGamma(), r.judgeModel(),
-                (int) Math.round(r.judgeBudgetPerMinute() / ctx.timeScale()), r.qualityFloor(), r.guardMargin());
+                (int) Math.round(r.judgeBudgetPerMinute() / ctx.timeScale()), r.qualityFloor(), r.guardMargin(),
+                r.syncSeconds());
         String smallName = base.backends().stream().filter(b -> b.role() == BackendRole.SMALL)
                 .findFirst().orElseThrow().name();
         this.config = base.toBuilder().router(router)

@@ -12,9 +12,6 @@ import com.datastax.oss.driver.api.core.cql.ResultSet;
 import com.datastax.oss.driver.api.core.cql.Row;
 import com.datastax.oss.driver.api.core.cql.SimpleStatement;
 import com.datastax.oss.driver.api.core.cql.Statement;
-import com.datastax.oss.driver.api.core.servererrors.CASWriteUnknownException;
-import com.datastax.oss.driver.api.core.servererrors.ReadTimeoutException;
-import com.datastax.oss.driver.api.core.servererrors.WriteTimeoutException;
 import com.datastax.oss.driver.api.core.type.DataType;
 import com.datastax.oss.driver.api.core.type.VectorType;
 import com.datastax.oss.driver.api.core.uuid.Uuids;
@@ -26,6 +23,7 @@ import dev.iccache.bank.ExampleStore;
 import dev.iccache.bank.SearchHit;
 import dev.iccache.bank.StatsDelta;
 import dev.iccache.bank.StoreStats;
+import dev.iccache.tenant.SharedState;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -51,7 +49,8 @@ import java.util.function.Function;
  * (SAI) ANN index with the tenant and expiry restrictions inside the query. Several gateways may share
  * one keyspace. Writes are at QUORUM, reads by id and scans at QUORUM, vector searches at LOCAL_ONE;
  * statistics change by compare-and-set (a lightweight transaction), so concurrent gateways lose no
- * update. See docs/example-store.md, "CassandraExampleStore".
+ * update. The keyspace also holds the gateways' {@link #sharedState() shared learned state}. See
+ * docs/example-store.md, "CassandraExampleStore".
  */
 public final class CassandraExampleStore implements ExampleStore {
     /** Consistency of every write and of the reads that must see acknowledged writes. */
@@ -61,7 +60,6 @@ public final class CassandraExampleStore implements ExampleStore {
     static final ConsistencyLevel SEARCH = ConsistencyLevel.LOCAL_ONE;
     private static final Duration SCHEMA_TIMEOUT = Duration.ofMinutes(2);
     private static final int MAX_IN_FLIGHT = 16;
-    private static final int CAS_ATTEMPTS = 20;
 
     private final CqlSession session;
     private final String keyspace;
@@ -80,6 +78,7 @@ public final class CassandraExampleStore implements ExampleStore {
     private final PreparedStatement scanAll;
     private final PreparedStatement scanTenant;
     private final PreparedStatement sizes;
+    private final CassandraSharedState shared;
 
     private CassandraExampleStore(CqlSession session, String keyspace, int dimensions) {
         this.session = session;
@@ -103,6 +102,7 @@ public final class CassandraExampleStore implements ExampleStore {
         scanAll = prepare(all, READ);
         scanTenant = prepare(all + " WHERE tenant = ?", READ);
         sizes = prepare("SELECT tenant, plaintext_bytes FROM " + table, READ);
+        shared = new CassandraSharedState(session, keyspace);
     }
 
     /**
@@ -116,6 +116,9 @@ public final class CassandraExampleStore implements ExampleStore {
                     .withLocalDatacenter(settings.localDatacenter())
                     .withConfigLoader(DriverConfigLoader.programmaticBuilder()
                             .withDuration(DefaultDriverOption.REQUEST_TIMEOUT, Duration.ofSeconds(30))
+                            // Not V5: Cassandra 5 adds a contention count to a CAS write timeout there, which the
+                            // driver does not read, and it drops the connection (docs/example-store.md).
+                            .withString(DefaultDriverOption.PROTOCOL_VERSION, "V4")
                             .withDuration(DefaultDriverOption.CONTROL_CONNECTION_AGREEMENT_TIMEOUT, Duration.ofSeconds(60))
                             .build())
                     .build();
@@ -138,6 +141,7 @@ public final class CassandraExampleStore implements ExampleStore {
         for (String statement : ExampleRows.schema(keyspace, settings.dimensions())) {
             ddl(session, statement);
         }
+        ddl(session, CassandraSharedState.schema(keyspace));
         DataType type = session.getMetadata().getKeyspace(keyspace).flatMap(k -> k.getTable(ExampleRows.TABLE))
                 .flatMap(t -> t.getColumn("vec")).orElseThrow(() -> new IccacheException(ErrorKind.INTERNAL,
                         "the example table " + keyspace + "." + ExampleRows.TABLE + " was not created", null,
@@ -247,7 +251,7 @@ public final class CassandraExampleStore implements ExampleStore {
 
     /** Applies one example's deltas by compare-and-set on its statistics version, retrying on a race. */
     private void applyStats(String id, List<StatsDelta> deltas, Instant now) {
-        for (int attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
+        for (int attempt = 0; attempt < LightweightTransactions.ATTEMPTS; attempt++) {
             Row row = execute(statsById.bind(id)).one();
             if (row == null) {
                 return;
@@ -260,42 +264,13 @@ public final class CassandraExampleStore implements ExampleStore {
             BoundStatement cas = ExampleRows.bindStats(casStats.boundStatementBuilder(), stats)
                     .setUuid("new_version", newVersion).setUuid("old_version", row.getUuid("stats_version"))
                     .setString("id", id).build();
-            if (compareAndSet(cas, id, newVersion)) {
+            checkOpen();
+            if (LightweightTransactions.applied(session, cas, statsById.bind(id), "stats_version", newVersion,
+                    "statistics of example " + id)) {
                 return;
             }
         }
-        throw contention(id);
-    }
-
-    /**
-     * Runs a compare-and-set of the statistics; whether it was applied. When Cassandra cannot tell (a
-     * contended Paxos round, {@link CASWriteUnknownException}), a SERIAL read, which completes any round in
-     * progress, tells whether our version won.
-     */
-    private boolean compareAndSet(BoundStatement cas, String id, UUID newVersion) {
-        checkOpen();
-        try {
-            return session.execute(cas).wasApplied();
-        } catch (CASWriteUnknownException | WriteTimeoutException e) {
-            for (int attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
-                try {
-                    Row now = session.execute(statsById.bind(id).setConsistencyLevel(ConsistencyLevel.SERIAL)).one();
-                    return now != null && newVersion.equals(now.getUuid("stats_version"));
-                } catch (CASWriteUnknownException | ReadTimeoutException | WriteTimeoutException again) {
-                    // the SERIAL read is a Paxos round too, and may lose to the same contention: read again
-                } catch (DriverException again) {
-                    throw unavailable("a statistics update", again);
-                }
-            }
-            throw contention(id);
-        } catch (DriverException e) {
-            throw unavailable("a statistics update", e);
-        }
-    }
-
-    private static IccacheException contention(String id) {
-        return new IccacheException(ErrorKind.OVERLOADED, "statistics of example " + id + " are contended: no "
-                + "compare-and-set settled in " + CAS_ATTEMPTS + " attempts; giving up", null, "store_contention", null);
+        throw LightweightTransactions.contended("statistics of example " + id);
     }
 
     @Override
@@ -322,6 +297,14 @@ public final class CassandraExampleStore implements ExampleStore {
         if (closed.compareAndSet(false, true)) {
             session.close();
         }
+    }
+
+    /**
+     * The learned state shared by the gateways that use this keyspace (the {@code learned_state} table), on this
+     * store's session: usable until the store is closed.
+     */
+    public SharedState sharedState() {
+        return shared;
     }
 
     /** The keyspace this store uses. */
@@ -386,7 +369,7 @@ public final class CassandraExampleStore implements ExampleStore {
         }
     }
 
-    private static IccacheException unavailable(String what, DriverException e) {
+    static IccacheException unavailable(String what, DriverException e) {
         return new IccacheException(ErrorKind.OVERLOADED, "example store (Cassandra): " + what + " failed: " + e,
                 null, "store_unavailable", e);
     }
