@@ -169,4 +169,32 @@ class InContextAugmenterTest {
         restored.load(files.file("t", LearnedFiles.THRESHOLD));
         assertThat(restored.probes()).isEqualTo(1);
     }
+
+    /**
+     * A model that expects no candidate to pass any τ the tuner tries (floor above every
+     * similarity): a threshold probe records its τ's tie without a judgment and tests the best
+     * candidates against none instead of judging nothing, so such a model can still learn that
+     * examples help.
+     */
+    @Test
+    void aThresholdThatSelectsNothingProbesTheBestCandidatesAgainstNone() {
+        putExample();
+        InContextAugmenter a = augmenter(new LearnedUtilityModel(1.2));
+        InContextAugmenter.Augmented served = a.augment(request(), T, SMALL);
+        assertThat(served.examples()).isZero();
+        a.served("resp-1", T, "small", served);
+        Selection selection = a.explain("resp-1").orElseThrow().selection();
+        SelectionProbe probe = new SelectionProbe(a, (r, x, y) -> OptionalDouble.empty(), new SplittableRandom(5),
+                metrics);
+        for (int i = 0; i < 40; i++) {
+            SelectionProbe.Plan plan = probe.plan(T.domain(), selection);
+            assertThat(plan.needsJudgment()).isTrue();
+            assertThat(plan.examples()).extracting(s -> s.candidate().exampleId()).containsExactly("e1");
+            assertThat(plan.against()).isEmpty();
+        }
+        long ties = a.tuner(T.domain()).probes();
+        assertThat(ties).as("threshold probes among 40, each a tie for its τ").isBetween(3L, 20L);
+        assertThat(metrics.scrape()).contains("iccache_selection_probes_total{kind=\"threshold\",outcome=\"free\"} "
+                + ties + ".0");
+    }
 }
