@@ -278,11 +278,8 @@ public final class LearnedUtilityModel implements UtilityModel {
     /**
      * The ridge of one kind of effects, σ²/τ²: σ² the labels' residual variance, τ² the variance
      * of the true effects, estimated as the spread of the raw per-key means beyond what their
-     * sampling noise explains (method of moments), less two standard errors of that noise's share
-     * (with K keys, the spread of pure noise is the noise times χ²_K/K, whose standard deviation is
-     * √(2/K)): labels that say nothing would otherwise give every key a small effect about half the
-     * time. At least {@link #MIN_EFFECT_RIDGE}, and effectively infinite (no effects) when the raw
-     * means spread no more than noise would.
+     * sampling noise explains (method of moments); at least {@link #MIN_EFFECT_RIDGE}, and
+     * effectively infinite (no effects) when the raw means spread no more than noise would.
      */
     static double shrinkage(Map<?, double[]> raw, double noise) {
         double weight = 0;
@@ -304,7 +301,7 @@ public final class LearnedUtilityModel implements UtilityModel {
         }
         spread /= weight;
         sampling /= weight;
-        double tau2 = spread - sampling * (1 + 2 * Math.sqrt(2.0 / raw.size()));
+        double tau2 = spread - sampling;
         return tau2 <= 0 ? 1e9 : Math.max(MIN_EFFECT_RIDGE, noise / tau2);
     }
 

@@ -187,11 +187,12 @@ class LearnedUtilityModelTest {
 
     /**
      * A model without labels scores exactly as the similarity prior does (its dense weights are
-     * centred there), and labels that say nothing teach no example an effect of its own: two
-     * examples that differ only in their id keep (nearly) the same score.
+     * centred there), and labels that say nothing teach examples only small effects of their own:
+     * each of the 200 examples has about 20 probes, whose raw means (label noise 0.58 on the gain)
+     * would spread their scores over about 0.3; shrunk by empirical Bayes they stay within 0.08.
      */
     @Test
-    void anUntrainedModelIsThePriorAndNoiseTeachesNoExampleAnEffect() {
+    void anUntrainedModelIsThePriorAndNoiseIsShrunk() {
         LearnedUtilityModel model = new LearnedUtilityModel(FLOOR);
         for (double similarity : new double[] {-0.2, FLOOR, 0.7, 0.95}) {
             assertThat(model.score(features(similarity), "small"))
@@ -208,7 +209,7 @@ class LearnedUtilityModelTest {
         }
         double spread = java.util.Arrays.stream(scores).max().orElseThrow()
                 - java.util.Arrays.stream(scores).min().orElseThrow();
-        assertThat(spread).as("spread of the scores of examples that differ only in their id").isLessThan(0.01);
+        assertThat(spread).as("spread of the scores of examples that differ only in their id").isLessThan(0.08);
     }
 
     private static UtilityFeatures noise(int e) {
