@@ -16,6 +16,7 @@ import dev.iccache.scrub.Scrubber;
 import dev.iccache.metrics.Metrics;
 import dev.iccache.select.InContextAugmenter;
 import dev.iccache.tenant.LearnedFiles;
+import dev.iccache.tenant.Lease;
 import dev.iccache.tenant.SharedState;
 import dev.iccache.time.Ticker;
 import dev.iccache.store.cassandra.CassandraExampleStore;
@@ -30,6 +31,7 @@ import java.time.InstantSource;
 import java.util.List;
 import java.util.Optional;
 import java.util.SplittableRandom;
+import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
@@ -41,13 +43,17 @@ import java.util.function.UnaryOperator;
 /**
  * The example bank of one process, built from the configuration: the embedder, the store
  * (Lucene under {@code data-dir/bank}, memory, or a Cassandra keyspace with the learned state the gateways on it
- * share) and the admitter. Shared by {@code serve}, {@code import} and {@code export}.
+ * share) and the admitter. Shared by {@code serve}, {@code import} and {@code export}. The gateways sharing a
+ * Cassandra bank run its scheduled jobs (eviction, replay) once for all of them: each run, the one holding the job's
+ * {@link Lease} does.
  */
 public final class ExampleBank implements AutoCloseable {
     /** How old the bank gauge's count may be. */
     static final Duration GAUGE_MAX_AGE = Duration.ofSeconds(10);
     private static final System.Logger LOG = System.getLogger(ExampleBank.class.getName());
     private static final long PURGE_EVERY_MINUTES = 10;
+    /** A job's lease lasts this many of its periods, so that its holder renews it before it expires. */
+    private static final int LEASE_PERIODS = 2;
 
     private final Embedder embedder;
     private final ExampleStore store;
@@ -56,12 +62,15 @@ public final class ExampleBank implements AutoCloseable {
     private final ExampleAdmitter admitter;
     private final ExampleEvictor evictor;
     private final ScheduledExecutorService scheduler;
+    private final Metrics metrics;
+    /** Who this process is when it holds a job's lease. */
+    private final String holder = UUID.randomUUID().toString();
     private final ExecutorService selectionThreads = Executors.newVirtualThreadPerTaskExecutor();
     private final ExecutorService learner = Executors.newSingleThreadExecutor(daemon("iccache-learner"));
     private final ExecutorService background = Executors.newVirtualThreadPerTaskExecutor();
 
     private ExampleBank(Embedder embedder, ExampleStore store, UserPseudonyms users, ExampleAdmitter admitter,
-            ExampleEvictor evictor, ScheduledExecutorService scheduler) {
+            ExampleEvictor evictor, ScheduledExecutorService scheduler, Metrics metrics) {
         this.embedder = embedder;
         this.store = store;
         this.sharedState = store instanceof CassandraExampleStore c ? Optional.of(c.sharedState()) : Optional.empty();
@@ -69,6 +78,7 @@ public final class ExampleBank implements AutoCloseable {
         this.admitter = admitter;
         this.evictor = evictor;
         this.scheduler = scheduler;
+        this.metrics = metrics;
     }
 
     /**
@@ -107,11 +117,11 @@ public final class ExampleBank implements AutoCloseable {
         }
         ExampleEvictor evictor = new ExampleEvictor(store, config.bank().maxExamples(), config.bank().maxBytes(),
                 InstantSource.system(), metrics);
+        ExampleBank bank = new ExampleBank(embedder, store, users, admitter, evictor, scheduler, metrics);
         if (evictor.enabled()) {
-            scheduler.scheduleWithFixedDelay(() -> evict(evictor), ExampleEvictor.CHECK_EVERY_SECONDS,
-                    ExampleEvictor.CHECK_EVERY_SECONDS, TimeUnit.SECONDS);
+            bank.schedule("eviction", Duration.ofSeconds(ExampleEvictor.CHECK_EVERY_SECONDS), () -> evict(evictor));
         }
-        return new ExampleBank(embedder, store, users, admitter, evictor, scheduler);
+        return bank;
     }
 
     /** The configured store: in memory, Lucene under {@code data-dir/bank}, or the shared Cassandra keyspace. */
@@ -182,10 +192,26 @@ public final class ExampleBank implements AutoCloseable {
         }
     }
 
-    /** Runs a task on the bank's background scheduler every {@code minutes}. */
-    public void every(double minutes, Runnable task) {
-        long ms = (long) (minutes * 60_000);
-        scheduler.scheduleWithFixedDelay(task, ms, ms, TimeUnit.MILLISECONDS);
+    /**
+     * Runs {@code task}, the job named {@code job}, on the bank's background scheduler every {@code minutes}; on a
+     * bank that gateways share, only when this gateway holds the job's lease.
+     */
+    public void every(String job, double minutes, Runnable task) {
+        schedule(job, Duration.ofMillis((long) (minutes * 60_000)), task);
+    }
+
+    private void schedule(String job, Duration period, Runnable task) {
+        Runnable run = sharedState.<Runnable>map(shared -> {
+            Lease lease = new Lease(shared, job, holder, period.multipliedBy(LEASE_PERIODS), InstantSource.system(),
+                    metrics);
+            return () -> {
+                if (lease.acquire()) {
+                    task.run();
+                }
+            };
+        }).orElse(task);
+        long ms = period.toMillis();
+        scheduler.scheduleWithFixedDelay(run, ms, ms, TimeUnit.MILLISECONDS);
     }
 
     private static void purge(ExampleStore store) {

@@ -220,10 +220,10 @@ public final class GatewayServer implements AutoCloseable {
 
     /**
      * Background replay of high-gain examples with the large model while the large tier is quiet, each round with the
-     * backends and judge of the configuration in force.
+     * backends and judge of the configuration in force; on a bank that gateways share, a round runs on one of them.
      */
     private void scheduleReplay(ReplaySettings settings, ExampleBank bank) {
-        bank.every(settings.intervalMinutes(), () -> {
+        bank.every("replay", settings.intervalMinutes(), () -> {
             Serving s = enter();
             try {
                 ExampleReplayer replayer = Assembly.replayer(s.config, bank.store(), s.backends, s.judge,
