@@ -25,9 +25,9 @@ import java.util.function.Consumer;
  * learning's comparisons on history requests of one domain, each with the bank minus its own
  * example; what it learns is that domain's state.
  * <ul>
- * <li>Every history request gets a {@link SelectionProbe}, as exploration runs online (one example,
- * or a threshold's examples, against no examples on the small model): it teaches the utility
- * model, the examples' probe records and the threshold tuner.</li>
+ * <li>Every history request gets a {@link SelectionProbe}, as exploration runs online (which sets
+ * of examples it compares on the small model is the probe's choice): it teaches the utility model,
+ * the examples' probe records and the threshold tuner.</li>
  * <li>Every second one, when the router is on, also compares the small model's answer with its
  * selected examples against the history's large answer: the router's prior for that arm pair.</li>
  * </ul>
