@@ -29,12 +29,7 @@ class ClusterLeaseIntegrationTest {
 
     @AfterEach
     void stop() {
-        if (first != null) {
-            first.close();
-        }
-        if (second != null) {
-            second.close();
-        }
+        TestCluster.closeAll(first, second);
     }
 
     /** A gateway's tries of the eviction lease by outcome. */

@@ -39,12 +39,7 @@ class SharedCassandraBankIntegrationTest {
 
     @AfterEach
     void stop() {
-        if (first != null) {
-            first.close();
-        }
-        if (second != null) {
-            second.close();
-        }
+        TestCluster.closeAll(first, second);
     }
 
     private static JsonNode search(TestCluster gateway, String q) throws Exception {

@@ -47,12 +47,7 @@ class SharedRouterIntegrationTest {
 
     @AfterEach
     void stop() {
-        if (first != null) {
-            first.close();
-        }
-        if (second != null) {
-            second.close();
-        }
+        TestCluster.closeAll(first, second);
     }
 
     /** What a gateway's router holds of an arm for {@link #QUESTION}, as {@code /admin/explain} shows it. */

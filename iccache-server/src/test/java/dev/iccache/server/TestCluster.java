@@ -81,4 +81,13 @@ final class TestCluster implements AutoCloseable {
         small.close();
         large.close();
     }
+
+    /** Closes each of {@code clusters} that was started (a test's {@code @AfterEach} after a failed start). */
+    static void closeAll(TestCluster... clusters) {
+        for (TestCluster c : clusters) {
+            if (c != null) {
+                c.close();
+            }
+        }
+    }
 }
