@@ -16,23 +16,36 @@ final class ClusterLoss {
     private ClusterLoss() {
     }
 
-    /** One gateway's account: acknowledged admissions, its answered questions, those found in the bank. */
-    record Account(String gateway, long acknowledged, int answered, int found) {
-        /** Acknowledged examples missing from the bank. */
+    /**
+     * One gateway's account: acknowledged admissions, its answered questions, those found in the bank,
+     * and those no search could answer for (every attempt failed).
+     */
+    record Account(String gateway, long acknowledged, int answered, int found, int unverified) {
+        /** Acknowledged examples missing from the bank; an unverified question is not counted as one. */
         long lost() {
-            return Math.max(0, acknowledged - found);
+            return Math.max(0, acknowledged - found - unverified);
         }
     }
 
-    /** The account of {@code gateway} from its answered questions and the questions found in the bank. */
-    static Account account(String gateway, long acknowledged, Collection<String> answered, Set<String> found) {
+    /**
+     * The account of {@code gateway} from its answered questions, the questions found in the bank and
+     * those whose searches all failed.
+     */
+    static Account account(String gateway, long acknowledged, Collection<String> answered, Set<String> found,
+            Set<String> unverified) {
         return new Account(gateway, acknowledged, answered.size(),
-                (int) answered.stream().filter(found::contains).count());
+                (int) answered.stream().filter(found::contains).count(),
+                (int) answered.stream().filter(q -> !found.contains(q) && unverified.contains(q)).count());
     }
 
-    /** Acknowledged examples lost over every gateway. */
+    /** Acknowledged examples lost over every gateway (a lower bound when some are unverified). */
     static long lost(Collection<Account> accounts) {
         return accounts.stream().mapToLong(Account::lost).sum();
+    }
+
+    /** Questions over every gateway whose searches all failed. */
+    static long unverified(Collection<Account> accounts) {
+        return accounts.stream().mapToLong(Account::unverified).sum();
     }
 
     /**
