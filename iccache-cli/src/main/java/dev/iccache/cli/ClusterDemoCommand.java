@@ -107,6 +107,13 @@ final class ClusterDemoCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(hook);
         try {
             return run(jar, script, work);
+        } catch (Exception e) {
+            if (stopped.get()) {
+                // Ctrl-C: the hook stopped the gateways under the demo's feet; that failure is no news.
+                System.err.println("cluster-demo: interrupted; stopping everything it started");
+                return 130;
+            }
+            throw e;
         } finally {
             stopAll();
             try {
