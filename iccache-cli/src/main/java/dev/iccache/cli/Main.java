@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
 /** The {@code iccache} command line. */
 @Command(name = "iccache", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "In-context caching gateway for LLM serving.",
-        subcommands = {ServeCommand.class, SimBackendCommand.class, GatewayDemoCommand.class, DemoCommand.class, BenchCommand.class, CalibrationCheckCommand.class, ImportCommand.class,
+        subcommands = {ServeCommand.class, SimBackendCommand.class, GatewayDemoCommand.class, ClusterDemoCommand.class, DemoCommand.class, BenchCommand.class, CalibrationCheckCommand.class, ImportCommand.class,
             ExportCommand.class, ReplayCommand.class, TrainCommand.class, SelectionCurveCommand.class, EvalCommand.class,
             ModelsCommand.class, ClientsCommand.class})
 public final class Main implements Runnable {

@@ -22,7 +22,7 @@ public enum AdmissionOutcome {
     PII,
     /** The admission queue was full; the candidate was dropped. */
     DROPPED,
-    /** Embedding or storing failed (logged). */
+    /** Embedding, the near-duplicate search or storing failed (logged). */
     FAILED;
 
     public String label() {

@@ -223,7 +223,14 @@ public final class ExampleAdmitter implements AutoCloseable {
                     c.request().messages().toString(), texts.get(i), vectors.get(i), c.response(), c.model(),
                     c.quality(), c.promptTokens(), c.responseTokens(), now, expiry, ExampleStats.fresh(now),
                     c.request().user());
-            Optional<Example> twin = nearDuplicate(fresh, writes, now);
+            Optional<Example> twin;
+            try {
+                twin = nearDuplicate(fresh, writes, now);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "searching near-duplicates of " + candidates.size()
+                        + " admission candidates failed", e);
+                return candidates.stream().map(x -> AdmissionOutcome.FAILED).toList();
+            }
             if (twin.isEmpty()) {
                 writes.add(fresh);
                 outcomes.add(AdmissionOutcome.ADMITTED);

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.iccache.api.ChatRequest;
 import dev.iccache.api.Json;
 import dev.iccache.bank.Example;
+import dev.iccache.bank.ExampleStore;
 import dev.iccache.bank.InMemoryExampleStore;
 import dev.iccache.bank.UserPseudonyms;
 import dev.iccache.config.BankConfig;
@@ -16,6 +17,8 @@ import dev.iccache.scrub.Scrubber;
 import dev.iccache.scrub.ScrubberSettings;
 import dev.iccache.tenant.Tenant;
 import dev.iccache.testing.PlantedPii;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -112,6 +115,30 @@ class ExampleAdmitterTest {
         assertThat(e.createdAt()).isEqualTo(NOW);
         assertThat(e.expiresAt()).isEmpty();
         assertThat(metrics.scrape()).contains("iccache_bank_admissions_total{outcome=\"admitted\"} 1.0");
+    }
+
+    @Test
+    void aFailedNearDuplicateSearchFailsItsBatchAndIsCounted() {
+        ExampleStore failingSearch = (ExampleStore) Proxy.newProxyInstance(ExampleStore.class.getClassLoader(),
+                new Class<?>[] {ExampleStore.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("search")) {
+                        throw new IllegalStateException("store unavailable");
+                    }
+                    try {
+                        return method.invoke(store, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        admitter.close();
+        admitter = new ExampleAdmitter(EMBEDDER, failingSearch, BankConfig.DEFAULT,
+                Scrubber.from(ScrubberSettings.DEFAULT), USERS, InstantSource.fixed(NOW), metrics, Thread::new);
+
+        assertThat(admitter.admitAll(List.of(candidate(A, "q1", "a", "stop", 0.9, ""),
+                candidate(A, "q2", "b", "stop", 0.9, ""))))
+                .containsExactly(AdmissionOutcome.FAILED, AdmissionOutcome.FAILED);
+        assertThat(store.stats().count()).isZero();
+        assertThat(metrics.scrape()).contains("iccache_bank_admissions_total{outcome=\"failed\"} 2.0");
     }
 
     @Test
