@@ -1,7 +1,7 @@
 package dev.iccache.select;
 
 import dev.iccache.api.ChatRequest;
-import dev.iccache.backend.ModelBackend;
+import dev.iccache.backend.BoundedBackend;
 import dev.iccache.route.JudgeBudget;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -9,7 +9,10 @@ import java.util.concurrent.RejectedExecutionException;
 /**
  * Exploration for example selection, online (docs/selection.md): on its own share of the judge
  * budget, independent of the router's uncertainty, after a response was sent, runs a
- * {@link SelectionProbe} on the request's small-model selection in the background.
+ * {@link SelectionProbe} on the request's small-model selection in the background, on spare
+ * capacity only: not while the small model has requests waiting, since a probe's two calls would
+ * queue ahead of clients' requests (in the 1.3x-overloaded demo, probes on a saturated small tier
+ * added seconds to the median latency).
  */
 public final class SelectionExplorer {
     private final SelectionProbe probe;
@@ -31,11 +34,15 @@ public final class SelectionExplorer {
      * selection made for {@code small}, whichever model answered, for a request of {@code domain})
      * in the background.
      */
-    public void served(ChatRequest original, ModelBackend small, Selection selection, String domain) {
+    public void served(ChatRequest original, BoundedBackend small, Selection selection, String domain) {
         if (selection.scored().isEmpty()) {
             return;
         }
         SelectionProbe.Plan plan = probe.plan(domain, selection);
+        if (plan.needsJudgment() && small.load().queued() > 0) {
+            probe.skipped(plan);
+            return;
+        }
         if (plan.needsJudgment() && !budget.tryAcquire()) {
             return;
         }

@@ -64,7 +64,7 @@ public final class SelectionProbe {
         this.judge = judge;
         this.random = random;
         this.probes = metrics.counter("iccache_selection_probes_total",
-                "Exploration probes by kind and outcome (explore/threshold; judged, no_verdict, failed, free).",
+                "Exploration probes by kind and outcome (explore/threshold; judged, no_verdict, failed, free, busy).",
                 "kind", "outcome");
     }
 
@@ -151,6 +151,11 @@ public final class SelectionProbe {
     /** Counts a probe that could not run. */
     void failed(Plan plan) {
         probes.labelValues(kind(plan), "failed").inc();
+    }
+
+    /** Counts a probe left out because the small model had requests waiting. */
+    void skipped(Plan plan) {
+        probes.labelValues(kind(plan), "busy").inc();
     }
 
     private static String kind(Plan plan) {
