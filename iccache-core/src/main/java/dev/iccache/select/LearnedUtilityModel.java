@@ -41,7 +41,7 @@ import java.util.function.ToDoubleFunction;
  * a switch on the prequential correlations of the two (tried) was noise at a few thousand labels
  * and left the prior in charge at 8,000 labels on one seed of five.</li>
  * </ul>
- * Checkpointed as JSON (the fitted model, the probes kept, counts and running correlations) and
+ * Checkpointed as JSON (the fitted model, the probes kept and counts) and
  * reloaded on start.
  */
 public final class LearnedUtilityModel implements UtilityModel {

@@ -3,7 +3,14 @@ package dev.iccache.select;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.iccache.api.ChatRequest;
+import dev.iccache.api.ChatResponse;
+import dev.iccache.api.ChatStream;
+import dev.iccache.api.Json;
+import dev.iccache.backend.BackendMetrics;
+import dev.iccache.backend.BoundedBackend;
+import dev.iccache.backend.ModelBackend;
 import dev.iccache.bank.Example;
 import dev.iccache.bank.ExampleStats;
 import dev.iccache.bank.InMemoryExampleStore;
@@ -12,6 +19,8 @@ import dev.iccache.config.BackendConfig;
 import dev.iccache.config.BackendRole;
 import dev.iccache.embed.Embedder;
 import dev.iccache.metrics.Metrics;
+import dev.iccache.route.JudgeBudget;
+import dev.iccache.testing.Eventually;
 import dev.iccache.tenant.DomainStates;
 import dev.iccache.tenant.LearnedFiles;
 import dev.iccache.tenant.Tenant;
@@ -25,11 +34,13 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -196,5 +207,67 @@ class InContextAugmenterTest {
         assertThat(ties).as("threshold probes among 40, each a tie for its τ").isBetween(3L, 20L);
         assertThat(metrics.scrape()).contains("iccache_selection_probes_total{kind=\"threshold\",outcome=\"free\"} "
                 + ties + ".0");
+    }
+
+    /**
+     * Online probes run on spare capacity only: while a client's request waits for the small
+     * model's one slot, a probe is left out (counted busy, no model call); once nothing waits, it
+     * runs.
+     */
+    @Test
+    void explorationWaitsForSpareCapacityOnTheSmallModel() throws Exception {
+        putExample();
+        InContextAugmenter a = augmenter(new LearnedUtilityModel(0.45));
+        InContextAugmenter.Augmented served = a.augment(request(), T, SMALL);
+        a.served("resp-1", T, "small", served);
+        Selection selection = a.explain("resp-1").orElseThrow().selection();
+        CountDownLatch entered = new CountDownLatch(1);
+        CountDownLatch done = new CountDownLatch(1);
+        AtomicInteger calls = new AtomicInteger();
+        ModelBackend model = new ModelBackend() {
+            @Override
+            public BackendConfig config() {
+                return new BackendConfig("small", "http://127.0.0.1:1/v1", null, null, BackendRole.SMALL, 1, 8192, 1,
+                        30_000, 0, 0, 0, 2, null, 0);
+            }
+
+            @Override
+            public ChatResponse complete(ChatRequest request) {
+                if (calls.incrementAndGet() == 1) {
+                    entered.countDown();
+                    try {
+                        done.await(10, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                ObjectNode body = Json.object();
+                body.putArray("choices").addObject().putObject("message").put("role", "assistant").put("content", "4");
+                return new ChatResponse(body);
+            }
+
+            @Override
+            public ChatStream stream(ChatRequest request) {
+                throw new UnsupportedOperationException();
+            }
+        };
+        BoundedBackend small = new BoundedBackend(model, new VirtualClock(), new BackendMetrics(metrics));
+        CompletableFuture<ChatResponse> running = CompletableFuture.supplyAsync(() -> small.complete(request()), threads);
+        assertThat(entered.await(10, TimeUnit.SECONDS)).isTrue();
+        CompletableFuture<ChatResponse> waiting = CompletableFuture.supplyAsync(() -> small.complete(request()), threads);
+        assertThat(Eventually.holds(() -> small.load().queued() == 1)).isTrue();
+        SelectionExplorer explorer = new SelectionExplorer(new SelectionProbe(a, (r, x, y) -> OptionalDouble.of(1),
+                new SplittableRandom(5), metrics), new JudgeBudget(600, new VirtualClock()), Runnable::run);
+
+        explorer.served(request(), small, selection, T.domain());
+        assertThat(calls.get()).as("only the client's call reached the model").isEqualTo(1);
+        assertThat(metrics.scrape()).containsPattern("iccache_selection_probes_total\\{kind=\"\\w+\",outcome=\"busy\"} 1.0");
+
+        done.countDown();
+        running.get(10, TimeUnit.SECONDS);
+        waiting.get(10, TimeUnit.SECONDS);
+        explorer.served(request(), small, selection, T.domain());
+        assertThat(calls.get()).as("the clients' two calls and the probe's two").isEqualTo(4);
+        assertThat(metrics.scrape()).containsPattern("iccache_selection_probes_total\\{kind=\"\\w+\",outcome=\"judged\"} 1.0");
     }
 }
