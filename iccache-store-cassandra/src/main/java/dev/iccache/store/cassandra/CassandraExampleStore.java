@@ -86,22 +86,22 @@ public final class CassandraExampleStore implements ExampleStore {
         this.dimensions = dimensions;
         String table = keyspace + "." + ExampleRows.TABLE;
         String all = ExampleRows.selectAll() + table;
-        insert = prepare(ExampleRows.insert(keyspace), WRITE);
-        selectById = prepare(all + " WHERE id = ?", READ);
-        searchTenant = prepare(all + " WHERE tenant = ? AND expires_at > ? ORDER BY vec ANN OF ? LIMIT ?", SEARCH);
+        insert = idempotent(ExampleRows.insert(keyspace), WRITE);
+        selectById = idempotent(all + " WHERE id = ?", READ);
+        searchTenant = idempotent(all + " WHERE tenant = ? AND expires_at > ? ORDER BY vec ANN OF ? LIMIT ?", SEARCH);
         deleteIfExists = prepare("DELETE FROM " + table + " WHERE id = ? IF EXISTS", WRITE);
-        idsOfTenant = prepare("SELECT id FROM " + table + " WHERE tenant = ?", READ);
-        idsOfUser = prepare("SELECT id FROM " + table + " WHERE tenant = ? AND end_user = ? ALLOW FILTERING", READ);
-        expiredIds = prepare("SELECT id FROM " + table + " WHERE expires_at <= ?", READ);
+        idsOfTenant = idempotent("SELECT id FROM " + table + " WHERE tenant = ?", READ);
+        idsOfUser = idempotent("SELECT id FROM " + table + " WHERE tenant = ? AND end_user = ? ALLOW FILTERING", READ);
+        expiredIds = idempotent("SELECT id FROM " + table + " WHERE expires_at <= ?", READ);
         deleteIfExpired = prepare("DELETE FROM " + table + " WHERE id = ? IF expires_at <= ?", WRITE);
-        statsById = prepare("SELECT " + String.join(", ", ExampleRows.STATS_COLUMNS) + ", stats_version FROM " + table
+        statsById = idempotent("SELECT " + String.join(", ", ExampleRows.STATS_COLUMNS) + ", stats_version FROM " + table
                 + " WHERE id = ?", READ);
         casStats = prepare("UPDATE " + table + " SET " + String.join(", ",
                 ExampleRows.STATS_COLUMNS.stream().map(c -> c + " = :" + c).toList())
                 + ", stats_version = :new_version WHERE id = :id IF stats_version = :old_version", WRITE);
-        scanAll = prepare(all, READ);
-        scanTenant = prepare(all + " WHERE tenant = ?", READ);
-        sizes = prepare("SELECT tenant, plaintext_bytes FROM " + table, READ);
+        scanAll = idempotent(all, READ);
+        scanTenant = idempotent(all + " WHERE tenant = ?", READ);
+        sizes = idempotent("SELECT tenant, plaintext_bytes FROM " + table, READ);
         shared = new CassandraSharedState(session, keyspace);
     }
 
@@ -157,8 +157,18 @@ public final class CassandraExampleStore implements ExampleStore {
         session.execute(SimpleStatement.newInstance(cql).setTimeout(SCHEMA_TIMEOUT));
     }
 
+    /** A lightweight transaction: not retried on another node when the outcome is unknown (it may have applied). */
     private PreparedStatement prepare(String cql, ConsistencyLevel consistency) {
         return session.prepare(SimpleStatement.newInstance(cql).setConsistencyLevel(consistency));
+    }
+
+    /**
+     * A read, or a write of a whole row by its key: safe to run twice, so the driver may retry it on another node
+     * when its coordinator fails mid-request (a node killed under load closes the connection: without this flag the
+     * driver gives up, and the admission is lost).
+     */
+    private PreparedStatement idempotent(String cql, ConsistencyLevel consistency) {
+        return session.prepare(SimpleStatement.newInstance(cql).setConsistencyLevel(consistency).setIdempotent(true));
     }
 
     @Override
