@@ -4,12 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.iccache.tenant.DomainStates;
+import dev.iccache.tenant.ForwardingSharedState;
 import dev.iccache.tenant.InMemorySharedState;
 import dev.iccache.tenant.SharedState;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.UUID;
 import java.util.stream.IntStream;
@@ -105,36 +105,6 @@ class RouterSyncTest {
         }
     }
 
-    /** A shared state that fails while {@link #down} is set. */
-    private static final class Flaky implements SharedState {
-        final SharedState shared = new InMemorySharedState();
-        boolean down;
-
-        private void check() {
-            if (down) {
-                throw new IllegalStateException("store unavailable");
-            }
-        }
-
-        @Override
-        public Optional<Versioned> read(String domain, String name) {
-            check();
-            return shared.read(domain, name);
-        }
-
-        @Override
-        public boolean create(String domain, String name, String json) {
-            check();
-            return shared.create(domain, name, json);
-        }
-
-        @Override
-        public boolean replace(String domain, String name, UUID expected, String json) {
-            check();
-            return shared.replace(domain, name, expected, json);
-        }
-    }
-
     /** The update count of an arm in a domain's shared state, as a bandit loaded from it sees it. */
     private long sharedUpdates(SharedState shared, String domain, String arm) {
         LinearThompsonBandit reader = bandit(1);
@@ -144,13 +114,13 @@ class RouterSyncTest {
 
     @Test
     void whatARoundCouldNotShareIsSharedOnceByTheNext() {
-        Flaky store = new Flaky();
+        ForwardingSharedState store = new ForwardingSharedState();
         RouterSync sync = new RouterSync(store);
         LinearThompsonBandit bandit = bandit(0.99);
         SplittableRandom random = new SplittableRandom(7);
         updates(random, 3).forEach(u -> u.teach(bandit));
         assertThat(sync.sync("d", bandit)).isTrue();
-        long before = sharedUpdates(store.shared, "d", "large");
+        long before = sharedUpdates(store.target, "d", "large");
 
         store.down = true;
         bandit.update("large", context(random), 1);
@@ -158,13 +128,13 @@ class RouterSyncTest {
         bandit.update("large", context(random), 1);
         assertThat(sync.sync("d", bandit)).isFalse();
         assertThat(bandit.updates("large")).as("local learning goes on").isEqualTo(before + 2);
-        assertThat(sharedUpdates(store.shared, "d", "large")).isEqualTo(before);
+        assertThat(sharedUpdates(store.target, "d", "large")).isEqualTo(before);
 
         store.down = false;
         assertThat(sync.sync("d", bandit)).isTrue();
         assertThat(sync.sync("d", bandit)).isTrue();
         for (String arm : ARMS) {
-            assertThat(sharedUpdates(store.shared, "d", arm)).as(arm).isEqualTo(bandit.updates(arm));
+            assertThat(sharedUpdates(store.target, "d", arm)).as(arm).isEqualTo(bandit.updates(arm));
         }
         assertThat(bandit.updates("large")).isEqualTo(before + 2);
     }
@@ -180,23 +150,13 @@ class RouterSyncTest {
         b.update("small", new double[] {1, 0, 0}, 0);
         a.update("small", new double[] {1, 0, 0}, 1);
         // b writes between a's read and a's compare-and-set.
-        RouterSync racing = new RouterSync(new SharedState() {
-            @Override
-            public Optional<Versioned> read(String domain, String name) {
-                return shared.read(domain, name);
-            }
-
-            @Override
-            public boolean create(String domain, String name, String json) {
-                return shared.create(domain, name, json);
-            }
-
+        RouterSync racing = new RouterSync(new ForwardingSharedState(shared) {
             @Override
             public boolean replace(String domain, String name, UUID expected, String json) {
                 if (b.updates("small") == 1) {
                     sync.sync("d", b);
                 }
-                return shared.replace(domain, name, expected, json);
+                return super.replace(domain, name, expected, json);
             }
         });
         assertThat(racing.sync("d", a)).isTrue();
@@ -224,7 +184,7 @@ class RouterSyncTest {
         sync.load("d", second, dir.resolve("absent.json"));
         assertThat(second.updates("large")).as("the shared state").isEqualTo(2);
 
-        Flaky down = new Flaky();
+        ForwardingSharedState down = new ForwardingSharedState();
         down.down = true;
         LinearThompsonBandit third = bandit(1);
         new RouterSync(down).load("d", third, checkpoint);

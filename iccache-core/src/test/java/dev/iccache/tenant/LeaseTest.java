@@ -14,7 +14,6 @@ import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
@@ -81,10 +80,10 @@ class LeaseTest {
      */
     private int race() throws Exception {
         CyclicBarrier bothRead = new CyclicBarrier(2);
-        SharedState readTogether = new SharedState() {
+        SharedState readTogether = new ForwardingSharedState(shared) {
             @Override
             public Optional<Versioned> read(String domain, String name) {
-                Optional<Versioned> read = shared.read(domain, name);
+                Optional<Versioned> read = super.read(domain, name);
                 try {
                     bothRead.await();
                 } catch (Exception e) {
@@ -95,12 +94,12 @@ class LeaseTest {
 
             @Override
             public synchronized boolean create(String domain, String name, String json) {
-                return shared.create(domain, name, json);
+                return super.create(domain, name, json);
             }
 
             @Override
             public synchronized boolean replace(String domain, String name, UUID expected, String json) {
-                return shared.replace(domain, name, expected, json);
+                return super.replace(domain, name, expected, json);
             }
         };
         ExecutorService threads = Executors.newFixedThreadPool(2);
@@ -120,30 +119,12 @@ class LeaseTest {
 
     @Test
     void aFailingStoreIsNotHeldAndCountedUntilItWorksAgain() {
-        AtomicBoolean down = new AtomicBoolean(true);
-        SharedState flaky = new SharedState() {
-            @Override
-            public Optional<Versioned> read(String domain, String name) {
-                if (down.get()) {
-                    throw new IllegalStateException("down");
-                }
-                return shared.read(domain, name);
-            }
-
-            @Override
-            public boolean create(String domain, String name, String json) {
-                return shared.create(domain, name, json);
-            }
-
-            @Override
-            public boolean replace(String domain, String name, UUID expected, String json) {
-                return shared.replace(domain, name, expected, json);
-            }
-        };
+        ForwardingSharedState flaky = new ForwardingSharedState(shared);
+        flaky.down = true;
         Lease a = lease(flaky, "a");
         assertThat(a.acquire()).isFalse();
         assertThat(a.acquire()).isFalse();
-        down.set(false);
+        flaky.down = false;
         assertThat(a.acquire()).isTrue();
         assertThat(metrics.scrape()).contains("iccache_cluster_lease_total{job=\"eviction\",outcome=\"failed\"} 2.0",
                 "iccache_cluster_lease_total{job=\"eviction\",outcome=\"held\"} 1.0");
