@@ -4,13 +4,12 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.iccache.api.Json;
 import dev.iccache.tenant.DomainStates;
+import dev.iccache.tenant.OutageLog;
 import dev.iccache.tenant.SharedState;
-import java.lang.System.Logger.Level;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Keeps the routers of the gateways that share a store in step (docs/routing.md, "Shared router state"). A domain's
@@ -31,7 +30,7 @@ public final class RouterSync {
     private final SharedState shared;
     /** Every bandit loaded, with its domain, until a round has synced it after it left memory. */
     private final Map<LinearThompsonBandit, String> bandits = new ConcurrentHashMap<>();
-    private final AtomicBoolean failing = new AtomicBoolean();
+    private final OutageLog outage = new OutageLog(LOG, "router sync");
 
     public RouterSync(SharedState shared) {
         this.shared = shared;
@@ -54,7 +53,7 @@ public final class RouterSync {
             state.ifPresent(v -> bandit.rebase(parse(bandit, v)));
             return state.isPresent();
         } catch (RuntimeException e) {
-            failed("reading the shared router state of domain " + domain + " (the local checkpoint is used)", e);
+            outage.failed("reading the shared router state of domain " + domain + " (the local checkpoint is used)", e);
             return false;
         }
     }
@@ -81,12 +80,10 @@ public final class RouterSync {
             bandit.rebase(drained.arms().isEmpty() ? state(bandit, current) : push(domain, bandit, drained, current));
         } catch (RuntimeException e) {
             bandit.requeue(drained);
-            failed("syncing the router of domain " + domain + " (what it learned is kept for the next round)", e);
+            outage.failed("syncing the router of domain " + domain + " (what it learned is kept for the next round)", e);
             return false;
         }
-        if (failing.compareAndSet(true, false)) {
-            LOG.log(Level.INFO, "router sync works again");
-        }
+        outage.worked();
         return true;
     }
 
@@ -122,12 +119,5 @@ public final class RouterSync {
         }
         return bandit.parse(json).orElseThrow(() -> new IllegalStateException(
                 "the shared router state has another dimension than " + bandit.dimension()));
-    }
-
-    /** Logs a failure, once until a round succeeds again. */
-    private void failed(String what, RuntimeException e) {
-        if (failing.compareAndSet(false, true)) {
-            LOG.log(Level.WARNING, what + " failed; no more warnings until it works again: " + e.getMessage());
-        }
     }
 }

@@ -5,12 +5,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.iccache.api.Json;
 import dev.iccache.metrics.Metrics;
 import io.prometheus.metrics.core.metrics.Counter;
-import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The right to run one job for all the gateways sharing a store, held by one of them until an instant: the document
@@ -33,7 +31,7 @@ public final class Lease {
     private final Duration ttl;
     private final InstantSource clock;
     private final Counter tries;
-    private final AtomicBoolean failing = new AtomicBoolean();
+    private final OutageLog outage;
 
     /**
      * The lease of {@code job} as {@code holder} (one per gateway process) would hold it: for {@code ttl} from each
@@ -48,6 +46,7 @@ public final class Lease {
         this.holder = holder;
         this.ttl = ttl;
         this.clock = clock;
+        this.outage = new OutageLog(LOG, "the " + job + " lease");
         this.tries = metrics.counter("iccache_cluster_lease_total",
                 "Tries to hold the lease of a job that one gateway of those sharing the bank runs, by outcome "
                         + "(held, skipped: another gateway holds it, failed: the store failed).", "job", "outcome");
@@ -61,16 +60,11 @@ public final class Lease {
     public boolean acquire() {
         try {
             boolean held = tryAcquire();
-            if (failing.compareAndSet(true, false)) {
-                LOG.log(Level.INFO, "the " + job + " lease works again");
-            }
+            outage.worked();
             tries.labelValues(job, held ? "held" : "skipped").inc();
             return held;
         } catch (RuntimeException e) {
-            if (failing.compareAndSet(false, true)) {
-                LOG.log(Level.WARNING, "acquiring the " + job + " lease failed; " + job + " is skipped and no more "
-                        + "warnings are logged until it works again: " + e.getMessage());
-            }
+            outage.failed("acquiring the " + job + " lease (" + job + " is skipped)", e);
             tries.labelValues(job, "failed").inc();
             return false;
         }
