@@ -202,15 +202,22 @@ public final class ExampleAdmitter implements AutoCloseable {
         }
     }
 
+    /**
+     * Embeds, deduplicates and writes a batch; when any step fails (the embedder, the near-duplicate
+     * search, the write), the whole batch fails: nothing of it was acknowledged.
+     */
     private List<AdmissionOutcome> store(List<Candidate> candidates) {
-        List<String> texts = candidates.stream().map(c -> EmbeddingText.of(c.request())).toList();
-        List<float[]> vectors;
         try {
-            vectors = embedder.embedAll(texts);
+            return admit(candidates);
         } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "embedding " + candidates.size() + " admission candidates failed", e);
+            LOG.log(Level.WARNING, "admitting a batch of " + candidates.size() + " candidates failed", e);
             return candidates.stream().map(c -> AdmissionOutcome.FAILED).toList();
         }
+    }
+
+    private List<AdmissionOutcome> admit(List<Candidate> candidates) {
+        List<String> texts = candidates.stream().map(c -> EmbeddingText.of(c.request())).toList();
+        List<float[]> vectors = embedder.embedAll(texts);
         Instant now = clock.instant();
         List<AdmissionOutcome> outcomes = new ArrayList<>();
         List<Example> writes = new ArrayList<>();
@@ -223,14 +230,7 @@ public final class ExampleAdmitter implements AutoCloseable {
                     c.request().messages().toString(), texts.get(i), vectors.get(i), c.response(), c.model(),
                     c.quality(), c.promptTokens(), c.responseTokens(), now, expiry, ExampleStats.fresh(now),
                     c.request().user());
-            Optional<Example> twin;
-            try {
-                twin = nearDuplicate(fresh, writes, now);
-            } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "searching near-duplicates of " + candidates.size()
-                        + " admission candidates failed", e);
-                return candidates.stream().map(x -> AdmissionOutcome.FAILED).toList();
-            }
+            Optional<Example> twin = nearDuplicate(fresh, writes, now);
             if (twin.isEmpty()) {
                 writes.add(fresh);
                 outcomes.add(AdmissionOutcome.ADMITTED);
@@ -244,12 +244,7 @@ public final class ExampleAdmitter implements AutoCloseable {
                 outcomes.add(AdmissionOutcome.DUPLICATE);
             }
         }
-        try {
-            store.putAll(writes);
-        } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "storing " + writes.size() + " examples failed", e);
-            return candidates.stream().map(c -> AdmissionOutcome.FAILED).toList();
-        }
+        store.putAll(writes);
         return outcomes;
     }
 
