@@ -107,6 +107,12 @@ final class EvalUpliftCommand implements Callable<Integer> {
             + " (data-dir/utility-model.json of a gateway) for the production selection (default: untrained, cold start).")
     Path utilityCheckpoint;
 
+    @Option(names = "--train", paramLabel = "N", defaultValue = "0", description = "Before asking the questions, train"
+            + " the production selection (utility model and threshold) with N judged exploration probes on the bank's"
+            + " own questions (each without its own example), asked of the small model and judged by token F1 against"
+            + " their gold answers (default ${DEFAULT-VALUE}: no training).")
+    int train;
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
@@ -125,8 +131,8 @@ final class EvalUpliftCommand implements Callable<Integer> {
         if (file != null && answerField == null) {
             throw new IllegalStateException("--file needs --answer-field NAME (the gold answers)");
         }
-        if (maxTokens < 1 || perExample < 0) {
-            throw new IllegalStateException("--max-tokens must be positive and --per-example not negative");
+        if (maxTokens < 1 || perExample < 0 || train < 0) {
+            throw new IllegalStateException("--max-tokens must be positive, --per-example and --train not negative");
         }
         if (utilityCheckpoint != null && !Files.isRegularFile(utilityCheckpoint)) {
             throw new IllegalStateException("no utility checkpoint " + utilityCheckpoint);
@@ -143,9 +149,10 @@ final class EvalUpliftCommand implements Callable<Integer> {
         double floor = SelectionSettings.DEFAULT.minSimilarity();
         UtilityModel utility = utilityCheckpoint == null ? new LearnedUtilityModel(floor)
                 : LearnedUtilityModel.load(utilityCheckpoint, floor);
-        String utilityDescription = utilityCheckpoint == null
-                ? "LearnedUtilityModel UNTRAINED (cold start: the similarity prior only)"
+        String start = utilityCheckpoint == null ? "LearnedUtilityModel UNTRAINED (cold start: the similarity prior only)"
                 : "LearnedUtilityModel from the checkpoint " + utilityCheckpoint.toAbsolutePath();
+        String utilityDescription = train == 0 ? start : start + ", then trained in this run with " + train
+                + " judged probes on the bank's own questions (judged by token F1 against their gold answers)";
         Path stateFile = stateFile(source);
         ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "iccache-eval-watchdog");
@@ -159,7 +166,7 @@ final class EvalUpliftCommand implements Callable<Integer> {
                     second.name(), second.description(), utilityDescription);
             UpliftEvaluation eval = new UpliftEvaluation(w, smallBackend, secondBackend, embedder,
                     new UpliftEvaluation.Settings(source, systemPrompt, maxTokens, seed, 5, perExample, utility,
-                            utilityDescription), err);
+                            utilityDescription, train), err);
             ProgressBar bar = new ProgressBar(err, Ticker.SYSTEM, "answers");
             result = eval.run(stateFile, (done, total) -> bar.show(done / (double) total, done, ""));
             bar.done();
@@ -197,6 +204,13 @@ final class EvalUpliftCommand implements Callable<Integer> {
                 r.path("bank_examples").asInt(), r.path("bank_answers").asText());
         out.printf("  %s; %s%n", r.path("decoding").asText(), r.path("scoring").asText());
         out.printf("  production selection: %s%n", r.path("utility_model").asText());
+        if (r.has("training")) {
+            JsonNode t = r.path("training");
+            out.printf(Locale.ROOT, "  training: %d probes judged on %d bank questions (first set better %d, second"
+                    + " better %d, mean gain %.3f), threshold now %.3f%n", t.path("probes_judged").asInt(),
+                    t.path("bank_questions").asInt(), t.path("first_set_better").asInt(),
+                    t.path("second_set_better").asInt(), t.path("mean_gain").asDouble(), t.path("threshold").asDouble());
+        }
         out.printf("  %-22s %-16s %-22s %-18s %-22s %6s %9s%n", "condition", "model", "exact match [95% CI]",
                 "F1 [95% CI]", "EM uplift [95% CI]", "hurt", "examples");
         for (JsonNode c : r.path("conditions")) {

@@ -28,10 +28,12 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.InstantSource;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -91,9 +93,11 @@ public final class UpliftEvaluation {
      * @param perExampleQuestions questions (the first ones) also asked with each nearest example alone
      * @param utility             the production selection's utility model
      * @param utilityDescription  what that model is (untrained cold start, or a checkpoint)
+     * @param trainingProbes      judged probes that train {@code utility} and τ on the bank's own questions
+     *                            before the questions are asked (0: none; {@link GoldSelectionTraining})
      */
     public record Settings(String source, String systemPrompt, int maxTokens, long seed, int examples,
-            int perExampleQuestions, UtilityModel utility, String utilityDescription) {
+            int perExampleQuestions, UtilityModel utility, String utilityDescription, int trainingProbes) {
     }
 
     /** Told after each answer: answers done (restored ones included) of all the run will have. */
@@ -152,10 +156,18 @@ public final class UpliftEvaluation {
                 clusters, Tracing.NOOP);
 
         int sample = Math.min(settings.perExampleQuestions(), online.size());
-        int total = online.size() * 5 + sample * settings.examples();
-        try (UpliftState state = UpliftState.open(stateFile, fingerprint(bank.size()))) {
+        int total = settings.trainingProbes() + online.size() * 5 + sample * settings.examples();
+        try (UpliftState state = UpliftState.open(stateFile, fingerprint(bank.size()));
+                GoldSelectionTraining training = new GoldSelectionTraining(selector, store, embedder,
+                        settings.utility(), production.threshold(), clock, settings.seed())) {
             log.printf("  answers: %d of at most %d already in %s%n", state.size(), total, state.file());
             AtomicInteger done = new AtomicInteger();
+            Optional<GoldSelectionTraining.Report> trained = Optional.empty();
+            if (settings.trainingProbes() > 0) {
+                trained = Optional.of(training.train(bank, goldAnswers(), this::request, small, state,
+                        settings.trainingProbes(), settings.seed(), () -> tick(progress, done, total)));
+                log.printf("%n  trained the selection: %s%n", trained.get().json());
+            }
             // The second model has its own server: its answers are asked alongside the small model's.
             AtomicReference<RuntimeException> secondFailure = new AtomicReference<>();
             Thread secondModel = Thread.ofVirtual().name("uplift-second-model").start(() -> {
@@ -174,8 +186,7 @@ public final class UpliftEvaluation {
                 ChatRequest alone = request(item.text());
                 String nonce = nonce(q);
                 Selection near = nearest.select(alone, Tenant.DEFAULT.scope(), target, similarity, 0);
-                Selection chosen = selector.select(alone, Tenant.DEFAULT.scope(), target, settings.utility(),
-                        production.threshold());
+                Selection chosen = training.select(alone, target);
                 double top = near.chosen().stream().mapToDouble(Selection.Chosen::similarity).max().orElse(Double.NaN);
                 ObjectNode aloneRow = ask(state, q, item, Condition.SMALL_ALONE, "", small, alone, 0, top, Optional.empty());
                 tick(progress, done, total);
@@ -208,7 +219,7 @@ public final class UpliftEvaluation {
             if (secondFailure.get() != null) {
                 throw secondFailure.get();
             }
-            return report(state, online, bank.size(), sample);
+            return report(state, online, bank.size(), sample, trained);
         }
     }
 
@@ -319,11 +330,18 @@ public final class UpliftEvaluation {
         f.put("max_tokens", settings.maxTokens());
         f.put("seed", settings.seed());
         f.put("examples", settings.examples());
-        f.put("utility_model", settings.utilityDescription());
         return f;
     }
 
-    private ObjectNode report(UpliftState state, List<WorkItem> online, int bankSize, int sample) {
+    /** The history questions' gold answers, by question text. */
+    private Map<String, Set<String>> goldAnswers() {
+        Map<String, Set<String>> out = new HashMap<>();
+        workload.history().forEach(h -> out.put(h.text(), h.answers()));
+        return out;
+    }
+
+    private ObjectNode report(UpliftState state, List<WorkItem> online, int bankSize, int sample,
+            Optional<GoldSelectionTraining.Report> trained) {
         int n = online.size();
         ObjectNode root = Json.object();
         root.put("dataset", settings.source());
@@ -340,8 +358,10 @@ public final class UpliftEvaluation {
         root.put("scoring", "first non-empty line of the answer; SQuAD-normalised exact match and token F1, best over"
                 + " the gold answers; no judge");
         root.put("utility_model", settings.utilityDescription());
+        trained.ifPresent(t -> root.set("training", t.json()));
         root.put("selection", "production ExampleSelector with the default selection settings: 32 candidates, utility"
-                + " threshold " + SelectionSettings.DEFAULT.threshold() + ", at most "
+                + " threshold " + trained.map(t -> t.threshold() + " (tuned by the training)")
+                        .orElse(String.valueOf(SelectionSettings.DEFAULT.threshold())) + ", at most "
                 + SelectionSettings.DEFAULT.maxExamples() + " examples, diversity " + SelectionSettings.DEFAULT.diversity()
                 + ", token budget of the small model's context window (" + small.config().contextWindow() + ")");
         root.put("state_file", state.file().toString());

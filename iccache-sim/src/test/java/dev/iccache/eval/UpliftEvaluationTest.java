@@ -100,7 +100,7 @@ class UpliftEvaluationTest {
 
     private UpliftEvaluation.Settings settings(int maxTokens) {
         return new UpliftEvaluation.Settings("toy", "Answer briefly.", maxTokens, 7, 5, 2, new LearnedUtilityModel(0.45),
-                "untrained");
+                "untrained", 0);
     }
 
     @Test
@@ -189,6 +189,46 @@ class UpliftEvaluationTest {
         assertThat(small2.calls.get()).as("the three small_nearest5 prompts, asked again").isEqualTo(3);
         assertThat(second2.calls.get()).isZero();
         assertThat(small2.requests).allSatisfy(r -> assertThat(r.lastUserText().orElse("")).isNotEmpty());
+    }
+
+    @Test
+    void trainingProbesTheBanksOwnQuestionsTeachesTheSelectionAndResumesWithoutAskingAgain() {
+        Path state = tmp.resolve("train.state.jsonl");
+        LearnedUtilityModel utility = new LearnedUtilityModel(0.45);
+        UpliftEvaluation.Settings trained = new UpliftEvaluation.Settings("toy", "Answer briefly.", 16, 7, 5, 0, utility,
+                "trained", 6);
+        // each history question has a differently worded twin with the same answer: leaving its own
+        // example out, the twin (copied when last in the prompt) is what helps
+        List<WorkItem> history = new ArrayList<>(workload().history());
+        history.addAll(List.of(item("t1", "capital city france", "paris"), item("t2", "hamlet author play", "shakespeare"),
+                item("t3", "river cairo egypt", "nile")));
+        Workload twins = new Workload("toy", "toy questions", "small", "large", "none", history, workload().online());
+        Copier small = new Copier("small", BackendRole.SMALL, UpliftEvaluationTest::lastExampleResponse);
+        Copier second = new Copier("second", BackendRole.LARGE, r -> "x");
+        List<int[]> progress = new ArrayList<>();
+        ObjectNode report = new UpliftEvaluation(twins, small, second, new FakeEmbedder(), trained,
+                new PrintWriter(new StringWriter())).run(state, (done, total) -> progress.add(new int[] {done, total}));
+
+        JsonNode t = report.path("training");
+        int judged = t.path("probes_judged").asInt();
+        assertThat(judged).isBetween(1, 6);
+        assertThat(utility.labels("small")).as("every judged probe teaches the utility model").isEqualTo(judged);
+        assertThat(t.path("first_set_better").asInt()).as("a set with the twin last beats the other").isPositive();
+        assertThat(t.path("first_set_better").asInt() + t.path("second_set_better").asInt()).isLessThanOrEqualTo(judged);
+        assertThat(progress.get(progress.size() - 1)[1]).as("the probes count in the progress").isEqualTo(6 + 3 * 5);
+        assertThat(small.requests).as("the training asks as the run does: the system prompt, greedy")
+                .allSatisfy(r -> assertThat(r.bodyCopy().path("temperature").asDouble()).isZero());
+        assertThat(report.path("conditions").get(2).path("n").asInt()).isEqualTo(3);
+
+        LearnedUtilityModel again = new LearnedUtilityModel(0.45);
+        Copier small2 = new Copier("small", BackendRole.SMALL, UpliftEvaluationTest::lastExampleResponse);
+        Copier second2 = new Copier("second", BackendRole.LARGE, r -> "x");
+        ObjectNode resumed = new UpliftEvaluation(twins, small2, second2, new FakeEmbedder(),
+                new UpliftEvaluation.Settings("toy", "Answer briefly.", 16, 7, 5, 0, again, "trained", 6),
+                new PrintWriter(new StringWriter())).run(state, (d, total) -> { });
+        assertThat(small2.calls.get() + second2.calls.get()).as("the probes' answers come from the state file").isZero();
+        assertThat(again.labels("small")).isEqualTo(judged);
+        assertThat(resumed).isEqualTo(report);
     }
 
     @Test
