@@ -55,6 +55,11 @@ final class ClusterDemoCommand implements Callable<Integer> {
             description = "Simulated backends run this many times faster than calibrated (default ${DEFAULT-VALUE}).")
     double timeScale;
 
+    @Option(names = "--check", description = "Exit with status 1 unless: gateway 3 selected gateway 1's example, no "
+            + "acknowledged example was lost, no surviving gateway's client got an error, and the killed gateway's "
+            + "clients got at most one error each (their requests in flight). The cluster test runs the demo so.")
+    boolean check;
+
     @Option(names = "--dir", description = "Working folder: Cassandra data, gateway configs and logs "
             + "(default: .cluster-demo in the checkout; emptied at start).")
     Path dir;
@@ -178,6 +183,11 @@ final class ClusterDemoCommand implements Callable<Integer> {
         }
         System.out.printf("freshness: %d ms (from gateway 1's answer until gateway 3's admin search finds its example)%n",
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - answeredAt));
+        // The bank holds that one example: a like question for the small model through gateway 3 is given it.
+        int selected = examplesSelected(bases.get(2),
+                "What is in-context caching, and why does it let a small model answer like a large one?");
+        System.out.printf("selected: gateway 3 put %d example(s) into sim-small's prompt for a like question "
+                + "(x-iccache-examples; the bank holds only gateway 1's example)%n", selected);
 
         // The bounded load, with gateway 2 and Cassandra node 3 killed on the way.
         System.out.printf("%nload: %d clients, at most %d requests/s each, for %d s across the live gateways "
@@ -261,7 +271,15 @@ final class ClusterDemoCommand implements Callable<Integer> {
         System.out.println("bank: " + bankCount(bases.get(2)) + " examples (gateway 3's stats)");
         System.out.println("lost: " + ClusterLoss.lost(accounts));
         System.out.printf("(demo took %.0f s; stopping everything it started)%n", (System.nanoTime() - t0) / 1e9);
-        return 0;
+        if (!check) {
+            return 0;
+        }
+        List<String> failures = ClusterLoss.failures(selected, accounts, List.copyOf(errors), 2, clients);
+        failures.forEach(f -> System.out.println("check FAILED: " + f));
+        if (failures.isEmpty()) {
+            System.out.println("check: passed");
+        }
+        return failures.isEmpty() ? 0 : 1;
     }
 
     /** A distinct question per client and request, so that no admission merges with another. */
@@ -384,13 +402,24 @@ final class ClusterDemoCommand implements Callable<Integer> {
 
     /** Sends one non-streaming request for the large model (no max_tokens: a cut answer is never admitted). */
     private int chat(String base, String prompt) throws IOException, InterruptedException {
+        return send(base, "sim-large", prompt).statusCode();
+    }
+
+    /** The examples {@code base} put into the small model's prompt for {@code prompt} (0 when it failed). */
+    private int examplesSelected(String base, String prompt) throws IOException, InterruptedException {
+        HttpResponse<Void> res = send(base, "sim-small", prompt);
+        return res.statusCode() != 200 ? 0
+                : res.headers().firstValue("x-iccache-examples").map(Integer::parseInt).orElse(0);
+    }
+
+    private HttpResponse<Void> send(String base, String model, String prompt) throws IOException, InterruptedException {
         var body = Json.object();
-        body.put("model", "sim-large");
+        body.put("model", model);
         body.putArray("messages").addObject().put("role", "user").put("content", prompt);
         return http.send(HttpRequest.newBuilder(URI.create(base + "/v1/chat/completions"))
                 .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build(),
-                HttpResponse.BodyHandlers.discarding()).statusCode();
+                HttpResponse.BodyHandlers.discarding());
     }
 
     /** What one admin search can tell about an example. */

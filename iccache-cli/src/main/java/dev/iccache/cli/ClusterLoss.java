@@ -1,6 +1,8 @@
 package dev.iccache.cli;
 
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -46,6 +48,43 @@ final class ClusterLoss {
     /** Questions over every gateway whose searches all failed. */
     static long unverified(Collection<Account> accounts) {
         return accounts.stream().mapToLong(Account::unverified).sum();
+    }
+
+    /**
+     * What {@code cluster-demo --check} fails on (empty: passed): gateway 3 selected no example of gateway 1's,
+     * acknowledged examples lost or not verifiable, a client error on a surviving gateway, or more errors on the
+     * killed gateway than its clients can have had requests in flight (one each).
+     *
+     * @param selected      examples gateway 3 put into the small model's prompt for a like question
+     * @param accounts      every gateway's account
+     * @param errors        the clients' errors, each {@code "gateway N: what"}
+     * @param killedGateway the number of the gateway killed under the load
+     * @param clients       the load's client threads
+     */
+    static List<String> failures(int selected, Collection<Account> accounts, Collection<String> errors,
+            int killedGateway, int clients) {
+        List<String> failures = new ArrayList<>();
+        if (selected < 1) {
+            failures.add("gateway 3 selected no example for a question like gateway 1's");
+        }
+        if (lost(accounts) > 0) {
+            failures.add(lost(accounts) + " acknowledged example(s) lost");
+        }
+        if (unverified(accounts) > 0) {
+            failures.add(unverified(accounts) + " answered question(s) could not be looked up (every search failed)");
+        }
+        Map<String, Long> byGateway = new TreeMap<>();
+        errors.forEach(e -> byGateway.merge(e.substring(0, Math.max(0, e.indexOf(':'))), 1L, Long::sum));
+        String killed = "gateway " + killedGateway;
+        byGateway.forEach((gateway, n) -> {
+            if (!gateway.equals(killed)) {
+                failures.add(gateway + ", which survived: " + n + " client error(s)");
+            } else if (n > clients) {
+                failures.add(gateway + ": " + n + " client errors, more than the " + clients
+                        + " requests its clients can have had in flight when it was killed");
+            }
+        });
+        return failures;
     }
 
     /**

@@ -64,4 +64,23 @@ class ClusterLossTest {
         assertThat(ClusterLoss.admissions(scrape)).isEqualTo(Map.of("admitted", 41L, "failed", 2L));
         assertThat(ClusterLoss.admissions("")).isEmpty();
     }
+
+    @Test
+    void theCheckPassesOnlyWithTheExampleSelectedNothingLostAndErrorsOnlyInFlightOnTheKilledGateway() {
+        List<ClusterLoss.Account> clean = List.of(new ClusterLoss.Account("gateway 1", 5, 5, 5, 0),
+                new ClusterLoss.Account("gateway 2", 4, 4, 4, 0));
+        assertThat(ClusterLoss.failures(1, clean, List.of("gateway 2: ConnectException", "gateway 2: HTTP 502"), 2, 3))
+                .isEmpty();
+
+        assertThat(ClusterLoss.failures(0, clean, List.of(), 2, 3)).singleElement().asString()
+                .contains("selected no example");
+        assertThat(ClusterLoss.failures(1, List.of(new ClusterLoss.Account("gateway 1", 5, 5, 4, 0)), List.of(), 2, 3))
+                .singleElement().asString().isEqualTo("1 acknowledged example(s) lost");
+        assertThat(ClusterLoss.failures(1, List.of(new ClusterLoss.Account("gateway 1", 5, 5, 4, 1)), List.of(), 2, 3))
+                .singleElement().asString().contains("could not be looked up");
+        assertThat(ClusterLoss.failures(1, clean, List.of("gateway 3: HTTP 503"), 2, 3)).singleElement().asString()
+                .isEqualTo("gateway 3, which survived: 1 client error(s)");
+        assertThat(ClusterLoss.failures(1, clean, List.of("gateway 2: A", "gateway 2: B", "gateway 2: C",
+                "gateway 2: D"), 2, 3)).singleElement().asString().contains("more than the 3 requests");
+    }
 }
