@@ -51,16 +51,19 @@ import java.util.function.Function;
  * probes are drawn in the same order and learn the same labels, so they ask the same prompts).
  */
 final class GoldSelectionTraining implements AutoCloseable {
-    private static final long STATS_FLUSH_MS = 60_000;
+    /** The recorder's own flushes never come during a run: the training flushes after each probe (determinism). */
+    private static final long STATS_FLUSH_MS = 86_400_000;
     static final String CONDITION = "train";
 
     private final InContextAugmenter augmenter;
+    private final StatsRecorder stats;
     private final SelectionProbe probe;
     private final ScheduledExecutorService scheduler;
     private final ExecutorService selectionThreads;
     private final Embedder embedder;
     private final TokenCounter tokens = TokenCounter.cl100k();
-    private volatile Set<String> gold = Set.of();
+    /** The gold answers of the question being probed: what the judge scores against. */
+    private Set<String> gold = Set.of();
 
     /** What the training did: probes judged, their outcome, and the τ it ended at. */
     record Report(int questions, int judged, int free, int withBetter, int againstBetter, double meanGain,
@@ -96,10 +99,10 @@ final class GoldSelectionTraining implements AutoCloseable {
         SelectionState state = new SelectionState(utility, new ThresholdTuner(threshold,
                 new SplittableRandom(seed ^ 0x7475_6E65L)));
         DomainStates<SelectionState> states = new DomainStates<>(domain -> state, (domain, s) -> { }, 1);
+        this.stats = new StatsRecorder(store, clock, scheduler, STATS_FLUSH_MS);
         // learning runs on the calling thread: the probes are drawn from what every earlier label taught
-        this.augmenter = new InContextAugmenter(selector, states, new StatsRecorder(store, clock, scheduler,
-                STATS_FLUSH_MS), selectionThreads, Runnable::run, new SplittableRandom(seed ^ 0x6E6F_6E63L), Ticker.SYSTEM,
-                name -> 1.0, metrics, Tracing.NOOP);
+        this.augmenter = new InContextAugmenter(selector, states, stats, selectionThreads, Runnable::run,
+                new SplittableRandom(seed ^ 0x6E6F_6E63L), Ticker.SYSTEM, name -> 1.0, metrics, Tracing.NOOP);
         Judge byGold = (request, first, second) -> OptionalDouble.of(3 * (AnswerScores.f1(first, gold)
                 - AnswerScores.f1(second, gold)));
         this.probe = new SelectionProbe(augmenter, byGold, new SplittableRandom(seed ^ 0x6578_706CL), metrics);
@@ -144,6 +147,7 @@ final class GoldSelectionTraining implements AutoCloseable {
             }
             SelectionProbe.Plan plan = probe.plan(Tenant.DEFAULT.domain(), selection);
             OptionalDouble gain = probe.run(request, calls, plan);
+            stats.flush(); // a probe of one example against none adds to its record, a feature of the next selections
             if (calls.failure != null) {
                 throw new IllegalStateException(target.name() + " failed while training the selection: "
                         + calls.failure.getMessage() + "; the answers so far are kept in " + state.file()
@@ -163,7 +167,7 @@ final class GoldSelectionTraining implements AutoCloseable {
                 augmenter.tuner(Tenant.DEFAULT.domain()).threshold());
     }
 
-    /** The production selection for {@code request} to {@code target} with what the training learned (its utility model and τ). */
+    /** The production selection for {@code request} to {@code target}, with the utility model and τ trained. */
     Selection select(ChatRequest request, BackendConfig target) {
         return select(request, target, "");
     }
