@@ -34,16 +34,7 @@ public final class KMeans {
 
     /** The index of the centroid nearest (by cosine) to {@code v}; 0 when there is one or none. */
     public static int nearest(float[][] centres, float[] v) {
-        int best = 0;
-        double bestDot = Double.NEGATIVE_INFINITY;
-        for (int c = 0; c < centres.length; c++) {
-            double d = Vectors.dot(v, centres[c]);
-            if (d > bestDot) {
-                bestDot = d;
-                best = c;
-            }
-        }
-        return best;
+        return Math.max(0, Vectors.argmaxDot(centres, v));
     }
 
     /** min(k, n) unit centroids of the vectors (none when there are no vectors). */
