@@ -35,6 +35,7 @@ public final class BankClusters {
 
     private final SplittableRandom random;
     private volatile Fit fit = new Fit(new float[0][]);
+    private volatile boolean follows;
 
     /**
      * A fit's centroids, its id (a 64-bit hash of the centroids), and the clusters of the examples looked up since it
@@ -67,13 +68,13 @@ public final class BankClusters {
 
     /**
      * Fits the clusters anew from a sample of the bank's embeddings when none are fitted yet or √N
-     * has grown enough; returns, for each old cluster, the new cluster nearest its centroid (empty
-     * when nothing changed).
+     * has grown enough, unless they follow another gateway's fit; returns, for each old cluster, the
+     * new cluster nearest its centroid (empty when nothing changed).
      */
     public synchronized int[] refit(List<float[]> sample, long bankSize) {
         float[][] old = fit.centroids();
         int k = wanted(bankSize);
-        if (sample.isEmpty() || old.length > 0 && k < old.length * REFIT_GROWTH) {
+        if (follows || sample.isEmpty() || old.length > 0 && k < old.length * REFIT_GROWTH) {
             return new int[0];
         }
         float[][] fitted = KMeans.centroids(sample.toArray(new float[0][]), k, ITERATIONS, random);
@@ -89,6 +90,14 @@ public final class BankClusters {
         }
         fit = next;
         return mapping;
+    }
+
+    /**
+     * Whether the clusters follow the fit of another gateway, which they {@link #adopt}, rather than fitting their own
+     * ({@link #refit} then does nothing).
+     */
+    public void follow(boolean value) {
+        follows = value;
     }
 
     /** The id of the fit in force. */

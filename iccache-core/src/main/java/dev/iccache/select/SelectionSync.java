@@ -24,8 +24,9 @@ import java.util.function.Supplier;
  * document that another gateway wrote since it last wrote or adopted it: so a follower takes on what the learner
  * publishes, and a gateway that takes the lease over starts from what its predecessor published and learns on. A
  * domain's document names the fit of the clusters its model was learned in, and is adopted only once the clusters of
- * that fit are. A document that cannot be read, written or adopted leaves the state in memory as it is until a later
- * round, with one warning per outage; nothing here throws. Thread-safe.
+ * that fit are; a follower's clusters fit none of their own. A document that cannot be read, written or adopted
+ * leaves the state in memory as it is until a later round, with one warning per outage; nothing here throws.
+ * Thread-safe.
  */
 public final class SelectionSync {
     /** The job whose lease makes a gateway the learner. */
@@ -65,6 +66,7 @@ public final class SelectionSync {
     /** One round: holds or leaves the lease, then syncs the clusters and every domain in memory. */
     public synchronized void sync() {
         learning = lease.acquire();
+        clusters.follow(!learning);
         boolean worked = sync(Lease.DOMAIN, CLUSTERS, () -> clusters.shared().toString(), this::adoptClusters);
         for (String domain : states.resident().stream().sorted().toList()) {
             worked &= sync(domain, NAME, () -> state(domain), json -> adopt(domain, json));

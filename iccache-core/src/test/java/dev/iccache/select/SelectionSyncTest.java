@@ -134,6 +134,7 @@ class SelectionSyncTest {
         b.sync.sync();
 
         assertThat(b.clusters.fitId()).isEqualTo(a.clusters.fitId());
+        assertThat(b.clusters.refit(BANK, 100 * BANK.size())).as("a follower fits no clusters of its own").isEmpty();
         assertThat(b.scores()).isEqualTo(a.scores());
         assertThat(b.threshold()).isEqualTo(0.52);
         assertThat(b.states.get(DOMAIN).tuner().probes()).isEqualTo(150);
