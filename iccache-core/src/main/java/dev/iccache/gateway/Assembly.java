@@ -43,8 +43,8 @@ import java.util.SplittableRandom;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.function.DoubleSupplier;
 import java.util.function.BooleanSupplier;
+import java.util.function.DoubleSupplier;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
@@ -171,7 +171,10 @@ public final class Assembly {
         return explorer(config, augmenter, judge, rt, metrics, () -> true);
     }
 
-    /** As {@link #explorer(IccacheConfig, InContextAugmenter, Judge, Runtime, Metrics)}, probing only while {@code learning}. */
+    /**
+     * As {@link #explorer(IccacheConfig, InContextAugmenter, Judge, Runtime, Metrics)}, probing only while
+     * {@code learning}.
+     */
     public static SelectionExplorer explorer(IccacheConfig config, InContextAugmenter augmenter, Judge judge,
             Runtime rt, Metrics metrics, BooleanSupplier learning) {
         double perMinute = config.router().judgeBudgetPerMinute() * explorationShare(config);

@@ -440,7 +440,10 @@ public final class LearnedUtilityModel implements UtilityModel {
         }
     }
 
-    /** The checkpoint: the fitted model, its centre when it is not the prior's, counts and (if asked) the probes kept. */
+    /**
+     * The checkpoint: the fitted model, its centre when it is not the prior's, counts and (if asked) the probes
+     * kept.
+     */
     private ObjectNode toJson(boolean withProbes) {
         ObjectNode root = Json.object();
         root.put("version", VERSION);

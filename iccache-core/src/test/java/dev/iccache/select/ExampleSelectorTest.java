@@ -112,7 +112,8 @@ class ExampleSelectorTest {
             String longAnswer = "word ".repeat(50 + r.nextInt(400));
             put("e" + i, "t", "question " + i, longAnswer, at(0.9 + 0.09 * r.nextDouble(), i), 0.9);
         }
-        ExampleSelector selector = selector(new SelectionSettings(true, 32, 20, 0.3, 0.999, 16, 512, 250, 0.45, 0.4, 10));
+        ExampleSelector selector = selector(new SelectionSettings(true, 32, 20, 0.3, 0.999, 16, 512, 250, 0.45, 0.4,
+                10));
         ChatRequest request = request("now", ",\"max_tokens\":700");
         Selection s = selector.select(request, Set.of("t"), SMALL, UTILITY, 0.3);
         assertThat(s.chosen()).isNotEmpty();

@@ -257,7 +257,8 @@ class InContextAugmenterTest {
         CompletableFuture<ChatResponse> waiting = CompletableFuture.supplyAsync(() -> small.complete(request()), threads);
         assertThat(Eventually.holds(() -> small.load().queued() == 1)).isTrue();
         SelectionExplorer explorer = new SelectionExplorer(new SelectionProbe(a, (r, x, y) -> OptionalDouble.of(1),
-                new SplittableRandom(5), metrics), new JudgeBudget(600, new VirtualClock()), Runnable::run, () -> true);
+                new SplittableRandom(5), metrics), new JudgeBudget(600, new VirtualClock()), Runnable::run,
+                () -> true);
 
         explorer.served(request(), small, selection, T.domain());
         assertThat(calls.get()).as("only the client's call reached the model").isEqualTo(1);
@@ -300,13 +301,15 @@ class InContextAugmenterTest {
         };
         BoundedBackend small = new BoundedBackend(model, new VirtualClock(), new BackendMetrics(metrics));
         SelectionExplorer explorer = new SelectionExplorer(new SelectionProbe(a, (r, x, y) -> OptionalDouble.of(1),
-                new SplittableRandom(5), metrics), new JudgeBudget(600, new VirtualClock()), Runnable::run, () -> false);
+                new SplittableRandom(5), metrics), new JudgeBudget(600, new VirtualClock()), Runnable::run,
+                () -> false);
 
         for (int i = 0; i < 20; i++) {
             explorer.served(request(), small, selection, T.domain());
         }
         assertThat(calls.get()).isZero();
         assertThat(a.tuner(T.domain()).probes()).isZero();
-        assertThat(metrics.scrape()).contains("iccache_selection_probes_total{kind=\"none\",outcome=\"follower\"} 20.0");
+        assertThat(metrics.scrape())
+                .contains("iccache_selection_probes_total{kind=\"none\",outcome=\"follower\"} 20.0");
     }
 }
