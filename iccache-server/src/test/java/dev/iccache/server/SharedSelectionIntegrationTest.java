@@ -38,9 +38,12 @@ class SharedSelectionIntegrationTest {
     private static final String KEYSPACE = "iccache_selection_it";
     private static final String[] ADMIN = {"Authorization", "Bearer admin-secret"};
     private static final String QUESTION = "What is the capital city of France?";
-    /** Every response's selection probed (the whole judge budget, which does not run out); a sync every 0.2 s. */
+    /**
+     * Every response's selection probed (the whole judge budget, which does not run out); a sync every second, so
+     * that the lease (two seconds) stays with its holder on a busy machine.
+     */
     private static final SelectionSettings SELECTION = new SelectionSettings(true, 32, 5, 0.505, 0.95, 16, 512,
-            60_000, 0.45, 1, 0.2);
+            60_000, 0.45, 1, 1);
     /** No routing: requests name their model. */
     private static final RouterSettings ROUTER = new RouterSettings(false, 0.3, 0.999, 20, 0.1, 0.05, 0.8, 0.2, 1.0, 4,
             null, 1_000_000, 0.4, 0.2, 2);
@@ -107,7 +110,8 @@ class SharedSelectionIntegrationTest {
             assertThat(follower.post("/v1/chat/completions", chat(QUESTION)).statusCode()).isEqualTo(200);
         }
         assertThat(Eventually.holds(() -> metrics(follower).contains(
-                "iccache_selection_probes_total{kind=\"none\",outcome=\"follower\"} 3.0"))).isTrue();
+                "iccache_selection_probes_total{kind=\"none\",outcome=\"follower\"} 3.0"))).as(metrics(follower))
+                .isTrue();
         assertThat(metrics(follower)).doesNotContain("outcome=\"judged\"");
 
         for (String question : List.of(QUESTION, "Which city is the capital of Italy?", "Do spiders have 8 legs?",
