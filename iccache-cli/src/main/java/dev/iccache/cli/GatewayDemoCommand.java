@@ -55,7 +55,7 @@ final class GatewayDemoCommand implements Callable<Integer> {
                         .dataDir(Files.createTempDirectory("iccache-demo")).bank(BankConfig.DEFAULT.withStore("memory"))
                         .accessLog(AccessLogSettings.OFF) // the demo prints its own line per request
                         // No threshold exploration in a demo of a handful of requests: every request uses tau = 0.5.
-                        .selection(new SelectionSettings(true, 32, 5, 0.5, 0.95, 16, 512, 250, 0, 0.5))
+                        .selection(new SelectionSettings(true, 32, 5, 0.5, 0.95, 16, 512, 250, 0, 0.5, 10))
                         .backends(List.of(
                                 new BackendConfig("sim-small", "http://127.0.0.1:" + small.port() + "/v1", null, null,
                                         BackendRole.SMALL, 1, 8192, 64, 0, 0, 0, 0, 2, null, 0),

@@ -43,6 +43,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.BooleanSupplier;
 import java.util.function.DoubleSupplier;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -167,9 +168,18 @@ public final class Assembly {
      */
     public static SelectionExplorer explorer(IccacheConfig config, InContextAugmenter augmenter, Judge judge,
             Runtime rt, Metrics metrics) {
+        return explorer(config, augmenter, judge, rt, metrics, () -> true);
+    }
+
+    /**
+     * As {@link #explorer(IccacheConfig, InContextAugmenter, Judge, Runtime, Metrics)}, probing only while
+     * {@code learning}.
+     */
+    public static SelectionExplorer explorer(IccacheConfig config, InContextAugmenter augmenter, Judge judge,
+            Runtime rt, Metrics metrics, BooleanSupplier learning) {
         double perMinute = config.router().judgeBudgetPerMinute() * explorationShare(config);
         return new SelectionExplorer(probe(augmenter, judge, rt, metrics), new JudgeBudget(perMinute, rt.ticker()),
-                rt.background());
+                rt.background(), learning);
     }
 
     /** Selection probes judged by {@code judge}. */

@@ -1,8 +1,16 @@
 package dev.iccache.select;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.iccache.api.Json;
 import dev.iccache.stats.KMeans;
+import java.nio.ByteBuffer;
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -13,7 +21,9 @@ import java.util.SplittableRandom;
  * (or at the first fit); then they are fitted anew, and each old cluster is mapped to the new
  * cluster nearest its centroid so that what was learned per cluster carries over. The cluster of
  * an example is remembered per fit (at most {@value #REMEMBERED} examples), because finding it costs
- * √N dot products and each selection asks for the clusters of all its candidates. Thread-safe.
+ * √N dot products and each selection asks for the clusters of all its candidates. Gateways that share a store
+ * take the fit of the one that learns selection ({@link #adopt}), so that cluster ids mean the same on all of them.
+ * Thread-safe.
  */
 public final class BankClusters {
     static final int MAX_CLUSTERS = 1024;
@@ -25,11 +35,25 @@ public final class BankClusters {
 
     private final SplittableRandom random;
     private volatile Fit fit = new Fit(new float[0][]);
+    private volatile boolean follows;
 
-    /** Centroids, and the clusters of the examples looked up since they were fitted. */
-    private record Fit(float[][] centroids, Cache<String, Integer> examples) {
+    /**
+     * A fit's centroids, its id (a 64-bit hash of the centroids), and the clusters of the examples looked up since it
+     * was made.
+     */
+    private record Fit(String id, float[][] centroids, Cache<String, Integer> examples) {
         Fit(float[][] centroids) {
-            this(centroids, Caffeine.newBuilder().maximumSize(REMEMBERED).build());
+            this(id(centroids), centroids, Caffeine.newBuilder().maximumSize(REMEMBERED).build());
+        }
+
+        private static String id(float[][] centroids) {
+            long hash = centroids.length;
+            for (float[] c : centroids) {
+                for (float v : c) {
+                    hash = hash * 1_000_003 + Float.floatToIntBits(v);
+                }
+            }
+            return Long.toHexString(hash);
         }
     }
 
@@ -44,22 +68,75 @@ public final class BankClusters {
 
     /**
      * Fits the clusters anew from a sample of the bank's embeddings when none are fitted yet or √N
-     * has grown enough; returns, for each old cluster, the new cluster nearest its centroid (empty
-     * when nothing changed).
+     * has grown enough, unless they follow another gateway's fit; returns, for each old cluster, the
+     * new cluster nearest its centroid (empty when nothing changed).
      */
     public synchronized int[] refit(List<float[]> sample, long bankSize) {
         float[][] old = fit.centroids();
         int k = wanted(bankSize);
-        if (sample.isEmpty() || old.length > 0 && k < old.length * REFIT_GROWTH) {
+        if (follows || sample.isEmpty() || old.length > 0 && k < old.length * REFIT_GROWTH) {
             return new int[0];
         }
         float[][] fitted = KMeans.centroids(sample.toArray(new float[0][]), k, ITERATIONS, random);
+        return replace(new Fit(fitted));
+    }
+
+    /** Makes {@code next} the fit; for each old cluster, the new cluster nearest its centroid. Holds the lock. */
+    private int[] replace(Fit next) {
+        float[][] old = fit.centroids();
         int[] mapping = new int[old.length];
         for (int c = 0; c < old.length; c++) {
-            mapping[c] = KMeans.nearest(fitted, old[c]);
+            mapping[c] = KMeans.nearest(next.centroids(), old[c]);
         }
-        fit = new Fit(fitted);
+        fit = next;
         return mapping;
+    }
+
+    /**
+     * Whether the clusters follow the fit of another gateway, which they {@link #adopt}, rather than fitting their own
+     * ({@link #refit} then does nothing).
+     */
+    public void follow(boolean value) {
+        follows = value;
+    }
+
+    /** The id of the fit in force. */
+    public String fitId() {
+        return fit.id();
+    }
+
+    /**
+     * The fit in force, for the gateways that share a store to {@link #adopt} (docs/selection.md, "Shared selection
+     * state"): {@code {"fit": id, "centroids": [base64 of each centroid's float32s, big-endian]}}.
+     */
+    public ObjectNode shared() {
+        Fit f = fit;
+        ObjectNode root = Json.object().put("fit", f.id());
+        ArrayNode centroids = root.putArray("centroids");
+        for (float[] c : f.centroids()) {
+            ByteBuffer bytes = ByteBuffer.allocate(Float.BYTES * c.length);
+            bytes.asFloatBuffer().put(c);
+            centroids.add(Base64.getEncoder().encodeToString(bytes.array()));
+        }
+        return root;
+    }
+
+    /**
+     * Makes the fit {@link #shared} by another gateway the fit in force (unless it is already); returns, for each old
+     * cluster, the new cluster nearest its centroid (empty when nothing changed).
+     */
+    public synchronized int[] adopt(JsonNode shared) {
+        if (shared.path("fit").asText().equals(fit.id())) {
+            return new int[0];
+        }
+        List<float[]> centroids = new ArrayList<>();
+        for (JsonNode c : shared.path("centroids")) {
+            FloatBuffer floats = ByteBuffer.wrap(Base64.getDecoder().decode(c.asText())).asFloatBuffer();
+            float[] centroid = new float[floats.remaining()];
+            floats.get(centroid);
+            centroids.add(centroid);
+        }
+        return replace(new Fit(centroids.toArray(new float[0][])));
     }
 
     /** Clusters of the bank (0 before the first fit). */

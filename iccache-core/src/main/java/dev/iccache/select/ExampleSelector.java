@@ -69,6 +69,11 @@ public final class ExampleSelector {
         return settings;
     }
 
+    /** The bank's clusters, in which the utility model learns per region. */
+    public BankClusters clusters() {
+        return clusters;
+    }
+
     /** Whether a request may get examples at all: no tools, not too long a conversation. */
     public boolean eligible(ChatRequest request) {
         return request.messages().size() <= settings.maxMessages() && !request.usesTools()

@@ -8,6 +8,7 @@ import dev.iccache.stats.Cholesky;
 import java.lang.System.Logger.Level;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -42,7 +43,7 @@ import java.util.function.ToDoubleFunction;
  * and left the prior in charge at 8,000 labels on one seed of five.</li>
  * </ul>
  * Checkpointed as JSON (the fitted model, the probes kept and counts) and
- * reloaded on start.
+ * reloaded on start; shared with other gateways without the probes ({@link #shared}, {@link #adopt}).
  */
 public final class LearnedUtilityModel implements UtilityModel {
     private static final System.Logger LOG = System.getLogger(LearnedUtilityModel.class.getName());
@@ -51,10 +52,11 @@ public final class LearnedUtilityModel implements UtilityModel {
     static final int BUFFER = 10_000;
     static final int REFIT_EVERY = 10;
     static final int SWEEPS = 4;
-    private static final int VERSION = 6;
+    private static final int VERSION = 7;
     /**
      * Version 4 had no per-example effects (its probes are read with no example ids); versions 4
-     * and 5 fitted the dense weights toward zero (they are refitted on load).
+     * and 5 fitted the dense weights toward zero (they are refitted on load); version 7 added the
+     * centre of a fit adopted from another gateway.
      */
     private static final int OLDEST_READABLE = 4;
     private static final int FIRST_CENTRED_ON_THE_PRIOR = 6;
@@ -126,11 +128,14 @@ public final class LearnedUtilityModel implements UtilityModel {
 
     /**
      * One kind of random effect, a value per key (a cluster of the bank, an example), fitted by
-     * backfitting on what the rest of the model leaves and shrunk by empirical Bayes.
+     * backfitting on what the rest of the model leaves and shrunk by empirical Bayes toward its
+     * centre: 0, or the effect of a fit adopted from another gateway ({@link #adopt}).
      */
     private static final class Effects {
         private final Function<Probe, Keys> keysOf;
         Map<Object, Double> values = new HashMap<>();
+        /** Where each key's effect is shrunk to (absent: 0); a key without probes keeps its centre. */
+        Map<Object, Double> centre = Map.of();
 
         Effects(Function<Probe, Keys> keysOf) {
             this.keysOf = keysOf;
@@ -138,6 +143,15 @@ public final class LearnedUtilityModel implements UtilityModel {
 
         double of(Object key) {
             return values.getOrDefault(key, 0.0);
+        }
+
+        double centre(Object key) {
+            return centre.getOrDefault(key, 0.0);
+        }
+
+        /** Centred on the effects fitted now (adopting a fit). */
+        void centreOnFit() {
+            centre = Map.copyOf(values);
         }
 
         double sum(Probe p) {
@@ -172,22 +186,23 @@ public final class LearnedUtilityModel implements UtilityModel {
                     int m = keys.counts()[j];
                     occurrences.computeIfAbsent(k, x -> new ArrayList<>()).add(new int[] {i, m});
                     double[] r = raw.computeIfAbsent(k, x -> new double[2]);
-                    r[0] += m * (residuals[i] + m * of(k));
+                    r[0] += m * (residuals[i] + m * (of(k) - centre(k)));
                     r[1] += m * m;
                 }
             }
             noise /= Math.max(1, probes.size());
             double lambda = shrinkage(raw, noise);
-            Map<Object, Double> next = new HashMap<>();
+            Map<Object, Double> next = new HashMap<>(centre);
             occurrences.forEach((k, in) -> {
                 double old = of(k);
+                double c = centre(k);
                 double partial = 0;
                 double weight = 0;
                 for (int[] o : in) {
-                    partial += o[1] * (residuals[o[0]] + o[1] * old);
+                    partial += o[1] * (residuals[o[0]] + o[1] * (old - c));
                     weight += o[1] * o[1];
                 }
-                double fitted = partial / (weight + lambda);
+                double fitted = c + partial / (weight + lambda);
                 for (int[] o : in) {
                     residuals[o[0]] -= o[1] * (fitted - old);
                 }
@@ -199,8 +214,11 @@ public final class LearnedUtilityModel implements UtilityModel {
 
     private static final class Target {
         final int n = UtilityFeatures.NAMES.size();
-        /** The similarity prior's dense weights, where the fit of the dense weights is centred. */
-        final double[] prior;
+        /**
+         * Where the fit of the dense weights is centred: the similarity prior's weights, or those of a fit adopted
+         * from another gateway.
+         */
+        double[] prior;
         final List<Probe> probes = new ArrayList<>();
         int next;
         double[] weights;
@@ -212,6 +230,13 @@ public final class LearnedUtilityModel implements UtilityModel {
         Target(double[] prior) {
             this.prior = prior;
             this.weights = prior.clone();
+        }
+
+        /** Makes the fit now the centre of later fits (adopting it without the probes behind it). */
+        void centreOnFit() {
+            prior = weights.clone();
+            clusters.centreOnFit();
+            examples.centreOnFit();
         }
 
         double gain(UtilityFeatures f) {
@@ -268,7 +293,17 @@ public final class LearnedUtilityModel implements UtilityModel {
                         ? mapping[(Integer) c] : null);
                 probes.set(i, new Probe(p.features(), remapped, p.examples(), p.label()));
             }
-            clusters.values = new HashMap<>();
+            Map<Object, Double> sums = new HashMap<>();
+            Map<Object, Integer> merged = new HashMap<>();
+            clusters.centre.forEach((c, v) -> {
+                if ((Integer) c < mapping.length && mapping[(Integer) c] >= 0) {
+                    sums.merge(mapping[(Integer) c], v, Double::sum);
+                    merged.merge(mapping[(Integer) c], 1, Integer::sum);
+                }
+            });
+            sums.replaceAll((c, sum) -> sum / merged.get(c));
+            clusters.centre = Map.copyOf(sums);
+            clusters.values = new HashMap<>(sums);
             if (!probes.isEmpty()) {
                 fit();
             }
@@ -378,6 +413,38 @@ public final class LearnedUtilityModel implements UtilityModel {
     /** Writes the model atomically (temporary file, then rename). */
     @Override
     public void save(Path file) {
+        Json.writeAtomically(file, toJson(true));
+    }
+
+    /** The fitted model without its probes (docs/selection.md, "Shared selection state"). */
+    @Override
+    public Optional<ObjectNode> shared() {
+        return Optional.of(toJson(false));
+    }
+
+    /**
+     * Replaces what this model learned with a fit {@link #shared} by another gateway. Without the probes behind it,
+     * the fit becomes the centre of every later fit here: the dense weights are fitted toward its weights, each
+     * effect is shrunk toward its effect, and keys without new probes keep it.
+     *
+     * @throws IllegalStateException when the state is of another version or feature layout
+     */
+    @Override
+    public void adopt(JsonNode state) {
+        Map<String, Target> adopted = readTargets(state).orElseThrow(() -> new IllegalStateException(
+                "the shared utility model is of another version or feature layout"));
+        adopted.values().forEach(Target::centreOnFit);
+        synchronized (this) {
+            targets.clear();
+            targets.putAll(adopted);
+        }
+    }
+
+    /**
+     * The checkpoint: the fitted model, its centre when it is not the prior's, counts and (if asked) the probes
+     * kept.
+     */
+    private ObjectNode toJson(boolean withProbes) {
         ObjectNode root = Json.object();
         root.put("version", VERSION);
         ArrayNode names = root.putArray("features");
@@ -388,29 +455,37 @@ public final class LearnedUtilityModel implements UtilityModel {
                 ObjectNode m = models.putObject(name);
                 m.put("labels", t.labels);
                 m.put("since_fit", t.sinceFit);
-                ArrayNode w = m.putArray("weights");
-                for (double v : t.weights) {
-                    w.add(v);
+                writeDoubles(m.putArray("weights"), t.weights);
+                writeEffects(m.putObject("cluster_effects"), t.clusters.values);
+                writeEffects(m.putObject("example_effects"), t.examples.values);
+                if (!Arrays.equals(t.prior, prior)) {
+                    ObjectNode centre = m.putObject("centre");
+                    writeDoubles(centre.putArray("weights"), t.prior);
+                    writeEffects(centre.putObject("cluster_effects"), t.clusters.centre);
+                    writeEffects(centre.putObject("example_effects"), t.examples.centre);
                 }
-                ObjectNode clusterEffects = m.putObject("cluster_effects");
-                t.clusters.values.forEach((c, v) -> clusterEffects.put(c.toString(), v));
-                ObjectNode exampleEffects = m.putObject("example_effects");
-                t.examples.values.forEach((e, v) -> exampleEffects.put(e.toString(), v));
                 ArrayNode probes = m.putArray("probes");
-                for (int i = 0; i < t.probes.size(); i++) {
+                for (int i = 0; withProbes && i < t.probes.size(); i++) {
                     Probe p = t.probes.get((t.next + i) % t.probes.size());
                     ObjectNode o = probes.addObject();
                     o.put("label", p.label());
-                    ArrayNode x = o.putArray("features");
-                    for (double v : p.features()) {
-                        x.add(v);
-                    }
+                    writeDoubles(o.putArray("features"), p.features());
                     p.clusters().write(o.putArray("clusters"), o.putArray("cluster_counts"));
                     p.examples().write(o.putArray("examples"), o.putArray("example_counts"));
                 }
             });
         }
-        Json.writeAtomically(file, root);
+        return root;
+    }
+
+    private static void writeDoubles(ArrayNode array, double[] values) {
+        for (double v : values) {
+            array.add(v);
+        }
+    }
+
+    private static void writeEffects(ObjectNode object, Map<Object, Double> effects) {
+        effects.forEach((k, v) -> object.put(k.toString(), v));
     }
 
     /**
@@ -426,43 +501,61 @@ public final class LearnedUtilityModel implements UtilityModel {
         if (state.isEmpty()) {
             return model;
         }
-        JsonNode root = state.get();
+        Optional<Map<String, Target>> targets = model.readTargets(state.get());
+        if (targets.isEmpty()) {
+            LOG.log(Level.WARNING, "utility model checkpoint {0} is of another version or layout; starting from the "
+                    + "prior", file);
+        }
+        targets.ifPresent(model.targets::putAll);
+        return model;
+    }
+
+    /** The targets of a checkpoint; empty when it is of another version or feature layout. */
+    private Optional<Map<String, Target>> readTargets(JsonNode root) {
         List<String> names = new ArrayList<>();
         root.path("features").forEach(n -> names.add(n.asText()));
         int version = root.path("version").asInt();
         if (version < OLDEST_READABLE || version > VERSION || !names.equals(UtilityFeatures.NAMES)) {
-            LOG.log(Level.WARNING, "utility model checkpoint {0} is of another version or layout; starting from the "
-                    + "prior", file);
-            return model;
+            return Optional.empty();
         }
+        Map<String, Target> read = new HashMap<>();
         root.path("targets").fields().forEachRemaining(e -> {
-            Target t = new Target(model.prior);
             JsonNode m = e.getValue();
+            JsonNode centre = m.path("centre");
+            Target t = new Target(centre.isMissingNode() ? prior : readDoubles(centre.path("weights"), prior.length));
+            t.clusters.centre = Map.copyOf(readEffects(centre.path("cluster_effects"), Integer::parseInt));
+            t.examples.centre = Map.copyOf(readEffects(centre.path("example_effects"), id -> id));
             t.labels = m.path("labels").asLong();
             for (JsonNode o : m.path("probes")) {
-                double[] x = new double[t.n];
-                for (int i = 0; i < t.n; i++) {
-                    x[i] = o.path("features").path(i).asDouble();
-                }
                 Keys clusters = Keys.read(o.path("clusters"), o.path("cluster_counts"),
                         c -> c.asInt() >= 0 ? (Object) c.asInt() : null);
                 Keys examples = Keys.read(o.path("examples"), o.path("example_counts"),
                         id -> id.asText().isEmpty() ? null : id.asText());
-                t.add(new Probe(x, clusters, examples, o.path("label").asDouble()));
+                t.add(new Probe(readDoubles(o.path("features"), t.n), clusters, examples, o.path("label").asDouble()));
             }
             t.sinceFit = m.path("since_fit").asInt();
-            for (int i = 0; i < t.n; i++) {
-                t.weights[i] = m.path("weights").path(i).asDouble();
-            }
-            m.path("cluster_effects").fields().forEachRemaining(c -> t.clusters.values.put(Integer.parseInt(c.getKey()),
-                    c.getValue().asDouble()));
-            m.path("example_effects").fields().forEachRemaining(c -> t.examples.values.put(c.getKey(),
-                    c.getValue().asDouble()));
+            t.weights = readDoubles(m.path("weights"), t.n);
+            t.clusters.values = readEffects(m.path("cluster_effects"), Integer::parseInt);
+            t.examples.values = readEffects(m.path("example_effects"), id -> id);
             if (version < FIRST_CENTRED_ON_THE_PRIOR && !t.probes.isEmpty()) {
                 t.fit();
             }
-            model.targets.put(e.getKey(), t);
+            read.put(e.getKey(), t);
         });
-        return model;
+        return Optional.of(read);
+    }
+
+    private static double[] readDoubles(JsonNode array, int n) {
+        double[] values = new double[n];
+        for (int i = 0; i < n; i++) {
+            values[i] = array.path(i).asDouble();
+        }
+        return values;
+    }
+
+    private static Map<Object, Double> readEffects(JsonNode object, Function<String, Object> key) {
+        Map<Object, Double> effects = new HashMap<>();
+        object.fields().forEachRemaining(e -> effects.put(key.apply(e.getKey()), e.getValue().asDouble()));
+        return effects;
     }
 }

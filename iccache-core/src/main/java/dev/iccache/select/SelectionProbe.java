@@ -64,7 +64,8 @@ public final class SelectionProbe {
         this.judge = judge;
         this.random = random;
         this.probes = metrics.counter("iccache_selection_probes_total",
-                "Exploration probes by kind and outcome (explore/threshold; judged, no_verdict, failed, free, busy).",
+                "Exploration probes by kind and outcome (explore/threshold; judged, no_verdict, failed, free, busy; "
+                        + "none: follower, another gateway learns selection).",
                 "kind", "outcome");
     }
 
@@ -151,6 +152,11 @@ public final class SelectionProbe {
     /** Counts a probe that could not run. */
     void failed(Plan plan) {
         probes.labelValues(kind(plan), "failed").inc();
+    }
+
+    /** Counts a probe not drawn because another gateway learns selection ({@link SelectionSync}). */
+    void followed() {
+        probes.labelValues("none", "follower").inc();
     }
 
     /** Counts a probe left out because the small model had requests waiting. */

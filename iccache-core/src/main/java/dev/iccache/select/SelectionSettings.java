@@ -19,11 +19,14 @@ import dev.iccache.config.ConfigException;
  *                            below it are left out
  * @param explorationShare    share of the judge budget ({@code router.judge-budget-per-minute}) spent on
  *                            exploration probes that teach the utility model and tune τ
+ * @param syncSeconds         period of the sync of the utility models, τ and the bank's clusters with the gateways
+ *                            sharing the bank's store, of which one learns; 0 = off (each learns alone)
  */
 public record SelectionSettings(boolean enabled, int candidates, int maxExamples, double threshold, double diversity,
-        int maxMessages, int outputReserveTokens, long timeoutMs, double minSimilarity, double explorationShare) {
+        int maxMessages, int outputReserveTokens, long timeoutMs, double minSimilarity, double explorationShare,
+        double syncSeconds) {
     public static final SelectionSettings DEFAULT = new SelectionSettings(true, 32, 5, 0.505, 0.95, 16, 512, 250, 0.45,
-            0.4);
+            0.4, 10);
 
     public SelectionSettings {
         if (candidates < 1 || candidates > 256) {
@@ -53,6 +56,10 @@ public record SelectionSettings(boolean enabled, int candidates, int maxExamples
         if (explorationShare < 0 || explorationShare > 1) {
             throw new ConfigException("selection.exploration-share must be in [0, 1], got " + explorationShare);
         }
+        if (!(syncSeconds >= 0 && Double.isFinite(syncSeconds))) {
+            throw new ConfigException("selection.sync-seconds must be a finite number of seconds, 0 (no sync) or more, "
+                    + "got " + syncSeconds);
+        }
     }
 
     @JsonCreator
@@ -62,13 +69,15 @@ public record SelectionSettings(boolean enabled, int candidates, int maxExamples
             @JsonProperty("max-messages") Integer maxMessages,
             @JsonProperty("output-reserve-tokens") Integer outputReserveTokens,
             @JsonProperty("timeout-ms") Long timeoutMs, @JsonProperty("min-similarity") Double minSimilarity,
-            @JsonProperty("exploration-share") Double explorationShare) {
+            @JsonProperty("exploration-share") Double explorationShare,
+            @JsonProperty("sync-seconds") Double syncSeconds) {
         SelectionSettings d = DEFAULT;
         return new SelectionSettings(enabled == null || enabled, candidates == null ? d.candidates : candidates,
                 maxExamples == null ? d.maxExamples : maxExamples, threshold == null ? d.threshold : threshold,
                 diversity == null ? d.diversity : diversity, maxMessages == null ? d.maxMessages : maxMessages,
                 outputReserveTokens == null ? d.outputReserveTokens : outputReserveTokens,
                 timeoutMs == null ? d.timeoutMs : timeoutMs, minSimilarity == null ? d.minSimilarity : minSimilarity,
-                explorationShare == null ? d.explorationShare : explorationShare);
+                explorationShare == null ? d.explorationShare : explorationShare,
+                syncSeconds == null ? d.syncSeconds : syncSeconds);
     }
 }

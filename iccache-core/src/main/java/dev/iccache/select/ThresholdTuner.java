@@ -7,7 +7,6 @@ import dev.iccache.api.Json;
 import dev.iccache.stats.BetaDistribution;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.Optional;
 import java.util.random.RandomGenerator;
 
 /**
@@ -128,33 +127,36 @@ public final class ThresholdTuner {
 
     /** Writes the tuner's state atomically. */
     public void save(Path file) {
-        ObjectNode root = Json.object();
-        synchronized (this) {
-            root.put("threshold", threshold);
-            ArrayNode arms = root.putArray("candidates");
-            for (int i = 0; i < GRID.length; i++) {
-                arms.addObject().put("tau", GRID[i]).put("probes", probes[i]).put("gained", gained[i]);
-            }
-        }
-        Json.writeAtomically(file, root);
+        Json.writeAtomically(file, shared());
     }
 
     /** Restores the state saved by {@link #save}; nothing happens when the file does not exist. */
     public void load(Path file) {
-        Optional<JsonNode> state = Json.readState(file, "threshold checkpoint", "start afresh");
-        if (state.isEmpty()) {
-            return;
+        Json.readState(file, "threshold checkpoint", "start afresh").ifPresent(this::adopt);
+    }
+
+    /** The tuner's state, as {@link #save} writes it, for the gateways that share a store to {@link #adopt}. */
+    public synchronized ObjectNode shared() {
+        ObjectNode root = Json.object();
+        root.put("threshold", threshold);
+        ArrayNode arms = root.putArray("candidates");
+        for (int i = 0; i < GRID.length; i++) {
+            arms.addObject().put("tau", GRID[i]).put("probes", probes[i]).put("gained", gained[i]);
         }
-        JsonNode root = state.get();
-        synchronized (this) {
-            for (JsonNode arm : root.path("candidates")) {
-                int i = index(arm.path("tau").asDouble());
-                if (i >= 0) {
-                    probes[i] = arm.path("probes").asDouble();
-                    gained[i] = arm.path("gained").asDouble();
-                }
+        return root;
+    }
+
+    /** Replaces the tuner's state with one {@link #shared} (on this gateway or another). */
+    public synchronized void adopt(JsonNode root) {
+        Arrays.fill(probes, 0);
+        Arrays.fill(gained, 0);
+        for (JsonNode arm : root.path("candidates")) {
+            int i = index(arm.path("tau").asDouble());
+            if (i >= 0) {
+                probes[i] = arm.path("probes").asDouble();
+                gained[i] = arm.path("gained").asDouble();
             }
-            threshold = root.path("threshold").asDouble(threshold);
         }
+        threshold = root.path("threshold").asDouble(threshold);
     }
 }

@@ -1,7 +1,10 @@
 package dev.iccache.select;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * h(request, example, target model): how much putting the example in the target model's prompt
@@ -33,5 +36,17 @@ public interface UtilityModel {
 
     /** Saves what it learned to {@code file}; a model that learns nothing saves nothing. */
     default void save(Path file) {
+    }
+
+    /**
+     * What it learned, for the gateways that share a store to {@link #adopt} (docs/selection.md, "Shared selection
+     * state"); empty for a model that learns nothing.
+     */
+    default Optional<ObjectNode> shared() {
+        return Optional.empty();
+    }
+
+    /** Replaces what it learned with what {@link #shared} gave on another gateway. */
+    default void adopt(JsonNode state) {
     }
 }

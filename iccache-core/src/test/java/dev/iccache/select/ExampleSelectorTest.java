@@ -99,7 +99,7 @@ class ExampleSelectorTest {
         for (int i = 0; i < 10; i++) {
             put("e" + i, "t", "q" + i, "a" + i, at(0.95, i * 0.6), 0.9);
         }
-        SelectionSettings three = new SelectionSettings(true, 32, 3, 0.5, 0.999, 16, 512, 250, 0.45, 0.4);
+        SelectionSettings three = new SelectionSettings(true, 32, 3, 0.5, 0.999, 16, 512, 250, 0.45, 0.4, 10);
         Selection s = selector(three).select(request("now", ""), Set.of("t"), SMALL, UTILITY, 0.5);
         assertThat(s.chosen()).hasSize(3);
         assertThat(s.decisions()).filteredOn(d -> d.verdict() == Selection.Verdict.OVER_COUNT).hasSize(7);
@@ -112,7 +112,8 @@ class ExampleSelectorTest {
             String longAnswer = "word ".repeat(50 + r.nextInt(400));
             put("e" + i, "t", "question " + i, longAnswer, at(0.9 + 0.09 * r.nextDouble(), i), 0.9);
         }
-        ExampleSelector selector = selector(new SelectionSettings(true, 32, 20, 0.3, 0.999, 16, 512, 250, 0.45, 0.4));
+        ExampleSelector selector = selector(new SelectionSettings(true, 32, 20, 0.3, 0.999, 16, 512, 250, 0.45, 0.4,
+                10));
         ChatRequest request = request("now", ",\"max_tokens\":700");
         Selection s = selector.select(request, Set.of("t"), SMALL, UTILITY, 0.3);
         assertThat(s.chosen()).isNotEmpty();
@@ -161,7 +162,7 @@ class ExampleSelectorTest {
 
     @Test
     void toolRequestsAndLongConversationsAreNotEligible() {
-        ExampleSelector selector = selector(new SelectionSettings(true, 32, 5, 0.5, 0.95, 2, 512, 250, 0.45, 0.4));
+        ExampleSelector selector = selector(new SelectionSettings(true, 32, 5, 0.5, 0.95, 2, 512, 250, 0.45, 0.4, 10));
         assertThat(selector.eligible(request("q", ""))).isTrue();
         assertThat(selector.eligible(request("q", ",\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\"}}]")))
                 .isFalse();

@@ -94,7 +94,7 @@ class InContextAugmenterTest {
 
     /** An augmenter whose every domain starts from {@code model} (these tests use one domain). */
     private InContextAugmenter augmenter(LearnedUtilityModel model) {
-        SelectionSettings fast = new SelectionSettings(true, 32, 5, 0.5, 0.95, 16, 512, 100, 0.45, 0.4);
+        SelectionSettings fast = new SelectionSettings(true, 32, 5, 0.5, 0.95, 16, 512, 100, 0.45, 0.4, 10);
         ExampleSelector selector = new ExampleSelector(store, embedder, TokenCounter.cl100k(), fast,
                 name -> Double.NaN, InstantSource.fixed(NOW), new BankClusters(1), Tracing.NOOP);
         LearnedFiles files = new LearnedFiles(dir);
@@ -257,7 +257,8 @@ class InContextAugmenterTest {
         CompletableFuture<ChatResponse> waiting = CompletableFuture.supplyAsync(() -> small.complete(request()), threads);
         assertThat(Eventually.holds(() -> small.load().queued() == 1)).isTrue();
         SelectionExplorer explorer = new SelectionExplorer(new SelectionProbe(a, (r, x, y) -> OptionalDouble.of(1),
-                new SplittableRandom(5), metrics), new JudgeBudget(600, new VirtualClock()), Runnable::run);
+                new SplittableRandom(5), metrics), new JudgeBudget(600, new VirtualClock()), Runnable::run,
+                () -> true);
 
         explorer.served(request(), small, selection, T.domain());
         assertThat(calls.get()).as("only the client's call reached the model").isEqualTo(1);
@@ -269,5 +270,46 @@ class InContextAugmenterTest {
         explorer.served(request(), small, selection, T.domain());
         assertThat(calls.get()).as("the clients' two calls and the probe's two").isEqualTo(4);
         assertThat(metrics.scrape()).containsPattern("iccache_selection_probes_total\\{kind=\"\\w+\",outcome=\"judged\"} 1.0");
+    }
+
+    /** A follower (another gateway learns selection) draws no probe: no model call, no free threshold probe. */
+    @Test
+    void aFollowerDoesNotProbe() {
+        putExample();
+        InContextAugmenter a = augmenter(new LearnedUtilityModel(0.45));
+        InContextAugmenter.Augmented served = a.augment(request(), T, SMALL);
+        a.served("resp-1", T, "small", served);
+        Selection selection = a.explain("resp-1").orElseThrow().selection();
+        AtomicInteger calls = new AtomicInteger();
+        ModelBackend model = new ModelBackend() {
+            @Override
+            public BackendConfig config() {
+                return new BackendConfig("small", "http://127.0.0.1:1/v1", null, null, BackendRole.SMALL, 1, 8192, 1,
+                        30_000, 0, 0, 0, 2, null, 0);
+            }
+
+            @Override
+            public ChatResponse complete(ChatRequest request) {
+                calls.incrementAndGet();
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public ChatStream stream(ChatRequest request) {
+                throw new UnsupportedOperationException();
+            }
+        };
+        BoundedBackend small = new BoundedBackend(model, new VirtualClock(), new BackendMetrics(metrics));
+        SelectionExplorer explorer = new SelectionExplorer(new SelectionProbe(a, (r, x, y) -> OptionalDouble.of(1),
+                new SplittableRandom(5), metrics), new JudgeBudget(600, new VirtualClock()), Runnable::run,
+                () -> false);
+
+        for (int i = 0; i < 20; i++) {
+            explorer.served(request(), small, selection, T.domain());
+        }
+        assertThat(calls.get()).isZero();
+        assertThat(a.tuner(T.domain()).probes()).isZero();
+        assertThat(metrics.scrape())
+                .contains("iccache_selection_probes_total{kind=\"none\",outcome=\"follower\"} 20.0");
     }
 }

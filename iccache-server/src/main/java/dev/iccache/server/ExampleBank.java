@@ -15,6 +15,7 @@ import dev.iccache.manage.ExampleEvictor;
 import dev.iccache.scrub.Scrubber;
 import dev.iccache.metrics.Metrics;
 import dev.iccache.select.InContextAugmenter;
+import dev.iccache.select.SelectionSync;
 import dev.iccache.tenant.LearnedFiles;
 import dev.iccache.tenant.Lease;
 import dev.iccache.tenant.SharedState;
@@ -45,7 +46,7 @@ import java.util.function.UnaryOperator;
  * (Lucene under {@code data-dir/bank}, memory, or a Cassandra keyspace with the learned state the gateways on it
  * share) and the admitter. Shared by {@code serve}, {@code import} and {@code export}. The gateways sharing a
  * Cassandra bank run its scheduled jobs (eviction, replay) once for all of them: each run, the one holding the job's
- * {@link Lease} does.
+ * {@link Lease} does; one of them learns selection for all ({@link SelectionSync}).
  */
 public final class ExampleBank implements AutoCloseable {
     /** How old the bank gauge's count may be. */
@@ -68,6 +69,11 @@ public final class ExampleBank implements AutoCloseable {
     private final ExecutorService selectionThreads = Executors.newVirtualThreadPerTaskExecutor();
     private final ExecutorService learner = Executors.newSingleThreadExecutor(daemon("iccache-learner"));
     private final ExecutorService background = Executors.newVirtualThreadPerTaskExecutor();
+    /** Runs the rounds of the selection sync (a round may wait on the store). */
+    private final ScheduledExecutorService selectionSyncThread =
+            Executors.newSingleThreadScheduledExecutor(daemon("iccache-selection-sync"));
+    /** The selection sync {@link #augmenter} started, if any. */
+    private volatile Optional<SelectionSync> selectionSync = Optional.empty();
 
     private ExampleBank(Embedder embedder, ExampleStore store, UserPseudonyms users, ExampleAdmitter admitter,
             ExampleEvictor evictor, ScheduledExecutorService scheduler, Metrics metrics) {
@@ -150,13 +156,25 @@ public final class ExampleBank implements AutoCloseable {
      * The request-path side of the bank: example selection for small models, with each domain's
      * utility model and threshold tuner loaded from (and checkpointed every minute to)
      * {@code data-dir/learned/<domain>/} ({@link LearnedFiles}); the backends' costs are read from
-     * {@code backends}, the configuration in force.
+     * {@code backends}, the configuration in force. On a bank that gateways share, and unless
+     * {@code selection.sync-seconds} is 0, what selection learns is synced with theirs every
+     * {@code selection.sync-seconds} ({@link SelectionSync}).
      */
     public InContextAugmenter augmenter(IccacheConfig config, Supplier<IccacheConfig> backends, Metrics metrics,
             Tracing tracing) {
         InContextAugmenter augmenter = Assembly.augmenter(config, backends, store, embedder,
                 file -> Assembly.utilityModel(config, file), new LearnedFiles(config.dataDir()),
                 runtime().withTracing(tracing), metrics);
+        double seconds = config.selection().syncSeconds();
+        selectionSync = sharedState.filter(s -> seconds > 0).map(shared -> {
+            Duration period = Duration.ofMillis(Math.max(1, Math.round(seconds * 1000)));
+            Lease lease = new Lease(shared, SelectionSync.JOB, holder, period.multipliedBy(LEASE_PERIODS),
+                    InstantSource.system(), metrics);
+            SelectionSync sync = new SelectionSync(shared, lease, augmenter.states(), augmenter.selector().clusters());
+            selectionSyncThread.scheduleWithFixedDelay(sync::sync, period.toMillis(), period.toMillis(),
+                    TimeUnit.MILLISECONDS);
+            return sync;
+        });
         scheduler.scheduleWithFixedDelay(() -> {
             try {
                 augmenter.checkpoint();
@@ -171,6 +189,14 @@ public final class ExampleBank implements AutoCloseable {
     public Assembly.Runtime runtime() {
         return new Assembly.Runtime(InstantSource.system(), Ticker.SYSTEM, scheduler, selectionThreads, learner,
                 background, new SplittableRandom().nextLong());
+    }
+
+    /**
+     * Whether this gateway learns selection now: always, unless it syncs selection with other gateways, of which only
+     * the one holding the lease learns ({@link SelectionSync#learning}).
+     */
+    public boolean learnsSelection() {
+        return selectionSync.map(SelectionSync::learning).orElse(true);
     }
 
     /** Evicts down to the budget now, when one is set; logs what it did. */
@@ -291,6 +317,7 @@ public final class ExampleBank implements AutoCloseable {
     @Override
     public void close() {
         scheduler.shutdownNow();
+        selectionSyncThread.shutdownNow();
         selectionThreads.shutdownNow();
         background.shutdownNow();
         learner.shutdown();

@@ -89,7 +89,7 @@ final class Serving {
             routing.ifPresent(r -> r.routers().get(Tenant.DEFAULT.domain()));
         }
         Optional<SelectionExplorer> explorer = shared.bank().flatMap(b -> shared.augmenter().map(
-                a -> Assembly.explorer(config, a, judge, b.runtime(), registry)));
+                a -> Assembly.explorer(config, a, judge, b.runtime(), registry, b::learnsSelection)));
         this.gateway = new Gateway(config, backends, shared.augmenter(), routing, explorer, registry);
         this.tenants = new TenantResolver(config.tenants(), shared.env(), shared.issuedKeys());
         this.keyLimits = new KeyLimits(shared.issuedKeys(), config.tenants(), shared.requestWindows(),

@@ -122,7 +122,8 @@ class LiveModelsTest {
     private static SelectionSettings noExploration() {
         SelectionSettings d = SelectionSettings.DEFAULT;
         return new SelectionSettings(d.enabled(), d.candidates(), d.maxExamples(), d.threshold(), d.diversity(),
-                d.maxMessages(), d.outputReserveTokens(), d.timeoutMs(), d.minSimilarity(), 0);
+                d.maxMessages(), d.outputReserveTokens(), d.timeoutMs(), d.minSimilarity(), 0,
+                d.syncSeconds());
     }
 
     private static LocalModel withName(LocalModel m, String name) {

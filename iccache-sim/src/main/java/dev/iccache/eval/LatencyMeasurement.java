@@ -60,7 +60,8 @@ public final class LatencyMeasurement {
     public ObjectNode run(List<String> questions, int[] counts, int outputTokens, String systemPrompt, long seed) {
         SelectionSettings defaults = SelectionSettings.DEFAULT;
         SelectionSettings nearestSettings = new SelectionSettings(true, 32, Arrays.stream(counts).max().orElse(0), 0, 1,
-                16, outputTokens, 60_000, defaults.minSimilarity(), defaults.explorationShare());
+                16, outputTokens, 60_000, defaults.minSimilarity(), defaults.explorationShare(),
+                defaults.syncSeconds());
         ExampleSelector nearest = new ExampleSelector(bank, embedder, TokenCounter.cl100k(), nearestSettings,
                 name -> Double.NaN, InstantSource.system(), new BankClusters(seed), Tracing.NOOP);
         SimilarityUtility similarity = new SimilarityUtility(defaults.minSimilarity());

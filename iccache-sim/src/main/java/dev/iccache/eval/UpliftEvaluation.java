@@ -142,7 +142,7 @@ public final class UpliftEvaluation {
         SelectionSettings nearestSettings = new SelectionSettings(true, Math.max(production.candidates(),
                 settings.examples()), settings.examples(), 0, 1, production.maxMessages(),
                 production.outputReserveTokens(), production.timeoutMs(), production.minSimilarity(),
-                production.explorationShare());
+                production.explorationShare(), production.syncSeconds());
         Map<String, Double> costs = Map.of(small.config().name(), small.config().cost(), second.config().name(),
                 second.config().cost());
         ToDoubleFunction<String> cost = name -> costs.getOrDefault(name, Double.NaN);
