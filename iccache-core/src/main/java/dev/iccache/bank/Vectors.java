@@ -40,9 +40,10 @@ public final class Vectors {
 
     /**
      * The index of the row of {@code rows} with the largest {@link #dot} with {@code v}, the first of equal ones
-     * (−1 when there are no rows; NaN products never count as larger): exactly what comparing every row's {@link #dot} gives, faster. With the vector
-     * API, all rows are screened in single precision with SIMD, each with a bound on its rounding error, and only
-     * the rows that could still be the largest (usually one or two) are computed again in double precision.
+     * (−1 when there are no rows; NaN products never count as larger): exactly what comparing every row's
+     * {@link #dot} gives, faster. With the vector API, all rows are screened in single precision with SIMD, each
+     * with a bound on its rounding error, and only the rows that could still be the largest (usually one or two)
+     * are computed again in double precision.
      *
      * @throws IllegalArgumentException when a row's length differs from {@code v}'s
      */
