@@ -41,6 +41,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -216,49 +217,29 @@ class InContextAugmenterTest {
      */
     @Test
     void explorationWaitsForSpareCapacityOnTheSmallModel() throws Exception {
-        putExample();
-        InContextAugmenter a = augmenter(new LearnedUtilityModel(0.45));
-        InContextAugmenter.Augmented served = a.augment(request(), T, SMALL);
-        a.served("resp-1", T, "small", served);
-        Selection selection = a.explain("resp-1").orElseThrow().selection();
         CountDownLatch entered = new CountDownLatch(1);
         CountDownLatch done = new CountDownLatch(1);
         AtomicInteger calls = new AtomicInteger();
-        ModelBackend model = new ModelBackend() {
-            @Override
-            public BackendConfig config() {
-                return new BackendConfig("small", "http://127.0.0.1:1/v1", null, null, BackendRole.SMALL, 1, 8192, 1,
-                        30_000, 0, 0, 0, 2, null, 0);
-            }
-
-            @Override
-            public ChatResponse complete(ChatRequest request) {
-                if (calls.incrementAndGet() == 1) {
-                    entered.countDown();
-                    try {
-                        done.await(10, TimeUnit.SECONDS);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
+        ExplorerSetup setup = explorerSetup(request -> {
+            if (calls.incrementAndGet() == 1) {
+                entered.countDown();
+                try {
+                    done.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
                 }
-                ObjectNode body = Json.object();
-                body.putArray("choices").addObject().putObject("message").put("role", "assistant").put("content", "4");
-                return new ChatResponse(body);
             }
-
-            @Override
-            public ChatStream stream(ChatRequest request) {
-                throw new UnsupportedOperationException();
-            }
-        };
-        BoundedBackend small = new BoundedBackend(model, new VirtualClock(), new BackendMetrics(metrics));
+            ObjectNode body = Json.object();
+            body.putArray("choices").addObject().putObject("message").put("role", "assistant").put("content", "4");
+            return new ChatResponse(body);
+        }, true);
+        BoundedBackend small = setup.small();
+        SelectionExplorer explorer = setup.explorer();
+        Selection selection = setup.selection();
         CompletableFuture<ChatResponse> running = CompletableFuture.supplyAsync(() -> small.complete(request()), threads);
         assertThat(entered.await(10, TimeUnit.SECONDS)).isTrue();
         CompletableFuture<ChatResponse> waiting = CompletableFuture.supplyAsync(() -> small.complete(request()), threads);
         assertThat(Eventually.holds(() -> small.load().queued() == 1)).isTrue();
-        SelectionExplorer explorer = new SelectionExplorer(new SelectionProbe(a, (r, x, y) -> OptionalDouble.of(1),
-                new SplittableRandom(5), metrics), new JudgeBudget(600, new VirtualClock()), Runnable::run,
-                () -> true);
 
         explorer.served(request(), small, selection, T.domain());
         assertThat(calls.get()).as("only the client's call reached the model").isEqualTo(1);
@@ -275,12 +256,32 @@ class InContextAugmenterTest {
     /** A follower (another gateway learns selection) draws no probe: no model call, no free threshold probe. */
     @Test
     void aFollowerDoesNotProbe() {
+        AtomicInteger calls = new AtomicInteger();
+        ExplorerSetup setup = explorerSetup(request -> {
+            calls.incrementAndGet();
+            throw new UnsupportedOperationException();
+        }, false);
+
+        for (int i = 0; i < 20; i++) {
+            setup.explorer().served(request(), setup.small(), setup.selection(), T.domain());
+        }
+        assertThat(calls.get()).isZero();
+        assertThat(setup.augmenter().tuner(T.domain()).probes()).isZero();
+        assertThat(metrics.scrape())
+                .contains("iccache_selection_probes_total{kind=\"none\",outcome=\"follower\"} 20.0");
+    }
+
+    /** A selection served for {@code request()}, the small model answering with {@code answer}, and an explorer. */
+    private record ExplorerSetup(InContextAugmenter augmenter, Selection selection, BoundedBackend small,
+            SelectionExplorer explorer) {
+    }
+
+    /** @param learning whether this gateway learns selection (else another one does: a follower) */
+    private ExplorerSetup explorerSetup(Function<ChatRequest, ChatResponse> answer, boolean learning) {
         putExample();
         InContextAugmenter a = augmenter(new LearnedUtilityModel(0.45));
-        InContextAugmenter.Augmented served = a.augment(request(), T, SMALL);
-        a.served("resp-1", T, "small", served);
+        a.served("resp-1", T, "small", a.augment(request(), T, SMALL));
         Selection selection = a.explain("resp-1").orElseThrow().selection();
-        AtomicInteger calls = new AtomicInteger();
         ModelBackend model = new ModelBackend() {
             @Override
             public BackendConfig config() {
@@ -290,8 +291,7 @@ class InContextAugmenterTest {
 
             @Override
             public ChatResponse complete(ChatRequest request) {
-                calls.incrementAndGet();
-                throw new UnsupportedOperationException();
+                return answer.apply(request);
             }
 
             @Override
@@ -302,14 +302,7 @@ class InContextAugmenterTest {
         BoundedBackend small = new BoundedBackend(model, new VirtualClock(), new BackendMetrics(metrics));
         SelectionExplorer explorer = new SelectionExplorer(new SelectionProbe(a, (r, x, y) -> OptionalDouble.of(1),
                 new SplittableRandom(5), metrics), new JudgeBudget(600, new VirtualClock()), Runnable::run,
-                () -> false);
-
-        for (int i = 0; i < 20; i++) {
-            explorer.served(request(), small, selection, T.domain());
-        }
-        assertThat(calls.get()).isZero();
-        assertThat(a.tuner(T.domain()).probes()).isZero();
-        assertThat(metrics.scrape())
-                .contains("iccache_selection_probes_total{kind=\"none\",outcome=\"follower\"} 20.0");
+                () -> learning);
+        return new ExplorerSetup(a, selection, small, explorer);
     }
 }
