@@ -49,12 +49,12 @@ final class OpenAiHttp {
             connection.ifPresent(GuardedConnection::bodyRead);
             return new byte[0];
         }
-        if (declared.isPresent()) {
-            reservation.atLeast(declared.getAsLong()); // refused before a byte is read
-        }
         byte[] body;
         try {
             InputStream in = req.content().inputStream();
+            if (declared.isPresent()) {
+                refuseBeyondBudget(in, 0, limit, connection, () -> reservation.atLeast(declared.getAsLong()));
+            }
             ByteArrayOutputStream buffer = new ByteArrayOutputStream((int) Math.min(declared.orElse(8192), limit));
             byte[] chunk = new byte[16 * 1024];
             int n;
@@ -63,7 +63,8 @@ final class OpenAiHttp {
                     // Not closed: closing reads the rest of the body; the connection is closed instead.
                     throw tooLarge(limit);
                 }
-                reservation.atLeast(buffer.size() + n);
+                int size = buffer.size() + n;
+                refuseBeyondBudget(in, size, limit, connection, () -> reservation.atLeast(size));
                 buffer.write(chunk, 0, n);
             }
             in.close();
@@ -75,6 +76,32 @@ final class OpenAiHttp {
         }
         connection.ifPresent(GuardedConnection::bodyRead);
         return body;
+    }
+
+    /**
+     * Runs {@code reserve}; when the in-flight budget refuses it (503), first reads the rest of the body
+     * (at most {@code limit} bytes in all) into a small scratch buffer and drops it. A server that answers
+     * and closes with body bytes still unread makes the client's TCP stack discard the answer (a reset),
+     * so the client would see a dropped connection instead of the 503; drained, the connection even
+     * stays open for the next request. Nothing of the body is held.
+     */
+    private static void refuseBeyondBudget(InputStream in, long readSoFar, long limit,
+            Optional<GuardedConnection> connection, Runnable reserve) throws IOException {
+        try {
+            reserve.run();
+        } catch (IccacheException refused) {
+            byte[] scratch = new byte[16 * 1024];
+            long total = readSoFar;
+            int n;
+            while (total <= limit && (n = in.read(scratch)) >= 0) {
+                total += n;
+            }
+            if (total <= limit) {
+                in.close();
+                connection.ifPresent(GuardedConnection::bodyRead);
+            }
+            throw refused;
+        }
     }
 
     private static IccacheException unreadable(ServerRequest req, Exception e, Optional<GuardedConnection> connection,

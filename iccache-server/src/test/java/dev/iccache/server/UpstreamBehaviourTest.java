@@ -300,6 +300,13 @@ class UpstreamBehaviourTest {
         assertThat(second.statusCode()).isEqualTo(503);
         assertThat(Json.MAPPER.readTree(second.body()).path("error").path("type").asText()).isEqualTo("server_error");
         assertThat(errorMessage(second)).contains("max-in-flight-body-bytes", "102400");
+        // The refused body is read and dropped, so the 503 cannot be lost to a reset and the connection
+        // carries the next request.
+        RawHttp.Reply pipelined = RawHttp.exchange(gateway.port(), "POST /v1/chat/completions HTTP/1.1\r\n"
+                + "Host: x\r\nContent-Type: application/json\r\nContent-Length: " + big.length() + "\r\n\r\n" + big
+                + "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        assertThat(pipelined.status()).as(pipelined.head()).isEqualTo(503);
+        assertThat(pipelined.body()).contains("max-in-flight-body-bytes", "HTTP/1.1 200");
         assertThat(post("{\"model\":\"iccache\"," + HELLO + "}").statusCode())
                 .as("a small body still fits").isEqualTo(200);
         assertThat(healthz()).isEqualTo(200);
