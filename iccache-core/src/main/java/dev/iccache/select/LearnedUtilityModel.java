@@ -52,14 +52,17 @@ public final class LearnedUtilityModel implements UtilityModel {
     static final int BUFFER = 10_000;
     static final int REFIT_EVERY = 10;
     static final int SWEEPS = 4;
-    private static final int VERSION = 7;
+    /** Posterior standard deviations from its centre at which a fitted effect is scored with ({@link Effects#trusted}). */
+    static final double TRUSTED_SDS = 2;
+    private static final int VERSION = 8;
     /**
      * Version 4 had no per-example effects (its probes are read with no example ids); versions 4
-     * and 5 fitted the dense weights toward zero (they are refitted on load); version 7 added the
-     * centre of a fit adopted from another gateway.
+     * and 5 fitted the dense weights toward zero; version 7 added the centre of a fit adopted from
+     * another gateway; version 8 the effects' posterior standard deviations. Checkpoints before
+     * version 8 are refitted from their probes on load.
      */
     private static final int OLDEST_READABLE = 4;
-    private static final int FIRST_CENTRED_ON_THE_PRIOR = 6;
+    private static final int FIRST_WITH_EFFECT_SDS = 8;
 
     private final double[] prior;
     private final Map<String, Target> targets = new HashMap<>();
@@ -133,12 +136,17 @@ public final class LearnedUtilityModel implements UtilityModel {
      */
     private static final class Effects {
         private final Function<Probe, Keys> keysOf;
+        /** Whether a selection scores only with trusted effects ({@link #trusted}). */
+        private final boolean gated;
         Map<Object, Double> values = new HashMap<>();
+        /** When gated: each fitted key's posterior standard deviation, √(σ² / (Σ m² + λ)), from the last refit. */
+        Map<Object, Double> sd = new HashMap<>();
         /** Where each key's effect is shrunk to (absent: 0); a key without probes keeps its centre. */
         Map<Object, Double> centre = Map.of();
 
-        Effects(Function<Probe, Keys> keysOf) {
+        Effects(Function<Probe, Keys> keysOf, boolean gated) {
             this.keysOf = keysOf;
+            this.gated = gated;
         }
 
         double of(Object key) {
@@ -149,9 +157,41 @@ public final class LearnedUtilityModel implements UtilityModel {
             return centre.getOrDefault(key, 0.0);
         }
 
-        /** Centred on the effects fitted now (adopting a fit). */
+        /**
+         * The effect a selection scores with: the fitted one; when gated, only once it lies at least
+         * {@link #TRUSTED_SDS} posterior standard deviations from its centre, else the centre. The fit
+         * keeps the full effects.
+         */
+        double trusted(Object key) {
+            double v = of(key);
+            if (!gated) {
+                return v;
+            }
+            double c = centre(key);
+            Double s = sd.get(key);
+            return s != null && Math.abs(v - c) >= TRUSTED_SDS * s ? v : c;
+        }
+
+        /**
+         * Centred on the effects scored with now (adopting a fit): the trusted ones; an effect not yet
+         * trusted was not scored with, and its centre stays.
+         */
         void centreOnFit() {
-            centre = Map.copyOf(values);
+            Map<Object, Double> scored = new HashMap<>(centre);
+            values.keySet().forEach(k -> scored.put(k, trusted(k)));
+            centre = Map.copyOf(scored);
+            values = new HashMap<>(scored);
+            sd = new HashMap<>();
+        }
+
+        /** The probe's share of the effects' centres (0 unless a fit was adopted). */
+        private double centred(Probe p) {
+            Keys k = keysOf.apply(p);
+            double s = 0;
+            for (int i = 0; i < k.keys().length; i++) {
+                s += k.counts()[i] * centre(k.keys()[i]);
+            }
+            return s;
         }
 
         double sum(Probe p) {
@@ -176,8 +216,11 @@ public final class LearnedUtilityModel implements UtilityModel {
             Map<Object, List<int[]>> occurrences = new LinkedHashMap<>(); // key -> {probe index, net count}
             Map<Object, double[]> raw = new HashMap<>(); // key -> {sum of m * residual, sum of m^2}
             double noise = 0;
+            double unexplained = 0; // what the rest leaves, these effects not taken out: the gate's noise
             for (int i = 0; i < residuals.length; i++) {
                 Probe p = probes.get(i);
+                double left = p.label() - rest.applyAsDouble(p) - centred(p);
+                unexplained += left * left;
                 residuals[i] = p.label() - rest.applyAsDouble(p) - sum(p);
                 noise += residuals[i] * residuals[i];
                 Keys keys = keysOf.apply(p);
@@ -192,6 +235,16 @@ public final class LearnedUtilityModel implements UtilityModel {
             }
             noise /= Math.max(1, probes.size());
             double lambda = shrinkage(raw, noise);
+            if (gated) {
+                // Conservative: the residuals of the fit understate the noise while the effects can
+                // still absorb much of it (a few probes per key); those without the effects do not.
+                double gateNoise = unexplained / Math.max(1, probes.size());
+                Map<Object, Double> sds = new HashMap<>();
+                for (Map.Entry<Object, double[]> e : raw.entrySet()) {
+                    sds.put(e.getKey(), Math.sqrt(gateNoise / (e.getValue()[1] + lambda)));
+                }
+                sd = sds;
+            }
             Map<Object, Double> next = new HashMap<>(centre);
             occurrences.forEach((k, in) -> {
                 double old = of(k);
@@ -222,8 +275,9 @@ public final class LearnedUtilityModel implements UtilityModel {
         final List<Probe> probes = new ArrayList<>();
         int next;
         double[] weights;
-        final Effects clusters = new Effects(Probe::clusters);
-        final Effects examples = new Effects(Probe::examples);
+        /** Gated: a cluster's effect moves every request's candidates of a whole region (docs/selection.md). */
+        final Effects clusters = new Effects(Probe::clusters, true);
+        final Effects examples = new Effects(Probe::examples, false);
         long labels;
         int sinceFit;
 
@@ -240,7 +294,7 @@ public final class LearnedUtilityModel implements UtilityModel {
         }
 
         double gain(UtilityFeatures f) {
-            return f.dot(weights) + clusters.of(f.cluster()) + examples.of(f.example());
+            return f.dot(weights) + clusters.trusted(f.cluster()) + examples.trusted(f.example());
         }
 
         void add(Probe p) {
@@ -304,6 +358,7 @@ public final class LearnedUtilityModel implements UtilityModel {
             sums.replaceAll((c, sum) -> sum / merged.get(c));
             clusters.centre = Map.copyOf(sums);
             clusters.values = new HashMap<>(sums);
+            clusters.sd = new HashMap<>();
             if (!probes.isEmpty()) {
                 fit();
             }
@@ -458,6 +513,7 @@ public final class LearnedUtilityModel implements UtilityModel {
                 writeDoubles(m.putArray("weights"), t.weights);
                 writeEffects(m.putObject("cluster_effects"), t.clusters.values);
                 writeEffects(m.putObject("example_effects"), t.examples.values);
+                writeEffects(m.putObject("cluster_effect_sds"), t.clusters.sd);
                 if (!Arrays.equals(t.prior, prior)) {
                     ObjectNode centre = m.putObject("centre");
                     writeDoubles(centre.putArray("weights"), t.prior);
@@ -492,8 +548,9 @@ public final class LearnedUtilityModel implements UtilityModel {
      * A model from a checkpoint, or a fresh one when the file does not exist. A checkpoint with
      * another version or feature layout is ignored (logged): the model starts again from the prior.
      * One of version 4 (before per-example effects) is read as it is: its probes teach no example's
-     * own effect, later ones do. Versions 4 and 5 fitted the dense weights toward zero, not toward
-     * the prior: their probes are refitted on load.
+     * own effect, later ones do. Checkpoints before version 8 (dense weights fitted toward zero in
+     * versions 4 and 5, no posterior deviations of the cluster effects before 8) are refitted from their probes
+     * on load.
      */
     public static LearnedUtilityModel load(Path file, double floor) {
         LearnedUtilityModel model = new LearnedUtilityModel(floor);
@@ -537,7 +594,8 @@ public final class LearnedUtilityModel implements UtilityModel {
             t.weights = readDoubles(m.path("weights"), t.n);
             t.clusters.values = readEffects(m.path("cluster_effects"), Integer::parseInt);
             t.examples.values = readEffects(m.path("example_effects"), id -> id);
-            if (version < FIRST_CENTRED_ON_THE_PRIOR && !t.probes.isEmpty()) {
+            t.clusters.sd = readEffects(m.path("cluster_effect_sds"), Integer::parseInt);
+            if (version < FIRST_WITH_EFFECT_SDS && !t.probes.isEmpty()) {
                 t.fit();
             }
             read.put(e.getKey(), t);

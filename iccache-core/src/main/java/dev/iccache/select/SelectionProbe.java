@@ -8,6 +8,7 @@ import dev.iccache.route.Judge;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -25,7 +26,8 @@ import java.util.random.RandomGenerator;
  * set against none shows the level of what examples add, so a model that expects no example to help
  * would otherwise never learn otherwise (it selected nothing at all on one seed of five, from 1,000
  * to 8,000 labels, before this). The others explore:
- * two disjoint sets of up to {@code max-examples} candidates drawn uniformly, one against the other
+ * two disjoint sets of up to {@code max-examples} candidates drawn uniformly (from the candidates in
+ * similarity order, so that the draw does not depend on what the model learned), one against the other
  * (every example of both is learned about from the one judgment: twice the examples per judgment
  * of a set against none; the utility model shares the label out). A request with a single
  * candidate explores it against none. Run online by {@link SelectionExplorer} and offline by the
@@ -35,6 +37,9 @@ public final class SelectionProbe {
     private static final System.Logger LOG = System.getLogger(SelectionProbe.class.getName());
     /** Share of probes that tune the threshold; the others explore random sets of candidates. */
     static final double THRESHOLD_PROBES = 0.25;
+    private static final Comparator<Selection.Scored> BY_SIMILARITY = Comparator
+            .comparingDouble((Selection.Scored s) -> -s.candidate().similarity())
+            .thenComparing(s -> s.candidate().exampleId());
 
     private final InContextAugmenter augmenter;
     private final Judge judge;
@@ -73,7 +78,10 @@ public final class SelectionProbe {
     public Plan plan(String domain, Selection selection) {
         List<Selection.Scored> scored = selection.scored();
         boolean threshold;
+        // Drawn from the candidates in stage 1's order, not the utility model's: the same seed draws
+        // the same sets whatever the model has learned, so a rerun with another model replays them.
         List<Selection.Scored> drawn = new ArrayList<>(scored);
+        drawn.sort(BY_SIMILARITY);
         int size;
         synchronized (random) {
             threshold = random.nextDouble() < THRESHOLD_PROBES;
