@@ -34,6 +34,16 @@ import java.util.function.ToDoubleFunction;
  * each cluster's and then each example's effect, shrunk toward 0 by empirical Bayes
  * ({@link #shrinkage}): as far as the noise of the labels against the spread of the effects asks,
  * so that a few noisy probes of a cluster or an example say little.</li>
+ * <li>A cluster's effect stays at its centre until it is clear: at least {@link #TRUSTED_SDS}
+ * posterior standard deviations from it (the noise there measured without the cluster effects,
+ * which absorb much of it while they rest on few probes). A cluster's effect does not
+ * depend on the request: it moves all of a region's candidates for every request that retrieves
+ * them, and the similarity prior's slope is small (0.2 over the cosine), so a noise-sized effect
+ * reorders candidates. On banking77 with a real small model, where an example helps only the
+ * questions of its own intent, the shrunk but untrusted effects of 300 probes cut the label matches
+ * of the chosen five from 3.9 to 3.5 (docs/evaluation.md, R4). An example's own effect is scored
+ * as fitted: gating it too lost most of the simulated gain, which rests on examples' own
+ * teaching value.</li>
  * <li>A cold start that does no harm: the dense weights are a ridge regression centred on the
  * weights of the similarity prior ({@link SimilarityUtility}: 0.5 + slope · (similarity − floor) is
  * g = 2 · slope · (similarity − floor), linear in the features), not on zero, so a model with no
@@ -52,17 +62,17 @@ public final class LearnedUtilityModel implements UtilityModel {
     static final int BUFFER = 10_000;
     static final int REFIT_EVERY = 10;
     static final int SWEEPS = 4;
-    /** Posterior standard deviations from its centre at which a fitted effect is scored with ({@link Effects#trusted}). */
+    /** Posterior standard deviations from its centre beyond which a cluster's effect leaves it. */
     static final double TRUSTED_SDS = 2;
     private static final int VERSION = 8;
     /**
      * Version 4 had no per-example effects (its probes are read with no example ids); versions 4
      * and 5 fitted the dense weights toward zero; version 7 added the centre of a fit adopted from
-     * another gateway; version 8 the effects' posterior standard deviations. Checkpoints before
-     * version 8 are refitted from their probes on load.
+     * another gateway; version 8 holds cluster effects at their centre until they are clear.
+     * Checkpoints before version 8 are refitted from their probes on load.
      */
     private static final int OLDEST_READABLE = 4;
-    private static final int FIRST_WITH_EFFECT_SDS = 8;
+    private static final int FIRST_WITH_GATED_CLUSTERS = 8;
 
     private final double[] prior;
     private final Map<String, Target> targets = new HashMap<>();
@@ -136,11 +146,9 @@ public final class LearnedUtilityModel implements UtilityModel {
      */
     private static final class Effects {
         private final Function<Probe, Keys> keysOf;
-        /** Whether a selection scores only with trusted effects ({@link #trusted}). */
+        /** Whether a key's effect stays at its centre until it is clear ({@link #refit}). */
         private final boolean gated;
         Map<Object, Double> values = new HashMap<>();
-        /** When gated: each fitted key's posterior standard deviation, √(σ² / (Σ m² + λ)), from the last refit. */
-        Map<Object, Double> sd = new HashMap<>();
         /** Where each key's effect is shrunk to (absent: 0); a key without probes keeps its centre. */
         Map<Object, Double> centre = Map.of();
 
@@ -157,31 +165,9 @@ public final class LearnedUtilityModel implements UtilityModel {
             return centre.getOrDefault(key, 0.0);
         }
 
-        /**
-         * The effect a selection scores with: the fitted one; when gated, only once it lies at least
-         * {@link #TRUSTED_SDS} posterior standard deviations from its centre, else the centre. The fit
-         * keeps the full effects.
-         */
-        double trusted(Object key) {
-            double v = of(key);
-            if (!gated) {
-                return v;
-            }
-            double c = centre(key);
-            Double s = sd.get(key);
-            return s != null && Math.abs(v - c) >= TRUSTED_SDS * s ? v : c;
-        }
-
-        /**
-         * Centred on the effects scored with now (adopting a fit): the trusted ones; an effect not yet
-         * trusted was not scored with, and its centre stays.
-         */
+        /** Centred on the effects fitted now (adopting a fit). */
         void centreOnFit() {
-            Map<Object, Double> scored = new HashMap<>(centre);
-            values.keySet().forEach(k -> scored.put(k, trusted(k)));
-            centre = Map.copyOf(scored);
-            values = new HashMap<>(scored);
-            sd = new HashMap<>();
+            centre = Map.copyOf(values);
         }
 
         /** The probe's share of the effects' centres (0 unless a fit was adopted). */
@@ -209,14 +195,19 @@ public final class LearnedUtilityModel implements UtilityModel {
          * with net count m in a probe takes m shares), shrunk by {@link #shrinkage}, and each new
          * effect changes its probes' residuals before the next key is refitted. Refitting every
          * key from the same residuals at once (Jacobi) overshoots when a probe holds many keys, as
-         * a set against a set does: each key takes up the whole residual its probes share.
+         * a set against a set does: each key takes up the whole residual its probes share. When
+         * gated, a key's effect stays at its centre unless the fitted one lies at least
+         * {@link #TRUSTED_SDS} posterior standard deviations, √(σ² / (Σ m² + λ)), from it, with σ²
+         * what the rest leaves without these effects (the fit's own residuals understate the noise
+         * while a few probes per key let the effects absorb it). Held in the fit as well as in
+         * scoring, so that the rest of the model is fitted to the effects it is scored with.
          */
         void refit(List<Probe> probes, ToDoubleFunction<Probe> rest) {
             double[] residuals = new double[probes.size()];
             Map<Object, List<int[]>> occurrences = new LinkedHashMap<>(); // key -> {probe index, net count}
             Map<Object, double[]> raw = new HashMap<>(); // key -> {sum of m * residual, sum of m^2}
             double noise = 0;
-            double unexplained = 0; // what the rest leaves, these effects not taken out: the gate's noise
+            double unexplained = 0; // what the rest leaves without these effects: the gate's noise
             for (int i = 0; i < residuals.length; i++) {
                 Probe p = probes.get(i);
                 double left = p.label() - rest.applyAsDouble(p) - centred(p);
@@ -235,16 +226,7 @@ public final class LearnedUtilityModel implements UtilityModel {
             }
             noise /= Math.max(1, probes.size());
             double lambda = shrinkage(raw, noise);
-            if (gated) {
-                // Conservative: the residuals of the fit understate the noise while the effects can
-                // still absorb much of it (a few probes per key); those without the effects do not.
-                double gateNoise = unexplained / Math.max(1, probes.size());
-                Map<Object, Double> sds = new HashMap<>();
-                for (Map.Entry<Object, double[]> e : raw.entrySet()) {
-                    sds.put(e.getKey(), Math.sqrt(gateNoise / (e.getValue()[1] + lambda)));
-                }
-                sd = sds;
-            }
+            double gateNoise = unexplained / Math.max(1, probes.size());
             Map<Object, Double> next = new HashMap<>(centre);
             occurrences.forEach((k, in) -> {
                 double old = of(k);
@@ -256,6 +238,9 @@ public final class LearnedUtilityModel implements UtilityModel {
                     weight += o[1] * o[1];
                 }
                 double fitted = c + partial / (weight + lambda);
+                if (gated && Math.abs(fitted - c) < TRUSTED_SDS * Math.sqrt(gateNoise / (weight + lambda))) {
+                    fitted = c;
+                }
                 for (int[] o : in) {
                     residuals[o[0]] -= o[1] * (fitted - old);
                 }
@@ -275,7 +260,7 @@ public final class LearnedUtilityModel implements UtilityModel {
         final List<Probe> probes = new ArrayList<>();
         int next;
         double[] weights;
-        /** Gated: a cluster's effect moves every request's candidates of a whole region (docs/selection.md). */
+        /** Gated: a cluster's effect moves the candidates of a whole region for every request (docs/selection.md). */
         final Effects clusters = new Effects(Probe::clusters, true);
         final Effects examples = new Effects(Probe::examples, false);
         long labels;
@@ -294,7 +279,7 @@ public final class LearnedUtilityModel implements UtilityModel {
         }
 
         double gain(UtilityFeatures f) {
-            return f.dot(weights) + clusters.trusted(f.cluster()) + examples.trusted(f.example());
+            return f.dot(weights) + clusters.of(f.cluster()) + examples.of(f.example());
         }
 
         void add(Probe p) {
@@ -358,7 +343,6 @@ public final class LearnedUtilityModel implements UtilityModel {
             sums.replaceAll((c, sum) -> sum / merged.get(c));
             clusters.centre = Map.copyOf(sums);
             clusters.values = new HashMap<>(sums);
-            clusters.sd = new HashMap<>();
             if (!probes.isEmpty()) {
                 fit();
             }
@@ -513,7 +497,6 @@ public final class LearnedUtilityModel implements UtilityModel {
                 writeDoubles(m.putArray("weights"), t.weights);
                 writeEffects(m.putObject("cluster_effects"), t.clusters.values);
                 writeEffects(m.putObject("example_effects"), t.examples.values);
-                writeEffects(m.putObject("cluster_effect_sds"), t.clusters.sd);
                 if (!Arrays.equals(t.prior, prior)) {
                     ObjectNode centre = m.putObject("centre");
                     writeDoubles(centre.putArray("weights"), t.prior);
@@ -549,8 +532,8 @@ public final class LearnedUtilityModel implements UtilityModel {
      * another version or feature layout is ignored (logged): the model starts again from the prior.
      * One of version 4 (before per-example effects) is read as it is: its probes teach no example's
      * own effect, later ones do. Checkpoints before version 8 (dense weights fitted toward zero in
-     * versions 4 and 5, no posterior deviations of the cluster effects before 8) are refitted from their probes
-     * on load.
+     * versions 4 and 5, cluster effects not held at their centre until clear before 8) are refitted
+     * from their probes on load.
      */
     public static LearnedUtilityModel load(Path file, double floor) {
         LearnedUtilityModel model = new LearnedUtilityModel(floor);
@@ -594,8 +577,7 @@ public final class LearnedUtilityModel implements UtilityModel {
             t.weights = readDoubles(m.path("weights"), t.n);
             t.clusters.values = readEffects(m.path("cluster_effects"), Integer::parseInt);
             t.examples.values = readEffects(m.path("example_effects"), id -> id);
-            t.clusters.sd = readEffects(m.path("cluster_effect_sds"), Integer::parseInt);
-            if (version < FIRST_WITH_EFFECT_SDS && !t.probes.isEmpty()) {
+            if (version < FIRST_WITH_GATED_CLUSTERS && !t.probes.isEmpty()) {
                 t.fit();
             }
             read.put(e.getKey(), t);
