@@ -245,8 +245,8 @@ class LearnedUtilityModelTest {
     /**
      * Labels that say nothing (half ties, as on a real data set where most probes' answers are
      * equally right or wrong), sets of 5 against 5 from 20 clusters: fitted, nearly every cluster
-     * gets an effect (158 of 8 seeds x 20 clusters, measured without the gate); scored with, about as
-     * many as a two-standard-deviation rule lets through by chance (5%; 5 measured).
+     * gets an effect (158 of 8 seeds x 20 clusters, measured without the gate); gated, none (0
+     * measured; the bound allows the 5% that a two-standard-deviation rule lets through by chance).
      */
     @Test
     void labelsThatSayNothingMoveNoClusterScores() {

@@ -28,6 +28,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.InstantSource;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
@@ -414,6 +415,15 @@ public final class UpliftEvaluation {
                 interval(o, "f1_uplift_ci95", Statistics.meanInterval(dF1));
                 EvalJson.put(o, "hurt_share", share(dF1, d -> d < 0));
                 EvalJson.put(o, "helped_share", share(dF1, d -> d > 0));
+            }
+            if (c == Condition.SMALL_SELECTION) {
+                // Issue 13's real-model target: the selection at least as good as similarity alone, paired.
+                double[] vsNearest = diff(em.get(c), em.get(Condition.SMALL_NEAREST));
+                ObjectNode paired = o.putObject("exact_match_vs_nearest");
+                EvalJson.put(paired, "difference", Statistics.mean(vsNearest));
+                interval(paired, "difference_ci95", Statistics.meanInterval(vsNearest));
+                paired.put("better", Arrays.stream(vsNearest).filter(d -> d > 0).count());
+                paired.put("worse", Arrays.stream(vsNearest).filter(d -> d < 0).count());
             }
         }
         ArrayNode bins = root.putArray("uplift_by_cosine");

@@ -127,6 +127,12 @@ class UpliftEvaluationTest {
         assertThat(c.get(1).path("exact_match_uplift").asDouble()).isCloseTo(2 / 3.0, within(1e-6));
         assertThat(c.get(1).path("exact_match_ci95")).hasSize(2);
         assertThat(c.get(1).path("exact_match_ci95").get(0).asDouble()).isBetween(0.0, 2 / 3.0);
+        JsonNode paired = c.get(2).path("exact_match_vs_nearest");
+        assertThat(paired.path("difference").asDouble()).as("selection against the 5 nearest, paired")
+                .isCloseTo(c.get(2).path("exact_match").asDouble() - c.get(1).path("exact_match").asDouble(),
+                        within(1e-6));
+        assertThat(paired.path("difference_ci95")).hasSize(2);
+        assertThat(paired.path("better").asInt() + paired.path("worse").asInt()).isBetween(0, 3);
         assertThat(c.get(4).path("exact_match").asDouble()).as("first line scored").isZero();
         assertThat(c.get(4).path("f1").asDouble()).isCloseTo(1 / 3.0 * (2 * 0.5 * 1 / 1.5), within(1e-6));
         for (JsonNode cond : c) {
