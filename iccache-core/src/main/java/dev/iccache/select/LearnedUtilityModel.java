@@ -170,21 +170,17 @@ public final class LearnedUtilityModel implements UtilityModel {
             centre = Map.copyOf(values);
         }
 
-        /** The probe's share of the effects' centres (0 unless a fit was adopted). */
-        private double centred(Probe p) {
-            Keys k = keysOf.apply(p);
-            double s = 0;
-            for (int i = 0; i < k.keys().length; i++) {
-                s += k.counts()[i] * centre(k.keys()[i]);
-            }
-            return s;
+        /** The probe's share of the effects. */
+        double sum(Probe p) {
+            return sum(p, this::of);
         }
 
-        double sum(Probe p) {
+        /** The probe's keys' {@code value}s, each times its net count. */
+        private double sum(Probe p, ToDoubleFunction<Object> value) {
             Keys k = keysOf.apply(p);
             double s = 0;
             for (int i = 0; i < k.keys().length; i++) {
-                s += k.counts()[i] * of(k.keys()[i]);
+                s += k.counts()[i] * value.applyAsDouble(k.keys()[i]);
             }
             return s;
         }
@@ -210,9 +206,12 @@ public final class LearnedUtilityModel implements UtilityModel {
             double unexplained = 0; // what the rest leaves without these effects: the gate's noise
             for (int i = 0; i < residuals.length; i++) {
                 Probe p = probes.get(i);
-                double left = p.label() - rest.applyAsDouble(p) - centred(p);
-                unexplained += left * left;
-                residuals[i] = p.label() - rest.applyAsDouble(p) - sum(p);
+                double left = p.label() - rest.applyAsDouble(p);
+                if (gated) {
+                    double withoutThese = left - sum(p, this::centre);
+                    unexplained += withoutThese * withoutThese;
+                }
+                residuals[i] = left - sum(p);
                 noise += residuals[i] * residuals[i];
                 Keys keys = keysOf.apply(p);
                 for (int j = 0; j < keys.keys().length; j++) {

@@ -258,15 +258,12 @@ class LearnedUtilityModelTest {
                 List<UtilityFeatures> with = new ArrayList<>();
                 List<UtilityFeatures> against = new ArrayList<>();
                 for (int k = 0; k < 5; k++) {
-                    with.add(UtilityFeatures.of(0.8, Double.NaN, 7.17, 1, 200, 8192, FRESH, 50, r.nextInt(20), false,
-                            "e" + r.nextInt(500)));
-                    against.add(UtilityFeatures.of(0.8, Double.NaN, 7.17, 1, 200, 8192, FRESH, 50, r.nextInt(20),
-                            false, "e" + r.nextInt(500)));
+                    with.add(inCluster(r.nextInt(20), "e" + r.nextInt(500)));
+                    against.add(inCluster(r.nextInt(20), "e" + r.nextInt(500)));
                 }
                 model.learn(with, against, "small", r.nextBoolean() ? 0.5 : r.nextBoolean() ? 1 : 0);
             }
-            double none = model.score(UtilityFeatures.of(0.8, Double.NaN, 7.17, 1, 200, 8192, FRESH, 50, -1, false,
-                    ""), "small");
+            double none = model.score(inCluster(-1, ""), "small");
             moved += java.util.Arrays.stream(clusterScores(model)).filter(v -> v != none).count();
         }
         assertThat(moved).as("clusters whose effect is scored with").isLessThanOrEqualTo(8);
@@ -276,17 +273,21 @@ class LearnedUtilityModelTest {
     private static double[] clusterScores(LearnedUtilityModel model) {
         double[] scores = new double[20];
         for (int c = 0; c < scores.length; c++) {
-            scores[c] = model.score(UtilityFeatures.of(0.8, Double.NaN, 7.17, 1, 200, 8192, FRESH, 50, c, false, ""),
-                    "small");
+            scores[c] = model.score(inCluster(c, ""), "small");
         }
         return scores;
+    }
+
+    /** An example at cosine 0.8 in {@code cluster} (−1: none), not the request's, with id {@code id}. */
+    private static UtilityFeatures inCluster(int cluster, String id) {
+        return UtilityFeatures.of(0.8, Double.NaN, 7.17, 1, 200, 8192, FRESH, 50, cluster, false, id);
     }
 
     @Test
     void whatWasLearnedPerClusterMovesWithTheClusters() {
         LearnedUtilityModel model = trained(true, 9);
-        UtilityFeatures teachable = UtilityFeatures.of(0.8, Double.NaN, 7.17, 1, 200, 8192, FRESH, 50, 4, false, "");
-        UtilityFeatures moved = UtilityFeatures.of(0.8, Double.NaN, 7.17, 1, 200, 8192, FRESH, 50, 0, false, "");
+        UtilityFeatures teachable = inCluster(4, "");
+        UtilityFeatures moved = inCluster(0, "");
         double before = model.score(teachable, "small");
         int[] mapping = new int[20];
         for (int c = 0; c < 20; c++) {
@@ -327,8 +328,8 @@ class LearnedUtilityModelTest {
         Json.MAPPER.writeValue(file.toFile(), root);
         LearnedUtilityModel loaded = LearnedUtilityModel.load(file, FLOOR);
         assertThat(loaded.labels("small")).isEqualTo(3000);
-        UtilityFeatures teaching = UtilityFeatures.of(0.8, Double.NaN, 7.17, 1, 200, 8192, FRESH, 50, 4, false, "");
-        UtilityFeatures useless = UtilityFeatures.of(0.8, Double.NaN, 7.17, 1, 200, 8192, FRESH, 50, 5, false, "");
+        UtilityFeatures teaching = inCluster(4, "");
+        UtilityFeatures useless = inCluster(5, "");
         assertThat(loaded.score(teaching, "small")).isGreaterThan(loaded.score(useless, "small") + 0.02);
     }
 
