@@ -205,7 +205,8 @@ public final class LearnedUtilityModel implements UtilityModel {
         void refit(List<Probe> probes, ToDoubleFunction<Probe> rest) {
             double[] residuals = new double[probes.size()];
             Map<Object, List<int[]>> occurrences = new LinkedHashMap<>(); // key -> {probe index, net count}
-            Map<Object, double[]> raw = new HashMap<>(); // key -> {sum of m * residual, sum of m^2}
+            // key -> {sum of m * what the rest leaves without these effects, sum of m^2}: the shrinkage's raw means
+            Map<Object, double[]> raw = new HashMap<>();
             double noise = 0; // what the rest leaves without these effects
             for (int i = 0; i < residuals.length; i++) {
                 Probe p = probes.get(i);
@@ -219,7 +220,7 @@ public final class LearnedUtilityModel implements UtilityModel {
                     int m = keys.counts()[j];
                     occurrences.computeIfAbsent(k, x -> new ArrayList<>()).add(new int[] {i, m});
                     double[] r = raw.computeIfAbsent(k, x -> new double[2]);
-                    r[0] += m * (residuals[i] + m * (of(k) - centre(k)));
+                    r[0] += m * withoutThese;
                     r[1] += m * m;
                 }
             }
@@ -349,9 +350,12 @@ public final class LearnedUtilityModel implements UtilityModel {
 
     /**
      * The ridge of one kind of effects, σ²/τ²: σ² the labels' noise ({@link Effects#refit}), τ² the variance
-     * of the true effects, estimated as the spread of the raw per-key means beyond what their
-     * sampling noise explains (method of moments); at least {@link #MIN_EFFECT_RIDGE}, and
-     * infinite (no effects: each stays at its centre) when the raw means spread no more than noise would.
+     * of the true effects, estimated as the spread of the raw per-key means (of what the rest leaves
+     * without these effects) beyond what their sampling noise explains (method of moments); at least
+     * {@link #MIN_EFFECT_RIDGE}, and infinite (no effects: each stays at its centre) unless that
+     * spread is clear: at least {@link #TRUSTED_SDS} of its standard deviations under noise alone,
+     * σ² √(2K) / Σ m² for K keys (a χ² with K degrees of freedom). Without that test, labels that
+     * say nothing gave effects to every probed example on about half the seeds.
      */
     static double shrinkage(Map<?, double[]> raw, double noise) {
         double weight = 0;
@@ -365,16 +369,15 @@ public final class LearnedUtilityModel implements UtilityModel {
         }
         mean /= weight;
         double spread = 0;
-        double sampling = 0;
         for (double[] r : raw.values()) {
             double m = r[0] / r[1];
             spread += r[1] * (m - mean) * (m - mean);
-            sampling += noise;
         }
         spread /= weight;
-        sampling /= weight;
+        double sampling = noise * raw.size() / weight;
         double tau2 = spread - sampling;
-        return tau2 <= 0 ? Double.POSITIVE_INFINITY : Math.max(MIN_EFFECT_RIDGE, noise / tau2);
+        double samplingSd = noise * Math.sqrt(2.0 * raw.size()) / weight;
+        return tau2 <= TRUSTED_SDS * samplingSd ? Double.POSITIVE_INFINITY : Math.max(MIN_EFFECT_RIDGE, noise / tau2);
     }
 
     private static double dot(double[] w, double[] x) {
