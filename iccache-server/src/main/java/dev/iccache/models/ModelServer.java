@@ -28,6 +28,8 @@ public final class ModelServer implements AutoCloseable {
     /** Loopback only: the servers have no authentication. */
     public static final String HOST = "127.0.0.1";
     private static final Duration POLL = Duration.ofMillis(200);
+    /** The exit code of a process killed by SIGILL (128 + 4). */
+    private static final int ILLEGAL_INSTRUCTION = 132;
     private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(2)).build();
 
@@ -88,6 +90,8 @@ public final class ModelServer implements AutoCloseable {
         while (!server.answers()) {
             if (!p.isAlive()) {
                 throw new IllegalStateException("the server of " + model.name() + " exited with code " + p.exitValue()
+                        + (p.exitValue() == ILLEGAL_INSTRUCTION ? " (an illegal instruction: built for another CPU?"
+                                + " run ./iccache models install)" : "")
                         + " while starting: " + lastLine(log) + " (log: " + log + ")");
             }
             if (ticker.nanoTime() > deadline) {

@@ -38,14 +38,20 @@ class LocalModelsTest {
     private static final byte[] PART1 = "GGUF-part-one;".getBytes(StandardCharsets.UTF_8);
     private static final byte[] PART2 = "part-two".getBytes(StandardCharsets.UTF_8);
     private static final byte[] SINGLE = "GGUF-single-file".getBytes(StandardCharsets.UTF_8);
-    /** A stand-in llama-server: answers GET /v1/models on --port; exits with 3 when given --fail. */
+    /**
+     * A stand-in llama-server: answers GET /v1/models on --port; exits with 3 when given --fail, dies
+     * of an illegal instruction (as a build for another CPU does) when given --sigill.
+     */
     private static final String SERVER = """
             #!/usr/bin/env python3
-            import http.server, json, sys
+            import http.server, json, os, signal, sys
             args = sys.argv[1:]
             if "--fail" in args:
                 print("model file is broken", flush=True)
                 sys.exit(3)
+            if "--sigill" in args:
+                print("llama threadpool init", flush=True)
+                os.kill(os.getpid(), signal.SIGILL)
             alias = args[args.index("--alias") + 1]
             class Handler(http.server.BaseHTTPRequestHandler):
                 def do_GET(self):
@@ -222,6 +228,41 @@ class LocalModelsTest {
         assertThatThrownBy(() -> ModelServer.start(failing, installed, failing.model("parts"), freePort(),
                 tmp.resolve("fail.log"), false, Duration.ofSeconds(30), Ticker.SYSTEM))
                 .hasMessageContaining("exited with code 3").hasMessageContaining("model file is broken");
+    }
+
+    @Test
+    void aServerKilledByAnIllegalInstructionSaysToReinstall() {
+        ModelsConfig failing = config(sha256(PART1, PART2), List.of("fake-model-part1==1.0", "fake-model-part2==1.0"),
+                List.of("--sigill"));
+        assertThatThrownBy(() -> ModelServer.start(failing, installed, failing.model("parts"), freePort(),
+                tmp.resolve("sigill.log"), false, Duration.ofSeconds(30), Ticker.SYSTEM))
+                .hasMessageContaining("exited with code 132 (an illegal instruction: built for another CPU?"
+                        + " run ./iccache models install)").hasMessageContaining("llama threadpool init");
+    }
+
+    /**
+     * A server built from source uses the CPU's own instructions, so an install made on another
+     * machine (a cache carried over, a VM moved) is refused, and installing again rebuilds the
+     * server instead of keeping the one in the environment or taking pip's cached wheel.
+     */
+    @Test
+    void anInstallForAnotherCpuIsRefusedAndInstallingAgainRebuildsTheServer() throws Exception {
+        Path record = cache.installedFile();
+        String mine = Files.readString(record);
+        assertThat(mine).contains("\"cpu\" : \"" + InstalledModels.thisCpu() + "\"");
+        Files.writeString(record, mine.replace(InstalledModels.thisCpu(), "0123456789abcdef"));
+        assertThatThrownBy(() -> InstalledModels.require(cache, config))
+                .hasMessage("the model server was built for another CPU (its instruction set differs from this"
+                        + " machine's); run ./iccache models install");
+
+        Path serverBefore = installed.server();
+        Files.writeString(serverBefore, "#!/bin/sh\nexit 99\n"); // what an earlier build left in the environment
+        int requests = index.requests();
+        ModelInstaller.Outcome again = installer(config, cache, index.url(), new StringWriter()).install();
+        assertThat(again.changed()).isTrue();
+        assertThat(index.requests()).as("the server fetched again, not taken from pip's cache").isGreaterThan(requests);
+        assertThat(Files.readString(again.installed().server())).as("the server reinstalled").isEqualTo(SERVER);
+        assertThat(InstalledModels.require(cache, config)).isEqualTo(again.installed());
     }
 
     @Test
