@@ -9,20 +9,15 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 
 /**
  * What {@code iccache models install} installed: the configuration's install fingerprint, the
- * environment's Python, the server executable, the CPU it was built for ({@link #thisCpu}: a server
- * built from source with the CPU's own instructions dies of an illegal instruction on another) and
- * each model's GGUF file with its size.
+ * environment's Python, the server executable and each model's GGUF file with its size.
  */
-public record InstalledModels(String fingerprint, Path python, Path server, String cpu, Map<String, Path> files,
+public record InstalledModels(String fingerprint, Path python, Path server, Map<String, Path> files,
         Map<String, Long> sizes) {
     public InstalledModels {
         files = Map.copyOf(files);
@@ -44,7 +39,7 @@ public record InstalledModels(String fingerprint, Path python, Path server, Stri
                 sizes.put(e.getKey(), e.getValue().path("bytes").asLong());
             });
             return Optional.of(new InstalledModels(n.path("fingerprint").asText(), Path.of(n.path("python").asText()),
-                    Path.of(n.path("server").asText()), n.path("cpu").asText(), files, sizes));
+                    Path.of(n.path("server").asText()), files, sizes));
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
         }
@@ -75,10 +70,6 @@ public record InstalledModels(String fingerprint, Path python, Path server, Stri
         if (!Files.isExecutable(server)) {
             return Optional.of("the model server " + server + " is missing");
         }
-        if (!cpu.equals(thisCpu())) {
-            return Optional.of("the model server was built for another CPU (its instruction set differs from this"
-                    + " machine's)");
-        }
         for (LocalModel m : config.models()) {
             Path f = files.get(m.name());
             try {
@@ -101,33 +92,12 @@ public record InstalledModels(String fingerprint, Path python, Path server, Stri
         return f;
     }
 
-    /**
-     * This machine's CPU as a build sees it: a digest of the instruction-set flags in
-     * {@code /proc/cpuinfo} (the architecture alone where there is none).
-     */
-    public static String thisCpu() {
-        String flags = System.getProperty("os.arch");
-        try (var lines = Files.lines(Path.of("/proc/cpuinfo"))) {
-            flags = lines.filter(l -> l.startsWith("flags") || l.startsWith("Features")).findFirst()
-                    .map(l -> l.substring(l.indexOf(':') + 1).strip()).orElse(flags);
-        } catch (IOException | UncheckedIOException e) {
-            // not Linux: the architecture is what there is
-        }
-        try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(flags.getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(digest, 0, 8);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     /** Writes the record atomically. */
     void write(ModelCache cache) {
         ObjectNode root = Json.object();
         root.put("fingerprint", fingerprint);
         root.put("python", python.toString());
         root.put("server", server.toString());
-        root.put("cpu", cpu);
         ObjectNode models = root.putObject("models");
         files.forEach((name, path) -> models.putObject(name).put("file", path.toString()).put("bytes", sizes.get(name)));
         try {

@@ -92,8 +92,8 @@ public final class ModelInstaller {
             buildEnv.put("PIP_CONSTRAINT", constraints.toString()); // also read by the isolated build's pip
         }
         // Rebuilt on every install, never taken from pip's wheel cache or an earlier install in the
-        // environment: a build uses this CPU's own instructions, and one made on another machine dies
-        // of an illegal instruction here.
+        // environment: pip knows a build by its version alone, so a changed build-env (CMAKE_ARGS)
+        // would keep the old build (here: one for another CPU, which died with SIGILL).
         pip(config.requirements(), List.of("--force-reinstall", "--no-cache-dir"), buildEnv, "the model server", log);
         if (!config.setup().isBlank()) {
             step("finishing the server (" + config.setup().strip() + ")");
@@ -126,8 +126,7 @@ public final class ModelInstaller {
                 throw new UncheckedIOException("cannot read " + file, e);
             }
         }
-        InstalledModels installed = new InstalledModels(config.installFingerprint(), cache.python(), server,
-                InstalledModels.thisCpu(), files, sizes);
+        InstalledModels installed = new InstalledModels(config.installFingerprint(), cache.python(), server, files, sizes);
         installed.write(cache);
         out.println("installed");
         report(installed);

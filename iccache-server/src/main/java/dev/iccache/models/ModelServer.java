@@ -90,8 +90,8 @@ public final class ModelServer implements AutoCloseable {
         while (!server.answers()) {
             if (!p.isAlive()) {
                 throw new IllegalStateException("the server of " + model.name() + " exited with code " + p.exitValue()
-                        + (p.exitValue() == ILLEGAL_INSTRUCTION ? " (an illegal instruction: built for another CPU?"
-                                + " run ./iccache models install)" : "")
+                        + (p.exitValue() == ILLEGAL_INSTRUCTION ? " (an illegal instruction: the server was built for"
+                                + " instructions this CPU lacks or does not enable; docs/real-models.md)" : "")
                         + " while starting: " + lastLine(log) + " (log: " + log + ")");
             }
             if (ticker.nanoTime() > deadline) {
