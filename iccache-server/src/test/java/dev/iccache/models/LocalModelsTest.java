@@ -40,7 +40,7 @@ class LocalModelsTest {
     private static final byte[] SINGLE = "GGUF-single-file".getBytes(StandardCharsets.UTF_8);
     /**
      * A stand-in llama-server: answers GET /v1/models on --port; exits with 3 when given --fail, dies
-     * of an illegal instruction (as a build for another CPU does) when given --sigill.
+     * of an illegal instruction (as a build for instructions the CPU lacks does) when given --sigill.
      */
     private static final String SERVER = """
             #!/usr/bin/env python3
@@ -231,7 +231,7 @@ class LocalModelsTest {
     }
 
     @Test
-    void aServerKilledByAnIllegalInstructionSaysToReinstall() {
+    void aServerKilledByAnIllegalInstructionIsReportedAsSuch() {
         ModelsConfig failing = config(sha256(PART1, PART2), List.of("fake-model-part1==1.0", "fake-model-part2==1.0"),
                 List.of("--sigill"));
         assertThatThrownBy(() -> ModelServer.start(failing, installed, failing.model("parts"), freePort(),
