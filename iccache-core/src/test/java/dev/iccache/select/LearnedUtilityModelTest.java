@@ -252,17 +252,7 @@ class LearnedUtilityModelTest {
     void labelsThatSayNothingMoveNoClusterScores() {
         long moved = 0;
         for (long seed = 1; seed <= 8; seed++) {
-            SplittableRandom r = new SplittableRandom(seed);
-            LearnedUtilityModel model = new LearnedUtilityModel(FLOOR);
-            for (int i = 0; i < 300; i++) {
-                List<UtilityFeatures> with = new ArrayList<>();
-                List<UtilityFeatures> against = new ArrayList<>();
-                for (int k = 0; k < 5; k++) {
-                    with.add(inCluster(r.nextInt(20), "e" + r.nextInt(500)));
-                    against.add(inCluster(r.nextInt(20), "e" + r.nextInt(500)));
-                }
-                model.learn(with, against, "small", r.nextBoolean() ? 0.5 : r.nextBoolean() ? 1 : 0);
-            }
+            LearnedUtilityModel model = trainedOnLabelsThatSayNothing(seed, 20, 500);
             double none = model.score(inCluster(-1, ""), "small");
             moved += java.util.Arrays.stream(clusterScores(model)).filter(v -> v != none).count();
         }
@@ -282,23 +272,34 @@ class LearnedUtilityModelTest {
     void labelsThatSayNothingMoveNoExampleScores() {
         long moved = 0;
         for (long seed = 1; seed <= 8; seed++) {
-            SplittableRandom r = new SplittableRandom(seed);
-            LearnedUtilityModel model = new LearnedUtilityModel(FLOOR);
-            for (int i = 0; i < 300; i++) {
-                List<UtilityFeatures> with = new ArrayList<>();
-                List<UtilityFeatures> against = new ArrayList<>();
-                for (int k = 0; k < 5; k++) {
-                    with.add(inCluster(-1, "e" + r.nextInt(2000)));
-                    against.add(inCluster(-1, "e" + r.nextInt(2000)));
-                }
-                model.learn(with, against, "small", r.nextBoolean() ? 0.5 : r.nextBoolean() ? 1 : 0);
-            }
+            LearnedUtilityModel model = trainedOnLabelsThatSayNothing(seed, 0, 2000);
             double none = model.score(inCluster(-1, ""), "small");
             for (int e = 0; e < 2000; e++) {
                 moved += model.score(inCluster(-1, "e" + e), "small") != none ? 1 : 0;
             }
         }
         assertThat(moved).as("examples whose effect is scored with").isLessThanOrEqualTo(80);
+    }
+
+    /**
+     * 300 probes of 5 examples against 5, drawn from {@code examples} ids in {@code clusters}
+     * clusters (0: in none), each labelled a tie half the time and else a win or a loss at random.
+     */
+    private static LearnedUtilityModel trainedOnLabelsThatSayNothing(long seed, int clusters, int examples) {
+        SplittableRandom r = new SplittableRandom(seed);
+        LearnedUtilityModel model = new LearnedUtilityModel(FLOOR);
+        for (int i = 0; i < 300; i++) {
+            List<UtilityFeatures> with = new ArrayList<>();
+            List<UtilityFeatures> against = new ArrayList<>();
+            for (int k = 0; k < 5; k++) {
+                for (List<UtilityFeatures> set : List.of(with, against)) {
+                    int cluster = clusters > 0 ? r.nextInt(clusters) : -1;
+                    set.add(inCluster(cluster, "e" + r.nextInt(examples)));
+                }
+            }
+            model.learn(with, against, "small", r.nextBoolean() ? 0.5 : r.nextBoolean() ? 1 : 0);
+        }
+        return model;
     }
 
     /** The score of one example, the same but for its cluster, in each of the 20 clusters. */
