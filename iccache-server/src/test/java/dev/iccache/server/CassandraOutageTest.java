@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.iccache.api.Json;
 import dev.iccache.config.BankConfig;
+import dev.iccache.select.SelectionSettings;
 import dev.iccache.store.cassandra.CassandraNode;
 import dev.iccache.testing.Eventually;
 import java.net.URLEncoder;
@@ -58,7 +59,14 @@ class CassandraOutageTest {
         assumeTrue(CassandraNode.startedByTests() && CassandraNode.nodes() == 1,
                 "CassandraOutageTest SKIPPED: it stops the node, and only does so to one node this test run started");
         BankConfig bank = CassandraBanks.fresh(KEYSPACE);
-        try (TestCluster gateway = new TestCluster(1000, b -> b.dataDir(data).bank(bank),
+        // A generous time limit for selection: the first request's (a cold embedder, the driver's first
+        // statements) can take longer than the default 250 ms on a loaded machine, and would then bypass
+        // the bank for that reason (seen in CI) instead of only for the outage.
+        SelectionSettings d = SelectionSettings.DEFAULT;
+        SelectionSettings patient = new SelectionSettings(d.enabled(), d.candidates(), d.maxExamples(), d.threshold(),
+                d.diversity(), d.maxMessages(), d.outputReserveTokens(), 10_000, d.minSimilarity(), d.explorationShare(),
+                d.syncSeconds());
+        try (TestCluster gateway = new TestCluster(1000, b -> b.dataDir(data).bank(bank).selection(patient),
                 Map.of("ICCACHE_ADMIN_KEY", "admin-secret"))) {
             HttpResponse<String> before = ask(gateway, "When did humans last walk on the moon?");
             assertThat(before.statusCode()).isEqualTo(200);
