@@ -65,7 +65,10 @@ public final class LearnedUtilityModel implements UtilityModel {
     static final int BUFFER = 10_000;
     static final int REFIT_EVERY = 10;
     static final int SWEEPS = 4;
-    /** Posterior standard deviations from its centre beyond which a cluster's effect leaves it. */
+    /**
+     * Standard deviations beyond which evidence is trusted: a cluster's effect leaves its centre
+     * ({@link Effects#refit}), and a kind of effects is fitted at all ({@link #shrinkage}).
+     */
     static final double TRUSTED_SDS = 2;
     private static final int VERSION = 9;
     /**

@@ -221,23 +221,23 @@ class LocalModelsTest {
         assertThat(ModelServer.attach(m, s.pid(), port, s.log())).isEmpty();
     }
 
+    /** Starts the stand-in server of model "parts" with {@code arg} added to its arguments, expecting it to fail. */
+    private org.assertj.core.api.AbstractThrowableAssert<?, ? extends Throwable> startingWith(String arg) {
+        ModelsConfig failing = config(sha256(PART1, PART2), List.of("fake-model-part1==1.0", "fake-model-part2==1.0"),
+                List.of(arg));
+        return assertThatThrownBy(() -> ModelServer.start(failing, installed, failing.model("parts"), freePort(),
+                tmp.resolve(arg.substring(2) + ".log"), false, Duration.ofSeconds(30), Ticker.SYSTEM));
+    }
+
     @Test
     void aServerThatExitsWhileStartingFailsWithItsLastLogLine() {
-        ModelsConfig failing = config(sha256(PART1, PART2), List.of("fake-model-part1==1.0", "fake-model-part2==1.0"),
-                List.of("--fail"));
-        assertThatThrownBy(() -> ModelServer.start(failing, installed, failing.model("parts"), freePort(),
-                tmp.resolve("fail.log"), false, Duration.ofSeconds(30), Ticker.SYSTEM))
-                .hasMessageContaining("exited with code 3").hasMessageContaining("model file is broken");
+        startingWith("--fail").hasMessageContaining("exited with code 3").hasMessageContaining("model file is broken");
     }
 
     @Test
     void aServerKilledByAnIllegalInstructionIsReportedAsSuch() {
-        ModelsConfig failing = config(sha256(PART1, PART2), List.of("fake-model-part1==1.0", "fake-model-part2==1.0"),
-                List.of("--sigill"));
-        assertThatThrownBy(() -> ModelServer.start(failing, installed, failing.model("parts"), freePort(),
-                tmp.resolve("sigill.log"), false, Duration.ofSeconds(30), Ticker.SYSTEM))
-                .hasMessageContaining("exited with code 132 (an illegal instruction: the server was built for"
-                        + " instructions this CPU lacks or does not enable; docs/real-models.md)")
+        startingWith("--sigill").hasMessageContaining("exited with code 132 (an illegal instruction: the server was"
+                + " built for instructions this CPU lacks or does not enable; docs/real-models.md)")
                 .hasMessageContaining("llama threadpool init");
     }
 
