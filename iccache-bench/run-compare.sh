@@ -2,16 +2,19 @@
 # Open-loop load and LiteLLM side by side (docs/benchmarks.md, "Open-loop load and LiteLLM side by side").
 # One command runs the whole comparison on 127.0.0.1:
 #   iccache-bench/run-compare.sh [--rates 250,500,1000] [--seconds 60] [--bank-size 100000] [--json FILE]
-#                                [--targets pass,bank,litellm]   (which gateways; direct is always measured)
+#                                [--targets pass,bank,bank-unlimited,litellm]   (which gateways; direct is always
+#                                measured; default pass,bank,litellm)
 # It installs LiteLLM's proxy (pinned in iccache-bench/litellm-requirements.txt) into a per-user venv on
 # first use (~/.cache/iccache/litellm), builds iccache-bench and the CLI when needed, builds (once, kept
 # where run-decision.sh --keep keeps its banks, iccache-bench/target/decision-bench) a bank of --bank-size
 # examples around the real questions, copies it (the gateway admits answers into its copy), then starts
 #   - iccache in pass-through (bank off) on :18091,
 #   - iccache with the bank on (real embedder, routed requests for the virtual model) on :18092,
+#   - with --targets ...,bank-unlimited: the same with no limit on decisions at once (decisions.max-concurrent: 0,
+#     every request waits for its decision: the behaviour before that limit existed) on :18094,
 #   - LiteLLM's proxy (one worker process: with --num_workers 2 its workers died at start here) on :18093,
 # all in front of the SIMULATED instant model server that the load generator serves on :18090, runs
-# dev.iccache.bench.OpenLoopBenchmark against the four (direct, the three gateways) and stops what it started.
+# dev.iccache.bench.OpenLoopBenchmark against direct and the gateways and stops what it started.
 # Remaining arguments go to OpenLoopBenchmark (--help lists them).
 . "$(dirname "$0")/bench-jar.sh"
 cd "$ROOT"
@@ -52,14 +55,9 @@ FLAGS="--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED"
 wants() { case ",$TARGETS," in *",$1,"*) return 0 ;; *) return 1 ;; esac; }
 
 # 3. The bank (built once per size; the decision benchmark's builder and data).
-if wants bank && [ ! -d "$BANKS/bank-$BANK_SIZE" ]; then
+if { wants bank || wants bank-unlimited; } && [ ! -d "$BANKS/bank-$BANK_SIZE" ]; then
   "$JAVA_HOME/bin/java" $FLAGS -Xmx4g -cp "$JAR:$ROOT/iccache-bench/target/libs/*" dev.iccache.bench.DecisionPathBenchmark \
     --sizes "$BANK_SIZE" --clients 1 --tenant-shares 1 --decisions 1 --warmup 0 --keep --work "$BANKS"
-fi
-rm -rf "$WORK/bank"
-if wants bank; then
-  cp -r "$BANKS/bank-$BANK_SIZE" "$WORK/bank"
-  rm -rf "$WORK/bank/learned"
 fi
 
 # 4. The gateways and LiteLLM.
@@ -72,17 +70,26 @@ bank: {enabled: false}
 backends:
   - {name: sim-fast, base-url: "http://127.0.0.1:18090/v1", role: small, cost: 1.0, max-concurrent: 4096, server-load: {mode: off}}
 YAML
-cat > "$WORK/bank.yaml" <<YAML
-server: {host: 127.0.0.1, port: 18092}
+# A gateway with the bank on, in its own copy of the bank (it admits answers): name, port, extra YAML.
+bank_gateway() {
+  rm -rf "$WORK/$1"
+  cp -r "$BANKS/bank-$BANK_SIZE" "$WORK/$1"
+  rm -rf "$WORK/$1/learned"
+  cat > "$WORK/$1.yaml" <<YAML
+server: {host: 127.0.0.1, port: $2}
 virtual-model: iccache
 default-model: sim-large
-data-dir: $WORK/bank
+data-dir: $WORK/$1
 access-log: {enabled: false}
 replay: {enabled: false}
+$3
 backends:
   - {name: sim-small, model: sim-fast, base-url: "http://127.0.0.1:18090/v1", role: small, cost: 1.0, max-concurrent: 4096, server-load: {mode: off}}
   - {name: sim-large, model: sim-fast, base-url: "http://127.0.0.1:18090/v1", role: large, cost: 7.17, max-concurrent: 4096, server-load: {mode: off}}
 YAML
+}
+wants bank && bank_gateway bank 18092 ""
+wants bank-unlimited && bank_gateway bank-unlimited 18094 "decisions: {max-concurrent: 0}"
 cat > "$WORK/litellm.yaml" <<YAML
 model_list:
   - model_name: sim-fast
@@ -97,19 +104,22 @@ if wants pass; then
   PIDS="$PIDS $!"
   ARGS="$ARGS --target iccache-pass-through=http://127.0.0.1:18091/v1,sim-fast --pid iccache-pass-through=$!"
 fi
-if wants bank; then
-  "$JAVA_HOME/bin/java" $FLAGS -Xmx4g -jar "$CLI" serve --config "$WORK/bank.yaml" > "$WORK/bank.log" 2>&1 &
+for name in bank bank-unlimited; do
+  wants "$name" || continue
+  port=18092; [ "$name" = bank-unlimited ] && port=18094
+  "$JAVA_HOME/bin/java" $FLAGS -Xmx4g -jar "$CLI" serve --config "$WORK/$name.yaml" > "$WORK/$name.log" 2>&1 &
   PIDS="$PIDS $!"
-  ARGS="$ARGS --target iccache-bank=http://127.0.0.1:18092/v1,iccache --pid iccache-bank=$!"
-fi
+  ARGS="$ARGS --target iccache-$name=http://127.0.0.1:$port/v1,iccache --pid iccache-$name=$!"
+done
 if wants litellm; then
   LITELLM_TELEMETRY=False "$CACHE/venv/bin/litellm" --config "$WORK/litellm.yaml" --host 127.0.0.1 --port 18093 \
     > "$WORK/litellm.log" 2>&1 &
   PIDS="$PIDS $!"
   ARGS="$ARGS --target litellm=http://127.0.0.1:18093/v1,sim-fast --pid litellm=$!"
 fi
-for port in 18091 18092 18093; do
-  case "$port" in 18091) wants pass || continue ;; 18092) wants bank || continue ;; 18093) wants litellm || continue ;; esac
+for port in 18091 18092 18093 18094; do
+  case "$port" in 18091) wants pass || continue ;; 18092) wants bank || continue ;; 18093) wants litellm || continue ;;
+    18094) wants bank-unlimited || continue ;; esac
   i=0
   until curl -s -o /dev/null "http://127.0.0.1:$port/health/liveliness" || curl -s -o /dev/null "http://127.0.0.1:$port/healthz"; do
     i=$((i + 1)); [ "$i" -gt 240 ] && { echo "run-compare: nothing listens on :$port after 120 s (logs in $WORK)" >&2; exit 1; }

@@ -38,7 +38,9 @@ import java.util.concurrent.atomic.LongAdder;
  * "Decision path"): {@link Gateway#route} on a gateway started from a YAML configuration by
  * {@link GatewayServer#start}, i.e. embedding the request with the real in-process embedder (its
  * cache off, so every decision embeds), searching the Lucene example store, scoring and combining
- * the candidates for the small model, and the router's decision. No model is called.
+ * the candidates for the small model, and the router's decision. No model is called. The gateway's
+ * limit on decisions at once is off ({@code decisions.max-concurrent: 0}): every request is decided,
+ * however many clients wait, so that the cost of a decision is what is measured.
  *
  * <p>The bank holds N examples around the real nq-open and banking77 question embeddings (each a
  * real vector plus N(0, 0.02²) per dimension, normalised, carrying that question's text and a
@@ -289,6 +291,7 @@ public final class DecisionPathBenchmark {
                 access-log: {enabled: false}
                 embedder: {cache-size: %d%s}
                 replay: {enabled: false}
+                decisions: {max-concurrent: 0}
                 backends:
                   - name: bench-small
                     base-url: http://127.0.0.1:9/v1

@@ -67,8 +67,13 @@ public final class OpenLoopBenchmark {
     }
 
     /** cpuCores: the target process's CPU time over the cell's wall time (NaN without its pid); rssMiB at the end. */
+    /**
+     * One target at one rate. {@code bypassed}: answers with {@code x-iccache-route: bypass} (not decided by the
+     * gateway); {@code labelled}: answers with any {@code x-iccache-route} (0 for targets that are not iccache).
+     */
     record Row(String target, int rate, long sent, long ok, long errors, double achievedRps, double p50Ms,
-            double p99Ms, double p999Ms, double maxMs, double cpuCores, double rssMiB, String firstError) {
+            double p99Ms, double p999Ms, double maxMs, double cpuCores, double rssMiB, String firstError,
+            long bypassed, long labelled) {
     }
 
     static final String HELP = """
@@ -161,6 +166,8 @@ public final class OpenLoopBenchmark {
         Arrays.fill(nanos, -1);
         Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
         AtomicLong errors = new AtomicLong();
+        AtomicLong bypassed = new AtomicLong();
+        AtomicLong labelled = new AtomicLong();
         String[] firstError = new String[1];
         List<CompletableFuture<?>> pending = new ArrayList<>(total);
         long interval = 1_000_000_000L / rate;
@@ -188,6 +195,12 @@ public final class OpenLoopBenchmark {
                     record(errors, firstError, "HTTP " + r.statusCode() + ": " + abbreviate(r.body()));
                 } else {
                     nanos[index] = done - due;
+                    r.headers().firstValue("x-iccache-route").ifPresent(route -> {
+                        labelled.incrementAndGet();
+                        if (route.equals("bypass")) {
+                            bypassed.incrementAndGet();
+                        }
+                    });
                 }
             }));
         }
@@ -205,12 +218,12 @@ public final class OpenLoopBenchmark {
         double sendSeconds = (sendEnd - start) / 1e9;
         if (ok.length == 0) {
             return new Row(t.name, rate, total, 0, errors.get(), 0, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
-                    cpuCores, rss, firstError[0]);
+                    cpuCores, rss, firstError[0], 0, 0);
         }
         return new Row(t.name, rate, total, ok.length, errors.get(), ok.length / Math.max(sendSeconds, 1e-9),
                 StoreSearchBenchmark.percentile(ok, 50) / 1e6, StoreSearchBenchmark.percentile(ok, 99) / 1e6,
                 StoreSearchBenchmark.percentile(ok, 99.9) / 1e6, Arrays.stream(ok).max().orElse(0) / 1e6, cpuCores, rss,
-                firstError[0]);
+                firstError[0], bypassed.get(), labelled.get());
     }
 
     private static void record(AtomicLong errors, String[] firstError, String what) {
@@ -226,15 +239,16 @@ public final class OpenLoopBenchmark {
     static void printTable(List<Row> rows) {
         System.out.println();
         System.out.println("| target | rate rps | sent | ok | errors | achieved rps | p50 ms | p99 ms | p999 ms | added p50 ms"
-                + " | added p99 ms | CPU cores | RSS MiB |");
-        System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+                + " | added p99 ms | CPU cores | RSS MiB | bypassed |");
+        System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         for (Row r : rows) {
             Row direct = rows.stream().filter(x -> x.target.equals("direct") && x.rate == r.rate).findFirst().orElse(r);
-            System.out.printf(Locale.ROOT, "| %s | %d | %d | %d | %d | %.0f | %.2f | %.2f | %.2f | %s | %s | %.2f | %.0f |%n",
+            System.out.printf(Locale.ROOT, "| %s | %d | %d | %d | %d | %.0f | %.2f | %.2f | %.2f | %s | %s | %.2f | %.0f | %s |%n",
                     r.target, r.rate, r.sent, r.ok, r.errors, r.achievedRps, r.p50Ms, r.p99Ms, r.p999Ms,
                     r.target.equals("direct") ? "" : String.format(Locale.ROOT, "%.2f", r.p50Ms - direct.p50Ms),
                     r.target.equals("direct") ? "" : String.format(Locale.ROOT, "%.2f", r.p99Ms - direct.p99Ms),
-                    r.cpuCores, r.rssMiB);
+                    r.cpuCores, r.rssMiB, r.labelled == 0 ? ""
+                            : String.format(Locale.ROOT, "%.1f%%", 100.0 * r.bypassed / r.ok));
         }
     }
 
@@ -260,6 +274,9 @@ public final class OpenLoopBenchmark {
             n.put("max_ms", r.maxMs);
             n.put("cpu_cores", r.cpuCores);
             n.put("rss_mib", r.rssMiB);
+            if (r.labelled > 0) {
+                n.put("bypassed", r.bypassed);
+            }
             if (r.firstError != null) {
                 n.put("first_error", r.firstError);
             }

@@ -49,13 +49,15 @@ import java.util.stream.Collectors;
  *                     costs nothing
  * @param accessLog    the structured access log (on, to stdout, by default)
  * @param tracing      OpenTelemetry traces exported over OTLP (off by default)
+ * @param decisions    how many requests are decided at once (embedding, examples, routing) and how many wait;
+ *                     the rest bypass
  */
 public record IccacheConfig(ServerConfig server, String virtualModel, String defaultModel, Path dataDir,
         List<BackendConfig> backends, List<TenantConfig> tenants, BankConfig bank, String adminApiKeyEnv,
         EmbedderSettings embedder, SelectionSettings selection, RouterSettings router, ReplaySettings replay,
         ScrubberSettings scrub, int learnedDomainsInMemory, int maxN, ExactCacheSettings exactCache,
         EmbeddingsConfig embeddings, Map<String, ModelPrice> prices, AccessLogSettings accessLog,
-        TracingSettings tracing) {
+        TracingSettings tracing, DecisionLimits decisions) {
     /** Default of {@code learned-domains-in-memory}. */
     public static final int LEARNED_DOMAINS_IN_MEMORY = 64;
     /** Default of {@code max-n}. */
@@ -127,6 +129,7 @@ public record IccacheConfig(ServerConfig server, String virtualModel, String def
         }
         accessLog = accessLog == null ? AccessLogSettings.DEFAULT : accessLog;
         tracing = tracing == null ? TracingSettings.OFF : tracing;
+        decisions = decisions == null ? DecisionLimits.DEFAULT : decisions;
         Set<String> models = new HashSet<>(names);
         models.add(virtualModel);
         for (String m : embeddings.modelNames()) {
@@ -206,11 +209,11 @@ public record IccacheConfig(ServerConfig server, String virtualModel, String def
             @JsonProperty("embeddings") EmbeddingsConfig embeddings,
             @JsonProperty("prices") Map<String, ModelPrice> prices,
             @JsonProperty("access-log") AccessLogSettings accessLog,
-            @JsonProperty("tracing") TracingSettings tracing) {
+            @JsonProperty("tracing") TracingSettings tracing, @JsonProperty("decisions") DecisionLimits decisions) {
         return new IccacheConfig(server, virtualModel, defaultModel, dataDir == null ? null : Path.of(dataDir),
                 backends, tenants, bank, adminApiKeyEnv, embedder, selection, router, replay, scrub,
                 learnedDomainsInMemory == null ? LEARNED_DOMAINS_IN_MEMORY : learnedDomainsInMemory,
-                maxN == null ? MAX_N : maxN, exactCache, embeddings, prices, accessLog, tracing);
+                maxN == null ? MAX_N : maxN, exactCache, embeddings, prices, accessLog, tracing, decisions);
     }
 
     /** A configuration built in code; unset parts take the documented defaults. */
@@ -270,7 +273,7 @@ public record IccacheConfig(ServerConfig server, String virtualModel, String def
                 .backends(backends).tenants(tenants).bank(bank).adminApiKeyEnv(adminApiKeyEnv).embedder(embedder)
                 .selection(selection).router(router).replay(replay).scrub(scrub)
                 .learnedDomainsInMemory(learnedDomainsInMemory).maxN(maxN).exactCache(exactCache)
-                .embeddings(embeddings).prices(prices).accessLog(accessLog).tracing(tracing);
+                .embeddings(embeddings).prices(prices).accessLog(accessLog).tracing(tracing).decisions(decisions);
     }
 
     /** Builds an {@link IccacheConfig}; {@link #build()} validates. */
@@ -295,6 +298,7 @@ public record IccacheConfig(ServerConfig server, String virtualModel, String def
         private Map<String, ModelPrice> prices;
         private AccessLogSettings accessLog;
         private TracingSettings tracing;
+        private DecisionLimits decisions;
 
         private Builder() {
         }
@@ -399,10 +403,15 @@ public record IccacheConfig(ServerConfig server, String virtualModel, String def
             return this;
         }
 
+        public Builder decisions(DecisionLimits value) {
+            decisions = value;
+            return this;
+        }
+
         public IccacheConfig build() {
             return new IccacheConfig(server, virtualModel, defaultModel, dataDir, backends, tenants, bank,
                     adminApiKeyEnv, embedder, selection, router, replay, scrub, learnedDomainsInMemory, maxN,
-                    exactCache, embeddings, prices, accessLog, tracing);
+                    exactCache, embeddings, prices, accessLog, tracing, decisions);
         }
     }
 }

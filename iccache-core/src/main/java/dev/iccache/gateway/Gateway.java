@@ -42,6 +42,7 @@ public final class Gateway implements AutoCloseable {
     private final Optional<SelectionExplorer> explorer;
     private final Counter bypass;
     private final Counter fallbacks;
+    private final DecisionGate gate;
 
     /**
      * @param augmenter adds examples to requests for small models; empty when the bank is off
@@ -55,7 +56,11 @@ public final class Gateway implements AutoCloseable {
         this.routing = routing;
         this.explorer = explorer;
         this.bypass = metrics.counter("iccache_bypass_total",
-                "Requests sent straight on because an iccache component failed.", "component");
+                "Requests sent straight on because an iccache component failed, or (overload) because more requests "
+                + "were waiting to be decided than decisions.max-queued allows.", "component");
+        this.gate = new DecisionGate(config.decisions());
+        metrics.gauge("iccache_decisions_waiting", "Requests waiting for a decision slot (decisions.max-concurrent).")
+                .track(() -> gate.waiting());
         this.fallbacks = metrics.counter("iccache_fallbacks_total",
                 "Calls handed to a fallback backend after a failure before the first byte, by the backend that "
                 + "failed and the one tried next.", "from", "to");
@@ -88,6 +93,10 @@ public final class Gateway implements AutoCloseable {
         String reason;
         if (model.equals(config.virtualModel())) {
             if (routing.isPresent()) {
+                if (!gate.enter()) {
+                    bypass.labelValues("overload").inc();
+                    return bypass(request);
+                }
                 try {
                     Optional<ModelRouting.Plan> planned = routing.get().plan(request, tenant, backends.values(),
                             augmenter);
@@ -101,6 +110,8 @@ public final class Gateway implements AutoCloseable {
                     bypass.labelValues("router").inc();
                     LOG.log(System.Logger.Level.WARNING, "routing bypassed: " + e);
                     return bypass(request);
+                } finally {
+                    gate.exit();
                 }
             }
             backend = backends.get(config.defaultModel());
@@ -129,10 +140,23 @@ public final class Gateway implements AutoCloseable {
                 Optional.empty());
     }
 
-    /** The request for {@code backend}: with the examples selected for it when it is a small model. */
+    /**
+     * The request for {@code backend}: with the examples selected for it when it is a small model (as the client
+     * sent it, marked bypassed, when the gateway has more requests to decide than it may queue).
+     */
     private Augmented augment(ChatRequest request, Tenant tenant, BoundedBackend backend) {
-        return augmenter.map(a -> a.augment(request, tenant, backend.config()))
-                .orElseGet(() -> new Augmented(request, Optional.empty(), false));
+        if (augmenter.isEmpty() || backend.config().role() != BackendRole.SMALL) {
+            return new Augmented(request, Optional.empty(), false);
+        }
+        if (!gate.enter()) {
+            bypass.labelValues("overload").inc();
+            return new Augmented(request, Optional.empty(), true);
+        }
+        try {
+            return augmenter.get().augment(request, tenant, backend.config());
+        } finally {
+            gate.exit();
+        }
     }
 
     /**

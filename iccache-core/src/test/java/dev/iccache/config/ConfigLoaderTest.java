@@ -470,4 +470,35 @@ class ConfigLoaderTest {
                 .hasMessageContaining("router.sync-seconds must be a finite number of seconds, 0 (no sync) or more, "
                         + "got -1.0");
     }
+
+    @Test
+    void decisionLimitsDefaultToTheProcessorsAndQueueTwicePerSlot() {
+        int processors = Runtime.getRuntime().availableProcessors();
+        IccacheConfig defaults = ConfigLoader.parse("""
+                backends:
+                  - {name: a, simulated: small}
+                """, "a.yaml");
+        assertThat(defaults.decisions()).isEqualTo(new DecisionLimits(processors, 2 * processors, 50));
+        IccacheConfig set = ConfigLoader.parse("""
+                backends:
+                  - {name: a, simulated: small}
+                decisions: {max-concurrent: 3, max-wait-ms: 5}
+                """, "b.yaml");
+        assertThat(set.decisions()).isEqualTo(new DecisionLimits(3, 6, 5));
+        assertThat(ConfigLoader.parse("""
+                backends:
+                  - {name: a, simulated: small}
+                decisions: {max-concurrent: 0}
+                """, "c.yaml").decisions().maxConcurrent()).isZero();
+        assertThatThrownBy(() -> ConfigLoader.parse("""
+                backends:
+                  - {name: a, simulated: small}
+                decisions: {max-queued: -1}
+                """, "d.yaml")).hasMessageContaining("decisions.max-queued must not be negative");
+        assertThatThrownBy(() -> ConfigLoader.parse("""
+                backends:
+                  - {name: a, simulated: small}
+                decisions: {max-wait-ms: 0}
+                """, "e.yaml")).hasMessageContaining("decisions.max-wait-ms must be positive");
+    }
 }

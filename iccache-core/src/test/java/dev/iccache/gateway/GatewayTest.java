@@ -11,10 +11,17 @@ import dev.iccache.backend.BoundedBackend;
 import dev.iccache.backend.sim.SimProfile;
 import dev.iccache.backend.sim.SimulatedBackend;
 import dev.iccache.config.BackendConfig;
+import dev.iccache.config.DecisionLimits;
 import dev.iccache.config.IccacheConfig;
 import dev.iccache.metrics.Metrics;
 import dev.iccache.tenant.Tenant;
+import dev.iccache.time.Ticker;
 import dev.iccache.time.VirtualClock;
+import dev.iccache.bank.InMemoryExampleStore;
+import dev.iccache.select.SimilarityUtility;
+import dev.iccache.tenant.LearnedFiles;
+import java.nio.file.Path;
+import org.junit.jupiter.api.io.TempDir;
 import java.nio.charset.StandardCharsets;
 import java.time.InstantSource;
 import dev.iccache.embed.Embedder;
@@ -29,6 +36,13 @@ import dev.iccache.select.TokenCounter;
 import dev.iccache.tenant.DomainStates;
 import dev.iccache.trace.Tracing;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.OptionalDouble;
 import java.util.SplittableRandom;
 import java.util.Optional;
@@ -77,11 +91,6 @@ class GatewayTest {
     @Test
     void aFailingRouterIsBypassedToTheDefaultModel() {
         Metrics metrics = new Metrics();
-        RouterSettings settings = RouterSettings.DEFAULT;
-        LoadBias loadBias = new LoadBias(settings);
-        DomainStates<Router> routers = new DomainStates<>(domain -> new Router(settings,
-                new LinearThompsonBandit(RequestFeatures.ARM_DIMENSION, 1, 0.3, 0.999), loadBias, new QualityGuard(0.4),
-                new SplittableRandom(1), "sim-large"), (domain, router) -> { }, 1);
         Embedder broken = new Embedder() {
             @Override
             public int dimension() {
@@ -93,15 +102,106 @@ class GatewayTest {
                 throw new IllegalStateException("injected failure");
             }
         };
-        ModelRouting routing = new ModelRouting(routers, loadBias, broken, TokenCounter.cl100k(),
-                (q, a, b) -> OptionalDouble.empty(), new JudgeBudget(30, System::nanoTime), Runnable::run, "sim-large",
-                metrics, Tracing.NOOP);
-        Gateway routed = new Gateway(config, config.backends().stream().map(this::bounded).toList(), Optional.empty(),
-                Optional.of(routing), Optional.empty(), metrics);
-        Route r = routed.route(request("iccache"), Tenant.DEFAULT);
+        Route r = routed(config, broken, metrics).route(request("iccache"), Tenant.DEFAULT);
         assertThat(r.reason()).isEqualTo("bypass");
         assertThat(r.backend().config().name()).isEqualTo("sim-large");
         assertThat(metrics.scrape()).contains("iccache_bypass_total{component=\"router\"} 1.0");
+    }
+
+    @Test
+    void aRequestBeyondTheDecisionsThatMayWaitIsBypassedAtOnce() throws Exception {
+        Metrics metrics = new Metrics();
+        BlockingEmbedder slow = new BlockingEmbedder();
+        Gateway gateway = routed(config.toBuilder().decisions(new DecisionLimits(1, 0, 60_000)).build(), slow, metrics);
+        CompletableFuture<Route> first = CompletableFuture.supplyAsync(
+                () -> gateway.route(request("iccache"), Tenant.DEFAULT), r -> Thread.ofVirtual().start(r));
+        assertThat(slow.embedding.await(30, TimeUnit.SECONDS)).isTrue();
+        Route second = gateway.route(request("iccache"), Tenant.DEFAULT);
+        assertThat(second.reason()).isEqualTo("bypass");
+        assertThat(second.backend().config().name()).isEqualTo("sim-large");
+        assertThat(metrics.scrape()).contains("iccache_bypass_total{component=\"overload\"} 1.0");
+        slow.release.countDown();
+        assertThat(first.get(30, TimeUnit.SECONDS).reason()).isEqualTo("routed");
+        assertThat(gateway.route(request("iccache"), Tenant.DEFAULT).reason()).as("the slot is free again")
+                .isEqualTo("routed");
+    }
+
+    @Test
+    void aRequestPinnedToASmallModelBeyondTheDecisionsThatMayWaitGoesWithoutExamples(@TempDir Path dir)
+            throws Exception {
+        Metrics metrics = new Metrics();
+        BlockingEmbedder slow = new BlockingEmbedder();
+        IccacheConfig limited = config.toBuilder().decisions(new DecisionLimits(1, 0, 60_000)).build();
+        ExecutorService selectionThreads = Executors.newVirtualThreadPerTaskExecutor();
+        ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+        try {
+            Assembly.Runtime rt = new Assembly.Runtime(InstantSource.system(), Ticker.SYSTEM, scheduler,
+                    selectionThreads, Runnable::run, Runnable::run, 1);
+            var augmenter = Assembly.augmenter(limited, new InMemoryExampleStore(), slow,
+                    file -> new SimilarityUtility(0.45), new LearnedFiles(dir), rt, metrics);
+            Gateway gateway = new Gateway(limited, limited.backends().stream().map(this::bounded).toList(),
+                    Optional.of(augmenter), Optional.empty(), Optional.empty(), metrics);
+            CompletableFuture<Route> first = CompletableFuture.supplyAsync(
+                    () -> gateway.route(request("sim-small"), Tenant.DEFAULT), r -> Thread.ofVirtual().start(r));
+            assertThat(slow.embedding.await(30, TimeUnit.SECONDS)).isTrue();
+            Route second = gateway.route(request("sim-small"), Tenant.DEFAULT);
+            assertThat(second.reason()).isEqualTo("bypass");
+            assertThat(second.backend().config().name()).isEqualTo("sim-small");
+            assertThat(second.examples()).isZero();
+            assertThat(metrics.scrape()).contains("iccache_bypass_total{component=\"overload\"} 1.0");
+            assertThat(gateway.route(request("sim-large"), Tenant.DEFAULT).reason())
+                    .as("a large model needs no decision").isEqualTo("pinned");
+            slow.release.countDown();
+            assertThat(first.get(30, TimeUnit.SECONDS).reason()).isEqualTo("pinned");
+        } finally {
+            slow.release.countDown();
+            selectionThreads.shutdownNow();
+            scheduler.shutdownNow();
+        }
+    }
+
+    /**
+     * Embeds every text as the same unit vector; its first call says it began ({@link #embedding}) and waits for
+     * {@link #release}, later calls answer at once.
+     */
+    private static final class BlockingEmbedder implements Embedder {
+        final CountDownLatch embedding = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+        private final AtomicBoolean first = new AtomicBoolean(true);
+
+        @Override
+        public int dimension() {
+            return 384;
+        }
+
+        @Override
+        public List<float[]> embedAll(List<String> texts) {
+            if (first.getAndSet(false)) {
+                embedding.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            float[] v = new float[384];
+            v[0] = 1;
+            return texts.stream().map(t -> v).toList();
+        }
+    }
+
+    /** A gateway that routes the virtual model with a fresh router, embedding with {@code embedder}. */
+    private Gateway routed(IccacheConfig config, Embedder embedder, Metrics metrics) {
+        RouterSettings settings = RouterSettings.DEFAULT;
+        LoadBias loadBias = new LoadBias(settings);
+        DomainStates<Router> routers = new DomainStates<>(domain -> new Router(settings,
+                new LinearThompsonBandit(RequestFeatures.ARM_DIMENSION, 1, 0.3, 0.999), loadBias, new QualityGuard(0.4),
+                new SplittableRandom(1), "sim-large"), (domain, router) -> { }, 1);
+        ModelRouting routing = new ModelRouting(routers, loadBias, embedder, TokenCounter.cl100k(),
+                (q, a, b) -> OptionalDouble.empty(), new JudgeBudget(30, System::nanoTime), Runnable::run, "sim-large",
+                metrics, Tracing.NOOP);
+        return new Gateway(config, config.backends().stream().map(this::bounded).toList(), Optional.empty(),
+                Optional.of(routing), Optional.empty(), metrics);
     }
 
     @Test

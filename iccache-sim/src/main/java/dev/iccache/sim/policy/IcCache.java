@@ -6,6 +6,7 @@ import dev.iccache.api.ChatRequest;
 import dev.iccache.bank.InMemoryExampleStore;
 import dev.iccache.bank.UserPseudonyms;
 import dev.iccache.config.BackendRole;
+import dev.iccache.config.DecisionLimits;
 import dev.iccache.config.IccacheConfig;
 import dev.iccache.gateway.Assembly;
 import dev.iccache.gateway.Gateway;
@@ -77,7 +78,8 @@ final class IcCache implements Policy {
                 r.syncSeconds());
         String smallName = base.backends().stream().filter(b -> b.role() == BackendRole.SMALL)
                 .findFirst().orElseThrow().name();
-        this.config = base.toBuilder().router(router)
+        // The world does not model the gateway's own CPU, so no request waits for or bypasses a decision slot.
+        this.config = base.toBuilder().router(router).decisions(DecisionLimits.NONE)
                 .defaultModel(variant.router() ? base.defaultModel() : smallName).build();
         Assembly.Runtime rt = ctx.runtime();
         Metrics metrics = new Metrics();

@@ -1,0 +1,45 @@
+package dev.iccache.config;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonProperty;
+
+/**
+ * How much of the machine the request path may spend deciding (embedding a request, searching and
+ * selecting its examples, routing it) before further requests are sent on undecided; keys and
+ * defaults in docs/configuration.md ({@code decisions}).
+ *
+ * @param maxConcurrent decisions computed at once; 0 = no limit (nothing ever waits or bypasses for load)
+ * @param maxQueued     requests that may wait for a decision slot; one more bypasses at once
+ * @param maxWaitMs     longest wait for a slot; then the request bypasses
+ */
+public record DecisionLimits(int maxConcurrent, int maxQueued, long maxWaitMs) {
+    /** Defaults: one decision per processor, two waiting per processor, 50 ms at most. */
+    public static final DecisionLimits DEFAULT = forProcessors(Runtime.getRuntime().availableProcessors());
+    /** No limit. */
+    public static final DecisionLimits NONE = new DecisionLimits(0, 0, 1);
+
+    public DecisionLimits {
+        if (maxConcurrent < 0) {
+            throw new ConfigException("decisions.max-concurrent must be 0 (no limit) or more, got " + maxConcurrent);
+        }
+        if (maxQueued < 0) {
+            throw new ConfigException("decisions.max-queued must not be negative, got " + maxQueued);
+        }
+        if (maxWaitMs < 1) {
+            throw new ConfigException("decisions.max-wait-ms must be positive, got " + maxWaitMs);
+        }
+    }
+
+    static DecisionLimits forProcessors(int processors) {
+        return new DecisionLimits(processors, 2 * processors, 50);
+    }
+
+    @JsonCreator
+    static DecisionLimits fromYaml(@JsonProperty("max-concurrent") Integer maxConcurrent,
+            @JsonProperty("max-queued") Integer maxQueued, @JsonProperty("max-wait-ms") Long maxWaitMs) {
+        DecisionLimits d = DEFAULT;
+        int concurrent = maxConcurrent == null ? d.maxConcurrent : maxConcurrent;
+        return new DecisionLimits(concurrent, maxQueued == null ? 2 * concurrent : maxQueued,
+                maxWaitMs == null ? d.maxWaitMs : maxWaitMs);
+    }
+}
