@@ -36,7 +36,8 @@ mkdir -p "$WORK" "$CACHE"
 
 # 1. LiteLLM, pinned, in its own venv.
 REQ="$ROOT/iccache-bench/litellm-requirements.txt"
-if ! cmp -s "$REQ" "$CACHE/installed.txt" 2>/dev/null; then
+wants() { case ",$TARGETS," in *",$1,"*) return 0 ;; *) return 1 ;; esac; }
+if wants litellm && ! cmp -s "$REQ" "$CACHE/installed.txt" 2>/dev/null; then
   echo "run-compare: installing LiteLLM into $CACHE/venv (first use)..." >&2
   rm -rf "$CACHE/venv"
   python3 -m venv "$CACHE/venv" || { echo "run-compare: python3 -m venv failed (Debian: apt-get install python3-venv)" >&2; exit 1; }
@@ -51,8 +52,6 @@ CLI="$ROOT/iccache-cli/target/iccache.jar"
 [ -f "$CLI" ] && [ -z "$(find "$ROOT" -path "$ROOT/*/src/main/*" -newer "$CLI" -type f -print 2>/dev/null | head -n 1)" ] \
   || (cd "$ROOT" && ./mvnw -q -B -DskipTests package -pl iccache-cli -am) >&2
 FLAGS="--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED"
-
-wants() { case ",$TARGETS," in *",$1,"*) return 0 ;; *) return 1 ;; esac; }
 
 # 3. The bank (built once per size; the decision benchmark's builder and data).
 if { wants bank || wants bank-unlimited; } && [ ! -d "$BANKS/bank-$BANK_SIZE" ]; then

@@ -93,9 +93,8 @@ public final class Gateway implements AutoCloseable {
         String reason;
         if (model.equals(config.virtualModel())) {
             if (routing.isPresent()) {
-                if (!gate.enter()) {
-                    bypass.labelValues("overload").inc();
-                    return bypass(request);
+                if (!enterDecision()) {
+                    return shed(backends.get(config.defaultModel()), request);
                 }
                 try {
                     Optional<ModelRouting.Plan> planned = routing.get().plan(request, tenant, backends.values(),
@@ -130,8 +129,16 @@ public final class Gateway implements AutoCloseable {
                         "model_not_found", null);
             }
         }
-        Augmented augmented = augment(request, tenant, backend);
-        return new Route(backend, augmented.bypassed() ? "bypass" : reason, augmented, Optional.empty());
+        Optional<Augmented> augmented = augment(request, tenant, backend);
+        if (augmented.isEmpty()) {
+            return shed(backend, request);
+        }
+        return new Route(backend, augmented.get().bypassed() ? "bypass" : reason, augmented.get(), Optional.empty());
+    }
+
+    /** The request as it came, to {@code backend}, undecided because more requests wait to be decided than may. */
+    private Route shed(BoundedBackend backend, ChatRequest request) {
+        return new Route(backend, "bypass", new Augmented(request, Optional.empty(), true), Optional.empty(), true);
     }
 
     /** The request as it came, to the default model, unrouted. */
@@ -140,20 +147,28 @@ public final class Gateway implements AutoCloseable {
                 Optional.empty());
     }
 
-    /**
-     * The request for {@code backend}: with the examples selected for it when it is a small model (as the client
-     * sent it, marked bypassed, when the gateway has more requests to decide than it may queue).
-     */
-    private Augmented augment(ChatRequest request, Tenant tenant, BoundedBackend backend) {
-        if (augmenter.isEmpty() || backend.config().role() != BackendRole.SMALL) {
-            return new Augmented(request, Optional.empty(), false);
+    /** Takes a decision slot ({@link DecisionGate#enter}); counts the request as shed when there is none. */
+    private boolean enterDecision() {
+        if (gate.enter()) {
+            return true;
         }
-        if (!gate.enter()) {
-            bypass.labelValues("overload").inc();
-            return new Augmented(request, Optional.empty(), true);
+        bypass.labelValues("overload").inc();
+        return false;
+    }
+
+    /**
+     * The request for {@code backend}: with the examples selected for it when it is a small model; empty when the
+     * gateway has more requests to decide than it may queue.
+     */
+    private Optional<Augmented> augment(ChatRequest request, Tenant tenant, BoundedBackend backend) {
+        if (augmenter.isEmpty() || backend.config().role() != BackendRole.SMALL) {
+            return Optional.of(new Augmented(request, Optional.empty(), false));
+        }
+        if (!enterDecision()) {
+            return Optional.empty();
         }
         try {
-            return augmenter.get().augment(request, tenant, backend.config());
+            return Optional.of(augmenter.get().augment(request, tenant, backend.config()));
         } finally {
             gate.exit();
         }
@@ -253,9 +268,11 @@ public final class Gateway implements AutoCloseable {
      */
     private Route fallbackRoute(Route failed, String name, ChatRequest original, Tenant tenant) {
         BoundedBackend backend = backends.get(name);
-        Augmented augmented = failed.plan().map(p -> p.augmented().get(name))
-                .orElseGet(() -> augment(original, tenant, backend));
-        return new Route(backend, Route.FALLBACK, augmented, Optional.empty());
+        Optional<Augmented> augmented = failed.plan().map(p -> p.augmented().get(name))
+                .or(() -> failed.shed() ? Optional.empty() : augment(original, tenant, backend));
+        return new Route(backend, Route.FALLBACK,
+                augmented.orElseGet(() -> new Augmented(original, Optional.empty(), true)), Optional.empty(),
+                augmented.isEmpty());
     }
 
     /**

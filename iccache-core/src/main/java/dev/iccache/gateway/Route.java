@@ -14,10 +14,19 @@ import java.util.Optional;
  *                  {@code fallback} (the route asked for failed and this backend answered instead)
  * @param augmented the request as sent upstream, with the examples that were added to it
  * @param plan      the routing plan, for a routed request
+ * @param shed      the gateway had more requests to decide than it may queue ({@code decisions}), so this one was
+ *                  not decided (reason {@code bypass}); its answer is not offered to the bank either, since
+ *                  admitting it would embed it: the work that was shed
  */
-public record Route(BoundedBackend backend, String reason, Augmented augmented, Optional<ModelRouting.Plan> plan) {
+public record Route(BoundedBackend backend, String reason, Augmented augmented, Optional<ModelRouting.Plan> plan,
+        boolean shed) {
     /** The reason of a fallback's route. */
     public static final String FALLBACK = "fallback";
+
+    /** A route that was decided, or bypassed for a failure. */
+    public Route(BoundedBackend backend, String reason, Augmented augmented, Optional<ModelRouting.Plan> plan) {
+        this(backend, reason, augmented, plan, false);
+    }
 
     /** In-context examples prepended to the request. */
     public int examples() {

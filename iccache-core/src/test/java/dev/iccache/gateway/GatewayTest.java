@@ -104,6 +104,7 @@ class GatewayTest {
         };
         Route r = routed(config, broken, metrics).route(request("iccache"), Tenant.DEFAULT);
         assertThat(r.reason()).isEqualTo("bypass");
+        assertThat(r.shed()).as("a failure is not a shed request: its answer may still become an example").isFalse();
         assertThat(r.backend().config().name()).isEqualTo("sim-large");
         assertThat(metrics.scrape()).contains("iccache_bypass_total{component=\"router\"} 1.0");
     }
@@ -118,10 +119,14 @@ class GatewayTest {
         assertThat(slow.embedding.await(30, TimeUnit.SECONDS)).isTrue();
         Route second = gateway.route(request("iccache"), Tenant.DEFAULT);
         assertThat(second.reason()).isEqualTo("bypass");
+        assertThat(second.shed()).as("not decided, so not admitted either").isTrue();
         assertThat(second.backend().config().name()).isEqualTo("sim-large");
         assertThat(metrics.scrape()).contains("iccache_bypass_total{component=\"overload\"} 1.0");
         slow.release.countDown();
-        assertThat(first.get(30, TimeUnit.SECONDS).reason()).isEqualTo("routed");
+        assertThat(first.get(30, TimeUnit.SECONDS)).satisfies(r -> {
+            assertThat(r.reason()).isEqualTo("routed");
+            assertThat(r.shed()).isFalse();
+        });
         assertThat(gateway.route(request("iccache"), Tenant.DEFAULT).reason()).as("the slot is free again")
                 .isEqualTo("routed");
     }
@@ -146,6 +151,7 @@ class GatewayTest {
             assertThat(slow.embedding.await(30, TimeUnit.SECONDS)).isTrue();
             Route second = gateway.route(request("sim-small"), Tenant.DEFAULT);
             assertThat(second.reason()).isEqualTo("bypass");
+            assertThat(second.shed()).isTrue();
             assertThat(second.backend().config().name()).isEqualTo("sim-small");
             assertThat(second.examples()).isZero();
             assertThat(metrics.scrape()).contains("iccache_bypass_total{component=\"overload\"} 1.0");

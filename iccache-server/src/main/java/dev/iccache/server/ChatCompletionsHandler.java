@@ -342,7 +342,7 @@ final class ChatCompletionsHandler implements Handler {
             this.route = route;
             this.model = route.backend().config().name();
             this.noStore = noStore;
-            this.enabled = !noStore && gateway.config().bank().enabled()
+            this.enabled = !noStore && !route.shed() && gateway.config().bank().enabled()
                     && gateway.config().isExampleSource(route.backend().config());
             this.exactKey = exactKey;
             this.n = n;
