@@ -66,10 +66,11 @@ public final class OpenLoopBenchmark {
             Path data, Path json, String authorization, Map<String, Long> pids) {
     }
 
-    /** cpuCores: the target process's CPU time over the cell's wall time (NaN without its pid); rssMiB at the end. */
     /**
-     * One target at one rate. {@code bypassed}: answers with {@code x-iccache-route: bypass} (not decided by the
-     * gateway); {@code labelled}: answers with any {@code x-iccache-route} (0 for targets that are not iccache).
+     * One target at one rate. {@code cpuCores}: the target process's CPU time over the cell's wall time (NaN without
+     * its pid); {@code rssMiB} at the end; {@code bypassed}: answers with {@code x-iccache-route: bypass} (not
+     * decided by the gateway); {@code labelled}: answers with any {@code x-iccache-route} (0 for targets that are
+     * not iccache).
      */
     record Row(String target, int rate, long sent, long ok, long errors, double achievedRps, double p50Ms,
             double p99Ms, double p999Ms, double maxMs, double cpuCores, double rssMiB, String firstError,
