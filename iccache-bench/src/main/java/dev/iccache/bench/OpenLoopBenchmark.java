@@ -244,7 +244,8 @@ public final class OpenLoopBenchmark {
         System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         for (Row r : rows) {
             Row direct = rows.stream().filter(x -> x.target.equals("direct") && x.rate == r.rate).findFirst().orElse(r);
-            System.out.printf(Locale.ROOT, "| %s | %d | %d | %d | %d | %.0f | %.2f | %.2f | %.2f | %s | %s | %.2f | %.0f | %s |%n",
+            System.out.printf(Locale.ROOT,
+                    "| %s | %d | %d | %d | %d | %.0f | %.2f | %.2f | %.2f | %s | %s | %.2f | %.0f | %s |%n",
                     r.target, r.rate, r.sent, r.ok, r.errors, r.achievedRps, r.p50Ms, r.p99Ms, r.p999Ms,
                     r.target.equals("direct") ? "" : String.format(Locale.ROOT, "%.2f", r.p50Ms - direct.p50Ms),
                     r.target.equals("direct") ? "" : String.format(Locale.ROOT, "%.2f", r.p99Ms - direct.p99Ms),

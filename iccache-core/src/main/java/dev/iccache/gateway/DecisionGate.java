@@ -26,7 +26,7 @@ final class DecisionGate {
         this.maxWaitNanos = TimeUnit.MILLISECONDS.toNanos(limits.maxWaitMs());
     }
 
-    /** Takes a decision slot, waiting if allowed; false when the request must bypass. Pair a true with {@link #exit}. */
+    /** Takes a decision slot, waiting if allowed; false when the request must bypass. A true needs an {@link #exit}. */
     boolean enter() {
         if (slots == null) {
             return true;

@@ -57,8 +57,8 @@ public final class Gateway implements AutoCloseable {
         this.explorer = explorer;
         this.bypass = metrics.counter("iccache_bypass_total",
                 "Requests sent straight on because an iccache component failed, or (overload) because more requests "
-                + "were waiting to be decided than decisions.max-queued allows, or one waited decisions.max-wait-ms in vain.",
-                "component");
+                + "were waiting to be decided than decisions.max-queued allows, or one waited decisions.max-wait-ms "
+                + "in vain.", "component");
         this.gate = new DecisionGate(config.decisions());
         metrics.gauge("iccache_decisions_waiting", "Requests waiting for a decision slot (decisions.max-concurrent).")
                 .track(() -> gate.waiting());
