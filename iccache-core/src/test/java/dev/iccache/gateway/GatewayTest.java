@@ -18,6 +18,7 @@ import dev.iccache.tenant.Tenant;
 import dev.iccache.time.Ticker;
 import dev.iccache.time.VirtualClock;
 import dev.iccache.bank.InMemoryExampleStore;
+import dev.iccache.select.SelectionSettings;
 import dev.iccache.select.SimilarityUtility;
 import dev.iccache.tenant.LearnedFiles;
 import java.nio.file.Path;
@@ -136,7 +137,12 @@ class GatewayTest {
             throws Exception {
         Metrics metrics = new Metrics();
         BlockingEmbedder slow = new BlockingEmbedder();
-        IccacheConfig limited = config.toBuilder().decisions(new DecisionLimits(1, 0, 60_000)).build();
+        SelectionSettings d = SelectionSettings.DEFAULT;
+        // No selection time limit that a busy machine could hit: the first request holds its slot until released.
+        IccacheConfig limited = config.toBuilder().decisions(new DecisionLimits(1, 0, 60_000))
+                .selection(new SelectionSettings(d.enabled(), d.candidates(), d.maxExamples(), d.threshold(),
+                        d.diversity(), d.maxMessages(), d.outputReserveTokens(), 60_000, d.minSimilarity(),
+                        d.explorationShare(), d.syncSeconds())).build();
         ExecutorService selectionThreads = Executors.newVirtualThreadPerTaskExecutor();
         ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
         try {
