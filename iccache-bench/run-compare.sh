@@ -37,6 +37,7 @@ mkdir -p "$WORK" "$CACHE"
 # 1. LiteLLM, pinned, in its own venv.
 REQ="$ROOT/iccache-bench/litellm-requirements.txt"
 wants() { case ",$TARGETS," in *",$1,"*) return 0 ;; *) return 1 ;; esac; }
+port_of() { case "$1" in pass) echo 18091 ;; bank) echo 18092 ;; litellm) echo 18093 ;; bank-unlimited) echo 18094 ;; esac; }
 if wants litellm && ! cmp -s "$REQ" "$CACHE/installed.txt" 2>/dev/null; then
   echo "run-compare: installing LiteLLM into $CACHE/venv (first use)..." >&2
   rm -rf "$CACHE/venv"
@@ -61,7 +62,7 @@ fi
 
 # 4. The gateways and LiteLLM.
 cat > "$WORK/pass.yaml" <<YAML
-server: {host: 127.0.0.1, port: 18091}
+server: {host: 127.0.0.1, port: $(port_of pass)}
 default-model: sim-fast
 data-dir: $WORK/pass-data
 access-log: {enabled: false}
@@ -69,26 +70,26 @@ bank: {enabled: false}
 backends:
   - {name: sim-fast, base-url: "http://127.0.0.1:18090/v1", role: small, cost: 1.0, max-concurrent: 4096, server-load: {mode: off}}
 YAML
-# A gateway with the bank on, in its own copy of the bank (it admits answers): name, port, extra YAML.
+# A gateway with the bank on, in its own copy of the bank (it admits answers): name, extra YAML.
 bank_gateway() {
   rm -rf "$WORK/$1"
   cp -r "$BANKS/bank-$BANK_SIZE" "$WORK/$1"
   rm -rf "$WORK/$1/learned"
   cat > "$WORK/$1.yaml" <<YAML
-server: {host: 127.0.0.1, port: $2}
+server: {host: 127.0.0.1, port: $(port_of "$1")}
 virtual-model: iccache
 default-model: sim-large
 data-dir: $WORK/$1
 access-log: {enabled: false}
 replay: {enabled: false}
-$3
+$2
 backends:
   - {name: sim-small, model: sim-fast, base-url: "http://127.0.0.1:18090/v1", role: small, cost: 1.0, max-concurrent: 4096, server-load: {mode: off}}
   - {name: sim-large, model: sim-fast, base-url: "http://127.0.0.1:18090/v1", role: large, cost: 7.17, max-concurrent: 4096, server-load: {mode: off}}
 YAML
 }
-wants bank && bank_gateway bank 18092 ""
-wants bank-unlimited && bank_gateway bank-unlimited 18094 "decisions: {max-concurrent: 0}"
+wants bank && bank_gateway bank ""
+wants bank-unlimited && bank_gateway bank-unlimited "decisions: {max-concurrent: 0}"
 cat > "$WORK/litellm.yaml" <<YAML
 model_list:
   - model_name: sim-fast
@@ -101,24 +102,23 @@ ARGS=""
 if wants pass; then
   "$JAVA_HOME/bin/java" $FLAGS -Xmx2g -jar "$CLI" serve --config "$WORK/pass.yaml" > "$WORK/pass.log" 2>&1 &
   PIDS="$PIDS $!"
-  ARGS="$ARGS --target iccache-pass-through=http://127.0.0.1:18091/v1,sim-fast --pid iccache-pass-through=$!"
+  ARGS="$ARGS --target iccache-pass-through=http://127.0.0.1:$(port_of pass)/v1,sim-fast --pid iccache-pass-through=$!"
 fi
 for name in bank bank-unlimited; do
   wants "$name" || continue
-  port=18092; [ "$name" = bank-unlimited ] && port=18094
   "$JAVA_HOME/bin/java" $FLAGS -Xmx4g -jar "$CLI" serve --config "$WORK/$name.yaml" > "$WORK/$name.log" 2>&1 &
   PIDS="$PIDS $!"
-  ARGS="$ARGS --target iccache-$name=http://127.0.0.1:$port/v1,iccache --pid iccache-$name=$!"
+  ARGS="$ARGS --target iccache-$name=http://127.0.0.1:$(port_of "$name")/v1,iccache --pid iccache-$name=$!"
 done
 if wants litellm; then
-  LITELLM_TELEMETRY=False "$CACHE/venv/bin/litellm" --config "$WORK/litellm.yaml" --host 127.0.0.1 --port 18093 \
+  LITELLM_TELEMETRY=False "$CACHE/venv/bin/litellm" --config "$WORK/litellm.yaml" --host 127.0.0.1 --port "$(port_of litellm)" \
     > "$WORK/litellm.log" 2>&1 &
   PIDS="$PIDS $!"
-  ARGS="$ARGS --target litellm=http://127.0.0.1:18093/v1,sim-fast --pid litellm=$!"
+  ARGS="$ARGS --target litellm=http://127.0.0.1:$(port_of litellm)/v1,sim-fast --pid litellm=$!"
 fi
-for port in 18091 18092 18093 18094; do
-  case "$port" in 18091) wants pass || continue ;; 18092) wants bank || continue ;; 18093) wants litellm || continue ;;
-    18094) wants bank-unlimited || continue ;; esac
+for target in pass bank litellm bank-unlimited; do
+  wants "$target" || continue
+  port=$(port_of "$target")
   i=0
   until curl -s -o /dev/null "http://127.0.0.1:$port/health/liveliness" || curl -s -o /dev/null "http://127.0.0.1:$port/healthz"; do
     i=$((i + 1)); [ "$i" -gt 240 ] && { echo "run-compare: nothing listens on :$port after 120 s (logs in $WORK)" >&2; exit 1; }

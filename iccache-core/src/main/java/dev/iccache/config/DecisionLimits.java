@@ -14,7 +14,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  */
 public record DecisionLimits(int maxConcurrent, int maxQueued, long maxWaitMs) {
     /** Defaults: one decision per processor, two waiting per processor, 50 ms at most. */
-    public static final DecisionLimits DEFAULT = forProcessors(Runtime.getRuntime().availableProcessors());
+    public static final DecisionLimits DEFAULT = withSlots(Runtime.getRuntime().availableProcessors());
     /** No limit. */
     public static final DecisionLimits NONE = new DecisionLimits(0, 0, 1);
 
@@ -30,16 +30,16 @@ public record DecisionLimits(int maxConcurrent, int maxQueued, long maxWaitMs) {
         }
     }
 
-    static DecisionLimits forProcessors(int processors) {
-        return new DecisionLimits(processors, 2 * processors, 50);
+    /** {@code slots} decisions at once, the default queue (two per slot) and wait. */
+    private static DecisionLimits withSlots(int slots) {
+        return new DecisionLimits(slots, 2 * slots, 50);
     }
 
     @JsonCreator
     static DecisionLimits fromYaml(@JsonProperty("max-concurrent") Integer maxConcurrent,
             @JsonProperty("max-queued") Integer maxQueued, @JsonProperty("max-wait-ms") Long maxWaitMs) {
-        DecisionLimits d = DEFAULT;
-        int concurrent = maxConcurrent == null ? d.maxConcurrent : maxConcurrent;
-        return new DecisionLimits(concurrent, maxQueued == null ? 2 * concurrent : maxQueued,
+        DecisionLimits d = maxConcurrent == null ? DEFAULT : withSlots(maxConcurrent);
+        return new DecisionLimits(d.maxConcurrent, maxQueued == null ? d.maxQueued : maxQueued,
                 maxWaitMs == null ? d.maxWaitMs : maxWaitMs);
     }
 }

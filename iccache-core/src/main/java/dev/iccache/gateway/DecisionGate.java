@@ -3,7 +3,6 @@ package dev.iccache.gateway;
 import dev.iccache.config.DecisionLimits;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Keeps a gateway past its own CPU from queueing requests behind its decisions (embedding,
@@ -16,12 +15,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class DecisionGate {
     private final Semaphore slots;
-    private final AtomicInteger waiting = new AtomicInteger();
+    /** Places in the queue for a slot. */
+    private final Semaphore places;
     private final int maxQueued;
     private final long maxWaitNanos;
 
     DecisionGate(DecisionLimits limits) {
         this.slots = limits.maxConcurrent() == 0 ? null : new Semaphore(limits.maxConcurrent(), true);
+        this.places = new Semaphore(limits.maxQueued());
         this.maxQueued = limits.maxQueued();
         this.maxWaitNanos = TimeUnit.MILLISECONDS.toNanos(limits.maxWaitMs());
     }
@@ -36,14 +37,13 @@ final class DecisionGate {
             if (slots.tryAcquire(0, TimeUnit.NANOSECONDS)) {
                 return true;
             }
-            if (waiting.incrementAndGet() > maxQueued) {
-                waiting.decrementAndGet();
+            if (!places.tryAcquire()) {
                 return false;
             }
             try {
                 return slots.tryAcquire(maxWaitNanos, TimeUnit.NANOSECONDS);
             } finally {
-                waiting.decrementAndGet();
+                places.release();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -60,6 +60,6 @@ final class DecisionGate {
 
     /** Requests waiting for a slot now. */
     int waiting() {
-        return waiting.get();
+        return maxQueued - places.availablePermits();
     }
 }

@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.BiFunction;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * The request path without HTTP: decides which backend answers a request and what it is sent.
@@ -94,25 +95,8 @@ public final class Gateway implements AutoCloseable {
         String reason;
         if (model.equals(config.virtualModel())) {
             if (routing.isPresent()) {
-                if (!enterDecision()) {
-                    return shed(backends.get(config.defaultModel()), request);
-                }
-                try {
-                    Optional<ModelRouting.Plan> planned = routing.get().plan(request, tenant, backends.values(),
-                            augmenter);
-                    if (planned.isEmpty()) {
-                        return bypass(request);
-                    }
-                    ModelRouting.Plan plan = planned.get();
-                    String chosen = plan.decision().chosen();
-                    return new Route(backends.get(chosen), "routed", plan.augmented().get(chosen), Optional.of(plan));
-                } catch (RuntimeException e) {
-                    bypass.labelValues("router").inc();
-                    LOG.log(System.Logger.Level.WARNING, "routing bypassed: " + e);
-                    return bypass(request);
-                } finally {
-                    gate.exit();
-                }
+                return decided(() -> routed(request, tenant))
+                        .orElseGet(() -> shed(backends.get(config.defaultModel()), request));
             }
             backend = backends.get(config.defaultModel());
             reason = "default";
@@ -137,6 +121,24 @@ public final class Gateway implements AutoCloseable {
         return new Route(backend, augmented.get().bypassed() ? "bypass" : reason, augmented.get(), Optional.empty());
     }
 
+    /** The router's route for a request to the virtual model, or a bypass to the default model when routing fails. */
+    private Route routed(ChatRequest request, Tenant tenant) {
+        try {
+            Optional<ModelRouting.Plan> planned = routing.orElseThrow().plan(request, tenant, backends.values(),
+                    augmenter);
+            if (planned.isEmpty()) {
+                return bypass(request);
+            }
+            ModelRouting.Plan plan = planned.get();
+            String chosen = plan.decision().chosen();
+            return new Route(backends.get(chosen), "routed", plan.augmented().get(chosen), Optional.of(plan));
+        } catch (RuntimeException e) {
+            bypass.labelValues("router").inc();
+            LOG.log(System.Logger.Level.WARNING, "routing bypassed: " + e);
+            return bypass(request);
+        }
+    }
+
     /** The request as it came, to {@code backend}, undecided because more requests wait to be decided than may. */
     private Route shed(BoundedBackend backend, ChatRequest request) {
         return new Route(backend, "bypass", new Augmented(request, Optional.empty(), true), Optional.empty(), true);
@@ -148,13 +150,19 @@ public final class Gateway implements AutoCloseable {
                 Optional.empty());
     }
 
-    /** Takes a decision slot ({@link DecisionGate#enter}); counts the request as shed when there is none. */
-    private boolean enterDecision() {
-        if (gate.enter()) {
-            return true;
+    /**
+     * {@code decision} within a decision slot ({@link DecisionGate}); empty, counted as shed, when there is none.
+     */
+    private <T> Optional<T> decided(Supplier<T> decision) {
+        if (!gate.enter()) {
+            bypass.labelValues("overload").inc();
+            return Optional.empty();
         }
-        bypass.labelValues("overload").inc();
-        return false;
+        try {
+            return Optional.of(decision.get());
+        } finally {
+            gate.exit();
+        }
     }
 
     /**
@@ -165,14 +173,7 @@ public final class Gateway implements AutoCloseable {
         if (augmenter.isEmpty() || backend.config().role() != BackendRole.SMALL) {
             return Optional.of(new Augmented(request, Optional.empty(), false));
         }
-        if (!enterDecision()) {
-            return Optional.empty();
-        }
-        try {
-            return Optional.of(augmenter.get().augment(request, tenant, backend.config()));
-        } finally {
-            gate.exit();
-        }
+        return decided(() -> augmenter.get().augment(request, tenant, backend.config()));
     }
 
     /**

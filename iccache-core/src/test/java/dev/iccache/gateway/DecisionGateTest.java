@@ -3,6 +3,7 @@ package dev.iccache.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.iccache.config.DecisionLimits;
+import dev.iccache.testing.Eventually;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -23,7 +24,7 @@ class DecisionGateTest {
         assertThat(gate.enter()).isTrue();
         CompletableFuture<Boolean> waiter = CompletableFuture.supplyAsync(gate::enter,
                 r -> Thread.ofVirtual().start(r));
-        awaitWaiting(gate, 1);
+        assertThat(Eventually.holds(() -> gate.waiting() == 1)).isTrue();
         assertThat(gate.enter()).as("the queue holds one and it is taken").isFalse();
         assertThat(gate.waiting()).isEqualTo(1);
         gate.exit();
@@ -58,12 +59,5 @@ class DecisionGateTest {
         assertThat(gate.enter()).isFalse();
         gate.exit();
         assertThat(gate.enter()).isTrue();
-    }
-
-    private static void awaitWaiting(DecisionGate gate, int n) throws InterruptedException {
-        for (int i = 0; i < 30_000 && gate.waiting() < n; i++) {
-            Thread.sleep(1);
-        }
-        assertThat(gate.waiting()).isEqualTo(n);
     }
 }
