@@ -1,15 +1,18 @@
 package dev.iccache.bank;
 
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
 
 /**
  * Durable example bank with vector search scoped by tenant. Implementations: exact-scan in
- * memory (reference), Lucene HNSW on local disk (default), later a distributed store. The
+ * memory (reference), Lucene HNSW on local disk (default), Apache Cassandra (shared by several gateways, with a
+ * node-local {@link MirroredExampleStore mirror} for searches). The
  * interface carries no storage-engine types. Every method is thread-safe; searches never wait for
  * writes. Deletes are durable on return, and a store that keeps files keeps nothing of the deleted
  * examples in them by then, except after {@link #deleteAll} (docs/example-store.md, "Deletes
@@ -55,6 +58,16 @@ public interface ExampleStore extends AutoCloseable {
 
     /** Applies batched statistics changes; unknown ids are ignored. */
     void updateStats(Collection<StatsDelta> deltas, Instant now);
+
+    /**
+     * Sets the statistics of these examples to the given values (a mirror copying them from the store it follows);
+     * unknown ids are ignored. Durable on return.
+     */
+    default void replaceStats(Map<String, ExampleStats> stats) {
+        List<Example> known = new ArrayList<>();
+        stats.forEach((id, s) -> get(id).ifPresent(e -> known.add(e.withStats(s))));
+        putAll(known);
+    }
 
     /** Deletes examples expired at {@code now}; returns how many. */
     long purgeExpired(Instant now);

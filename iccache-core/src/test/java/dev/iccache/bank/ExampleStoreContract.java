@@ -421,6 +421,22 @@ public abstract class ExampleStoreContract {
     }
 
     @Test
+    void replaceStatsSetsTheGivenValuesOfKnownExamplesOnly() {
+        Random random = new Random(21);
+        Example a = example("a", "t", unitVector(random, DIM));
+        Example b = example("b", "t", unitVector(random, DIM));
+        store.putAll(List.of(a, b));
+        ExampleStats set = new ExampleStats(7, 2.5, T0.plusSeconds(60), 0.25, 2, 3, 1);
+
+        store.replaceStats(Map.of("a", set, "unknown", set));
+
+        assertThat(store.get("a").orElseThrow()).isEqualTo(a.withStats(set));
+        assertThat(store.get("b").orElseThrow()).isEqualTo(b);
+        assertThat(store.get("unknown")).isEmpty();
+        assertThat(store.search(a.vector(), Set.of("t"), 1, T0).get(0).example().stats()).isEqualTo(set);
+    }
+
+    @Test
     void forEachVisitsEveryExampleOrThoseOfOneTenant() {
         Random random = new Random(13);
         List<Example> all = new ArrayList<>();

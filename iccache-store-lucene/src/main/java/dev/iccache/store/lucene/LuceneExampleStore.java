@@ -392,28 +392,55 @@ public final class LuceneExampleStore implements ExampleStore {
     @Override
     public void updateStats(Collection<StatsDelta> deltas, Instant now) {
         Objects.requireNonNull(now, "now");
-        if (deltas.isEmpty()) {
-            return;
+        if (!deltas.isEmpty()) {
+            writeStats(searcher -> {
+                Map<String, ExampleStats> result = new LinkedHashMap<>();
+                for (StatsDelta delta : deltas) {
+                    ExampleStats current = result.get(delta.exampleId());
+                    if (current == null) {
+                        current = storedStats(searcher, delta.exampleId()).orElse(null);
+                    }
+                    if (current != null) {
+                        result.put(delta.exampleId(), current.apply(delta, now));
+                    }
+                }
+                return result;
+            }, "update stats");
         }
+    }
+
+    /** Sets statistics in place (doc values), as {@link #updateStats} does: the vectors are not indexed again. */
+    @Override
+    public void replaceStats(Map<String, ExampleStats> stats) {
+        if (!stats.isEmpty()) {
+            writeStats(searcher -> {
+                Map<String, ExampleStats> known = new LinkedHashMap<>();
+                for (Map.Entry<String, ExampleStats> e : stats.entrySet()) {
+                    if (locate(searcher, e.getKey()).isPresent()) {
+                        known.put(e.getKey(), e.getValue());
+                    }
+                }
+                return known;
+            }, "replace stats");
+        }
+    }
+
+    private static Optional<ExampleStats> storedStats(IndexSearcher searcher, String id) throws IOException {
+        Optional<LeafDoc> doc = locate(searcher, id);
+        return doc.isEmpty() ? Optional.empty() : Optional.of(new LeafExamples(doc.get().reader).stats(doc.get().doc));
+    }
+
+    /**
+     * Under the write lock, computes the new statistics of existing examples from the latest searcher and writes
+     * them as doc values; durable on return.
+     */
+    private void writeStats(SearcherFunction<Map<String, ExampleStats>> compute, String what) {
         long seqNo = 0;
         Lock exclusive = writeLock.writeLock();
         exclusive.lock();
         try {
             latest.maybeRefreshBlocking();
-            Map<String, ExampleStats> updated = read(latest, searcher -> {
-                Map<String, ExampleStats> result = new LinkedHashMap<>();
-                for (StatsDelta delta : deltas) {
-                    Optional<ExampleStats> current = Optional.ofNullable(result.get(delta.exampleId()));
-                    if (current.isEmpty()) {
-                        Optional<LeafDoc> doc = locate(searcher, delta.exampleId());
-                        if (doc.isPresent()) {
-                            current = Optional.of(new LeafExamples(doc.get().reader).stats(doc.get().doc));
-                        }
-                    }
-                    current.ifPresent(stats -> result.put(delta.exampleId(), stats.apply(delta, now)));
-                }
-                return result;
-            }, "update stats");
+            Map<String, ExampleStats> updated = read(latest, compute, what);
             if (updated.isEmpty()) {
                 return;
             }
@@ -422,11 +449,11 @@ public final class LuceneExampleStore implements ExampleStore {
                         ExampleDocuments.statsFields(e.getValue()));
             }
         } catch (IOException e) {
-            throw failure("update stats", e);
+            throw failure(what, e);
         } finally {
             exclusive.unlock();
         }
-        awaitDurable(seqNo, "update stats");
+        awaitDurable(seqNo, what);
     }
 
     @Override
