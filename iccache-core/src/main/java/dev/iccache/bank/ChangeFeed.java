@@ -14,8 +14,11 @@ import java.util.UUID;
  * its {@link StoreChange#at() time}: readers look back a little (see {@link MirroredExampleStore}).
  */
 public interface ChangeFeed {
-    /** The changes made at or after {@code from}, oldest first, as far as {@link #retention()} reaches. */
-    List<StoreChange> changesSince(Instant from);
+    /**
+     * The changes made at or after {@code from}, oldest first, as far as {@link #retention()} reaches; {@code now} is
+     * the reader's time (the feed may hold changes a little after it, by a writer whose clock runs ahead).
+     */
+    List<StoreChange> changesSince(Instant from, Instant now);
 
     /** The current state of these examples in the store, by id; absent ids are gone. */
     Map<String, Example> current(Collection<String> exampleIds);

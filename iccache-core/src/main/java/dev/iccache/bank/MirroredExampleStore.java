@@ -113,7 +113,7 @@ public final class MirroredExampleStore implements ExampleStore {
             }
             Instant from = syncedFrom.minus(LOOKBACK);
             Map<String, StoreChange> latest = new LinkedHashMap<>();
-            for (StoreChange c : feed.changesSince(from)) {
+            for (StoreChange c : feed.changesSince(from, start)) {
                 if (applied.putIfAbsent(c.id(), c.at()) == null && !ownWrite(c)) {
                     latest.remove(c.exampleId());
                     latest.put(c.exampleId(), c);

@@ -12,13 +12,19 @@ import java.util.regex.Pattern;
  * @param localDatacenter   the driver's local datacenter ({@code datacenter1} for the local nodes' SimpleSnitch)
  * @param keyspace          keyspace of the bank's table, created if absent
  * @param replicationFactor replicas of every example when the keyspace is created (SimpleStrategy)
+ * @param search            where searches run: {@code local}, a node-local Lucene copy of the bank under
+ *                          {@code data-dir/bank-mirror} kept in step with Cassandra; {@code cassandra}, SAI ANN
+ *                          queries in Cassandra
+ * @param syncMillis        with {@code search: local}, milliseconds between the syncs of the local copy
  */
 public record CassandraConfig(List<String> contactPoints, String localDatacenter, String keyspace,
-        int replicationFactor) {
+        int replicationFactor, String search, int syncMillis) {
+    /** The values of {@code search}. */
+    public static final List<String> SEARCHES = List.of("local", "cassandra");
     private static final Pattern KEYSPACE = Pattern.compile("[a-zA-Z][a-zA-Z0-9_]{0,47}");
     private static final Pattern HOST_PORT = Pattern.compile("[^:\\s]+:\\d{1,5}");
     public static final CassandraConfig DEFAULT = new CassandraConfig(List.of("127.0.0.1:9042"), "datacenter1",
-            "iccache", 1);
+            "iccache", 1, "local", 250);
 
     public CassandraConfig {
         contactPoints = contactPoints == null ? List.of() : List.copyOf(contactPoints);
@@ -40,15 +46,23 @@ public record CassandraConfig(List<String> contactPoints, String localDatacenter
         if (replicationFactor < 1) {
             throw new ConfigException("bank.cassandra.replication-factor must be at least 1, got " + replicationFactor);
         }
+        if (!SEARCHES.contains(search)) {
+            throw new ConfigException("bank.cassandra.search must be one of " + SEARCHES + ", got " + search);
+        }
+        if (syncMillis < 10 || syncMillis > 60_000) {
+            throw new ConfigException("bank.cassandra.sync-millis must be between 10 and 60000, got " + syncMillis);
+        }
     }
 
     @JsonCreator
     static CassandraConfig fromYaml(@JsonProperty("contact-points") List<String> contactPoints,
             @JsonProperty("local-datacenter") String localDatacenter, @JsonProperty("keyspace") String keyspace,
-            @JsonProperty("replication-factor") Integer replicationFactor) {
+            @JsonProperty("replication-factor") Integer replicationFactor, @JsonProperty("search") String search,
+            @JsonProperty("sync-millis") Integer syncMillis) {
         return new CassandraConfig(contactPoints == null ? DEFAULT.contactPoints : contactPoints,
                 localDatacenter == null ? DEFAULT.localDatacenter : localDatacenter,
                 keyspace == null ? DEFAULT.keyspace : keyspace,
-                replicationFactor == null ? DEFAULT.replicationFactor : replicationFactor);
+                replicationFactor == null ? DEFAULT.replicationFactor : replicationFactor,
+                search == null ? DEFAULT.search : search, syncMillis == null ? DEFAULT.syncMillis : syncMillis);
     }
 }

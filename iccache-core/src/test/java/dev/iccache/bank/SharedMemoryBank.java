@@ -138,10 +138,10 @@ final class SharedMemoryBank {
         }
 
         @Override
-        public List<StoreChange> changesSince(Instant from) {
+        public List<StoreChange> changesSince(Instant from, Instant now) {
             checkUp();
             synchronized (SharedMemoryBank.this) {
-                Instant oldest = clock.instant().minus(RETENTION);
+                Instant oldest = now.minus(RETENTION);
                 return changes.stream().filter(c -> !c.at().isBefore(from) && c.at().isAfter(oldest))
                         .sorted(java.util.Comparator.comparing(StoreChange::at)).toList();
             }

@@ -204,10 +204,17 @@ class ConfigLoaderTest {
                     contact-points: [127.0.0.1:9042, 127.0.0.2:9042]
                     keyspace: team_bank
                     replication-factor: 3
+                    search: cassandra
+                    sync-millis: 100
                 """, "c.yaml").bank();
         assertThat(bank.store()).isEqualTo("cassandra");
         assertThat(bank.cassandra()).isEqualTo(new CassandraConfig(List.of("127.0.0.1:9042", "127.0.0.2:9042"),
-                "datacenter1", "team_bank", 3));
+                "datacenter1", "team_bank", 3, "cassandra", 100));
+        assertThat(CassandraConfig.DEFAULT.search()).isEqualTo("local");
+        assertThatThrownBy(() -> ConfigLoader.parse(backends + "bank: {cassandra: {search: sai}}\n", "i.yaml"))
+                .hasMessageContaining("bank.cassandra.search must be one of [local, cassandra]");
+        assertThatThrownBy(() -> ConfigLoader.parse(backends + "bank: {cassandra: {sync-millis: 0}}\n", "m.yaml"))
+                .hasMessageContaining("bank.cassandra.sync-millis");
         assertThatThrownBy(() -> ConfigLoader.parse(backends + "bank: {cassandra: {keyspace: 'a-b'}}\n", "k.yaml"))
                 .hasMessageContaining("bank.cassandra.keyspace");
         assertThatThrownBy(() -> ConfigLoader.parse(backends + "bank: {cassandra: {contact-points: [x]}}\n", "p.yaml"))

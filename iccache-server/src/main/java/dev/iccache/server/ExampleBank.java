@@ -5,6 +5,7 @@ import com.github.benmanes.caffeine.cache.LoadingCache;
 import dev.iccache.admission.ExampleAdmitter;
 import dev.iccache.bank.ExampleStore;
 import dev.iccache.bank.InMemoryExampleStore;
+import dev.iccache.bank.MirroredExampleStore;
 import dev.iccache.bank.UserPseudonyms;
 import dev.iccache.config.CassandraConfig;
 import dev.iccache.config.IccacheConfig;
@@ -18,6 +19,7 @@ import dev.iccache.select.InContextAugmenter;
 import dev.iccache.select.SelectionSync;
 import dev.iccache.tenant.LearnedFiles;
 import dev.iccache.tenant.Lease;
+import dev.iccache.tenant.OutageLog;
 import dev.iccache.tenant.SharedState;
 import dev.iccache.time.Ticker;
 import dev.iccache.store.cassandra.CassandraExampleStore;
@@ -44,7 +46,7 @@ import java.util.function.UnaryOperator;
 /**
  * The example bank of one process, built from the configuration: the embedder, the store
  * (Lucene under {@code data-dir/bank}, memory, or a Cassandra keyspace with the learned state the gateways on it
- * share) and the admitter. Shared by {@code serve}, {@code import} and {@code export}. The gateways sharing a
+ * share, searched in a node-local mirror) and the admitter. Shared by {@code serve}, {@code import} and {@code export}. The gateways sharing a
  * Cassandra bank run its scheduled jobs (eviction, replay) once for all of them: each run, the one holding the job's
  * {@link Lease} does; one of them learns selection for all ({@link SelectionSync}).
  */
@@ -72,14 +74,17 @@ public final class ExampleBank implements AutoCloseable {
     /** Runs the rounds of the selection sync (a round may wait on the store). */
     private final ScheduledExecutorService selectionSyncThread =
             Executors.newSingleThreadScheduledExecutor(daemon("iccache-selection-sync"));
+    /** Runs the syncs of a Cassandra bank's node-local mirror. */
+    private final ScheduledExecutorService mirrorSyncThread =
+            Executors.newSingleThreadScheduledExecutor(daemon("iccache-bank-mirror"));
     /** The selection sync {@link #augmenter} started, if any. */
     private volatile Optional<SelectionSync> selectionSync = Optional.empty();
 
-    private ExampleBank(Embedder embedder, ExampleStore store, UserPseudonyms users, ExampleAdmitter admitter,
+    private ExampleBank(Embedder embedder, OpenedStore opened, UserPseudonyms users, ExampleAdmitter admitter,
             ExampleEvictor evictor, ScheduledExecutorService scheduler, Metrics metrics) {
         this.embedder = embedder;
-        this.store = store;
-        this.sharedState = store instanceof CassandraExampleStore c ? Optional.of(c.sharedState()) : Optional.empty();
+        this.store = opened.store();
+        this.sharedState = opened.shared();
         this.users = users;
         this.admitter = admitter;
         this.evictor = evictor;
@@ -92,10 +97,12 @@ public final class ExampleBank implements AutoCloseable {
      */
     public static ExampleBank open(IccacheConfig config, Metrics metrics, UnaryOperator<String> env) {
         Embedder embedder = Embedders.create(config.embedder(), env);
+        OpenedStore opened;
         ExampleStore store;
         UserPseudonyms users;
         try {
-            store = openStore(config, embedder.dimension());
+            opened = openStore(config, embedder.dimension());
+            store = opened.store();
         } catch (RuntimeException e) {
             embedder.close();
             throw e;
@@ -123,24 +130,71 @@ public final class ExampleBank implements AutoCloseable {
         }
         ExampleEvictor evictor = new ExampleEvictor(store, config.bank().maxExamples(), config.bank().maxBytes(),
                 InstantSource.system(), metrics);
-        ExampleBank bank = new ExampleBank(embedder, store, users, admitter, evictor, scheduler, metrics);
+        ExampleBank bank = new ExampleBank(embedder, opened, users, admitter, evictor, scheduler, metrics);
+        opened.mirror().ifPresent(mirror -> bank.syncMirror(mirror, config.bank().cassandra().syncMillis()));
         if (evictor.enabled()) {
             bank.schedule("eviction", Duration.ofSeconds(ExampleEvictor.CHECK_EVERY_SECONDS), () -> evict(evictor));
         }
         return bank;
     }
 
-    /** The configured store: in memory, Lucene under {@code data-dir/bank}, or the shared Cassandra keyspace. */
-    private static ExampleStore openStore(IccacheConfig config, int dimensions) {
+    /** A store as configured, with the learned state it shares with other gateways and its mirror, if any. */
+    private record OpenedStore(ExampleStore store, Optional<SharedState> shared, Optional<MirroredExampleStore> mirror) {
+    }
+
+    /**
+     * The configured store: in memory, Lucene under {@code data-dir/bank}, or the shared Cassandra keyspace, searched
+     * in a node-local Lucene mirror under {@code data-dir/bank-mirror} unless {@code bank.cassandra.search} is
+     * {@code cassandra}.
+     */
+    private static OpenedStore openStore(IccacheConfig config, int dimensions) {
         return switch (config.bank().store()) {
-            case "memory" -> new InMemoryExampleStore();
+            case "memory" -> new OpenedStore(new InMemoryExampleStore(), Optional.empty(), Optional.empty());
             case "cassandra" -> {
                 CassandraConfig c = config.bank().cassandra();
-                yield CassandraExampleStore.open(CassandraStoreSettings.of(c.contactPoints(), c.localDatacenter(),
-                        c.keyspace(), c.replicationFactor(), dimensions));
+                CassandraExampleStore cassandra = CassandraExampleStore.open(CassandraStoreSettings.of(
+                        c.contactPoints(), c.localDatacenter(), c.keyspace(), c.replicationFactor(), dimensions));
+                Optional<SharedState> shared = Optional.of(cassandra.sharedState());
+                if (c.search().equals("cassandra")) {
+                    yield new OpenedStore(cassandra, shared, Optional.empty());
+                }
+                LuceneExampleStore local;
+                try {
+                    local = LuceneExampleStore.open(mirrorDirectory(config));
+                } catch (RuntimeException e) {
+                    cassandra.close();
+                    throw e;
+                }
+                LOG.log(Level.INFO, "bringing the node-local copy of the shared bank up to date ({0})",
+                        mirrorDirectory(config));
+                MirroredExampleStore mirror = MirroredExampleStore.open(cassandra, cassandra, local,
+                        config.dataDir().resolve("bank-mirror.properties"), InstantSource.system());
+                yield new OpenedStore(mirror, shared, Optional.of(mirror));
             }
-            default -> LuceneExampleStore.open(bankDirectory(config));
+            default -> new OpenedStore(LuceneExampleStore.open(bankDirectory(config)), Optional.empty(),
+                    Optional.empty());
         };
+    }
+
+    /** Where a gateway on a Cassandra bank keeps its node-local copy for searches. */
+    static Path mirrorDirectory(IccacheConfig config) {
+        return config.dataDir().resolve("bank-mirror");
+    }
+
+    /** Syncs the mirror every {@code millis} on a thread of its own; a failed sync is retried at the next. */
+    private void syncMirror(MirroredExampleStore mirror, int millis) {
+        OutageLog outage = new OutageLog(LOG, "the bank's mirror sync");
+        mirrorSyncThread.scheduleWithFixedDelay(() -> {
+            try {
+                mirror.sync();
+                outage.worked();
+            } catch (RuntimeException e) {
+                outage.failed("syncing the bank's node-local copy", e);
+            }
+        }, millis, millis, TimeUnit.MILLISECONDS);
+        metrics.gauge("iccache_bank_mirror_behind_seconds",
+                "How far this gateway's copy of the shared bank may be behind it: seconds since its last sync began.")
+                .track(() -> mirror.behind(InstantSource.system().instant()).toMillis() / 1000.0);
     }
 
     /** Makes daemon threads with this name, for background work that must not keep the JVM alive. */
@@ -318,10 +372,12 @@ public final class ExampleBank implements AutoCloseable {
     public void close() {
         scheduler.shutdownNow();
         selectionSyncThread.shutdownNow();
+        mirrorSyncThread.shutdownNow();
         selectionThreads.shutdownNow();
         background.shutdownNow();
         learner.shutdown();
         try {
+            mirrorSyncThread.awaitTermination(10, TimeUnit.SECONDS);
             learner.awaitTermination(10, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -14,15 +14,23 @@ final class CassandraBanks {
     private CassandraBanks() {
     }
 
-    /** A bank configuration on {@code keyspace} (replication 1), dropped first so that each test starts empty. */
+    /**
+     * A bank configuration on {@code keyspace} (replication 1), dropped first so that each test starts empty;
+     * searched in a node-local mirror synced every 50 ms.
+     */
     static BankConfig fresh(String keyspace) {
+        return fresh(keyspace, "local");
+    }
+
+    /** The same with searches where {@code search} says ({@code local} or {@code cassandra}). */
+    static BankConfig fresh(String keyspace, String search) {
         try (CqlSession admin = CqlSession.builder().addContactPoint(new InetSocketAddress("127.0.0.1", 9042))
                 .withLocalDatacenter(CassandraNode.DATACENTER).build()) {
             admin.execute(SimpleStatement.newInstance("DROP KEYSPACE IF EXISTS " + keyspace)
                     .setTimeout(Duration.ofMinutes(2)));
         }
         CassandraConfig cassandra = new CassandraConfig(List.of(CassandraNode.CONTACT_POINT), CassandraNode.DATACENTER,
-                keyspace, 1);
+                keyspace, 1, search, 50);
         return new BankConfig(true, "cassandra", List.of(), 0.98, 0, 1000, 0, 0, cassandra);
     }
 }

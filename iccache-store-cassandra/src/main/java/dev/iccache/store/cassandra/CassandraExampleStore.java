@@ -6,22 +6,27 @@ import com.datastax.oss.driver.api.core.DriverException;
 import com.datastax.oss.driver.api.core.config.DefaultDriverOption;
 import com.datastax.oss.driver.api.core.config.DriverConfigLoader;
 import com.datastax.oss.driver.api.core.cql.AsyncResultSet;
+import com.datastax.oss.driver.api.core.cql.BatchStatement;
+import com.datastax.oss.driver.api.core.cql.BatchType;
 import com.datastax.oss.driver.api.core.cql.BoundStatement;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.ResultSet;
 import com.datastax.oss.driver.api.core.cql.Row;
 import com.datastax.oss.driver.api.core.cql.SimpleStatement;
 import com.datastax.oss.driver.api.core.cql.Statement;
+import com.datastax.oss.driver.api.core.metadata.schema.TableMetadata;
 import com.datastax.oss.driver.api.core.type.DataType;
 import com.datastax.oss.driver.api.core.type.VectorType;
 import com.datastax.oss.driver.api.core.uuid.Uuids;
 import dev.iccache.api.ErrorKind;
 import dev.iccache.api.IccacheException;
+import dev.iccache.bank.ChangeFeed;
 import dev.iccache.bank.Example;
 import dev.iccache.bank.ExampleStats;
 import dev.iccache.bank.ExampleStore;
 import dev.iccache.bank.SearchHit;
 import dev.iccache.bank.StatsDelta;
+import dev.iccache.bank.StoreChange;
 import dev.iccache.bank.StoreStats;
 import dev.iccache.tenant.SharedState;
 import java.time.Duration;
@@ -49,10 +54,11 @@ import java.util.function.Function;
  * (SAI) ANN index with the tenant and expiry restrictions inside the query. Several gateways may share
  * one keyspace. Writes are at QUORUM, reads by id and scans at QUORUM, vector searches at LOCAL_ONE;
  * statistics change by compare-and-set (a lightweight transaction), so concurrent gateways lose no
- * update. The keyspace also holds the gateways' {@link #sharedState() shared learned state}. See
- * docs/example-store.md, "CassandraExampleStore".
+ * update. Every write also records its changes in the {@code changes} table, the {@link ChangeFeed} a
+ * {@link dev.iccache.bank.MirroredExampleStore node-local mirror} follows. The keyspace also holds the gateways'
+ * {@link #sharedState() shared learned state}. See docs/example-store.md, "CassandraExampleStore".
  */
-public final class CassandraExampleStore implements ExampleStore {
+public final class CassandraExampleStore implements ExampleStore, ChangeFeed {
     /** Consistency of every write and of the reads that must see acknowledged writes. */
     static final ConsistencyLevel WRITE = ConsistencyLevel.QUORUM;
     static final ConsistencyLevel READ = ConsistencyLevel.QUORUM;
@@ -79,8 +85,13 @@ public final class CassandraExampleStore implements ExampleStore {
     private final PreparedStatement scanTenant;
     private final PreparedStatement sizes;
     private final CassandraSharedState shared;
+    private final PreparedStatement recordChange;
+    private final PreparedStatement changesOfBucket;
+    private final UUID origin = Uuids.random();
+    private final String identity;
 
-    private CassandraExampleStore(CqlSession session, String keyspace, int dimensions) {
+    private CassandraExampleStore(CqlSession session, String keyspace, int dimensions, String identity) {
+        this.identity = identity;
         this.session = session;
         this.keyspace = keyspace;
         this.dimensions = dimensions;
@@ -103,6 +114,8 @@ public final class CassandraExampleStore implements ExampleStore {
         scanTenant = idempotent(all + " WHERE tenant = ?", READ);
         sizes = idempotent("SELECT tenant, plaintext_bytes FROM " + table, READ);
         shared = new CassandraSharedState(session, keyspace);
+        recordChange = idempotent(ChangeRows.insert(keyspace), WRITE);
+        changesOfBucket = idempotent(ChangeRows.select(keyspace), READ);
     }
 
     /**
@@ -126,15 +139,17 @@ public final class CassandraExampleStore implements ExampleStore {
             throw unavailable("connecting to " + settings.contactPoints(), e);
         }
         try {
-            createSchema(session, settings);
-            return new CassandraExampleStore(session, settings.keyspace(), settings.dimensions());
+            String tableId = createSchema(session, settings);
+            return new CassandraExampleStore(session, settings.keyspace(), settings.dimensions(),
+                    "cassandra:" + settings.keyspace() + ":" + tableId);
         } catch (RuntimeException e) {
             session.close();
             throw e instanceof DriverException d ? unavailable("creating the bank's schema", d) : e;
         }
     }
 
-    private static void createSchema(CqlSession session, CassandraStoreSettings settings) {
+    /** Creates what is missing; returns the id of the examples table (a new one when the table is created anew). */
+    private static String createSchema(CqlSession session, CassandraStoreSettings settings) {
         String keyspace = settings.keyspace();
         ddl(session, "CREATE KEYSPACE IF NOT EXISTS " + keyspace + " WITH replication = {'class': 'SimpleStrategy', "
                 + "'replication_factor': " + settings.replicationFactor() + "}");
@@ -142,15 +157,17 @@ public final class CassandraExampleStore implements ExampleStore {
             ddl(session, statement);
         }
         ddl(session, CassandraSharedState.schema(keyspace));
-        DataType type = session.getMetadata().getKeyspace(keyspace).flatMap(k -> k.getTable(ExampleRows.TABLE))
-                .flatMap(t -> t.getColumn("vec")).orElseThrow(() -> new IccacheException(ErrorKind.INTERNAL,
-                        "the example table " + keyspace + "." + ExampleRows.TABLE + " was not created", null,
-                        "store_unusable", null)).getType();
+        ddl(session, ChangeRows.schema(keyspace));
+        TableMetadata table = session.getMetadata().getKeyspace(keyspace).flatMap(k -> k.getTable(ExampleRows.TABLE))
+                .orElseThrow(() -> new IccacheException(ErrorKind.INTERNAL, "the example table " + keyspace + "."
+                        + ExampleRows.TABLE + " was not created", null, "store_unusable", null));
+        DataType type = table.getColumn("vec").orElseThrow().getType();
         if (!(type instanceof VectorType v) || v.getDimensions() != settings.dimensions()) {
             throw new IccacheException(ErrorKind.INTERNAL, "the example table " + keyspace + "." + ExampleRows.TABLE
                     + " holds " + type.asCql(false, true) + ", not vectors of " + settings.dimensions()
                     + " dimensions (another embedder?); use another keyspace", null, "store_format", null);
         }
+        return table.getId().map(UUID::toString).orElse("");
     }
 
     private static void ddl(CqlSession session, String cql) {
@@ -178,8 +195,19 @@ public final class CassandraExampleStore implements ExampleStore {
             checkDimensions(e.vector());
             last.put(e.id(), e);
         }
-        forAll(last.values(), e -> ExampleRows.bindAll(insert.boundStatementBuilder(), e, Uuids.random()).build(),
-                rs -> null);
+        // The row and its change in one logged batch: a mirror learns of every row written, or of none.
+        forAll(last.values(), e -> BatchStatement.newInstance(BatchType.LOGGED,
+                ExampleRows.bindAll(insert.boundStatementBuilder(), e, Uuids.random()).build(),
+                change(e.id(), StoreChange.Kind.PUT)).setConsistencyLevel(WRITE).setIdempotent(true), rs -> null);
+    }
+
+    private BoundStatement change(String exampleId, StoreChange.Kind kind) {
+        UUID at = Uuids.timeBased();
+        return recordChange.bind(ChangeRows.bucket(Uuids.unixTimestamp(at)), at, exampleId, kind.name(), origin);
+    }
+
+    private void recordChanges(Collection<String> exampleIds, StoreChange.Kind kind) {
+        forAll(exampleIds, id -> change(id, kind), rs -> null);
     }
 
     @Override
@@ -221,9 +249,23 @@ public final class CassandraExampleStore implements ExampleStore {
         return ids;
     }
 
-    /** Deletes by a conditional statement per id; returns how many were applied. */
+    /**
+     * Deletes by a conditional statement per id; returns how many were applied. The deletes are recorded first (a
+     * mirror drops a copy rather than keep one the store deleted); a delete whose condition failed is recorded
+     * again as a put, so that mirrors read the example's state again.
+     */
     private long deleteIds(Collection<String> ids, Function<String, BoundStatement> delete) {
-        return forAll(ids, delete, AsyncResultSet::wasApplied).stream().filter(Boolean::booleanValue).count();
+        List<String> all = List.copyOf(ids);
+        recordChanges(all, StoreChange.Kind.DELETE);
+        List<Boolean> applied = forAll(all, delete, AsyncResultSet::wasApplied);
+        List<String> kept = new ArrayList<>();
+        for (int i = 0; i < all.size(); i++) {
+            if (!applied.get(i)) {
+                kept.add(all.get(i));
+            }
+        }
+        recordChanges(kept, StoreChange.Kind.PUT);
+        return all.size() - kept.size();
     }
 
     @Override
@@ -254,17 +296,24 @@ public final class CassandraExampleStore implements ExampleStore {
         for (StatsDelta d : deltas) {
             byId.computeIfAbsent(d.exampleId(), id -> new ArrayList<>()).add(d);
         }
+        List<String> changed = new ArrayList<>();
         for (Map.Entry<String, List<StatsDelta>> e : byId.entrySet()) {
-            applyStats(e.getKey(), e.getValue(), now);
+            if (applyStats(e.getKey(), e.getValue(), now)) {
+                changed.add(e.getKey());
+            }
         }
+        recordChanges(changed, StoreChange.Kind.STATS);
     }
 
-    /** Applies one example's deltas by compare-and-set on its statistics version, retrying on a race. */
-    private void applyStats(String id, List<StatsDelta> deltas, Instant now) {
+    /**
+     * Applies one example's deltas by compare-and-set on its statistics version, retrying on a race; false if the
+     * example does not exist.
+     */
+    private boolean applyStats(String id, List<StatsDelta> deltas, Instant now) {
         for (int attempt = 0; attempt < LightweightTransactions.ATTEMPTS; attempt++) {
             Row row = execute(statsById.bind(id)).one();
             if (row == null) {
-                return;
+                return false;
             }
             ExampleStats stats = ExampleRows.stats(row);
             for (StatsDelta d : deltas) {
@@ -277,7 +326,7 @@ public final class CassandraExampleStore implements ExampleStore {
             checkOpen();
             if (LightweightTransactions.applied(session, cas, statsById.bind(id), "stats_version", newVersion,
                     "statistics of example " + id)) {
-                return;
+                return true;
             }
         }
         throw LightweightTransactions.contended("statistics of example " + id);
@@ -300,6 +349,48 @@ public final class CassandraExampleStore implements ExampleStore {
             bytes += row.getLong("plaintext_bytes");
         }
         return new StoreStats(Map.copyOf(counts), bytes, 0);
+    }
+
+    /** Reads the minute buckets from {@code from}'s to the next minute's (a writer's clock may run ahead). */
+    @Override
+    public List<StoreChange> changesSince(Instant from, Instant now) {
+        UUID start = Uuids.startOf(from.toEpochMilli());
+        long last = ChangeRows.bucket(now.toEpochMilli()) + 1;
+        List<StoreChange> changes = new ArrayList<>();
+        for (long bucket = ChangeRows.bucket(from.toEpochMilli()); bucket <= last; bucket++) {
+            for (Row row : execute(changesOfBucket.bind(bucket, start))) {
+                changes.add(ChangeRows.change(row));
+            }
+        }
+        return changes;
+    }
+
+    @Override
+    public Map<String, Example> current(Collection<String> exampleIds) {
+        Map<String, Example> found = new LinkedHashMap<>();
+        for (Row row : forAll(exampleIds, selectById::bind, rs -> rs.one())) {
+            if (row != null) {
+                Example e = ExampleRows.example(row);
+                found.put(e.id(), e);
+            }
+        }
+        return found;
+    }
+
+    @Override
+    public Duration retention() {
+        return ChangeRows.RETENTION;
+    }
+
+    @Override
+    public UUID origin() {
+        return origin;
+    }
+
+    /** The keyspace and the id of its examples table: a table dropped and created again is another bank. */
+    @Override
+    public String identity() {
+        return identity;
     }
 
     @Override
