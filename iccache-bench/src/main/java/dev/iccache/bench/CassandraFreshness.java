@@ -3,16 +3,26 @@ package dev.iccache.bench;
 import dev.iccache.bank.Example;
 import dev.iccache.bank.ExampleStats;
 import dev.iccache.bank.ExampleStore;
+import dev.iccache.bank.MirroredExampleStore;
 import dev.iccache.bank.SearchHit;
 import dev.iccache.store.cassandra.CassandraExampleStore;
 import dev.iccache.store.cassandra.CassandraStoreSettings;
+import dev.iccache.store.lucene.LuceneExampleStore;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Instant;
+import java.time.InstantSource;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Freshness of the Cassandra store between two store instances, as two gateways would see it (not a test):
@@ -20,7 +30,10 @@ import java.util.Set;
  * returns, store B (connected through {@code --b}) searches for the example's own vector until it is the
  * first hit. Prints how often B's first search already found it and the time from A's acknowledgement to
  * B finding it (p50, p99, max). Keyspace {@code --keyspace} [iccache_freshness] is created with
- * {@code --rf} [3] replicas if absent; the examples go to a tenant of their own, deleted at the end.
+ * {@code --rf} [3] replicas if absent; the examples go to a tenant of their own, deleted at the end. With
+ * {@code --search local} [the default, as the gateway] each instance searches a node-local Lucene mirror (in a
+ * temporary folder) that syncs every {@code --sync-millis} [250], and B polls its mirror every millisecond; with
+ * {@code --search cassandra} B searches Cassandra's SAI index back to back.
  *
  * <p>Run (from the repository root) against the three-node cluster:
  * {@code ./iccache cassandra start --nodes 3 && iccache-bench/run-cassandra-freshness.sh --probes 200}.
@@ -29,12 +42,14 @@ public final class CassandraFreshness {
     private CassandraFreshness() {
     }
 
-    public static void main(String[] args) {
+    public static void main(String[] args) throws IOException, InterruptedException {
         String a = "127.0.0.1:9042";
         String b = "127.0.0.3:9042";
         String keyspace = "iccache_freshness";
         int rf = 3;
         int probes = 200;
+        String search = "local";
+        int syncMillis = 250;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--a" -> a = args[++i];
@@ -42,18 +57,28 @@ public final class CassandraFreshness {
                 case "--keyspace" -> keyspace = args[++i];
                 case "--rf" -> rf = Integer.parseInt(args[++i]);
                 case "--probes" -> probes = Integer.parseInt(args[++i]);
-                default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + " (--a HOST:PORT --b HOST:PORT --keyspace NAME --rf N --probes N)");
+                case "--search" -> search = args[++i];
+                case "--sync-millis" -> syncMillis = Integer.parseInt(args[++i]);
+                default -> throw new IllegalArgumentException("unknown option " + args[i] + " (--a HOST:PORT "
+                        + "--b HOST:PORT --keyspace NAME --rf N --probes N --search local|cassandra --sync-millis N)");
             }
         }
         int dim = 384;
         String tenant = "freshness-" + Long.toHexString(System.nanoTime());
-        System.out.printf(Locale.ROOT, "# CassandraFreshness: A=%s B=%s keyspace=%s rf=%d probes=%d load=%s%n", a, b,
-                keyspace, rf, probes, StoreSearchBenchmark.loadAverage());
-        try (ExampleStore storeA = CassandraExampleStore.open(CassandraStoreSettings.of(List.of(a), "datacenter1",
-                keyspace, rf, dim));
-                ExampleStore storeB = CassandraExampleStore.open(CassandraStoreSettings.of(List.of(b), "datacenter1",
-                        keyspace, rf, dim))) {
+        boolean local = switch (search) {
+            case "local" -> true;
+            case "cassandra" -> false;
+            default -> throw new IllegalArgumentException("--search is local or cassandra, not " + search);
+        };
+        System.out.printf(Locale.ROOT, "# CassandraFreshness: A=%s B=%s keyspace=%s rf=%d probes=%d search=%s%s "
+                + "load=%s%n", a, b, keyspace, rf, probes, search, local ? " sync-millis=" + syncMillis : "",
+                StoreSearchBenchmark.loadAverage());
+        Path mirrors = Files.createTempDirectory("iccache-freshness");
+        ScheduledExecutorService syncs = Executors.newScheduledThreadPool(2);
+        try (ExampleStore storeA = open(a, keyspace, rf, dim, local ? Optional.of(mirrors.resolve("a")) : Optional.empty(),
+                syncs, syncMillis);
+                ExampleStore storeB = open(b, keyspace, rf, dim, local ? Optional.of(mirrors.resolve("b"))
+                        : Optional.empty(), syncs, syncMillis)) {
             Random random = new Random(42);
             long[] nanos = new long[probes];
             long[] putNanos = new long[probes];
@@ -74,6 +99,9 @@ public final class CassandraFreshness {
                     if (!hits.isEmpty() && hits.get(0).example().id().equals(e.id())) {
                         break;
                     }
+                    if (local) {
+                        Thread.sleep(1);
+                    }
                 }
                 nanos[i] = System.nanoTime() - acked;
                 if (searches == 1) {
@@ -90,6 +118,27 @@ public final class CassandraFreshness {
                     + "(includes B's search); %d probes deleted; load %s%n",
                     StoreSearchBenchmark.percentile(nanos, 50) / 1e6, StoreSearchBenchmark.percentile(nanos, 99) / 1e6,
                     StoreSearchBenchmark.percentile(nanos, 100) / 1e6, deleted, StoreSearchBenchmark.loadAverage());
+        } finally {
+            syncs.shutdownNow();
+            syncs.awaitTermination(10, TimeUnit.SECONDS);
+            try (var files = Files.walk(mirrors)) {
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
         }
+    }
+
+    /** A Cassandra store through {@code contactPoint}, searched in a mirror under {@code mirror} when one is given. */
+    private static ExampleStore open(String contactPoint, String keyspace, int rf, int dim, Optional<Path> mirror,
+            ScheduledExecutorService syncs, int syncMillis) {
+        CassandraExampleStore cassandra = CassandraExampleStore.open(CassandraStoreSettings.of(List.of(contactPoint),
+                "datacenter1", keyspace, rf, dim));
+        if (mirror.isEmpty()) {
+            return cassandra;
+        }
+        MirroredExampleStore store = MirroredExampleStore.open(cassandra, cassandra,
+                LuceneExampleStore.open(mirror.get().resolve("index")), mirror.get().resolve("position"),
+                InstantSource.system());
+        syncs.scheduleWithFixedDelay(store::sync, syncMillis, syncMillis, TimeUnit.MILLISECONDS);
+        return store;
     }
 }
