@@ -54,7 +54,7 @@ public final class ExampleBank implements AutoCloseable {
     /** How old the bank gauge's count may be. */
     static final Duration GAUGE_MAX_AGE = Duration.ofSeconds(10);
     private static final System.Logger LOG = System.getLogger(ExampleBank.class.getName());
-    private static final long PURGE_EVERY_MINUTES = 10;
+    private static final Duration PURGE_EVERY = Duration.ofMinutes(10);
     /** A job's lease lasts this many of its periods, so that its holder renews it before it expires. */
     private static final int LEASE_PERIODS = 2;
 
@@ -122,16 +122,15 @@ public final class ExampleBank implements AutoCloseable {
                 .track(() -> counted.get("count"));
         ExampleAdmitter admitter = new ExampleAdmitter(embedder, store, config.bank(), Scrubber.from(config.scrub()),
                 users, InstantSource.system(), metrics, daemon("iccache-admission"));
-        // Expired examples are never returned by a search; purging them only reclaims space.
         ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(daemon("iccache-bank"));
-        if (config.bank().ttlHours() > 0) {
-            scheduler.scheduleWithFixedDelay(() -> purge(store), PURGE_EVERY_MINUTES, PURGE_EVERY_MINUTES,
-                    TimeUnit.MINUTES);
-        }
         ExampleEvictor evictor = new ExampleEvictor(store, config.bank().maxExamples(), config.bank().maxBytes(),
                 InstantSource.system(), metrics);
         ExampleBank bank = new ExampleBank(embedder, opened, users, admitter, evictor, scheduler, metrics);
         opened.mirror().ifPresent(mirror -> bank.syncMirror(mirror, config.bank().cassandra().syncMillis()));
+        // Expired examples are never returned by a search; purging them only reclaims space.
+        if (config.bank().ttlHours() > 0) {
+            bank.schedule("purge", PURGE_EVERY, () -> purge(store));
+        }
         if (evictor.enabled()) {
             bank.schedule("eviction", Duration.ofSeconds(ExampleEvictor.CHECK_EVERY_SECONDS), () -> evict(evictor));
         }
