@@ -112,14 +112,17 @@ public final class MirroredExampleStore implements ExampleStore {
                 copyAnew(start);
             }
             Instant from = syncedFrom.minus(LOOKBACK);
+            List<StoreChange> fresh = feed.changesSince(from, start).stream()
+                    .filter(c -> !applied.containsKey(c.id())).toList();
             Map<String, StoreChange> latest = new LinkedHashMap<>();
-            for (StoreChange c : feed.changesSince(from, start)) {
-                if (applied.putIfAbsent(c.id(), c.at()) == null && !ownWrite(c)) {
+            for (StoreChange c : fresh) {
+                if (!ownWrite(c)) {
                     latest.remove(c.exampleId());
                     latest.put(c.exampleId(), c);
                 }
             }
             apply(latest.values());
+            fresh.forEach(c -> applied.put(c.id(), c.at()));
             applied.values().removeIf(at -> at.isBefore(from));
             syncedFrom = start;
             if (!start.isBefore(savedAt.plus(SAVE_EVERY))) {

@@ -183,4 +183,17 @@ class MirroredExampleStoreTest {
         assertThat(found(b, e)).containsExactly("e");
         assertThat(b.behind(now.get())).isZero();
     }
+
+    @Test
+    void aChangeWhoseExampleCouldNotBeReadIsAppliedByTheNextSync() {
+        Example e = example("e", "t", unitVector(random, DIM));
+        a.put(e);
+        tick(Duration.ofMillis(250));
+        bank.failNextRead();
+        assertThatThrownBy(b::sync).hasMessageContaining("reading the examples failed");
+        tick(Duration.ofMillis(250));
+
+        assertThat(b.sync()).isEqualTo(1);
+        assertThat(found(b, e)).containsExactly("e");
+    }
 }

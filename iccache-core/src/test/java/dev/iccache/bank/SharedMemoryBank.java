@@ -24,6 +24,7 @@ final class SharedMemoryBank {
     private final List<StoreChange> changes = new ArrayList<>();
     private final InstantSource clock;
     private volatile boolean down;
+    private volatile boolean failNextRead;
 
     SharedMemoryBank(InstantSource clock) {
         this.clock = clock;
@@ -42,6 +43,11 @@ final class SharedMemoryBank {
     /** While down, reading the feed fails as an unreachable store does. */
     void down(boolean isDown) {
         down = isDown;
+    }
+
+    /** The next read of examples' current state fails (the feed itself still answers). */
+    void failNextRead() {
+        failNextRead = true;
     }
 
     private void checkUp() {
@@ -150,6 +156,10 @@ final class SharedMemoryBank {
         @Override
         public Map<String, Example> current(Collection<String> exampleIds) {
             checkUp();
+            if (failNextRead) {
+                failNextRead = false;
+                throw new IllegalStateException("reading the examples failed");
+            }
             Map<String, Example> found = new LinkedHashMap<>();
             exampleIds.forEach(id -> examples.get(id).ifPresent(e -> found.put(id, e)));
             return found;
