@@ -2,7 +2,7 @@
 # Open-loop load and LiteLLM side by side (docs/benchmarks.md, "Open-loop load and LiteLLM side by side").
 # One command runs the whole comparison on 127.0.0.1:
 #   iccache-bench/run-compare.sh [--rates 250,500,1000] [--seconds 60] [--bank-size 100000] [--json FILE]
-#                                [--targets pass,bank,bank-unlimited,litellm]   (which gateways; direct is always
+#                                [--targets pass,bank,bank-unlimited,bank-eager,litellm]   (which gateways; direct is always
 #                                measured; default pass,bank,litellm)
 # It installs LiteLLM's proxy (pinned in iccache-bench/litellm-requirements.txt) into a per-user venv on
 # first use (~/.cache/iccache/litellm), builds iccache-bench and the CLI when needed, builds (once, kept
@@ -12,6 +12,8 @@
 #   - iccache with the bank on (real embedder, routed requests for the virtual model) on :18092,
 #   - with --targets ...,bank-unlimited: the same with no limit on decisions at once (decisions.max-concurrent: 0,
 #     every request waits for its decision: the behaviour before that limit existed) on :18094,
+#   - with --targets ...,bank-eager: the same with admissions written as soon as they are queued
+#     (bank.admission-linger-ms: 0, the behaviour before the linger existed) on :18095,
 #   - LiteLLM's proxy (one worker process: with --num_workers 2 its workers died at start here) on :18093,
 # all in front of the SIMULATED instant model server that the load generator serves on :18090, runs
 # dev.iccache.bench.OpenLoopBenchmark against direct and the gateways and stops what it started.
@@ -37,7 +39,9 @@ mkdir -p "$WORK" "$CACHE"
 # 1. LiteLLM, pinned, in its own venv.
 REQ="$ROOT/iccache-bench/litellm-requirements.txt"
 wants() { case ",$TARGETS," in *",$1,"*) return 0 ;; *) return 1 ;; esac; }
-port_of() { case "$1" in pass) echo 18091 ;; bank) echo 18092 ;; litellm) echo 18093 ;; bank-unlimited) echo 18094 ;; esac; }
+port_of() {
+  case "$1" in pass) echo 18091 ;; bank) echo 18092 ;; litellm) echo 18093 ;; bank-unlimited) echo 18094 ;; bank-eager) echo 18095 ;; esac
+}
 if wants litellm && ! cmp -s "$REQ" "$CACHE/installed.txt" 2>/dev/null; then
   echo "run-compare: installing LiteLLM into $CACHE/venv (first use)..." >&2
   rm -rf "$CACHE/venv"
@@ -55,7 +59,7 @@ CLI="$ROOT/iccache-cli/target/iccache.jar"
 FLAGS="--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED"
 
 # 3. The bank (built once per size; the decision benchmark's builder and data).
-if { wants bank || wants bank-unlimited; } && [ ! -d "$BANKS/bank-$BANK_SIZE" ]; then
+if { wants bank || wants bank-unlimited || wants bank-eager; } && [ ! -d "$BANKS/bank-$BANK_SIZE" ]; then
   "$JAVA_HOME/bin/java" $FLAGS -Xmx4g -cp "$JAR:$ROOT/iccache-bench/target/libs/*" dev.iccache.bench.DecisionPathBenchmark \
     --sizes "$BANK_SIZE" --clients 1 --tenant-shares 1 --decisions 1 --warmup 0 --keep --work "$BANKS"
 fi
@@ -90,6 +94,7 @@ YAML
 }
 wants bank && bank_gateway bank ""
 wants bank-unlimited && bank_gateway bank-unlimited "decisions: {max-concurrent: 0}"
+wants bank-eager && bank_gateway bank-eager "bank: {admission-linger-ms: 0}"
 cat > "$WORK/litellm.yaml" <<YAML
 model_list:
   - model_name: sim-fast
@@ -104,7 +109,7 @@ if wants pass; then
   PIDS="$PIDS $!"
   ARGS="$ARGS --target iccache-pass-through=http://127.0.0.1:$(port_of pass)/v1,sim-fast --pid iccache-pass-through=$!"
 fi
-for name in bank bank-unlimited; do
+for name in bank bank-unlimited bank-eager; do
   wants "$name" || continue
   "$JAVA_HOME/bin/java" $FLAGS -Xmx4g -jar "$CLI" serve --config "$WORK/$name.yaml" > "$WORK/$name.log" 2>&1 &
   PIDS="$PIDS $!"
@@ -116,7 +121,7 @@ if wants litellm; then
   PIDS="$PIDS $!"
   ARGS="$ARGS --target litellm=http://127.0.0.1:$(port_of litellm)/v1,sim-fast --pid litellm=$!"
 fi
-for target in pass bank litellm bank-unlimited; do
+for target in pass bank litellm bank-unlimited bank-eager; do
   wants "$target" || continue
   port=$(port_of "$target")
   i=0

@@ -307,7 +307,7 @@ public final class ExampleAdmitter implements AutoCloseable {
                     continue;
                 }
                 batch.add(first);
-                queue.drainTo(batch, BATCH - 1);
+                gather(batch);
                 admitAll(batch);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -317,6 +317,25 @@ public final class ExampleAdmitter implements AutoCloseable {
             } finally {
                 batch.clear();
             }
+        }
+    }
+
+    /**
+     * Adds what is queued to the batch, then, for {@code bank.admission-linger-ms} after its first candidate, what
+     * arrives, up to {@link #BATCH}: under load, fewer and larger writes (each write is a commit, a new index
+     * segment and, later, merges).
+     */
+    private void gather(List<Candidate> batch) throws InterruptedException {
+        queue.drainTo(batch, BATCH - batch.size());
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.admissionLingerMs());
+        while (batch.size() < BATCH && running) {
+            long left = deadline - System.nanoTime();
+            Candidate next = left > 0 ? queue.poll(left, TimeUnit.NANOSECONDS) : null;
+            if (next == null) {
+                return;
+            }
+            batch.add(next);
+            queue.drainTo(batch, BATCH - batch.size());
         }
     }
 

@@ -18,9 +18,14 @@ import java.util.Locale;
  * @param maxExamples     examples kept at most; 0 = no limit (eviction, IC-Cache §4.3)
  * @param maxBytes        plaintext bytes (requests + responses) kept at most; 0 = no limit
  * @param cassandra       where {@code store: cassandra} keeps the bank
+ * @param admissionLingerMs how long the admitter waits, after the first queued candidate, for more to write with
+ *                        it in one batch (one commit); 0 = write what is queued at once
  */
 public record BankConfig(boolean enabled, String store, List<String> exampleSources, double dedupThreshold,
-        double ttlHours, int admissionQueue, long maxExamples, long maxBytes, CassandraConfig cassandra) {
+        double ttlHours, int admissionQueue, long maxExamples, long maxBytes, CassandraConfig cassandra,
+        int admissionLingerMs) {
+    /** Default of {@code admission-linger-ms}. */
+    public static final int ADMISSION_LINGER_MS = 1000;
     public static final BankConfig DEFAULT = new BankConfig(true, "lucene", List.of(), 0.98, 0, 1000, 0, 0);
 
     public BankConfig {
@@ -42,6 +47,16 @@ public record BankConfig(boolean enabled, String store, List<String> exampleSour
         if (maxExamples < 0 || maxBytes < 0) {
             throw new ConfigException("bank.max-examples and bank.max-bytes must not be negative (0 = no limit)");
         }
+        if (admissionLingerMs < 0 || admissionLingerMs > 60_000) {
+            throw new ConfigException("bank.admission-linger-ms must be between 0 and 60000, got " + admissionLingerMs);
+        }
+    }
+
+    /** A bank with the default admission linger. */
+    public BankConfig(boolean enabled, String store, List<String> exampleSources, double dedupThreshold,
+            double ttlHours, int admissionQueue, long maxExamples, long maxBytes, CassandraConfig cassandra) {
+        this(enabled, store, exampleSources, dedupThreshold, ttlHours, admissionQueue, maxExamples, maxBytes,
+                cassandra, ADMISSION_LINGER_MS);
     }
 
     /** A bank whose Cassandra settings (unused unless {@code store} is {@code cassandra}) are the defaults. */
@@ -56,15 +71,17 @@ public record BankConfig(boolean enabled, String store, List<String> exampleSour
             @JsonProperty("example-sources") List<String> exampleSources,
             @JsonProperty("dedup-threshold") Double dedupThreshold, @JsonProperty("ttl-hours") Double ttlHours,
             @JsonProperty("admission-queue") Integer admissionQueue, @JsonProperty("max-examples") Long maxExamples,
-            @JsonProperty("max-bytes") Long maxBytes, @JsonProperty("cassandra") CassandraConfig cassandra) {
+            @JsonProperty("max-bytes") Long maxBytes, @JsonProperty("cassandra") CassandraConfig cassandra,
+            @JsonProperty("admission-linger-ms") Integer admissionLingerMs) {
         return new BankConfig(enabled == null || enabled, store, exampleSources,
                 dedupThreshold == null ? DEFAULT.dedupThreshold : dedupThreshold,
                 ttlHours == null ? 0 : ttlHours, admissionQueue == null ? DEFAULT.admissionQueue : admissionQueue,
-                maxExamples == null ? 0 : maxExamples, maxBytes == null ? 0 : maxBytes, cassandra);
+                maxExamples == null ? 0 : maxExamples, maxBytes == null ? 0 : maxBytes, cassandra,
+                admissionLingerMs == null ? ADMISSION_LINGER_MS : admissionLingerMs);
     }
 
     public BankConfig withStore(String newStore) {
         return new BankConfig(enabled, newStore, exampleSources, dedupThreshold, ttlHours, admissionQueue, maxExamples,
-                maxBytes, cassandra);
+                maxBytes, cassandra, admissionLingerMs);
     }
 }

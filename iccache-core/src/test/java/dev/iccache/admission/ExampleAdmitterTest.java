@@ -25,6 +25,9 @@ import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
+import dev.iccache.testing.Eventually;
+import dev.iccache.config.CassandraConfig;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.Random;
@@ -312,6 +315,35 @@ class ExampleAdmitterTest {
         }
         admitter.close();
         assertThat(all()).hasSize(20);
+    }
+
+    @Test
+    void candidatesArrivingWithinTheLingerAreWrittenInOneBatch() throws Exception {
+        AtomicInteger writes = new AtomicInteger();
+        ExampleStore counting = (ExampleStore) Proxy.newProxyInstance(ExampleStore.class.getClassLoader(),
+                new Class<?>[] {ExampleStore.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("putAll")) {
+                        writes.incrementAndGet();
+                    }
+                    try {
+                        return method.invoke(store, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        admitter.close();
+        admitter = new ExampleAdmitter(EMBEDDER, counting, new BankConfig(true, "memory", List.of(), 0.98, 0, 1000, 0,
+                0, CassandraConfig.DEFAULT, 60_000), Scrubber.from(ScrubberSettings.DEFAULT), USERS,
+                InstantSource.fixed(NOW), metrics, Thread::new);
+
+        admitter.offer(candidate(A, "question 0", "answer", "stop", Double.NaN, ""));
+        Thread.sleep(100); // the worker has the first candidate and waits for more
+        for (int i = 1; i < 64; i++) {
+            admitter.offer(candidate(A, "question " + i, "answer", "stop", Double.NaN, ""));
+        }
+
+        assertThat(Eventually.holds(() -> store.stats().count() == 64)).isTrue();
+        assertThat(writes).as("one write for the full batch of 64").hasValue(1);
     }
 
     @Test
