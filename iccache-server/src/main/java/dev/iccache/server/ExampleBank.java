@@ -46,9 +46,10 @@ import java.util.function.UnaryOperator;
 /**
  * The example bank of one process, built from the configuration: the embedder, the store
  * (Lucene under {@code data-dir/bank}, memory, or a Cassandra keyspace with the learned state the gateways on it
- * share, searched in a node-local mirror) and the admitter. Shared by {@code serve}, {@code import} and {@code export}. The gateways sharing a
- * Cassandra bank run its scheduled jobs (eviction, replay) once for all of them: each run, the one holding the job's
- * {@link Lease} does; one of them learns selection for all ({@link SelectionSync}).
+ * share, searched in a node-local mirror) and the admitter. Shared by {@code serve}, {@code import} and
+ * {@code export}. The gateways sharing a Cassandra bank run its scheduled jobs (eviction, purge, replay) once for all
+ * of them: each run, the one holding the job's {@link Lease} does; one of them learns selection for all
+ * ({@link SelectionSync}).
  */
 public final class ExampleBank implements AutoCloseable {
     /** How old the bank gauge's count may be. */
