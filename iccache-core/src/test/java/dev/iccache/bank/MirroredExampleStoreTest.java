@@ -53,6 +53,14 @@ class MirroredExampleStoreTest {
         now.updateAndGet(t -> t.plus(d));
     }
 
+    /** Puts the example "kept" through a; b syncs it and closes. */
+    private void putThroughAThenCloseBAfterItsSync() {
+        a.put(example("kept", "t", unitVector(random, DIM)));
+        tick(Duration.ofMillis(250));
+        b.sync();
+        b.close();
+    }
+
     private List<String> found(MirroredExampleStore store, Example e) {
         return store.search(e.vector(), Set.of(e.tenant()), 5, now.get()).stream().map(h -> h.example().id()).toList();
     }
@@ -125,11 +133,7 @@ class MirroredExampleStoreTest {
 
     @Test
     void aMirrorReopenedWithinTheRetentionCatchesUpWithoutCopying() {
-        Example kept = example("kept", "t", unitVector(random, DIM));
-        a.put(kept);
-        tick(Duration.ofMillis(250));
-        b.sync();
-        b.close();
+        putThroughAThenCloseBAfterItsSync();
         // what a copy would not know: the local copy holds an example the bank never had
         Example stray = example("stray", "t", unitVector(random, DIM));
         localOfB.put(stray);
@@ -147,11 +151,7 @@ class MirroredExampleStoreTest {
 
     @Test
     void aMirrorBehindTheRetentionOrOfAnotherBankIsCopiedAnew() {
-        Example kept = example("kept", "t", unitVector(random, DIM));
-        a.put(kept);
-        tick(Duration.ofMillis(250));
-        b.sync();
-        b.close();
+        putThroughAThenCloseBAfterItsSync();
         localOfB.put(example("stray", "t", unitVector(random, DIM)));
         tick(SharedMemoryBank.RETENTION);
 

@@ -1,12 +1,8 @@
 package dev.iccache.server;
 
-import com.datastax.oss.driver.api.core.CqlSession;
-import com.datastax.oss.driver.api.core.cql.SimpleStatement;
 import dev.iccache.config.BankConfig;
 import dev.iccache.config.CassandraConfig;
 import dev.iccache.store.cassandra.CassandraNode;
-import java.net.InetSocketAddress;
-import java.time.Duration;
 import java.util.List;
 
 /** Banks on the tests' local Cassandra node for gateways under test. */
@@ -24,11 +20,7 @@ final class CassandraBanks {
 
     /** The same with searches where {@code search} says ({@code local} or {@code cassandra}). */
     static BankConfig fresh(String keyspace, String search) {
-        try (CqlSession admin = CqlSession.builder().addContactPoint(new InetSocketAddress("127.0.0.1", 9042))
-                .withLocalDatacenter(CassandraNode.DATACENTER).build()) {
-            admin.execute(SimpleStatement.newInstance("DROP KEYSPACE IF EXISTS " + keyspace)
-                    .setTimeout(Duration.ofMinutes(2)));
-        }
+        CassandraNode.adminWithout(keyspace).close();
         CassandraConfig cassandra = new CassandraConfig(List.of(CassandraNode.CONTACT_POINT), CassandraNode.DATACENTER,
                 keyspace, 1, search, 50);
         return new BankConfig(true, "cassandra", List.of(), 0.98, 0, 1000, 0, 0, cassandra);

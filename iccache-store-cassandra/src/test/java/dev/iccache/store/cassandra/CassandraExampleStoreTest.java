@@ -4,7 +4,6 @@ import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.cql.SimpleStatement;
 import dev.iccache.bank.ExampleStore;
 import dev.iccache.bank.ExampleStoreContract;
-import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -23,9 +22,7 @@ class CassandraExampleStoreTest extends ExampleStoreContract {
 
     @BeforeAll
     static void connect() {
-        admin = CqlSession.builder().addContactPoint(new InetSocketAddress("127.0.0.1", 9042))
-                .withLocalDatacenter(CassandraNode.DATACENTER).build();
-        admin.execute(SimpleStatement.newInstance("DROP KEYSPACE IF EXISTS " + KEYSPACE).setTimeout(Duration.ofMinutes(2)));
+        admin = CassandraNode.adminWithout(KEYSPACE);
     }
 
     @AfterAll

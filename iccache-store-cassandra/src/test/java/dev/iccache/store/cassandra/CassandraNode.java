@@ -2,6 +2,8 @@ package dev.iccache.store.cassandra;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.cql.SimpleStatement;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -11,6 +13,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -55,6 +58,15 @@ public final class CassandraNode implements BeforeAllCallback {
         if (Node.script("start") != 0) {
             throw new IllegalStateException("cassandra/cassandra.sh start failed; see its output above");
         }
+    }
+
+    /** A session on the node for a test's own statements, with {@code keyspace} dropped first (tests start empty). */
+    public static CqlSession adminWithout(String keyspace) {
+        CqlSession admin = CqlSession.builder().addContactPoint(new InetSocketAddress("127.0.0.1", 9042))
+                .withLocalDatacenter(DATACENTER).build();
+        admin.execute(SimpleStatement.newInstance("DROP KEYSPACE IF EXISTS " + keyspace)
+                .setTimeout(Duration.ofMinutes(2)));
+        return admin;
     }
 
     @Override

@@ -10,7 +10,6 @@ import dev.iccache.bank.ExampleStoreContract;
 import dev.iccache.bank.MirroredExampleStore;
 import dev.iccache.bank.StatsDelta;
 import dev.iccache.store.lucene.LuceneExampleStore;
-import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -40,9 +39,7 @@ class MirroredCassandraStoreTest extends ExampleStoreContract {
 
     @BeforeAll
     static void connect() {
-        admin = CqlSession.builder().addContactPoint(new InetSocketAddress("127.0.0.1", 9042))
-                .withLocalDatacenter(CassandraNode.DATACENTER).build();
-        admin.execute(SimpleStatement.newInstance("DROP KEYSPACE IF EXISTS " + KEYSPACE).setTimeout(Duration.ofMinutes(2)));
+        admin = CassandraNode.adminWithout(KEYSPACE);
     }
 
     @AfterAll
