@@ -40,7 +40,8 @@ import java.util.stream.IntStream;
  * ({@code --sizes --queries --warmup --k --batch --work --seed --clusters --noise}) plus
  * {@code --contact-point HOST:PORT} [127.0.0.1:9042], {@code --keyspace NAME} [iccache_bench] (dropped
  * and created again, unless {@code --reuse} finds it filled by an earlier run of the same size and seed),
- * {@code --rf N} [1].
+ * {@code --rf N} [1], and {@code --no-vector-index}: the table without its SAI vector index, as gateways that search
+ * node-local mirrors create it; only the fill is measured then (the store cannot search).
  */
 public final class CassandraSearchBenchmark {
     private CassandraSearchBenchmark() {
@@ -51,6 +52,7 @@ public final class CassandraSearchBenchmark {
         String keyspace = "iccache_bench";
         int rf = 1;
         boolean reuse = false;
+        boolean vectorIndex = true;
         List<String> rest = new ArrayList<>(List.of("--datasets", "clustered", "--batch", "1000"));
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -58,6 +60,7 @@ public final class CassandraSearchBenchmark {
                 case "--keyspace" -> keyspace = args[++i];
                 case "--rf" -> rf = Integer.parseInt(args[++i]);
                 case "--reuse" -> reuse = true;
+                case "--no-vector-index" -> vectorIndex = false;
                 default -> rest.add(args[i]);
             }
         }
@@ -66,11 +69,12 @@ public final class CassandraSearchBenchmark {
             return;
         }
         System.out.printf(Locale.ROOT, "# CassandraSearchBenchmark: sizes=%s queries=%d warmup=%d k=%d batch=%d "
-                + "cassandra=%s keyspace=%s rf=%d cpus=%d java=%s load=%s%n", o.sizes(), o.queries(), o.warmup(),
-                o.k(), o.batch(), contactPoint, keyspace, rf, Runtime.getRuntime().availableProcessors(),
-                System.getProperty("java.version"), loadAverage());
-        CassandraStoreSettings settings = CassandraStoreSettings.of(List.of(contactPoint), "datacenter1", keyspace, rf,
+                + "cassandra=%s keyspace=%s rf=%d vector-index=%s cpus=%d java=%s load=%s%n", o.sizes(), o.queries(),
+                o.warmup(), o.k(), o.batch(), contactPoint, keyspace, rf, vectorIndex,
+                Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), loadAverage());
+        CassandraStoreSettings withIndex = CassandraStoreSettings.of(List.of(contactPoint), "datacenter1", keyspace, rf,
                 384);
+        CassandraStoreSettings settings = vectorIndex ? withIndex : withIndex.withoutVectorSearch();
         List<String> table = new ArrayList<>();
         for (int n : o.sizes()) {
             DataSet set = DataSet.clustered(n, o);
@@ -92,6 +96,9 @@ public final class CassandraSearchBenchmark {
                     double seconds = (System.nanoTime() - t0) / 1e9;
                     System.out.printf(Locale.ROOT, "# cassandra: %,d examples in %.1f s = %,.0f examples/s (load %s)%n",
                             n, seconds, n / seconds, loadAverage());
+                }
+                if (!vectorIndex) {
+                    continue;
                 }
                 table.add(row(n, "Cassandra SAI ANN, full scope", StoreSearchBenchmark.storeMode(
                         "cassandra full scope", o, set, cassandra, Set.of("big", "small"), truthAll, "")));

@@ -152,10 +152,13 @@ public final class ExampleBank implements AutoCloseable {
             case "memory" -> new OpenedStore(new InMemoryExampleStore(), Optional.empty(), Optional.empty());
             case "cassandra" -> {
                 CassandraConfig c = config.bank().cassandra();
-                CassandraExampleStore cassandra = CassandraExampleStore.open(CassandraStoreSettings.of(
-                        c.contactPoints(), c.localDatacenter(), c.keyspace(), c.replicationFactor(), dimensions));
+                CassandraStoreSettings settings = CassandraStoreSettings.of(c.contactPoints(), c.localDatacenter(),
+                        c.keyspace(), c.replicationFactor(), dimensions);
+                boolean inCassandra = c.search().equals("cassandra");
+                CassandraExampleStore cassandra = CassandraExampleStore.open(inCassandra ? settings
+                        : settings.withoutVectorSearch());
                 Optional<SharedState> shared = Optional.of(cassandra.sharedState());
-                if (c.search().equals("cassandra")) {
+                if (inCassandra) {
                     yield new OpenedStore(cassandra, shared, Optional.empty());
                 }
                 LuceneExampleStore local;

@@ -89,9 +89,12 @@ public final class CassandraExampleStore implements ExampleStore, ChangeFeed {
     private final PreparedStatement changesOfBucket;
     private final UUID origin = Uuids.random();
     private final String identity;
+    private final boolean vectorSearch;
 
-    private CassandraExampleStore(CqlSession session, String keyspace, int dimensions, String identity) {
+    private CassandraExampleStore(CqlSession session, String keyspace, int dimensions, boolean vectorSearch,
+            String identity) {
         this.identity = identity;
+        this.vectorSearch = vectorSearch;
         this.session = session;
         this.keyspace = keyspace;
         this.dimensions = dimensions;
@@ -141,7 +144,7 @@ public final class CassandraExampleStore implements ExampleStore, ChangeFeed {
         try {
             String tableId = createSchema(session, settings);
             return new CassandraExampleStore(session, settings.keyspace(), settings.dimensions(),
-                    "cassandra:" + settings.keyspace() + ":" + tableId);
+                    settings.vectorSearch(), "cassandra:" + settings.keyspace() + ":" + tableId);
         } catch (RuntimeException e) {
             session.close();
             throw e instanceof DriverException d ? unavailable("creating the bank's schema", d) : e;
@@ -153,7 +156,7 @@ public final class CassandraExampleStore implements ExampleStore, ChangeFeed {
         String keyspace = settings.keyspace();
         ddl(session, "CREATE KEYSPACE IF NOT EXISTS " + keyspace + " WITH replication = {'class': 'SimpleStrategy', "
                 + "'replication_factor': " + settings.replicationFactor() + "}");
-        for (String statement : ExampleRows.schema(keyspace, settings.dimensions())) {
+        for (String statement : ExampleRows.schema(keyspace, settings.dimensions(), settings.vectorSearch())) {
             ddl(session, statement);
         }
         ddl(session, CassandraSharedState.schema(keyspace));
@@ -272,6 +275,10 @@ public final class CassandraExampleStore implements ExampleStore, ChangeFeed {
     public List<SearchHit> search(float[] vector, Set<String> tenants, int k, Instant now) {
         if (k < 1) {
             throw new IllegalArgumentException("k must be positive, got " + k);
+        }
+        if (!vectorSearch) {
+            throw new IllegalStateException("this Cassandra store was opened without vector search: its node-local "
+                    + "mirror answers searches (bank.cassandra.search: local)");
         }
         checkDimensions(vector);
         long nanos = ExampleRows.epochNanos(now);

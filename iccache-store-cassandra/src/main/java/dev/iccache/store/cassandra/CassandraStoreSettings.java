@@ -14,9 +14,12 @@ import java.util.regex.Pattern;
  * @param replicationFactor replicas per example when the keyspace is created (SimpleStrategy); an existing
  *                          keyspace keeps its own
  * @param dimensions        length of every vector (the embedder's); the table's vector column has it
+ * @param vectorSearch      whether the store answers {@code search} itself, with an SAI vector index it creates if
+ *                          absent; false when a node-local mirror answers searches (no vector index is created,
+ *                          which keeps writes cheaper; one that exists stays)
  */
 public record CassandraStoreSettings(List<InetSocketAddress> contactPoints, String localDatacenter, String keyspace,
-        int replicationFactor, int dimensions) {
+        int replicationFactor, int dimensions, boolean vectorSearch) {
     private static final Pattern KEYSPACE = Pattern.compile("[a-zA-Z][a-zA-Z0-9_]{0,47}");
 
     public CassandraStoreSettings {
@@ -33,7 +36,12 @@ public record CassandraStoreSettings(List<InetSocketAddress> contactPoints, Stri
         }
     }
 
-    /** Settings for {@code host:port} contact points. */
+    /** These settings for a store whose searches a node-local mirror answers: no vector index. */
+    public CassandraStoreSettings withoutVectorSearch() {
+        return new CassandraStoreSettings(contactPoints, localDatacenter, keyspace, replicationFactor, dimensions, false);
+    }
+
+    /** Settings for {@code host:port} contact points, with vector search in Cassandra. */
     public static CassandraStoreSettings of(List<String> hostPorts, String localDatacenter, String keyspace,
             int replicationFactor, int dimensions) {
         List<InetSocketAddress> points = hostPorts.stream().map(hp -> {
@@ -43,6 +51,6 @@ public record CassandraStoreSettings(List<InetSocketAddress> contactPoints, Stri
             }
             return InetSocketAddress.createUnresolved(hp.substring(0, colon), Integer.parseInt(hp.substring(colon + 1)));
         }).toList();
-        return new CassandraStoreSettings(points, localDatacenter, keyspace, replicationFactor, dimensions);
+        return new CassandraStoreSettings(points, localDatacenter, keyspace, replicationFactor, dimensions, true);
     }
 }

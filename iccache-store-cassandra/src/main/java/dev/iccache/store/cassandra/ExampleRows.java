@@ -31,10 +31,13 @@ final class ExampleRows {
     private ExampleRows() {
     }
 
-    /** The statements that create the table and its storage-attached indexes (idempotent). */
-    static List<String> schema(String keyspace, int dimensions) {
+    /**
+     * The statements that create the table and its storage-attached indexes (idempotent); the vector index only when
+     * the store searches in Cassandra.
+     */
+    static List<String> schema(String keyspace, int dimensions, boolean vectorIndex) {
         String table = keyspace + "." + TABLE;
-        return List.of("""
+        List<String> statements = new ArrayList<>(List.of("""
                 CREATE TABLE IF NOT EXISTS %s (
                   id text PRIMARY KEY, tenant text, end_user text, request_messages text, embedded_text text,
                   response text, model text, quality double, request_tokens int, response_tokens int,
@@ -43,11 +46,14 @@ final class ExampleRows {
                   uses bigint, decayed_offloads double, offloads_as_of_s bigint, offloads_as_of_ns int,
                   replay_gain_ema double, replay_count int, wins bigint, losses bigint, stats_version uuid)
                 """.formatted(table, dimensions),
-                "CREATE CUSTOM INDEX IF NOT EXISTS examples_vec ON " + table
-                        + " (vec) USING 'StorageAttachedIndex' WITH OPTIONS = {'similarity_function': 'DOT_PRODUCT'}",
                 "CREATE CUSTOM INDEX IF NOT EXISTS examples_tenant ON " + table + " (tenant) USING 'StorageAttachedIndex'",
                 "CREATE CUSTOM INDEX IF NOT EXISTS examples_expires_at ON " + table
-                        + " (expires_at) USING 'StorageAttachedIndex'");
+                        + " (expires_at) USING 'StorageAttachedIndex'"));
+        if (vectorIndex) {
+            statements.add("CREATE CUSTOM INDEX IF NOT EXISTS examples_vec ON " + table
+                    + " (vec) USING 'StorageAttachedIndex' WITH OPTIONS = {'similarity_function': 'DOT_PRODUCT'}");
+        }
+        return statements;
     }
 
     static String insert(String keyspace) {

@@ -1,6 +1,7 @@
 package dev.iccache.store.cassandra;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.cql.SimpleStatement;
@@ -26,8 +27,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The store contract for Cassandra searched through a node-local Lucene mirror, and two mirrors on one keyspace
- * (two gateways): what one writes, the other has after its next sync.
+ * The store contract for Cassandra searched through a node-local Lucene mirror (no vector index in Cassandra), and
+ * two mirrors on one keyspace (two gateways): what one writes, the other has after its next sync.
  */
 @ExtendWith(CassandraNode.class)
 class MirroredCassandraStoreTest extends ExampleStoreContract {
@@ -65,7 +66,7 @@ class MirroredCassandraStoreTest extends ExampleStoreContract {
 
     private static MirroredExampleStore mirror(Path dir) {
         CassandraExampleStore cassandra = CassandraExampleStore.open(CassandraStoreSettings.of(
-                List.of(CassandraNode.CONTACT_POINT), CassandraNode.DATACENTER, KEYSPACE, 1, DIM));
+                List.of(CassandraNode.CONTACT_POINT), CassandraNode.DATACENTER, KEYSPACE, 1, DIM).withoutVectorSearch());
         return MirroredExampleStore.open(cassandra, cassandra, LuceneExampleStore.open(dir.resolve("local")),
                 dir.resolve("mirror.properties"), InstantSource.system());
     }
@@ -118,6 +119,15 @@ class MirroredCassandraStoreTest extends ExampleStoreContract {
 
         try (MirroredExampleStore reopened = mirror(otherDir)) {
             assertThat(found(reopened, added)).containsExactly("added");
+        }
+    }
+
+    @Test
+    void theSharedStoreWithoutAVectorIndexSaysWhereSearchesGo() {
+        try (CassandraExampleStore shared = CassandraExampleStore.open(CassandraStoreSettings.of(
+                List.of(CassandraNode.CONTACT_POINT), CassandraNode.DATACENTER, KEYSPACE, 1, DIM).withoutVectorSearch())) {
+            assertThatThrownBy(() -> shared.search(unitVector(new Random(1), DIM), Set.of("t"), 3, T0))
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("mirror answers searches");
         }
     }
 }
