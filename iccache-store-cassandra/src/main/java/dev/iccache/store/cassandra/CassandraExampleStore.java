@@ -73,7 +73,8 @@ public final class CassandraExampleStore implements ExampleStore, ChangeFeed {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final PreparedStatement insert;
     private final PreparedStatement selectById;
-    private final PreparedStatement searchTenant;
+    /** The ANN query, when the store searches (Cassandra cannot prepare it without the vector index). */
+    private final Optional<PreparedStatement> searchTenant;
     private final PreparedStatement deleteIfExists;
     private final PreparedStatement idsOfTenant;
     private final PreparedStatement idsOfUser;
@@ -89,12 +90,10 @@ public final class CassandraExampleStore implements ExampleStore, ChangeFeed {
     private final PreparedStatement changesOfBucket;
     private final UUID origin = Uuids.random();
     private final String identity;
-    private final boolean vectorSearch;
 
     private CassandraExampleStore(CqlSession session, String keyspace, int dimensions, boolean vectorSearch,
             String identity) {
         this.identity = identity;
-        this.vectorSearch = vectorSearch;
         this.session = session;
         this.keyspace = keyspace;
         this.dimensions = dimensions;
@@ -102,7 +101,8 @@ public final class CassandraExampleStore implements ExampleStore, ChangeFeed {
         String all = ExampleRows.selectAll() + table;
         insert = idempotent(ExampleRows.insert(keyspace), WRITE);
         selectById = idempotent(all + " WHERE id = ?", READ);
-        searchTenant = idempotent(all + " WHERE tenant = ? AND expires_at > ? ORDER BY vec ANN OF ? LIMIT ?", SEARCH);
+        searchTenant = vectorSearch ? Optional.of(idempotent(all
+                + " WHERE tenant = ? AND expires_at > ? ORDER BY vec ANN OF ? LIMIT ?", SEARCH)) : Optional.empty();
         deleteIfExists = prepare("DELETE FROM " + table + " WHERE id = ? IF EXISTS", WRITE);
         idsOfTenant = idempotent("SELECT id FROM " + table + " WHERE tenant = ?", READ);
         idsOfUser = idempotent("SELECT id FROM " + table + " WHERE tenant = ? AND end_user = ? ALLOW FILTERING", READ);
@@ -276,15 +276,13 @@ public final class CassandraExampleStore implements ExampleStore, ChangeFeed {
         if (k < 1) {
             throw new IllegalArgumentException("k must be positive, got " + k);
         }
-        if (!vectorSearch) {
-            throw new IllegalStateException("this Cassandra store was opened without vector search: its node-local "
-                    + "mirror answers searches (bank.cassandra.search: local)");
-        }
+        PreparedStatement ann = searchTenant.orElseThrow(() -> new IllegalStateException("this Cassandra store was "
+                + "opened without vector search: its node-local mirror answers searches (bank.cassandra.search: local)"));
         checkDimensions(vector);
         long nanos = ExampleRows.epochNanos(now);
         var query = ExampleRows.vector(vector);
         // SAI in Cassandra 5.0 has no IN on a non-key column: one ANN query per tenant, merged.
-        List<List<SearchHit>> perTenant = forAll(tenants, t -> searchTenant.bind(t, nanos, query, k), rs -> {
+        List<List<SearchHit>> perTenant = forAll(tenants, t -> ann.bind(t, nanos, query, k), rs -> {
             List<SearchHit> hits = new ArrayList<>();
             for (Row row : rs.currentPage()) {
                 Example e = ExampleRows.example(row);
