@@ -2,8 +2,8 @@
 # Open-loop load and LiteLLM side by side (docs/benchmarks.md, "Open-loop load and LiteLLM side by side").
 # One command runs the whole comparison on 127.0.0.1:
 #   iccache-bench/run-compare.sh [--rates 250,500,1000] [--seconds 60] [--bank-size 100000] [--json FILE]
-#                                [--targets pass,bank,bank-unlimited,bank-eager,litellm]   (which gateways; direct is always
-#                                measured; default pass,bank,litellm)
+#                                [--targets pass,bank,bank-unlimited,bank-eager,litellm]
+#                                (which gateways; direct is always measured; default pass,bank,litellm)
 # It installs LiteLLM's proxy (pinned in iccache-bench/litellm-requirements.txt) into a per-user venv on
 # first use (~/.cache/iccache/litellm), builds iccache-bench and the CLI when needed, builds (once, kept
 # where run-decision.sh --keep keeps its banks, iccache-bench/target/decision-bench) a bank of --bank-size
@@ -40,7 +40,10 @@ mkdir -p "$WORK" "$CACHE"
 REQ="$ROOT/iccache-bench/litellm-requirements.txt"
 wants() { case ",$TARGETS," in *",$1,"*) return 0 ;; *) return 1 ;; esac; }
 port_of() {
-  case "$1" in pass) echo 18091 ;; bank) echo 18092 ;; litellm) echo 18093 ;; bank-unlimited) echo 18094 ;; bank-eager) echo 18095 ;; esac
+  case "$1" in
+    pass) echo 18091 ;; bank) echo 18092 ;; litellm) echo 18093 ;;
+    bank-unlimited) echo 18094 ;; bank-eager) echo 18095 ;;
+  esac
 }
 if wants litellm && ! cmp -s "$REQ" "$CACHE/installed.txt" 2>/dev/null; then
   echo "run-compare: installing LiteLLM into $CACHE/venv (first use)..." >&2

@@ -75,10 +75,10 @@ public final class CassandraFreshness {
                 StoreSearchBenchmark.loadAverage());
         Path mirrors = Files.createTempDirectory("iccache-freshness");
         ScheduledExecutorService syncs = Executors.newScheduledThreadPool(2);
-        try (ExampleStore storeA = open(a, keyspace, rf, dim, local ? Optional.of(mirrors.resolve("a")) : Optional.empty(),
-                syncs, syncMillis);
-                ExampleStore storeB = open(b, keyspace, rf, dim, local ? Optional.of(mirrors.resolve("b"))
-                        : Optional.empty(), syncs, syncMillis)) {
+        Optional<Path> mirrorA = local ? Optional.of(mirrors.resolve("a")) : Optional.empty();
+        Optional<Path> mirrorB = local ? Optional.of(mirrors.resolve("b")) : Optional.empty();
+        try (ExampleStore storeA = open(a, keyspace, rf, dim, mirrorA, syncs, syncMillis);
+                ExampleStore storeB = open(b, keyspace, rf, dim, mirrorB, syncs, syncMillis)) {
             Random random = new Random(42);
             long[] nanos = new long[probes];
             long[] putNanos = new long[probes];

@@ -173,7 +173,7 @@ public final class MirroredExampleStore implements ExampleStore {
         local.replaceStats(stats);
     }
 
-    /** Empties the local copy and copies every example of the shared store into it; changes are read from {@code now}. */
+    /** Empties the local copy and copies the shared store into it; changes are then read from {@code now}. */
     private void copyAnew(Instant now) {
         for (String tenant : local.stats().countByTenant().keySet()) {
             local.deleteTenant(tenant);

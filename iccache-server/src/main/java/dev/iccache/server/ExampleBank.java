@@ -139,7 +139,8 @@ public final class ExampleBank implements AutoCloseable {
     }
 
     /** A store as configured, with the learned state it shares with other gateways and its mirror, if any. */
-    private record OpenedStore(ExampleStore store, Optional<SharedState> shared, Optional<MirroredExampleStore> mirror) {
+    private record OpenedStore(ExampleStore store, Optional<SharedState> shared,
+            Optional<MirroredExampleStore> mirror) {
     }
 
     /**

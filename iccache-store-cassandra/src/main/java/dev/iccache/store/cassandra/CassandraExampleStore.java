@@ -276,8 +276,9 @@ public final class CassandraExampleStore implements ExampleStore, ChangeFeed {
         if (k < 1) {
             throw new IllegalArgumentException("k must be positive, got " + k);
         }
-        PreparedStatement ann = searchTenant.orElseThrow(() -> new IllegalStateException("this Cassandra store was "
-                + "opened without vector search: its node-local mirror answers searches (bank.cassandra.search: local)"));
+        PreparedStatement ann = searchTenant.orElseThrow(() -> new IllegalStateException("this Cassandra store "
+                + "was opened without vector search: its node-local mirror answers searches "
+                + "(bank.cassandra.search: local)"));
         checkDimensions(vector);
         long nanos = ExampleRows.epochNanos(now);
         var query = ExampleRows.vector(vector);

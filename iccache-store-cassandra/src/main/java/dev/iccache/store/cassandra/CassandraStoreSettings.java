@@ -38,7 +38,8 @@ public record CassandraStoreSettings(List<InetSocketAddress> contactPoints, Stri
 
     /** These settings for a store whose searches a node-local mirror answers: no vector index. */
     public CassandraStoreSettings withoutVectorSearch() {
-        return new CassandraStoreSettings(contactPoints, localDatacenter, keyspace, replicationFactor, dimensions, false);
+        return new CassandraStoreSettings(contactPoints, localDatacenter, keyspace, replicationFactor, dimensions,
+                false);
     }
 
     /** Settings for {@code host:port} contact points, with vector search in Cassandra. */

@@ -20,13 +20,15 @@ final class ChangeRows {
     }
 
     static String schema(String keyspace) {
-        return "CREATE TABLE IF NOT EXISTS " + keyspace + "." + TABLE + " (bucket bigint, at timeuuid, example_id text, "
-                + "kind text, origin uuid, PRIMARY KEY (bucket, at)) WITH CLUSTERING ORDER BY (at ASC) "
+        return "CREATE TABLE IF NOT EXISTS " + keyspace + "." + TABLE + " (bucket bigint, at timeuuid, "
+                + "example_id text, kind text, origin uuid, PRIMARY KEY (bucket, at)) "
+                + "WITH CLUSTERING ORDER BY (at ASC) "
                 + "AND default_time_to_live = " + RETENTION.toSeconds();
     }
 
     static String insert(String keyspace) {
-        return "INSERT INTO " + keyspace + "." + TABLE + " (bucket, at, example_id, kind, origin) VALUES (?, ?, ?, ?, ?)";
+        return "INSERT INTO " + keyspace + "." + TABLE
+                + " (bucket, at, example_id, kind, origin) VALUES (?, ?, ?, ?, ?)";
     }
 
     static String select(String keyspace) {

@@ -64,9 +64,14 @@ class MirroredCassandraStoreTest extends ExampleStoreContract {
         return mirror(dir);
     }
 
+    /** The shared store of a gateway that searches its mirror: no vector index. */
+    private static CassandraStoreSettings sharedSettings() {
+        return CassandraStoreSettings.of(List.of(CassandraNode.CONTACT_POINT), CassandraNode.DATACENTER, KEYSPACE, 1,
+                DIM).withoutVectorSearch();
+    }
+
     private static MirroredExampleStore mirror(Path dir) {
-        CassandraExampleStore cassandra = CassandraExampleStore.open(CassandraStoreSettings.of(
-                List.of(CassandraNode.CONTACT_POINT), CassandraNode.DATACENTER, KEYSPACE, 1, DIM).withoutVectorSearch());
+        CassandraExampleStore cassandra = CassandraExampleStore.open(sharedSettings());
         return MirroredExampleStore.open(cassandra, cassandra, LuceneExampleStore.open(dir.resolve("local")),
                 dir.resolve("mirror.properties"), InstantSource.system());
     }
@@ -124,8 +129,7 @@ class MirroredCassandraStoreTest extends ExampleStoreContract {
 
     @Test
     void theSharedStoreWithoutAVectorIndexSaysWhereSearchesGo() {
-        try (CassandraExampleStore shared = CassandraExampleStore.open(CassandraStoreSettings.of(
-                List.of(CassandraNode.CONTACT_POINT), CassandraNode.DATACENTER, KEYSPACE, 1, DIM).withoutVectorSearch())) {
+        try (CassandraExampleStore shared = CassandraExampleStore.open(sharedSettings())) {
             assertThatThrownBy(() -> shared.search(unitVector(new Random(1), DIM), Set.of("t"), 3, T0))
                     .isInstanceOf(IllegalStateException.class).hasMessageContaining("mirror answers searches");
         }
