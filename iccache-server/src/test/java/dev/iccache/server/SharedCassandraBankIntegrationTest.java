@@ -11,6 +11,8 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -20,12 +22,14 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Two gateways with {@code bank.store: cassandra} on one keyspace of the tests' local Cassandra node, over
  * loopback HTTP with the real embedder: what one admits the other finds, and a delete through one is seen
- * by the other.
+ * by the other (each searches its node-local mirror).
  */
 @ExtendWith(CassandraNode.class)
 class SharedCassandraBankIntegrationTest {
     private static final String KEYSPACE = "iccache_gateway_it";
     private static final String[] ADMIN = {"Authorization", "Bearer admin-secret"};
+    private static final Pattern MIRROR_BEHIND =
+            Pattern.compile("(?m)^iccache_bank_mirror_behind_seconds ([0-9.eE+-]+)$");
     private TestCluster first;
     private TestCluster second;
 
@@ -61,7 +65,11 @@ class SharedCassandraBankIntegrationTest {
 
         assertThat(second.send("DELETE", "/admin/examples/" + id, ADMIN).statusCode()).isEqualTo(200);
         assertThat(first.send("GET", "/admin/examples/" + id, ADMIN).statusCode()).isEqualTo(404);
-        assertThat(search(first, "final moon landing")).isEmpty();
+        // the delete reaches the first gateway's node-local copy at its next sync (every 50 ms here)
+        assertThat(Eventually.holds(() -> search(first, "final moon landing").isEmpty())).isTrue();
+        Matcher behind = MIRROR_BEHIND.matcher(first.send("GET", "/metrics").body());
+        assertThat(behind.find()).as("the mirror's gauge is exported").isTrue();
+        assertThat(Double.parseDouble(behind.group(1))).as("seconds since the last sync began").isLessThan(5);
         assertThat(Json.MAPPER.readTree(first.send("GET", "/admin/bank/stats", ADMIN).body()).path("count").asLong())
                 .isZero();
     }
