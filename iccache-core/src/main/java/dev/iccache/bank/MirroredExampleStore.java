@@ -1,14 +1,9 @@
 package dev.iccache.bank;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
+import dev.iccache.api.Json;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -20,7 +15,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.locks.Lock;
@@ -78,7 +72,7 @@ public final class MirroredExampleStore implements ExampleStore {
      *
      * @param shared       the source of truth, whose writes record changes in {@code feed}
      * @param local        the node-local copy that answers searches
-     * @param positionFile where the mirror keeps how far it has synced (a small properties file)
+     * @param positionFile where the mirror keeps how far it has synced (a small JSON file)
      */
     public static MirroredExampleStore open(ExampleStore shared, ChangeFeed feed, ExampleStore local, Path positionFile,
             InstantSource clock) {
@@ -146,20 +140,16 @@ public final class MirroredExampleStore implements ExampleStore {
 
     /** Applies each example's last change: a delete at once, anything else by reading its current state. */
     private void apply(Collection<StoreChange> changes) {
-        List<String> deleted = new ArrayList<>();
-        List<String> read = new ArrayList<>();
-        for (StoreChange c : changes) {
-            (c.kind() == StoreChange.Kind.DELETE ? deleted : read).add(c.exampleId());
-        }
+        List<String> read = changes.stream().filter(c -> c.kind() != StoreChange.Kind.DELETE)
+                .map(StoreChange::exampleId).toList();
         Map<String, Example> current = feed.current(read);
+        List<String> deleted = new ArrayList<>();
         List<Example> put = new ArrayList<>();
         Map<String, ExampleStats> stats = new LinkedHashMap<>();
         for (StoreChange c : changes) {
             Example e = current.get(c.exampleId());
-            if (c.kind() == StoreChange.Kind.DELETE) {
-                continue;
-            } else if (e == null) {
-                deleted.add(c.exampleId());
+            if (e == null) {
+                deleted.add(c.exampleId()); // deleted, or gone since its put
             } else if (c.kind() == StoreChange.Kind.STATS && local.get(e.id()).isPresent()) {
                 stats.put(e.id(), e.stats());
             } else {
@@ -195,50 +185,40 @@ public final class MirroredExampleStore implements ExampleStore {
         return position.minus(LOOKBACK).isAfter(now.minus(feed.retention()));
     }
 
+    /**
+     * The position saved for this feed; empty without one or for another feed. A file that is not a position fails
+     * with a message naming it (as the other state files do).
+     */
     private Optional<Instant> savedPosition() {
-        if (!Files.exists(positionFile)) {
-            return Optional.empty();
-        }
-        Properties p = new Properties();
-        try (InputStream in = Files.newInputStream(positionFile)) {
-            p.load(in);
-            if (!feed.identity().equals(p.getProperty(IDENTITY))) {
-                return Optional.empty();
-            }
-            return Optional.of(Instant.parse(p.getProperty(SYNCED_FROM, "")));
-        } catch (IOException | DateTimeParseException | IllegalArgumentException e) {
-            return Optional.empty();
-        }
+        return Json.readState(positionFile, "the bank mirror's position", "copy the bank anew")
+                .filter(node -> feed.identity().equals(node.path(IDENTITY).asText()))
+                .map(node -> {
+                    try {
+                        return Instant.parse(node.path(SYNCED_FROM).asText());
+                    } catch (DateTimeParseException e) {
+                        throw new IllegalStateException("the bank mirror's position " + positionFile + " has no valid "
+                                + SYNCED_FROM + "; move it away to copy the bank anew", e);
+                    }
+                });
     }
 
     /** Writes the position atomically: the local copy holds everything before it (its writes are durable). */
     private void savePosition() {
-        Properties p = new Properties();
-        p.setProperty(IDENTITY, feed.identity());
-        p.setProperty(SYNCED_FROM, syncedFrom.toString());
-        Path temp = positionFile.resolveSibling(positionFile.getFileName() + ".tmp");
-        try {
-            Files.createDirectories(positionFile.toAbsolutePath().getParent());
-            try (OutputStream out = Files.newOutputStream(temp)) {
-                p.store(out, "how far this node's copy of the shared bank has synced");
-            }
-            Files.move(temp, positionFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            savedAt = syncedFrom;
-        } catch (IOException e) {
-            throw new UncheckedIOException("saving the mirror's position to " + positionFile, e);
-        }
+        Json.writeAtomically(positionFile, Json.object().put(IDENTITY, feed.identity())
+                .put(SYNCED_FROM, syncedFrom.toString()));
+        savedAt = syncedFrom;
     }
 
     /** Runs a write of this instance: first the shared store, then the local copy. */
     private <T> T write(Function<ExampleStore, T> change) {
-        Lock shared = order.readLock();
-        shared.lock();
+        Lock writes = order.readLock();
+        writes.lock();
         try {
-            T result = change.apply(this.shared);
+            T result = change.apply(shared);
             change.apply(local);
             return result;
         } finally {
-            shared.unlock();
+            writes.unlock();
         }
     }
 

@@ -9,7 +9,7 @@ class MirroredExampleStoreContractTest extends ExampleStoreContract {
     protected ExampleStore open(Path dir) {
         SharedMemoryBank bank = new SharedMemoryBank(Instant::now);
         SharedMemoryBank.Instance shared = bank.instance();
-        return MirroredExampleStore.open(shared, shared, new InMemoryExampleStore(), dir.resolve("mirror.properties"),
+        return MirroredExampleStore.open(shared, shared, new InMemoryExampleStore(), dir.resolve("mirror.json"),
                 Instant::now);
     }
 }

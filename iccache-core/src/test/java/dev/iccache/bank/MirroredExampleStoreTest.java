@@ -34,8 +34,8 @@ class MirroredExampleStoreTest {
 
     @BeforeEach
     void open() {
-        a = mirror(new InMemoryExampleStore(), dir.resolve("a.properties"));
-        b = mirror(localOfB, dir.resolve("b.properties"));
+        a = mirror(new InMemoryExampleStore(), dir.resolve("a.json"));
+        b = mirror(localOfB, dir.resolve("b.json"));
     }
 
     @AfterEach
@@ -142,7 +142,7 @@ class MirroredExampleStoreTest {
         a.delete("kept");
         tick(Duration.ofMinutes(10));
 
-        b = mirror(localOfB, dir.resolve("b.properties"));
+        b = mirror(localOfB, dir.resolve("b.json"));
 
         assertThat(localOfB.get("added")).isPresent();
         assertThat(localOfB.get("kept")).isEmpty();
@@ -155,7 +155,7 @@ class MirroredExampleStoreTest {
         localOfB.put(example("stray", "t", unitVector(random, DIM)));
         tick(SharedMemoryBank.RETENTION);
 
-        b = mirror(localOfB, dir.resolve("b.properties"));
+        b = mirror(localOfB, dir.resolve("b.json"));
 
         assertThat(localOfB.get("stray")).isEmpty();
         assertThat(localOfB.get("kept")).isPresent();
@@ -164,7 +164,7 @@ class MirroredExampleStoreTest {
         localOfB.put(example("stray", "t", unitVector(random, DIM)));
         SharedMemoryBank other = new SharedMemoryBank(now::get);
         SharedMemoryBank.Instance shared = other.instance();
-        b = MirroredExampleStore.open(shared, shared, localOfB, dir.resolve("b.properties"), now::get);
+        b = MirroredExampleStore.open(shared, shared, localOfB, dir.resolve("b.json"), now::get);
         assertThat(localOfB.stats().count()).as("another bank: copied, and it is empty").isZero();
     }
 
@@ -195,5 +195,16 @@ class MirroredExampleStoreTest {
 
         assertThat(b.sync()).isEqualTo(1);
         assertThat(found(b, e)).containsExactly("e");
+    }
+
+    @Test
+    void aPositionFileThatIsNotOneStopsTheStartWithItsName() throws Exception {
+        b.close();
+        java.nio.file.Files.writeString(dir.resolve("b.json"), "not json");
+
+        assertThatThrownBy(() -> mirror(localOfB, dir.resolve("b.json")))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("b.json")
+                .hasMessageContaining("copy the bank anew");
+        b = mirror(localOfB, dir.resolve("b-new.json"));
     }
 }

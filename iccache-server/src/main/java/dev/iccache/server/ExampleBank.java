@@ -172,7 +172,7 @@ public final class ExampleBank implements AutoCloseable {
                 LOG.log(Level.INFO, "bringing the node-local copy of the shared bank up to date ({0})",
                         mirrorDirectory(config));
                 MirroredExampleStore mirror = MirroredExampleStore.open(cassandra, cassandra, local,
-                        config.dataDir().resolve("bank-mirror.properties"), InstantSource.system());
+                        config.dataDir().resolve("bank-mirror.json"), InstantSource.system());
                 yield new OpenedStore(mirror, shared, Optional.of(mirror));
             }
             default -> new OpenedStore(LuceneExampleStore.open(bankDirectory(config)), Optional.empty(),

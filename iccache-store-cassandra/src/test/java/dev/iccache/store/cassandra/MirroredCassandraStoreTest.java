@@ -73,7 +73,7 @@ class MirroredCassandraStoreTest extends ExampleStoreContract {
     private static MirroredExampleStore mirror(Path dir) {
         CassandraExampleStore cassandra = CassandraExampleStore.open(sharedSettings());
         return MirroredExampleStore.open(cassandra, cassandra, LuceneExampleStore.open(dir.resolve("local")),
-                dir.resolve("mirror.properties"), InstantSource.system());
+                dir.resolve("mirror.json"), InstantSource.system());
     }
 
     @Override
