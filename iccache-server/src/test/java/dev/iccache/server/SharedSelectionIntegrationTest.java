@@ -103,6 +103,9 @@ class SharedSelectionIntegrationTest {
         assertThat(Eventually.holds(() -> bank(first).learnsSelection() != bank(second).learnsSelection())).isTrue();
         TestCluster learner = bank(first).learnsSelection() ? first : second;
         TestCluster follower = learner == first ? second : first;
+        // admitted through the first gateway: the second's node-local copy has them after its next sync
+        assertThat(Eventually.holds(() -> utilities(first).size() == 3 && utilities(second).size() == 3, 60_000, 100))
+                .as("both gateways' copies of the bank hold the three examples").isTrue();
         List<String> prior = utilities(follower);
         assertThat(prior).hasSize(3).isEqualTo(utilities(learner));
 
