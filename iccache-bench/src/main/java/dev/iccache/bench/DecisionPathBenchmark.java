@@ -63,7 +63,7 @@ public final class DecisionPathBenchmark {
 
     record Options(List<Integer> sizes, List<Integer> clients, List<Double> tenantShares, int decisions,
             int warmup, double maxSeconds, Path work, Path data, Path json, long seed, boolean keep,
-            boolean embeddingCache, long embedderMaxWaitMs) {
+            boolean embeddingCache, long embedderMaxWaitMs, boolean compact) {
     }
 
     static final String HELP = """
@@ -85,10 +85,13 @@ public final class DecisionPathBenchmark {
               --keep                     keep (and reuse) the built banks
               --embedding-cache          leave the embedder's cache on (the 1,000 requests then repeat from it)
               --embedder-max-wait-ms N   the embedder's micro-batching wait (embedder.max-wait-ms) [its default]
+              --compact                  measure each bank as built, then compact it into one segment (what an idle
+                                         gateway does, bank.compaction) and measure it again
             """;
 
     /** One cell of the table. */
-    record Row(String phase, int size, int clients, double tenantShare, int decisions, double p50Ms, double p99Ms,
+    record Row(String phase, int segments, int size, int clients, double tenantShare, int decisions, double p50Ms,
+            double p99Ms,
             double p999Ms, double meanMs, double cpuMsPerDecision, double decisionsPerSecond, double withExamples,
             double meanExamples, long bypassed, String load) {
     }
@@ -142,49 +145,65 @@ public final class DecisionPathBenchmark {
         }
         List<Row> rows = new ArrayList<>();
         try (GatewayServer server = GatewayServer.start(config)) {
-            Gateway gateway = server.gateway();
             ExampleBank bank = server.bank().orElseThrow();
-            for (double share : o.tenantShares) {
-                Tenant tenant = share >= 1 ? new Tenant("all", "all", false, Set.of("all", "big", "small"), 0)
-                        : new Tenant("small", false);
-                if (share < 1 && Math.abs(share - 0.1) > 1e-9) {
-                    throw new IllegalArgumentException("tenant shares are 1 (the whole bank) or 0.1 (tenant small)");
-                }
-                int offset = Math.floorMod(Objects.hash(size, tenant.name()), requests.size());
-                Op decide = i -> outcome(gateway.route(requests.get((offset + i) % requests.size()), tenant));
-                // The parts, one client: embedding (embedder cache off unless asked) and stage-1 search alone.
-                Op embed = i -> {
-                    bank.embedder().embed(real.queryTexts().get((offset + i) % requests.size()));
-                    return Outcome.NONE;
-                };
-                Op search = i -> {
-                    bank.store().search(real.queries()[(offset + i) % requests.size()], tenant.scope(), 32,
-                            Instant.now());
-                    return Outcome.NONE;
-                };
-                List<Phase> phases = new ArrayList<>();
-                if (share >= 1) {
-                    phases.add(new Phase("embed", embed, 1));
-                }
-                phases.add(new Phase("search", search, 1));
-                for (int clients : o.clients) {
-                    phases.add(new Phase("decision", decide, clients));
-                }
-                for (Phase p : phases) {
-                    if (o.warmup > 0) {
-                        measure(p, o.warmup, o.maxSeconds, size, share);
-                    }
-                    Row row = measure(p, o.decisions, o.maxSeconds, size, share);
-                    rows.add(row);
-                    System.out.printf(Locale.ROOT, "%s, size %,d, tenant %.0f%%, %d clients: p50 %.3f p99 %.3f p999 %.3f ms,"
-                            + " CPU %.3f ms/op, %.0f ops/s, %.0f%% with examples, %d bypassed (load %s)%n", p.name, size,
-                            share * 100, p.clients, row.p50Ms, row.p99Ms, row.p999Ms, row.cpuMsPerDecision,
-                            row.decisionsPerSecond, row.withExamples * 100, row.bypassed, row.load);
-                }
+            rows.addAll(measureCells(o, real, requests, size, server.gateway(), bank));
+            if (o.compact) {
+                long start = System.nanoTime();
+                int before = bank.store().compact(1);
+                System.out.printf(Locale.ROOT, "# compacted %d segments into 1 in %.0f s (load %s)%n", before,
+                        (System.nanoTime() - start) / 1e9, StoreSearchBenchmark.loadAverage());
+                rows.addAll(measureCells(o, real, requests, size, server.gateway(), bank));
             }
         }
         if (!o.keep) {
             StoreSearchBenchmark.deleteTree(dataDir);
+        }
+        return rows;
+    }
+
+    /** Every cell of one bank size, in the bank's current segments. */
+    private static List<Row> measureCells(Options o, StoreSearchBenchmark.RealData real, List<ChatRequest> requests,
+            int size, Gateway gateway, ExampleBank bank) throws InterruptedException {
+        // compact() reports the segments there are; with a limit above them it merges nothing
+        int segments = bank.store().compact(Integer.MAX_VALUE);
+        List<Row> rows = new ArrayList<>();
+        for (double share : o.tenantShares) {
+            Tenant tenant = share >= 1 ? new Tenant("all", "all", false, Set.of("all", "big", "small"), 0)
+                    : new Tenant("small", false);
+            if (share < 1 && Math.abs(share - 0.1) > 1e-9) {
+                throw new IllegalArgumentException("tenant shares are 1 (the whole bank) or 0.1 (tenant small)");
+            }
+            int offset = Math.floorMod(Objects.hash(size, tenant.name()), requests.size());
+            Op decide = i -> outcome(gateway.route(requests.get((offset + i) % requests.size()), tenant));
+            // The parts, one client: embedding (embedder cache off unless asked) and stage-1 search alone.
+            Op embed = i -> {
+                bank.embedder().embed(real.queryTexts().get((offset + i) % requests.size()));
+                return Outcome.NONE;
+            };
+            Op search = i -> {
+                bank.store().search(real.queries()[(offset + i) % requests.size()], tenant.scope(), 32,
+                        Instant.now());
+                return Outcome.NONE;
+            };
+            List<Phase> phases = new ArrayList<>();
+            if (share >= 1) {
+                phases.add(new Phase("embed", embed, 1));
+            }
+            phases.add(new Phase("search", search, 1));
+            for (int clients : o.clients) {
+                phases.add(new Phase("decision", decide, clients));
+            }
+            for (Phase p : phases) {
+                if (o.warmup > 0) {
+                    measure(p, o.warmup, o.maxSeconds, segments, size, share);
+                }
+                Row row = measure(p, o.decisions, o.maxSeconds, segments, size, share);
+                rows.add(row);
+                System.out.printf(Locale.ROOT, "%s, size %,d, %d segments, tenant %.0f%%, %d clients: p50 %.3f p99 %.3f"
+                        + " p999 %.3f ms, CPU %.3f ms/op, %.0f ops/s, %.0f%% with examples, %d bypassed (load %s)%n",
+                        p.name, size, segments, share * 100, p.clients, row.p50Ms, row.p99Ms, row.p999Ms,
+                        row.cpuMsPerDecision, row.decisionsPerSecond, row.withExamples * 100, row.bypassed, row.load);
+            }
         }
         return rows;
     }
@@ -210,7 +229,7 @@ public final class DecisionPathBenchmark {
     }
 
     /** {@code count} operations by {@code phase.clients} threads in a closed loop, each timed. */
-    private static Row measure(Phase phase, int count, double maxSeconds, int size, double share)
+    private static Row measure(Phase phase, int count, double maxSeconds, int segments, int size, double share)
             throws InterruptedException {
         long[] nanos = new long[count];
         AtomicInteger next = new AtomicInteger();
@@ -258,7 +277,7 @@ public final class DecisionPathBenchmark {
         if (n == 0) {
             throw new IllegalStateException("no " + phase.name + " finished within " + maxSeconds + " s");
         }
-        return new Row(phase.name, size, phase.clients, share, n, ms(StoreSearchBenchmark.percentile(measured, 50)),
+        return new Row(phase.name, segments, size, phase.clients, share, n, ms(StoreSearchBenchmark.percentile(measured, 50)),
                 ms(StoreSearchBenchmark.percentile(measured, 99)), ms(StoreSearchBenchmark.percentile(measured, 99.9)),
                 ms(StoreSearchBenchmark.mean(measured)), cpu / 1e6 / n, n / seconds, withExamples.sum() / (double) n,
                 examples.sum() / (double) n, bypassed.sum(), StoreSearchBenchmark.loadAverage());
@@ -280,7 +299,8 @@ public final class DecisionPathBenchmark {
     /**
      * The gateway of the benchmark: two remote backends that are never called (a decision calls no
      * model), the Lucene bank in {@code dataDir}, no replay (it would call the large model), the
-     * access log off and the embedder's cache off unless asked for.
+     * access log off, no compaction while idle (--compact compacts between the two passes) and the embedder's
+     * cache off unless asked for.
      */
     static String yaml(Path dataDir, boolean embeddingCache, long maxWaitMs) {
         return """
@@ -292,6 +312,7 @@ public final class DecisionPathBenchmark {
                 embedder: {cache-size: %d%s}
                 replay: {enabled: false}
                 decisions: {max-concurrent: 0}
+                bank: {compaction: {segments: 0}}
                 backends:
                   - name: bench-small
                     base-url: http://127.0.0.1:9/v1
@@ -313,13 +334,14 @@ public final class DecisionPathBenchmark {
 
     static void printTable(List<Row> rows) {
         System.out.println();
-        System.out.println("| what | size | tenant share | clients | n | p50 ms | p99 ms | p999 ms | mean ms | CPU ms/op"
+        System.out.println("| what | size | segments | tenant share | clients | n | p50 ms | p99 ms | p999 ms | mean ms | CPU ms/op"
                 + " | ops/s | with examples | bypassed |");
-        System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         for (Row r : rows) {
-            System.out.printf(Locale.ROOT, "| %s | %,d | %.0f%% | %d | %d | %.3f | %.3f | %.3f | %.3f | %.3f | %.0f | %.0f%% | %d |%n",
-                    r.phase, r.size, r.tenantShare * 100, r.clients, r.decisions, r.p50Ms, r.p99Ms, r.p999Ms, r.meanMs,
-                    r.cpuMsPerDecision, r.decisionsPerSecond, r.withExamples * 100, r.bypassed);
+            System.out.printf(Locale.ROOT, "| %s | %,d | %d | %.0f%% | %d | %d | %.3f | %.3f | %.3f | %.3f | %.3f | %.0f"
+                    + " | %.0f%% | %d |%n", r.phase, r.size, r.segments, r.tenantShare * 100, r.clients, r.decisions,
+                    r.p50Ms, r.p99Ms, r.p999Ms, r.meanMs, r.cpuMsPerDecision, r.decisionsPerSecond, r.withExamples * 100,
+                    r.bypassed);
         }
     }
 
@@ -338,6 +360,7 @@ public final class DecisionPathBenchmark {
             ObjectNode n = out.addObject();
             n.put("phase", r.phase);
             n.put("size", r.size);
+            n.put("segments", r.segments);
             n.put("clients", r.clients);
             n.put("tenant_share", r.tenantShare);
             n.put("decisions", r.decisions);
@@ -370,6 +393,7 @@ public final class DecisionPathBenchmark {
         boolean keep = false;
         boolean cache = false;
         long maxWait = -1;
+        boolean compact = false;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
@@ -390,6 +414,7 @@ public final class DecisionPathBenchmark {
                 case "--keep" -> keep = true;
                 case "--embedding-cache" -> cache = true;
                 case "--embedder-max-wait-ms" -> maxWait = Long.parseLong(BenchArgs.value(args, ++i, a));
+                case "--compact" -> compact = true;
                 default -> throw new IllegalArgumentException("unknown option " + a);
             }
         }
@@ -397,7 +422,7 @@ public final class DecisionPathBenchmark {
             throw new IllegalArgumentException("--decisions and --clients must be at least 1, --warmup at least 0");
         }
         return new Options(sizes, clients, shares, decisions, warmup, maxSeconds, work.toAbsolutePath().normalize(),
-                data.toAbsolutePath().normalize(), json, seed, keep, cache, maxWait);
+                data.toAbsolutePath().normalize(), json, seed, keep, cache, maxWait, compact);
     }
 
 }

@@ -69,6 +69,19 @@ public interface ExampleStore extends AutoCloseable {
         putAll(known);
     }
 
+    /**
+     * Rewrites the store's files into at most {@code maxParts} parts when it has more, so that a search visits fewer
+     * of them (Lucene: a forced merge of its segments, whose vector graphs are built anew); returns how many parts
+     * there were before, or 0 for a store without such parts (memory, Cassandra). Writes and searches go on
+     * meanwhile; it takes minutes of one core at a million examples.
+     */
+    default int compact(int maxParts) {
+        if (maxParts < 1) {
+            throw new IllegalArgumentException("maxParts must be at least 1, got " + maxParts);
+        }
+        return 0;
+    }
+
     /** Deletes examples expired at {@code now}; returns how many. */
     long purgeExpired(Instant now);
 

@@ -261,6 +261,12 @@ public final class MirroredExampleStore implements ExampleStore {
         return local.search(vector, tenants, k, now);
     }
 
+    /** Compacts the local copy, which the searches read; the shared store has no parts to compact. */
+    @Override
+    public int compact(int maxParts) {
+        return local.compact(maxParts);
+    }
+
     /** Changes the shared store's statistics; the local copy takes them at the next sync. */
     @Override
     public void updateStats(Collection<StatsDelta> deltas, Instant now) {

@@ -20,10 +20,11 @@ import java.util.Locale;
  * @param cassandra       where {@code store: cassandra} keeps the bank
  * @param admissionLingerMs how long the admitter waits, after the first queued candidate, for more to write with
  *                        it in one batch (one commit); 0 = write what is queued at once
+ * @param compaction      merging the store's segments while the gateway is idle
  */
 public record BankConfig(boolean enabled, String store, List<String> exampleSources, double dedupThreshold,
         double ttlHours, int admissionQueue, long maxExamples, long maxBytes, CassandraConfig cassandra,
-        int admissionLingerMs) {
+        int admissionLingerMs, CompactionSettings compaction) {
     /** Default of {@code admission-linger-ms}. */
     public static final int ADMISSION_LINGER_MS = 1000;
     public static final BankConfig DEFAULT = new BankConfig(true, "lucene", List.of(), 0.98, 0, 1000, 0, 0);
@@ -34,6 +35,7 @@ public record BankConfig(boolean enabled, String store, List<String> exampleSour
             throw new ConfigException("bank.store must be 'lucene', 'memory' or 'cassandra', got " + store);
         }
         cassandra = cassandra == null ? CassandraConfig.DEFAULT : cassandra;
+        compaction = compaction == null ? CompactionSettings.DEFAULT : compaction;
         exampleSources = exampleSources == null ? List.of() : List.copyOf(exampleSources);
         if (!(dedupThreshold > 0 && dedupThreshold <= 1)) {
             throw new ConfigException("bank.dedup-threshold must be in (0, 1], got " + dedupThreshold);
@@ -52,11 +54,11 @@ public record BankConfig(boolean enabled, String store, List<String> exampleSour
         }
     }
 
-    /** A bank with the default admission linger. */
+    /** A bank with the default admission linger and compaction. */
     public BankConfig(boolean enabled, String store, List<String> exampleSources, double dedupThreshold,
             double ttlHours, int admissionQueue, long maxExamples, long maxBytes, CassandraConfig cassandra) {
         this(enabled, store, exampleSources, dedupThreshold, ttlHours, admissionQueue, maxExamples, maxBytes,
-                cassandra, ADMISSION_LINGER_MS);
+                cassandra, ADMISSION_LINGER_MS, CompactionSettings.DEFAULT);
     }
 
     /** A bank whose Cassandra settings (unused unless {@code store} is {@code cassandra}) are the defaults. */
@@ -72,16 +74,17 @@ public record BankConfig(boolean enabled, String store, List<String> exampleSour
             @JsonProperty("dedup-threshold") Double dedupThreshold, @JsonProperty("ttl-hours") Double ttlHours,
             @JsonProperty("admission-queue") Integer admissionQueue, @JsonProperty("max-examples") Long maxExamples,
             @JsonProperty("max-bytes") Long maxBytes, @JsonProperty("cassandra") CassandraConfig cassandra,
-            @JsonProperty("admission-linger-ms") Integer admissionLingerMs) {
+            @JsonProperty("admission-linger-ms") Integer admissionLingerMs,
+            @JsonProperty("compaction") CompactionSettings compaction) {
         return new BankConfig(enabled == null || enabled, store, exampleSources,
                 dedupThreshold == null ? DEFAULT.dedupThreshold : dedupThreshold,
                 ttlHours == null ? 0 : ttlHours, admissionQueue == null ? DEFAULT.admissionQueue : admissionQueue,
                 maxExamples == null ? 0 : maxExamples, maxBytes == null ? 0 : maxBytes, cassandra,
-                admissionLingerMs == null ? ADMISSION_LINGER_MS : admissionLingerMs);
+                admissionLingerMs == null ? ADMISSION_LINGER_MS : admissionLingerMs, compaction);
     }
 
     public BankConfig withStore(String newStore) {
         return new BankConfig(enabled, newStore, exampleSources, dedupThreshold, ttlHours, admissionQueue, maxExamples,
-                maxBytes, cassandra, admissionLingerMs);
+                maxBytes, cassandra, admissionLingerMs, compaction);
     }
 }

@@ -27,6 +27,7 @@ import java.util.ArrayList;
 import java.util.List;
 import dev.iccache.testing.Eventually;
 import dev.iccache.config.CassandraConfig;
+import dev.iccache.config.CompactionSettings;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.Optional;
 import java.util.OptionalDouble;
@@ -333,7 +334,7 @@ class ExampleAdmitterTest {
                 });
         admitter.close();
         admitter = new ExampleAdmitter(EMBEDDER, counting, new BankConfig(true, "memory", List.of(), 0.98, 0, 1000, 0,
-                0, CassandraConfig.DEFAULT, 60_000), Scrubber.from(ScrubberSettings.DEFAULT), USERS,
+                0, CassandraConfig.DEFAULT, 60_000, CompactionSettings.DEFAULT), Scrubber.from(ScrubberSettings.DEFAULT), USERS,
                 InstantSource.fixed(NOW), metrics, Thread::new);
 
         admitter.offer(candidate(A, "question 0", "answer", "stop", Double.NaN, ""));

@@ -313,6 +313,30 @@ public abstract class ExampleStoreContract {
     }
 
     @Test
+    void aCompactedStoreKeepsEveryExampleAndItsStatisticsAndFindsThem() {
+        Random random = new Random(9);
+        List<Example> examples = new ArrayList<>();
+        for (int batch = 0; batch < 6; batch++) { // one commit each: several segments in a Lucene store
+            List<Example> some = IntStream.range(0, 20)
+                    .mapToObj(i -> example("c" + examples.size() + "-" + i, "t", unitVector(random, DIM))).toList();
+            store.putAll(some);
+            examples.addAll(some);
+        }
+        store.updateStats(List.of(new StatsDelta("c0-3", 2, 0, Double.NaN)), T0);
+
+        int before = store.compact(1);
+
+        assertThat(store.compact(1)).as("parts after compacting into one (0: a store without parts)")
+                .isEqualTo(before == 0 ? 0 : 1);
+        assertThat(store.stats().count()).isEqualTo(examples.size());
+        for (Example e : examples) {
+            assertThat(ids(store.search(e.vector(), Set.of("t"), 10, T0))).first().isEqualTo(e.id());
+        }
+        assertThat(store.get("c0-3").orElseThrow().stats().uses()).isEqualTo(2);
+        assertThatThrownBy(() -> store.compact(0)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void searchFillsKFromTheScopeEvenWhenAnotherTenantHoldsMoreAndCloserExamples() {
         Random random = new Random(8);
         float[] query = unitVector(random, DIM);

@@ -194,6 +194,23 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void compactionWhileIdleIsOnByDefaultAndConfiguredUnderTheBank() {
+        String backends = "backends: [{name: b, simulated: small}]\n";
+        assertThat(ConfigLoader.parse(backends, "d.yaml").bank().compaction()).isEqualTo(CompactionSettings.DEFAULT);
+        assertThat(CompactionSettings.DEFAULT.enabled()).isTrue();
+        assertThat(ConfigLoader.parse(backends + "bank: {compaction: {segments: 3, idle-cpu: 0.5, check-seconds: 5}}\n",
+                "c.yaml").bank().compaction()).isEqualTo(new CompactionSettings(3, 0.5, 5));
+        assertThat(ConfigLoader.parse(backends + "bank: {compaction: {segments: 0}}\n", "o.yaml").bank().compaction()
+                .enabled()).isFalse();
+        assertThatThrownBy(() -> ConfigLoader.parse(backends + "bank: {compaction: {idle-cpu: 0}}\n", "i.yaml"))
+                .hasMessageContaining("bank.compaction.idle-cpu");
+        assertThatThrownBy(() -> ConfigLoader.parse(backends + "bank: {compaction: {segments: -1}}\n", "s.yaml"))
+                .hasMessageContaining("bank.compaction.segments");
+        assertThatThrownBy(() -> ConfigLoader.parse(backends + "bank: {compaction: {check-seconds: 0}}\n", "k.yaml"))
+                .hasMessageContaining("bank.compaction.check-seconds");
+    }
+
+    @Test
     void theCassandraStoreIsConfiguredUnderTheBank() {
         String backends = "backends: [{name: b, simulated: small}]\n";
         assertThat(ConfigLoader.parse(backends, "d.yaml").bank().cassandra()).isEqualTo(CassandraConfig.DEFAULT);

@@ -13,6 +13,7 @@ import dev.iccache.embed.Embedder;
 import dev.iccache.embed.Embedders;
 import dev.iccache.gateway.Assembly;
 import dev.iccache.manage.ExampleEvictor;
+import dev.iccache.manage.IdleCompaction;
 import dev.iccache.scrub.Scrubber;
 import dev.iccache.metrics.Metrics;
 import dev.iccache.select.InContextAugmenter;
@@ -78,6 +79,9 @@ public final class ExampleBank implements AutoCloseable {
     /** Runs the syncs of a Cassandra bank's node-local mirror. */
     private final ScheduledExecutorService mirrorSyncThread =
             Executors.newSingleThreadScheduledExecutor(daemon("iccache-bank-mirror"));
+    /** Runs the checks of {@link IdleCompaction} (a compaction takes minutes on a large bank). */
+    private final ScheduledExecutorService compactionThread =
+            Executors.newSingleThreadScheduledExecutor(daemon("iccache-bank-compaction"));
     /** The selection sync {@link #augmenter} started, if any. */
     private volatile Optional<SelectionSync> selectionSync = Optional.empty();
 
@@ -134,6 +138,10 @@ public final class ExampleBank implements AutoCloseable {
         }
         if (evictor.enabled()) {
             bank.schedule("eviction", Duration.ofSeconds(ExampleEvictor.CHECK_EVERY_SECONDS), () -> evict(evictor));
+        }
+        if (config.bank().compaction().enabled()) {
+            bank.compactWhenIdle(new IdleCompaction(store, config.bank().compaction(), IdleCompaction.processCpuShare(),
+                    System::nanoTime, metrics), config.bank().compaction().checkSeconds());
         }
         return bank;
     }
@@ -199,6 +207,21 @@ public final class ExampleBank implements AutoCloseable {
         metrics.gauge("iccache_bank_mirror_behind_seconds",
                 "How far this gateway's copy of the shared bank may be behind it: seconds since its last sync began.")
                 .track(() -> mirror.behind(InstantSource.system().instant()).toMillis() / 1000.0);
+    }
+
+    /** Runs the compaction checks every {@code seconds} on a thread of their own; a failed one is tried again. */
+    private void compactWhenIdle(IdleCompaction compaction, int seconds) {
+        OutageLog outage = new OutageLog(LOG, "the bank's compaction");
+        compactionThread.scheduleWithFixedDelay(() -> {
+            try {
+                compaction.check();
+                outage.worked();
+            } catch (RuntimeException e) {
+                if (!compactionThread.isShutdown()) { // closing aborts a compaction under way
+                    outage.failed("compacting the bank", e);
+                }
+            }
+        }, seconds, seconds, TimeUnit.SECONDS);
     }
 
     /** Makes daemon threads with this name, for background work that must not keep the JVM alive. */
@@ -377,6 +400,7 @@ public final class ExampleBank implements AutoCloseable {
         scheduler.shutdownNow();
         selectionSyncThread.shutdownNow();
         mirrorSyncThread.shutdownNow();
+        compactionThread.shutdownNow();
         selectionThreads.shutdownNow();
         background.shutdownNow();
         learner.shutdown();

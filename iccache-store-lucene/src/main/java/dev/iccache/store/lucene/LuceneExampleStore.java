@@ -83,6 +83,8 @@ public final class LuceneExampleStore implements ExampleStore {
     private static final System.Logger LOG = System.getLogger(LuceneExampleStore.class.getName());
     /** Rewrites of the segments holding one delete's documents, at most (see {@link #erase}). */
     private static final int MAX_ERASE_ROUNDS = 5;
+    /** Segments below which a search looks at more than k candidates: k × this / segments. */
+    static final int BREADTH_SEGMENTS = 8;
     private static final Comparator<SearchHit> BEST_FIRST = Comparator.comparingDouble(SearchHit::score).reversed()
             .thenComparing(h -> h.example().id());
 
@@ -367,11 +369,15 @@ public final class LuceneExampleStore implements ExampleStore {
                         BooleanClause.Occur.FILTER)
                 .add(ExampleDocuments.liveAt(liveAt), BooleanClause.Occur.FILTER)
                 .build();
-        Query query = new KnnFloatVectorQuery(VECTOR, vector.clone(), k, filter);
         return read(committed, searcher -> {
+            // HNSW finds the true nearest less often in one large graph than in several small ones searched for k
+            // each (measured on the decision benchmark's bank at 1M: recall@32 0.76 in one segment, 0.92 in 11): a
+            // store in fewer than BREADTH_SEGMENTS segments (compacted) looks at proportionally more candidates.
+            List<LeafReaderContext> leaves = searcher.getIndexReader().leaves();
+            int breadth = Math.max(k, k * BREADTH_SEGMENTS / Math.max(1, leaves.size()));
+            Query query = new KnnFloatVectorQuery(VECTOR, vector.clone(), breadth, filter);
             ScoreDoc[] top = searcher.search(query, k).scoreDocs.clone();
             Arrays.sort(top, Comparator.comparingInt(sd -> sd.doc)); // doc-values iterators only go forward
-            List<LeafReaderContext> leaves = searcher.getIndexReader().leaves();
             List<SearchHit> hits = new ArrayList<>(top.length);
             LeafReaderContext leaf = null;
             LeafExamples examples = null;
@@ -387,6 +393,28 @@ public final class LuceneExampleStore implements ExampleStore {
             hits.sort(BEST_FIRST);
             return hits;
         }, "search");
+    }
+
+    /**
+     * Merges the segments into {@code maxParts} when there are more, and commits: every search then walks that many
+     * vector graphs instead of one per segment. The merge runs on the merge scheduler's thread while writes, merges
+     * of new segments and searches go on; searches see the merged segments once it is committed.
+     */
+    @Override
+    public int compact(int maxParts) {
+        if (maxParts < 1) {
+            throw new IllegalArgumentException("maxParts must be at least 1, got " + maxParts);
+        }
+        int before = read(committed, searcher -> searcher.getIndexReader().leaves().size(), "compact");
+        if (before > maxParts) {
+            try {
+                writer.forceMerge(maxParts, true);
+                groupCommit.awaitNewCommit();
+            } catch (IOException e) {
+                throw failure("compact", e);
+            }
+        }
+        return before;
     }
 
     @Override
@@ -533,7 +561,10 @@ public final class LuceneExampleStore implements ExampleStore {
         return total;
     }
 
-    /** Commits what is pending and closes; further calls fail with an {@link IllegalStateException}. */
+    /**
+     * Commits what is pending and closes; further calls fail with an {@link IllegalStateException}. A merge under way
+     * (a compaction can take minutes) is abandoned rather than waited for: everything written is in the commit.
+     */
     @Override
     public void close() {
         Lock exclusive = writeLock.writeLock();
@@ -544,7 +575,7 @@ public final class LuceneExampleStore implements ExampleStore {
             }
             closed = true;
             awaitDurable(writer.getMaxCompletedSequenceNumber(), "close");
-            IOUtils.close(committed, latest, writer, directory);
+            IOUtils.close(committed, latest, writer::rollback, directory);
         } catch (IOException e) {
             throw failure("close", e);
         } finally {

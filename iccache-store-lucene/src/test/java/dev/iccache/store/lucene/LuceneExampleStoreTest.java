@@ -24,6 +24,7 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -205,6 +206,62 @@ class LuceneExampleStoreTest extends ExampleStoreContract {
         assertThatThrownBy(() -> store.put(example("x", "t", unitVector(new Random(4), DIM))))
                 .isInstanceOf(IllegalStateException.class);
         store = open(dir);
+    }
+
+    @Test
+    void writesDuringACompactionAreKeptAndTheStoreEndsInFewSegments() throws Exception {
+        List<Example> written = new ArrayList<>();
+        for (int batch = 0; batch < 8; batch++) {
+            List<Example> some = examples("b" + batch + "-", 50, batch);
+            store.putAll(some);
+            written.addAll(some);
+        }
+        ExecutorService compacting = Executors.newSingleThreadExecutor();
+        try {
+            Future<Integer> before = compacting.submit(() -> store.compact(1));
+            for (int batch = 0; batch < 5; batch++) { // while the merge runs, or after it: kept either way
+                List<Example> some = examples("w" + batch + "-", 10, 100 + batch);
+                store.putAll(some);
+                written.addAll(some);
+            }
+            assertThat(before.get(60, TimeUnit.SECONDS)).isGreaterThan(1);
+        } finally {
+            compacting.shutdownNow();
+        }
+        assertThat(store.compact(1)).as("segments now: the merged one, one per batch written meanwhile and at most one"
+                + " that the merge's own flush took").isBetween(1, 7);
+        reopen();
+        assertThat(store.stats().count()).isEqualTo(written.size());
+        for (Example e : written) {
+            assertThat(store.get(e.id())).contains(e);
+        }
+    }
+
+    @Test
+    void closingDuringACompactionLosesNothingWritten() throws Exception {
+        List<Example> written = new ArrayList<>();
+        for (int batch = 0; batch < 10; batch++) {
+            List<Example> some = examples("b" + batch + "-", 300, batch);
+            store.putAll(some);
+            written.addAll(some);
+        }
+        ExecutorService compacting = Executors.newSingleThreadExecutor();
+        try {
+            Future<Integer> compaction = compacting.submit(() -> store.compact(1));
+            store.close(); // at once: the merge of 3,000 examples is usually still running, and is abandoned
+            try {
+                compaction.get(60, TimeUnit.SECONDS);
+            } catch (ExecutionException abandoned) {
+                // the compaction was cut short by the close; what it merged was never committed
+            }
+        } finally {
+            compacting.shutdownNow();
+        }
+        store = open(dir);
+        assertThat(store.stats().count()).isEqualTo(written.size());
+        for (Example e : written) {
+            assertThat(store.get(e.id())).contains(e);
+        }
     }
 
     @Test

@@ -1,0 +1,92 @@
+package dev.iccache.manage;
+
+import dev.iccache.bank.ExampleStore;
+import dev.iccache.config.CompactionSettings;
+import dev.iccache.metrics.Metrics;
+import io.prometheus.metrics.core.metrics.Counter;
+import java.lang.management.ManagementFactory;
+import java.util.Locale;
+import java.util.function.DoubleSupplier;
+import java.util.function.LongSupplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Merges the bank's segments while the gateway is idle ({@code bank.compaction}, docs/example-store.md). Each
+ * admission commit adds a small segment and Lucene's merge policy keeps about ten segments per size tier, so a bank
+ * of a million examples is some twenty segments, and every search walks one vector graph per segment: at 100k
+ * examples, six segments took twice the search time of one. A check, every {@code check-seconds}, compacts the store
+ * into {@code segments} when the gateway process used less than {@code idle-cpu} of the machine's cores since the
+ * previous check. The merge takes one core (minutes at a million examples) while requests are served as usual; searches
+ * see the merged segment once it is committed.
+ */
+public final class IdleCompaction {
+    private static final Logger LOG = Logger.getLogger(IdleCompaction.class.getName());
+
+    private final ExampleStore store;
+    private final CompactionSettings settings;
+    private final DoubleSupplier busy;
+    private final LongSupplier nanoTime;
+    private final Counter compactions;
+
+    /**
+     * @param busy     the gateway's share of all cores since the previous call, in [0, 1] (NaN when unknown)
+     * @param nanoTime a monotonic clock, for the log line
+     */
+    public IdleCompaction(ExampleStore store, CompactionSettings settings, DoubleSupplier busy, LongSupplier nanoTime,
+            Metrics metrics) {
+        this.store = store;
+        this.settings = settings;
+        this.busy = busy;
+        this.nanoTime = nanoTime;
+        this.compactions = metrics.counter("iccache_bank_compactions_total",
+                "Merges of the bank's segments into bank.compaction.segments while the gateway was idle.");
+    }
+
+    /** One check: compacts when the gateway was idle since the previous one. Returns whether it compacted. */
+    public boolean check() {
+        double share = busy.getAsDouble();
+        if (!(share < settings.idleCpu())) {
+            return false; // busy, or unknown
+        }
+        long start = nanoTime.getAsLong();
+        int before = store.compact(settings.segments());
+        if (before <= settings.segments()) {
+            return false;
+        }
+        compactions.inc();
+        LOG.log(Level.INFO, "compacted the bank from {0} segments into {1} in {2} s (the gateway used {3}% of the "
+                + "cores before)", new Object[] {before, settings.segments(),
+                    String.format(Locale.ROOT, "%.1f", (nanoTime.getAsLong() - start) / 1e9),
+                    Math.round(share * 100)});
+        return true;
+    }
+
+    /**
+     * This process's CPU time as a share of all cores' time since the previous call (the first call measures from
+     * the start of the process); NaN where the JVM cannot tell.
+     */
+    public static DoubleSupplier processCpuShare() {
+        var os = ManagementFactory.getOperatingSystemMXBean();
+        if (!(os instanceof com.sun.management.OperatingSystemMXBean sun)) {
+            return () -> Double.NaN;
+        }
+        int cores = Runtime.getRuntime().availableProcessors();
+        long[] last = {ManagementFactory.getRuntimeMXBean().getStartTime() * 1_000_000L, 0};
+        return () -> {
+            long cpu = sun.getProcessCpuTime();
+            long wall = System.currentTimeMillis() * 1_000_000L;
+            if (cpu < 0) {
+                return Double.NaN;
+            }
+            double share;
+            synchronized (last) {
+                long elapsed = wall - last[0];
+                share = elapsed <= 0 ? Double.NaN : (cpu - last[1]) / ((double) elapsed * cores);
+                last[0] = wall;
+                last[1] = cpu;
+            }
+            return share;
+        };
+    }
+}
