@@ -77,7 +77,9 @@ bank: {enabled: false}
 backends:
   - {name: sim-fast, base-url: "http://127.0.0.1:18090/v1", role: small, cost: 1.0, max-concurrent: 4096, server-load: {mode: off}}
 YAML
-# A gateway with the bank on, in its own copy of the bank (it admits answers): name, extra YAML.
+# A gateway with the bank on, in its own copy of the bank (it admits answers): name, extra bank keys (each
+# starting with a comma), other YAML. No compaction while idle: a gateway idle while the others' cells run would
+# otherwise merge its bank between cells (`run-decision.sh --keep --compact` leaves the kept bank in one segment).
 bank_gateway() {
   rm -rf "$WORK/$1"
   cp -r "$BANKS/bank-$BANK_SIZE" "$WORK/$1"
@@ -89,15 +91,16 @@ default-model: sim-large
 data-dir: $WORK/$1
 access-log: {enabled: false}
 replay: {enabled: false}
-$2
+bank: {compaction: {segments: 0}$2}
+$3
 backends:
   - {name: sim-small, model: sim-fast, base-url: "http://127.0.0.1:18090/v1", role: small, cost: 1.0, max-concurrent: 4096, server-load: {mode: off}}
   - {name: sim-large, model: sim-fast, base-url: "http://127.0.0.1:18090/v1", role: large, cost: 7.17, max-concurrent: 4096, server-load: {mode: off}}
 YAML
 }
-wants bank && bank_gateway bank ""
-wants bank-unlimited && bank_gateway bank-unlimited "decisions: {max-concurrent: 0}"
-wants bank-eager && bank_gateway bank-eager "bank: {admission-linger-ms: 0}"
+wants bank && bank_gateway bank "" ""
+wants bank-unlimited && bank_gateway bank-unlimited "" "decisions: {max-concurrent: 0}"
+wants bank-eager && bank_gateway bank-eager ", admission-linger-ms: 0" ""
 cat > "$WORK/litellm.yaml" <<YAML
 model_list:
   - model_name: sim-fast

@@ -71,7 +71,7 @@ public interface ExampleStore extends AutoCloseable {
 
     /**
      * Rewrites the store's files into at most {@code maxParts} parts when it has more, so that a search visits fewer
-     * of them (Lucene: a forced merge of its segments, whose vector graphs are built anew); returns how many parts
+     * of them (Lucene: a forced merge of its segments and their vector graphs); returns how many parts
      * there were before, or 0 for a store without such parts (memory, Cassandra). Writes and searches go on
      * meanwhile; it takes minutes of one core at a million examples.
      */

@@ -11,11 +11,11 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * @param segments     segments the store is merged into; 0 turns compaction off
  * @param idleCpu      the gateway process's share of all cores over the last check below which it counts as idle
  * @param checkSeconds seconds between checks; the CPU share is measured over this period
+ * @param minIntervalMinutes minutes at least from one compaction to the next (each rewrites the whole bank, while a
+ *                     quiet gateway's admissions add a small segment every few minutes)
  */
-public record CompactionSettings(int segments, double idleCpu, int checkSeconds) {
-    public static final CompactionSettings DEFAULT = new CompactionSettings(1, 0.2, 60);
-    /** No compaction. */
-    public static final CompactionSettings OFF = new CompactionSettings(0, DEFAULT.idleCpu, DEFAULT.checkSeconds);
+public record CompactionSettings(int segments, double idleCpu, int checkSeconds, int minIntervalMinutes) {
+    public static final CompactionSettings DEFAULT = new CompactionSettings(1, 0.2, 60, 60);
 
     public CompactionSettings {
         if (segments < 0 || segments > 1000) {
@@ -28,6 +28,10 @@ public record CompactionSettings(int segments, double idleCpu, int checkSeconds)
             throw new ConfigException("bank.compaction.check-seconds must be between 1 and 86400, got "
                     + checkSeconds);
         }
+        if (minIntervalMinutes < 0 || minIntervalMinutes > 10_080) {
+            throw new ConfigException("bank.compaction.min-interval-minutes must be between 0 and 10080, got "
+                    + minIntervalMinutes);
+        }
     }
 
     public boolean enabled() {
@@ -36,8 +40,10 @@ public record CompactionSettings(int segments, double idleCpu, int checkSeconds)
 
     @JsonCreator
     static CompactionSettings fromYaml(@JsonProperty("segments") Integer segments,
-            @JsonProperty("idle-cpu") Double idleCpu, @JsonProperty("check-seconds") Integer checkSeconds) {
+            @JsonProperty("idle-cpu") Double idleCpu, @JsonProperty("check-seconds") Integer checkSeconds,
+            @JsonProperty("min-interval-minutes") Integer minIntervalMinutes) {
         return new CompactionSettings(segments == null ? DEFAULT.segments : segments,
-                idleCpu == null ? DEFAULT.idleCpu : idleCpu, checkSeconds == null ? DEFAULT.checkSeconds : checkSeconds);
+                idleCpu == null ? DEFAULT.idleCpu : idleCpu, checkSeconds == null ? DEFAULT.checkSeconds : checkSeconds,
+                minIntervalMinutes == null ? DEFAULT.minIntervalMinutes : minIntervalMinutes);
     }
 }

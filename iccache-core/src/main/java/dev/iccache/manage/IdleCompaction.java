@@ -17,7 +17,7 @@ import java.util.logging.Logger;
  * of a million examples is some twenty segments, and every search walks one vector graph per segment: at 100k
  * examples, six segments took twice the search time of one. A check, every {@code check-seconds}, compacts the store
  * into {@code segments} when the gateway process used less than {@code idle-cpu} of the machine's cores since the
- * previous check. The merge takes one core (minutes at a million examples) while requests are served as usual; searches
+ * previous check, at most once per {@code min-interval-minutes}. The merge takes one core (minutes at a million examples) while requests are served as usual; searches
  * see the merged segment once it is committed.
  */
 public final class IdleCompaction {
@@ -28,6 +28,9 @@ public final class IdleCompaction {
     private final DoubleSupplier busy;
     private final LongSupplier nanoTime;
     private final Counter compactions;
+    /** When the last compaction ended ({@link #nanoTime}); none yet when {@link #compacted} is false. */
+    private long lastEnded;
+    private boolean compacted;
 
     /**
      * @param busy     the gateway's share of all cores since the previous call, in [0, 1] (NaN when unknown)
@@ -43,21 +46,27 @@ public final class IdleCompaction {
                 "Merges of the bank's segments into bank.compaction.segments while the gateway was idle.");
     }
 
-    /** One check: compacts when the gateway was idle since the previous one. Returns whether it compacted. */
+    /**
+     * One check: compacts when the gateway was idle since the previous one and the last compaction ended at least
+     * {@code min-interval-minutes} ago. Returns whether it compacted. Called from one thread at a time.
+     */
     public boolean check() {
         double share = busy.getAsDouble();
-        if (!(share < settings.idleCpu())) {
-            return false; // busy, or unknown
-        }
         long start = nanoTime.getAsLong();
+        if (!(share < settings.idleCpu())
+                || compacted && start - lastEnded < settings.minIntervalMinutes() * 60_000_000_000L) {
+            return false; // busy, unknown, or compacted recently
+        }
         int before = store.compact(settings.segments());
         if (before <= settings.segments()) {
             return false;
         }
+        lastEnded = nanoTime.getAsLong();
+        compacted = true;
         compactions.inc();
         LOG.log(Level.INFO, "compacted the bank from {0} segments into {1} in {2} s (the gateway used {3}% of the "
                 + "cores before)", new Object[] {before, settings.segments(),
-                    String.format(Locale.ROOT, "%.1f", (nanoTime.getAsLong() - start) / 1e9),
+                    String.format(Locale.ROOT, "%.1f", (lastEnded - start) / 1e9),
                     Math.round(share * 100)});
         return true;
     }

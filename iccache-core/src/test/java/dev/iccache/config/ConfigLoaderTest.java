@@ -198,8 +198,8 @@ class ConfigLoaderTest {
         String backends = "backends: [{name: b, simulated: small}]\n";
         assertThat(ConfigLoader.parse(backends, "d.yaml").bank().compaction()).isEqualTo(CompactionSettings.DEFAULT);
         assertThat(CompactionSettings.DEFAULT.enabled()).isTrue();
-        assertThat(ConfigLoader.parse(backends + "bank: {compaction: {segments: 3, idle-cpu: 0.5, check-seconds: 5}}\n",
-                "c.yaml").bank().compaction()).isEqualTo(new CompactionSettings(3, 0.5, 5));
+        assertThat(ConfigLoader.parse(backends + "bank: {compaction: {segments: 3, idle-cpu: 0.5, check-seconds: 5,"
+                + " min-interval-minutes: 0}}\n", "c.yaml").bank().compaction()).isEqualTo(new CompactionSettings(3, 0.5, 5, 0));
         assertThat(ConfigLoader.parse(backends + "bank: {compaction: {segments: 0}}\n", "o.yaml").bank().compaction()
                 .enabled()).isFalse();
         assertThatThrownBy(() -> ConfigLoader.parse(backends + "bank: {compaction: {idle-cpu: 0}}\n", "i.yaml"))
@@ -208,6 +208,8 @@ class ConfigLoaderTest {
                 .hasMessageContaining("bank.compaction.segments");
         assertThatThrownBy(() -> ConfigLoader.parse(backends + "bank: {compaction: {check-seconds: 0}}\n", "k.yaml"))
                 .hasMessageContaining("bank.compaction.check-seconds");
+        assertThatThrownBy(() -> ConfigLoader.parse(backends + "bank: {compaction: {min-interval-minutes: -1}}\n",
+                "m.yaml")).hasMessageContaining("bank.compaction.min-interval-minutes");
     }
 
     @Test

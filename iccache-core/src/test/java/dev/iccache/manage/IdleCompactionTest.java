@@ -30,14 +30,27 @@ class IdleCompactionTest {
     @Test
     void anIdleGatewayCompactsTheStoreIntoTheConfiguredSegments() {
         busy = 0.05;
-        assertThat(compaction(new CompactionSettings(2, 0.2, 60)).check()).isTrue();
+        assertThat(compaction(new CompactionSettings(2, 0.2, 60, 60)).check()).isTrue();
         assertThat(compactedInto).containsExactly(2);
         assertThat(metrics.scrape()).contains("iccache_bank_compactions_total 1.0");
     }
 
     @Test
+    void aCompactionWaitsForTheMinimumIntervalAfterThePreviousOne() {
+        busy = 0;
+        IdleCompaction compaction = compaction(new CompactionSettings(1, 0.2, 60, 30));
+        assertThat(compaction.check()).isTrue();
+        parts.set(3); // admissions added segments since
+        nanos.addAndGet(29 * 60_000_000_000L);
+        assertThat(compaction.check()).as("29 minutes later").isFalse();
+        nanos.addAndGet(60_000_000_000L);
+        assertThat(compaction.check()).as("30 minutes later").isTrue();
+        assertThat(compactedInto).containsExactly(1, 1);
+    }
+
+    @Test
     void aBusyGatewayOrOneThatCannotTellLeavesTheStoreAsItIs() {
-        IdleCompaction compaction = compaction(new CompactionSettings(1, 0.2, 60));
+        IdleCompaction compaction = compaction(new CompactionSettings(1, 0.2, 60, 60));
         for (double share : new double[] {0.2, 0.9, Double.NaN}) {
             busy = share;
             assertThat(compaction.check()).as("busy %s", share).isFalse();
@@ -49,9 +62,9 @@ class IdleCompactionTest {
     void aStoreAlreadyInFewEnoughSegmentsCountsNoCompaction() {
         busy = 0;
         parts.set(1);
-        assertThat(compaction(new CompactionSettings(1, 0.2, 60)).check()).isFalse();
+        assertThat(compaction(new CompactionSettings(1, 0.2, 60, 60)).check()).isFalse();
         parts.set(0); // a store without segments (memory, Cassandra)
-        assertThat(compaction(new CompactionSettings(1, 0.2, 60)).check()).isFalse();
+        assertThat(compaction(new CompactionSettings(1, 0.2, 60, 60)).check()).isFalse();
         assertThat(metrics.scrape()).contains("iccache_bank_compactions_total 0.0");
     }
 

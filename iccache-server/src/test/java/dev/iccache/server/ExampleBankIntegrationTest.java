@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.iccache.api.Json;
 import dev.iccache.config.BankConfig;
+import dev.iccache.config.CompactionSettings;
 import dev.iccache.config.IccacheConfig;
 import dev.iccache.config.ServerConfig;
 import dev.iccache.config.TenantConfig;
@@ -20,6 +21,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.UnaryOperator;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
@@ -62,6 +65,33 @@ class ExampleBankIntegrationTest {
                 + (tenant == null ? "" : "&tenant=" + tenant), ADMIN);
         assertThat(r.statusCode()).isEqualTo(200);
         return Json.MAPPER.readTree(r.body()).path("results");
+    }
+
+    @Test
+    void anIdleGatewayCompactsItsLuceneBankAndKeepsEveryExample(@TempDir Path dataDir) throws Exception {
+        BankConfig d = BankConfig.DEFAULT;
+        // idle-cpu 1.0: every check finds the gateway idle; a check a second, no pause between compactions
+        BankConfig bank = new BankConfig(true, "lucene", List.of(), d.dedupThreshold(), 0, d.admissionQueue(), 0, 0,
+                d.cassandra(), 0, new CompactionSettings(1, 1.0, 1, 0));
+        cluster = new TestCluster(1000, b -> b.dataDir(dataDir).bank(bank),
+                Map.of("ICCACHE_ADMIN_KEY", "admin-secret"));
+        String[] questions = {"When did humans last walk on the moon?", "How do vaccines train the immune system?",
+            "Why is the sky blue during the day?"};
+        for (int i = 0; i < questions.length; i++) { // one admission, so one commit and one segment, each
+            assertThat(cluster.post("/v1/chat/completions", chat("sim-large", questions[i], false)).statusCode())
+                    .isEqualTo(200);
+            int admitted = i + 1;
+            assertThat(Eventually.holds(() -> count() == admitted)).isTrue();
+        }
+
+        Pattern compactions = Pattern.compile("(?m)^iccache_bank_compactions_total ([0-9.]+)$");
+        assertThat(Eventually.holds(() -> {
+            Matcher m = compactions.matcher(cluster.send("GET", "/metrics").body());
+            return m.find() && Double.parseDouble(m.group(1)) >= 1;
+        }, 30_000, 100)).isTrue();
+        assertThat(count()).isEqualTo(3);
+        assertThat(search("what year was the final moon landing", null).get(0).path("request").toString())
+                .contains("last walk on the moon");
     }
 
     @Test
