@@ -31,6 +31,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantLock;
@@ -41,8 +42,10 @@ import org.apache.lucene.document.KeywordField;
 import org.apache.lucene.index.ConcurrentMergeScheduler;
 import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.index.DocValues;
+import org.apache.lucene.index.FloatVectorValues;
 import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
+import org.apache.lucene.index.KnnVectorValues;
 import org.apache.lucene.index.LeafReader;
 import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.index.NumericDocValues;
@@ -52,6 +55,7 @@ import org.apache.lucene.index.Term;
 import org.apache.lucene.index.Terms;
 import org.apache.lucene.index.TermsEnum;
 import org.apache.lucene.index.TieredMergePolicy;
+import org.apache.lucene.index.VectorSimilarityFunction;
 import org.apache.lucene.search.BooleanClause;
 import org.apache.lucene.search.BooleanQuery;
 import org.apache.lucene.search.DocIdSetIterator;
@@ -85,6 +89,13 @@ public final class LuceneExampleStore implements ExampleStore {
     private static final int MAX_ERASE_ROUNDS = 5;
     /** Segments below which a search looks at more than k candidates: k × this / segments. */
     static final int BREADTH_SEGMENTS = 8;
+    /**
+     * Scopes of at most this many examples are searched exactly, by comparing the query with each of their vectors:
+     * a filtered walk of a large graph visits many examples of other tenants to collect a small tenant's.
+     */
+    static final int EXACT_SCAN_UP_TO = 20_000;
+    /** {@link #EXACT_SCAN_UP_TO}, or another limit for tests of the graph search. */
+    private final int exactScanUpTo;
     private static final Comparator<SearchHit> BEST_FIRST = Comparator.comparingDouble(SearchHit::score).reversed()
             .thenComparing(h -> h.example().id());
 
@@ -106,7 +117,8 @@ public final class LuceneExampleStore implements ExampleStore {
     private boolean closed;
 
     private LuceneExampleStore(Path path, Directory directory, IndexWriter writer, ConcurrentMergeScheduler merges,
-            SearcherManager committed, SearcherManager latest) {
+            SearcherManager committed, SearcherManager latest, int exactScanUpTo) {
+        this.exactScanUpTo = exactScanUpTo;
         this.path = path;
         this.directory = directory;
         this.writer = writer;
@@ -128,6 +140,11 @@ public final class LuceneExampleStore implements ExampleStore {
      * checksum of every index file, which reads the whole index once.
      */
     public static LuceneExampleStore open(Path dir) {
+        return open(dir, EXACT_SCAN_UP_TO);
+    }
+
+    /** As {@link #open(Path)}, searching scopes of at most {@code exactScanUpTo} examples exactly (tests: 0). */
+    static LuceneExampleStore open(Path dir, int exactScanUpTo) {
         Path path = dir.toAbsolutePath().normalize();
         Directory directory = null;
         IndexWriter writer = null;
@@ -152,7 +169,7 @@ public final class LuceneExampleStore implements ExampleStore {
             }
             committed = new SearcherManager(reader, null);
             SearcherManager latest = new SearcherManager(writer, null);
-            return new LuceneExampleStore(path, directory, writer, merges, committed, latest);
+            return new LuceneExampleStore(path, directory, writer, merges, committed, latest, exactScanUpTo);
         } catch (IccacheException e) {
             closeAfterFailure(committed, reader, writer, directory);
             throw e;
@@ -374,9 +391,14 @@ public final class LuceneExampleStore implements ExampleStore {
             // each (measured on the decision benchmark's bank at 1M: recall@32 0.76 in one segment, 0.92 in 11): a
             // store in fewer than BREADTH_SEGMENTS segments (compacted) looks at proportionally more candidates.
             List<LeafReaderContext> leaves = searcher.getIndexReader().leaves();
-            int breadth = Math.max(k, k * BREADTH_SEGMENTS / Math.max(1, leaves.size()));
-            Query query = new KnnFloatVectorQuery(VECTOR, vector.clone(), breadth, filter);
-            ScoreDoc[] top = searcher.search(query, k).scoreDocs.clone();
+            ScoreDoc[] top;
+            if (examplesOf(searcher, tenants) <= exactScanUpTo) {
+                top = exactTop(searcher, filter, vector, k);
+            } else {
+                int breadth = Math.max(k, k * BREADTH_SEGMENTS / Math.max(1, leaves.size()));
+                Query query = new KnnFloatVectorQuery(VECTOR, vector.clone(), breadth, filter);
+                top = searcher.search(query, k).scoreDocs.clone();
+            }
             Arrays.sort(top, Comparator.comparingInt(sd -> sd.doc)); // doc-values iterators only go forward
             List<SearchHit> hits = new ArrayList<>(top.length);
             LeafReaderContext leaf = null;
@@ -415,6 +437,49 @@ public final class LuceneExampleStore implements ExampleStore {
             }
         }
         return before;
+    }
+
+    /** The tenants' documents, deleted ones included (term statistics: no document is visited). */
+    private static long examplesOf(IndexSearcher searcher, Set<String> tenants) throws IOException {
+        long count = 0;
+        for (String tenant : tenants) {
+            count += searcher.getIndexReader().docFreq(new Term(TENANT, tenant));
+        }
+        return count;
+    }
+
+    /**
+     * The k documents the filter accepts whose vectors are nearest {@code vector}, by comparing it with each of them
+     * (scored as Lucene's kNN search scores them), best first.
+     */
+    private static ScoreDoc[] exactTop(IndexSearcher searcher, Query filter, float[] vector, int k) throws IOException {
+        Weight weight = searcher.createWeight(searcher.rewrite(filter), ScoreMode.COMPLETE_NO_SCORES, 1f);
+        PriorityQueue<ScoreDoc> best = new PriorityQueue<>(k + 1, Comparator.comparingDouble((ScoreDoc d) -> d.score)
+                .thenComparing(d -> -d.doc));
+        for (LeafReaderContext leaf : searcher.getIndexReader().leaves()) {
+            Scorer scorer = weight.scorer(leaf);
+            FloatVectorValues vectors = leaf.reader().getFloatVectorValues(VECTOR);
+            if (scorer == null || vectors == null) {
+                continue;
+            }
+            Bits live = leaf.reader().getLiveDocs();
+            KnnVectorValues.DocIndexIterator withVector = vectors.iterator();
+            DocIdSetIterator accepted = scorer.iterator();
+            for (int doc = accepted.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = accepted.nextDoc()) {
+                if (live != null && !live.get(doc)
+                        || (withVector.docID() < doc ? withVector.advance(doc) : withVector.docID()) != doc) {
+                    continue;
+                }
+                float score = VectorSimilarityFunction.DOT_PRODUCT.compare(vector, vectors.vectorValue(withVector.index()));
+                if (best.size() < k || score > best.peek().score) {
+                    best.add(new ScoreDoc(leaf.docBase + doc, score));
+                    if (best.size() > k) {
+                        best.poll();
+                    }
+                }
+            }
+        }
+        return best.toArray(ScoreDoc[]::new);
     }
 
     @Override

@@ -33,10 +33,14 @@ import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
+/**
+ * The contract on the Lucene store searching its HNSW graphs whatever the scope's size (the tests' scopes are small
+ * enough to be scanned exactly by default: {@link LuceneExactScanContractTest} runs the contract so).
+ */
 class LuceneExampleStoreTest extends ExampleStoreContract {
     @Override
     protected ExampleStore open(Path dir) {
-        return LuceneExampleStore.open(dir);
+        return LuceneExampleStore.open(dir, 0);
     }
 
     @Override

@@ -32,7 +32,7 @@ class LuceneTenantIsolationPropertyTest {
 
     @BeforeAll
     static void openStore() {
-        store = LuceneExampleStore.open(dir);
+        store = LuceneExampleStore.open(dir, 0); // the graph search (small scopes are scanned exactly)
     }
 
     @AfterAll
