@@ -90,8 +90,9 @@ public final class LuceneExampleStore implements ExampleStore {
     /** Segments below which a search looks at more than k candidates: k × this / segments. */
     static final int BREADTH_SEGMENTS = 8;
     /**
-     * Scopes of at most this many examples are searched exactly, by comparing the query with each of their vectors:
-     * a filtered walk of a large graph visits many examples of other tenants to collect a small tenant's.
+     * Scopes of at most this many examples, and at most half of the store, are searched exactly, by comparing the
+     * query with each of their vectors: a filtered walk of a large graph visits many examples of other tenants to
+     * collect a small tenant's. A scope that is most of the store is walked (the graph is cheaper than a scan).
      */
     static final int EXACT_SCAN_UP_TO = 20_000;
     /** {@link #EXACT_SCAN_UP_TO}, or another limit for tests of the graph search. */
@@ -143,7 +144,7 @@ public final class LuceneExampleStore implements ExampleStore {
         return open(dir, EXACT_SCAN_UP_TO);
     }
 
-    /** As {@link #open(Path)}, searching scopes of at most {@code exactScanUpTo} examples exactly (tests: 0). */
+    /** As {@link #open(Path)}, scanning scopes of at most {@code exactScanUpTo} examples exactly (tests: 0). */
     static LuceneExampleStore open(Path dir, int exactScanUpTo) {
         Path path = dir.toAbsolutePath().normalize();
         Directory directory = null;
@@ -392,7 +393,8 @@ public final class LuceneExampleStore implements ExampleStore {
             // store in fewer than BREADTH_SEGMENTS segments (compacted) looks at proportionally more candidates.
             List<LeafReaderContext> leaves = searcher.getIndexReader().leaves();
             ScoreDoc[] top;
-            if (examplesOf(searcher, tenants) <= exactScanUpTo) {
+            long scope = examplesOf(searcher, tenants);
+            if (scope <= exactScanUpTo && scope * 2 <= searcher.getIndexReader().maxDoc()) {
                 top = exactTop(searcher, filter, vector, k);
             } else {
                 int breadth = Math.max(k, k * BREADTH_SEGMENTS / Math.max(1, leaves.size()));
