@@ -277,7 +277,8 @@ public final class DecisionPathBenchmark {
         if (n == 0) {
             throw new IllegalStateException("no " + phase.name + " finished within " + maxSeconds + " s");
         }
-        return new Row(phase.name, segments, size, phase.clients, share, n, ms(StoreSearchBenchmark.percentile(measured, 50)),
+        return new Row(phase.name, segments, size, phase.clients, share, n,
+                ms(StoreSearchBenchmark.percentile(measured, 50)),
                 ms(StoreSearchBenchmark.percentile(measured, 99)), ms(StoreSearchBenchmark.percentile(measured, 99.9)),
                 ms(StoreSearchBenchmark.mean(measured)), cpu / 1e6 / n, n / seconds, withExamples.sum() / (double) n,
                 examples.sum() / (double) n, bypassed.sum(), StoreSearchBenchmark.loadAverage());
@@ -334,14 +335,15 @@ public final class DecisionPathBenchmark {
 
     static void printTable(List<Row> rows) {
         System.out.println();
-        System.out.println("| what | size | segments | tenant share | clients | n | p50 ms | p99 ms | p999 ms | mean ms | CPU ms/op"
+        System.out.println("| what | size | segments | tenant share | clients | n | p50 ms | p99 ms | p999 ms | mean ms"
+                + " | CPU ms/op"
                 + " | ops/s | with examples | bypassed |");
         System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         for (Row r : rows) {
-            System.out.printf(Locale.ROOT, "| %s | %,d | %d | %.0f%% | %d | %d | %.3f | %.3f | %.3f | %.3f | %.3f | %.0f"
-                    + " | %.0f%% | %d |%n", r.phase, r.size, r.segments, r.tenantShare * 100, r.clients, r.decisions,
-                    r.p50Ms, r.p99Ms, r.p999Ms, r.meanMs, r.cpuMsPerDecision, r.decisionsPerSecond, r.withExamples * 100,
-                    r.bypassed);
+            System.out.printf(Locale.ROOT, "| %s | %,d | %d | %.0f%% | %d | %d | %.3f | %.3f | %.3f | %.3f | %.3f"
+                    + " | %.0f | %.0f%% | %d |%n", r.phase, r.size, r.segments, r.tenantShare * 100, r.clients,
+                    r.decisions, r.p50Ms, r.p99Ms, r.p999Ms, r.meanMs, r.cpuMsPerDecision, r.decisionsPerSecond,
+                    r.withExamples * 100, r.bypassed);
         }
     }
 

@@ -334,8 +334,8 @@ class ExampleAdmitterTest {
                 });
         admitter.close();
         admitter = new ExampleAdmitter(EMBEDDER, counting, new BankConfig(true, "memory", List.of(), 0.98, 0, 1000, 0,
-                0, CassandraConfig.DEFAULT, 60_000, CompactionSettings.DEFAULT), Scrubber.from(ScrubberSettings.DEFAULT), USERS,
-                InstantSource.fixed(NOW), metrics, Thread::new);
+                0, CassandraConfig.DEFAULT, 60_000, CompactionSettings.DEFAULT),
+                Scrubber.from(ScrubberSettings.DEFAULT), USERS, InstantSource.fixed(NOW), metrics, Thread::new);
 
         admitter.offer(candidate(A, "question 0", "answer", "stop", Double.NaN, ""));
         // Lets the worker take the first candidate alone, so that without a linger it would write it alone; the

@@ -199,7 +199,8 @@ class ConfigLoaderTest {
         assertThat(ConfigLoader.parse(backends, "d.yaml").bank().compaction()).isEqualTo(CompactionSettings.DEFAULT);
         assertThat(CompactionSettings.DEFAULT.enabled()).isTrue();
         assertThat(ConfigLoader.parse(backends + "bank: {compaction: {segments: 3, idle-cpu: 0.5, check-seconds: 5,"
-                + " min-interval-minutes: 0}}\n", "c.yaml").bank().compaction()).isEqualTo(new CompactionSettings(3, 0.5, 5, 0));
+                + " min-interval-minutes: 0}}\n", "c.yaml").bank().compaction())
+                .isEqualTo(new CompactionSettings(3, 0.5, 5, 0));
         assertThat(ConfigLoader.parse(backends + "bank: {compaction: {segments: 0}}\n", "o.yaml").bank().compaction()
                 .enabled()).isFalse();
         assertThatThrownBy(() -> ConfigLoader.parse(backends + "bank: {compaction: {idle-cpu: 0}}\n", "i.yaml"))

@@ -95,8 +95,6 @@ public final class LuceneExampleStore implements ExampleStore {
      * collect a small tenant's. A scope that is most of the store is walked (the graph is cheaper than a scan).
      */
     static final int EXACT_SCAN_UP_TO = 20_000;
-    /** {@link #EXACT_SCAN_UP_TO}, or another limit for tests of the graph search. */
-    private final int exactScanUpTo;
     private static final Comparator<SearchHit> BEST_FIRST = Comparator.comparingDouble(SearchHit::score).reversed()
             .thenComparing(h -> h.example().id());
 
@@ -116,6 +114,8 @@ public final class LuceneExampleStore implements ExampleStore {
     private final ReentrantReadWriteLock writeLock = new ReentrantReadWriteLock();
     private final ReentrantLock erasing = new ReentrantLock();
     private boolean closed;
+    /** {@link #EXACT_SCAN_UP_TO}, or another limit for tests of the graph search. */
+    private final int exactScanUpTo;
 
     private LuceneExampleStore(Path path, Directory directory, IndexWriter writer, ConcurrentMergeScheduler merges,
             SearcherManager committed, SearcherManager latest, int exactScanUpTo) {
@@ -388,15 +388,15 @@ public final class LuceneExampleStore implements ExampleStore {
                 .add(ExampleDocuments.liveAt(liveAt), BooleanClause.Occur.FILTER)
                 .build();
         return read(committed, searcher -> {
-            // HNSW finds the true nearest less often in one large graph than in several small ones searched for k
-            // each (measured on the decision benchmark's bank at 1M: recall@32 0.76 in one segment, 0.92 in 11): a
-            // store in fewer than BREADTH_SEGMENTS segments (compacted) looks at proportionally more candidates.
             List<LeafReaderContext> leaves = searcher.getIndexReader().leaves();
             ScoreDoc[] top;
             long scope = examplesOf(searcher, tenants);
             if (scope <= exactScanUpTo && scope * 2 <= searcher.getIndexReader().maxDoc()) {
                 top = exactTop(searcher, filter, vector, k);
             } else {
+                // HNSW finds the true nearest less often in one large graph than in several small ones searched for k
+                // each (the decision benchmark's bank at 1M: recall@32 0.76 in one segment, 0.92 in 11): a store in
+                // fewer than BREADTH_SEGMENTS segments (compacted) looks at proportionally more candidates.
                 int breadth = Math.max(k, k * BREADTH_SEGMENTS / Math.max(1, leaves.size()));
                 Query query = new KnnFloatVectorQuery(VECTOR, vector.clone(), breadth, filter);
                 top = searcher.search(query, k).scoreDocs.clone();
@@ -472,7 +472,8 @@ public final class LuceneExampleStore implements ExampleStore {
                         || (withVector.docID() < doc ? withVector.advance(doc) : withVector.docID()) != doc) {
                     continue;
                 }
-                float score = VectorSimilarityFunction.DOT_PRODUCT.compare(vector, vectors.vectorValue(withVector.index()));
+                float score = VectorSimilarityFunction.DOT_PRODUCT.compare(vector,
+                        vectors.vectorValue(withVector.index()));
                 if (best.size() < k || score > best.peek().score) {
                     best.add(new ScoreDoc(leaf.docBase + doc, score));
                     if (best.size() > k) {
