@@ -195,15 +195,8 @@ public final class ExampleBank implements AutoCloseable {
 
     /** Syncs the mirror every {@code millis} on a thread of its own; a failed sync is retried at the next. */
     private void syncMirror(MirroredExampleStore mirror, int millis) {
-        OutageLog outage = new OutageLog(LOG, "the bank's mirror sync");
-        mirrorSyncThread.scheduleWithFixedDelay(() -> {
-            try {
-                mirror.sync();
-                outage.worked();
-            } catch (RuntimeException e) {
-                outage.failed("syncing the bank's node-local copy", e);
-            }
-        }, millis, millis, TimeUnit.MILLISECONDS);
+        repeat(mirrorSyncThread, Duration.ofMillis(millis), "the bank's mirror sync",
+                "syncing the bank's node-local copy", mirror::sync);
         metrics.gauge("iccache_bank_mirror_behind_seconds",
                 "How far this gateway's copy of the shared bank may be behind it: seconds since its last sync began.")
                 .track(() -> mirror.behind(InstantSource.system().instant()).toMillis() / 1000.0);
@@ -211,17 +204,28 @@ public final class ExampleBank implements AutoCloseable {
 
     /** Runs the compaction checks every {@code seconds} on a thread of their own; a failed one is tried again. */
     private void compactWhenIdle(IdleCompaction compaction, int seconds) {
-        OutageLog outage = new OutageLog(LOG, "the bank's compaction");
-        compactionThread.scheduleWithFixedDelay(() -> {
+        repeat(compactionThread, Duration.ofSeconds(seconds), "the bank's compaction", "compacting the bank",
+                compaction::check);
+    }
+
+    /**
+     * Runs {@code task} on {@code thread} every {@code period}; a failure is logged once per outage (as
+     * {@code what} failing while {@code doing}) and the task runs again at the next period. Failures after the thread
+     * was shut down (a close cuts the task short) are not logged.
+     */
+    private static void repeat(ScheduledExecutorService thread, Duration period, String what, String doing,
+            Runnable task) {
+        OutageLog outage = new OutageLog(LOG, what);
+        thread.scheduleWithFixedDelay(() -> {
             try {
-                compaction.check();
+                task.run();
                 outage.worked();
             } catch (RuntimeException e) {
-                if (!compactionThread.isShutdown()) { // closing aborts a compaction under way
-                    outage.failed("compacting the bank", e);
+                if (!thread.isShutdown()) {
+                    outage.failed(doing, e);
                 }
             }
-        }, seconds, seconds, TimeUnit.SECONDS);
+        }, period.toMillis(), period.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** Makes daemon threads with this name, for background work that must not keep the JVM alive. */

@@ -54,6 +54,17 @@ class LuceneExampleStoreTest extends ExampleStoreContract {
                 .toList();
     }
 
+    /** Puts {@code batches} batches of {@code size} examples, one commit (and segment) each; returns them all. */
+    private List<Example> putInBatches(String prefix, int batches, int size, long seed) {
+        List<Example> written = new ArrayList<>();
+        for (int batch = 0; batch < batches; batch++) {
+            List<Example> some = examples(prefix + batch + "-", size, seed + batch);
+            store.putAll(some);
+            written.addAll(some);
+        }
+        return written;
+    }
+
     /** A closed store in a fresh directory holding {@code n} examples. */
     private Path closedStore(String name, int n) {
         Path other = dir.resolve(name);
@@ -214,20 +225,11 @@ class LuceneExampleStoreTest extends ExampleStoreContract {
 
     @Test
     void writesDuringACompactionAreKeptAndTheStoreEndsInFewSegments() throws Exception {
-        List<Example> written = new ArrayList<>();
-        for (int batch = 0; batch < 8; batch++) {
-            List<Example> some = examples("b" + batch + "-", 50, batch);
-            store.putAll(some);
-            written.addAll(some);
-        }
+        List<Example> written = putInBatches("b", 8, 50, 0);
         ExecutorService compacting = Executors.newSingleThreadExecutor();
         try {
             Future<Integer> before = compacting.submit(() -> store.compact(1));
-            for (int batch = 0; batch < 5; batch++) { // while the merge runs, or after it: kept either way
-                List<Example> some = examples("w" + batch + "-", 10, 100 + batch);
-                store.putAll(some);
-                written.addAll(some);
-            }
+            written.addAll(putInBatches("w", 5, 10, 100)); // while the merge runs, or after it: kept either way
             assertThat(before.get(60, TimeUnit.SECONDS)).isGreaterThan(1);
         } finally {
             compacting.shutdownNow();
@@ -243,12 +245,7 @@ class LuceneExampleStoreTest extends ExampleStoreContract {
 
     @Test
     void closingDuringACompactionLosesNothingWritten() throws Exception {
-        List<Example> written = new ArrayList<>();
-        for (int batch = 0; batch < 10; batch++) {
-            List<Example> some = examples("b" + batch + "-", 300, batch);
-            store.putAll(some);
-            written.addAll(some);
-        }
+        List<Example> written = putInBatches("b", 10, 300, 0);
         ExecutorService compacting = Executors.newSingleThreadExecutor();
         try {
             Future<Integer> compaction = compacting.submit(() -> store.compact(1));
