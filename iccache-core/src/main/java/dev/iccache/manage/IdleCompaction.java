@@ -29,9 +29,9 @@ public final class IdleCompaction {
     private final DoubleSupplier busy;
     private final LongSupplier nanoTime;
     private final Counter compactions;
-    /** When the last compaction ended ({@link #nanoTime}); none yet when {@link #compacted} is false. */
+    private final long minIntervalNanos;
+    /** When the last compaction ended ({@link #nanoTime}); one interval before construction until the first. */
     private long lastEnded;
-    private boolean compacted;
 
     /**
      * @param busy     the gateway's share of all cores since the previous call, in [0, 1] (NaN when unknown)
@@ -43,6 +43,8 @@ public final class IdleCompaction {
         this.settings = settings;
         this.busy = busy;
         this.nanoTime = nanoTime;
+        this.minIntervalNanos = settings.minIntervalMinutes() * 60_000_000_000L;
+        this.lastEnded = nanoTime.getAsLong() - minIntervalNanos;
         this.compactions = metrics.counter("iccache_bank_compactions_total",
                 "Merges of the bank's segments into bank.compaction.segments while the gateway was idle.");
     }
@@ -54,8 +56,7 @@ public final class IdleCompaction {
     public boolean check() {
         double share = busy.getAsDouble();
         long start = nanoTime.getAsLong();
-        if (!(share < settings.idleCpu())
-                || compacted && start - lastEnded < settings.minIntervalMinutes() * 60_000_000_000L) {
+        if (!(share < settings.idleCpu()) || start - lastEnded < minIntervalNanos) {
             return false; // busy, unknown, or compacted recently
         }
         int before = store.compact(settings.segments());
@@ -63,7 +64,6 @@ public final class IdleCompaction {
             return false;
         }
         lastEnded = nanoTime.getAsLong();
-        compacted = true;
         compactions.inc();
         LOG.log(Level.INFO, "compacted the bank from {0} segments into {1} in {2} s (the gateway used {3}% of the "
                 + "cores before)", new Object[] {before, settings.segments(),
