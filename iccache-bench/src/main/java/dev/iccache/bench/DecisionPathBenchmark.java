@@ -49,7 +49,10 @@ import java.util.concurrent.atomic.LongAdder;
  * bank; "10% tenant" is {@code small}. Clients are threads in a closed loop. Beside the whole decision
  * ({@code decision}), two of its parts are timed alone with one client: the embedding
  * ({@code embed}) and the stage-1 search of the tenant's scope ({@code search}); the rest of a
- * decision is selection's scoring and combining and the router.
+ * decision is selection's scoring and combining and the router. Before the decision cells, each request is decided
+ * once ({@code first-sight}, one client): selection remembers each candidate's cluster and token cost, so that row is
+ * what a decision costs in a neighbourhood not seen before, and the decision cells after it (which cycle through the
+ * same requests) what it costs once they are remembered.
  *
  * <p>Run with {@code iccache-bench/run-decision.sh --help} (from the repository root).
  */
@@ -146,13 +149,13 @@ public final class DecisionPathBenchmark {
         List<Row> rows = new ArrayList<>();
         try (GatewayServer server = GatewayServer.start(config)) {
             ExampleBank bank = server.bank().orElseThrow();
-            rows.addAll(measureCells(o, real, requests, size, server.gateway(), bank));
+            rows.addAll(measureCells(o, real, requests, size, server.gateway(), bank, true));
             if (o.compact) {
                 long start = System.nanoTime();
                 int before = bank.store().compact(1);
                 System.out.printf(Locale.ROOT, "# compacted %d segments into 1 in %.0f s (load %s)%n", before,
                         (System.nanoTime() - start) / 1e9, StoreSearchBenchmark.loadAverage());
-                rows.addAll(measureCells(o, real, requests, size, server.gateway(), bank));
+                rows.addAll(measureCells(o, real, requests, size, server.gateway(), bank, false));
             }
         }
         if (!o.keep) {
@@ -161,9 +164,12 @@ public final class DecisionPathBenchmark {
         return rows;
     }
 
-    /** Every cell of one bank size, in the bank's current segments. */
+    /**
+     * Every cell of one bank size, in the bank's current segments; with {@code firstSight} (the first pass over a bank in
+     * this process) also the decisions of each request's first sight, before the decision cells.
+     */
     private static List<Row> measureCells(Options o, StoreSearchBenchmark.RealData real, List<ChatRequest> requests,
-            int size, Gateway gateway, ExampleBank bank) throws InterruptedException {
+            int size, Gateway gateway, ExampleBank bank, boolean firstSight) throws InterruptedException {
         // compact() reports the segments there are; with a limit above them it merges nothing
         int segments = bank.store().compact(Integer.MAX_VALUE);
         List<Row> rows = new ArrayList<>();
@@ -187,17 +193,23 @@ public final class DecisionPathBenchmark {
             };
             List<Phase> phases = new ArrayList<>();
             if (share >= 1) {
-                phases.add(new Phase("embed", embed, 1));
+                phases.add(new Phase("embed", embed, 1, o.warmup, o.decisions));
             }
-            phases.add(new Phase("search", search, 1));
+            phases.add(new Phase("search", search, 1, o.warmup, o.decisions));
+            if (firstSight) {
+                // Every request once, before any decision of this tenant: each candidate's cluster and token cost are
+                // computed on first sight and remembered, so the cells after this one measure warm memos (a gateway
+                // whose traffic repeats its neighbourhoods), this one what new neighbourhoods cost.
+                phases.add(new Phase("first-sight", decide, 1, 0, requests.size()));
+            }
             for (int clients : o.clients) {
-                phases.add(new Phase("decision", decide, clients));
+                phases.add(new Phase("decision", decide, clients, o.warmup, o.decisions));
             }
             for (Phase p : phases) {
-                if (o.warmup > 0) {
-                    measure(p, o.warmup, o.maxSeconds, segments, size, share);
+                if (p.warmup > 0) {
+                    measure(p, p.warmup, o.maxSeconds, segments, size, share);
                 }
-                Row row = measure(p, o.decisions, o.maxSeconds, segments, size, share);
+                Row row = measure(p, p.count, o.maxSeconds, segments, size, share);
                 rows.add(row);
                 System.out.printf(Locale.ROOT, "%s, size %,d, %d segments, tenant %.0f%%, %d clients: p50 %.3f p99 %.3f"
                         + " p999 %.3f ms, CPU %.3f ms/op, %.0f ops/s, %.0f%% with examples, %d bypassed (load %s)%n",
@@ -218,7 +230,8 @@ public final class DecisionPathBenchmark {
         static final Outcome NONE = new Outcome(0, false);
     }
 
-    record Phase(String name, Op op, int clients) {
+    /** A cell: {@code warmup} operations not measured, then {@code count} measured. */
+    record Phase(String name, Op op, int clients, int warmup, int count) {
     }
 
     /** The small arm's selection (made whichever arm the router then chose). */
