@@ -66,7 +66,7 @@ public final class DecisionPathBenchmark {
 
     record Options(List<Integer> sizes, List<Integer> clients, List<Double> tenantShares, int decisions,
             int warmup, double maxSeconds, Path work, Path data, Path json, long seed, boolean keep,
-            boolean embeddingCache, long embedderMaxWaitMs, boolean compact) {
+            boolean embeddingCache, long embedderMaxWaitMs, int embedderThreads, boolean compact) {
     }
 
     static final String HELP = """
@@ -88,6 +88,7 @@ public final class DecisionPathBenchmark {
               --keep                     keep (and reuse) the built banks
               --embedding-cache          leave the embedder's cache on (the 1,000 requests then repeat from it)
               --embedder-max-wait-ms N   the embedder's micro-batching wait (embedder.max-wait-ms) [its default]
+              --embedder-threads N       ONNX Runtime threads for one batch (embedder.threads) [its default]
               --compact                  measure each bank as built, then compact it into one segment (what an idle
                                          gateway does, bank.compaction) and measure it again
             """;
@@ -129,7 +130,7 @@ public final class DecisionPathBenchmark {
     static List<Row> runSize(Options o, StoreSearchBenchmark.RealData real, List<ChatRequest> requests, int size)
             throws Exception {
         Path dataDir = o.work.resolve("bank-" + size);
-        IccacheConfig config = ConfigLoader.parse(yaml(dataDir, o.embeddingCache, o.embedderMaxWaitMs),
+        IccacheConfig config = ConfigLoader.parse(yaml(dataDir, o.embeddingCache, o.embedderMaxWaitMs, o.embedderThreads),
                 "decision-bench");
         Path bankDir = ExampleBank.bankDirectory(config);
         if (!(o.keep && Files.isDirectory(bankDir))) {
@@ -316,7 +317,7 @@ public final class DecisionPathBenchmark {
      * access log off, no compaction while idle (--compact compacts between the two passes) and the embedder's
      * cache off unless asked for.
      */
-    static String yaml(Path dataDir, boolean embeddingCache, long maxWaitMs) {
+    static String yaml(Path dataDir, boolean embeddingCache, long maxWaitMs, int threads) {
         return """
                 server: {host: 127.0.0.1, port: 0}
                 virtual-model: iccache
@@ -343,7 +344,7 @@ public final class DecisionPathBenchmark {
                     max-concurrent: 256
                     server-load: {mode: off}
                 """.formatted(dataDir.toAbsolutePath(), embeddingCache ? 10_000 : 0,
-                maxWaitMs < 0 ? "" : ", max-wait-ms: " + maxWaitMs);
+                (maxWaitMs < 0 ? "" : ", max-wait-ms: " + maxWaitMs) + (threads == 0 ? "" : ", threads: " + threads));
     }
 
     static void printTable(List<Row> rows) {
@@ -370,6 +371,7 @@ public final class DecisionPathBenchmark {
         root.put("seed", o.seed);
         root.put("embedding_cache", o.embeddingCache);
         root.put("embedder_max_wait_ms", o.embedderMaxWaitMs < 0 ? "default" : Long.toString(o.embedderMaxWaitMs));
+        root.put("embedder_threads", o.embedderThreads == 0 ? "default" : Integer.toString(o.embedderThreads));
         ArrayNode out = root.putArray("rows");
         for (Row r : rows) {
             ObjectNode n = out.addObject();
@@ -408,6 +410,7 @@ public final class DecisionPathBenchmark {
         boolean keep = false;
         boolean cache = false;
         long maxWait = -1;
+        int threads = 0;
         boolean compact = false;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
@@ -429,6 +432,7 @@ public final class DecisionPathBenchmark {
                 case "--keep" -> keep = true;
                 case "--embedding-cache" -> cache = true;
                 case "--embedder-max-wait-ms" -> maxWait = Long.parseLong(BenchArgs.value(args, ++i, a));
+                case "--embedder-threads" -> threads = Integer.parseInt(BenchArgs.value(args, ++i, a));
                 case "--compact" -> compact = true;
                 default -> throw new IllegalArgumentException("unknown option " + a);
             }
@@ -437,7 +441,7 @@ public final class DecisionPathBenchmark {
             throw new IllegalArgumentException("--decisions and --clients must be at least 1, --warmup at least 0");
         }
         return new Options(sizes, clients, shares, decisions, warmup, maxSeconds, work.toAbsolutePath().normalize(),
-                data.toAbsolutePath().normalize(), json, seed, keep, cache, maxWait, compact);
+                data.toAbsolutePath().normalize(), json, seed, keep, cache, maxWait, threads, compact);
     }
 
 }

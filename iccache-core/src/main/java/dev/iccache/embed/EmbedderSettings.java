@@ -20,9 +20,10 @@ import java.util.Locale;
  * @param cacheSize vectors the LRU cache keeps; 0 turns the cache off
  * @param maxBatch  texts in one call to the model at most
  * @param maxWaitMs longest wait for more texts before a batch runs; 0 runs what is already queued
+ * @param threads   onnx only: ONNX Runtime threads for one batch; 0 lets the machine's cores decide
  */
 public record EmbedderSettings(Kind kind, String baseUrl, String model, String apiKeyEnv, long timeoutMs,
-        int cacheSize, int maxBatch, long maxWaitMs) {
+        int cacheSize, int maxBatch, long maxWaitMs, int threads) {
 
     /** The one model the onnx kind runs. */
     public static final String ONNX_MODEL = "all-minilm-l6-v2-q";
@@ -32,7 +33,10 @@ public record EmbedderSettings(Kind kind, String baseUrl, String model, String a
 
     /** The in-process model with the default cache and batching. */
     public static final EmbedderSettings DEFAULT = new EmbedderSettings(Kind.ONNX, null, ONNX_MODEL, null,
-            10_000, 10_000, 32, 0);
+            10_000, 10_000, 32, 0, 0);
+
+    /** Most ONNX Runtime threads for one batch. */
+    public static final int MAX_THREADS = 64;
 
     /** Where vectors come from. */
     public enum Kind {
@@ -64,6 +68,13 @@ public record EmbedderSettings(Kind kind, String baseUrl, String model, String a
             if (apiKeyEnv != null && apiKeyEnv.isBlank()) {
                 throw new ConfigException("embedder.api-key-env must name an environment variable, got a blank value");
             }
+            if (threads != 0) {
+                throw new ConfigException("embedder.threads applies only to kind onnx; remove it or set kind: onnx");
+            }
+        }
+        if (threads < 0 || threads > MAX_THREADS) {
+            throw new ConfigException("embedder.threads must be between 0 (chosen by the machine) and " + MAX_THREADS
+                    + ", got " + threads);
         }
         if (timeoutMs <= 0) {
             throw new ConfigException("embedder.timeout-ms must be positive, got " + timeoutMs);
@@ -84,7 +95,7 @@ public record EmbedderSettings(Kind kind, String baseUrl, String model, String a
     /** A remote embedder without an API key, with the default cache, batching and timeout. */
     public static EmbedderSettings remote(String baseUrl, String model) {
         return new EmbedderSettings(Kind.REMOTE, baseUrl, model, null, DEFAULT.timeoutMs, DEFAULT.cacheSize,
-                DEFAULT.maxBatch, DEFAULT.maxWaitMs);
+                DEFAULT.maxBatch, DEFAULT.maxWaitMs, 0);
     }
 
     /** Jackson entry point: absent values arrive as null and take the defaults of {@link #DEFAULT}. */
@@ -92,7 +103,8 @@ public record EmbedderSettings(Kind kind, String baseUrl, String model, String a
     static EmbedderSettings fromYaml(@JsonProperty("kind") String kind, @JsonProperty("base-url") String baseUrl,
             @JsonProperty("model") String model, @JsonProperty("api-key-env") String apiKeyEnv,
             @JsonProperty("timeout-ms") Long timeoutMs, @JsonProperty("cache-size") Integer cacheSize,
-            @JsonProperty("max-batch") Integer maxBatch, @JsonProperty("max-wait-ms") Long maxWaitMs) {
+            @JsonProperty("max-batch") Integer maxBatch, @JsonProperty("max-wait-ms") Long maxWaitMs,
+            @JsonProperty("threads") Integer threads) {
         Kind parsedKind = null;
         if (kind != null) {
             try {
@@ -108,7 +120,8 @@ public record EmbedderSettings(Kind kind, String baseUrl, String model, String a
                 timeoutMs == null ? DEFAULT.timeoutMs : timeoutMs,
                 cacheSize == null ? DEFAULT.cacheSize : cacheSize,
                 maxBatch == null ? DEFAULT.maxBatch : maxBatch,
-                maxWaitMs == null ? DEFAULT.maxWaitMs : maxWaitMs);
+                maxWaitMs == null ? DEFAULT.maxWaitMs : maxWaitMs,
+                threads == null ? DEFAULT.threads : threads);
     }
 
     private static String checkBaseUrl(String baseUrl) {

@@ -26,6 +26,17 @@ class EmbedderSettingsTest {
         assertThat(s.cacheSize()).isEqualTo(10_000);
         assertThat(s.maxBatch()).isEqualTo(32);
         assertThat(s.maxWaitMs()).isZero();
+        assertThat(s.threads()).isZero();
+    }
+
+    @Test
+    void theInProcessModelTakesAThreadCount() throws Exception {
+        assertThat(parse("threads: 1").threads()).isEqualTo(1);
+        assertThat(failure("threads: -1")).hasMessage(
+                "embedder.threads must be between 0 (chosen by the machine) and 64, got -1");
+        assertThat(failure("threads: 65")).hasMessageContaining("between 0 (chosen by the machine) and 64, got 65");
+        assertThat(failure("kind: remote\nbase-url: http://x/v1\nmodel: m\nthreads: 2"))
+                .hasMessage("embedder.threads applies only to kind onnx; remove it or set kind: onnx");
     }
 
     @Test
@@ -41,7 +52,7 @@ class EmbedderSettingsTest {
                 max-wait-ms: 0
                 """);
         assertThat(s).isEqualTo(new EmbedderSettings(Kind.REMOTE, "http://127.0.0.1:8080/v1",
-                "text-embedding-3-small", "EMBED_KEY", 3000, 0, 64, 0));
+                "text-embedding-3-small", "EMBED_KEY", 3000, 0, 64, 0, 0));
     }
 
     @Test

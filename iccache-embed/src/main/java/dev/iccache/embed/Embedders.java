@@ -31,7 +31,8 @@ public final class Embedders {
      */
     public static Embedder create(EmbedderSettings settings, UnaryOperator<String> env) {
         Embedder model = switch (settings.kind()) {
-            case ONNX -> new LazyEmbedder(OnnxEmbedder.DIMENSION, () -> new OnnxEmbedder(onnxThreads()));
+            case ONNX -> new LazyEmbedder(OnnxEmbedder.DIMENSION, () -> new OnnxEmbedder(settings.threads() > 0 ? settings.threads()
+                    : onnxThreads()));
             case REMOTE -> new RemoteEmbedder(settings, env);
         };
         ThreadFactory worker = Thread.ofPlatform().name("iccache-embedder").daemon().factory();

@@ -54,7 +54,7 @@ public final class EmbedThroughput {
                 System.out.printf("batch %2d: %4.0f texts/s%n", batch, TEXTS / seconds(onnx, texts, batch));
             }
         }
-        EmbedderSettings noCache = new EmbedderSettings(EmbedderSettings.Kind.ONNX, null, null, null, 10_000, 0, 32, 2);
+        EmbedderSettings noCache = new EmbedderSettings(EmbedderSettings.Kind.ONNX, null, null, null, 10_000, 0, 32, 2, 0);
         try (Embedder batched = Embedders.create(noCache); ExecutorService callers = Executors.newFixedThreadPool(16)) {
             concurrent(batched, callers, texts);
             double best = Double.MAX_VALUE;

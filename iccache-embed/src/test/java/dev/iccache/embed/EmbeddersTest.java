@@ -3,6 +3,7 @@ package dev.iccache.embed;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.iccache.bank.Vectors;
 import dev.iccache.config.ConfigException;
 import dev.iccache.embed.remote.FakeEmbeddingServer;
 import java.util.List;
@@ -21,10 +22,21 @@ class EmbeddersTest {
     }
 
     @Test
+    void theInProcessModelOnOneThreadGivesTheSameVectors() {
+        EmbedderSettings oneThread = new EmbedderSettings(EmbedderSettings.Kind.ONNX, null, null, null, 10_000, 0, 32,
+                0, 1);
+        try (Embedder one = Embedders.create(oneThread); Embedder auto = Embedders.create(EmbedderSettings.DEFAULT)) {
+            float[] a = one.embed("How do I reset my password?");
+            float[] b = auto.embed("How do I reset my password?");
+            assertThat(Vectors.dot(a, b)).isGreaterThan(0.9999);
+        }
+    }
+
+    @Test
     void aRemoteEmbedderWithoutCacheIsMicroBatched() throws Exception {
         try (FakeEmbeddingServer server = new FakeEmbeddingServer()) {
             EmbedderSettings s = new EmbedderSettings(EmbedderSettings.Kind.REMOTE, server.baseUrl(), "m", "KEY",
-                    5_000, 0, 2, 0);
+                    5_000, 0, 2, 0, 0);
             try (Embedder e = Embedders.create(s, name -> name.equals("KEY") ? "k" : null)) {
                 assertThat(e).isInstanceOf(MicroBatchingEmbedder.class);
                 List<float[]> v = e.embedAll(List.of("a", "b", "c"));
@@ -38,7 +50,7 @@ class EmbeddersTest {
     @Test
     void aMissingApiKeyFailsAtCreation() {
         EmbedderSettings s = new EmbedderSettings(EmbedderSettings.Kind.REMOTE, "http://127.0.0.1:9/v1", "m", "KEY",
-                5_000, 10, 2, 0);
+                5_000, 10, 2, 0, 0);
         assertThatThrownBy(() -> Embedders.create(s, name -> null)).isInstanceOf(ConfigException.class)
                 .hasMessageContaining("KEY");
     }

@@ -43,7 +43,7 @@ class RemoteEmbedderTest extends EmbedderContract {
 
     private static RemoteEmbedder remote(String baseUrl, long timeoutMs) {
         return new RemoteEmbedder(new EmbedderSettings(EmbedderSettings.Kind.REMOTE, baseUrl, "embed-small",
-                "EMBED_KEY", timeoutMs, 0, 32, 0), ENV::get);
+                "EMBED_KEY", timeoutMs, 0, 32, 0, 0), ENV::get);
     }
 
     private static void assertFailure(Embedder e, ErrorKind kind, String message) {
@@ -149,7 +149,7 @@ class RemoteEmbedderTest extends EmbedderContract {
     @Test
     void aMissingKeyFailsAtConstructionAndOtherKindsAreRefused() {
         EmbedderSettings needsKey = new EmbedderSettings(EmbedderSettings.Kind.REMOTE, server.baseUrl(), "m",
-                "NOT_SET", 1000, 0, 32, 0);
+                "NOT_SET", 1000, 0, 32, 0, 0);
         assertThatThrownBy(() -> new RemoteEmbedder(needsKey, name -> null)).isInstanceOf(ConfigException.class)
                 .hasMessage("embedder: environment variable NOT_SET (api-key-env) is not set");
         assertThatThrownBy(() -> new RemoteEmbedder(EmbedderSettings.DEFAULT, name -> null))
