@@ -441,6 +441,23 @@ public final class LuceneExampleStore implements ExampleStore {
         return before;
     }
 
+    /**
+     * Waits until the merges Lucene's merge policy asks for are done, and commits them. A store filled in bulk (a
+     * benchmark's bank) then is what a store that took its writes over time is; without this, {@link #close} abandons
+     * the merges still running and the next process's first commit starts them again.
+     */
+    public void awaitMerges() {
+        try {
+            do {
+                writer.maybeMerge();
+                merges.sync();
+            } while (writer.hasPendingMerges());
+            groupCommit.awaitNewCommit();
+        } catch (IOException e) {
+            throw failure("await merges", e);
+        }
+    }
+
     /** The tenants' documents, deleted ones included (term statistics: no document is visited). */
     private static long examplesOf(IndexSearcher searcher, Set<String> tenants) throws IOException {
         long count = 0;

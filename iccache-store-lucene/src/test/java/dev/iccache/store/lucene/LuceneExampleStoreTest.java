@@ -244,6 +244,19 @@ class LuceneExampleStoreTest extends ExampleStoreContract {
     }
 
     @Test
+    void awaitingMergesLeavesWhatTheMergePolicyAsksForCommitted() {
+        // twelve segments of the policy's lowest tier (at most ten): it merges ten of them, which takes a while
+        List<Example> written = putInBatches("b", 12, 300, 0);
+        ((LuceneExampleStore) store).awaitMerges();
+        reopen(); // close abandons a merge still running: awaiting it is what keeps it
+        assertThat(store.compact(Integer.MAX_VALUE)).as("segments after the merge").isBetween(1, 10);
+        assertThat(store.stats().count()).isEqualTo(written.size());
+        for (Example e : written) {
+            assertThat(store.get(e.id())).contains(e);
+        }
+    }
+
+    @Test
     void closingDuringACompactionLosesNothingWritten() throws Exception {
         List<Example> written = putInBatches("b", 10, 300, 0);
         ExecutorService compacting = Executors.newSingleThreadExecutor();
