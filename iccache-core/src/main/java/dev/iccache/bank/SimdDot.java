@@ -42,4 +42,56 @@ final class SimdDot {
             magnitudes[r] = m;
         }
     }
+
+    /**
+     * {@code dots[j][r]} = the dot product of row r and {@code vs[j]}: four vectors at a time against each row, so that
+     * a row is read once per four (the rows of many lookups stay out of the cache otherwise).
+     */
+    static void dots(float[][] rows, float[][] vs, float[][] dots) {
+        int j = 0;
+        for (; j + 4 <= vs.length; j += 4) {
+            float[] a = vs[j];
+            float[] b = vs[j + 1];
+            float[] c = vs[j + 2];
+            float[] d = vs[j + 3];
+            int bound = SPECIES.loopBound(a.length);
+            for (int r = 0; r < rows.length; r++) {
+                float[] row = rows[r];
+                Vectors.checkLengths(row, a);
+                Vectors.checkLengths(row, b);
+                Vectors.checkLengths(row, c);
+                Vectors.checkLengths(row, d);
+                FloatVector sa = FloatVector.zero(SPECIES);
+                FloatVector sb = FloatVector.zero(SPECIES);
+                FloatVector sc = FloatVector.zero(SPECIES);
+                FloatVector sd = FloatVector.zero(SPECIES);
+                int i = 0;
+                for (; i < bound; i += SPECIES.length()) {
+                    FloatVector x = FloatVector.fromArray(SPECIES, row, i);
+                    sa = sa.add(x.mul(FloatVector.fromArray(SPECIES, a, i)));
+                    sb = sb.add(x.mul(FloatVector.fromArray(SPECIES, b, i)));
+                    sc = sc.add(x.mul(FloatVector.fromArray(SPECIES, c, i)));
+                    sd = sd.add(x.mul(FloatVector.fromArray(SPECIES, d, i)));
+                }
+                float ta = sa.reduceLanes(VectorOperators.ADD);
+                float tb = sb.reduceLanes(VectorOperators.ADD);
+                float tc = sc.reduceLanes(VectorOperators.ADD);
+                float td = sd.reduceLanes(VectorOperators.ADD);
+                for (; i < row.length; i++) {
+                    ta += row[i] * a[i];
+                    tb += row[i] * b[i];
+                    tc += row[i] * c[i];
+                    td += row[i] * d[i];
+                }
+                dots[j][r] = ta;
+                dots[j + 1][r] = tb;
+                dots[j + 2][r] = tc;
+                dots[j + 3][r] = td;
+            }
+        }
+        float[] ignored = new float[rows.length];
+        for (; j < vs.length; j++) {
+            dots(rows, vs[j], dots[j], ignored);
+        }
+    }
 }

@@ -55,14 +55,69 @@ public final class Vectors {
         float[] magnitudes = new float[rows.length];
         SimdDot.dots(rows, v, dots, magnitudes);
         double errorPerMagnitude = v.length * FLOAT_ERROR_PER_TERM;
+        double[] errors = new double[rows.length];
+        for (int r = 0; r < rows.length; r++) {
+            errors[r] = errorPerMagnitude * magnitudes[r];
+        }
+        return screened(rows, v, dots, errors);
+    }
+
+    /**
+     * {@link #argmaxDot(float[][], float[])} of each of {@code vs}, the same answers, computed together: each row is
+     * read once for four vectors at a time, which is what makes many lookups in the same rows (the clusters of a
+     * selection's candidates) cheap. The rounding error of a screened product is bounded by the two vectors' lengths
+     * (Σ|aᵢbᵢ| ≤ ‖a‖·‖b‖) instead of by its own magnitudes.
+     *
+     * @param rowNorms the Euclidean length of each row ({@link #norms})
+     * @throws IllegalArgumentException when a row's length differs from a vector's
+     */
+    public static int[] argmaxDots(float[][] rows, double[] rowNorms, float[][] vs) {
+        if (rowNorms.length != rows.length) {
+            throw new IllegalArgumentException(rows.length + " rows and " + rowNorms.length + " norms");
+        }
+        int[] best = new int[vs.length];
+        if (!SIMD || rows.length < 2) {
+            for (int j = 0; j < vs.length; j++) {
+                best[j] = argmaxDot(rows, vs[j], null);
+            }
+            return best;
+        }
+        float[][] dots = new float[vs.length][rows.length];
+        SimdDot.dots(rows, vs, dots);
+        double[] errors = new double[rows.length];
+        for (int j = 0; j < vs.length; j++) {
+            double errorPerNorm = vs[j].length * FLOAT_ERROR_PER_TERM * Math.sqrt(dot(vs[j], vs[j]));
+            for (int r = 0; r < rows.length; r++) {
+                errors[r] = errorPerNorm * rowNorms[r];
+            }
+            best[j] = screened(rows, vs[j], dots[j], errors);
+        }
+        return best;
+    }
+
+    /** The Euclidean length of each row, for {@link #argmaxDots}. */
+    public static double[] norms(float[][] rows) {
+        double[] norms = new double[rows.length];
+        for (int r = 0; r < rows.length; r++) {
+            norms[r] = Math.sqrt(dot(rows[r], rows[r]));
+        }
+        return norms;
+    }
+
+    /**
+     * The exact argmax of the rows' dot products with {@code v}, from single-precision ones ({@code dots}) each within
+     * {@code errors} of the exact value: only the rows whose upper bound reaches the largest lower bound are computed
+     * again in double precision.
+     */
+    private static int screened(float[][] rows, float[] v, float[] dots, double[] errors) {
         double surelyReached = Double.NEGATIVE_INFINITY; // the largest lower bound of a row's exact dot product
         for (int r = 0; r < rows.length; r++) {
-            surelyReached = Math.max(surelyReached, dots[r] - errorPerMagnitude * magnitudes[r]);
+            surelyReached = Math.max(surelyReached, dots[r] - errors[r]);
         }
         boolean[] contenders = new boolean[rows.length];
         boolean any = false;
         for (int r = 0; r < rows.length; r++) {
-            contenders[r] = dots[r] + errorPerMagnitude * magnitudes[r] >= surelyReached;
+            contenders[r] = dots[r] + errors[r] >= surelyReached;
             any |= contenders[r];
         }
         return argmaxDot(rows, v, any ? contenders : null); // none: NaNs in the input, decided as without SIMD

@@ -6,12 +6,15 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.iccache.api.Json;
+import dev.iccache.bank.Vectors;
 import dev.iccache.stats.KMeans;
 import java.nio.ByteBuffer;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
@@ -41,9 +44,9 @@ public final class BankClusters {
      * A fit's centroids, its id (a 64-bit hash of the centroids), and the clusters of the examples looked up since it
      * was made.
      */
-    private record Fit(String id, float[][] centroids, Cache<String, Integer> examples) {
+    private record Fit(String id, float[][] centroids, double[] norms, Cache<String, Integer> examples) {
         Fit(float[][] centroids) {
-            this(id(centroids), centroids, Caffeine.newBuilder().maximumSize(REMEMBERED).build());
+            this(id(centroids), centroids, Vectors.norms(centroids), Caffeine.newBuilder().maximumSize(REMEMBERED).build());
         }
 
         private static String id(float[][] centroids) {
@@ -152,8 +155,41 @@ public final class BankClusters {
 
     /** The cluster of the example {@code exampleId}, whose embedding is {@code vector} (−1 before the first fit). */
     public int of(String exampleId, float[] vector) {
+        return of(List.of(exampleId), List.of(vector))[0];
+    }
+
+    /**
+     * The clusters of the examples {@code exampleIds}, whose embeddings are {@code vectors} (all −1 before the first
+     * fit): those not remembered are found together, each centroid read once per four of them.
+     */
+    public int[] of(List<String> exampleIds, List<float[]> vectors) {
         Fit f = fit;
-        return f.centroids().length == 0 ? -1
-                : f.examples().get(exampleId, id -> KMeans.nearest(f.centroids(), vector));
+        int[] out = new int[exampleIds.size()];
+        if (f.centroids().length == 0) {
+            Arrays.fill(out, -1);
+            return out;
+        }
+        Map<String, Integer> known = f.examples().getAllPresent(exampleIds);
+        List<Integer> unknown = new ArrayList<>();
+        for (int i = 0; i < out.length; i++) {
+            Integer cluster = known.get(exampleIds.get(i));
+            if (cluster == null) {
+                unknown.add(i);
+            } else {
+                out[i] = cluster;
+            }
+        }
+        if (!unknown.isEmpty()) {
+            float[][] missing = new float[unknown.size()][];
+            for (int j = 0; j < missing.length; j++) {
+                missing[j] = vectors.get(unknown.get(j));
+            }
+            int[] found = KMeans.nearest(f.centroids(), f.norms(), missing);
+            for (int j = 0; j < found.length; j++) {
+                out[unknown.get(j)] = found[j];
+                f.examples().put(exampleIds.get(unknown.get(j)), found[j]);
+            }
+        }
+        return out;
     }
 }

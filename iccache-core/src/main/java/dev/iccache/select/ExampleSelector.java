@@ -132,9 +132,12 @@ public final class ExampleSelector {
         }
         List<Selection.Scored> scored = new ArrayList<>(eligible.size());
         int requestCluster = clusters.of(vector);
-        for (Candidate c : eligible) {
+        int[] candidateClusters = clusters.of(eligible.stream().map(c -> c.hit().example().id()).toList(),
+                eligible.stream().map(c -> c.hit().example().vector()).toList());
+        for (int i = 0; i < eligible.size(); i++) {
+            Candidate c = eligible.get(i);
             Example e = c.hit().example();
-            int cluster = clusters.of(e.id(), e.vector());
+            int cluster = candidateClusters[i];
             int cost = cost(e, c.messages());
             UtilityFeatures f = UtilityFeatures.of(c.hit().score(),
                     e.quality().isPresent() ? e.quality().getAsDouble() : Double.NaN,

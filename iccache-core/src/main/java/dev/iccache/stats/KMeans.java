@@ -37,6 +37,15 @@ public final class KMeans {
         return Math.max(0, Vectors.argmaxDot(centres, v));
     }
 
+    /** {@link #nearest(float[][], float[])} of each of {@code vs}, computed together; {@code norms}: the centres' lengths. */
+    public static int[] nearest(float[][] centres, double[] norms, float[][] vs) {
+        int[] out = Vectors.argmaxDots(centres, norms, vs);
+        for (int j = 0; j < out.length; j++) {
+            out[j] = Math.max(0, out[j]);
+        }
+        return out;
+    }
+
     /** min(k, n) unit centroids of the vectors (none when there are no vectors). */
     public static float[][] centroids(float[][] vectors, int k, int iterations, RandomGenerator random) {
         int n = vectors.length;

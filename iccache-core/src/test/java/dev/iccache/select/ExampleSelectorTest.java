@@ -200,4 +200,25 @@ class ExampleSelectorTest {
         assertThat(clusters.of("e", v)).isEqualTo(clusters.of(v));
         assertThat(clusters.of("e", new float[] {0, 1, 0})).as("remembered for this fit").isEqualTo(clusters.of(v));
     }
+
+    @Test
+    void examplesLookedUpTogetherGetTheirOwnClustersAndWhatIsRememberedStands() {
+        BankClusters clusters = new BankClusters(1);
+        float[] x = {1, 0, 0};
+        float[] y = {0, 1, 0};
+        assertThat(clusters.of(List.of("a", "b"), List.of(x, y))).containsExactly(-1, -1);
+        List<float[]> sample = new java.util.ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            sample.add(y);
+            sample.add(x);
+        }
+        clusters.refit(sample, 4);
+        int seen = clusters.of("seen", y);
+        List<String> ids = List.of("a", "b", "c", "d", "e", "seen");
+        int[] together = clusters.of(ids, List.of(x, y, x, y, x, x)); // "seen" keeps the cluster it was given
+        assertThat(together).containsExactly(clusters.of(x), clusters.of(y), clusters.of(x), clusters.of(y),
+                clusters.of(x), seen);
+        assertThat(clusters.of(x)).isNotEqualTo(clusters.of(y));
+        assertThat(clusters.of("a", y)).as("remembered from the lookup together").isEqualTo(clusters.of(x));
+    }
 }
