@@ -2,7 +2,7 @@
 # Open-loop load and LiteLLM side by side (docs/benchmarks.md, "Open-loop load and LiteLLM side by side").
 # One command runs the whole comparison on 127.0.0.1:
 #   iccache-bench/run-compare.sh [--rates 250,500,1000] [--seconds 60] [--bank-size 100000] [--json FILE]
-#                                [--targets pass,bank,bank-unlimited,bank-eager,bank-onnx1,litellm]
+#                                [--targets pass,bank,bank-unlimited,bank-eager,litellm]
 #                                (which gateways; direct is always measured; default pass,bank,litellm)
 # It installs LiteLLM's proxy (pinned in iccache-bench/litellm-requirements.txt) into a per-user venv on
 # first use (~/.cache/iccache/litellm), builds iccache-bench and the CLI when needed, builds (once, kept
@@ -14,8 +14,6 @@
 #     every request waits for its decision: the behaviour before that limit existed) on :18094,
 #   - with --targets ...,bank-eager: the same with admissions written as soon as they are queued
 #     (bank.admission-linger-ms: 0, the behaviour before the linger existed) on :18095,
-#   - with --targets ...,bank-onnx1: the same with the embedder's ONNX Runtime on one thread (embedder.threads: 1)
-#     on :18096,
 #   - LiteLLM's proxy (one worker process: with --num_workers 2 its workers died at start here) on :18093,
 # all in front of the SIMULATED instant model server that the load generator serves on :18090, runs
 # dev.iccache.bench.OpenLoopBenchmark against direct and the gateways and stops what it started.
@@ -44,7 +42,7 @@ wants() { case ",$TARGETS," in *",$1,"*) return 0 ;; *) return 1 ;; esac; }
 port_of() {
   case "$1" in
     pass) echo 18091 ;; bank) echo 18092 ;; litellm) echo 18093 ;;
-    bank-unlimited) echo 18094 ;; bank-eager) echo 18095 ;; bank-onnx1) echo 18096 ;;
+    bank-unlimited) echo 18094 ;; bank-eager) echo 18095 ;;
   esac
 }
 if wants litellm && ! cmp -s "$REQ" "$CACHE/installed.txt" 2>/dev/null; then
@@ -64,7 +62,7 @@ CLI="$ROOT/iccache-cli/target/iccache.jar"
 FLAGS="--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED"
 
 # 3. The bank (built once per size; the decision benchmark's builder and data).
-if { wants bank || wants bank-unlimited || wants bank-eager || wants bank-onnx1; } && [ ! -d "$BANKS/bank-$BANK_SIZE" ]; then
+if { wants bank || wants bank-unlimited || wants bank-eager; } && [ ! -d "$BANKS/bank-$BANK_SIZE" ]; then
   "$JAVA_HOME/bin/java" $FLAGS -Xmx4g -cp "$JAR:$ROOT/iccache-bench/target/libs/*" dev.iccache.bench.DecisionPathBenchmark \
     --sizes "$BANK_SIZE" --clients 1 --tenant-shares 1 --decisions 1 --warmup 0 --keep --work "$BANKS"
 fi
@@ -103,7 +101,6 @@ YAML
 wants bank && bank_gateway bank "" ""
 wants bank-unlimited && bank_gateway bank-unlimited "" "decisions: {max-concurrent: 0}"
 wants bank-eager && bank_gateway bank-eager ", admission-linger-ms: 0" ""
-wants bank-onnx1 && bank_gateway bank-onnx1 "" "embedder: {threads: 1}"
 cat > "$WORK/litellm.yaml" <<YAML
 model_list:
   - model_name: sim-fast
@@ -118,7 +115,7 @@ if wants pass; then
   PIDS="$PIDS $!"
   ARGS="$ARGS --target iccache-pass-through=http://127.0.0.1:$(port_of pass)/v1,sim-fast --pid iccache-pass-through=$!"
 fi
-for name in bank bank-unlimited bank-eager bank-onnx1; do
+for name in bank bank-unlimited bank-eager; do
   wants "$name" || continue
   "$JAVA_HOME/bin/java" $FLAGS -Xmx4g -jar "$CLI" serve --config "$WORK/$name.yaml" > "$WORK/$name.log" 2>&1 &
   PIDS="$PIDS $!"
@@ -130,7 +127,7 @@ if wants litellm; then
   PIDS="$PIDS $!"
   ARGS="$ARGS --target litellm=http://127.0.0.1:$(port_of litellm)/v1,sim-fast --pid litellm=$!"
 fi
-for target in pass bank litellm bank-unlimited bank-eager bank-onnx1; do
+for target in pass bank litellm bank-unlimited bank-eager; do
   wants "$target" || continue
   port=$(port_of "$target")
   i=0

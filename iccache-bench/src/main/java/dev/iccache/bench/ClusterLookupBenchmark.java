@@ -52,7 +52,8 @@ public class ClusterLookupBenchmark {
 
     @Setup
     public void load() throws Exception {
-        StoreSearchBenchmark.RealData real = StoreSearchBenchmark.RealData.load(DataDirectory.locate(Path.of("")).root(),
+        Path data = DataDirectory.locate(Path.of("")).root();
+        StoreSearchBenchmark.RealData real = StoreSearchBenchmark.RealData.load(data,
                 Path.of("iccache-bench/target/decision-bench/real-embeddings.bin"), 42, 1000);
         centres = new float[centroids][];
         for (int c = 0; c < centroids; c++) {

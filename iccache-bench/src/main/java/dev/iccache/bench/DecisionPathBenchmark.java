@@ -130,8 +130,8 @@ public final class DecisionPathBenchmark {
     static List<Row> runSize(Options o, StoreSearchBenchmark.RealData real, List<ChatRequest> requests, int size)
             throws Exception {
         Path dataDir = o.work.resolve("bank-" + size);
-        IccacheConfig config = ConfigLoader.parse(yaml(dataDir, o.embeddingCache, o.embedderMaxWaitMs, o.embedderThreads),
-                "decision-bench");
+        IccacheConfig config = ConfigLoader.parse(
+                yaml(dataDir, o.embeddingCache, o.embedderMaxWaitMs, o.embedderThreads), "decision-bench");
         Path bankDir = ExampleBank.bankDirectory(config);
         if (!(o.keep && Files.isDirectory(bankDir))) {
             StoreSearchBenchmark.deleteTree(dataDir);
@@ -166,8 +166,8 @@ public final class DecisionPathBenchmark {
     }
 
     /**
-     * Every cell of one bank size, in the bank's current segments; with {@code firstSight} (the first pass over a bank in
-     * this process) also the decisions of each request's first sight, before the decision cells.
+     * Every cell of one bank size, in the bank's current segments; with {@code firstSight} (the first pass over a bank
+     * in this process) also the decisions of each request's first sight, before the decision cells.
      */
     private static List<Row> measureCells(Options o, StoreSearchBenchmark.RealData real, List<ChatRequest> requests,
             int size, Gateway gateway, ExampleBank bank, boolean firstSight) throws InterruptedException {

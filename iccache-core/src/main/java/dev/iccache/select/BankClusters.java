@@ -46,7 +46,8 @@ public final class BankClusters {
      */
     private record Fit(String id, float[][] centroids, double[] norms, Cache<String, Integer> examples) {
         Fit(float[][] centroids) {
-            this(id(centroids), centroids, Vectors.norms(centroids), Caffeine.newBuilder().maximumSize(REMEMBERED).build());
+            this(id(centroids), centroids, Vectors.norms(centroids),
+                    Caffeine.newBuilder().maximumSize(REMEMBERED).build());
         }
 
         private static String id(float[][] centroids) {

@@ -37,7 +37,7 @@ public final class KMeans {
         return Math.max(0, Vectors.argmaxDot(centres, v));
     }
 
-    /** {@link #nearest(float[][], float[])} of each of {@code vs}, computed together; {@code norms}: the centres' lengths. */
+    /** {@link #nearest(float[][], float[])} of each of {@code vs}, computed together; {@code norms}: the centres'. */
     public static int[] nearest(float[][] centres, double[] norms, float[][] vs) {
         int[] out = Vectors.argmaxDots(centres, norms, vs);
         for (int j = 0; j < out.length; j++) {

@@ -31,8 +31,7 @@ public final class Embedders {
      */
     public static Embedder create(EmbedderSettings settings, UnaryOperator<String> env) {
         Embedder model = switch (settings.kind()) {
-            case ONNX -> new LazyEmbedder(OnnxEmbedder.DIMENSION, () -> new OnnxEmbedder(settings.threads() > 0 ? settings.threads()
-                    : onnxThreads()));
+            case ONNX -> new LazyEmbedder(OnnxEmbedder.DIMENSION, () -> new OnnxEmbedder(onnxThreads(settings)));
             case REMOTE -> new RemoteEmbedder(settings, env);
         };
         ThreadFactory worker = Thread.ofPlatform().name("iccache-embedder").daemon().factory();
@@ -41,7 +40,9 @@ public final class Embedders {
         return settings.cacheSize() == 0 ? batched : new CachingEmbedder(batched, settings.cacheSize());
     }
 
-    private static int onnxThreads() {
-        return Math.min(MAX_ONNX_THREADS, Runtime.getRuntime().availableProcessors());
+    /** {@code embedder.threads}, or when 0 as many as the cores, at most {@value #MAX_ONNX_THREADS}. */
+    private static int onnxThreads(EmbedderSettings settings) {
+        return settings.threads() > 0 ? settings.threads()
+                : Math.min(MAX_ONNX_THREADS, Runtime.getRuntime().availableProcessors());
     }
 }
