@@ -20,7 +20,10 @@ public interface ChangeFeed {
      */
     List<StoreChange> changesSince(Instant from, Instant now);
 
-    /** The current state of these examples in the store, by id; absent ids are gone. */
+    /**
+     * The current state of these examples in the store, by id. An absent id is gone or not readable yet: a change may
+     * be readable before the write it records; every delete is recorded as a change of its own.
+     */
     Map<String, Example> current(Collection<String> exampleIds);
 
     /** How long a change stays readable; a mirror that fell further behind copies the store anew. */

@@ -11,6 +11,7 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,8 +31,9 @@ import java.util.function.Function;
  *
  * <p>Each sync reads the changes made since {@link #LOOKBACK} before the start of the last successful one (changes
  * become readable when acknowledged, which may be after their time) and skips those already applied. A change of
- * another instance is applied by reading the example's current state (put, new statistics, or gone), except a
- * delete, which is recorded before the delete itself and drops the local copy at once. A mirror that fell behind
+ * another instance is applied by reading the example's current state (put or new statistics; one not readable yet,
+ * because the change was readable before its row, is read again at the next sync), except a delete, which is
+ * recorded before the delete itself and drops the local copy at once. A mirror that fell behind
  * the feed's retention, or has no saved position, or follows another feed, is emptied and copied anew.
  */
 public final class MirroredExampleStore implements ExampleStore {
@@ -115,8 +117,8 @@ public final class MirroredExampleStore implements ExampleStore {
                     latest.put(c.exampleId(), c);
                 }
             }
-            apply(latest.values());
-            fresh.forEach(c -> applied.put(c.id(), c.at()));
+            Set<String> unreadable = apply(latest.values());
+            fresh.stream().filter(c -> !unreadable.contains(c.exampleId())).forEach(c -> applied.put(c.id(), c.at()));
             applied.values().removeIf(at -> at.isBefore(from));
             syncedFrom = start;
             if (!start.isBefore(savedAt.plus(SAVE_EVERY))) {
@@ -138,18 +140,26 @@ public final class MirroredExampleStore implements ExampleStore {
         return c.origin().equals(feed.origin()) && c.kind() != StoreChange.Kind.STATS;
     }
 
-    /** Applies each example's last change: a delete at once, anything else by reading its current state. */
-    private void apply(Collection<StoreChange> changes) {
+    /**
+     * Applies each example's last change: a delete at once, anything else by reading its current state. Returns the
+     * examples whose put or statistics could not be read: the change may be readable before the write it records (a
+     * Cassandra logged batch applies the row and its change apart), so the next sync reads them again, as long as
+     * they are within its look-back (an example deleted since has a delete of its own in the feed).
+     */
+    private Set<String> apply(Collection<StoreChange> changes) {
         List<String> read = changes.stream().filter(c -> c.kind() != StoreChange.Kind.DELETE)
                 .map(StoreChange::exampleId).toList();
         Map<String, Example> current = feed.current(read);
         List<String> deleted = new ArrayList<>();
+        Set<String> unreadable = new HashSet<>();
         List<Example> put = new ArrayList<>();
         Map<String, ExampleStats> stats = new LinkedHashMap<>();
         for (StoreChange c : changes) {
             Example e = current.get(c.exampleId());
-            if (e == null) {
-                deleted.add(c.exampleId()); // deleted, or gone since its put
+            if (c.kind() == StoreChange.Kind.DELETE) {
+                deleted.add(c.exampleId());
+            } else if (e == null) {
+                unreadable.add(c.exampleId());
             } else if (c.kind() == StoreChange.Kind.STATS && local.get(e.id()).isPresent()) {
                 stats.put(e.id(), e.stats());
             } else {
@@ -161,6 +171,7 @@ public final class MirroredExampleStore implements ExampleStore {
         }
         local.putAll(put);
         local.replaceStats(stats);
+        return unreadable;
     }
 
     /** Empties the local copy and copies the shared store into it; changes are then read from {@code now}. */

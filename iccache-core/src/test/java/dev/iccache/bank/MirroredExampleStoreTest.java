@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -63,6 +64,21 @@ class MirroredExampleStoreTest {
 
     private List<String> found(MirroredExampleStore store, Example e) {
         return store.search(e.vector(), Set.of(e.tenant()), 5, now.get()).stream().map(h -> h.example().id()).toList();
+    }
+
+    @Test
+    void aPutWhoseChangeIsReadBeforeItsRowIsAppliedAtTheNextSync() {
+        Example e = example("late", "t", unitVector(random, DIM));
+        // another gateway's change is readable, its row not yet (a logged batch applies the two apart)
+        bank.record(now.get(), "late", StoreChange.Kind.PUT, UUID.randomUUID());
+        tick(Duration.ofMillis(250));
+        b.sync();
+        assertThat(found(b, e)).isEmpty();
+
+        bank.examples().put(e);
+        tick(Duration.ofMillis(250));
+        b.sync();
+        assertThat(found(b, e)).as("read again, now that the row is there").containsExactly("late");
     }
 
     @Test

@@ -104,8 +104,12 @@ class SharedSelectionIntegrationTest {
         TestCluster learner = bank(first).learnsSelection() ? first : second;
         TestCluster follower = learner == first ? second : first;
         // admitted through the first gateway: the second's node-local copy has them after its next sync
-        assertThat(Eventually.holds(() -> utilities(first).size() == 3 && utilities(second).size() == 3, 60_000, 100))
-                .as("both gateways' copies of the bank hold the three examples").isTrue();
+        List<String> seen = new ArrayList<>(List.of("", ""));
+        assertThat(Eventually.holds(() -> {
+            seen.set(0, utilities(first).toString());
+            seen.set(1, utilities(second).toString());
+            return utilities(first).size() == 3 && utilities(second).size() == 3;
+        }, 60_000, 100)).as("both gateways' copies of the bank hold the three examples; last seen %s", seen).isTrue();
         List<String> prior = utilities(follower);
         assertThat(prior).hasSize(3).isEqualTo(utilities(learner));
 

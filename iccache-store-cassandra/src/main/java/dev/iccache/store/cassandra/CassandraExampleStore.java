@@ -220,7 +220,7 @@ public final class CassandraExampleStore implements ExampleStore, ChangeFeed {
 
     @Override
     public boolean delete(String id) {
-        return execute(deleteIfExists.bind(id)).wasApplied();
+        return deleteIds(List.of(id), i -> deleteIfExists.bind(i)) > 0;
     }
 
     @Override
