@@ -54,7 +54,8 @@ public class ClusterLookupBenchmark {
     public void load() throws Exception {
         Path data = DataDirectory.locate(Path.of("")).root();
         StoreSearchBenchmark.RealData real = StoreSearchBenchmark.RealData.load(data,
-                Path.of("iccache-bench/target/decision-bench/real-embeddings.bin"), 42, 1000);
+                StoreSearchBenchmark.repoRoot().resolve(DecisionPathBenchmark.WORK).resolve("real-embeddings.bin"), 42,
+                1000);
         centres = new float[centroids][];
         for (int c = 0; c < centroids; c++) {
             centres[c] = real.inserted()[c * 17 % real.inserted().length];

@@ -58,6 +58,8 @@ import java.util.concurrent.atomic.LongAdder;
  */
 public final class DecisionPathBenchmark {
     private static final Instant CREATED = Instant.parse("2025-01-01T00:00:00Z");
+    /** Where banks and the real questions' embeddings are kept, under the repository root, unless --work says. */
+    static final String WORK = "iccache-bench/target/decision-bench";
     private static final String ANSWER_WORDS = "the answer explains the steps and gives the result with a short "
             + "reason so that a reader can check it against the source and apply it to similar questions ";
 
@@ -403,7 +405,7 @@ public final class DecisionPathBenchmark {
         int decisions = 2000;
         int warmup = 300;
         double maxSeconds = 60;
-        Path work = root.resolve("iccache-bench/target/decision-bench");
+        Path work = root.resolve(WORK);
         Path data = root.resolve("../shared/data");
         Path json = null;
         long seed = 42;

@@ -54,13 +54,13 @@ final class SimdDot {
             float[] b = vs[j + 1];
             float[] c = vs[j + 2];
             float[] d = vs[j + 3];
+            Vectors.checkLengths(a, b);
+            Vectors.checkLengths(a, c);
+            Vectors.checkLengths(a, d);
             int bound = SPECIES.loopBound(a.length);
             for (int r = 0; r < rows.length; r++) {
                 float[] row = rows[r];
                 Vectors.checkLengths(row, a);
-                Vectors.checkLengths(row, b);
-                Vectors.checkLengths(row, c);
-                Vectors.checkLengths(row, d);
                 FloatVector sa = FloatVector.zero(SPECIES);
                 FloatVector sb = FloatVector.zero(SPECIES);
                 FloatVector sc = FloatVector.zero(SPECIES);

@@ -36,7 +36,7 @@ public record EmbedderSettings(Kind kind, String baseUrl, String model, String a
             10_000, 10_000, 32, 0, 0);
 
     /** Most ONNX Runtime threads for one batch. */
-    public static final int MAX_THREADS = 64;
+    private static final int MAX_THREADS = 64;
 
     /** Where vectors come from. */
     public enum Kind {

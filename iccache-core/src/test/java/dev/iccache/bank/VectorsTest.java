@@ -7,6 +7,9 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 class VectorsTest {
+    /** Dimensions of the property tests' vectors: below, at and above the SIMD lanes, and the model's 384. */
+    private static final int[] DIMENSIONS = {1, 3, 15, 16, 17, 31, 384, 385};
+
     @Test
     void theTestsRunWithTheVectorApiSoTheSimdScreenIsWhatTheyCheck() {
         assertThat(Vectors.SIMD).as("surefire's argLine adds jdk.incubator.vector, as every launcher does").isTrue();
@@ -16,9 +19,8 @@ class VectorsTest {
     @Test
     void theScreenedArgmaxIsTheExactOneOnRandomRowsNearTiesAndDuplicates() {
         SplittableRandom random = new SplittableRandom(7);
-        int[] dims = {1, 3, 15, 16, 17, 31, 384, 385};
         for (int trial = 0; trial < 3_000; trial++) {
-            int dim = dims[random.nextInt(dims.length)];
+            int dim = DIMENSIONS[random.nextInt(DIMENSIONS.length)];
             int n = 1 + random.nextInt(trial % 10 == 0 ? 300 : 12);
             boolean unit = random.nextBoolean();
             float[] v = vector(random, dim, unit);
@@ -32,9 +34,8 @@ class VectorsTest {
     @Test
     void theArgmaxOfManyVectorsTogetherIsEachOnesExactArgmax() {
         SplittableRandom random = new SplittableRandom(11);
-        int[] dims = {1, 3, 15, 16, 17, 31, 384, 385};
         for (int trial = 0; trial < 1_500; trial++) {
-            int dim = dims[random.nextInt(dims.length)];
+            int dim = DIMENSIONS[random.nextInt(DIMENSIONS.length)];
             boolean unit = random.nextBoolean();
             float[][] vs = new float[random.nextInt(11)][]; // none, fewer than four, and groups of four with a rest
             for (int j = 0; j < vs.length; j++) {

@@ -106,9 +106,11 @@ class SharedSelectionIntegrationTest {
         // admitted through the first gateway: the second's node-local copy has them after its next sync
         List<String> seen = new ArrayList<>(List.of("", ""));
         assertThat(Eventually.holds(() -> {
-            seen.set(0, utilities(first).toString());
-            seen.set(1, utilities(second).toString());
-            return utilities(first).size() == 3 && utilities(second).size() == 3;
+            List<String> ofFirst = utilities(first);
+            List<String> ofSecond = utilities(second);
+            seen.set(0, ofFirst.toString());
+            seen.set(1, ofSecond.toString());
+            return ofFirst.size() == 3 && ofSecond.size() == 3;
         }, 60_000, 100)).as("both gateways' copies of the bank hold the three examples; last seen %s", seen).isTrue();
         List<String> prior = utilities(follower);
         assertThat(prior).hasSize(3).isEqualTo(utilities(learner));
