@@ -16,7 +16,9 @@ import java.util.random.RandomGenerator;
  * model, which is always eligible. When the arms' estimates are close (spread below
  * {@code uncertainty}), an arm still needs observations, or for a share {@code min-shadow-rate} of
  * requests in any case, the decision names a shadow arm to run in the background for the judge.
- * Cost never enters the reward, only the load bias. One router per domain: its bandit, quality guard
+ * Cost never enters the reward, only the load bias. With {@code quality-target} set, the bias offloads
+ * only requests whose predicted preference clears an {@link OffloadThreshold}; the others keep the
+ * large arm's cost. One router per domain: its bandit, quality guard
  * and rating baseline learn from that domain's traffic only, while the load bias (and the random
  * stream) may be shared by all domains' routers.
  */
@@ -27,6 +29,7 @@ public final class Router {
     private final QualityGuard guard;
     private final RandomGenerator random;
     private final String defaultModel;
+    private final Optional<OffloadThreshold> offload;
     /** The reward of an arm as good as its alternative: the bandit's prior mean. */
     static final double NEUTRAL = 0.5;
     /** Weight of each rating in the running share of good ratings. */
@@ -58,6 +61,8 @@ public final class Router {
         this.guard = guard;
         this.random = random;
         this.defaultModel = defaultModel;
+        this.offload = settings.qualityTarget() > 0 ? Optional.of(new OffloadThreshold(settings.qualityTarget()))
+                : Optional.empty();
     }
 
     /**
@@ -72,16 +77,24 @@ public final class Router {
         String best = defaultModel;
         double bestScore = Double.NEGATIVE_INFINITY;
         List<Arm> unready = new ArrayList<>();
+        double bestSmall = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < arms.size(); i++) {
+            means[i] = estimate(arms.get(i));
+            bestSmall = arms.get(i).small() ? Math.max(bestSmall, means[i]) : bestSmall;
+        }
+        double smallFloor = offload.isPresent() && bestSmall > Double.NEGATIVE_INFINITY
+                ? offload.get().update(bestSmall) : Double.NEGATIVE_INFINITY;
         for (int i = 0; i < arms.size(); i++) {
             Arm a = arms.get(i);
-            means[i] = estimate(a);
             boolean ready = a.model().equals(defaultModel) || bandit.updates(a.model()) >= settings.minObservations();
             if (!ready) {
                 unready.add(a);
                 continue;
             }
+            // A small arm the quality target does not let the bias offload bears the highest cost.
+            double cost = a.small() && means[i] < smallFloor ? 1 : a.normalisedCost();
             double score = means[i] + settings.exploration() * gaussian() * bandit.stddev(a.model(), a.context())
-                    - bias * a.normalisedCost() - (guarded && a.small() ? settings.guardMargin() : 0);
+                    - bias * cost - (guarded && a.small() ? settings.guardMargin() : 0);
             scores.put(a.model(), score);
             if (score > bestScore) {
                 bestScore = score;

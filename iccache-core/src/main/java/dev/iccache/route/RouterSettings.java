@@ -22,13 +22,17 @@ import dev.iccache.config.ConfigException;
  * @param judgeBudgetPerMinute judgments (each two judge calls) per minute at most
  * @param qualityFloor         lowest acceptable win rate of offloaded traffic against the large model
  * @param guardMargin          score handicap of small arms while the quality guard is active
+ * @param qualityTarget        under load, the mean predicted preference against the large model that the
+ *                             requests the load bias offloads must keep (0.5: as good as the large model);
+ *                             0 = off, the bias may offload any request
  * @param syncSeconds          period of the sync with the routers of gateways sharing the bank's store; 0 = off
  */
 public record RouterSettings(boolean enabled, double exploration, double forgetting, int minObservations,
         double uncertainty, double minShadowRate, double loadThreshold, double loadEmaAlpha, double biasStrength, double biasGamma,
-        String judgeModel, int judgeBudgetPerMinute, double qualityFloor, double guardMargin, double syncSeconds) {
+        String judgeModel, int judgeBudgetPerMinute, double qualityFloor, double guardMargin, double qualityTarget,
+        double syncSeconds) {
     public static final RouterSettings DEFAULT = new RouterSettings(true, 0.3, 0.999, 20, 0.1, 0.05, 0.8, 0.2, 1.0, 4, null,
-            30, 0.4, 0.2, 2);
+            30, 0.4, 0.2, 0, 2);
 
     public RouterSettings {
         check(exploration >= 0 && exploration <= 5, "router.exploration must be in [0, 5]", exploration);
@@ -43,6 +47,8 @@ public record RouterSettings(boolean enabled, double exploration, double forgett
         check(judgeBudgetPerMinute >= 0, "router.judge-budget-per-minute must not be negative", judgeBudgetPerMinute);
         check(qualityFloor >= 0 && qualityFloor <= 1, "router.quality-floor must be in [0, 1]", qualityFloor);
         check(guardMargin >= 0, "router.guard-margin must not be negative", guardMargin);
+        check(qualityTarget >= 0 && qualityTarget < 1, "router.quality-target must be in [0, 1) (0 = off)",
+                qualityTarget);
         check(syncSeconds >= 0 && Double.isFinite(syncSeconds),
                 "router.sync-seconds must be a finite number of seconds, 0 (no sync) or more", syncSeconds);
     }
@@ -63,14 +69,15 @@ public record RouterSettings(boolean enabled, double exploration, double forgett
             @JsonProperty("bias-gamma") Double biasGamma, @JsonProperty("judge-model") String judgeModel,
             @JsonProperty("judge-budget-per-minute") Integer judgeBudgetPerMinute,
             @JsonProperty("quality-floor") Double qualityFloor, @JsonProperty("guard-margin") Double guardMargin,
-            @JsonProperty("sync-seconds") Double syncSeconds) {
+            @JsonProperty("quality-target") Double qualityTarget, @JsonProperty("sync-seconds") Double syncSeconds) {
         RouterSettings d = DEFAULT;
         return new RouterSettings(enabled == null || enabled, or(exploration, d.exploration),
                 or(forgetting, d.forgetting), minObservations == null ? d.minObservations : minObservations,
                 or(uncertainty, d.uncertainty), or(minShadowRate, d.minShadowRate), or(loadThreshold, d.loadThreshold), or(loadEmaAlpha, d.loadEmaAlpha),
                 or(biasStrength, d.biasStrength), or(biasGamma, d.biasGamma), judgeModel,
                 judgeBudgetPerMinute == null ? d.judgeBudgetPerMinute : judgeBudgetPerMinute,
-                or(qualityFloor, d.qualityFloor), or(guardMargin, d.guardMargin), or(syncSeconds, d.syncSeconds));
+                or(qualityFloor, d.qualityFloor), or(guardMargin, d.guardMargin), or(qualityTarget, d.qualityTarget),
+                or(syncSeconds, d.syncSeconds));
     }
 
     private static double or(Double v, double d) {

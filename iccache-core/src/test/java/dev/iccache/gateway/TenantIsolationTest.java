@@ -73,7 +73,7 @@ class TenantIsolationTest {
             // No time limit that a busy machine could hit: every selection completes.
             .selection(new SelectionSettings(true, 32, 5, 0.505, 0.95, 16, 512, 60_000, 0.45, 0.4, 10))
             // A judge budget that never runs out: every response gets its probe and its shadow run.
-            .router(new RouterSettings(true, 0.3, 0.999, 20, 0.1, 0.05, 0.8, 0.2, 1.0, 4, null, 1_000_000, 0.4, 0.2, 2))
+            .router(new RouterSettings(true, 0.3, 0.999, 20, 0.1, 0.05, 0.8, 0.2, 1.0, 4, null, 1_000_000, 0.4, 0.2, 0, 2))
             .build();
     private final TenantResolver tenants = new TenantResolver(config.tenants(), k -> k.toLowerCase());
     private final Tenant a = tenants.resolve(Optional.of("Bearer key_a"));

@@ -13,7 +13,12 @@ class RouterTest {
     private static final Router.Arm LARGE = new Router.Arm("large", false, 1.0, X);
 
     private static RouterSettings settings(double exploration, int minObservations) {
-        return new RouterSettings(true, exploration, 0.999, minObservations, 0.1, 0, 0.8, 0.2, 0.5, 4, null, 30, 0.4, 0.2, 2);
+        return settings(exploration, minObservations, 0);
+    }
+
+    private static RouterSettings settings(double exploration, int minObservations, double qualityTarget) {
+        return new RouterSettings(true, exploration, 0.999, minObservations, 0.1, 0, 0.8, 0.2, 0.5, 4, null, 30, 0.4, 0.2,
+                qualityTarget, 2);
     }
 
     private static Router router(RouterSettings s) {

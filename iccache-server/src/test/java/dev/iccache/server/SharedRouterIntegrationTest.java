@@ -33,7 +33,7 @@ class SharedRouterIntegrationTest {
      * every request while sim-small has fewer than min-observations outcomes. A sync every 0.2 s.
      */
     private static final RouterSettings ROUTER = new RouterSettings(true, 0.3, 0.999, 20, 0.1, 0.05, 0.8, 0.2, 1.0, 4,
-            null, 0, 0.4, 0.2, 0.2);
+            null, 0, 0.4, 0.2, 0, 0.2);
     private TestCluster first;
     private TestCluster second;
 

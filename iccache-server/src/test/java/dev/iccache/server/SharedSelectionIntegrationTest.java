@@ -46,7 +46,7 @@ class SharedSelectionIntegrationTest {
             60_000, 0.45, 1, 1);
     /** No routing: requests name their model. */
     private static final RouterSettings ROUTER = new RouterSettings(false, 0.3, 0.999, 20, 0.1, 0.05, 0.8, 0.2, 1.0, 4,
-            null, 1_000_000, 0.4, 0.2, 2);
+            null, 1_000_000, 0.4, 0.2, 0, 2);
     private TestCluster first;
     private TestCluster second;
 

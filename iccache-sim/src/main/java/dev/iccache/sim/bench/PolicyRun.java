@@ -6,7 +6,7 @@ import dev.iccache.api.Json;
 import dev.iccache.route.Judge;
 import dev.iccache.sim.policy.Policies;
 import dev.iccache.sim.world.SimJudge;
-import dev.iccache.stats.Normal;
+import dev.iccache.sim.world.Wins;
 import java.util.Arrays;
 
 /**
@@ -156,6 +156,7 @@ final class PolicyRun {
         int offloaded = 0;
         double offloadedWins = 0;
         int withExamples = 0;
+        double[] offloadedWinChance = new double[n];
         java.util.SplittableRandom scoringNoise = new java.util.SplittableRandom(scoringSeed);
         for (int i = 0; i < n; i++) {
             if (servedBy[i] == null || ref.servedBy[i] == null) {
@@ -163,8 +164,9 @@ final class PolicyRun {
             }
             double d = quality[i] - ref.quality[i];
             truthWins += Math.abs(d) < tie ? 0.5 : d > 0 ? 1 : 0;
-            expectedWins += expectedWin(expected[i] - ref.expected[i], tie,
+            double winChance = Wins.expected(expected[i] - ref.expected[i], tie,
                     Math.sqrt(variance(servedBy[i], noise) + variance(ref.servedBy[i], noise)));
+            expectedWins += winChance;
             if (servedBy[i].equals(Policies.SMALL)) {
                 closed += expected[i] - q0Small[i];
                 gap += q0Large[i] - q0Small[i];
@@ -173,6 +175,7 @@ final class PolicyRun {
             judgeWins += Math.abs(s) <= Judge.TIE ? 0.5 : s > 0 ? 1 : 0;
             qualitySum += quality[i];
             if (!servedBy[i].equals(Policies.LARGE)) {
+                offloadedWinChance[offloaded] = winChance;
                 offloaded++;
                 offloadedWins += Math.abs(d) < tie ? 0.5 : d > 0 ? 1 : 0;
             }
@@ -186,6 +189,8 @@ final class PolicyRun {
         o.put("gap_closed", gap == 0 ? Double.NaN : closed / gap);
         o.put("mean_true_quality", qualitySum / Math.max(1, done));
         o.put("offload_ratio", offloaded / (double) Math.max(1, done));
+        o.put("parity_offload_ratio",
+                Wins.parityCount(Arrays.copyOf(offloadedWinChance, offloaded)) / (double) Math.max(1, done));
         o.put("offloaded_win_rate_truth", offloaded == 0 ? Double.NaN : offloadedWins / offloaded);
         o.put("with_examples_ratio", withExamples / (double) Math.max(1, done));
         if (bankLast >= 0) {
@@ -219,20 +224,6 @@ final class PolicyRun {
     /** A model's answers vary by the generation noise; a cached answer does not vary. */
     private static double variance(String servedBy, double noise) {
         return servedBy.equals("cache") ? 0 : noise * noise;
-    }
-
-    /**
-     * The chance that an answer beats the reference (ties, within {@code tie}, count half) when its
-     * expected quality is {@code d} higher and the difference has Gaussian noise of sd {@code sd}
-     * (clipping to [0, 1] ignored).
-     */
-    static double expectedWin(double d, double tie, double sd) {
-        if (sd == 0) {
-            return Math.abs(d) < tie ? 0.5 : d > 0 ? 1 : 0;
-        }
-        double below = Normal.cdf((-tie - d) / sd);
-        double within = Normal.cdf((tie - d) / sd) - below;
-        return 1 - below - within + 0.5 * within;
     }
 
     private ArrayNode timeline(double spanSeconds) {

@@ -48,14 +48,14 @@ import java.util.concurrent.TimeUnit;
 final class IcCache implements Policy {
     /**
      * Which parts are on; {@code loadThreshold} overrides the router's θ (the frontier sweep moves
-     * the router's operating point with it).
+     * the router's operating point with it), {@code qualityTarget} the router's quality target.
      */
     record Variant(boolean learnedUtility, boolean router, boolean replay, boolean loadBias,
-            OptionalDouble loadThreshold) {
-        static final Variant FULL = new Variant(true, true, true, true, OptionalDouble.empty());
+            OptionalDouble loadThreshold, OptionalDouble qualityTarget) {
+        static final Variant FULL = new Variant(true, true, true, true, OptionalDouble.empty(), OptionalDouble.empty());
 
         static Variant full(double loadThreshold) {
-            return new Variant(true, true, true, true, OptionalDouble.of(loadThreshold));
+            return new Variant(true, true, true, true, OptionalDouble.of(loadThreshold), OptionalDouble.empty());
         }
     }
 
@@ -75,7 +75,7 @@ final class IcCache implements Policy {
                 r.uncertainty(), r.minShadowRate(), variant.loadThreshold().orElse(r.loadThreshold()), r.loadEmaAlpha(),
                 variant.loadBias() ? r.biasStrength() : 0, r.biasGamma(), r.judgeModel(),
                 (int) Math.round(r.judgeBudgetPerMinute() / ctx.timeScale()), r.qualityFloor(), r.guardMargin(),
-                r.syncSeconds());
+                variant.qualityTarget().orElse(r.qualityTarget()), r.syncSeconds());
         String smallName = base.backends().stream().filter(b -> b.role() == BackendRole.SMALL)
                 .findFirst().orElseThrow().name();
         // The world does not model the gateway's own CPU, so no request waits for or bypasses a decision slot.

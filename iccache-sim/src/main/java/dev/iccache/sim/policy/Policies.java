@@ -26,6 +26,7 @@ public final class Policies {
         m.put("semantic-cache", "cached large answer when cosine >= tuned threshold, else large (GPTCache-style)");
         m.put("routellm", "embedding classifier trained on judged history routes small/large, no examples");
         m.put("iccache", "learned selection + bandit router + load bias + replay + eviction");
+        m.put("iccache-parity", "iccache whose load bias offloads only what keeps the predicted win rate at 50%");
         m.put("iccache-no-proxy", "iccache with similarity-only example selection");
         m.put("iccache-no-router", "always the small model with iccache's examples");
         m.put("iccache-no-replay", "iccache without example replay");
@@ -35,12 +36,15 @@ public final class Policies {
     }
 
     private static final OptionalDouble NONE = OptionalDouble.empty();
+    /** {@code iccache-parity}'s router.quality-target: as good as the large model. */
+    private static final double PARITY = 0.5;
 
     /** Policy names in report order. */
     public static final List<String> ORDER;
 
     /** The policies whose capacity a bench measures (each sweep is many runs): the headline comparison. */
-    public static final List<String> CAPACITY = List.of("always-small", "semantic-cache", "routellm", "iccache");
+    public static final List<String> CAPACITY = List.of("always-small", "semantic-cache", "routellm", "iccache",
+            "iccache-parity");
 
     private Policies() {
     }
@@ -135,10 +139,12 @@ public final class Policies {
             case "routellm" -> new RouteLlm(ctx, SMALL, LARGE, setting);
             case "iccache" -> new IcCache(ctx, setting.isPresent() ? IcCache.Variant.full(setting.getAsDouble())
                     : IcCache.Variant.FULL);
-            case "iccache-no-proxy" -> new IcCache(ctx, new IcCache.Variant(false, true, true, true, NONE));
-            case "iccache-no-router" -> new IcCache(ctx, new IcCache.Variant(true, false, true, true, NONE));
-            case "iccache-no-replay" -> new IcCache(ctx, new IcCache.Variant(true, true, false, true, NONE));
-            case "iccache-no-loadbias" -> new IcCache(ctx, new IcCache.Variant(true, true, true, false, NONE));
+            case "iccache-parity" -> new IcCache(ctx, new IcCache.Variant(true, true, true, true, NONE,
+                    OptionalDouble.of(PARITY)));
+            case "iccache-no-proxy" -> new IcCache(ctx, new IcCache.Variant(false, true, true, true, NONE, NONE));
+            case "iccache-no-router" -> new IcCache(ctx, new IcCache.Variant(true, false, true, true, NONE, NONE));
+            case "iccache-no-replay" -> new IcCache(ctx, new IcCache.Variant(true, true, false, true, NONE, NONE));
+            case "iccache-no-loadbias" -> new IcCache(ctx, new IcCache.Variant(true, true, true, false, NONE, NONE));
             default -> throw new IllegalArgumentException("unknown policy '" + name + "'");
         };
     }

@@ -36,7 +36,8 @@ public final class CalibrationCheck {
     /** Measures every check reports as rows without a target. */
     private static final String[] REPORTED = {"similar_gap_closed", "reference_gap_closed", "reference_gap_closed_dense",
         "oracle_gap_closed", "oracle_gap_closed_dense", "win_rate_similar", "win_rate_reference", "win_rate_oracle",
-        "dense_share"};
+        "dense_share", "parity_offload_small_alone", "parity_offload_similar", "parity_offload_reference",
+        "parity_offload_oracle"};
 
     private CalibrationCheck() {
     }
@@ -59,6 +60,7 @@ public final class CalibrationCheck {
         SimJudge judge = new SimJudge(world, cal, seed ^ 0x4A4AL, Optional.empty());
         SplittableRandom random = new SplittableRandom(seed);
         double tie = cal.number("judge.truth-tie-band");
+        double pairNoise = cal.number("quality.generation-noise") * Math.sqrt(2);
         double hMin = cal.number("uplift.h-min");
         double dense = cal.number("check.dense-cosine");
         double referenceMin = cal.number("check.reference-min-cosine");
@@ -66,6 +68,7 @@ public final class CalibrationCheck {
         double[][] wins = new double[3][c]; // all, dense, sparse
         double[][] expected = new double[3][c];
         double[][] q0 = new double[3][2]; // small alone, large alone (expected)
+        double[][] winChance = new double[c][online.size()];
         int[] count = new int[3];
         List<double[]> pairs = new ArrayList<>(); // {cosine, helpfulness}
         int close = 0;
@@ -102,6 +105,7 @@ public final class CalibrationCheck {
                 World.Response r = world.generate(item, "small", sets.get(s));
                 double d = r.quality() - large.quality();
                 double win = Math.abs(d) < tie ? 0.5 : d > 0 ? 1 : 0;
+                winChance[s][o] = Wins.expected(r.expected() - large.expected(), tie, pairNoise);
                 for (int p : new int[] {0, part}) {
                     wins[p][s] += win;
                     expected[p][s] += r.expected();
@@ -134,6 +138,9 @@ public final class CalibrationCheck {
                             (expected[p][s] / n - q0[p][0] / n) / gap);
                 }
             }
+        }
+        for (int s = 0; s < c; s++) {
+            out.put("parity_offload_" + (s == 0 ? "small_alone" : CONDITIONS[s]), Wins.parityCount(winChance[s]) / (double) Math.max(1, online.size()));
         }
         out.put("win_rate_random_below_alone", out.path("win_rate_random").asDouble()
                 - out.path("win_rate_small_alone").asDouble());

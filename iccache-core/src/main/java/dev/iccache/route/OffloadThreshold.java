@@ -1,0 +1,66 @@
+package dev.iccache.route;
+
+import java.util.Arrays;
+
+/**
+ * Which requests the load bias may offload when {@code router.quality-target} is set: those whose
+ * predicted preference against the large model is at least a threshold chosen so that, over the
+ * recent requests, the ones at or above it keep a mean predicted preference of at least the target.
+ * Taking requests in order of their prediction while their surplus above the target pays for their
+ * shortfalls offloads the most requests a mean can allow. The predictions are the router's
+ * (posterior means): a bandit that ranks requests well offloads the right ones, and one whose
+ * estimates are shrunk toward 0.5 evenly keeps the same cut at the 0.5 target.
+ */
+final class OffloadThreshold {
+    /** Recent predictions the threshold is chosen from. */
+    static final int WINDOW = 512;
+    /** The threshold is chosen again after this many new predictions. */
+    static final int REFRESH = 32;
+
+    private final double target;
+    private final double[] window = new double[WINDOW];
+    private int size;
+    private int next;
+    private int sinceRefresh;
+    private double threshold = Double.POSITIVE_INFINITY;
+
+    /** @param target the mean predicted preference to keep, in (0, 1) */
+    OffloadThreshold(double target) {
+        if (!(target > 0 && target < 1)) {
+            throw new IllegalArgumentException("target must be in (0, 1), got " + target);
+        }
+        this.target = target;
+    }
+
+    /**
+     * Records a request's best predicted preference among the small models and returns the
+     * threshold now in force: the load bias may offload to a small model predicted at least that.
+     */
+    synchronized double update(double predicted) {
+        window[next] = predicted;
+        next = (next + 1) % WINDOW;
+        size = Math.min(size + 1, WINDOW);
+        if (++sinceRefresh >= REFRESH || size <= REFRESH) {
+            sinceRefresh = 0;
+            threshold = choose(Arrays.copyOf(window, size), target);
+        }
+        return threshold;
+    }
+
+    /**
+     * The lowest prediction such that all predictions at or above it have a mean of at least
+     * {@code target}; positive infinity when even the highest is below it.
+     */
+    static double choose(double[] predictions, double target) {
+        Arrays.sort(predictions);
+        double surplus = 0;
+        double cut = Double.POSITIVE_INFINITY;
+        for (int k = predictions.length - 1; k >= 0; k--) {
+            surplus += predictions[k] - target;
+            if (surplus >= 0) {
+                cut = predictions[k];
+            }
+        }
+        return cut;
+    }
+}

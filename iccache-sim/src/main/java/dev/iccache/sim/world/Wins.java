@@ -1,0 +1,44 @@
+package dev.iccache.sim.world;
+
+import dev.iccache.stats.Normal;
+
+/** How answers are scored against the large model's by the hidden truth: chances of winning, and parity. */
+public final class Wins {
+    private Wins() {
+    }
+
+    /**
+     * The chance that an answer beats the reference (ties, within {@code tie}, count half) when its
+     * expected quality is {@code d} higher and the difference has Gaussian noise of sd {@code sd}
+     * (clipping to [0, 1] ignored).
+     */
+    public static double expected(double d, double tie, double sd) {
+        if (sd == 0) {
+            return Math.abs(d) < tie ? 0.5 : d > 0 ? 1 : 0;
+        }
+        double below = Normal.cdf((-tie - d) / sd);
+        double within = Normal.cdf((tie - d) / sd) - below;
+        return 1 - below - within + 0.5 * within;
+    }
+
+    /**
+     * How many of these answers a router that knew each one's chance of beating the large answer
+     * could keep while the expected win rate over all requests stays at the large model's own 0.5
+     * (the others answered by the large model, counting a half each): the answers most likely to
+     * win, in order, as long as their wins above 0.5 pay for their losses. A ceiling on offload at
+     * equal quality for these answers, not a policy.
+     */
+    public static int parityCount(double[] winChance) {
+        double[] w = winChance.clone();
+        java.util.Arrays.sort(w);
+        double surplus = 0;
+        int best = 0;
+        for (int k = 1; k <= w.length; k++) {
+            surplus += w[w.length - k] - 0.5;
+            if (surplus >= 0) {
+                best = k;
+            }
+        }
+        return best;
+    }
+}
