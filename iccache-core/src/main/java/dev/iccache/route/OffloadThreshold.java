@@ -57,7 +57,8 @@ final class OffloadThreshold {
         double cut = Double.POSITIVE_INFINITY;
         for (int k = predictions.length - 1; k >= 0; k--) {
             surplus += predictions[k] - target;
-            if (surplus >= 0) {
+            // Equal predictions are taken together: the cut is where the next one is lower.
+            if (surplus >= 0 && (k == 0 || predictions[k - 1] < predictions[k])) {
                 cut = predictions[k];
             }
         }

@@ -499,6 +499,20 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void theRouterQualityTargetIsOffByDefaultAndChecked() {
+        String backends = """
+                backends:
+                  - name: b
+                    base-url: http://127.0.0.1:8001/v1
+                """;
+        assertThat(ConfigLoader.parse(backends, "test").router().qualityTarget()).isZero();
+        assertThat(ConfigLoader.parse("router: {quality-target: 0.5}\n" + backends, "test").router().qualityTarget())
+                .isEqualTo(0.5);
+        assertThatThrownBy(() -> ConfigLoader.parse("router: {quality-target: 1}\n" + backends, "test"))
+                .hasMessageContaining("router.quality-target must be in [0, 1) (0 = off), got 1.0");
+    }
+
+    @Test
     void decisionLimitsDefaultToTheProcessorsAndQueueTwicePerSlot() {
         int processors = Runtime.getRuntime().availableProcessors();
         IccacheConfig defaults = ConfigLoader.parse("""

@@ -92,4 +92,39 @@ class RouterTest {
         }
         assertThat(r.guard().active()).as("ties count as wins: the guard lifts").isFalse();
     }
+
+    @Test
+    void withAQualityTargetTheLoadBiasOffloadsOnlyWhatKeepsTheTarget() {
+        // Small answers as well as large where the examples help (x = +1) and worse elsewhere (x = -1):
+        // predicted 0.55 and 0.35, a mean of 0.45 over both kinds, so at a 0.5 target only the first kind may go.
+        Router.Arm smallHelped = new Router.Arm("small", true, 0.14, new double[] {1, 1});
+        Router.Arm largeHelped = new Router.Arm("large", false, 1.0, new double[] {1, 1});
+        Router.Arm smallAlone = new Router.Arm("small", true, 0.14, new double[] {1, -1});
+        Router.Arm largeAlone = new Router.Arm("large", false, 1.0, new double[] {1, -1});
+        for (double target : new double[] {0, 0.5}) {
+            Router r = router(settings(0, 5, target));
+            teach(r, smallHelped, 0.55, 200);
+            teach(r, largeHelped, 0.45, 200);
+            teach(r, smallAlone, 0.35, 200);
+            teach(r, largeAlone, 0.65, 200);
+            int helpedOffloaded = 0;
+            int aloneOffloaded = 0;
+            for (int i = 0; i < 200; i++) {
+                boolean helped = i % 2 == 0;
+                String chosen = r.decide(helped ? List.of(smallHelped, largeHelped) : List.of(smallAlone, largeAlone),
+                        1.2, false).chosen();
+                if (i >= 100 && chosen.equals("small")) {
+                    if (helped) {
+                        helpedOffloaded++;
+                    } else {
+                        aloneOffloaded++;
+                    }
+                }
+            }
+            assertThat(helpedOffloaded).as("target %s: helped requests offloaded", target).isEqualTo(50);
+            assertThat(aloneOffloaded).as("target %s: other requests offloaded", target).isEqualTo(target == 0 ? 50 : 0);
+        }
+        assertThat(router(settings(0, 5, 0.5)).decide(List.of(smallHelped, largeHelped), 0.1, false).chosen())
+                .as("no load, no bias: the better arm").isEqualTo("large");
+    }
 }
