@@ -57,7 +57,8 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--policies", paramLabel = "LIST", defaultValue = "all",
             description = "all, or a comma list of: always-large, always-small, small+random-examples, semantic-cache, "
-                    + "routellm, iccache, iccache-no-proxy, iccache-no-router, iccache-no-replay, iccache-no-loadbias.")
+                    + "routellm, routellm-parity, iccache, iccache-parity, iccache-no-proxy, iccache-no-router, "
+                    + "iccache-no-replay, iccache-no-loadbias.")
     String policies;
 
     @Option(names = "--out", paramLabel = "DIR", defaultValue = "bench-out",
@@ -96,7 +97,8 @@ final class BenchCommand implements Callable<Integer> {
     Integer historyBudget;
 
     @Option(names = "--capacity", negatable = true, defaultValue = "true", fallbackValue = "true",
-            description = "Measure the capacity of always-large, always-small, semantic-cache, routellm and iccache: "
+            description = "Measure the capacity of always-large, always-small, semantic-cache, routellm, "
+                    + "routellm-parity, iccache and iccache-parity: "
                     + "the highest Poisson rate at which 95%% of the online requests finish within the SLO, found by a "
                     + "sweep (about 8 runs each; on by default, --no-capacity skips it).")
     boolean capacity;

@@ -25,6 +25,7 @@ public final class Policies {
         m.put("small+similar-examples", "small model with the most similar bank examples, no learning");
         m.put("semantic-cache", "cached large answer when cosine >= tuned threshold, else large (GPTCache-style)");
         m.put("routellm", "embedding classifier trained on judged history routes small/large, no examples");
+        m.put("routellm-parity", "routellm tuned so its offloaded held-out requests are judged as good as large on average");
         m.put("iccache", "learned selection + bandit router + load bias + replay + eviction");
         m.put("iccache-parity", "iccache whose load bias offloads only what keeps the predicted win rate at 50%");
         m.put("iccache-no-proxy", "iccache with similarity-only example selection");
@@ -36,15 +37,15 @@ public final class Policies {
     }
 
     private static final OptionalDouble NONE = OptionalDouble.empty();
-    /** {@code iccache-parity}'s router.quality-target: as good as the large model. */
+    /** The parity policies' quality target: as good as the large model (mean judged preference 0.5). */
     private static final double PARITY = 0.5;
 
     /** Policy names in report order. */
     public static final List<String> ORDER;
 
     /** The policies whose capacity a bench measures (each sweep is many runs): the headline comparison. */
-    public static final List<String> CAPACITY = List.of("always-small", "semantic-cache", "routellm", "iccache",
-            "iccache-parity");
+    public static final List<String> CAPACITY = List.of("always-small", "semantic-cache", "routellm",
+            "routellm-parity", "iccache", "iccache-parity");
 
     private Policies() {
     }
@@ -136,7 +137,8 @@ public final class Policies {
             case "small+random-examples" -> new RandomExamples(ctx, SMALL);
             case "small+similar-examples" -> new SimilarExamples(ctx, SMALL);
             case "semantic-cache" -> new SemanticCache(ctx, LARGE, setting);
-            case "routellm" -> new RouteLlm(ctx, SMALL, LARGE, setting);
+            case "routellm" -> new RouteLlm(ctx, SMALL, LARGE, setting, NONE);
+            case "routellm-parity" -> new RouteLlm(ctx, SMALL, LARGE, NONE, OptionalDouble.of(PARITY));
             case "iccache" -> new IcCache(ctx, setting.isPresent() ? IcCache.Variant.full(setting.getAsDouble())
                     : IcCache.Variant.FULL);
             case "iccache-parity" -> new IcCache(ctx, new IcCache.Variant(true, true, true, true, NONE,

@@ -20,15 +20,19 @@ import java.util.SplittableRandom;
  * bank's large answer; it trains on 80% (20 epochs of seeded SGD) and tunes the routing threshold on
  * the held-out 20%: the lowest predicted probability at which the offloaded held-out requests still
  * win or tie against the large model at least at the quality floor iccache's router guards
- * ({@code router.quality-floor}), so both promise the same.
+ * ({@code router.quality-floor}), so both promise the same; or, as {@code routellm-parity}, at which
+ * their mean judged preference is at least 0.5 ({@code iccache-parity}'s promise).
  */
 final class RouteLlm implements Policy {
     private static final int EPOCHS = 20;
     private static final double LEARNING_RATE = 0.05;
     private static final double L2 = 1e-4;
 
-    /** A history request with whether the small model's answer was judged at least as good as the large one's. */
-    private record Labelled(float[] vector, boolean smallGoodEnough) {
+    /**
+     * A history request with whether the small model's answer was judged at least as good as the
+     * large one's, and the judge's preference for it in [0, 1].
+     */
+    private record Labelled(float[] vector, boolean smallGoodEnough, double preference) {
     }
 
     private final PolicyContext ctx;
@@ -38,10 +42,12 @@ final class RouteLlm implements Policy {
     private final double threshold;
 
     /**
-     * @param offload when present, the threshold is instead the one that offloads this share of the
-     *                history (a point of the quality/throughput frontier)
+     * @param offload    when present, the threshold is instead the one that offloads this share of the
+     *                   history (a point of the quality/throughput frontier)
+     * @param preference when present, the threshold is instead the lowest at which the offloaded
+     *                   held-out requests' mean judged preference is at least this
      */
-    RouteLlm(PolicyContext ctx, String small, String large, OptionalDouble offload) {
+    RouteLlm(PolicyContext ctx, String small, String large, OptionalDouble offload, OptionalDouble preference) {
         this.ctx = ctx;
         this.small = small;
         this.large = large;
@@ -61,8 +67,14 @@ final class RouteLlm implements Policy {
                 }
             }
         }
-        this.threshold = offload.isPresent() ? quantile(all, 1 - offload.getAsDouble())
-                : tune(all.subList(cut, all.size()), ctx.config().router().qualityFloor());
+        List<Labelled> heldOut = all.subList(cut, all.size());
+        if (offload.isPresent()) {
+            this.threshold = quantile(all, 1 - offload.getAsDouble());
+        } else if (preference.isPresent()) {
+            this.threshold = tune(heldOut, Labelled::preference, preference.getAsDouble());
+        } else {
+            this.threshold = tune(heldOut, l -> l.smallGoodEnough() ? 1 : 0, ctx.config().router().qualityFloor());
+        }
     }
 
     /** One verdict per sampled history request, while the budget lasts. */
@@ -79,17 +91,21 @@ final class RouteLlm implements Policy {
             String answer = ctx.history().model(small).complete(request).content();
             OptionalDouble s = judge.compare(request, answer, e.response());
             if (s.isPresent()) {
-                out.add(new Labelled(e.vector(), Judge.atLeastAsGood(s.getAsDouble())));
+                out.add(new Labelled(e.vector(), Judge.atLeastAsGood(s.getAsDouble()),
+                        Judge.preference(s.getAsDouble())));
             }
         }
         return out;
     }
 
-    /** Lowest threshold (most offload) whose offloaded held-out requests meet the floor; 1.01 sends all to large. */
-    private double tune(List<Labelled> heldOut, double floor) {
-        List<double[]> scored = new ArrayList<>(); // {p, good}
+    /**
+     * Lowest threshold (most offload) whose offloaded held-out requests' mean {@code value} meets
+     * the floor; 1.01 sends all to large.
+     */
+    private double tune(List<Labelled> heldOut, java.util.function.ToDoubleFunction<Labelled> value, double floor) {
+        List<double[]> scored = new ArrayList<>(); // {p, value}
         for (Labelled l : heldOut) {
-            scored.add(new double[] {predict(l.vector()), l.smallGoodEnough() ? 1 : 0});
+            scored.add(new double[] {predict(l.vector()), value.applyAsDouble(l)});
         }
         scored.sort((a, b) -> Double.compare(b[0], a[0]));
         double best = 1.01;
