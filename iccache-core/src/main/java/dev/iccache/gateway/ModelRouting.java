@@ -264,7 +264,7 @@ public final class ModelRouting {
             double s = verdict.getAsDouble();
             verdicts.put(responseId, new Verdict(other.model(), s));
             span.set("iccache.shadow.outcome", "judged").set("iccache.shadow.score", s);
-            routers.update(tenant.domain(), r -> r.judged(chosen, other, s));
+            routers.update(tenant.domain(), r -> r.shadowJudged(chosen, other, s));
             double p = Judge.preference(s);
             augmenter.ifPresent(a -> {
                 teach(a, chosen, chosenRequest, p, tenant);

@@ -5,17 +5,21 @@ import java.util.Arrays;
 /**
  * Which requests the load bias may offload when {@code router.quality-target} is set: those whose
  * predicted preference against the large model is at least a threshold chosen so that, over the
- * recent requests, the ones at or above it keep a mean predicted preference of at least the target.
- * Taking requests in order of their prediction while their surplus above the target pays for their
+ * recent requests, the ones at or above it keep a mean predicted preference of at least an aim.
+ * Taking requests in order of their prediction while their surplus above the aim pays for their
  * shortfalls offloads the most requests a mean can allow. The predictions are the router's
- * (posterior means): a bandit that ranks requests well offloads the right ones, and one whose
- * estimates are shrunk toward 0.5 evenly keeps the same cut at the 0.5 target.
+ * (posterior means), and the requests chosen for being predicted high are on average predicted too
+ * high; so the aim starts at the target and follows what the judge says of offloaded answers
+ * ({@link #observe}): each judged preference p moves it by {@link #STEP}·(target − p), until the
+ * judged offloaded answers average the target.
  */
 final class OffloadThreshold {
     /** Recent predictions the threshold is chosen from. */
     static final int WINDOW = 512;
     /** The threshold is chosen again after this many new predictions. */
     static final int REFRESH = 32;
+    /** How far one judged offloaded answer moves the aim, per unit of its distance from the target. */
+    static final double STEP = 0.01;
 
     private final double target;
     private final double[] window = new double[WINDOW];
@@ -23,6 +27,7 @@ final class OffloadThreshold {
     private int next;
     private int sinceRefresh;
     private double threshold = Double.POSITIVE_INFINITY;
+    private double aim;
 
     /** @param target the mean predicted preference to keep, in (0, 1) */
     OffloadThreshold(double target) {
@@ -30,6 +35,20 @@ final class OffloadThreshold {
             throw new IllegalArgumentException("target must be in (0, 1), got " + target);
         }
         this.target = target;
+        this.aim = target;
+    }
+
+    /**
+     * Learns the judge's preference (in [0, 1]) for an offloaded answer against the large model's:
+     * below the target, the aim rises (fewer offloads); above, it falls.
+     */
+    synchronized void observe(double preference) {
+        aim = Math.max(0.01, Math.min(0.99, aim + STEP * (target - preference)));
+    }
+
+    /** The mean predicted preference the threshold is chosen for now. */
+    synchronized double aim() {
+        return aim;
     }
 
     /**
@@ -42,7 +61,7 @@ final class OffloadThreshold {
         size = Math.min(size + 1, WINDOW);
         if (++sinceRefresh >= REFRESH || size <= REFRESH) {
             sinceRefresh = 0;
-            threshold = choose(Arrays.copyOf(window, size), target);
+            threshold = choose(Arrays.copyOf(window, size), aim);
         }
         return threshold;
     }

@@ -173,6 +173,18 @@ public final class Router {
     }
 
     /**
+     * Learns from the judgment of a served answer against a shadow run's, as {@link #judged} does;
+     * a small arm's served answer judged against a large arm's also tells the quality target how
+     * offloaded answers fare ({@link OffloadThreshold#observe}).
+     */
+    public void shadowJudged(Arm served, Arm shadow, double score) {
+        judged(served, shadow, score);
+        if (served.small() && !shadow.small()) {
+            offload.ifPresent(o -> o.observe(Judge.preference(score)));
+        }
+    }
+
+    /**
      * Learns from a pairwise judgment of two arms' answers to the same request, on the judge's
      * scale −3..+3 (positive: {@code a} better; |s| ≤ 0.3 a tie): each arm is rewarded with its
      * preference probability (s + 3) / 6. A small arm against a large one also feeds the quality guard.

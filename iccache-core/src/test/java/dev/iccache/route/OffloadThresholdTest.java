@@ -2,6 +2,7 @@ package dev.iccache.route;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import java.util.Arrays;
 import java.util.SplittableRandom;
@@ -58,5 +59,20 @@ class OffloadThresholdTest {
         }
         assertThat(cut).as("one 0.9 to three 0.3 (mean 0.45): only the 0.9s").isEqualTo(0.9);
         assertThatThrownBy(() -> new OffloadThreshold(0)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void theAimFollowsTheJudgedOffloadedAnswersWithinItsBounds() {
+        OffloadThreshold t = new OffloadThreshold(0.5);
+        t.observe(0.2);
+        assertThat(t.aim()).isCloseTo(0.5 + OffloadThreshold.STEP * 0.3, within(1e-12));
+        for (int i = 0; i < 100; i++) {
+            t.observe(0.8);
+        }
+        assertThat(t.aim()).as("judged better than the target: more may go").isLessThan(0.5);
+        for (int i = 0; i < 10_000; i++) {
+            t.observe(0);
+        }
+        assertThat(t.aim()).isEqualTo(0.99);
     }
 }

@@ -127,4 +127,41 @@ class RouterTest {
         assertThat(router(settings(0, 5, 0.5)).decide(List.of(smallHelped, largeHelped), 0.1, false).chosen())
                 .as("no load, no bias: the better arm").isEqualTo("large");
     }
+
+    @Test
+    void judgedOffloadedAnswersBelowTheTargetRaiseTheAim() {
+        // The same two kinds of request as above, in a context whose third feature only the verdicts use,
+        // so that the verdicts move the aim and not these requests' estimates.
+        Router.Arm smallHelped = new Router.Arm("small", true, 0.14, new double[] {1, 1, 0});
+        Router.Arm largeHelped = new Router.Arm("large", false, 1.0, new double[] {1, 1, 0});
+        Router.Arm smallAlone = new Router.Arm("small", true, 0.14, new double[] {1, -1, 0});
+        Router.Arm largeAlone = new Router.Arm("large", false, 1.0, new double[] {1, -1, 0});
+        Router.Arm smallJudged = new Router.Arm("small", true, 0.14, new double[] {0, 0, 1});
+        Router.Arm largeJudged = new Router.Arm("large", false, 1.0, new double[] {0, 0, 1});
+        int[] offloaded = new int[2];
+        for (int variant = 0; variant < 2; variant++) {
+            RouterSettings s = settings(0, 5, 0.5);
+            Router r = new Router(s, new LinearThompsonBandit(3, 1, s.exploration(), s.forgetting()), new LoadBias(s),
+                    new QualityGuard(s.qualityFloor()), new SplittableRandom(5), "large");
+            teach(r, smallHelped, 0.55, 200);
+            teach(r, largeHelped, 0.45, 200);
+            teach(r, smallAlone, 0.35, 200);
+            teach(r, largeAlone, 0.65, 200);
+            for (int i = 0; i < 50; i++) {
+                if (variant == 0) {
+                    r.judged(smallJudged, largeJudged, -3); // a warm-start prior: not an offloaded answer
+                } else {
+                    r.shadowJudged(smallJudged, largeJudged, -3); // an offloaded answer the large one beat
+                }
+            }
+            for (int i = 0; i < 200; i++) {
+                boolean helped = i % 2 == 0;
+                String chosen = r.decide(helped ? List.of(smallHelped, largeHelped) : List.of(smallAlone, largeAlone),
+                        1.2, false).chosen();
+                offloaded[variant] += i >= 100 && chosen.equals("small") ? 1 : 0;
+            }
+        }
+        assertThat(offloaded[0]).as("prior judgments leave the aim at the target").isEqualTo(50);
+        assertThat(offloaded[1]).as("offloaded answers judged worse: the aim rose past 0.55").isZero();
+    }
 }

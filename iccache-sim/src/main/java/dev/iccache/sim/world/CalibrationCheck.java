@@ -37,7 +37,8 @@ public final class CalibrationCheck {
     private static final String[] REPORTED = {"similar_gap_closed", "reference_gap_closed", "reference_gap_closed_dense",
         "oracle_gap_closed", "oracle_gap_closed_dense", "win_rate_similar", "win_rate_reference", "win_rate_oracle",
         "dense_share", "parity_offload_small_alone", "parity_offload_similar", "parity_offload_reference",
-        "parity_offload_oracle"};
+        "parity_offload_oracle", "parity_offload_similar_by_cosine", "parity_offload_reference_by_cosine",
+        "parity_offload_oracle_by_cosine"};
 
     private CalibrationCheck() {
     }
@@ -69,6 +70,7 @@ public final class CalibrationCheck {
         double[][] expected = new double[3][c];
         double[][] q0 = new double[3][2]; // small alone, large alone (expected)
         double[][] winChance = new double[c][online.size()];
+        double[] nearestCosine = new double[online.size()];
         int[] count = new int[3];
         List<double[]> pairs = new ArrayList<>(); // {cosine, helpfulness}
         int close = 0;
@@ -78,6 +80,7 @@ public final class CalibrationCheck {
             float[] v = online.get(o).vector();
             List<Integer> candidates = nearest(v, history);
             double nn = candidates.isEmpty() ? 0 : Vectors.dot(v, history.get(candidates.get(0)).vector());
+            nearestCosine[o] = nn;
             for (int h : candidates) {
                 pairs.add(new double[] {Vectors.dot(v, history.get(h).vector()), world.helpfulness(item, bank.get(h))});
             }
@@ -140,7 +143,10 @@ public final class CalibrationCheck {
             }
         }
         for (int s = 0; s < c; s++) {
-            out.put("parity_offload_" + (s == 0 ? "small_alone" : CONDITIONS[s]), Wins.parityCount(winChance[s]) / (double) Math.max(1, online.size()));
+            String name = s == 0 ? "small_alone" : CONDITIONS[s];
+            out.put("parity_offload_" + name, Wins.parityCount(winChance[s]) / (double) Math.max(1, online.size()));
+            out.put("parity_offload_" + name + "_by_cosine",
+                    Wins.parityCount(winChance[s], nearestCosine) / (double) Math.max(1, online.size()));
         }
         out.put("win_rate_random_below_alone", out.path("win_rate_random").asDouble()
                 - out.path("win_rate_small_alone").asDouble());

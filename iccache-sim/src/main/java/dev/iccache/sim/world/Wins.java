@@ -29,12 +29,24 @@ public final class Wins {
      * equal quality for these answers, not a policy.
      */
     public static int parityCount(double[] winChance) {
-        double[] w = winChance.clone();
-        java.util.Arrays.sort(w);
+        return parityCount(winChance, winChance);
+    }
+
+    /**
+     * As {@link #parityCount(double[])}, for a router that knows only {@code score} (higher: more
+     * likely to win) and keeps the answers in its order: the most it can keep with the expected win
+     * rate still 0.5.
+     */
+    public static int parityCount(double[] winChance, double[] score) {
+        Integer[] order = new Integer[winChance.length];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        java.util.Arrays.sort(order, (a, b) -> Double.compare(score[b], score[a]));
         double surplus = 0;
         int best = 0;
-        for (int k = 1; k <= w.length; k++) {
-            surplus += w[w.length - k] - 0.5;
+        for (int k = 1; k <= order.length; k++) {
+            surplus += winChance[order[k - 1]] - 0.5;
             if (surplus >= 0) {
                 best = k;
             }
