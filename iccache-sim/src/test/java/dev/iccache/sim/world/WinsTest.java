@@ -25,4 +25,12 @@ class WinsTest {
         assertThat(Wins.parityCount(new double[] {0.6, 0.7})).isEqualTo(2);
         assertThat(Wins.parityCount(new double[0])).isZero();
     }
+
+    @Test
+    void aRouterThatRanksByAnotherScoreKeepsOnlyWhatItsOrderAllows() {
+        double[] win = {0.4, 0.1, 0.9, 0.4};
+        // Ranked worst first: 0.1 alone is below parity, 0.1 and 0.9 together are at it, no more fit.
+        assertThat(Wins.parityCount(win, new double[] {2, 4, 3, 1})).isEqualTo(2);
+        assertThat(Wins.parityCount(win, win)).isEqualTo(Wins.parityCount(win));
+    }
 }
