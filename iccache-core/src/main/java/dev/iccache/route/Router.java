@@ -82,7 +82,7 @@ public final class Router {
             means[i] = estimate(arms.get(i));
             bestSmall = arms.get(i).small() ? Math.max(bestSmall, means[i]) : bestSmall;
         }
-        double smallFloor = offload.isPresent() && bestSmall > Double.NEGATIVE_INFINITY
+        double offloadCut = offload.isPresent() && bestSmall > Double.NEGATIVE_INFINITY
                 ? offload.get().update(bestSmall) : Double.NEGATIVE_INFINITY;
         for (int i = 0; i < arms.size(); i++) {
             Arm a = arms.get(i);
@@ -92,7 +92,7 @@ public final class Router {
                 continue;
             }
             // A small arm the quality target does not let the bias offload bears the highest cost.
-            double cost = a.small() && means[i] < smallFloor ? 1 : a.normalisedCost();
+            double cost = a.small() && means[i] < offloadCut ? 1 : a.normalisedCost();
             double score = means[i] + settings.exploration() * gaussian() * bandit.stddev(a.model(), a.context())
                     - bias * cost - (guarded && a.small() ? settings.guardMargin() : 0);
             scores.put(a.model(), score);

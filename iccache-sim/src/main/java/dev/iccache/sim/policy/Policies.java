@@ -27,7 +27,7 @@ public final class Policies {
         m.put("routellm", "embedding classifier trained on judged history routes small/large, no examples");
         m.put("routellm-parity", "routellm tuned so its offloaded held-out requests are judged as good as large on average");
         m.put("iccache", "learned selection + bandit router + load bias + replay + eviction");
-        m.put("iccache-parity", "iccache whose load bias offloads only what keeps the predicted win rate at 50%");
+        m.put("iccache-parity", "iccache with router.quality-target 0.5: offloads under load only what keeps it as good as large");
         m.put("iccache-no-proxy", "iccache with similarity-only example selection");
         m.put("iccache-no-router", "always the small model with iccache's examples");
         m.put("iccache-no-replay", "iccache without example replay");
