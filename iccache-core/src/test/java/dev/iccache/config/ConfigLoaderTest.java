@@ -483,13 +483,16 @@ class ConfigLoaderTest {
                 """, "test")).hasMessageContaining("must be finite numbers >= 0");
     }
 
+    /** The least configuration: one backend. */
+    private static final String ONE_BACKEND = """
+            backends:
+              - name: b
+                base-url: http://127.0.0.1:8001/v1
+            """;
+
     @Test
     void theRouterSyncPeriodIsReadAndChecked() {
-        String backends = """
-                backends:
-                  - name: b
-                    base-url: http://127.0.0.1:8001/v1
-                """;
+        String backends = ONE_BACKEND;
         assertThat(ConfigLoader.parse(backends, "test").router().syncSeconds()).isEqualTo(2);
         assertThat(ConfigLoader.parse("router: {sync-seconds: 0.5}\n" + backends, "test").router().syncSeconds())
                 .isEqualTo(0.5);
@@ -500,11 +503,7 @@ class ConfigLoaderTest {
 
     @Test
     void theRouterQualityTargetIsOffByDefaultAndChecked() {
-        String backends = """
-                backends:
-                  - name: b
-                    base-url: http://127.0.0.1:8001/v1
-                """;
+        String backends = ONE_BACKEND;
         assertThat(ConfigLoader.parse(backends, "test").router().qualityTarget()).isZero();
         assertThat(ConfigLoader.parse("router: {quality-target: 0.5}\n" + backends, "test").router().qualityTarget())
                 .isEqualTo(0.5);

@@ -11,6 +11,7 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.SplittableRandom;
+import java.util.function.ToDoubleFunction;
 
 /**
  * {@code routellm}: a binary strong/weak router without examples, after RouteLLM (Ong et al.
@@ -102,7 +103,7 @@ final class RouteLlm implements Policy {
      * Lowest threshold (most offload) whose offloaded held-out requests' mean {@code value} meets
      * the floor; 1.01 sends all to large.
      */
-    private double tune(List<Labelled> heldOut, java.util.function.ToDoubleFunction<Labelled> value, double floor) {
+    private double tune(List<Labelled> heldOut, ToDoubleFunction<Labelled> value, double floor) {
         List<double[]> scored = new ArrayList<>(); // {p, value}
         for (Labelled l : heldOut) {
             scored.add(new double[] {predict(l.vector()), value.applyAsDouble(l)});

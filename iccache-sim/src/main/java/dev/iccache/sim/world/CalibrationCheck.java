@@ -23,7 +23,9 @@ import java.util.SplittableRandom;
  * answers alone. Win rates are against the large answer by the hidden truth, overall and on the
  * dense subset (nearest history neighbour at cosine ≥ {@code check.dense-cosine}, where the paper's
  * corpora put most requests) and the sparse rest. Also: the share of the small/large gap each
- * selection closes (expected qualities), Pearson(cosine, helpfulness) over the 32 nearest, the
+ * selection closes (expected qualities), the share of requests each selection's answers could take
+ * at a 50% expected win rate ({@link Wins#parityCount}) ranked by the truth and by the nearest
+ * neighbour's cosine, Pearson(cosine, helpfulness) over the 32 nearest, the
  * judge's agreement with the truth on close pairs, and the reference text learner (5-fold ridge
  * on the embedding) correlation with the latent difficulty. Reads hidden truth: a check, not a policy.
  */

@@ -38,5 +38,13 @@ class CalibrationCheckTest {
         assertTrue(r.path("quality_random").asDouble() < r.path("quality_oracle").asDouble(),
                 "random examples help less: " + r);
         assertTrue(Double.isFinite(r.path("similarity_helpfulness_pearson").asDouble()));
+        for (String selection : List.of("small_alone", "similar", "reference", "oracle", "random")) {
+            double byTruth = r.path("parity_offload_" + selection).asDouble(Double.NaN);
+            double byCosine = r.path("parity_offload_" + selection + "_by_cosine").asDouble(Double.NaN);
+            assertTrue(byTruth >= 0 && byTruth <= 1, selection + ": " + byTruth);
+            assertTrue(byCosine >= 0 && byCosine <= byTruth, "no ranking keeps more than the truth's: " + selection);
+        }
+        assertTrue(r.path("parity_offload_oracle").asDouble() >= r.path("parity_offload_small_alone").asDouble(),
+                r.toString());
     }
 }
