@@ -69,6 +69,8 @@ public final class ModelRouting {
     private final Tracing tracing;
     private final Metrics.TrackedGauge guardWinRate;
     private final Metrics.TrackedGauge guardActive;
+    private final Metrics.TrackedGauge qualityAim;
+    private final Metrics.TrackedGauge offloadCut;
     private final Set<String> gauged = ConcurrentHashMap.newKeySet();
 
     /** A routed request, with what was needed to learn from its outcome. */
@@ -134,6 +136,12 @@ public final class ModelRouting {
                 "domain");
         this.guardActive = metrics.gauge("iccache_quality_guard_active",
                 "1 while the quality guard handicaps small models, per domain.", "domain");
+        this.qualityAim = metrics.gauge("iccache_router_quality_aim",
+                "Mean predicted preference the quality target's cut is chosen for, after the judge's correction, "
+                        + "per domain (NaN without router.quality-target).", "domain");
+        this.offloadCut = metrics.gauge("iccache_router_offload_cut",
+                "Predicted preference above which the load bias may offload (+Inf: none), per domain (NaN without "
+                        + "router.quality-target).", "domain");
     }
 
     /** A domain's router, with its guard's gauges registered on first sight. */
@@ -143,6 +151,10 @@ public final class ModelRouting {
             guardWinRate.track(() -> routers.ifResident(domain).map(r -> r.guard().estimate())
                     .orElse(Double.NaN), domain);
             guardActive.track(() -> routers.ifResident(domain).map(r -> r.guard().active() ? 1.0 : 0)
+                    .orElse(Double.NaN), domain);
+            qualityAim.track(() -> routers.ifResident(domain).map(r -> r.qualityAim().orElse(Double.NaN))
+                    .orElse(Double.NaN), domain);
+            offloadCut.track(() -> routers.ifResident(domain).map(r -> r.offloadCut().orElse(Double.NaN))
                     .orElse(Double.NaN), domain);
         }
         return router;

@@ -51,6 +51,11 @@ final class OffloadThreshold {
         return aim;
     }
 
+    /** The cut in force: the load bias may offload requests predicted at least this. */
+    synchronized double threshold() {
+        return threshold;
+    }
+
     /**
      * Records a request's best predicted preference among the small models and returns the
      * threshold now in force: the load bias may offload to a small model predicted at least that.

@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalDouble;
 import java.util.random.RandomGenerator;
 
 /**
@@ -213,6 +214,19 @@ public final class Router {
             var += (x - mean) * (x - mean);
         }
         return Math.sqrt(var / v.length);
+    }
+
+    /** The quality target's aim now ({@link OffloadThreshold}); empty without a target. */
+    public OptionalDouble qualityAim() {
+        return offload.map(o -> OptionalDouble.of(o.aim())).orElse(OptionalDouble.empty());
+    }
+
+    /**
+     * The prediction above which the load bias may offload now (positive infinity: none); empty
+     * without a quality target.
+     */
+    public OptionalDouble offloadCut() {
+        return offload.map(o -> OptionalDouble.of(o.threshold())).orElse(OptionalDouble.empty());
     }
 
     public LoadBias loadBias() {

@@ -123,6 +123,13 @@ class RouterTest {
             }
             assertThat(helpedOffloaded).as("target %s: helped requests offloaded", target).isEqualTo(50);
             assertThat(aloneOffloaded).as("target %s: other requests offloaded", target).isEqualTo(target == 0 ? 50 : 0);
+            if (target == 0) {
+                assertThat(r.qualityAim()).isEmpty();
+                assertThat(r.offloadCut()).isEmpty();
+            } else {
+                assertThat(r.qualityAim()).hasValue(0.5);
+                assertThat(r.offloadCut().getAsDouble()).isCloseTo(r.estimate(smallHelped), within(1e-12));
+            }
         }
         assertThat(router(settings(0, 5, 0.5)).decide(List.of(smallHelped, largeHelped), 0.1, false).chosen())
                 .as("no load, no bias: the better arm").isEqualTo("large");
@@ -154,6 +161,8 @@ class RouterTest {
                     r.shadowJudged(smallJudged, largeJudged, -3); // an offloaded answer the large one beat
                 }
             }
+            assertThat(r.qualityAim().getAsDouble()).isCloseTo(variant == 0 ? 0.5 : 0.5 + 50 * OffloadThreshold.STEP * 0.5,
+                    within(1e-9));
             for (int i = 0; i < 200; i++) {
                 boolean helped = i % 2 == 0;
                 String chosen = r.decide(helped ? List.of(smallHelped, largeHelped) : List.of(smallAlone, largeAlone),

@@ -53,7 +53,8 @@ class RoutingIntegrationTest {
                     .contains("iccache_router_shadow_total{outcome=\"judged\"}"))).isTrue();
             String metrics = cluster.gateway.metrics().scrape();
             assertThat(metrics).contains("iccache_router_decisions_total{model=\"sim-large\"} 6.0",
-                    "iccache_router_offload_ratio", "iccache_router_load_bias 0.0", "iccache_quality_guard_win_rate");
+                    "iccache_router_offload_ratio", "iccache_router_load_bias 0.0", "iccache_quality_guard_win_rate",
+                    "iccache_router_quality_aim{domain=\"default\"} NaN");
             assertThat(cluster.gateway.gateway().routing().orElseThrow().routers()
                     .get(Tenant.DEFAULT.domain()).bandit().updates("sim-small"))
                     .isPositive();
