@@ -1,5 +1,6 @@
 package dev.iccache.route;
 
+import dev.iccache.stats.MeanPrefix;
 import java.util.Arrays;
 
 /**
@@ -76,16 +77,13 @@ final class OffloadThreshold {
      * {@code target}; positive infinity when even the highest is below it.
      */
     static double choose(double[] predictions, double target) {
-        Arrays.sort(predictions);
-        double surplus = 0;
-        double cut = Double.POSITIVE_INFINITY;
-        for (int k = predictions.length - 1; k >= 0; k--) {
-            surplus += predictions[k] - target;
-            // Equal predictions are taken together: the cut is where the next one is lower.
-            if (surplus >= 0 && (k == 0 || predictions[k - 1] < predictions[k])) {
-                cut = predictions[k];
-            }
+        double[] descending = Arrays.stream(predictions).map(p -> -p).sorted().map(p -> -p).toArray();
+        int taken = MeanPrefix.longest(descending, target);
+        // Equal predictions are taken together: back off to where the next one is lower. Prefix means
+        // of a descending list fall monotonically, so the shorter prefix still keeps the target.
+        while (taken > 0 && taken < descending.length && descending[taken] == descending[taken - 1]) {
+            taken--;
         }
-        return cut;
+        return taken == 0 ? Double.POSITIVE_INFINITY : descending[taken - 1];
     }
 }

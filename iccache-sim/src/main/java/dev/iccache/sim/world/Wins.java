@@ -1,6 +1,8 @@
 package dev.iccache.sim.world;
 
+import dev.iccache.stats.MeanPrefix;
 import dev.iccache.stats.Normal;
+import java.util.stream.IntStream;
 
 /** How answers are scored against the large model's by the hidden truth: chances of winning, and parity. */
 public final class Wins {
@@ -38,19 +40,9 @@ public final class Wins {
      * rate still 0.5.
      */
     public static int parityCount(double[] winChance, double[] score) {
-        Integer[] order = new Integer[winChance.length];
-        for (int i = 0; i < order.length; i++) {
-            order[i] = i;
-        }
-        java.util.Arrays.sort(order, (a, b) -> Double.compare(score[b], score[a]));
-        double surplus = 0;
-        int best = 0;
-        for (int k = 1; k <= order.length; k++) {
-            surplus += winChance[order[k - 1]] - 0.5;
-            if (surplus >= 0) {
-                best = k;
-            }
-        }
-        return best;
+        double[] ranked = IntStream.range(0, winChance.length).boxed()
+                .sorted((a, b) -> Double.compare(score[b], score[a]))
+                .mapToDouble(i -> winChance[i]).toArray();
+        return MeanPrefix.longest(ranked, 0.5);
     }
 }
