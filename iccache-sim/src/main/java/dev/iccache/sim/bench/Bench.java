@@ -41,6 +41,7 @@ import dev.iccache.sim.report.ResultsTable;
 import dev.iccache.sim.world.Calibration;
 import dev.iccache.sim.world.CalibrationCheck;
 import dev.iccache.sim.world.SimJudge;
+import dev.iccache.sim.world.Wins;
 import dev.iccache.sim.world.World;
 import dev.iccache.sim.world.WorldBackend;
 import dev.iccache.tenant.Tenant;
@@ -562,6 +563,7 @@ public final class Bench {
                         s.loop().after((long) (cacheHit * 1e9), () -> {
                             double q = world.reusedQuality(item, answer);
                             result.completed(index, "cache", cacheHit, cacheHit, q, q, q0s, q0l, 0);
+                            result.visible(index, Wins.visible(truth.item(item).vector(), List.of()));
                             policy.served(id, request, d, answer, 0, 0);
                             feedback(policy, id, q, user, feedbackRate, userNoise);
                         });
@@ -573,6 +575,8 @@ public final class Bench {
                         World.Response r = world.generate(d.upstream(), model);
                         result.completed(index, model, t.latencySeconds(), t.ttftSeconds(), r.quality(), r.expected(),
                                 q0s, q0l, d.examples());
+                        result.visible(index, Wins.visible(truth.item(item).vector(), world.examplesIn(d.upstream())
+                                .stream().map(e -> truth.item(e.item()).vector()).toList()));
                         policy.served(id, request, d, r.text(), prompt, r.tokens());
                         feedback(policy, id, r.quality(), user, feedbackRate, userNoise);
                     });

@@ -29,6 +29,7 @@ final class PolicyRun {
     private final double[] q0Small;
     private final double[] q0Large;
     private final int[] examples;
+    private final double[][] visible;
     private final double[] overheadMs;
     private final String cluster;
     private String setting;
@@ -53,6 +54,7 @@ final class PolicyRun {
         q0Small = filled(requests);
         q0Large = filled(requests);
         examples = new int[requests];
+        visible = new double[requests][];
         overheadMs = new double[requests];
     }
 
@@ -89,6 +91,11 @@ final class PolicyRun {
         q0Small[i] = small;
         q0Large[i] = large;
         examples[i] = exampleCount;
+    }
+
+    /** What a router could see of request {@code i} as answered ({@link Wins#visible}). */
+    void visible(int i, double[] features) {
+        visible[i] = features;
     }
 
     /** The operating point the policy tuned itself to. */
@@ -157,6 +164,7 @@ final class PolicyRun {
         double offloadedWins = 0;
         int withExamples = 0;
         double[] offloadedWinChance = new double[n];
+        double[][] offloadedVisible = new double[n][];
         java.util.SplittableRandom scoringNoise = new java.util.SplittableRandom(scoringSeed);
         for (int i = 0; i < n; i++) {
             if (servedBy[i] == null || ref.servedBy[i] == null) {
@@ -176,6 +184,7 @@ final class PolicyRun {
             qualitySum += quality[i];
             if (!servedBy[i].equals(Policies.LARGE)) {
                 offloadedWinChance[offloaded] = winChance;
+                offloadedVisible[offloaded] = visible[i];
                 offloaded++;
                 offloadedWins += Math.abs(d) < tie ? 0.5 : d > 0 ? 1 : 0;
             }
@@ -191,6 +200,8 @@ final class PolicyRun {
         o.put("offload_ratio", offloaded / (double) Math.max(1, done));
         o.put("parity_offload_ratio",
                 Wins.parityCount(Arrays.copyOf(offloadedWinChance, offloaded)) / (double) Math.max(1, done));
+        o.put("parity_offload_visible_ratio", Wins.parityCountLearned(Arrays.copyOf(offloadedWinChance, offloaded),
+                Arrays.copyOf(offloadedVisible, offloaded)) / (double) Math.max(1, done));
         o.put("offloaded_win_rate_truth", offloaded == 0 ? Double.NaN : offloadedWins / offloaded);
         o.put("with_examples_ratio", withExamples / (double) Math.max(1, done));
         if (bankLast >= 0) {

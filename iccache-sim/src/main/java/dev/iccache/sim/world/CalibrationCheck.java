@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.iccache.api.Json;
 import dev.iccache.bank.Vectors;
 import dev.iccache.eval.Statistics;
-import dev.iccache.stats.Cholesky;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -24,23 +23,23 @@ import java.util.SplittableRandom;
  * dense subset (nearest history neighbour at cosine ≥ {@code check.dense-cosine}, where the paper's
  * corpora put most requests) and the sparse rest. Also: the share of the small/large gap each
  * selection closes (expected qualities), the share of requests each selection's answers could take
- * at a 50% expected win rate ({@link Wins#parityCount}) ranked by the truth and by the nearest
- * neighbour's cosine, Pearson(cosine, helpfulness) over the 32 nearest, the
+ * at a 50% expected win rate ({@link Wins#parityCount}) ranked by the truth, by the nearest
+ * neighbour's cosine and by a linear fit of the truth on what a router sees
+ * ({@link Wins#parityCountLearned}), Pearson(cosine, helpfulness) over the 32 nearest, the
  * judge's agreement with the truth on close pairs, and the reference text learner (5-fold ridge
  * on the embedding) correlation with the latent difficulty. Reads hidden truth: a check, not a policy.
  */
 public final class CalibrationCheck {
     static final int EXAMPLES = 5;
     static final int CANDIDATES = 32;
-    private static final int FOLDS = 5;
-    private static final double RIDGE = 10;
     private static final String[] CONDITIONS = {"alone", "similar", "reference", "oracle", "random"};
     /** Measures every check reports as rows without a target. */
     private static final String[] REPORTED = {"similar_gap_closed", "reference_gap_closed", "reference_gap_closed_dense",
         "oracle_gap_closed", "oracle_gap_closed_dense", "win_rate_similar", "win_rate_reference", "win_rate_oracle",
         "dense_share", "parity_offload_small_alone", "parity_offload_similar", "parity_offload_reference",
         "parity_offload_oracle", "parity_offload_similar_by_cosine", "parity_offload_reference_by_cosine",
-        "parity_offload_oracle_by_cosine"};
+        "parity_offload_oracle_by_cosine", "parity_offload_small_alone_by_visible", "parity_offload_similar_by_visible",
+        "parity_offload_reference_by_visible", "parity_offload_oracle_by_visible"};
 
     private CalibrationCheck() {
     }
@@ -73,6 +72,7 @@ public final class CalibrationCheck {
         double[][] q0 = new double[3][2]; // small alone, large alone (expected)
         double[][] winChance = new double[c][online.size()];
         double[] nearestCosine = new double[online.size()];
+        double[][][] seen = new double[c][online.size()][];
         int[] count = new int[3];
         List<double[]> pairs = new ArrayList<>(); // {cosine, helpfulness}
         int close = 0;
@@ -86,20 +86,20 @@ public final class CalibrationCheck {
             for (int h : candidates) {
                 pairs.add(new double[] {Vectors.dot(v, history.get(h).vector()), world.helpfulness(item, bank.get(h))});
             }
-            List<World.Response> similar = candidates.stream().limit(EXAMPLES).map(bank::get).toList();
-            List<World.Response> reference = candidates.stream()
+            List<Integer> similar = candidates.stream().limit(EXAMPLES).toList();
+            List<Integer> reference = candidates.stream()
                     .filter(h -> Vectors.dot(v, history.get(h).vector()) >= referenceMin)
-                    .limit(EXAMPLES).map(bank::get).toList();
-            List<World.Response> oracle = candidates.stream()
+                    .limit(EXAMPLES).toList();
+            List<Integer> oracle = candidates.stream()
                     .filter(h -> world.helpfulness(item, bank.get(h)) >= hMin)
                     .sorted(Comparator.comparingDouble((Integer h) -> -world.helpfulness(item, bank.get(h))))
-                    .limit(EXAMPLES).map(bank::get).toList();
-            List<World.Response> randomSet = new ArrayList<>();
+                    .limit(EXAMPLES).toList();
+            List<Integer> randomSet = new ArrayList<>();
             for (int k = 0; k < EXAMPLES && !bank.isEmpty(); k++) {
-                randomSet.add(bank.get(random.nextInt(bank.size())));
+                randomSet.add(random.nextInt(bank.size()));
             }
             World.Response large = world.generate(item, "large", List.of());
-            List<List<World.Response>> sets = List.of(List.of(), similar, reference, oracle, randomSet);
+            List<List<Integer>> sets = List.of(List.of(), similar, reference, oracle, randomSet);
             int part = nn >= dense ? 1 : 2;
             for (int p : new int[] {0, part}) {
                 count[p]++;
@@ -107,7 +107,8 @@ public final class CalibrationCheck {
                 q0[p][1] += large.expected();
             }
             for (int s = 0; s < c; s++) {
-                World.Response r = world.generate(item, "small", sets.get(s));
+                World.Response r = world.generate(item, "small", sets.get(s).stream().map(bank::get).toList());
+                seen[s][o] = Wins.visible(v, sets.get(s).stream().map(h -> history.get(h).vector()).toList());
                 double d = r.quality() - large.quality();
                 double win = Math.abs(d) < tie ? 0.5 : d > 0 ? 1 : 0;
                 winChance[s][o] = Wins.expected(r.expected() - large.expected(), tie, pairNoise);
@@ -149,6 +150,8 @@ public final class CalibrationCheck {
             out.put("parity_offload_" + name, Wins.parityCount(winChance[s]) / (double) Math.max(1, online.size()));
             out.put("parity_offload_" + name + "_by_cosine",
                     Wins.parityCount(winChance[s], nearestCosine) / (double) Math.max(1, online.size()));
+            out.put("parity_offload_" + name + "_by_visible",
+                    Wins.parityCountLearned(winChance[s], seen[s]) / (double) Math.max(1, online.size()));
         }
         out.put("win_rate_random_below_alone", out.path("win_rate_random").asDouble()
                 - out.path("win_rate_small_alone").asDouble());
@@ -235,65 +238,29 @@ public final class CalibrationCheck {
      */
     static double referenceLearner(World.Truth truth) {
         int n = truth.size();
-        if (n < 2 * FOLDS) {
+        if (n < 2 * Ridge.FOLDS) {
             return Double.NaN;
         }
-        int dim = truth.item(0).vector().length;
-        double[] prediction = new double[n];
-        for (int fold = 0; fold < FOLDS; fold++) {
-            double[][] a = new double[dim + 1][dim + 1];
-            double[] b = new double[dim + 1];
-            double mean = 0;
-            int m = 0;
-            for (int i = 0; i < n; i++) {
-                if (i % FOLDS != fold) {
-                    mean += truth.difficulty(i);
-                    m++;
-                }
-            }
-            mean /= m;
-            double[] x = new double[dim + 1];
-            for (int i = 0; i < n; i++) {
-                if (i % FOLDS == fold) {
-                    continue;
-                }
-                features(truth.item(i).vector(), x);
-                double y = truth.difficulty(i) - mean;
-                for (int p = 0; p <= dim; p++) {
-                    b[p] += x[p] * y;
-                    for (int q = 0; q <= p; q++) {
-                        a[p][q] += x[p] * x[q];
-                    }
-                }
-            }
-            for (int p = 0; p <= dim; p++) {
-                for (int q = 0; q < p; q++) {
-                    a[q][p] = a[p][q];
-                }
-                a[p][p] += p < dim ? RIDGE : 1e-6;
-            }
-            double[] w = Cholesky.solveSymmetric(a, b);
-            for (int i = fold; i < n; i += FOLDS) {
-                features(truth.item(i).vector(), x);
-                double s = mean;
-                for (int p = 0; p <= dim; p++) {
-                    s += w[p] * x[p];
-                }
-                prediction[i] = s;
-            }
+        double[][] x = new double[n][];
+        double[] y = new double[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = features(truth.item(i).vector());
+            y[i] = truth.difficulty(i);
         }
+        double[] prediction = Ridge.outOfFold(x, y);
         List<double[]> pairs = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-            pairs.add(new double[] {prediction[i], truth.difficulty(i)});
+            pairs.add(new double[] {prediction[i], y[i]});
         }
         return pearson(pairs);
     }
 
-    private static void features(float[] v, double[] x) {
+    private static double[] features(float[] v) {
+        double[] x = new double[v.length];
         for (int j = 0; j < v.length; j++) {
             x[j] = v[j];
         }
-        x[v.length] = 1;
+        return x;
     }
 
     static double pearson(List<double[]> pairs) {

@@ -2,6 +2,8 @@ package dev.iccache.sim.world;
 
 import dev.iccache.stats.MeanPrefix;
 import dev.iccache.stats.Normal;
+import dev.iccache.bank.Vectors;
+import java.util.List;
 import java.util.stream.IntStream;
 
 /** How answers are scored against the large model's by the hidden truth: chances of winning, and parity. */
@@ -44,5 +46,41 @@ public final class Wins {
                 .sorted((a, b) -> Double.compare(score[b], score[a]))
                 .mapToDouble(i -> winChance[i]).toArray();
         return MeanPrefix.longest(ranked, 0.5);
+    }
+
+    /** Examples whose similarities {@link #visible} lists, most similar first (the selections' size). */
+    static final int VISIBLE_EXAMPLES = 5;
+
+    /**
+     * What a router sees of a request answered with these examples, as features: the request's
+     * embedding, the number of examples over {@value #VISIBLE_EXAMPLES}, and their cosines to the
+     * request in descending order (the first {@value #VISIBLE_EXAMPLES}; 0 where there are fewer).
+     * Nothing hidden.
+     */
+    public static double[] visible(float[] request, List<float[]> examples) {
+        double[] x = new double[request.length + 1 + VISIBLE_EXAMPLES];
+        for (int j = 0; j < request.length; j++) {
+            x[j] = request[j];
+        }
+        x[request.length] = examples.size() / (double) VISIBLE_EXAMPLES;
+        double[] cos = examples.stream().mapToDouble(e -> -Vectors.dot(request, e)).sorted().toArray();
+        for (int k = 0; k < Math.min(VISIBLE_EXAMPLES, cos.length); k++) {
+            x[request.length + 1 + k] = -cos[k];
+        }
+        return x;
+    }
+
+    /**
+     * As {@link #parityCount(double[], double[])} for a router that ranks by what it sees
+     * ({@code visible}, one row per answer, e.g. {@link #visible}) and learned the chances from it
+     * as well as a linear model can: ridge regression on the true chances themselves, no noise,
+     * each answer scored by the fit on the others (5-fold). Optimistic for a linear router of these
+     * features, which learns from judged verdicts; 0 with fewer than 10 answers.
+     */
+    public static int parityCountLearned(double[] winChance, double[][] visible) {
+        if (winChance.length < 2 * Ridge.FOLDS) {
+            return 0;
+        }
+        return parityCount(winChance, Ridge.outOfFold(visible, winChance));
     }
 }

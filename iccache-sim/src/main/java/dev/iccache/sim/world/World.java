@@ -102,15 +102,20 @@ public final class World {
         String user = upstream.lastUserText().orElseThrow(() -> new IllegalArgumentException("no user message"));
         int item = itemOf(user).orElseThrow(() -> new IllegalArgumentException(
                 "the simulated world does not know the request '" + abbreviate(user) + "'"));
+        return generate(item, model, examplesIn(upstream));
+    }
+
+    /** The responses of this world a prompt carries as examples (in every message but the last, the user's own). */
+    public List<Response> examplesIn(ChatRequest upstream) {
         List<Response> examples = new ArrayList<>();
         var messages = upstream.messages();
-        for (int m = 0; m < messages.size() - 1; m++) { // the last message is the user's own
+        for (int m = 0; m < messages.size() - 1; m++) {
             Matcher x = MARKER.matcher(ChatRequest.contentText(messages.get(m).get("content")));
             while (x.find()) {
                 examples.add(response(x.group(0)).orElseThrow());
             }
         }
-        return generate(item, model, examples);
+        return examples;
     }
 
     /** A fresh response of {@code model} to request {@code item} with these examples in its prompt. */

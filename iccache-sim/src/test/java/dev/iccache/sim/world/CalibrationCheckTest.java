@@ -42,7 +42,9 @@ class CalibrationCheckTest {
             double byTruth = r.path("parity_offload_" + selection).asDouble(Double.NaN);
             double byCosine = r.path("parity_offload_" + selection + "_by_cosine").asDouble(Double.NaN);
             assertTrue(byTruth >= 0 && byTruth <= 1, selection + ": " + byTruth);
+            double byVisible = r.path("parity_offload_" + selection + "_by_visible").asDouble(Double.NaN);
             assertTrue(byCosine >= 0 && byCosine <= byTruth, "no ranking keeps more than the truth's: " + selection);
+            assertTrue(byVisible >= 0 && byVisible <= byTruth, "no ranking keeps more than the truth's: " + selection);
         }
         assertTrue(r.path("parity_offload_oracle").asDouble() >= r.path("parity_offload_small_alone").asDouble(),
                 r.toString());
