@@ -1,8 +1,8 @@
 package dev.iccache.sim.world;
 
+import dev.iccache.bank.Vectors;
 import dev.iccache.stats.MeanPrefix;
 import dev.iccache.stats.Normal;
-import dev.iccache.bank.Vectors;
 import java.util.List;
 import java.util.stream.IntStream;
 
